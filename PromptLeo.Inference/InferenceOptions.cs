@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+using PromptLeo.Inference.Devices;
+
+namespace PromptLeo.Inference;
+
+/// <summary>The <c>Inference</c> configuration section.</summary>
+public sealed class InferenceOptions
+{
+    public const string SectionName = "Inference";
+
+    /// <summary>Folder with one sub-folder per installed model. Empty means <c>&lt;data&gt;/models</c>.</summary>
+    public string ModelsDirectory { get; set; } = "";
+
+    /// <summary>Write the tiny random-weight demo models at start.</summary>
+    public bool CreateDemoModels { get; set; }
+
+    /// <summary>Load all installed models at start instead of on first use.</summary>
+    public bool PreloadModels { get; set; }
+
+    /// <summary>Resident-memory budget; idle models are unloaded beyond it. 0 = unlimited.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxResidentBytes { get; set; }
+
+    public DevicePreference Device { get; set; } = DevicePreference.Auto;
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace PromptLeo.Inference;
+
+/// <summary>Registers the in-process inference layer.</summary>
+public static class InferenceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the model registry, the chat engine and the image generator. Binds <see cref="InferenceOptions"/> from
+    /// the <c>Inference</c> section.
+    /// </summary>
+    public static IServiceCollection AddPromptLeoInference(this IServiceCollection services)
+    {
+        services.AddOptions<InferenceOptions>()
+            .BindConfiguration(InferenceOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services;
+    }
+}

@@ -1,0 +1,79 @@
+namespace PromptLeo.Inference.Llm;
+
+/// <summary>Who said a chat turn.</summary>
+public enum ChatRole
+{
+    System,
+    User,
+    Assistant,
+}
+
+/// <summary>One turn of a conversation.</summary>
+public sealed record ChatMessage(ChatRole Role, string Content);
+
+/// <summary>Why a completion ended.</summary>
+public enum FinishReason
+{
+    /// <summary>End-of-generation token or a stop sequence.</summary>
+    Stop,
+    /// <summary>The max_tokens limit or the context was reached.</summary>
+    Length,
+    /// <summary>The caller cancelled (for example, a closed browser tab).</summary>
+    Cancelled,
+    /// <summary>The engine failed for this request; see <see cref="ChatUpdate.Error"/>.</summary>
+    Error,
+}
+
+/// <summary>Sampling parameters. Defaults match common llama.cpp defaults.</summary>
+public sealed record SamplingOptions
+{
+    public float Temperature { get; init; } = 0.8f;
+    public float TopP { get; init; } = 0.95f;
+    public int TopK { get; init; } = 40;
+    public float MinP { get; init; } = 0.05f;
+    public float RepeatPenalty { get; init; } = 1.0f;
+    public float FrequencyPenalty { get; init; }
+    public float PresencePenalty { get; init; }
+    public uint? Seed { get; init; }
+    public int MaxTokens { get; init; } = 512;
+    public IReadOnlyList<string> Stop { get; init; } = [];
+}
+
+/// <summary>A chat completion request for one installed chat model.</summary>
+/// <param name="ModelId">Registry id of the model.</param>
+/// <param name="Messages">System, user and assistant turns, oldest first.</param>
+/// <param name="Sampling">Sampling parameters.</param>
+/// <param name="FairnessKey">Opaque key (for example a pseudonymous user id) used for fair queueing; never logged.</param>
+public sealed record ChatRequest(
+    string ModelId,
+    IReadOnlyList<ChatMessage> Messages,
+    SamplingOptions Sampling,
+    string? FairnessKey = null);
+
+/// <summary>
+/// One streamed update. Text updates carry a delta; the last update carries <see cref="FinishReason"/>.
+/// Token counts are cumulative and exact (counted by the model's tokenizer).
+/// </summary>
+public sealed record ChatUpdate
+{
+    public string TextDelta { get; init; } = "";
+    public int PromptTokens { get; init; }
+    public int CompletionTokens { get; init; }
+    public FinishReason? FinishReason { get; init; }
+    /// <summary>Set when the request waits in the queue: 1-based position.</summary>
+    public int? QueuePosition { get; init; }
+    /// <summary>Set when the oldest turns were dropped to fit the context.</summary>
+    public int DroppedTurns { get; init; }
+    /// <summary>Error text for <see cref="Llm.FinishReason.Error"/>; never contains prompt text.</summary>
+    public string? Error { get; init; }
+}
+
+/// <summary>Streams chat completions from in-process GGUF models.</summary>
+public interface IChatEngine
+{
+    /// <summary>
+    /// Streams the completion. Cancelling <paramref name="cancellationToken"/> stops decoding within one step and
+    /// ends the stream with <see cref="FinishReason.Cancelled"/>.
+    /// </summary>
+    IAsyncEnumerable<ChatUpdate> StreamAsync(ChatRequest request, CancellationToken cancellationToken = default);
+}
