@@ -1,0 +1,32 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace PromptLeo.Tests.Fixtures;
+
+/// <summary>Posts Blazor SSR forms the way a browser does: GET the page, take the antiforgery token, POST.</summary>
+public static partial class FormPost
+{
+    public static async Task<HttpResponseMessage> SubmitAsync(HttpClient client, string pageUrl, string formName, IDictionary<string, string> fields)
+    {
+        var page = await client.GetAsync(pageUrl);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        var token = AntiforgeryToken(html);
+        var form = new Dictionary<string, string>(fields)
+        {
+            ["__RequestVerificationToken"] = token,
+            ["_handler"] = formName,
+        };
+        return await client.PostAsync(pageUrl, new FormUrlEncodedContent(form));
+    }
+
+    public static string AntiforgeryToken(string html)
+    {
+        var match = TokenPattern().Match(html);
+        Assert.True(match.Success, "The page has no antiforgery token.");
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace PromptLeo.Tests.Fixtures;
+
+/// <summary>
+/// The real portal with its own temporary data folder (SQLite file, key ring, mail pickup folder) per instance.
+/// Use as an xUnit class fixture so each test class gets a fresh database.
+/// </summary>
+public class PortalFactory : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@promptleo.test";
+    public const string AdminPassword = "Admin-Passw0rd!";
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N"));
+
+    public string MailDirectory => Path.Combine(DataDirectory, "mail");
+
+    /// <summary>Extra configuration a derived fixture wants (e.g. a region).</summary>
+    protected virtual IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.ConfigureAppConfiguration((_, config) =>
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Storage:DataDirectory"] = DataDirectory,
+                ["Admin:Email"] = AdminEmail,
+                ["Admin:Password"] = AdminPassword,
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            foreach (var (key, value) in ExtraSettings)
+            {
+                settings[key] = value;
+            }
+            config.AddInMemoryCollection(settings);
+        });
+    }
+
+    public virtual HttpClient CreateBrowserLikeClient() => CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        HandleCookies = true,
+    });
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by the host is left for the OS temp cleaner.
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using PromptLeo.Web.Components.Account;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Email;
+using PromptLeo.Web.Features.Preferences;
+
+namespace PromptLeo.Web.Features.Accounts;
+
+public static class AccountsExtensions
+{
+    /// <summary>ASP.NET Core Identity with roles, lockout, 2FA tokens and the account e-mails.</summary>
+    public static IHostApplicationBuilder AddPromptLeoAccounts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.SectionName);
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies();
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.Admin, policy => policy.RequireRole(Roles.Admin));
+
+        services.AddIdentityCore<ApplicationUser>(options =>
+            {
+                options.SignIn.RequireConfirmedAccount = true;
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 10;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.Lockout.AllowedForNewUsers = true;
+                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<AppDbContext>()
+            .AddSignInManager()
+            .AddErrorDescriber<LocalizedIdentityErrorDescriber>()
+            .AddDefaultTokenProviders();
+
+        services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = TimeSpan.FromHours(24));
+
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/Account/Login";
+            options.AccessDeniedPath = "/Account/AccessDenied";
+            options.Cookie.Name = "PromptLeo.Auth";
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Events = new CookieAuthenticationEvents
+            {
+                // A signed-in user without the role gets a real 403, rendered by the status page.
+                OnRedirectToAccessDenied = context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                },
+                OnSignedIn = UserPreferenceCookies.ApplyOnSignInAsync,
+            };
+        });
+
+        services.AddScoped<AccountProvisioner>();
+        builder.AddPromptLeoEmail();
+        return builder;
+    }
+
+    public static async Task ProvisionAccountsAsync(this IServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var provisioner = scope.ServiceProvider.GetRequiredService<AccountProvisioner>();
+        await provisioner.EnsureRolesAsync();
+        await provisioner.EnsureConfiguredAdminAsync();
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Accounts;
+
+namespace PromptLeo.Web.Features.Admin;
+
+public sealed record AdminUserRow(string Id, string Email, string? DisplayName, bool EmailConfirmed, bool TwoFactorEnabled, bool IsAdmin, bool LockedOut, DateTimeOffset CreatedAt);
+
+/// <summary>The user list on the admin page. Only callable by admins (the page requires the role).</summary>
+public sealed class AdminUserDirectory(AppDbContext db)
+{
+    public async Task<(IReadOnlyList<AdminUserRow> Rows, int Total)> ListAsync(string? search, int page, int pageSize, CancellationToken cancellationToken = default)
+    {
+        var adminRoleId = await db.Roles.Where(r => r.Name == Roles.Admin).Select(r => r.Id).FirstOrDefaultAsync(cancellationToken);
+        var query = db.Users.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var term = search.Trim().ToUpperInvariant();
+            query = query.Where(u => u.NormalizedEmail!.Contains(term) || (u.DisplayName != null && u.DisplayName.ToUpper().Contains(term)));
+        }
+        var total = await query.CountAsync(cancellationToken);
+        var now = DateTimeOffset.UtcNow;
+        var users = await query.OrderBy(u => u.NormalizedEmail).Skip(page * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        var ids = users.Select(u => u.Id).ToList();
+        var admins = await db.UserRoles.Where(ur => ur.RoleId == adminRoleId && ids.Contains(ur.UserId)).Select(ur => ur.UserId).ToListAsync(cancellationToken);
+        var rows = users.Select(u => new AdminUserRow(
+            u.Id, u.Email ?? "", u.DisplayName, u.EmailConfirmed, u.TwoFactorEnabled, admins.Contains(u.Id),
+            u.LockoutEnd is { } end && end > now, u.CreatedAt)).ToList();
+        return (rows, total);
+    }
+}

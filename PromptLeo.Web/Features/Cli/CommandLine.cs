@@ -1,0 +1,68 @@
+using PromptLeo.Web.Features.Accounts;
+using PromptLeo.Web.Features.Storage;
+
+namespace PromptLeo.Web.Features.Cli;
+
+/// <summary>
+/// Operator verbs run instead of the web server: <c>admin create --email E [--password P]</c>.
+/// </summary>
+public static class CommandLine
+{
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "admin" or "models";
+
+    /// <returns>The process exit code.</returns>
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter output, TextReader input)
+    {
+        await services.InitializeDatabaseAsync();
+        switch (args)
+        {
+            case ["admin", "create", .. var rest]:
+                return await CreateAdminAsync(services, rest, output, input);
+            default:
+                await output.WriteLineAsync("""
+                    Usage:
+                      admin create --email EMAIL [--password PASSWORD]   create an administrator (asks for the password when not given)
+                    """);
+                return 2;
+        }
+    }
+
+    private static async Task<int> CreateAdminAsync(IServiceProvider services, string[] args, TextWriter output, TextReader input)
+    {
+        var email = Option(args, "--email");
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            await output.WriteLineAsync("admin create: --email is required.");
+            return 2;
+        }
+        var password = Option(args, "--password");
+        if (string.IsNullOrEmpty(password))
+        {
+            await output.WriteAsync("Password: ");
+            password = await input.ReadLineAsync();
+        }
+        if (string.IsNullOrEmpty(password))
+        {
+            await output.WriteLineAsync("admin create: a password is required.");
+            return 2;
+        }
+        await using var scope = services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<AccountProvisioner>().CreateAdminAsync(email, password);
+        if (!result.Succeeded)
+        {
+            foreach (var error in result.Errors)
+            {
+                await output.WriteLineAsync($"admin create: {error.Description}");
+            }
+            return 1;
+        }
+        await output.WriteLineAsync("Administrator ready. Log in with that e-mail address.");
+        return 0;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

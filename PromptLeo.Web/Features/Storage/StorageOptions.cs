@@ -1,0 +1,45 @@
+namespace PromptLeo.Web.Features.Storage;
+
+/// <summary>The <c>Storage</c> section: where the database, key ring, mail pickup folder and generated files live.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary>Relative paths are resolved against the content root.</summary>
+    public string DataDirectory { get; set; } = "./data";
+}
+
+/// <summary>Resolved absolute paths inside the data folder. Created at start.</summary>
+public sealed class DataPaths
+{
+    public DataPaths(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Database = Path.Combine(Root, "promptleo.db");
+        Keys = Path.Combine(Root, "keys");
+        MailPickup = Path.Combine(Root, "mail");
+        Files = Path.Combine(Root, "files");
+        Models = Path.Combine(Root, "models");
+    }
+
+    public string Root { get; }
+    public string Database { get; }
+    public string Keys { get; }
+    public string MailPickup { get; }
+    public string Files { get; }
+    public string Models { get; }
+
+    public void EnsureCreated()
+    {
+        foreach (var dir in new[] { Root, Keys, MailPickup, Files, Models })
+        {
+            Directory.CreateDirectory(dir);
+        }
+    }
+
+    public static DataPaths From(StorageOptions options, IHostEnvironment environment)
+    {
+        var dir = string.IsNullOrWhiteSpace(options.DataDirectory) ? "./data" : options.DataDirectory;
+        return new DataPaths(Path.IsPathRooted(dir) ? dir : Path.Combine(environment.ContentRootPath, dir));
+    }
+}
