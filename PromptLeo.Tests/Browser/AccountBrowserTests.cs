@@ -87,6 +87,22 @@ public sealed class AccountBrowserTests(BrowserPortal portal) : IClassFixture<Br
         await BrowserPortal.ScreenshotAsync(page, "09-mobile-home");
     }
 
+    [Fact]
+    public async Task Pages_LoadStylesAndScripts_WithoutCspViolations()
+    {
+        var page = await portal.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        // MudBlazor's stylesheet is applied: the app bar is a fixed MudBlazor bar, not an unstyled block.
+        Assert.Equal("fixed", await page.EvalOnSelectorAsync<string>(".mud-appbar", "e => getComputedStyle(e).position"));
+        // The interactive circuit started (Blazor Server over the WebSocket the CSP allows).
+        await page.ClickAsync("#nav-toggle");
+        await page.GotoAsync("/Account/Login");
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        var csp = portal.ConsoleErrors.Where(e => e.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.True(csp.Count == 0, string.Join("\n", csp));
+    }
+
     private static async Task LoginAsync(IPage page, string email, string password)
     {
         await page.GotoAsync("/Account/Login");

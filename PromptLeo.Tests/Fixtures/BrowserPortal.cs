@@ -18,6 +18,9 @@ public sealed class BrowserPortal : PortalFactory, IAsyncLifetime
 
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>Browser console errors (CSP violations, failed scripts) of every page this fixture opened.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> ConsoleErrors { get; } = new();
+
     public async Task InitializeAsync()
     {
         var port = FreeLoopbackPort();
@@ -51,7 +54,15 @@ public sealed class BrowserPortal : PortalFactory, IAsyncLifetime
             Locale = "en-US",
         });
         context.SetDefaultTimeout(20_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                ConsoleErrors.Enqueue(message.Text);
+            }
+        };
+        return page;
     }
 
     public static async Task ScreenshotAsync(IPage page, string name) =>

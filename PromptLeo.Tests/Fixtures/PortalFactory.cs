@@ -23,6 +23,8 @@ public class PortalFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        // Serve package assets (_content/MudBlazor) from the build output, as `dotnet run` does; a publish copies them.
+        builder.UseStaticWebAssets();
         builder.ConfigureAppConfiguration((_, config) =>
         {
             var settings = new Dictionary<string, string?>
