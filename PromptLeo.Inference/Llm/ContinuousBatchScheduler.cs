@@ -255,7 +255,7 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
                 Report(job, ++position);
 
             // Simulate the round-robin to know each job's turn.
-            var cursors = _rotation.Select(k => _queues[k].GetEnumerator()).ToList();
+            var cursors = _rotation.Select(k => ((IEnumerable<ChatJob>)_queues[k]).GetEnumerator()).ToList();
             while (cursors.Count > 0)
             {
                 for (var i = 0; i < cursors.Count; i++)
