@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Inference.Llm;
+using PromptLeo.Inference.Models;
 
 namespace PromptLeo.Inference;
 
@@ -15,6 +17,8 @@ public static class InferenceServiceCollectionExtensions
             .BindConfiguration(InferenceOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddModelRegistry();
+        services.AddLlmEngine();
         return services;
     }
 }

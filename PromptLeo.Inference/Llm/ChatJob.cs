@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Channels;
+using LLama;
+using LLama.Batched;
+using LLama.Native;
+using LLama.Sampling;
+
+namespace PromptLeo.Inference.Llm;
+
+/// <summary>One request inside a <see cref="ContinuousBatchScheduler"/>: its tokens, sampler and output channel.</summary>
+internal sealed class ChatJob
+{
+    private readonly StringBuilder _pending = new();
+    private readonly int _holdBack;
+
+    public ChatJob(LLamaWeights weights, IReadOnlyList<LLamaToken> promptTokens, SamplingOptions sampling,
+        int droppedTurns, string fairnessKey, CancellationToken cancellationToken)
+    {
+        Sequence = [.. promptTokens];
+        PromptTokenCount = promptTokens.Count;
+        Sampling = sampling;
+        DroppedTurns = droppedTurns;
+        FairnessKey = fairnessKey;
+        CancellationToken = cancellationToken;
+        Decoder = new StreamingTokenDecoder(Encoding.UTF8, weights);
+        Sampler = new DefaultSamplingPipeline
+        {
+            Temperature = sampling.Temperature,
+            TopP = sampling.TopP,
+            TopK = sampling.TopK,
+            MinP = sampling.MinP,
+            RepeatPenalty = sampling.RepeatPenalty,
+            FrequencyPenalty = sampling.FrequencyPenalty,
+            PresencePenalty = sampling.PresencePenalty,
+            Seed = sampling.Seed ?? (uint)Random.Shared.Next(),
+        };
+        _holdBack = sampling.Stop.Count == 0 ? 0 : sampling.Stop.Max(s => s.Length) - 1;
+    }
+
+    /// <summary>Prompt plus generated tokens: what the KV cache holds, and what is re-prompted after an eviction.</summary>
+    public List<LLamaToken> Sequence { get; }
+    public int PromptTokenCount { get; }
+    public int CompletionTokens { get; set; }
+    public SamplingOptions Sampling { get; }
+    public int DroppedTurns { get; }
+    public string FairnessKey { get; }
+    public CancellationToken CancellationToken { get; }
+    public StreamingTokenDecoder Decoder { get; }
+    public DefaultSamplingPipeline Sampler { get; }
+    public Conversation? Conversation { get; set; }
+    public LLamaToken? PendingToken { get; set; }
+    public long SubmittedAt { get; } = Stopwatch.GetTimestamp();
+    public bool FirstTokenSeen { get; set; }
+    public int? ReportedQueuePosition { get; set; }
+    public bool Finished { get; private set; }
+
+    public Channel<ChatUpdate> Updates { get; } =
+        Channel.CreateUnbounded<ChatUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+
+    public ChatUpdate Snapshot() => new()
+    {
+        PromptTokens = PromptTokenCount,
+        CompletionTokens = CompletionTokens,
+        DroppedTurns = DroppedTurns,
+    };
+
+    /// <summary>Adds decoded text; returns true when a stop sequence was completed (text after it is dropped).</summary>
+    public bool AppendText(string text)
+    {
+        _pending.Append(text);
+        if (Sampling.Stop.Count > 0)
+        {
+            var pending = _pending.ToString();
+            var stopAt = Sampling.Stop.Select(s => pending.IndexOf(s, StringComparison.Ordinal)).Where(i => i >= 0)
+                .DefaultIfEmpty(-1).Min();
+            if (stopAt >= 0)
+            {
+                _pending.Length = stopAt;
+                Flush();
+                return true;
+            }
+        }
+
+        // Hold back a tail that could still become a stop sequence.
+        var safe = _pending.Length - _holdBack;
+        if (safe > 0)
+        {
+            Emit(_pending.ToString(0, safe));
+            _pending.Remove(0, safe);
+        }
+
+        return false;
+    }
+
+    public void Flush()
+    {
+        if (_pending.Length > 0)
+            Emit(_pending.ToString());
+        _pending.Clear();
+    }
+
+    public void Complete(FinishReason reason, string? error = null)
+    {
+        if (Finished)
+            return;
+        Finished = true;
+        if (reason != FinishReason.Error)
+            Flush();
+        Updates.Writer.TryWrite(Snapshot() with { FinishReason = reason, Error = error });
+        Updates.Writer.TryComplete();
+        DisposeConversation();
+        Sampler.Dispose();
+    }
+
+    public void DisposeConversation()
+    {
+        var conversation = Conversation;
+        Conversation = null;
+        PendingToken = null;
+        try
+        {
+            conversation?.Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The executor went first (recreated after a failure); its KV cache is gone with it.
+        }
+    }
+
+    private void Emit(string text)
+    {
+        if (text.Length > 0)
+            Updates.Writer.TryWrite(Snapshot() with { TextDelta = text });
+    }
+}

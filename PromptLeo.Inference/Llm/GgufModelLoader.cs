@@ -1,0 +1,85 @@
+using LLama;
+using LLama.Common;
+using LLama.Exceptions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PromptLeo.Inference.Devices;
+using PromptLeo.Inference.Models;
+
+namespace PromptLeo.Inference.Llm;
+
+/// <summary>Loads <see cref="ModelKind.Chat"/> models (one GGUF file) with LLamaSharp and starts their batch loop.</summary>
+internal sealed class GgufModelLoader(
+    LlamaNativeLibrary nativeLibrary,
+    IOptions<LlmOptions> options,
+    LlmMetrics metrics,
+    ILoggerFactory loggerFactory) : IModelLoader
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<GgufModelLoader>();
+
+    public IReadOnlyCollection<ModelKind> Kinds { get; } = [ModelKind.Chat];
+
+    public async Task<ILoadedModel> LoadAsync(ModelManifest manifest, string modelDirectory, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var fileName = manifest.Files.Select(f => f.Path).FirstOrDefault(p => p.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+                       ?? Directory.EnumerateFiles(modelDirectory, "*.gguf").Select(Path.GetFileName).FirstOrDefault()
+                       ?? throw new ModelLoadException("No .gguf file in the model folder or its manifest.");
+        var path = Path.Combine(modelDirectory, fileName);
+
+        // Check the bytes ourselves first: llama.cpp may crash or give no reason on a bad file.
+        var info = await Task.Run(() => GgufFileValidator.Validate(path), cancellationToken);
+
+        nativeLibrary.EnsureConfigured();
+        var trainedContext = info.ContextLength > 0 ? info.ContextLength
+            : manifest.ContextLength > 0 ? manifest.ContextLength : 2048;
+        var kvCells = o.ContextSize > 0 ? o.ContextSize : trainedContext;
+        var parameters = new ModelParams(path)
+        {
+            ContextSize = (uint)kvCells,
+            GpuLayerCount = o.GpuLayerCount,
+            SeqMax = (uint)o.MaxParallelSequences,
+            KVUnified = true, // one pool of cells shared by all conversations, not n_ctx / n_seq each
+            BatchSize = (uint)o.BatchSize,
+            Threads = o.Threads,
+            BatchThreads = o.Threads,
+        };
+
+        LLamaWeights weights;
+        try
+        {
+            weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken);
+        }
+        catch (LoadWeightsFailedException ex)
+        {
+            throw new ModelLoadException($"{fileName}: llama.cpp could not load the model (unsupported architecture or corrupt tensors).", ex);
+        }
+
+        try
+        {
+            var scheduler = new ContinuousBatchScheduler(manifest.Id, weights, parameters, trainedContext, o, metrics,
+                loggerFactory.CreateLogger<ContinuousBatchScheduler>());
+            var handle = weights.NativeHandle;
+            var headDim = handle.HeadCount > 0 ? weights.EmbeddingSize / handle.HeadCount : 0;
+            // F16 K and V per layer per cell.
+            var kvBytes = 2L * 2 * handle.LayerCount * handle.KVHeadCount * headDim * scheduler.KvCells;
+            return new LlamaChatModel(manifest, weights, scheduler, DescribeDevice(o), (long)weights.SizeInBytes + kvBytes);
+        }
+        catch (Exception ex)
+        {
+            weights.Dispose();
+            _logger.LogWarning(ex, "Model {ModelId}: creating the context failed", manifest.Id);
+            throw new ModelLoadException($"{fileName}: the model loaded but llama.cpp could not create a context ({ex.Message}).", ex);
+        }
+    }
+
+    private DeviceStatus DescribeDevice(LlmOptions o)
+    {
+        if (o.GpuLayerCount <= 0)
+            return new DeviceStatus("CPU");
+        return nativeLibrary.SupportsGpuOffload
+            ? new DeviceStatus($"GPU ({o.GpuLayerCount} layers offloaded)")
+            : new DeviceStatus("CPU", "GpuLayerCount is set, but the loaded llama.cpp library has no GPU backend; " +
+                                      "point Inference:Llm:NativeLibraryPath at a CUDA build.");
+    }
+}

@@ -1,0 +1,26 @@
+using LLama;
+using PromptLeo.Inference.Devices;
+using PromptLeo.Inference.Models;
+
+namespace PromptLeo.Inference.Llm;
+
+/// <summary>A loaded GGUF chat model: the weights and the batch loop that serves them.</summary>
+internal sealed class LlamaChatModel(
+    ModelManifest manifest,
+    LLamaWeights weights,
+    ContinuousBatchScheduler scheduler,
+    DeviceStatus device,
+    long residentBytes) : ILoadedModel
+{
+    public ModelManifest Manifest { get; } = manifest;
+    public long ResidentBytes { get; } = residentBytes;
+    public DeviceStatus Device { get; } = device;
+    public LLamaWeights Weights { get; } = weights;
+    public ContinuousBatchScheduler Scheduler { get; } = scheduler;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Scheduler.DisposeAsync();
+        Weights.Dispose();
+    }
+}

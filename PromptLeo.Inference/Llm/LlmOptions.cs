@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PromptLeo.Inference.Llm;
+
+/// <summary>The <c>Inference:Llm</c> configuration section.</summary>
+public sealed class LlmOptions
+{
+    public const string SectionName = "Inference:Llm";
+
+    /// <summary>
+    /// Path of a llama.cpp shared library (<c>libllama.so</c> / <c>llama.dll</c>) to load instead of the CPU build
+    /// shipped with LLamaSharp.Backend.Cpu, for example a CUDA build of the same llama.cpp version. Empty = CPU backend.
+    /// </summary>
+    public string? NativeLibraryPath { get; set; }
+
+    /// <summary>Layers offloaded to the GPU (needs a GPU build in <see cref="NativeLibraryPath"/>); 0 = CPU only.</summary>
+    [Range(0, 1000)]
+    public int GpuLayerCount { get; set; }
+
+    /// <summary>KV-cache cells per loaded model, shared by all its active conversations; 0 = the model's trained context.</summary>
+    [Range(0, 1 << 20)]
+    public int ContextSize { get; set; } = 4096;
+
+    /// <summary>Conversations decoded together in one batch per model.</summary>
+    [Range(1, 256)]
+    public int MaxParallelSequences { get; set; } = 8;
+
+    /// <summary>Requests that may wait per model beyond the active ones; more are refused with <see cref="EngineBusyException"/>.</summary>
+    [Range(0, 100_000)]
+    public int MaxQueueLength { get; set; } = 32;
+
+    /// <summary>Upper bound for <see cref="SamplingOptions.MaxTokens"/>.</summary>
+    [Range(1, 1 << 20)]
+    public int MaxTokensLimit { get; set; } = 4096;
+
+    /// <summary>CPU threads for decoding; null = llama.cpp's default.</summary>
+    [Range(1, 1024)]
+    public int? Threads { get; set; }
+
+    /// <summary>Logical batch size (tokens per decode call); long prompts are split into batches of this size.</summary>
+    [Range(32, 1 << 16)]
+    public int BatchSize { get; set; } = 512;
+
+    /// <summary>Retry-After hint given with <see cref="EngineBusyException"/>.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 2;
+}

@@ -1,0 +1,193 @@
+using System.Security.Cryptography;
+
+namespace PromptLeo.Inference.Models.Demo;
+
+/// <summary>Size and identity of a generated random-weight chat model.</summary>
+public sealed record DemoChatModelOptions
+{
+    /// <summary>Registry id and folder name.</summary>
+    public string Id { get; init; } = "demo-chat";
+    public int EmbeddingLength { get; init; } = 64;
+    public int BlockCount { get; init; } = 2;
+    public int HeadCount { get; init; } = 4;
+    /// <summary>Key/value heads (grouped-query attention).</summary>
+    public int HeadCountKv { get; init; } = 2;
+    public int FeedForwardLength { get; init; } = 128;
+    public int ContextLength { get; init; } = 512;
+    /// <summary>Generated word pieces added after the built-in ones, to grow the vocabulary.</summary>
+    public int ExtraVocabPieces { get; init; }
+    /// <summary>Write weight matrices as F16 instead of F32 (norm weights stay F32).</summary>
+    public bool UseF16 { get; init; }
+    /// <summary>Seed of the weights; the same options write the same bytes.</summary>
+    public int Seed { get; init; }
+}
+
+/// <summary>
+/// Writes a tiny random-weight <c>llama</c> chat model: SentencePiece vocabulary with the 256 byte tokens, a ChatML
+/// chat template, grouped-query attention and <c>&lt;|im_end|&gt;</c> as end of generation. Its output is noise; it
+/// exists for tests and demo mode and is always labelled "Demo (random weights)".
+/// </summary>
+public static class DemoChatModelWriter
+{
+    /// <summary>File name of the GGUF file inside the model folder.</summary>
+    public const string GgufFileName = "model.gguf";
+
+    private const string ChatMlTemplate =
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}" +
+        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+    private static readonly string[] Specials = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"];
+
+    private static readonly string[] BasePieces =
+    [
+        "▁", "▁the", "▁a", "▁and", "▁hello", "▁world", "▁data", "▁privacy", "▁model", "▁image",
+        "user", "assistant", "system",
+        .. "abcdefghijklmnopqrstuvwxyz".Select(c => c.ToString()),
+    ];
+
+    /// <summary>Builds the GGUF writer for <paramref name="options"/> without writing anything.</summary>
+    public static GgufWriter CreateGguf(DemoChatModelOptions options)
+    {
+        var e = options.EmbeddingLength;
+        if (e <= 0 || options.HeadCount <= 0 || e % options.HeadCount != 0)
+            throw new ArgumentException("EmbeddingLength must be a positive multiple of HeadCount.", nameof(options));
+        if (options.HeadCountKv <= 0 || options.HeadCount % options.HeadCountKv != 0)
+            throw new ArgumentException("HeadCount must be a multiple of HeadCountKv.", nameof(options));
+        var headDim = e / options.HeadCount;
+        var kvDim = (ulong)(options.HeadCountKv * headDim);
+        var ff = (ulong)options.FeedForwardLength;
+
+        var pieces = BasePieces.Concat(GeneratedPieces(options.ExtraVocabPieces)).ToList();
+        var tokens = Specials.Concat(Enumerable.Range(0, 256).Select(i => $"<0x{i:X2}>")).Concat(pieces).ToList();
+        var tokenTypes = new List<int> { 2, 3, 3, 3, 3 }; // <unk> unknown, the rest control
+        tokenTypes.AddRange(Enumerable.Repeat(6, 256)); // byte tokens
+        tokenTypes.AddRange(Enumerable.Repeat(1, pieces.Count)); // normal
+        var scores = Enumerable.Repeat(0f, Specials.Length + 256).Concat(pieces.Select((_, i) => -(float)i)).ToList();
+        var v = (ulong)tokens.Count;
+
+        var gguf = new GgufWriter()
+            .Add("general.architecture", "llama")
+            .Add("general.name", "demo (random weights)")
+            .Add("llama.context_length", (uint)options.ContextLength)
+            .Add("llama.embedding_length", (uint)e)
+            .Add("llama.block_count", (uint)options.BlockCount)
+            .Add("llama.feed_forward_length", (uint)options.FeedForwardLength)
+            .Add("llama.attention.head_count", (uint)options.HeadCount)
+            .Add("llama.attention.head_count_kv", (uint)options.HeadCountKv)
+            .Add("llama.rope.dimension_count", (uint)headDim)
+            .Add("llama.attention.layer_norm_rms_epsilon", 1e-5f)
+            .Add("general.file_type", options.UseF16 ? 1u : 0u)
+            .Add("tokenizer.ggml.model", "llama")
+            .Add("tokenizer.ggml.tokens", tokens)
+            .Add("tokenizer.ggml.scores", scores)
+            .Add("tokenizer.ggml.token_type", tokenTypes)
+            .Add("tokenizer.ggml.bos_token_id", 1u)
+            .Add("tokenizer.ggml.eos_token_id", 4u)
+            .Add("tokenizer.ggml.unknown_token_id", 0u)
+            .Add("tokenizer.chat_template", ChatMlTemplate);
+
+        // One generator for the whole file, consumed in tensor order, so the bytes depend only on the options.
+        var random = new Random(options.Seed);
+        var matrixType = options.UseF16 ? GgufTensorType.F16 : GgufTensorType.F32;
+        void Matrix(string name, ulong ne0, ulong ne1) =>
+            gguf.AddTensor(name, [ne0, ne1], matrixType, span => FillGaussian(span, random, 0.08));
+        void Norm(string name) => gguf.AddTensor(name, [(ulong)e], GgufTensorType.F32, span => span.Fill(1f));
+
+        var ue = (ulong)e;
+        Matrix("token_embd.weight", ue, v);
+        for (var i = 0; i < options.BlockCount; i++)
+        {
+            var p = $"blk.{i}.";
+            Norm(p + "attn_norm.weight");
+            Matrix(p + "attn_q.weight", ue, ue);
+            Matrix(p + "attn_k.weight", ue, kvDim);
+            Matrix(p + "attn_v.weight", ue, kvDim);
+            Matrix(p + "attn_output.weight", ue, ue);
+            Norm(p + "ffn_norm.weight");
+            Matrix(p + "ffn_gate.weight", ue, ff);
+            Matrix(p + "ffn_up.weight", ue, ff);
+            Matrix(p + "ffn_down.weight", ff, ue);
+        }
+
+        Norm("output_norm.weight");
+        Matrix("output.weight", ue, v);
+        return gguf;
+    }
+
+    /// <summary>
+    /// Writes <c>model.gguf</c> and <c>manifest.json</c> into <c>&lt;modelsDirectory&gt;/&lt;id&gt;</c> and returns the manifest.
+    /// </summary>
+    public static async Task<ModelManifest> WriteAsync(
+        string modelsDirectory, DemoChatModelOptions options, CancellationToken cancellationToken = default)
+    {
+        var directory = Path.Combine(modelsDirectory, options.Id);
+        Directory.CreateDirectory(directory);
+        var ggufPath = Path.Combine(directory, GgufFileName);
+        var temp = ggufPath + ".tmp";
+        await CreateGguf(options).WriteAsync(temp, cancellationToken);
+        File.Move(temp, ggufPath, overwrite: true);
+
+        string sha256;
+        await using (var stream = File.OpenRead(ggufPath))
+            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+
+        var manifest = new ModelManifest
+        {
+            Id = options.Id,
+            DisplayName = $"Chat {options.EmbeddingLength}x{options.BlockCount} — Demo (random weights)",
+            Kind = ModelKind.Chat,
+            Files = [new ModelFile(GgufFileName, sha256, new FileInfo(ggufPath).Length)],
+            License = "none (random weights, generated locally)",
+            ContextLength = options.ContextLength,
+            DefaultParameters = new Dictionary<string, double> { ["temperature"] = 0.8, ["max_tokens"] = 64 },
+            IsDemo = true,
+        };
+        await ModelManifestFile.WriteAsync(directory, manifest, cancellationToken);
+        return manifest;
+    }
+
+    private static IEnumerable<string> GeneratedPieces(int count)
+    {
+        if (count <= 0)
+            yield break;
+        var existing = new HashSet<string>(BasePieces);
+        var produced = 0;
+        const string letters = "abcdefghijklmnopqrstuvwxyz";
+        for (var length = 2; ; length++)
+        {
+            var indices = new int[length];
+            while (true)
+            {
+                var word = new string(indices.Select(i => letters[i]).ToArray());
+                foreach (var piece in (string[])["▁" + word, word])
+                {
+                    if (!existing.Add(piece))
+                        continue;
+                    yield return piece;
+                    if (++produced == count)
+                        yield break;
+                }
+
+                var k = length - 1;
+                while (k >= 0 && ++indices[k] == letters.Length)
+                    indices[k--] = 0;
+                if (k < 0)
+                    break;
+            }
+        }
+    }
+
+    private static void FillGaussian(Span<float> span, Random random, double stdDev)
+    {
+        // Box-Muller: two normal samples per pair of uniforms.
+        for (var i = 0; i < span.Length; i += 2)
+        {
+            var u1 = 1.0 - random.NextDouble();
+            var u2 = random.NextDouble();
+            var r = Math.Sqrt(-2.0 * Math.Log(u1)) * stdDev;
+            span[i] = (float)(r * Math.Cos(2 * Math.PI * u2));
+            if (i + 1 < span.Length)
+                span[i + 1] = (float)(r * Math.Sin(2 * Math.PI * u2));
+        }
+    }
+}

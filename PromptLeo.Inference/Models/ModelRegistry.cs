@@ -1,0 +1,335 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace PromptLeo.Inference.Models;
+
+/// <summary>
+/// The installed models in <c>&lt;ModelsDirectory&gt;/&lt;id&gt;/manifest.json</c>. Loads each model once, through the
+/// <see cref="IModelLoader"/> registered for its kind, and unloads idle models (least recently used, no lease) when
+/// the resident bytes exceed <see cref="InferenceOptions.MaxResidentBytes"/>. A model that fails to load is marked
+/// <see cref="ModelState.Failed"/> with the reason; the others keep working. A rescan gives failed models another try.
+/// </summary>
+public sealed class ModelRegistry(
+    IOptions<InferenceOptions> options,
+    IEnumerable<IModelLoader> loaders,
+    ILogger<ModelRegistry> logger) : IModelRegistry, IAsyncDisposable
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
+    private readonly IModelLoader[] _loaders = loaders.ToArray();
+    private bool _scanned;
+    private long _useClock;
+
+    /// <summary>The absolute models folder.</summary>
+    public string ModelsDirectory { get; } = ResolveModelsDirectory(options.Value);
+
+    /// <summary>
+    /// Resolves <see cref="InferenceOptions.ModelsDirectory"/>; empty means <c>data/models</c> under the current
+    /// directory (the content root of the web app).
+    /// </summary>
+    public static string ResolveModelsDirectory(InferenceOptions options) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(options.ModelsDirectory)
+            ? Path.Combine("data", "models")
+            : options.ModelsDirectory);
+
+    /// <inheritdoc />
+    public IReadOnlyList<ModelStatus> List()
+    {
+        EnsureScanned();
+        lock (_gate)
+            return _entries.Values.OrderBy(e => e.Manifest.Id, StringComparer.OrdinalIgnoreCase).Select(ToStatus).ToList();
+    }
+
+    /// <inheritdoc />
+    public ModelStatus? Get(string modelId)
+    {
+        EnsureScanned();
+        lock (_gate)
+            return _entries.TryGetValue(modelId, out var entry) ? ToStatus(entry) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IModelLease> AcquireAsync(string modelId, CancellationToken cancellationToken = default)
+    {
+        EnsureScanned();
+        Entry entry;
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(modelId, out entry!))
+                throw new ModelNotFoundException(modelId);
+            if (entry.State == ModelState.Loaded)
+                return NewLease(entry);
+        }
+
+        // One load per model: the second caller waits, then sees the loaded model (checked again under the lock).
+        await entry.LoadLock.WaitAsync(cancellationToken);
+        try
+        {
+            ModelManifest manifest;
+            lock (_gate)
+            {
+                if (entry.Removed)
+                    throw new ModelNotFoundException(modelId);
+                switch (entry.State)
+                {
+                    case ModelState.Loaded:
+                        return NewLease(entry);
+                    case ModelState.Failed:
+                        throw new ModelLoadException(entry.Error ?? "The model failed to load.");
+                }
+
+                entry.State = ModelState.Loading;
+                manifest = entry.Manifest;
+            }
+
+            ILoadedModel model;
+            try
+            {
+                var loader = _loaders.FirstOrDefault(l => l.Kinds.Contains(manifest.Kind))
+                             ?? throw new ModelLoadException($"No loader is registered for models of kind '{manifest.Kind}'.");
+                logger.LogInformation("Loading model {ModelId} ({Kind})", manifest.Id, manifest.Kind);
+                model = await loader.LoadAsync(manifest, entry.Directory, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                lock (_gate)
+                    entry.State = ModelState.NotLoaded;
+                throw;
+            }
+            catch (Exception ex)
+            {
+                var reason = ex is ModelLoadException ? ex.Message : $"Loading failed: {ex.GetType().Name}: {ex.Message}";
+                lock (_gate)
+                {
+                    entry.State = ModelState.Failed;
+                    entry.Error = reason;
+                }
+
+                logger.LogWarning(ex, "Model {ModelId} failed to load: {Reason}", manifest.Id, reason);
+                throw ex as ModelLoadException ?? new ModelLoadException(reason, ex);
+            }
+
+            IModelLease lease;
+            lock (_gate)
+            {
+                entry.Model = model;
+                entry.State = ModelState.Loaded;
+                entry.Error = null;
+                lease = NewLease(entry);
+            }
+
+            logger.LogInformation("Model {ModelId} loaded on {Device} ({ResidentBytes} bytes)",
+                manifest.Id, model.Device.Device, model.ResidentBytes);
+            await EnforceBudgetAsync();
+            return lease;
+        }
+        finally
+        {
+            entry.LoadLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task RescanAsync(CancellationToken cancellationToken = default)
+    {
+        var found = await Task.Run(ScanFolder, cancellationToken);
+        var toUnload = new List<(string Id, ILoadedModel Model)>();
+        lock (_gate)
+        {
+            foreach (var (id, (directory, manifest, error)) in found)
+            {
+                if (_entries.TryGetValue(id, out var existing))
+                {
+                    if (existing.State is ModelState.Failed or ModelState.NotLoaded)
+                    {
+                        existing.Manifest = manifest;
+                        existing.State = error is null ? ModelState.NotLoaded : ModelState.Failed;
+                        existing.Error = error;
+                    }
+
+                    continue;
+                }
+
+                _entries[id] = new Entry(directory, manifest)
+                {
+                    State = error is null ? ModelState.NotLoaded : ModelState.Failed,
+                    Error = error,
+                };
+            }
+
+            foreach (var gone in _entries.Values.Where(e => !found.ContainsKey(e.Manifest.Id)).ToList())
+            {
+                _entries.Remove(gone.Manifest.Id);
+                gone.Removed = true;
+                if (gone.Leases == 0 && gone.Model is { } model)
+                {
+                    toUnload.Add((gone.Manifest.Id, model));
+                    gone.Model = null;
+                    gone.State = ModelState.NotLoaded;
+                }
+            }
+
+            _scanned = true;
+        }
+
+        await UnloadAsync(toUnload, "removed from the models folder");
+    }
+
+    /// <summary>Unloads every model.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        List<(string, ILoadedModel)> all;
+        lock (_gate)
+        {
+            all = _entries.Values.Where(e => e.Model is not null).Select(e => (e.Manifest.Id, e.Model!)).ToList();
+            foreach (var entry in _entries.Values)
+            {
+                entry.Model = null;
+                entry.State = ModelState.NotLoaded;
+            }
+        }
+
+        await UnloadAsync(all, "shutting down");
+    }
+
+    private void EnsureScanned()
+    {
+        bool scanned;
+        lock (_gate)
+            scanned = _scanned;
+        if (!scanned)
+            RescanAsync().GetAwaiter().GetResult();
+    }
+
+    private Dictionary<string, (string Directory, ModelManifest Manifest, string? Error)> ScanFolder()
+    {
+        var found = new Dictionary<string, (string, ModelManifest, string?)>(StringComparer.OrdinalIgnoreCase);
+        if (!Directory.Exists(ModelsDirectory))
+            return found;
+        foreach (var directory in Directory.EnumerateDirectories(ModelsDirectory))
+        {
+            var id = Path.GetFileName(directory);
+            // Dot-folders hold downloads in progress; folders without a manifest are not installed models.
+            if (id.StartsWith('.') || !File.Exists(Path.Combine(directory, ModelManifestFile.FileName)))
+                continue;
+            try
+            {
+                // The folder name is the id, so two manifests can never claim the same one.
+                var manifest = ModelManifestFile.Read(directory) with { Id = id };
+                found[id] = (directory, manifest, null);
+            }
+            catch (ModelLoadException ex)
+            {
+                logger.LogWarning("Model folder {ModelId} has an unusable manifest: {Reason}", id, ex.Message);
+                found[id] = (directory, new ModelManifest { Id = id, DisplayName = id, Kind = default }, ex.Message);
+            }
+        }
+
+        return found;
+    }
+
+    private IModelLease NewLease(Entry entry)
+    {
+        entry.Leases++;
+        entry.LastUsed = Interlocked.Increment(ref _useClock);
+        return new Lease(this, entry, entry.Model!);
+    }
+
+    private void Release(Entry entry)
+    {
+        List<(string, ILoadedModel)> toUnload = [];
+        lock (_gate)
+        {
+            entry.Leases--;
+            entry.LastUsed = Interlocked.Increment(ref _useClock);
+            if (entry is { Removed: true, Leases: 0, Model: { } model })
+            {
+                toUnload.Add((entry.Manifest.Id, model));
+                entry.Model = null;
+                entry.State = ModelState.NotLoaded;
+            }
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await UnloadAsync(toUnload, "removed from the models folder");
+                await EnforceBudgetAsync();
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Unloading idle models failed");
+            }
+        });
+    }
+
+    private async Task EnforceBudgetAsync()
+    {
+        var max = options.Value.MaxResidentBytes;
+        if (max <= 0)
+            return;
+        var toUnload = new List<(string, ILoadedModel)>();
+        lock (_gate)
+        {
+            var loaded = _entries.Values.Where(e => e is { State: ModelState.Loaded, Model: not null }).ToList();
+            var total = loaded.Sum(e => e.Model!.ResidentBytes);
+            foreach (var idle in loaded.Where(e => e.Leases == 0).OrderBy(e => e.LastUsed))
+            {
+                if (total <= max)
+                    break;
+                total -= idle.Model!.ResidentBytes;
+                toUnload.Add((idle.Manifest.Id, idle.Model));
+                idle.Model = null;
+                idle.State = ModelState.NotLoaded;
+            }
+        }
+
+        await UnloadAsync(toUnload, "resident-memory budget exceeded");
+    }
+
+    private async Task UnloadAsync(IEnumerable<(string Id, ILoadedModel Model)> models, string why)
+    {
+        foreach (var (id, model) in models)
+        {
+            logger.LogInformation("Unloading model {ModelId}: {Why}", id, why);
+            try
+            {
+                await model.DisposeAsync();
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Unloading model {ModelId} failed", id);
+            }
+        }
+    }
+
+    private static ModelStatus ToStatus(Entry e) =>
+        new(e.Manifest, e.State, e.Error, e.Model?.Device, e.Model?.ResidentBytes ?? 0);
+
+    private sealed class Entry(string directory, ModelManifest manifest)
+    {
+        public string Directory { get; } = directory;
+        public ModelManifest Manifest { get; set; } = manifest;
+        public ModelState State { get; set; }
+        public string? Error { get; set; }
+        public ILoadedModel? Model { get; set; }
+        public int Leases { get; set; }
+        public long LastUsed { get; set; }
+        public bool Removed { get; set; }
+        public SemaphoreSlim LoadLock { get; } = new(1, 1);
+    }
+
+    private sealed class Lease(ModelRegistry registry, Entry entry, ILoadedModel model) : IModelLease
+    {
+        private int _disposed;
+
+        public ILoadedModel Model { get; } = model;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                registry.Release(entry);
+        }
+    }
+}
