@@ -1,5 +1,6 @@
 using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Cli;
+using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
 using PromptLeo.Web.Features.Storage;
 
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPromptLeoStorage();
 builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
+builder.AddPromptLeoModels();
 
 var app = builder.Build();
 
@@ -18,6 +20,7 @@ if (CommandLine.IsCommand(args))
 
 await app.Services.InitializeDatabaseAsync();
 await app.Services.ProvisionAccountsAsync();
+await app.Services.EnsureDemoModelsAsync();
 
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();

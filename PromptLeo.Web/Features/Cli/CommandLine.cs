@@ -1,10 +1,15 @@
+using Microsoft.Extensions.Options;
+using PromptLeo.Inference;
+using PromptLeo.Inference.Models;
 using PromptLeo.Web.Features.Accounts;
+using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Storage;
 
 namespace PromptLeo.Web.Features.Cli;
 
 /// <summary>
-/// Operator verbs run instead of the web server: <c>admin create --email E [--password P]</c>.
+/// Operator verbs run instead of the web server: <c>admin create --email E [--password P]</c>,
+/// <c>models create-demo [--overwrite]</c>, <c>models list</c>.
 /// </summary>
 public static class CommandLine
 {
@@ -18,10 +23,16 @@ public static class CommandLine
         {
             case ["admin", "create", .. var rest]:
                 return await CreateAdminAsync(services, rest, output, input);
+            case ["models", "create-demo", .. var rest]:
+                return await CreateDemoModelsAsync(services, rest, output);
+            case ["models", "list"]:
+                return await ListModelsAsync(services, output);
             default:
                 await output.WriteLineAsync("""
                     Usage:
                       admin create --email EMAIL [--password PASSWORD]   create an administrator (asks for the password when not given)
+                      models create-demo [--overwrite]                  write the tiny random-weight demo models into the models folder
+                      models list                                       list installed models and their status
                     """);
                 return 2;
         }
@@ -57,6 +68,34 @@ public static class CommandLine
             return 1;
         }
         await output.WriteLineAsync("Administrator ready. Log in with that e-mail address.");
+        return 0;
+    }
+
+    private static async Task<int> CreateDemoModelsAsync(IServiceProvider services, string[] args, TextWriter output)
+    {
+        var written = await services.GetRequiredService<DemoModelSet>().WriteAllAsync(overwrite: args.Contains("--overwrite"));
+        var directory = services.GetRequiredService<IOptions<InferenceOptions>>().Value.ModelsDirectory;
+        foreach (var manifest in written)
+        {
+            await output.WriteLineAsync($"{manifest.Id}\t{manifest.Kind}\t{manifest.DisplayName}");
+        }
+        await output.WriteLineAsync($"Demo models (random weights) are in {directory}.");
+        return 0;
+    }
+
+    private static async Task<int> ListModelsAsync(IServiceProvider services, TextWriter output)
+    {
+        var registry = services.GetRequiredService<IModelRegistry>();
+        await registry.RescanAsync();
+        var models = registry.List();
+        if (models.Count == 0)
+        {
+            await output.WriteLineAsync("No models installed. Run `models create-demo` for the demo models.");
+        }
+        foreach (var model in models)
+        {
+            await output.WriteLineAsync($"{model.Manifest.Id}\t{model.Manifest.Kind}\t{model.State}\t{model.Manifest.DisplayName}{(model.Error is null ? "" : "\t" + model.Error)}");
+        }
         return 0;
     }
 

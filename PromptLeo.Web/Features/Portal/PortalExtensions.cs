@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Localization;
 using MudBlazor.Services;
-using PromptLeo.Inference;
 using PromptLeo.Web.Components;
 using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Admin;
@@ -30,7 +29,6 @@ public static class PortalExtensions
         });
         services.AddHttpContextAccessor();
         services.AddScoped<AdminUserDirectory>();
-        services.AddPromptLeoInference();
         return builder;
     }
 

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+using PromptLeo.Inference;
+using PromptLeo.Inference.Models;
+using PromptLeo.Inference.Models.Demo;
+using PromptLeo.Web.Features.Storage;
+
+namespace PromptLeo.Web.Features.Models;
+
+public static class ModelsExtensions
+{
+    /// <summary>The inference layer, with its models folder defaulting to <c>&lt;data&gt;/models</c>.</summary>
+    public static IHostApplicationBuilder AddPromptLeoModels(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPromptLeoInference();
+        builder.Services.AddOptions<InferenceOptions>()
+            .PostConfigure<DataPaths>((options, paths) =>
+            {
+                if (string.IsNullOrWhiteSpace(options.ModelsDirectory))
+                {
+                    options.ModelsDirectory = paths.Models;
+                }
+            });
+        builder.Services.AddSingleton<DemoModelSet>();
+        return builder;
+    }
+
+    /// <summary>With <c>Inference:CreateDemoModels</c>, writes the tiny demo models once so chat works right away.</summary>
+    public static async Task EnsureDemoModelsAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        var options = services.GetRequiredService<IOptions<InferenceOptions>>().Value;
+        if (options.CreateDemoModels)
+        {
+            await services.GetRequiredService<DemoModelSet>().WriteAllAsync(overwrite: false, cancellationToken);
+        }
+    }
+}
+
+/// <summary>Every demo model the portal knows how to write (chat; image models join when their writers exist).</summary>
+public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegistry registry)
+{
+    public async Task<IReadOnlyList<ModelManifest>> WriteAllAsync(bool overwrite, CancellationToken cancellationToken = default)
+    {
+        var directory = options.Value.ModelsDirectory;
+        var written = new List<ModelManifest>
+        {
+            await DemoModelInstaller.WriteDemoChatModelFilesAsync(directory, overwrite, cancellationToken),
+        };
+        await registry.RescanAsync(cancellationToken);
+        return written;
+    }
+}
