@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Inference.Diffusion;
 
 namespace PromptLeo.Inference;
 
@@ -15,6 +16,7 @@ public static class InferenceServiceCollectionExtensions
             .BindConfiguration(InferenceOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddDiffusionEngine();
         return services;
     }
 }
