@@ -98,6 +98,8 @@ internal sealed partial class ClipTokenizer
         {
             Merges = merges,
             EndOfWordSuffix = "</w>",
+            // Words arrive already split and byte-mapped; the default word/non-word split would break byte symbols apart.
+            PreTokenizer = PreTokenizer.CreateWhiteSpace(),
             UnknownToken = ClipTokenizerFiles.EndOfText,
         });
         return new ClipTokenizer(bpe, Id(ClipTokenizerFiles.StartOfText), eos, padToken is null ? eos : Id(padToken));
