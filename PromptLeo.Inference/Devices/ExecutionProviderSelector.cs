@@ -88,6 +88,7 @@ public sealed class ExecutionProviderSelector(
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
         if (settings.IntraOpThreads > 0)
         {
             options.IntraOpNumThreads = settings.IntraOpThreads;

@@ -31,6 +31,12 @@ public sealed class DiffusionOptions
     /// <summary>Use ONNX Runtime's CPU memory arena (faster repeated runs, memory is kept after a run).</summary>
     public bool EnableMemoryArena { get; set; } = true;
 
+    /// <summary>
+    /// Let ONNX Runtime's intra-op threads spin between operators. Off by default: spinning threads compete with the
+    /// pipeline's own work between UNet calls and with other tenants on small hosts.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     /// <summary>Largest number of images one request may ask for.</summary>
     [Range(1, 16)]
     public int MaxBatchSize { get; set; } = 4;

@@ -15,6 +15,9 @@ internal static class ImageCodec
 {
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.None);
 
+    // zlib level 3 with Sub/Up filters: about half the encode time of Skia's default (level 6, all filters) on 512² images, a few % larger files.
+    private static readonly SKPngEncoderOptions PngOptions = new(SKPngEncoderFilterFlags.Sub | SKPngEncoderFilterFlags.Up, 3);
+
     /// <summary>Decodes PNG/JPEG/WebP; null when the bytes are no image or the image is larger than <paramref name="maxSide"/>.</summary>
     public static DecodedImage? Decode(byte[] bytes, int maxSide, out string? error)
     {
@@ -97,7 +100,8 @@ internal static class ImageCodec
 
     public static byte[] Encode(SKBitmap bitmap, IReadOnlyDictionary<string, string>? text = null)
     {
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100) ?? throw new InvalidOperationException("PNG encoding failed.");
+        using var pixmap = bitmap.PeekPixels();
+        using var data = pixmap.Encode(PngOptions) ?? throw new InvalidOperationException("PNG encoding failed.");
         var png = data.ToArray();
         return text is { Count: > 0 } ? AddTextChunks(png, text) : png;
     }

@@ -12,7 +12,19 @@ namespace PromptLeo.Inference.Diffusion;
 /// <param name="Seed">Seed of the first image; image i uses Seed + i.</param>
 /// <param name="InitPixels">[3,H,W] in [-1,1], or null for text-to-image.</param>
 /// <param name="Mask">[H,W] in [0,1] (1 = repaint), or null.</param>
-internal sealed record DiffusionJob(ImageRequest Request, long Seed, float[]? InitPixels = null, float[]? Mask = null);
+/// <param name="Stats">Optional timing/allocation counters (benchmark).</param>
+internal sealed record DiffusionJob(ImageRequest Request, long Seed, float[]? InitPixels = null, float[]? Mask = null, PipelineStats? Stats = null);
+
+/// <summary>Counters one generation fills when asked: time inside ONNX Runtime and managed allocation per step.</summary>
+internal sealed class PipelineStats
+{
+    public TimeSpan Total { get; set; }
+    public TimeSpan InsideOrt { get; set; }
+    public TimeSpan UNetLoop { get; set; }
+    public TimeSpan InsideUNet { get; set; }
+    public long MaxAllocatedBytesPerStep { get; set; }
+    public long LoopAllocatedBytes { get; set; }
+}
 
 /// <summary>
 /// Orchestrates one generation: tokenizer → text encoder → scheduler/UNet loop (classifier-free guidance as one
@@ -85,7 +97,9 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             }
 
             tokenRows.Add(prompt.Ids);
+            var ortStart = Stopwatch.GetTimestamp();
             var (encoded, hiddenSize) = model.TextEncoder.Encode(tokenRows, runOptions);
+            var insideOrt = Stopwatch.GetElapsedTime(ortStart);
             var rowLength = ClipTokenizer.SequenceLength * hiddenSize;
             var hiddenStates = new float[rows * rowLength];
             for (var r = 0; r < rows; r++)
@@ -109,7 +123,9 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             {
                 var strength = Math.Clamp(request.Strength, 0f, 1f);
                 firstStep = request.Steps - Math.Min((int)(request.Steps * strength), request.Steps);
+                ortStart = Stopwatch.GetTimestamp();
                 var imageLatents = model.VaeEncoder!.Encode(job.InitPixels, height, width, model.ScalingFactor, runOptions);
+                insideOrt += Stopwatch.GetElapsedTime(ortStart);
                 for (var i = 0; i < batch; i++)
                 {
                     var slice = latents.AsSpan(i * latentLength, latentLength);
@@ -147,9 +163,14 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
 
             var totalSteps = request.Steps - firstStep;
             var stepsRun = 0;
+            var insideUNet = TimeSpan.Zero;
+            long maxStepAllocation = 0;
+            var allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+            var loopStart = Stopwatch.GetTimestamp();
             for (var step = firstStep; step < request.Steps; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 var scale = scheduler.ModelInputScale(step);
                 for (var r = 0; r < rows; r++)
                 {
@@ -157,7 +178,9 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
                     TensorPrimitives.Multiply(latents.AsSpan(image * latentLength, latentLength), scale, unet.Sample.AsSpan(r * inChannels * plane, latentLength));
                 }
 
+                var unetStart = Stopwatch.GetTimestamp();
                 unet.Run(scheduler.Timesteps[step], runOptions);
+                insideUNet += Stopwatch.GetElapsedTime(unetStart);
 
                 ReadOnlySpan<float> modelOutput = unet.Output;
                 if (epsilon is not null)
@@ -182,7 +205,11 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
                     ? LatentPreview.Render(predictedOriginal.AsSpan(0, latentLength), latentHeight, latentWidth)
                     : null;
                 progress?.Report(new ImageProgress(stepsRun, totalSteps, preview));
+                maxStepAllocation = Math.Max(maxStepAllocation, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
             }
+
+            var unetLoop = Stopwatch.GetElapsedTime(loopStart);
+            insideOrt += insideUNet;
 
             var images = new List<GeneratedImage>(batch);
             var scratch = new float[latentLength];
@@ -190,10 +217,22 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             for (var i = 0; i < batch; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                ortStart = Stopwatch.GetTimestamp();
                 model.VaeDecoder.Decode(latents.AsSpan(i * latentLength, latentLength), model.ScalingFactor, latentHeight, latentWidth, scratch, pixels, runOptions);
+                insideOrt += Stopwatch.GetElapsedTime(ortStart);
                 var seed = job.Seed + i;
                 var text = request.EmbedParameters ? Parameters(request, seed) : null;
                 images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, width, height, text), width, height, seed));
+            }
+
+            if (job.Stats is { } stats)
+            {
+                stats.Total = stopwatch.Elapsed;
+                stats.InsideOrt = insideOrt;
+                stats.UNetLoop = unetLoop;
+                stats.InsideUNet = insideUNet;
+                stats.MaxAllocatedBytesPerStep = maxStepAllocation;
+                stats.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
             }
 
             logger.LogInformation("Generated {Count} image(s) with {ModelId}: {Steps} steps, {Width}x{Height}, {Scheduler}, in {ElapsedMs} ms",
