@@ -1,6 +1,6 @@
 // Image engine benchmark: a 20-step text-to-image generation on a generated model with a heavy UNet.
 // Reports the share of wall time spent inside ONNX Runtime Run and the managed allocation per denoising step.
-// Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin]]
+// Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin] [--save out.png]]
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -38,7 +38,11 @@ try
     pipeline.Run(new DiffusionJob(request with { Steps = 2 }, 1), null, CancellationToken.None);
 
     var stats = new PipelineStats();
-    pipeline.Run(new DiffusionJob(request, 1, Stats: stats), null, CancellationToken.None);
+    var result = pipeline.Run(new DiffusionJob(request, 1, Stats: stats), null, CancellationToken.None);
+    if (Array.IndexOf(args, "--save") is var saveAt and >= 0 && saveAt + 1 < args.Length)
+    {
+        File.WriteAllBytes(args[saveAt + 1], result.Images[0].Png);
+    }
 
     static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
     Console.WriteLine($"device: {model.Device.Device}{(model.Device.FallbackReason is null ? "" : " (fallback: " + model.Device.FallbackReason + ")")}");
