@@ -72,6 +72,39 @@ public sealed class ExecutionProviderSelector(
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="create"/> (which creates the model's sessions) with the configured device. With
+    /// <see cref="DevicePreference.Auto"/>, a failure while creating sessions on CUDA (for example a driver that does
+    /// not match) is retried once on CPU and the reason is recorded. Signature errors
+    /// (<see cref="Models.ModelLoadException"/> without an inner exception) are not retried.
+    /// </summary>
+    public T CreateWithFallback<T>(Func<DeviceSelection, T> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        var preference = inferenceOptions.Value.Device;
+        string reason;
+        using (var selection = Select(preference))
+        {
+            if (preference != DevicePreference.Auto || selection.Status.Device == CpuDevice)
+            {
+                return create(selection);
+            }
+
+            try
+            {
+                return create(selection);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not Models.ModelLoadException { InnerException: null })
+            {
+                reason = $"creating sessions on {CudaDevice} failed: {FirstLine(ex.Message)}";
+                logger.LogWarning("Falling back to the CPU execution provider: {Reason}", reason);
+            }
+        }
+
+        using var cpu = new DeviceSelection(CreateBaseOptions(), new DeviceStatus(CpuDevice, reason));
+        return create(cpu);
+    }
+
     private SessionOptions CreateBaseOptions()
     {
         var settings = diffusionOptions.Value;

@@ -127,9 +127,8 @@ internal sealed class BackgroundRemovalModelLoader(ExecutionProviderSelector sel
     public IReadOnlyCollection<ModelKind> Kinds { get; } = [ModelKind.BackgroundRemoval];
 
     public Task<ILoadedModel> LoadAsync(ModelManifest manifest, string modelDirectory, CancellationToken cancellationToken) =>
-        Task.Run(ILoadedModel () =>
+        Task.Run(ILoadedModel () => selector.CreateWithFallback(selection =>
         {
-            using var selection = selector.Select();
             var session = OnnxModelFile.Open(modelDirectory, FileName, selection.Options, [], []);
             try
             {
@@ -147,5 +146,5 @@ internal sealed class BackgroundRemovalModelLoader(ExecutionProviderSelector sel
                 session.Dispose();
                 throw;
             }
-        }, cancellationToken);
+        }), cancellationToken);
 }

@@ -74,7 +74,12 @@ internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, I
             throw new ModelLoadException($"scheduler/scheduler_config.json: {ex.Message}", ex);
         }
 
-        using var selection = selector.Select();
+        return selector.CreateWithFallback(selection => CreateSessions(manifest, modelDirectory, selection, tokenizer, schedulerConfig, cancellationToken));
+    }
+
+    private DiffusionModel CreateSessions(ModelManifest manifest, string modelDirectory, DeviceSelection selection, ClipTokenizer tokenizer,
+        SchedulerConfig schedulerConfig, CancellationToken cancellationToken)
+    {
         var opened = new List<IDisposable>();
         try
         {

@@ -87,6 +87,47 @@ public sealed class ExecutionProviderSelectorTests
     }
 
     [Fact]
+    public void CreateWithFallback_AutoWhenSessionCreationFailsOnCuda_RetriesOnCpuWithReason()
+    {
+        var selector = new ExecutionProviderSelector(
+            Options.Create(new InferenceOptions()), Options.Create(new DiffusionOptions()), NullLogger<ExecutionProviderSelector>.Instance)
+        {
+            AppendCuda = _ => { }, // the provider library loads, but creating a session on it fails
+        };
+        var devices = new List<string>();
+
+        var status = selector.CreateWithFallback(selection =>
+        {
+            devices.Add(selection.Status.Device);
+            return selection.Status.Device == "CUDA:0"
+                ? throw new PromptLeo.Inference.Models.ModelLoadException("unet/model.onnx: ONNX Runtime cannot load the file", new DllNotFoundException("CUDA driver version is insufficient"))
+                : selection.Status;
+        });
+
+        Assert.Equal(["CUDA:0", "CPU"], devices);
+        Assert.Equal("CPU", status.Device);
+        Assert.Contains("creating sessions on CUDA:0 failed", status.FallbackReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateWithFallback_SignatureError_IsNotRetried()
+    {
+        var selector = new ExecutionProviderSelector(
+            Options.Create(new InferenceOptions()), Options.Create(new DiffusionOptions()), NullLogger<ExecutionProviderSelector>.Instance)
+        {
+            AppendCuda = _ => { },
+        };
+        var calls = 0;
+
+        Assert.Throws<PromptLeo.Inference.Models.ModelLoadException>(() => selector.CreateWithFallback<int>(_ =>
+        {
+            calls++;
+            throw new PromptLeo.Inference.Models.ModelLoadException("unet/model.onnx: input 'timestep' missing");
+        }));
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
     public void Select_CudaOnThisMachine_ThrowsUnlessCudaLoads()
     {
         if (CudaWorksHere())

@@ -154,6 +154,17 @@ public sealed class StableDiffusionPipelineTests(TinyOnnxModels models)
     }
 
     [Fact]
+    public void EmbedParameters_NonLatin1Prompt_UsesUtf8TextChunk()
+    {
+        var png = Run(models.TextToImage, Request() with { Prompt = "ein Foto einer Katze 猫", EmbedParameters = true }).Images[0].Png;
+
+        Assert.Contains("iTXt", TestImages.ChunkTypes(png));
+        Assert.Contains("猫", System.Text.Encoding.UTF8.GetString(png), StringComparison.Ordinal);
+        using var decoded = TestImages.Decode(png);
+        Assert.Equal(64, decoded.Width);
+    }
+
+    [Fact]
     public void LongPrompt_IsTruncatedWithWarning()
     {
         var result = Run(models.TextToImage, Request() with { Prompt = string.Join(' ', Enumerable.Repeat("red cat", 60)) });
