@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
 
@@ -19,6 +20,7 @@ public static class InferenceServiceCollectionExtensions
             .ValidateOnStart();
         services.AddModelRegistry();
         services.AddLlmEngine();
+        services.AddDiffusionEngine();
         return services;
     }
 }

@@ -35,9 +35,13 @@ public static class ModelsExtensions
     }
 }
 
-/// <summary>Every demo model the portal knows how to write (chat; image models join when their writers exist).</summary>
+/// <summary>Every demo model the portal writes: chat, text-to-image, inpainting and background removal.</summary>
 public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegistry registry)
 {
+    public const string DemoDiffusionModelId = "demo-sd-tiny";
+    public const string DemoInpaintingModelId = "demo-sd-tiny-inpainting";
+    public const string DemoBackgroundRemovalModelId = "demo-background-removal";
+
     public async Task<IReadOnlyList<ModelManifest>> WriteAllAsync(bool overwrite, CancellationToken cancellationToken = default)
     {
         var directory = options.Value.ModelsDirectory;
@@ -45,6 +49,21 @@ public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegis
         {
             await DemoModelInstaller.WriteDemoChatModelFilesAsync(directory, overwrite, cancellationToken),
         };
+        var diffusion = Path.Combine(directory, DemoDiffusionModelId);
+        if (overwrite || !File.Exists(Path.Combine(diffusion, ModelManifestFile.FileName)))
+        {
+            written.Add(TinyDiffusionModelWriter.Write(diffusion, new TinyDiffusionModelOptions { Id = DemoDiffusionModelId }));
+        }
+        var inpainting = Path.Combine(directory, DemoInpaintingModelId);
+        if (overwrite || !File.Exists(Path.Combine(inpainting, ModelManifestFile.FileName)))
+        {
+            written.Add(TinyDiffusionModelWriter.Write(inpainting, new TinyDiffusionModelOptions { Id = DemoInpaintingModelId, Inpainting = true }));
+        }
+        var background = Path.Combine(directory, DemoBackgroundRemovalModelId);
+        if (overwrite || !File.Exists(Path.Combine(background, ModelManifestFile.FileName)))
+        {
+            written.Add(TinyBackgroundRemovalModelWriter.Write(background));
+        }
         await registry.RescanAsync(cancellationToken);
         return written;
     }

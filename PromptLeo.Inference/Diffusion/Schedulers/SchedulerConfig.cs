@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace PromptLeo.Inference.Diffusion.Schedulers;
+
+/// <summary>The fields of a diffusers <c>scheduler_config.json</c> the schedulers use (defaults: Stable Diffusion 1.5).</summary>
+internal sealed record SchedulerConfig
+{
+    public int NumTrainTimesteps { get; init; } = 1000;
+    public double BetaStart { get; init; } = 0.00085;
+    public double BetaEnd { get; init; } = 0.012;
+    public string BetaSchedule { get; init; } = "scaled_linear";
+    public double[]? TrainedBetas { get; init; }
+    public int StepsOffset { get; init; } = 1;
+    public bool SetAlphaToOne { get; init; }
+    /// <summary>"leading", "linspace" or "trailing"; null uses each scheduler's diffusers default.</summary>
+    public string? TimestepSpacing { get; init; }
+    /// <summary>"epsilon" or "v_prediction".</summary>
+    public string PredictionType { get; init; } = "epsilon";
+    public int OriginalInferenceSteps { get; init; } = 50;
+
+    public static SchedulerConfig Load(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var root = document.RootElement;
+        var defaults = new SchedulerConfig();
+        return new SchedulerConfig
+        {
+            NumTrainTimesteps = Int(root, "num_train_timesteps") ?? defaults.NumTrainTimesteps,
+            BetaStart = Double(root, "beta_start") ?? defaults.BetaStart,
+            BetaEnd = Double(root, "beta_end") ?? defaults.BetaEnd,
+            BetaSchedule = String(root, "beta_schedule") ?? defaults.BetaSchedule,
+            TrainedBetas = root.TryGetProperty("trained_betas", out var betas) && betas.ValueKind == JsonValueKind.Array
+                ? betas.EnumerateArray().Select(b => b.GetDouble()).ToArray()
+                : null,
+            StepsOffset = Int(root, "steps_offset") ?? 0,
+            SetAlphaToOne = root.TryGetProperty("set_alpha_to_one", out var one) && one.ValueKind == JsonValueKind.True,
+            TimestepSpacing = String(root, "timestep_spacing"),
+            PredictionType = String(root, "prediction_type") ?? defaults.PredictionType,
+            OriginalInferenceSteps = Int(root, "original_inference_steps") ?? defaults.OriginalInferenceSteps,
+        };
+    }
+
+    /// <summary>ᾱ_t = Π(1 − β), computed in double like diffusers' float64 numpy path.</summary>
+    public double[] AlphasCumprod()
+    {
+        var betas = TrainedBetas ?? BetaSchedule switch
+        {
+            "linear" => Linspace(BetaStart, BetaEnd, NumTrainTimesteps),
+            "scaled_linear" => Linspace(Math.Sqrt(BetaStart), Math.Sqrt(BetaEnd), NumTrainTimesteps).Select(b => b * b).ToArray(),
+            _ => throw new NotSupportedException($"beta_schedule '{BetaSchedule}' is not supported."),
+        };
+        var cumulative = new double[betas.Length];
+        var product = 1.0;
+        for (var i = 0; i < betas.Length; i++)
+        {
+            product *= 1 - betas[i];
+            cumulative[i] = product;
+        }
+
+        return cumulative;
+    }
+
+    public static double[] Linspace(double start, double end, int count)
+    {
+        var values = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = count == 1 ? start : start + (end - start) * i / (count - 1);
+        }
+
+        return values;
+    }
+
+    /// <summary>Descending timesteps for <paramref name="steps"/> inference steps with the given spacing (diffusers semantics).</summary>
+    public double[] Timesteps(int steps, string spacing)
+    {
+        var t = NumTrainTimesteps;
+        return spacing switch
+        {
+            "linspace" => Linspace(0, t - 1, steps).Reverse().ToArray(),
+            "leading" => Enumerable.Range(0, steps).Select(i => (double)(i * (t / steps)) + StepsOffset).Reverse().ToArray(),
+            "trailing" => Enumerable.Range(0, steps).Select(i => Math.Round(t - i * ((double)t / steps)) - 1).ToArray(),
+            _ => throw new NotSupportedException($"timestep_spacing '{spacing}' is not supported."),
+        };
+    }
+
+    private static int? Int(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt32() : null;
+
+    private static double? Double(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+
+    private static string? String(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using PromptLeo.Inference.Diffusion.Schedulers;
+
+namespace PromptLeo.Inference.Diffusion;
+
+/// <summary>A validated request with its seed resolved and uploads decoded to the target size.</summary>
+/// <param name="Request">The request.</param>
+/// <param name="Seed">Seed of the first image; image i uses Seed + i.</param>
+/// <param name="InitPixels">[3,H,W] in [-1,1], or null for text-to-image.</param>
+/// <param name="Mask">[H,W] in [0,1] (1 = repaint), or null.</param>
+/// <param name="Stats">Optional timing/allocation counters (benchmark).</param>
+internal sealed record DiffusionJob(ImageRequest Request, long Seed, float[]? InitPixels = null, float[]? Mask = null, PipelineStats? Stats = null);
+
+/// <summary>Counters one generation fills when asked: time inside ONNX Runtime and managed allocation per step.</summary>
+internal sealed class PipelineStats
+{
+    public TimeSpan Total { get; set; }
+    public TimeSpan InsideOrt { get; set; }
+    public TimeSpan UNetLoop { get; set; }
+    public TimeSpan InsideUNet { get; set; }
+    public long MaxAllocatedBytesPerStep { get; set; }
+    public long LoopAllocatedBytes { get; set; }
+}
+
+/// <summary>
+/// Orchestrates one generation: tokenizer → text encoder → scheduler/UNet loop (classifier-free guidance as one
+/// batched UNet call) → VAE decoder → PNG. Handles text-to-image, img2img (strength) and 9-channel inpainting.
+/// All full-size tensors are allocated once per request; the step loop only fills them.
+/// </summary>
+internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logger)
+{
+    public const string ParametersKey = "parameters";
+
+    /// <summary>Fails before any inference when the request needs something this model lacks.</summary>
+    public void ValidateFor(ImageRequest request)
+    {
+        if (request.Mask is not null && request.InitImage is null)
+        {
+            throw new ImageRequestException(nameof(ImageRequest.Mask), "a mask needs an InitImage to repaint.");
+        }
+
+        if (request.Mask is not null && !model.IsInpainting)
+        {
+            throw new ImageRequestException(nameof(ImageRequest.Mask), $"model '{model.Manifest.Id}' is not an inpainting model (its UNet takes {model.UNet.InChannels} channels, inpainting needs 9).");
+        }
+
+        if (request.InitImage is not null && model.VaeEncoder is null)
+        {
+            throw new ImageRequestException(nameof(ImageRequest.InitImage), $"model '{model.Manifest.Id}' has no vae_encoder, so it cannot start from an image.");
+        }
+
+        if (request.InitImage is not null && (int)(request.Steps * Math.Min(request.Strength, 1f)) < 1)
+        {
+            throw new ImageRequestException(nameof(ImageRequest.Strength), $"strength {request.Strength} with {request.Steps} steps leaves no denoising step to run.");
+        }
+    }
+
+    public ImageResult Run(DiffusionJob job, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
+    {
+        var request = job.Request;
+        ValidateFor(request);
+        var stopwatch = Stopwatch.StartNew();
+        var warnings = new List<string>();
+        int batch = request.BatchSize, height = request.Height, width = request.Width;
+        int latentHeight = height / 8, latentWidth = width / 8, plane = latentHeight * latentWidth;
+        var latentLength = 4 * plane;
+        var guided = request.GuidanceScale > 1f;
+        var rows = guided ? 2 * batch : batch;
+        var inChannels = model.UNet.InChannels;
+
+        using var runOptions = new RunOptions();
+        // Cancelling also interrupts a UNet run in progress, not only the loop between steps.
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        try
+        {
+            // Text: one encoder call for [negative, prompt], then repeated per UNet row.
+            var prompt = model.Tokenizer.Encode(request.Prompt);
+            if (prompt.Truncated)
+            {
+                warnings.Add($"The prompt is longer than {ClipTokenizer.SequenceLength - 2} tokens and was truncated.");
+            }
+
+            var tokenRows = new List<int[]>();
+            if (guided)
+            {
+                var negative = model.Tokenizer.Encode(request.NegativePrompt);
+                if (negative.Truncated)
+                {
+                    warnings.Add($"The negative prompt is longer than {ClipTokenizer.SequenceLength - 2} tokens and was truncated.");
+                }
+
+                tokenRows.Add(negative.Ids);
+            }
+
+            tokenRows.Add(prompt.Ids);
+            var ortStart = Stopwatch.GetTimestamp();
+            var (encoded, hiddenSize) = model.TextEncoder.Encode(tokenRows, runOptions);
+            var insideOrt = Stopwatch.GetElapsedTime(ortStart);
+            var rowLength = ClipTokenizer.SequenceLength * hiddenSize;
+            var hiddenStates = new float[rows * rowLength];
+            for (var r = 0; r < rows; r++)
+            {
+                var source = guided && r >= batch ? 1 : 0;
+                encoded.AsSpan(source * rowLength, rowLength).CopyTo(hiddenStates.AsSpan(r * rowLength));
+            }
+
+            var scheduler = SchedulerFactory.Create(request.Scheduler, model.SchedulerConfig, request.Steps, batch * latentLength);
+            var latents = new float[batch * latentLength];
+            var noise = new float[batch * latentLength];
+            var predictedOriginal = new float[batch * latentLength];
+            var epsilon = guided ? new float[batch * latentLength] : null;
+            var generators = Enumerable.Range(0, batch).Select(i => new GaussianNoise(job.Seed + i)).ToArray();
+            FillNoise(generators, noise, latentLength);
+
+            var firstStep = 0;
+            float[]? maskedImageLatents = null;
+            float[]? latentMask = null;
+            if (job.InitPixels is not null)
+            {
+                var strength = Math.Clamp(request.Strength, 0f, 1f);
+                firstStep = request.Steps - Math.Min((int)(request.Steps * strength), request.Steps);
+                ortStart = Stopwatch.GetTimestamp();
+                var imageLatents = model.VaeEncoder!.Encode(job.InitPixels, height, width, model.ScalingFactor, runOptions);
+                insideOrt += Stopwatch.GetElapsedTime(ortStart);
+                for (var i = 0; i < batch; i++)
+                {
+                    var slice = latents.AsSpan(i * latentLength, latentLength);
+                    scheduler.AddNoise(imageLatents, noise.AsSpan(i * latentLength, latentLength), firstStep, slice);
+                }
+
+                if (model.IsInpainting)
+                {
+                    (latentMask, maskedImageLatents) = PrepareInpainting(job, height, width, latentHeight, latentWidth, runOptions);
+                }
+            }
+            else
+            {
+                TensorPrimitives.Multiply(noise, scheduler.InitNoiseSigma, latents);
+                if (model.IsInpainting)
+                {
+                    // Text-to-image with an inpainting UNet: repaint everything.
+                    latentMask = new float[plane];
+                    latentMask.AsSpan().Fill(1f);
+                    maskedImageLatents = model.VaeEncoder!.Encode(new float[3 * height * width], height, width, model.ScalingFactor, runOptions);
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            using var unet = model.UNet.CreateRun(rows, latentHeight, latentWidth, hiddenStates, hiddenSize, request.GuidanceScale);
+            if (latentMask is not null && maskedImageLatents is not null)
+            {
+                for (var r = 0; r < rows; r++)
+                {
+                    var offset = r * inChannels * plane + latentLength;
+                    latentMask.CopyTo(unet.Sample.AsSpan(offset, plane));
+                    maskedImageLatents.CopyTo(unet.Sample.AsSpan(offset + plane, latentLength));
+                }
+            }
+
+            var totalSteps = request.Steps - firstStep;
+            var stepsRun = 0;
+            var insideUNet = TimeSpan.Zero;
+            long maxStepAllocation = 0;
+            var allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+            var loopStart = Stopwatch.GetTimestamp();
+            for (var step = firstStep; step < request.Steps; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                var scale = scheduler.ModelInputScale(step);
+                for (var r = 0; r < rows; r++)
+                {
+                    var image = r % batch;
+                    TensorPrimitives.Multiply(latents.AsSpan(image * latentLength, latentLength), scale, unet.Sample.AsSpan(r * inChannels * plane, latentLength));
+                }
+
+                var unetStart = Stopwatch.GetTimestamp();
+                unet.Run(scheduler.Timesteps[step], runOptions);
+                insideUNet += Stopwatch.GetElapsedTime(unetStart);
+
+                ReadOnlySpan<float> modelOutput = unet.Output;
+                if (epsilon is not null)
+                {
+                    // ε = ε_uncond + g·(ε_cond − ε_uncond)
+                    var uncond = unet.Output.AsSpan(0, batch * latentLength);
+                    var cond = unet.Output.AsSpan(batch * latentLength, batch * latentLength);
+                    TensorPrimitives.Subtract(cond, uncond, epsilon);
+                    TensorPrimitives.MultiplyAdd(epsilon, request.GuidanceScale, uncond, epsilon);
+                    modelOutput = epsilon;
+                }
+
+                if (scheduler.NeedsNoise)
+                {
+                    FillNoise(generators, noise, latentLength);
+                }
+
+                scheduler.Step(step, modelOutput, latents, noise, predictedOriginal);
+                stepsRun++;
+
+                var preview = request.PreviewEvery > 0 && stepsRun % request.PreviewEvery == 0 && stepsRun < totalSteps
+                    ? LatentPreview.Render(predictedOriginal.AsSpan(0, latentLength), latentHeight, latentWidth)
+                    : null;
+                progress?.Report(new ImageProgress(stepsRun, totalSteps, preview));
+                maxStepAllocation = Math.Max(maxStepAllocation, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+            }
+
+            var unetLoop = Stopwatch.GetElapsedTime(loopStart);
+            insideOrt += insideUNet;
+
+            var images = new List<GeneratedImage>(batch);
+            var scratch = new float[latentLength];
+            var pixels = new float[3 * height * width];
+            for (var i = 0; i < batch; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                ortStart = Stopwatch.GetTimestamp();
+                model.VaeDecoder.Decode(latents.AsSpan(i * latentLength, latentLength), model.ScalingFactor, latentHeight, latentWidth, scratch, pixels, runOptions);
+                insideOrt += Stopwatch.GetElapsedTime(ortStart);
+                var seed = job.Seed + i;
+                var text = request.EmbedParameters ? Parameters(request, seed) : null;
+                images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, width, height, text), width, height, seed));
+            }
+
+            if (job.Stats is { } stats)
+            {
+                stats.Total = stopwatch.Elapsed;
+                stats.InsideOrt = insideOrt;
+                stats.UNetLoop = unetLoop;
+                stats.InsideUNet = insideUNet;
+                stats.MaxAllocatedBytesPerStep = maxStepAllocation;
+                stats.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
+            }
+
+            logger.LogInformation("Generated {Count} image(s) with {ModelId}: {Steps} steps, {Width}x{Height}, {Scheduler}, in {ElapsedMs} ms",
+                batch, model.Manifest.Id, stepsRun, width, height, request.Scheduler, stopwatch.ElapsedMilliseconds);
+            return new ImageResult(images, warnings, stepsRun);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    private (float[] Mask, float[] MaskedImageLatents) PrepareInpainting(DiffusionJob job, int height, int width, int latentHeight, int latentWidth, RunOptions runOptions)
+    {
+        var mask = job.Mask ?? throw new ImageRequestException(nameof(ImageRequest.Mask), "an inpainting model needs a mask with the InitImage.");
+        var masked = (float[])job.InitPixels!.Clone();
+        var plane = height * width;
+        for (var i = 0; i < plane; i++)
+        {
+            // Binarised like diffusers: pixels to repaint are blanked (0 = mid-grey in [-1,1]).
+            if (mask[i] >= 0.5f)
+            {
+                masked[i] = masked[plane + i] = masked[2 * plane + i] = 0f;
+            }
+        }
+
+        var latentMask = new float[latentHeight * latentWidth];
+        for (var y = 0; y < latentHeight; y++)
+        {
+            for (var x = 0; x < latentWidth; x++)
+            {
+                latentMask[y * latentWidth + x] = mask[y * 8 * width + x * 8] >= 0.5f ? 1f : 0f;
+            }
+        }
+
+        return (latentMask, model.VaeEncoder!.Encode(masked, height, width, model.ScalingFactor, runOptions));
+    }
+
+    private static void FillNoise(GaussianNoise[] generators, float[] noise, int latentLength)
+    {
+        for (var i = 0; i < generators.Length; i++)
+        {
+            generators[i].Fill(noise.AsSpan(i * latentLength, latentLength));
+        }
+    }
+
+    private Dictionary<string, string> Parameters(ImageRequest request, long seed)
+    {
+        var strength = request.InitImage is null ? "" : string.Create(CultureInfo.InvariantCulture, $", Denoising strength: {request.Strength}");
+        return new Dictionary<string, string>
+        {
+            [ParametersKey] = string.Create(CultureInfo.InvariantCulture,
+                $"{request.Prompt}\nNegative prompt: {request.NegativePrompt}\nSteps: {request.Steps}, Sampler: {request.Scheduler}, CFG scale: {request.GuidanceScale}, Seed: {seed}, Size: {request.Width}x{request.Height}, Model: {model.Manifest.Id}{strength}"),
+        };
+    }
+}

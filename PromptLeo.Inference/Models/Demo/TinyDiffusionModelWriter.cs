@@ -1,0 +1,290 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+using PromptLeo.Inference.Diffusion;
+
+namespace PromptLeo.Inference.Models.Demo;
+
+/// <summary>How the tiny UNet declares its <c>timestep</c> input; real exports differ, so the pipeline reads it from metadata.</summary>
+public enum UNetTimestepFormat
+{
+    /// <summary><c>timestep</c> int64 of shape [1] (optimum's SD 1.x export).</summary>
+    Int64Single,
+    /// <summary><c>timestep</c> float of shape [batch] (other exporters).</summary>
+    FloatPerSample,
+}
+
+/// <summary>Shape of a tiny random-weight Stable Diffusion model.</summary>
+public sealed record TinyDiffusionModelOptions
+{
+    /// <summary>Manifest id; also the usual folder name.</summary>
+    public string Id { get; init; } = "demo-sd-tiny";
+    /// <summary>Seed for all random weights; the same seed writes byte-identical graphs.</summary>
+    public int Seed { get; init; } = 1234;
+    /// <summary>Width of the text-encoder hidden state (768 for SD 1.x, 1024 for SD 2.x).</summary>
+    public int TextHiddenSize { get; init; } = 32;
+    /// <summary>Channels inside the UNet.</summary>
+    public int UNetChannels { get; init; } = 16;
+    /// <summary>Extra residual 3×3 convolution layers in the UNet; raise it (with <see cref="UNetChannels"/>) for benchmarks.</summary>
+    public int UNetResidualLayers { get; init; }
+    /// <summary>Write an inpainting UNet with 9 input channels (latents, mask, masked-image latents).</summary>
+    public bool Inpainting { get; init; }
+    /// <summary>Element type and rank of the UNet's <c>timestep</c> input.</summary>
+    public UNetTimestepFormat TimestepFormat { get; init; } = UNetTimestepFormat.Int64Single;
+}
+
+/// <summary>
+/// Writes a tiny random-weight Stable Diffusion model in the diffusers/optimum ONNX folder layout, with the same
+/// input and output names, element types and ranks as real exports. Used by tests, the benchmark and demo mode.
+/// The tokenizer is a small byte-level CLIP-style BPE vocabulary: the special tokens keep their real strings
+/// (<c>&lt;|startoftext|&gt;</c>, <c>&lt;|endoftext|&gt;</c>) but sit at the last two ids of the small vocabulary
+/// instead of 49406/49407; the tokenizer resolves their ids from <c>vocab.json</c>, as for real models.
+/// </summary>
+public static class TinyDiffusionModelWriter
+{
+    /// <summary>Sequence length of CLIP text encoders.</summary>
+    public const int SequenceLength = 77;
+
+    internal static readonly string[] DemoWords =
+    [
+        "a", "an", "the", "of", "on", "in", "with", "and", "photo", "portrait", "painting", "landscape", "cat", "dog",
+        "house", "tree", "forest", "mountain", "sea", "sky", "city", "sunset", "car", "woman", "man", "red", "blue",
+        "green", "bright", "dark", "light", "cinematic", "detailed", "blurry", "ugly",
+    ];
+
+    /// <summary>Writes the model into <paramref name="modelDirectory"/> (created if missing) and returns its manifest.</summary>
+    public static ModelManifest Write(string modelDirectory, TinyDiffusionModelOptions? options = null)
+    {
+        options ??= new TinyDiffusionModelOptions();
+        Directory.CreateDirectory(modelDirectory);
+        var vocabularySize = WriteTokenizer(Path.Combine(modelDirectory, "tokenizer"));
+        WriteTextEncoder(Path.Combine(modelDirectory, "text_encoder", "model.onnx"), vocabularySize, options);
+        WriteUNet(Path.Combine(modelDirectory, "unet", "model.onnx"), options);
+        WriteVaeDecoder(Path.Combine(modelDirectory, "vae_decoder", "model.onnx"), options.Seed + 3);
+        WriteVaeEncoder(Path.Combine(modelDirectory, "vae_encoder", "model.onnx"), options.Seed + 4);
+        WriteSchedulerConfig(Path.Combine(modelDirectory, "scheduler", "scheduler_config.json"));
+        WriteModelIndex(Path.Combine(modelDirectory, "model_index.json"), options.Inpainting);
+
+        var manifest = new ModelManifest
+        {
+            Id = options.Id,
+            DisplayName = options.Inpainting
+                ? "Tiny Stable Diffusion Inpainting — Demo (random weights)"
+                : "Tiny Stable Diffusion — Demo (random weights)",
+            Kind = ModelKind.Diffusion,
+            IsDemo = true,
+            License = "none (random weights, generated locally)",
+            Files = DescribeFiles(modelDirectory),
+            DefaultParameters = new Dictionary<string, double>
+            {
+                ["steps"] = 20, ["guidance"] = 7.5, ["width"] = 256, ["height"] = 256,
+            },
+        };
+        WriteManifest(modelDirectory, manifest);
+        return manifest;
+    }
+
+    internal static IReadOnlyList<ModelFile> DescribeFiles(string modelDirectory) =>
+        Directory.EnumerateFiles(modelDirectory, "*", SearchOption.AllDirectories)
+            .Where(path => Path.GetFileName(path) != "manifest.json")
+            .Order(StringComparer.Ordinal)
+            .Select(path =>
+            {
+                using var stream = File.OpenRead(path);
+                var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+                return new ModelFile(Path.GetRelativePath(modelDirectory, path).Replace('\\', '/'), hash, stream.Length);
+            })
+            .ToList();
+
+    internal static void WriteManifest(string modelDirectory, ModelManifest manifest)
+    {
+        var json = JsonSerializer.Serialize(manifest, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
+        File.WriteAllText(Path.Combine(modelDirectory, "manifest.json"), json);
+    }
+
+    private static int WriteTokenizer(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var byteChars = ClipByteLevel.ByteToUnicode;
+        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var c in byteChars)
+        {
+            vocabulary.TryAdd(c.ToString(), vocabulary.Count);
+        }
+
+        foreach (var c in byteChars)
+        {
+            vocabulary.TryAdd(c + "</w>", vocabulary.Count);
+        }
+
+        // Merges build each demo word left to right, as CLIP's merges.txt would for frequent words.
+        var merges = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var word in DemoWords)
+        {
+            var symbols = word.Select(c => c.ToString()).ToList();
+            symbols[^1] += "</w>";
+            while (symbols.Count > 1)
+            {
+                var merge = $"{symbols[0]} {symbols[1]}";
+                var merged = symbols[0] + symbols[1];
+                if (seen.Add(merge))
+                {
+                    merges.Add(merge);
+                    vocabulary.TryAdd(merged, vocabulary.Count);
+                }
+
+                symbols[0] = merged;
+                symbols.RemoveAt(1);
+            }
+        }
+
+        vocabulary.Add(ClipTokenizerFiles.StartOfText, vocabulary.Count);
+        vocabulary.Add(ClipTokenizerFiles.EndOfText, vocabulary.Count);
+
+        File.WriteAllText(Path.Combine(directory, "vocab.json"), JsonSerializer.Serialize(vocabulary));
+        File.WriteAllText(Path.Combine(directory, "merges.txt"), "#version: 0.2\n" + string.Join('\n', merges) + "\n", new UTF8Encoding(false));
+        var config = new JsonObject
+        {
+            ["tokenizer_class"] = "CLIPTokenizer",
+            ["model_max_length"] = SequenceLength,
+            ["do_lower_case"] = true,
+            ["bos_token"] = ClipTokenizerFiles.StartOfText,
+            ["eos_token"] = ClipTokenizerFiles.EndOfText,
+            ["pad_token"] = ClipTokenizerFiles.EndOfText,
+            ["unk_token"] = ClipTokenizerFiles.EndOfText,
+        };
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return vocabulary.Count;
+    }
+
+    private static void WriteTextEncoder(string path, int vocabularySize, TinyDiffusionModelOptions options)
+    {
+        var c = options.TextHiddenSize;
+        var g = new OnnxGraphBuilder("text_encoder", options.Seed + 1);
+        g.Input("input_ids", OnnxGraphBuilder.Int32, "batch", SequenceLength);
+        g.Output("last_hidden_state", OnnxGraphBuilder.Float, "batch", SequenceLength, c);
+        g.Output("pooler_output", OnnxGraphBuilder.Float, "batch", c);
+
+        var embedding = g.RandomWeight("token_embedding", 1f, vocabularySize, c);
+        var position = g.RandomWeight("position_embedding", 0.1f, SequenceLength, c);
+        var tokens = g.Node("Gather", [embedding, "input_ids"], attributes: OnnxGraphBuilder.Int("axis", 0));
+        var x = g.Node("Add", [tokens, position]);
+        // Mixing in the sequence mean makes every position depend on the whole prompt, like attention does.
+        var mean = g.Node("ReduceMean", [x], attributes: [OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 1)]);
+        var mixed = g.Node("Add", [x, mean]);
+        var projected = g.Node("MatMul", [mixed, g.RandomWeight("proj.weight", 1f / MathF.Sqrt(c), c, c)]);
+        var biased = g.Node("Add", [projected, g.RandomWeight("proj.bias", 0.01f, c)]);
+        g.Node("Tanh", [biased], "last_hidden_state");
+        g.Node("ReduceMean", ["last_hidden_state"], "pooler_output", OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0));
+        g.Save(path);
+    }
+
+    private static void WriteUNet(string path, TinyDiffusionModelOptions options)
+    {
+        var inChannels = options.Inpainting ? 9 : 4;
+        var h = options.UNetChannels;
+        var g = new OnnxGraphBuilder("unet", options.Seed + 2);
+        g.Input("sample", OnnxGraphBuilder.Float, "batch", inChannels, "height", "width");
+        if (options.TimestepFormat == UNetTimestepFormat.Int64Single)
+        {
+            g.Input("timestep", OnnxGraphBuilder.Int64, 1);
+        }
+        else
+        {
+            g.Input("timestep", OnnxGraphBuilder.Float, "batch");
+        }
+
+        g.Input("encoder_hidden_states", OnnxGraphBuilder.Float, "batch", SequenceLength, options.TextHiddenSize);
+        g.Output("out_sample", OnnxGraphBuilder.Float, "batch", 4, "height", "width");
+
+        // Time embedding: sin(t / 1000) broadcast over a channel vector, shape [1 or batch, h, 1, 1].
+        var t = g.Node("Cast", ["timestep"], attributes: OnnxGraphBuilder.Int("to", OnnxGraphBuilder.Float));
+        var scaled = g.Node("Mul", [t, g.FloatConstant("time_scale", [0.001f])]);
+        var sine = g.Node("Sin", [scaled]);
+        var column = g.Node("Reshape", [sine, g.Int64Constant("time_shape", [-1, 1, 1, 1])]);
+        var timeEmbedding = g.Node("Mul", [column, g.RandomWeight("time_embedding", 1f, 1, h, 1, 1)]);
+
+        // Text conditioning: mean over tokens, projected to channels, shape [batch, h, 1, 1].
+        var context = g.Node("ReduceMean", ["encoder_hidden_states"], attributes: [OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0)]);
+        var contextProjected = g.Node("MatMul", [context, g.RandomWeight("context.weight", 2f / MathF.Sqrt(options.TextHiddenSize), options.TextHiddenSize, h)]);
+        var contextEmbedding = g.Node("Unsqueeze", [contextProjected, g.Int64Constant("context_axes", [2, 3])]);
+
+        var x = g.Conv("sample", inChannels, h);
+        x = g.Node("Add", [x, timeEmbedding]);
+        x = g.Node("Add", [x, contextEmbedding]);
+        x = g.Node("Tanh", [x]);
+        for (var layer = 0; layer < options.UNetResidualLayers; layer++)
+        {
+            var y = g.Conv(x, h, h, gain: 0.5f);
+            x = g.Node("Tanh", [g.Node("Add", [x, y])]);
+        }
+
+        g.Conv(x, h, 4, output: "out_sample");
+        g.Save(path);
+    }
+
+    private static void WriteVaeDecoder(string path, int seed)
+    {
+        var g = new OnnxGraphBuilder("vae_decoder", seed);
+        g.Input("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
+        g.Output("sample", OnnxGraphBuilder.Float, "batch", 3, "height", "width");
+        // Small gain: the pipeline feeds latents scaled by 1/0.18215.
+        var x = g.Node("Tanh", [g.Conv("latent_sample", 4, 16, gain: 0.2f)]);
+        var weight = g.RandomWeight("upsample.weight", 0.5f / MathF.Sqrt(16), 16, 3, 8, 8);
+        var bias = g.RandomWeight("upsample.bias", 0.05f, 3);
+        var up = g.Node("ConvTranspose", [x, weight, bias], attributes: [OnnxGraphBuilder.Ints("kernel_shape", 8, 8), OnnxGraphBuilder.Ints("strides", 8, 8)]);
+        g.Node("Tanh", [up], "sample");
+        g.Save(path);
+    }
+
+    private static void WriteVaeEncoder(string path, int seed)
+    {
+        var g = new OnnxGraphBuilder("vae_encoder", seed);
+        g.Input("sample", OnnxGraphBuilder.Float, "batch", 3, "height", "width");
+        g.Output("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
+        g.Conv("sample", 3, 4, kernel: 8, stride: 8, gain: 4f, output: "latent_sample");
+        g.Save(path);
+    }
+
+    private static void WriteSchedulerConfig(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // The scheduler_config.json shipped with Stable Diffusion 1.5.
+        const string config = """
+            {
+              "_class_name": "PNDMScheduler",
+              "_diffusers_version": "0.6.0",
+              "beta_end": 0.012,
+              "beta_schedule": "scaled_linear",
+              "beta_start": 0.00085,
+              "num_train_timesteps": 1000,
+              "set_alpha_to_one": false,
+              "skip_prk_steps": true,
+              "steps_offset": 1,
+              "trained_betas": null,
+              "clip_sample": false
+            }
+            """;
+        File.WriteAllText(path, config);
+    }
+
+    private static void WriteModelIndex(string path, bool inpainting)
+    {
+        var index = new JsonObject
+        {
+            ["_class_name"] = inpainting ? "OnnxStableDiffusionInpaintPipeline" : "OnnxStableDiffusionPipeline",
+            ["_diffusers_version"] = "0.30.0",
+            ["requires_safety_checker"] = false,
+            ["scheduler"] = new JsonArray("diffusers", "PNDMScheduler"),
+            ["text_encoder"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
+            ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"),
+            ["unet"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
+            ["vae_decoder"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
+            ["vae_encoder"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
+        };
+        File.WriteAllText(path, index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

@@ -1,0 +1,162 @@
+using PromptLeo.Inference.Diffusion;
+using PromptLeo.Inference.Diffusion.Schedulers;
+
+namespace PromptLeo.Tests.Inference.Diffusion;
+
+/// <summary>
+/// Reference numbers come from the diffusers formulas for SD 1.5 (scaled_linear betas 0.00085–0.012, 1000 train
+/// steps), evaluated independently in float64 with Python's standard library.
+/// </summary>
+public sealed class SchedulerTests
+{
+    private static readonly SchedulerConfig Sd15 = new();
+
+    private static void Near(double expected, double actual, double relative = 1e-5) =>
+        Assert.True(Math.Abs(expected - actual) <= relative * Math.Max(1, Math.Abs(expected)), $"expected {expected}, got {actual}");
+
+    [Fact]
+    public void AlphasCumprod_Sd15_MatchesDiffusers()
+    {
+        var alphas = Sd15.AlphasCumprod();
+        Near(0.99915, alphas[0], 1e-9);
+        Near(0.2763326838229746, alphas[500]);
+        Near(0.004660098513077234, alphas[999]);
+    }
+
+    [Fact]
+    public void SchedulerConfig_Sd15File_ReadsDefaults()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N"));
+        PromptLeo.Inference.Models.Demo.TinyDiffusionModelWriter.Write(directory);
+        var config = SchedulerConfig.Load(Path.Combine(directory, "scheduler", "scheduler_config.json"));
+        Assert.Equal(1, config.StepsOffset);
+        Assert.Equal(0.012, config.BetaEnd);
+        Assert.Null(config.TimestepSpacing);
+        Assert.False(config.SetAlphaToOne);
+        Directory.Delete(directory, true);
+    }
+
+    [Theory]
+    [InlineData(20, 946.421052631579, 10.746843988817078)]
+    [InlineData(50, 978.6122448979592, 12.936773160118904)]
+    public void EulerDiscrete_Linspace_SigmasMatchDiffusers(int steps, double secondTimestep, double secondSigma)
+    {
+        var scheduler = new EulerDiscreteScheduler(Sd15, steps);
+        Assert.Equal(steps, scheduler.Timesteps.Count);
+        Assert.Equal(steps + 1, scheduler.Sigmas.Length);
+        Near(999, scheduler.Timesteps[0]);
+        Near(secondTimestep, scheduler.Timesteps[1]);
+        Near(0, scheduler.Timesteps[^1]);
+        Near(14.614641229333646, scheduler.Sigmas[0]);
+        Near(secondSigma, scheduler.Sigmas[1]);
+        Near(0.029167158151720367, scheduler.Sigmas[^2]);
+        Assert.Equal(0, scheduler.Sigmas[^1]);
+        Near(14.614641229333646, scheduler.InitNoiseSigma);
+    }
+
+    [Fact]
+    public void EulerDiscrete_Leading_UsesStepsOffsetAndLargerInitSigma()
+    {
+        var scheduler = new EulerDiscreteScheduler(Sd15 with { TimestepSpacing = "leading" }, 20);
+        Assert.Equal([951, 901], scheduler.Timesteps.Take(2));
+        Assert.Equal(1, scheduler.Timesteps[^1]);
+        Near(11.028331164775226, scheduler.Sigmas[0]);
+        Near(0.04131441199678309, scheduler.Sigmas[^2]);
+        Near(11.07357612878299, scheduler.InitNoiseSigma);
+    }
+
+    [Fact]
+    public void EulerDiscrete_Step_MatchesReference()
+    {
+        var scheduler = new EulerDiscreteScheduler(Sd15, 20);
+        float[] sample = [1f, 1f], eps = [0.5f, 0.5f], x0 = new float[2];
+        Near(0.06826491421716747, scheduler.ModelInputScale(0));
+        scheduler.Step(0, eps, sample, [], x0);
+        Near(-0.933898620258284, sample[0], 1e-5);
+    }
+
+    [Fact]
+    public void EulerAncestral_Step_MatchesReference()
+    {
+        var scheduler = new EulerAncestralDiscreteScheduler(Sd15, 20);
+        float[] sample = [1f], eps = [0.5f], noise = [0.25f], x0 = new float[1];
+        scheduler.Step(0, eps, sample, noise, x0);
+        Near(-0.5352296891236497, sample[0], 1e-5);
+        Assert.True(scheduler.NeedsNoise);
+    }
+
+    [Fact]
+    public void Ddim_Leading50_TimestepsAndStepsMatchReference()
+    {
+        var scheduler = new DdimScheduler(Sd15, 50, 1);
+        Assert.Equal([981, 961, 941], scheduler.Timesteps.Take(3));
+        Assert.Equal(1, scheduler.Timesteps[^1]);
+        Assert.Equal(1f, scheduler.InitNoiseSigma);
+
+        float[] sample = [1f], x0 = new float[1];
+        scheduler.Step(0, [0.5f], sample, [], x0);
+        Near(1.0612256978197867, sample[0], 1e-5);
+
+        // The last step (t=1) goes to the "final" alpha, which is alphas_cumprod[0] when set_alpha_to_one is false.
+        sample[0] = 1f;
+        scheduler.Step(49, [0.5f], sample, [], x0);
+        Near(0.9943565783818035, sample[0], 1e-5);
+    }
+
+    [Theory]
+    [InlineData(4, new[] { 999, 759, 499, 259 })]
+    [InlineData(8, new[] { 999, 879, 759, 639, 499, 379, 259, 139 })]
+    public void Lcm_Timesteps_MatchDiffusers(int steps, int[] expected)
+    {
+        var scheduler = new LcmScheduler(Sd15, steps);
+        Assert.Equal(expected.Select(t => (double)t), scheduler.Timesteps);
+    }
+
+    [Fact]
+    public void Lcm_Step_MatchesReference()
+    {
+        var scheduler = new LcmScheduler(Sd15, 4);
+        float[] sample = [1f], x0 = new float[1];
+        scheduler.Step(0, [0.5f], sample, [0.25f], x0);
+        Near(1.9209279204807275, sample[0], 1e-5);
+    }
+
+    [Fact]
+    public void Lms_Coefficients_MatchExactPolynomialIntegration()
+    {
+        var scheduler = new LmsDiscreteScheduler(Sd15, 20, 1);
+        Near(-3.867797240516568, scheduler.Coefficient(1, 0, 0), 1e-9);
+        double[] expected = [-1.3148496040263922, 0.8536490948085742, -0.32607785326394634, 0.04566356512090852];
+        for (var k = 0; k < 4; k++)
+        {
+            Near(expected[k], scheduler.Coefficient(4, 5, k), 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Lms_FiveSteps_MatchReferenceTrajectory()
+    {
+        var scheduler = new LmsDiscreteScheduler(Sd15, 20, 1);
+        float[] sample = [1f], x0 = new float[1];
+        float[] eps = [0.5f, -0.3f, 0.2f, 0.1f, 0.4f];
+        for (var i = 0; i < eps.Length; i++)
+        {
+            scheduler.Step(i, [eps[i]], sample, [], x0);
+        }
+
+        Near(-0.9672709840611343, sample[0], 1e-4);
+    }
+
+    [Theory]
+    [InlineData(SchedulerKind.Euler, 0.0)]
+    [InlineData(SchedulerKind.EulerAncestral, 0.0)]
+    [InlineData(SchedulerKind.Lms, 0.0)]
+    [InlineData(SchedulerKind.Ddim, 1.0)]
+    [InlineData(SchedulerKind.Lcm, 19.0)]
+    public void Factory_AllKinds_EndNearTimestepZero(SchedulerKind kind, double lastTimestep)
+    {
+        var scheduler = SchedulerFactory.Create(kind, Sd15, kind == SchedulerKind.Lcm ? 50 : 10, 4);
+        Assert.Equal(lastTimestep, scheduler.Timesteps[^1], 6);
+        Assert.True(scheduler.Timesteps[0] > scheduler.Timesteps[^1]);
+    }
+}

@@ -1,0 +1,64 @@
+// Image engine benchmark: a 20-step text-to-image generation on a generated model with a heavy UNet.
+// Reports the share of wall time spent inside ONNX Runtime Run and the managed allocation per denoising step.
+// Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin] [--save out.png]]
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PromptLeo.Inference;
+using PromptLeo.Inference.Devices;
+using PromptLeo.Inference.Diffusion;
+using PromptLeo.Inference.Models.Demo;
+
+var size = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 512;
+var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
+var channels = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
+var layers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 6;
+
+var directory = Path.Combine(Path.GetTempPath(), "promptleo-bench-diffusion-" + Environment.ProcessId);
+try
+{
+    var manifest = TinyDiffusionModelWriter.Write(directory, new TinyDiffusionModelOptions
+    {
+        Id = "bench-heavy-unet", UNetChannels = channels, UNetResidualLayers = layers, TextHiddenSize = 64,
+    });
+    var selector = new ExecutionProviderSelector(
+        Options.Create(new InferenceOptions { Device = DevicePreference.Auto }),
+        Options.Create(new DiffusionOptions { AllowSpinning = args.Contains("--spin") }),
+        NullLogger<ExecutionProviderSelector>.Instance);
+    var loader = new DiffusionModelLoader(selector, NullLogger<DiffusionModelLoader>.Instance);
+    await using var model = (DiffusionModel)await loader.LoadAsync(manifest, directory, CancellationToken.None);
+    var pipeline = new StableDiffusionPipeline(model, NullLogger.Instance);
+    var request = new ImageRequest
+    {
+        ModelId = manifest.Id, Prompt = "a cinematic photo of a red house in a forest", NegativePrompt = "blurry",
+        Width = size, Height = size, Steps = steps, GuidanceScale = 7.5f, Seed = 1, Scheduler = SchedulerKind.Euler,
+    };
+
+    // Warm-up: first runs pay for ORT's arena growth and JIT.
+    pipeline.Run(new DiffusionJob(request with { Steps = 2 }, 1), null, CancellationToken.None);
+
+    var stats = new PipelineStats();
+    var result = pipeline.Run(new DiffusionJob(request, 1, Stats: stats), null, CancellationToken.None);
+    if (Array.IndexOf(args, "--save") is var saveAt and >= 0 && saveAt + 1 < args.Length)
+    {
+        File.WriteAllBytes(args[saveAt + 1], result.Images[0].Png);
+    }
+
+    static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+    Console.WriteLine($"device: {model.Device.Device}{(model.Device.FallbackReason is null ? "" : " (fallback: " + model.Device.FallbackReason + ")")}");
+    Console.WriteLine($"model: UNet {channels} channels, {layers} residual layers; {size}x{size}, {steps} steps, CFG batch 2, Euler");
+    Console.WriteLine($"total wall: {F(stats.Total.TotalSeconds)} s; per step: {F(stats.UNetLoop.TotalMilliseconds / steps)} ms");
+    Console.WriteLine($"inside ORT Run (text encoder + UNet + VAE) / total wall: {F(stats.InsideOrt / stats.Total)}");
+    Console.WriteLine($"inside UNet Run / denoising loop wall: {F(stats.InsideUNet / stats.UNetLoop)}");
+    Console.WriteLine($"peak managed allocation per step: {stats.MaxAllocatedBytesPerStep} bytes; whole loop: {stats.LoopAllocatedBytes} bytes");
+    var encodeStart = System.Diagnostics.Stopwatch.GetTimestamp();
+    var noise = new float[3 * size * size];
+    new GaussianNoise(5).Fill(noise);
+    ImageCodec.EncodePng(noise, size, size);
+    Console.WriteLine($"PNG encode of one {size}x{size} noise image (outside ORT): {F(System.Diagnostics.Stopwatch.GetElapsedTime(encodeStart).TotalMilliseconds)} ms");
+    Console.WriteLine($"latent tensor size for comparison: {4 * (size / 8) * (size / 8) * sizeof(float)} bytes");
+}
+finally
+{
+    Directory.Delete(directory, recursive: true);
+}
