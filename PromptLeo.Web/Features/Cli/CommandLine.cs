@@ -27,12 +27,20 @@ public static class CommandLine
                 return await CreateDemoModelsAsync(services, rest, output);
             case ["models", "list"]:
                 return await ListModelsAsync(services, output);
+            case ["models", "catalog"]:
+                return await ListCatalogAsync(output);
+            case ["models", "install", .. var rest]:
+                return await InstallModelAsync(services, rest, output);
             default:
                 await output.WriteLineAsync("""
                     Usage:
                       admin create --email EMAIL [--password PASSWORD]   create an administrator (asks for the password when not given)
                       models create-demo [--overwrite]                  write the tiny random-weight demo models into the models folder
                       models list                                       list installed models and their status
+                      models catalog                                    list the catalog (real models to install)
+                      models install CATALOG-ID                         download and install a catalog model (resumable, SHA-256 checked)
+                      models install --id ID --url URL [--sha256 HEX]   install any GGUF file from a URL
+                      models install --id ID --repo HF-REPO --file FILE install a GGUF file from Hugging Face
                     """);
                 return 2;
         }
@@ -97,6 +105,81 @@ public static class CommandLine
             await output.WriteLineAsync($"{model.Manifest.Id}\t{model.Manifest.Kind}\t{model.State}\t{model.Manifest.DisplayName}{(model.Error is null ? "" : "\t" + model.Error)}");
         }
         return 0;
+    }
+
+    private static async Task<int> ListCatalogAsync(TextWriter output)
+    {
+        foreach (var entry in ModelCatalog.Entries)
+        {
+            await output.WriteLineAsync($"{entry.Id}\t{entry.DisplayName}\t{entry.HuggingFaceRepo}/{entry.FileName}");
+        }
+        return 0;
+    }
+
+    private static async Task<int> InstallModelAsync(IServiceProvider services, string[] args, TextWriter output)
+    {
+        var downloader = services.GetRequiredService<ModelDownloader>();
+        var lastReport = DateTime.MinValue;
+        var progress = new Progress<ModelDownloadProgress>(p =>
+        {
+            if (DateTime.UtcNow - lastReport < TimeSpan.FromSeconds(2))
+            {
+                return;
+            }
+            lastReport = DateTime.UtcNow;
+            var total = p.TotalBytes is { } t ? $" of {t / 1_048_576} MiB" : "";
+            output.WriteLine($"  {p.BytesDownloaded / 1_048_576} MiB{total} ({p.BytesPerSecond / 1_048_576:F1} MiB/s)");
+        });
+        try
+        {
+            ModelManifest manifest;
+            if (args is [var catalogId] && !catalogId.StartsWith("--"))
+            {
+                var entry = ModelCatalog.Find(catalogId);
+                if (entry is null)
+                {
+                    await output.WriteLineAsync($"models install: '{catalogId}' is not in the catalog. See `models catalog`.");
+                    return 2;
+                }
+                manifest = await downloader.InstallAsync(entry, progress);
+            }
+            else if (Option(args, "--id") is { } id && Option(args, "--url") is { } url)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+                {
+                    await output.WriteLineAsync("models install: --url must be an absolute http(s) URL.");
+                    return 2;
+                }
+                manifest = await downloader.InstallAsync(new ModelInstallRequest
+                {
+                    Id = id,
+                    Url = uri,
+                    FileName = Path.GetFileName(uri.LocalPath),
+                    Sha256 = Option(args, "--sha256"),
+                }, progress);
+            }
+            else if (Option(args, "--id") is { } hfId && Option(args, "--repo") is { } repo && Option(args, "--file") is { } file)
+            {
+                manifest = await downloader.InstallFromHuggingFaceAsync(hfId, repo, file, progress: progress);
+            }
+            else
+            {
+                await output.WriteLineAsync("models install: give a catalog id, --id with --url, or --id with --repo and --file.");
+                return 2;
+            }
+            await output.WriteLineAsync($"Installed {manifest.Id} ({manifest.DisplayName}).");
+            return 0;
+        }
+        catch (ModelDownloadException ex)
+        {
+            await output.WriteLineAsync($"models install: {ex.Message}");
+            return 1;
+        }
+        catch (HttpRequestException ex)
+        {
+            await output.WriteLineAsync($"models install: download failed: {ex.Message}");
+            return 1;
+        }
     }
 
     private static string? Option(string[] args, string name)
