@@ -225,6 +225,107 @@ public sealed class LlamaChatEngineTests : IAsyncLifetime
         Assert.Equal(FinishReason.Cancelled, last.FinishReason);
     }
 
+    [Fact]
+    public async Task StreamAsync_StepFailsInsideLoop_FailsThatRequestAndServesTheNextOnAFreshExecutor()
+    {
+        await using var models = await TinyModels.CreateAsync(TinyModels.ChatModel());
+        await using var services = models.BuildServices(new Dictionary<string, string?>
+        {
+            ["Inference:Llm:MaxParallelSequences"] = "1",
+            ["Inference:Llm:MaxQueueLength"] = "4",
+        });
+        var engine = services.GetRequiredService<IChatEngine>();
+        using var lease = await services.GetRequiredService<IModelRegistry>().AcquireAsync("tiny-chat");
+        var scheduler = ((LlamaChatModel)lease.Model).Scheduler;
+        var failures = 0;
+        scheduler.AfterDecode = active =>
+        {
+            if (!active.Any(j => j.FairnessKey == "fails") || Interlocked.Exchange(ref failures, 1) == 1)
+                return;
+            // Fail only once the next request waits, so it must be served after the loop recovered.
+            SpinWait.SpinUntil(() => scheduler.WaitingCount > 0, TimeSpan.FromSeconds(10));
+            throw new InvalidOperationException("injected step failure");
+        };
+
+        async Task<List<ChatUpdate>> Collect(ChatRequest request)
+        {
+            var updates = new List<ChatUpdate>();
+            await foreach (var update in engine.StreamAsync(request))
+                updates.Add(update);
+            return updates;
+        }
+
+        var failing = Collect(Request(maxTokens: 64, key: "fails"));
+        var next = Collect(Request("hello there", maxTokens: 12, seed: 2, key: "next"));
+        var results = await Task.WhenAll(failing, next);
+
+        Assert.Equal(1, failures);
+        var failed = results[0][^1];
+        Assert.Equal(FinishReason.Error, failed.FinishReason);
+        Assert.False(string.IsNullOrEmpty(failed.Error));
+        Assert.DoesNotContain("hello", failed.Error, StringComparison.OrdinalIgnoreCase); // no prompt text in errors
+        var served = results[1][^1];
+        Assert.True(served.FinishReason is FinishReason.Stop or FinishReason.Length, $"next request ended with {served.FinishReason}");
+        Assert.True(served.CompletionTokens > 0 == results[1].Any(u => u.TextDelta.Length > 0));
+        var after = (await Collect(Request(maxTokens: 4, key: "after")))[^1];
+        Assert.NotEqual(FinishReason.Error, after.FinishReason);
+    }
+
+    [Fact]
+    public async Task StreamAsync_ConcurrentConversationsExceedKvCache_AreRequeuedAndAllCompleteWithExactCounts()
+    {
+        await using var models = await TinyModels.CreateAsync(TinyModels.ChatModel());
+        await using var services = models.BuildServices(new Dictionary<string, string?>
+        {
+            ["Inference:Llm:ContextSize"] = "256",
+            ["Inference:Llm:MaxParallelSequences"] = "4",
+            ["Inference:Llm:MaxQueueLength"] = "4",
+        });
+        var engine = services.GetRequiredService<IChatEngine>();
+        using var lease = await services.GetRequiredService<IModelRegistry>().AcquireAsync("tiny-chat");
+        var model = (LlamaChatModel)lease.Model;
+        long evictions = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == LlmMetrics.MeterName && instrument.Name == "promptleo.llm.evictions")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, delta, _, _) => Interlocked.Add(ref evictions, delta));
+        listener.Start();
+        const int maxTokens = 150;
+        var requests = Enumerable.Range(0, 4)
+            .Select(i => Request($"hello world {i}", maxTokens: maxTokens, seed: (uint)(i + 11), key: $"user{i}")).ToList();
+
+        var results = await Task.WhenAll(requests.Select(async r =>
+        {
+            var updates = new List<ChatUpdate>();
+            await foreach (var update in engine.StreamAsync(r))
+                updates.Add(update);
+            return updates;
+        }));
+
+        var total = 0;
+        for (var i = 0; i < results.Length; i++)
+        {
+            var last = results[i][^1];
+            Assert.True(last.FinishReason is FinishReason.Stop or FinishReason.Length, $"request {i} ended with {last.FinishReason}");
+            var prompt = ChatPromptBuilder.Build(model.Weights, requests[i].Messages, maxTokens, model.Scheduler.SequenceLimit).Tokens;
+            Assert.Equal(prompt.Length, last.PromptTokens);
+            Assert.All(results[i], u => Assert.Equal(prompt.Length, u.PromptTokens));
+            // Resuming after an eviction continues the count; it never restarts or repeats.
+            Assert.True(results[i].Zip(results[i].Skip(1)).All(p => p.First.CompletionTokens <= p.Second.CompletionTokens));
+            if (last.FinishReason == FinishReason.Length)
+                Assert.True(last.CompletionTokens == maxTokens || prompt.Length + last.CompletionTokens >= model.Scheduler.SequenceLimit);
+            else
+                Assert.InRange(last.CompletionTokens, 0, maxTokens - 1);
+            total += prompt.Length + last.CompletionTokens;
+        }
+
+        Assert.True(total > model.Scheduler.KvCells, $"the conversations needed {total} cells of {model.Scheduler.KvCells}");
+        Assert.True(Interlocked.Read(ref evictions) > 0, "no conversation was evicted and re-queued");
+    }
+
     [Theory]
     [InlineData("temperature")]
     [InlineData("top_p")]
