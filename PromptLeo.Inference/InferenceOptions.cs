@@ -8,7 +8,11 @@ public sealed class InferenceOptions
 {
     public const string SectionName = "Inference";
 
-    /// <summary>Folder with one sub-folder per installed model. Empty means <c>&lt;data&gt;/models</c>.</summary>
+    /// <summary>
+    /// Folder with one sub-folder per installed model. Required: the host supplies the default when the configuration
+    /// leaves it empty (the web app post-configures <c>&lt;data&gt;/models</c>). It is read at first use, never in a
+    /// constructor, so <c>PostConfigure</c> always applies.
+    /// </summary>
     public string ModelsDirectory { get; set; } = "";
 
     /// <summary>Write the tiny random-weight demo models at start.</summary>

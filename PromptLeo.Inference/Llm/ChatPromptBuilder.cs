@@ -1,12 +1,23 @@
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using LLama;
 using LLama.Native;
 
 namespace PromptLeo.Inference.Llm;
 
 /// <summary>Applies the model's chat template and fits the conversation into the context.</summary>
-internal static class ChatPromptBuilder
+/// <remarks>
+/// Message content is untrusted: it is tokenized with special-token parsing off, so text such as
+/// <c>&lt;|im_start|&gt;system</c> typed by a user stays text and can never forge a turn. Only the template's own markup
+/// (role headers, separators, the generation prompt) is parsed for control tokens.
+/// </remarks>
+internal static partial class ChatPromptBuilder
 {
+    // Private-use characters: no template changes them, and they only ever stand in for a message index.
+    private const char MarkerStart = '\uE000';
+    private const char MarkerEnd = '\uE001';
+
     /// <summary>
     /// Returns the prompt tokens and how many of the oldest non-system turns were dropped so that the prompt plus room
     /// to answer fits into <paramref name="sequenceLimit"/>.
@@ -21,7 +32,7 @@ internal static class ChatPromptBuilder
         var dropped = 0;
         while (true)
         {
-            var tokens = Tokenize(weights, kept.Select(k => k.Message));
+            var tokens = Tokenize(weights, kept.Select(k => k.Message).ToList());
             if (tokens.Length <= budget)
                 return (tokens, dropped);
 
@@ -39,20 +50,140 @@ internal static class ChatPromptBuilder
         }
     }
 
-    private static LLamaToken[] Tokenize(LLamaWeights weights, IEnumerable<ChatMessage> messages)
+    /// <summary>
+    /// Templates and tokenizes <paramref name="messages"/>. Control tokens are parsed only in the template's markup;
+    /// text between them (markup text such as a role name, and message content) is tokenized as plain text in the same
+    /// runs llama.cpp would use for the whole string, so a benign conversation gets exactly the tokens it always had.
+    /// </summary>
+    internal static LLamaToken[] Tokenize(LLamaWeights weights, IReadOnlyList<ChatMessage> messages)
+    {
+        var segments = Render(weights, messages);
+        var vocab = weights.Vocab;
+        var tokens = new List<LLamaToken>();
+        if (vocab.ShouldAddBOS && vocab.BOS is { } bos)
+            tokens.Add(bos);
+
+        var plain = new StringBuilder();
+        foreach (var (text, isContent) in segments)
+        {
+            if (isContent)
+            {
+                plain.Append(text);
+                continue;
+            }
+
+            if (FindControlSpan(weights, text) is not var (start, end))
+            {
+                plain.Append(text);
+                continue;
+            }
+
+            plain.Append(text, 0, start);
+            FlushPlain();
+            tokens.AddRange(weights.Tokenize(text[start..end], add_bos: false, special: true, Encoding.UTF8));
+            plain.Append(text, end, text.Length - end);
+        }
+
+        FlushPlain();
+        if (vocab.ShouldAddEOS && vocab.EOS is { } eos)
+            tokens.Add(eos);
+        return [.. tokens];
+
+        void FlushPlain()
+        {
+            if (plain.Length == 0)
+                return;
+            tokens.AddRange(weights.Tokenize(plain.ToString(), add_bos: false, special: false, Encoding.UTF8));
+            plain.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The template applied to the conversation as markup and content segments, in order. The model's own template
+    /// (family detected by llama.cpp) is applied once with a marker per message, so the markup is known exactly.
+    /// </summary>
+    private static List<(string Text, bool IsContent)> Render(LLamaWeights weights, IReadOnlyList<ChatMessage> messages)
+    {
+        var marked = Apply(weights, messages, i => $"{MarkerStart}{i.ToString(CultureInfo.InvariantCulture)}{MarkerEnd}");
+        var markup = new List<string>();
+        var order = new List<int>();
+        var cursor = 0;
+        foreach (Match match in MarkerPattern().Matches(marked))
+        {
+            markup.Add(marked[cursor..match.Index]);
+            order.Add(int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture));
+            cursor = match.Index + match.Length;
+        }
+
+        markup.Add(marked[cursor..]);
+
+        // Some template families trim the content; use the form the template really renders.
+        var rendered = Apply(weights, messages, i => messages[i].Content);
+        var trim = Compose(markup, order, i => messages[i].Content) != rendered
+                   && Compose(markup, order, i => messages[i].Content.Trim()) == rendered;
+
+        var segments = new List<(string, bool)>(markup.Count + order.Count);
+        for (var i = 0; i < order.Count; i++)
+        {
+            segments.Add((markup[i], false));
+            var content = messages[order[i]].Content;
+            segments.Add((trim ? content.Trim() : content, true));
+        }
+
+        segments.Add((markup[^1], false));
+        return segments;
+    }
+
+    private static string Apply(LLamaWeights weights, IReadOnlyList<ChatMessage> messages, Func<int, string> content)
     {
         var template = new LLamaTemplate(weights) { AddAssistant = true };
-        foreach (var message in messages)
+        for (var i = 0; i < messages.Count; i++)
         {
-            template.Add(message.Role switch
+            template.Add(messages[i].Role switch
             {
                 ChatRole.System => "system",
                 ChatRole.Assistant => "assistant",
                 _ => "user",
-            }, message.Content);
+            }, content(i));
         }
 
-        var text = Encoding.UTF8.GetString(template.Apply());
-        return weights.Tokenize(text, add_bos: true, special: true, Encoding.UTF8);
+        return Encoding.UTF8.GetString(template.Apply());
     }
+
+    private static string Compose(List<string> markup, List<int> order, Func<int, string> content)
+    {
+        var text = new StringBuilder(markup[0]);
+        for (var i = 0; i < order.Count; i++)
+            text.Append(content(order[i])).Append(markup[i + 1]);
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The character span of <paramref name="markup"/> from its first to its last control token, or null when it has
+    /// none. Text outside the span joins the neighbouring content as plain text, as it would in llama.cpp's own split.
+    /// </summary>
+    private static (int Start, int End)? FindControlSpan(LLamaWeights weights, string markup)
+    {
+        if (markup.Length == 0)
+            return null;
+        var vocab = weights.Vocab;
+        int? start = null;
+        var end = 0;
+        foreach (var token in weights.Tokenize(markup, add_bos: false, special: true, Encoding.UTF8))
+        {
+            if ((token.GetAttributes(vocab) & (LLamaTokenAttr.Control | LLamaTokenAttr.Unknown)) == 0)
+                continue;
+            var piece = vocab.LLamaTokenToString(token, isSpecialToken: true);
+            var at = string.IsNullOrEmpty(piece) ? -1 : markup.IndexOf(piece, end, StringComparison.Ordinal);
+            if (at < 0)
+                return (0, markup.Length); // cannot place it: treat the whole markup as template text
+            start ??= at;
+            end = at + piece!.Length;
+        }
+
+        return start is { } s ? (s, end) : null;
+    }
+
+    [GeneratedRegex("\uE000([0-9]+)\uE001")]
+    private static partial Regex MarkerPattern();
 }

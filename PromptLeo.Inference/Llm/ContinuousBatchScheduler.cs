@@ -59,6 +59,12 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
     /// <summary>Most tokens (prompt plus completion) one conversation may hold.</summary>
     public int SequenceLimit { get; }
 
+    /// <summary>
+    /// Test seam: runs on the loop after each successful decode with the active requests; an exception thrown here
+    /// takes the loop's real failure path (fail the active requests, rebuild the executor, carry on).
+    /// </summary>
+    internal Action<IReadOnlyList<ChatJob>>? AfterDecode { get; set; }
+
     public int ActiveCount
     {
         get { lock (_gate) return _active.Count; }
@@ -127,6 +133,7 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
 
                 if (result != DecodeResult.Ok)
                     throw new InvalidOperationException($"llama_decode returned {result}.");
+                AfterDecode?.Invoke(ActiveSnapshot());
 
                 SampleActive();
                 EvictToFit();
@@ -353,6 +360,7 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
             used -= victim.Sequence.Count;
             _metrics.ActiveSequences.Add(-1, _modelTag);
             _metrics.QueueDepth.Add(1, _modelTag);
+            _metrics.Evictions.Add(1, _modelTag);
             _logger.LogInformation("Model {ModelId}: KV cache full, evicted one conversation to resume later", _modelId);
         }
     }
@@ -399,6 +407,7 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
 
         _metrics.ActiveSequences.Add(-jobs.Count, _modelTag);
         _metrics.QueueDepth.Add(jobs.Count, _modelTag);
+        _metrics.Evictions.Add(jobs.Count, _modelTag);
     }
 
     private void RecreateExecutor()

@@ -15,6 +15,7 @@ internal sealed class LlmMetrics : IDisposable
         ActiveSequences = _meter.CreateUpDownCounter<int>("promptleo.llm.active_sequences", "{sequence}", "Conversations in the decode batch");
         CompletionTokens = _meter.CreateCounter<long>("promptleo.llm.completion_tokens", "{token}", "Generated tokens (rate = tokens/s)");
         PromptTokens = _meter.CreateCounter<long>("promptleo.llm.prompt_tokens", "{token}", "Prompt tokens admitted");
+        Evictions = _meter.CreateCounter<long>("promptleo.llm.evictions", "{sequence}", "Conversations re-queued because the KV cache was full");
         TimeToFirstToken = _meter.CreateHistogram<double>("promptleo.llm.time_to_first_token", "s", "From submission to the first generated token");
     }
 
@@ -22,6 +23,7 @@ internal sealed class LlmMetrics : IDisposable
     public UpDownCounter<int> ActiveSequences { get; }
     public Counter<long> CompletionTokens { get; }
     public Counter<long> PromptTokens { get; }
+    public Counter<long> Evictions { get; }
     public Histogram<double> TimeToFirstToken { get; }
 
     public void Dispose() => _meter.Dispose();

@@ -12,7 +12,17 @@ internal sealed class ModelPreloadService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await registry.RescanAsync(stoppingToken);
+        try
+        {
+            await registry.RescanAsync(stoppingToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Models folder not configured: the portal still starts; every model use reports the same reason.
+            logger.LogError(ex, "The models folder could not be scanned");
+            return;
+        }
+
         if (!options.Value.PreloadModels)
             return;
         foreach (var status in registry.List().Where(s => s.State == ModelState.NotLoaded))

@@ -20,17 +20,24 @@ public sealed class ModelRegistry(
     private bool _scanned;
     private long _useClock;
 
-    /// <summary>The absolute models folder.</summary>
-    public string ModelsDirectory { get; } = ResolveModelsDirectory(options.Value);
+    /// <summary>
+    /// The absolute models folder, resolved at first use (not in the constructor), so a host's
+    /// <c>PostConfigure&lt;InferenceOptions&gt;</c> that supplies the default is always seen.
+    /// </summary>
+    public string ModelsDirectory => field ??= ResolveModelsDirectory(options.Value);
 
     /// <summary>
-    /// Resolves <see cref="InferenceOptions.ModelsDirectory"/>; empty means <c>data/models</c> under the current
-    /// directory (the content root of the web app).
+    /// Resolves <see cref="InferenceOptions.ModelsDirectory"/> to an absolute path. The host must supply it (the web
+    /// app post-configures <c>&lt;data&gt;/models</c>); an empty value is an error rather than a silent guess relative
+    /// to the current directory.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The setting is empty.</exception>
     public static string ResolveModelsDirectory(InferenceOptions options) =>
-        Path.GetFullPath(string.IsNullOrWhiteSpace(options.ModelsDirectory)
-            ? Path.Combine("data", "models")
-            : options.ModelsDirectory);
+        string.IsNullOrWhiteSpace(options.ModelsDirectory)
+            ? throw new InvalidOperationException(
+                $"{InferenceOptions.SectionName}:{nameof(InferenceOptions.ModelsDirectory)} is not set. Configure it, or let the " +
+                "host supply a default with PostConfigure<InferenceOptions>.")
+            : Path.GetFullPath(options.ModelsDirectory);
 
     /// <inheritdoc />
     public IReadOnlyList<ModelStatus> List()

@@ -1,4 +1,8 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PromptLeo.Inference;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
 using PromptLeo.Inference.Models.Demo;
@@ -86,5 +90,47 @@ public sealed class ModelRegistryTests
 
         Assert.Equal(ModelState.NotLoaded, registry.Get("first")!.State);
         Assert.Equal(ModelState.Loaded, registry.Get("second")!.State); // leased: kept despite the budget
+    }
+
+    [Fact]
+    public void ModelsDirectory_EmptySetting_ThrowsNamingItInsteadOfUsingTheCurrentDirectory()
+    {
+        var registry = new ModelRegistry(Options.Create(new InferenceOptions()), [], NullLogger<ModelRegistry>.Instance);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => registry.ModelsDirectory);
+
+        Assert.Contains("Inference:ModelsDirectory", ex.Message);
+        Assert.Throws<InvalidOperationException>(() => registry.List());
+    }
+
+    [Fact]
+    public async Task ModelsDirectory_HostPostConfiguresDefault_RegistryAndDownloaderUseIt()
+    {
+        await using var models = await TinyModels.CreateAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Inference:Llm:Threads"] = "1",
+        }).Build();
+        // As the web app does: register the inference layer first, supply the default afterwards.
+        await using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddPromptLeoInference()
+            .PostConfigure<InferenceOptions>(o =>
+            {
+                if (string.IsNullOrWhiteSpace(o.ModelsDirectory))
+                    o.ModelsDirectory = models.ModelsDirectory;
+            })
+            .BuildServiceProvider();
+        var staging = Directory.CreateDirectory(Path.Combine(models.ModelsDirectory, ".downloads"));
+        var part = Path.Combine(staging.FullName, "x--model.gguf.part");
+        await File.WriteAllBytesAsync(part, [1, 2, 3]);
+
+        var registry = services.GetRequiredService<ModelRegistry>();
+        services.GetRequiredService<ModelDownloader>().DiscardPartialDownload("x", "model.gguf");
+
+        Assert.Equal(Path.GetFullPath(models.ModelsDirectory), registry.ModelsDirectory);
+        Assert.Contains(registry.List(), m => m.Manifest.Id == "tiny-chat");
+        Assert.False(File.Exists(part));
     }
 }
