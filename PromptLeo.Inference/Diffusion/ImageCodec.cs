@@ -15,8 +15,8 @@ internal static class ImageCodec
 {
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.None);
 
-    // zlib level 3 with Sub/Up filters: about half the encode time of Skia's default (level 6, all filters) on 512² images, a few % larger files.
-    private static readonly SKPngEncoderOptions PngOptions = new(SKPngEncoderFilterFlags.Sub | SKPngEncoderFilterFlags.Up, 3);
+    // zlib level 1 and the Up filter only (no per-row filter search): 2–3× faster than level 3 with Sub|Up on smooth 512² images, about 8 % larger files; still lossless.
+    private static readonly SKPngEncoderOptions PngOptions = new(SKPngEncoderFilterFlags.Up, 1);
 
     /// <summary>Decodes PNG/JPEG/WebP; null when the bytes are no image or the image is larger than <paramref name="maxSide"/>.</summary>
     public static DecodedImage? Decode(byte[] bytes, int maxSide, out string? error)

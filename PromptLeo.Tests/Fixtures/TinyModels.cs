@@ -34,11 +34,14 @@ public sealed class TinyModels : IAsyncDisposable
         new() { Id = id, EmbeddingLength = 32, BlockCount = 2, HeadCount = 4, HeadCountKv = 2, FeedForwardLength = 64, ContextLength = contextLength, Seed = seed };
 
     /// <summary>Builds the inference services as the web app does, against this folder.</summary>
-    public ServiceProvider BuildServices(IDictionary<string, string?>? settings = null)
+    public ServiceProvider BuildServices(IDictionary<string, string?>? settings = null) => BuildServices(ModelsDirectory, settings);
+
+    /// <summary>Builds the inference services as the web app does (real registry and loaders), against <paramref name="modelsDirectory"/>.</summary>
+    public static ServiceProvider BuildServices(string modelsDirectory, IDictionary<string, string?>? settings = null)
     {
         var values = new Dictionary<string, string?>
         {
-            ["Inference:ModelsDirectory"] = ModelsDirectory,
+            ["Inference:ModelsDirectory"] = modelsDirectory,
             ["Inference:Llm:ContextSize"] = "4096",
             ["Inference:Llm:Threads"] = "1",
         };

@@ -17,6 +17,7 @@ public sealed class DiffusionServiceCollectionExtensionsTests(TinyOnnxModels mod
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Inference:ModelsDirectory"] = models.Root,
             ["Inference:Device"] = "Cpu",
             ["Inference:Diffusion:MaxBatchSize"] = "3",
             ["Inference:Diffusion:IntraOpThreads"] = "1",
@@ -25,10 +26,9 @@ public sealed class DiffusionServiceCollectionExtensionsTests(TinyOnnxModels mod
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging()
             .AddPromptLeoInference();
-        // Until the model layer's registry is merged, plug the test registry over the real loaders.
-        services.AddSingleton<IModelRegistry>(sp => new TinyOnnxModelRegistry(models.Root, sp.GetServices<IModelLoader>()));
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
+        Assert.IsType<ModelRegistry>(provider.GetRequiredService<IModelRegistry>());
         var loaders = provider.GetServices<IModelLoader>().ToList();
         Assert.Contains(loaders, l => l.Kinds.Contains(ModelKind.Diffusion));
         Assert.Contains(loaders, l => l.Kinds.Contains(ModelKind.BackgroundRemoval));
@@ -45,5 +45,6 @@ public sealed class DiffusionServiceCollectionExtensionsTests(TinyOnnxModels mod
             ModelId = TinyOnnxModels.TextToImageId, Prompt = "a tree", Width = 64, Height = 64, Steps = 1, Seed = 3,
         });
         Assert.Single(result.Images);
+        Assert.Equal(ModelState.Loaded, provider.GetRequiredService<IModelRegistry>().Get(TinyOnnxModels.TextToImageId)?.State);
     }
 }

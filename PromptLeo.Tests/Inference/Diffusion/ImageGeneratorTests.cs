@@ -1,5 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models;
 using PromptLeo.Tests.Fixtures;
@@ -9,22 +8,25 @@ namespace PromptLeo.Tests.Inference.Diffusion;
 [Collection(TinyOnnxCollection.Name)]
 public sealed class ImageGeneratorTests(TinyOnnxModels models) : IAsyncLifetime
 {
-    private TinyOnnxModelRegistry registry = null!;
-    private ImageGenerator generator = null!;
+    private ServiceProvider services = null!;
+    private IImageGenerator generator = null!;
 
     public Task InitializeAsync()
     {
-        registry = new TinyOnnxModelRegistry(models.Root, [TinyOnnxModels.DiffusionLoader(), TinyOnnxModels.BackgroundLoader()]);
-        generator = new ImageGenerator(registry, Options.Create(new DiffusionOptions { MaxUploadBytes = 200_000, MaxWidth = 256, MaxHeight = 256, MaxBatchSize = 2 }),
-            NullLogger<ImageGenerator>.Instance);
+        // The production registry and loaders over the fixture's models folder, as the web app wires them.
+        services = TinyModels.BuildServices(models.Root, new Dictionary<string, string?>
+        {
+            ["Inference:Device"] = "Cpu",
+            ["Inference:Diffusion:MaxUploadBytes"] = "200000",
+            ["Inference:Diffusion:MaxWidth"] = "256",
+            ["Inference:Diffusion:MaxHeight"] = "256",
+            ["Inference:Diffusion:MaxBatchSize"] = "2",
+        });
+        generator = services.GetRequiredService<IImageGenerator>();
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        generator.Dispose();
-        await registry.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await services.DisposeAsync();
 
     private static ImageRequest Valid => new()
     {

@@ -2,10 +2,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using PromptLeo.Inference;
+using PromptLeo.Inference.Devices;
+using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Llm;
-using PromptLeo.Inference.Models;
 using PromptLeo.Inference.Models.Demo;
+using PromptLeo.Inference.Models;
+using PromptLeo.Inference;
 using PromptLeo.Tests.Fixtures;
 
 namespace PromptLeo.Tests.Inference.Models;
@@ -133,4 +135,61 @@ public sealed class ModelRegistryTests
         Assert.Contains(registry.List(), m => m.Manifest.Id == "tiny-chat");
         Assert.False(File.Exists(part));
     }
+
+    [Fact]
+    public async Task AcquireAsync_ChatDiffusionAndBackgroundRemovalSideBySide_WrongSignatureFailsAlone()
+    {
+        const string diffusionId = "demo-sd-tiny", backgroundId = "demo-background-removal", brokenId = "broken-sd";
+        await using var models = TinyModels.CreateEmpty();
+        await DemoModelInstaller.WriteDemoChatModelFilesAsync(models.ModelsDirectory);
+        TinyDiffusionModelWriter.Write(Path.Combine(models.ModelsDirectory, diffusionId), new TinyDiffusionModelOptions { Id = diffusionId });
+        TinyBackgroundRemovalModelWriter.Write(Path.Combine(models.ModelsDirectory, backgroundId), backgroundId, inputSize: 32);
+        var broken = Path.Combine(models.ModelsDirectory, brokenId);
+        TinyDiffusionModelWriter.Write(broken, new TinyDiffusionModelOptions { Id = brokenId });
+        // A valid ONNX graph with the wrong signature: the VAE decoder where the UNet belongs.
+        File.Copy(Path.Combine(broken, "vae_decoder", "model.onnx"), Path.Combine(broken, "unet", "model.onnx"), overwrite: true);
+        await using var services = models.BuildServices(new Dictionary<string, string?> { ["Inference:Device"] = "Auto" });
+        var registry = services.GetRequiredService<IModelRegistry>();
+
+        var listed = registry.List().ToDictionary(s => s.Manifest.Id, s => (s.Manifest.Kind, s.State));
+        Assert.Equal(ModelKind.Chat, listed[DemoModelInstaller.DemoChatModelId].Kind);
+        Assert.Equal(ModelKind.Diffusion, listed[diffusionId].Kind);
+        Assert.Equal(ModelKind.BackgroundRemoval, listed[backgroundId].Kind);
+        Assert.All(listed.Values, m => Assert.Equal(ModelState.NotLoaded, m.State));
+
+        using (await registry.AcquireAsync(diffusionId))
+        {
+        }
+
+        var diffusion = registry.Get(diffusionId)!;
+        Assert.Equal(ModelState.Loaded, diffusion.State);
+        Assert.True(diffusion.ResidentBytes > 0);
+        Assert.NotNull(diffusion.Device);
+        if (diffusion.Device.Device == ExecutionProviderSelector.CpuDevice)
+            Assert.Contains("CUDA", diffusion.Device.FallbackReason, StringComparison.Ordinal); // Auto says why it is not on the GPU
+        else
+            Assert.Equal((ExecutionProviderSelector.CudaDevice, null), (diffusion.Device.Device, diffusion.Device.FallbackReason));
+
+        var error = await Assert.ThrowsAsync<ModelLoadException>(() => registry.AcquireAsync(brokenId));
+        Assert.Contains("unet/model.onnx: input 'sample' missing", error.Message, StringComparison.Ordinal);
+        Assert.Equal((ModelState.Failed, error.Message), (registry.Get(brokenId)!.State, registry.Get(brokenId)!.Error));
+
+        var images = services.GetRequiredService<IImageGenerator>();
+        var generated = await images.GenerateAsync(new ImageRequest { ModelId = diffusionId, Prompt = "a red house", Width = 64, Height = 64, Steps = 2, Seed = 1 });
+        var cutout = await images.RemoveBackgroundAsync(backgroundId, TestImages.Gradient(40, 24));
+        var updates = new List<ChatUpdate>();
+        await foreach (var u in services.GetRequiredService<IChatEngine>().StreamAsync(
+                           new ChatRequest(DemoModelInstaller.DemoChatModelId, [new ChatMessage(ChatRole.User, "hello")], new SamplingOptions { MaxTokens = 4 })))
+            updates.Add(u);
+
+        Assert.Equal(64, TestImages.Decode(generated.Images[0].Png).Width);
+        Assert.Equal(40, TestImages.Decode(cutout).Width);
+        Assert.NotEqual(FinishReason.Error, updates[^1].FinishReason);
+        var states = registry.List().ToDictionary(s => s.Manifest.Id, s => s.State);
+        Assert.Equal(ModelState.Loaded, states[DemoModelInstaller.DemoChatModelId]);
+        Assert.Equal(ModelState.Loaded, states[diffusionId]);
+        Assert.Equal(ModelState.Loaded, states[backgroundId]);
+        Assert.Equal(ModelState.Failed, states[brokenId]);
+    }
+
 }
