@@ -23,6 +23,7 @@ internal static class DiffusionServiceCollectionExtensions
         services.AddSingleton<IModelLoader, DiffusionModelLoader>();
         services.AddSingleton<IModelLoader, BackgroundRemovalModelLoader>();
         services.TryAddSingleton<IImageGenerator, ImageGenerator>();
+        services.AddHostedService<CudaStartupCheck>();
         return services;
     }
 }
