@@ -27,7 +27,6 @@ public static class PortalExtensions
             // Cookie first (explicit choice), then the browser's Accept-Language.
             options.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
-        services.AddHttpContextAccessor();
         services.AddScoped<AdminUserDirectory>();
         return builder;
     }
