@@ -1,5 +1,6 @@
 using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Cli;
+using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
 using PromptLeo.Web.Features.Storage;
@@ -10,6 +11,7 @@ builder.AddPromptLeoStorage();
 builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
+builder.AddPromptLeoContent();
 
 var app = builder.Build();
 

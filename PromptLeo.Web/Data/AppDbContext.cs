@@ -1,8 +1,59 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace PromptLeo.Web.Data;
 
 public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<ApplicationUser>(options)
 {
+    public DbSet<UserDataKey> UserDataKeys => Set<UserDataKey>();
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<ChatMessage> ChatMessages => Set<ChatMessage>();
+    public DbSet<ChatPreset> ChatPresets => Set<ChatPreset>();
+    public DbSet<GeneratedImage> GeneratedImages => Set<GeneratedImage>();
+    public DbSet<ProcessingRecord> ProcessingRecords => Set<ProcessingRecord>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        // Content rows belong to a user; deleting the user removes them (erasure adds files and keys on top).
+        builder.Entity<UserDataKey>().HasOne<ApplicationUser>().WithOne().HasForeignKey<UserDataKey>(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+        builder.Entity<Conversation>(e =>
+        {
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(c => new { c.UserId, c.UpdatedAt });
+            e.HasMany(c => c.Messages).WithOne(m => m.Conversation).HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<ChatMessage>().HasIndex(m => new { m.ConversationId, m.Ordinal }).IsUnique();
+        builder.Entity<ChatPreset>(e =>
+        {
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(p => p.UserId);
+        });
+        builder.Entity<GeneratedImage>(e =>
+        {
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(i => i.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(i => new { i.UserId, i.CreatedAt });
+        });
+        // Records outlive the account (accountability), so no foreign key to the user.
+        builder.Entity<ProcessingRecord>(e =>
+        {
+            e.HasIndex(r => new { r.SubjectId, r.At });
+            e.HasIndex(r => r.RetentionUntil);
+        });
+
+        if (Database.IsSqlite())
+        {
+            // SQLite cannot order or compare DateTimeOffset natively; store UTC ticks so range queries run in SQL.
+            // Identity's own tables keep their template mapping.
+            foreach (var entity in builder.Model.GetEntityTypes().Where(e => e.ClrType.Namespace == typeof(AppDbContext).Namespace && e.ClrType != typeof(ApplicationUser)))
+            {
+                foreach (var property in entity.GetProperties().Where(p => p.ClrType == typeof(DateTimeOffset) || p.ClrType == typeof(DateTimeOffset?)))
+                {
+                    property.SetValueConverter(new DateTimeOffsetToBinaryConverter());
+                }
+            }
+        }
+    }
 }

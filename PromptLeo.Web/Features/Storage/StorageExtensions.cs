@@ -21,7 +21,8 @@ public static class StorageExtensions
             return paths;
         });
 
-        builder.Services.AddDbContext<AppDbContext>((sp, options) =>
+        // The factory serves Blazor circuits and singletons; it also registers the scoped context Identity uses.
+        builder.Services.AddDbContextFactory<AppDbContext>((sp, options) =>
         {
             var configured = sp.GetRequiredService<IConfiguration>().GetConnectionString("DefaultConnection");
             var connectionString = string.IsNullOrWhiteSpace(configured)

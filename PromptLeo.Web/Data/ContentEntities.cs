@@ -1,0 +1,181 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PromptLeo.Web.Data;
+
+// Columns named *Cipher hold AES-GCM ciphertext made by UserContentCipher; nothing in them is readable without the
+// owner's data key. Everything else in these rows is metadata without content.
+
+/// <summary>The per-user data key, wrapped by the Data Protection master key. Deleting the row shreds the content.</summary>
+public class UserDataKey
+{
+    [Key, MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    public byte[] WrappedKey { get; set; } = [];
+
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+}
+
+public class Conversation
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    [MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    public byte[] TitleCipher { get; set; } = [];
+
+    public byte[]? SystemPromptCipher { get; set; }
+
+    [MaxLength(200)]
+    public string? ModelId { get; set; }
+
+    public float Temperature { get; set; } = 0.7f;
+
+    public float TopP { get; set; } = 0.95f;
+
+    public int MaxTokens { get; set; } = 512;
+
+    public int? Seed { get; set; }
+
+    public bool Pinned { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    public List<ChatMessage> Messages { get; set; } = [];
+}
+
+public class ChatMessage
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    public Guid ConversationId { get; set; }
+
+    public Conversation? Conversation { get; set; }
+
+    /// <summary>Position in the conversation, 0-based; editing a turn deletes every message after it.</summary>
+    public int Ordinal { get; set; }
+
+    /// <summary>"user" or "assistant".</summary>
+    [MaxLength(16)]
+    public string Role { get; set; } = "user";
+
+    public byte[] ContentCipher { get; set; } = [];
+
+    [MaxLength(200)]
+    public string? ModelId { get; set; }
+
+    public int InputTokens { get; set; }
+
+    public int OutputTokens { get; set; }
+
+    /// <summary>Stopped, failed or cut off: the text is what was produced before that.</summary>
+    public bool Incomplete { get; set; }
+
+    [MaxLength(32)]
+    public string? FinishReason { get; set; }
+
+    /// <summary>EUR charged for this answer, once billing records it.</summary>
+    public decimal? Cost { get; set; }
+
+    [MaxLength(64)]
+    public string? RequestId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+}
+
+public class ChatPreset
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    [MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    public byte[] NameCipher { get; set; } = [];
+
+    public byte[] SystemPromptCipher { get; set; } = [];
+
+    public float Temperature { get; set; } = 0.7f;
+
+    public float TopP { get; set; } = 0.95f;
+
+    public int MaxTokens { get; set; } = 512;
+
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+}
+
+public class GeneratedImage
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    [MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    /// <summary>"txt2img", "img2img", "inpaint" or "background-removal".</summary>
+    [MaxLength(32)]
+    public string Kind { get; set; } = "txt2img";
+
+    [MaxLength(200)]
+    public string ModelId { get; set; } = "";
+
+    /// <summary>Encrypted JSON: prompt, negative prompt, steps, guidance, scheduler, seed, strength.</summary>
+    public byte[] ParametersCipher { get; set; } = [];
+
+    public int Width { get; set; }
+
+    public int Height { get; set; }
+
+    /// <summary>Encrypted PNG file name inside the user's folder under the data folder's <c>files</c>.</summary>
+    [MaxLength(100)]
+    public string FileName { get; set; } = "";
+
+    public long ByteSize { get; set; }
+
+    [MaxLength(64)]
+    public string? RequestId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+}
+
+/// <summary>Art. 30 style evidence of one inference request. Never holds content.</summary>
+public class ProcessingRecord
+{
+    [Key, MaxLength(64)]
+    public string RequestId { get; set; } = "";
+
+    public DateTimeOffset At { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The user's id: a random GUID with no meaning once the account is erased.</summary>
+    [MaxLength(450)]
+    public string SubjectId { get; set; } = "";
+
+    /// <summary>"portal" or "api".</summary>
+    [MaxLength(16)]
+    public string Channel { get; set; } = "portal";
+
+    [MaxLength(64)]
+    public string Purpose { get; set; } = "";
+
+    [MaxLength(200)]
+    public string ModelId { get; set; } = "";
+
+    [MaxLength(200)]
+    public string DataCategories { get; set; } = "";
+
+    [MaxLength(64)]
+    public string LegalBasis { get; set; } = "";
+
+    [MaxLength(100)]
+    public string Node { get; set; } = "";
+
+    [MaxLength(16)]
+    public string Region { get; set; } = "";
+
+    /// <summary>"completed", "cancelled" or "failed".</summary>
+    [MaxLength(16)]
+    public string Outcome { get; set; } = "completed";
+
+    public DateTimeOffset RetentionUntil { get; set; }
+}

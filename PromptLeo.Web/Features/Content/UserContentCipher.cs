@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using PromptLeo.Web.Data;
+
+namespace PromptLeo.Web.Features.Content;
+
+/// <summary>The owner's data key is gone (account erased) or the ciphertext was tampered with.</summary>
+public sealed class ContentUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Encrypts content at rest with a per-user 256-bit data key (AES-GCM). The key is stored wrapped by the Data Protection
+/// master key in <see cref="UserDataKey"/>; deleting that row makes every copy of the user's content unreadable
+/// (crypto-shredding), including copies in backups.
+/// </summary>
+/// <remarks>
+/// Layout: version byte (1) | nonce (12) | tag (16) | ciphertext. The associated data binds a blob to its owner and
+/// purpose, so a ciphertext copied into another user's row or another column fails to decrypt.
+/// </remarks>
+public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory, IDataProtectionProvider protection)
+{
+    private const byte FormatVersion = 1;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private const int HeaderSize = 1 + NonceSize + TagSize;
+
+    private readonly IDataProtector keyWrapper = protection.CreateProtector("PromptLeo.UserDataKey.v1");
+    private readonly ConcurrentDictionary<string, byte[]> keys = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim createLock = new(1, 1);
+
+    public async ValueTask<byte[]> EncryptAsync(string userId, string purpose, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
+    {
+        var key = await GetOrCreateKeyAsync(userId, cancellationToken);
+        return Encrypt(key, userId, purpose, plaintext.Span);
+    }
+
+    public async ValueTask<byte[]> EncryptStringAsync(string userId, string purpose, string plaintext, CancellationToken cancellationToken = default)
+        => await EncryptAsync(userId, purpose, Encoding.UTF8.GetBytes(plaintext), cancellationToken);
+
+    public async ValueTask<byte[]> DecryptAsync(string userId, string purpose, byte[] ciphertext, CancellationToken cancellationToken = default)
+    {
+        var key = await GetKeyAsync(userId, cancellationToken)
+            ?? throw new ContentUnavailableException("The data key for this content no longer exists.");
+        return Decrypt(key, userId, purpose, ciphertext);
+    }
+
+    public async ValueTask<string> DecryptStringAsync(string userId, string purpose, byte[] ciphertext, CancellationToken cancellationToken = default)
+        => Encoding.UTF8.GetString(await DecryptAsync(userId, purpose, ciphertext, cancellationToken));
+
+    /// <summary>Deletes the user's data key (crypto-shredding) and forgets the cached copy.</summary>
+    public async Task ShredKeyAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.UserDataKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        Forget(userId);
+    }
+
+    /// <summary>Drops the cached key, e.g. after erasure on another path.</summary>
+    public void Forget(string userId)
+    {
+        if (keys.TryRemove(userId, out var key))
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    private static byte[] Encrypt(byte[] key, string userId, string purpose, ReadOnlySpan<byte> plaintext)
+    {
+        var output = new byte[HeaderSize + plaintext.Length];
+        output[0] = FormatVersion;
+        var nonce = output.AsSpan(1, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key, TagSize);
+        aes.Encrypt(nonce, plaintext, output.AsSpan(HeaderSize), output.AsSpan(1 + NonceSize, TagSize), AssociatedData(userId, purpose));
+        return output;
+    }
+
+    private static byte[] Decrypt(byte[] key, string userId, string purpose, byte[] ciphertext)
+    {
+        if (ciphertext.Length < HeaderSize || ciphertext[0] != FormatVersion)
+        {
+            throw new ContentUnavailableException("The stored content has an unknown format.");
+        }
+        var plaintext = new byte[ciphertext.Length - HeaderSize];
+        try
+        {
+            using var aes = new AesGcm(key, TagSize);
+            aes.Decrypt(ciphertext.AsSpan(1, NonceSize), ciphertext.AsSpan(HeaderSize), ciphertext.AsSpan(1 + NonceSize, TagSize), plaintext, AssociatedData(userId, purpose));
+        }
+        catch (AuthenticationTagMismatchException ex)
+        {
+            throw new ContentUnavailableException("The stored content failed its integrity check.", ex);
+        }
+        return plaintext;
+    }
+
+    private static byte[] AssociatedData(string userId, string purpose) => Encoding.UTF8.GetBytes($"{userId}\n{purpose}");
+
+    private async ValueTask<byte[]?> GetKeyAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (keys.TryGetValue(userId, out var cached))
+        {
+            return cached;
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var row = await db.UserDataKeys.AsNoTracking().FirstOrDefaultAsync(k => k.UserId == userId, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+        var key = keyWrapper.Unprotect(row.WrappedKey);
+        return keys.GetOrAdd(userId, key);
+    }
+
+    private async ValueTask<byte[]> GetOrCreateKeyAsync(string userId, CancellationToken cancellationToken)
+    {
+        var existing = await GetKeyAsync(userId, cancellationToken);
+        if (existing is not null)
+        {
+            return existing;
+        }
+        await createLock.WaitAsync(cancellationToken);
+        try
+        {
+            existing = await GetKeyAsync(userId, cancellationToken);
+            if (existing is not null)
+            {
+                return existing;
+            }
+            var key = RandomNumberGenerator.GetBytes(32);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
+            {
+                throw new ContentUnavailableException("The account no longer exists.");
+            }
+            db.UserDataKeys.Add(new UserDataKey { UserId = userId, WrappedKey = keyWrapper.Protect(key) });
+            await db.SaveChangesAsync(cancellationToken);
+            return keys.GetOrAdd(userId, key);
+        }
+        finally
+        {
+            createLock.Release();
+        }
+    }
+}
+
+/// <summary>Purposes bound into the ciphertext's associated data.</summary>
+public static class ContentPurpose
+{
+    public const string ConversationTitle = "conversation.title";
+    public const string SystemPrompt = "conversation.system";
+    public const string Message = "message";
+    public const string PresetName = "preset.name";
+    public const string PresetPrompt = "preset.prompt";
+    public const string ImageParameters = "image.parameters";
+    public const string ImageFile = "image.file";
+}
