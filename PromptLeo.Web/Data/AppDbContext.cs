@@ -8,7 +8,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
 {
     public DbSet<UserDataKey> UserDataKeys => Set<UserDataKey>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
-    public DbSet<ChatMessage> ChatMessages => Set<ChatMessage>();
+    public DbSet<ConversationMessage> ConversationMessages => Set<ConversationMessage>();
     public DbSet<ChatPreset> ChatPresets => Set<ChatPreset>();
     public DbSet<GeneratedImage> GeneratedImages => Set<GeneratedImage>();
     public DbSet<ProcessingRecord> ProcessingRecords => Set<ProcessingRecord>();
@@ -25,7 +25,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasIndex(c => new { c.UserId, c.UpdatedAt });
             e.HasMany(c => c.Messages).WithOne(m => m.Conversation).HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         });
-        builder.Entity<ChatMessage>().HasIndex(m => new { m.ConversationId, m.Ordinal }).IsUnique();
+        builder.Entity<ConversationMessage>().HasIndex(m => new { m.ConversationId, m.Ordinal }).IsUnique();
         builder.Entity<ChatPreset>(e =>
         {
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);

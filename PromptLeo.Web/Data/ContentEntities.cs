@@ -44,10 +44,10 @@ public class Conversation
 
     public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
 
-    public List<ChatMessage> Messages { get; set; } = [];
+    public List<ConversationMessage> Messages { get; set; } = [];
 }
 
-public class ChatMessage
+public class ConversationMessage
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
 

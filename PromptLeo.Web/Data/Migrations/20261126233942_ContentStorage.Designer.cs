@@ -11,7 +11,7 @@ using PromptLeo.Web.Data;
 namespace PromptLeo.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261126233729_ContentStorage")]
+    [Migration("20261126233942_ContentStorage")]
     partial class ContentStorage
     {
         /// <inheritdoc />
@@ -273,62 +273,6 @@ namespace PromptLeo.Web.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("PromptLeo.Web.Data.ChatMessage", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("ContentCipher")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<Guid>("ConversationId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<decimal?>("Cost")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("FinishReason")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("Incomplete")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("InputTokens")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("ModelId")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("Ordinal")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("OutputTokens")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("RequestId")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("ConversationId", "Ordinal")
-                        .IsUnique();
-
-                    b.ToTable("ChatMessages");
-                });
-
             modelBuilder.Entity("PromptLeo.Web.Data.ChatPreset", b =>
                 {
                     b.Property<Guid>("Id")
@@ -415,6 +359,62 @@ namespace PromptLeo.Web.Data.Migrations
                     b.HasIndex("UserId", "UpdatedAt");
 
                     b.ToTable("Conversations");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.ConversationMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("ContentCipher")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("Cost")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FinishReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Incomplete")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("InputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ModelId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("OutputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversationId", "Ordinal")
+                        .IsUnique();
+
+                    b.ToTable("ConversationMessages");
                 });
 
             modelBuilder.Entity("PromptLeo.Web.Data.GeneratedImage", b =>
@@ -656,17 +656,6 @@ namespace PromptLeo.Web.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("PromptLeo.Web.Data.ChatMessage", b =>
-                {
-                    b.HasOne("PromptLeo.Web.Data.Conversation", "Conversation")
-                        .WithMany("Messages")
-                        .HasForeignKey("ConversationId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
-                    b.Navigation("Conversation");
-                });
-
             modelBuilder.Entity("PromptLeo.Web.Data.ChatPreset", b =>
                 {
                     b.HasOne("PromptLeo.Web.Data.ApplicationUser", null)
@@ -683,6 +672,17 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.ConversationMessage", b =>
+                {
+                    b.HasOne("PromptLeo.Web.Data.Conversation", "Conversation")
+                        .WithMany("Messages")
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Conversation");
                 });
 
             modelBuilder.Entity("PromptLeo.Web.Data.GeneratedImage", b =>

@@ -132,7 +132,7 @@ namespace PromptLeo.Web.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "ChatMessages",
+                name: "ConversationMessages",
                 columns: table => new
                 {
                     Id = table.Column<Guid>(type: "TEXT", nullable: false),
@@ -151,9 +151,9 @@ namespace PromptLeo.Web.Data.Migrations
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ChatMessages", x => x.Id);
+                    table.PrimaryKey("PK_ConversationMessages", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_ChatMessages_Conversations_ConversationId",
+                        name: "FK_ConversationMessages_Conversations_ConversationId",
                         column: x => x.ConversationId,
                         principalTable: "Conversations",
                         principalColumn: "Id",
@@ -161,15 +161,15 @@ namespace PromptLeo.Web.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
-                name: "IX_ChatMessages_ConversationId_Ordinal",
-                table: "ChatMessages",
-                columns: new[] { "ConversationId", "Ordinal" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
                 name: "IX_ChatPresets_UserId",
                 table: "ChatPresets",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationMessages_ConversationId_Ordinal",
+                table: "ConversationMessages",
+                columns: new[] { "ConversationId", "Ordinal" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Conversations_UserId_UpdatedAt",
@@ -196,10 +196,10 @@ namespace PromptLeo.Web.Data.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "ChatMessages");
+                name: "ChatPresets");
 
             migrationBuilder.DropTable(
-                name: "ChatPresets");
+                name: "ConversationMessages");
 
             migrationBuilder.DropTable(
                 name: "GeneratedImages");
