@@ -34,5 +34,14 @@ public class ApplicationUser : IdentityUser
     [PersonalData]
     public bool PrefersDarkMode { get; set; }
 
+    /// <summary>Art. 18 restriction: the account keeps its data but no inference runs until lifted.</summary>
+    public bool ProcessingRestricted { get; set; }
+
+    /// <summary>Keep chats for this many days; null keeps them until deleted; 0 never stores them (zero retention).</summary>
+    public int? ChatRetentionDays { get; set; }
+
+    /// <summary>Keep generated images for this many days; null keeps them until deleted.</summary>
+    public int? ImageRetentionDays { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 }

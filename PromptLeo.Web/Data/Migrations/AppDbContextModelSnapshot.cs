@@ -190,6 +190,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("ChatRetentionDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("CompanyName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -210,6 +213,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("EmailConfirmed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ImageRetentionDays")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("LockoutEnabled")
@@ -242,6 +248,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("PrefersDarkMode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ProcessingRestricted")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("SecurityStamp")

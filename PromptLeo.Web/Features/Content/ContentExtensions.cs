@@ -15,6 +15,7 @@ public static class ContentExtensions
         services.AddSingleton<EncryptedFileStore>();
         services.AddOptions<RecordsOptions>().BindConfiguration(RecordsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ProcessingRecordWriter>();
+        services.AddSingleton<InferenceAccessGuard>();
         services.TryAddSingleton<IUsageMeter, FreeUsageMeter>();
         return builder;
     }

@@ -11,6 +11,25 @@ namespace PromptLeo.Web.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<int>(
+                name: "ChatRetentionDays",
+                table: "AspNetUsers",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "ImageRetentionDays",
+                table: "AspNetUsers",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "ProcessingRestricted",
+                table: "AspNetUsers",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
             migrationBuilder.CreateTable(
                 name: "ChatPresets",
                 columns: table => new
@@ -212,6 +231,18 @@ namespace PromptLeo.Web.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "Conversations");
+
+            migrationBuilder.DropColumn(
+                name: "ChatRetentionDays",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "ImageRetentionDays",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "ProcessingRestricted",
+                table: "AspNetUsers");
         }
     }
 }

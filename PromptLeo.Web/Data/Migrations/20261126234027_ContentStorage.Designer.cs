@@ -11,7 +11,7 @@ using PromptLeo.Web.Data;
 namespace PromptLeo.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261126233942_ContentStorage")]
+    [Migration("20261126234027_ContentStorage")]
     partial class ContentStorage
     {
         /// <inheritdoc />
@@ -193,6 +193,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("ChatRetentionDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("CompanyName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -213,6 +216,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("EmailConfirmed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ImageRetentionDays")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("LockoutEnabled")
@@ -245,6 +251,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("PrefersDarkMode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ProcessingRestricted")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("SecurityStamp")
