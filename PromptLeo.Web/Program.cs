@@ -1,6 +1,7 @@
 using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Images;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
 using PromptLeo.Web.Features.Storage;
@@ -12,6 +13,7 @@ builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();
+builder.AddPromptLeoImages();
 
 var app = builder.Build();
 
@@ -26,6 +28,7 @@ await app.Services.EnsureDemoModelsAsync();
 
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
+app.MapPromptLeoImages();
 
 await app.RunAsync();
 return 0;
