@@ -43,6 +43,8 @@ public sealed partial class ImagesPage
     private int activeTab;
     private byte[]? initImage;
     private string? initImageBase64;
+    private byte[]? maskImage;
+    private string? maskImageBase64;
     private CancellationTokenSource? generation;
     private IJSObjectReference? module;
 
@@ -92,6 +94,8 @@ public sealed partial class ImagesPage
         }
     }
 
+    private ImageModelChoice? SelectedModel => diffusionModels.FirstOrDefault(m => m.Id == form.ModelId);
+
     private string ModelLabel(ImageModelChoice model) =>
         model.IsDemo ? $"{model.DisplayName.Replace(" — Demo (random weights)", "")} — {T["Demo (random weights)"]}" : model.DisplayName;
 
@@ -127,7 +131,7 @@ public sealed partial class ImagesPage
         var reporter = new RenderingProgress(this);
         try
         {
-            var result = await Studio.GenerateAsync(userId, form.ToRequest(initImage), reporter, generation.Token);
+            var result = await Studio.GenerateAsync(userId, form.ToRequest(initImage, SelectedModel?.SupportsInpainting == true ? maskImage : null), reporter, generation.Token);
             latest = result.Images;
             if (result.Cancelled)
             {
@@ -197,6 +201,23 @@ public sealed partial class ImagesPage
     {
         initImage = null;
         initImageBase64 = null;
+        ClearMask();
+    }
+
+    private async Task OnMaskSelected(InputFileChangeEventArgs e)
+    {
+        errorMessage = null;
+        if (await ReadUploadAsync(e.File) is { } bytes)
+        {
+            maskImage = bytes;
+            maskImageBase64 = Convert.ToBase64String(bytes);
+        }
+    }
+
+    private void ClearMask()
+    {
+        maskImage = null;
+        maskImageBase64 = null;
     }
 
     private async Task OnBackgroundImageSelected(InputFileChangeEventArgs e)

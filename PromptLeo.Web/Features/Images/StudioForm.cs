@@ -60,7 +60,7 @@ public sealed class StudioForm
         }
     }
 
-    public StudioRequest ToRequest(byte[]? initImage = null)
+    public StudioRequest ToRequest(byte[]? initImage = null, byte[]? mask = null)
     {
         var size = SizePreset.Parse(Size);
         return new StudioRequest
@@ -77,6 +77,7 @@ public sealed class StudioForm
             BatchCount = BatchCount,
             InitImage = initImage,
             Strength = Strength,
+            Mask = initImage is null ? null : mask,
         };
     }
 }
