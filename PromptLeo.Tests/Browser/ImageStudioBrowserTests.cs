@@ -92,6 +92,34 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         Assert.Empty(portal.ConsoleErrors);
     }
 
+    [Fact]
+    public async Task Uploads_NotAnImageIsRefused_ImageToImageInput_BackgroundRemovalLandsInGallery()
+    {
+        var email = $"mia.{Guid.NewGuid():N}@example.de";
+        await PortalSession.RegisterConfirmAndLoginAsync(portal, portal.CreateBrowserLikeClient(), email, Password);
+        var page = await portal.NewPageAsync();
+        await LoginAsync(page, email, Password);
+        await page.GotoAsync("/images");
+        await page.WaitForSelectorAsync("#image-prompt-box[data-submit-on-enter]", new() { State = WaitForSelectorState.Attached });
+
+        await page.SetInputFilesAsync("#image-init-upload", new FilePayload { Name = "notes.png", MimeType = "image/png", Buffer = "just some text"u8.ToArray() });
+        await Assertions.Expect(page.Locator("#image-error")).ToContainTextAsync("not an image");
+
+        await page.SetInputFilesAsync("#image-init-upload", new FilePayload { Name = "start.png", MimeType = "image/png", Buffer = TestImages.Gradient(96, 64) });
+        await Assertions.Expect(page.Locator("#image-init-preview")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#image-error")).ToHaveCountAsync(0);
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Remove background" }).ClickAsync();
+        await page.SetInputFilesAsync("#background-upload", new FilePayload { Name = "photo.png", MimeType = "image/png", Buffer = TestImages.Gradient(64, 48) });
+        await Assertions.Expect(page.Locator("#image-notice")).ToContainTextAsync("Background removed");
+        await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(1);
+        var id = await page.Locator("[data-image-id]").First.GetAttributeAsync("data-image-id");
+        var png = await (await page.APIRequest.GetAsync($"/images/file/{id}")).BodyAsync();
+        Assert.Contains(TestImages.Pixels(png).Where((_, i) => i % 4 == 3), a => a < 255);
+        await BrowserPortal.ScreenshotAsync(page, "image-studio-background-removal");
+        Assert.Empty(portal.ConsoleErrors);
+    }
+
     private static async Task LoginAsync(IPage page, string email, string password)
     {
         await page.GotoAsync("/Account/Login");

@@ -268,6 +268,22 @@ public sealed class ImageStudioServiceTests(ImagesPortalFactory factory) : IClas
         Assert.Equal(3, (await Gallery.ListAsync(userId, 1, 3)).Total);
     }
 
+    [Fact]
+    public async Task GenerateAndFail_NeverLogPromptsOrNegativePrompts()
+    {
+        var userId = await factory.CreateUserAsync();
+        const string prompt = "zebracorn-secret-prompt on the sea";
+        const string negative = "quokka-secret-negative";
+
+        var result = await Studio.GenerateAsync(userId, Small(prompt) with { NegativePrompt = negative });
+        await Assert.ThrowsAsync<ImageRequestException>(() => Studio.GenerateAsync(userId, Small(prompt) with { NegativePrompt = negative, Height = 12 }));
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => Studio.GenerateAsync(userId, Small(prompt) with { ModelId = "missing-model" }));
+        await Gallery.ReadAsync(userId, result.Images[0].Id!.Value, withParameters: true);
+
+        Assert.Contains(factory.Logs.Lines, l => l.Contains(result.RequestId));
+        Assert.DoesNotContain(factory.Logs.Lines, l => l.Contains("zebracorn") || l.Contains("quokka"));
+    }
+
     private async Task AssertNothingStoredAsync(string userId)
     {
         await using var db = await factory.DbAsync();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
@@ -18,18 +19,23 @@ public sealed class ImagesPortalFactory : PortalFactory
 
     public RecordingUsageMeter Meter { get; } = new();
 
+    /// <summary>Every log line of the portal's own categories, down to Debug.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
         ["Inference:Device"] = "Cpu",
         ["Images:MaxUploadBytes"] = MaxUploadBytes.ToString(),
         ["Images:MaxPromptLength"] = MaxPromptLength.ToString(),
         ["Images:PageSize"] = "3",
+        ["Logging:LogLevel:PromptLeo"] = "Debug",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.ConfigureTestServices(services => services.AddSingleton<IUsageMeter>(Meter));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     /// <summary>A user created directly through Identity (no mail round trip); returns the user id.</summary>
