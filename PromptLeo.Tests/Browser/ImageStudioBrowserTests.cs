@@ -66,8 +66,10 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
 
         // Delete from the lightbox, confirming in the message box.
         await page.ClickAsync("#lightbox-delete");
+        // Wait until the lightbox is gone, so "Delete" can only match the confirmation's button.
+        await Assertions.Expect(page.Locator("#lightbox-image")).ToHaveCountAsync(0);
         await page.Locator(".mud-dialog button", new() { HasText = "Delete" }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator($"[data-image-id='{imageId}']")).ToHaveCountAsync(0);
         var remaining = await page.Locator("[data-image-id]").First.GetAttributeAsync("data-image-id");
         var own = await page.APIRequest.GetAsync($"/images/file/{remaining}");
@@ -103,15 +105,15 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         await page.WaitForSelectorAsync("#image-prompt-box[data-submit-on-enter]", new() { State = WaitForSelectorState.Attached });
 
         await page.SetInputFilesAsync("#image-init-upload", new FilePayload { Name = "notes.png", MimeType = "image/png", Buffer = "just some text"u8.ToArray() });
-        await Assertions.Expect(page.Locator("#image-error")).ToContainTextAsync("not an image");
+        await Assertions.Expect(page.Locator("#image-error")).ToContainTextAsync("not an image", new() { Timeout = 30_000 });
 
         await page.SetInputFilesAsync("#image-init-upload", new FilePayload { Name = "start.png", MimeType = "image/png", Buffer = TestImages.Gradient(96, 64) });
-        await Assertions.Expect(page.Locator("#image-init-preview")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#image-init-preview")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#image-error")).ToHaveCountAsync(0);
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Remove background" }).ClickAsync();
         await page.SetInputFilesAsync("#background-upload", new FilePayload { Name = "photo.png", MimeType = "image/png", Buffer = TestImages.Gradient(64, 48) });
-        await Assertions.Expect(page.Locator("#image-notice")).ToContainTextAsync("Background removed");
+        await Assertions.Expect(page.Locator("#image-notice")).ToContainTextAsync("Background removed", new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(1);
         var id = await page.Locator("[data-image-id]").First.GetAttributeAsync("data-image-id");
         var png = await (await page.APIRequest.GetAsync($"/images/file/{id}")).BodyAsync();
