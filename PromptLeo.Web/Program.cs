@@ -1,4 +1,5 @@
 using PromptLeo.Web.Features.Accounts;
+using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Models;
@@ -12,6 +13,7 @@ builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();
+builder.AddPromptLeoChat();
 
 var app = builder.Build();
 
@@ -26,6 +28,7 @@ await app.Services.EnsureDemoModelsAsync();
 
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
+app.MapPromptLeoChat();
 
 await app.RunAsync();
 return 0;
