@@ -256,34 +256,37 @@ public sealed class ChatService(
         };
         // Stored even when the page is gone: the answer must survive a dropped circuit.
         var none = CancellationToken.None;
+        var now = time.GetUtcNow();
+        // Encrypt first: creating a data key writes too, and SQLite allows one writer while the transaction is open.
+        StoredTexts? texts = null;
+        if (turn.Store && turn.ConversationId is not null)
+        {
+            texts = new StoredTexts(
+                await cipher.EncryptStringAsync(userId, ContentPurpose.ConversationTitle,
+                    ConversationStore.NormalizeTitle(turn.UserText, Math.Min(60, options.Value.MaxTitleCharacters)), none),
+                string.IsNullOrEmpty(settings.SystemPrompt) ? null : await cipher.EncryptStringAsync(userId, ContentPurpose.SystemPrompt, settings.SystemPrompt, none),
+                await cipher.EncryptStringAsync(userId, ContentPurpose.Message, turn.UserText, none),
+                await cipher.EncryptStringAsync(userId, ContentPurpose.Message, answer, none));
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(none);
         await using var transaction = await db.Database.BeginTransactionAsync(none);
         db.ProcessingRecords.Add(records.Create(turn.RequestId, userId, ProcessingPurpose.Chat, settings.ModelId!, "portal", outcome));
         var cost = turn.Reservation.Settle(db, new UsageActual(promptTokens, completionTokens));
 
-        if (turn.Store && turn.ConversationId is { } conversationId)
+        if (texts is not null && turn.ConversationId is { } conversationId)
         {
-            var now = time.GetUtcNow();
             var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId && c.UserId == userId, none);
             if (conversation is null && request.ConversationId is null)
             {
-                conversation = new Conversation
-                {
-                    Id = conversationId,
-                    UserId = userId,
-                    CreatedAt = now,
-                    TitleCipher = await cipher.EncryptStringAsync(userId, ContentPurpose.ConversationTitle,
-                        ConversationStore.NormalizeTitle(turn.UserText, Math.Min(60, options.Value.MaxTitleCharacters)), none),
-                };
+                conversation = new Conversation { Id = conversationId, UserId = userId, CreatedAt = now, TitleCipher = texts.Title };
                 db.Conversations.Add(conversation);
             }
             // A conversation deleted while it was answering stays deleted; only the record is kept.
             if (conversation is not null)
             {
                 conversation.ModelId = settings.ModelId;
-                conversation.SystemPromptCipher = string.IsNullOrEmpty(settings.SystemPrompt)
-                    ? null
-                    : await cipher.EncryptStringAsync(userId, ContentPurpose.SystemPrompt, settings.SystemPrompt, none);
+                conversation.SystemPromptCipher = texts.SystemPrompt;
                 conversation.Temperature = settings.Temperature;
                 conversation.TopP = settings.TopP;
                 conversation.MaxTokens = settings.MaxTokens;
@@ -298,7 +301,7 @@ public sealed class ChatService(
                     ConversationId = conversationId,
                     Ordinal = replaceFrom,
                     Role = ChatRoles.User,
-                    ContentCipher = await cipher.EncryptStringAsync(userId, ContentPurpose.Message, turn.UserText, none),
+                    ContentCipher = texts.UserMessage,
                     InputTokens = promptTokens,
                     RequestId = turn.RequestId,
                     CreatedAt = now,
@@ -308,7 +311,7 @@ public sealed class ChatService(
                     ConversationId = conversationId,
                     Ordinal = replaceFrom + 1,
                     Role = ChatRoles.Assistant,
-                    ContentCipher = await cipher.EncryptStringAsync(userId, ContentPurpose.Message, answer, none),
+                    ContentCipher = texts.Answer,
                     ModelId = settings.ModelId,
                     InputTokens = promptTokens,
                     OutputTokens = completionTokens,
@@ -324,6 +327,8 @@ public sealed class ChatService(
         await transaction.CommitAsync(none);
         return cost;
     }
+
+    private sealed record StoredTexts(byte[] Title, byte[]? SystemPrompt, byte[] UserMessage, byte[] Answer);
 
     /// <summary>The ordinal of the message at list position <paramref name="index"/>, or one past the last.</summary>
     private static async Task<int> OrdinalAtAsync(AppDbContext db, Guid conversationId, int index)
