@@ -192,6 +192,8 @@ public sealed partial class ChatPage
         {
             draft = text;
             await SendDraftAsync();
+            // Not a Blazor event handler, so nothing re-renders on its own when the answer is done.
+            StateHasChanged();
         });
         return Task.CompletedTask;
     }
@@ -401,8 +403,9 @@ public sealed partial class ChatPage
         }
     }
 
+    // Demo display names carry an English label already; show the id with the localized label instead.
     private string ModelLabel(ChatModelChoice model) =>
-        model.IsDemo ? $"{model.DisplayName} · {T["Demo (random weights)"]}" : model.DisplayName;
+        model.IsDemo ? $"{model.Id} — {T["Demo (random weights)"]}" : model.DisplayName;
 
     private async Task CopyAsync(string text)
     {

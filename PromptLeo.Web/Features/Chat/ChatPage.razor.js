@@ -14,6 +14,7 @@ export function attachComposer(textarea, dotNet) {
     };
     textarea.addEventListener('keydown', handler);
     composers.set(textarea, handler);
+    textarea.dataset.composer = 'ready';
 }
 
 export function detachComposer(textarea) {
