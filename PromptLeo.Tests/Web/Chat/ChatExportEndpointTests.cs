@@ -96,6 +96,24 @@ public sealed class ChatExportEndpointTests(PortalFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task ChatPage_ZeroRetentionAccount_SaysNothingIsStored()
+    {
+        var (client, userId) = await SignedInAsync();
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            var user = await users.FindByIdAsync(userId);
+            user!.ChatRetentionDays = 0;
+            await users.UpdateAsync(user);
+        }
+
+        var html = await client.GetStringAsync("/chat");
+
+        Assert.Contains("id=\"chat-zero-retention\"", html);
+        Assert.Contains("nothing is stored", html);
+    }
+
+    [Fact]
     public async Task ChatPage_ForeignConversation_ShowsNotFound_WithoutContent()
     {
         var (_, aliceId) = await SignedInAsync();

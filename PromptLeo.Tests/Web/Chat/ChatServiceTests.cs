@@ -24,12 +24,16 @@ public sealed class ChatServiceTests(PortalFactory factory) : IClassFixture<Port
 
     private static ChatSettings Settings(int maxTokens = 12) => new() { ModelId = Model, MaxTokens = maxTokens, Temperature = 0.7f, Seed = 5 };
 
-    internal static async Task<string> CreateUserAsync(PortalFactory factory, int? chatRetentionDays = null)
+    internal static async Task<string> CreateUserAsync(PortalFactory factory, int? chatRetentionDays = null, string? idPrefix = null)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var email = $"chat-{Guid.NewGuid():N}@promptleo.test";
         var user = new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true, ChatRetentionDays = chatRetentionDays };
+        if (idPrefix is not null)
+        {
+            user.Id = idPrefix + "-" + user.Id;
+        }
         Assert.True((await users.CreateAsync(user, "Chat-Passw0rd!")).Succeeded);
         return user.Id;
     }
