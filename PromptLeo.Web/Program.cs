@@ -1,4 +1,5 @@
 using PromptLeo.Web.Features.Accounts;
+using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Images;
@@ -14,6 +15,7 @@ builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();
 builder.AddPromptLeoImages();
+builder.AddPromptLeoChat();
 
 var app = builder.Build();
 
@@ -29,6 +31,7 @@ await app.Services.EnsureDemoModelsAsync();
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
 app.MapPromptLeoImages();
+app.MapPromptLeoChat();
 
 await app.RunAsync();
 return 0;

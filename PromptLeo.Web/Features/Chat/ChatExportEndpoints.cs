@@ -1,0 +1,88 @@
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace PromptLeo.Web.Features.Chat;
+
+/// <summary><c>GET /chat/{id}/export?format=md|json</c>: one conversation as a download, for its owner only.</summary>
+public static class ChatExportEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static IEndpointRouteBuilder MapPromptLeoChat(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGroup("/chat").RequireAuthorization().MapGet("/{id:guid}/export", ExportAsync);
+        return endpoints;
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound, BadRequest<string>>> ExportAsync(
+        Guid id, string? format, ClaimsPrincipal user, HttpContext http, ConversationStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        http.Response.Headers.CacheControl = "private, no-store";
+        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        format = (format ?? "md").ToLowerInvariant();
+        if (format is not ("md" or "json"))
+        {
+            return TypedResults.BadRequest("format must be md or json");
+        }
+        // Unknown and foreign ids answer the same 404, so an id reveals nothing.
+        var conversation = userId is null ? null : await store.GetAsync(userId, id, cancellationToken);
+        if (conversation is null)
+        {
+            return TypedResults.NotFound();
+        }
+        loggers.CreateLogger(typeof(ChatExportEndpoints)).LogInformation("Conversation {ConversationId} exported as {Format} by {UserId}", id, format, userId);
+        return format == "json"
+            ? TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(ToJson(conversation), Json), "application/json", $"chat-{id}.json")
+            : TypedResults.File(Encoding.UTF8.GetBytes(ToMarkdown(conversation)), "text/markdown; charset=utf-8", $"chat-{id}.md");
+    }
+
+    private static object ToJson(ConversationView c) => new
+    {
+        c.Id,
+        c.Title,
+        Model = c.Settings.ModelId,
+        c.Settings.SystemPrompt,
+        c.Settings.Temperature,
+        c.Settings.TopP,
+        c.Settings.MaxTokens,
+        c.Settings.Seed,
+        c.CreatedAt,
+        c.UpdatedAt,
+        Messages = c.Messages.Select(m => new
+        {
+            m.Role,
+            m.Content,
+            m.ModelId,
+            m.InputTokens,
+            m.OutputTokens,
+            m.Incomplete,
+            m.FinishReason,
+            m.Cost,
+            m.CreatedAt,
+        }),
+    };
+
+    public static string ToMarkdown(ConversationView c)
+    {
+        var md = new StringBuilder();
+        md.Append("# ").AppendLine(c.Title).AppendLine();
+        md.Append("- Model: ").AppendLine(c.Settings.ModelId ?? "-");
+        md.Append("- Created: ").AppendLine(c.CreatedAt.ToString("u"));
+        if (!string.IsNullOrWhiteSpace(c.Settings.SystemPrompt))
+        {
+            md.AppendLine().AppendLine("## System").AppendLine().AppendLine(c.Settings.SystemPrompt);
+        }
+        foreach (var m in c.Messages)
+        {
+            md.AppendLine().Append("## ").Append(m.IsUser ? "User" : "Assistant");
+            if (m.Incomplete)
+            {
+                md.Append(" (incomplete)");
+            }
+            md.AppendLine().AppendLine().AppendLine(m.Content);
+        }
+        return md.ToString();
+    }
+}

@@ -1,0 +1,110 @@
+using PromptLeo.Inference.Llm;
+
+namespace PromptLeo.Web.Features.Chat;
+
+/// <summary>Model, system prompt and sampling of a conversation.</summary>
+public sealed record ChatSettings
+{
+    public string? ModelId { get; init; }
+    public string SystemPrompt { get; init; } = "";
+    public float Temperature { get; init; } = 0.7f;
+    public float TopP { get; init; } = 0.95f;
+    public int MaxTokens { get; init; } = 512;
+    public int? Seed { get; init; }
+}
+
+/// <summary>A chat model the picker may offer: installed, a chat model, and not failed.</summary>
+public sealed record ChatModelChoice(string Id, string DisplayName, bool IsDemo);
+
+public sealed record ConversationSummary(Guid Id, string Title, bool Pinned, DateTimeOffset UpdatedAt);
+
+public sealed record ChatMessageView(
+    Guid Id,
+    int Ordinal,
+    string Role,
+    string Content,
+    string? ModelId,
+    int InputTokens,
+    int OutputTokens,
+    bool Incomplete,
+    string? FinishReason,
+    decimal? Cost,
+    DateTimeOffset CreatedAt)
+{
+    public bool IsUser => Role == ChatRoles.User;
+}
+
+public sealed record ConversationView(Guid Id, string Title, bool Pinned, ChatSettings Settings, IReadOnlyList<ChatMessageView> Messages, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed record ChatPresetView(Guid Id, string Name, string SystemPrompt, float Temperature, float TopP, int MaxTokens);
+
+public static class ChatRoles
+{
+    public const string User = "user";
+    public const string Assistant = "assistant";
+}
+
+public enum ChatTurnKind
+{
+    /// <summary>Append a new user message and answer it.</summary>
+    Send,
+    /// <summary>Answer the last user message again, replacing the answer after it.</summary>
+    Regenerate,
+    /// <summary>Replace the user message at <see cref="ChatTurnRequest.EditIndex"/> and delete everything after it.</summary>
+    Edit,
+}
+
+/// <summary>An earlier turn of a temporary chat, which only the page holds.</summary>
+public sealed record ChatHistoryMessage(string Role, string Content);
+
+/// <summary>
+/// One request to answer. Stored chats read their history from the database; temporary chats (and zero-retention
+/// accounts) pass it in <see cref="History"/> and nothing is written but the processing record.
+/// </summary>
+public sealed record ChatTurnRequest(string UserId, ChatTurnKind Kind, ChatSettings Settings)
+{
+    public Guid? ConversationId { get; init; }
+    public string? Prompt { get; init; }
+    /// <summary>Position (0-based) of the user message being edited.</summary>
+    public int? EditIndex { get; init; }
+    public bool Temporary { get; init; }
+    public IReadOnlyList<ChatHistoryMessage> History { get; init; } = [];
+}
+
+public sealed record ChatStreamUpdate(string TextDelta, int? QueuePosition, int PromptTokens, int CompletionTokens);
+
+public sealed record ChatTurnResult(
+    Guid? ConversationId,
+    bool Stored,
+    string UserText,
+    string AssistantText,
+    int ReplaceFromIndex,
+    FinishReason FinishReason,
+    int PromptTokens,
+    int CompletionTokens,
+    decimal Cost,
+    int DroppedTurns,
+    string? Error)
+{
+    public bool Incomplete => FinishReason is not Inference.Llm.FinishReason.Stop;
+}
+
+/// <summary>Input the service refuses before anything is sent (too long, empty, nothing to regenerate).</summary>
+public sealed class ChatInputException(string message) : Exception(message);
+
+/// <summary>A running answer. Updates stream to the page; the answer is stored when the stream ends, whether or not anybody still reads.</summary>
+public sealed class ChatTurn(Guid? conversationId, string userText, int replaceFromIndex, System.Threading.Channels.ChannelReader<ChatStreamUpdate> updates, Task<ChatTurnResult> completion)
+{
+    /// <summary>The conversation the answer goes into; a new chat's id is chosen before it is stored.</summary>
+    public Guid? ConversationId { get; } = conversationId;
+
+    public string UserText { get; } = userText;
+
+    /// <summary>Messages from this position on are replaced by the user message and the answer.</summary>
+    public int ReplaceFromIndex { get; } = replaceFromIndex;
+
+    public IAsyncEnumerable<ChatStreamUpdate> ReadUpdatesAsync(CancellationToken cancellationToken = default) => updates.ReadAllAsync(cancellationToken);
+
+    /// <summary>Completes after the answer (or the record alone) is committed.</summary>
+    public Task<ChatTurnResult> Completion { get; } = completion;
+}

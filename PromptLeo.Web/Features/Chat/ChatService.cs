@@ -1,0 +1,344 @@
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PromptLeo.Inference.Llm;
+using PromptLeo.Inference.Models;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Records;
+
+namespace PromptLeo.Web.Features.Chat;
+
+/// <summary>
+/// Answers chat turns for the portal: checks the account, the input and the budget, streams from the engine and, when
+/// the stream ends, writes the messages, the usage event and the processing record in one transaction. The writing
+/// runs on its own task, so a finished answer is stored even when the page that asked is gone.
+/// </summary>
+public sealed class ChatService(
+    IDbContextFactory<AppDbContext> dbFactory,
+    UserContentCipher cipher,
+    InferenceAccessGuard guard,
+    ProcessingRecordWriter records,
+    IUsageMeter meter,
+    IChatEngine engine,
+    IModelRegistry registry,
+    IOptions<ChatOptions> options,
+    TimeProvider time,
+    ILogger<ChatService> logger)
+{
+    public ChatOptions Options => options.Value;
+
+    /// <summary>Installed chat models that are loaded or loadable (failed ones are left out).</summary>
+    public IReadOnlyList<ChatModelChoice> AvailableModels() =>
+        [.. registry.List()
+            .Where(s => s.Manifest.Kind == ModelKind.Chat && s.State is ModelState.Loaded or ModelState.NotLoaded)
+            .OrderBy(s => s.Manifest.IsDemo)
+            .ThenBy(s => s.Manifest.DisplayName, StringComparer.CurrentCultureIgnoreCase)
+            .Select(s => new ChatModelChoice(s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo))];
+
+    /// <summary>
+    /// Checks everything, then starts the answer. Failures the user must see before anything streams are thrown here:
+    /// <see cref="ChatInputException"/>, <see cref="ProcessingRestrictedException"/>, <see cref="BudgetExceededException"/>,
+    /// <see cref="ModelNotFoundException"/>, <see cref="ModelLoadException"/>, <see cref="ChatRequestException"/>,
+    /// <see cref="EngineBusyException"/>. Cancelling <paramref name="cancellationToken"/> stops the answer; what was
+    /// produced is stored, marked incomplete.
+    /// </summary>
+    public async Task<ChatTurn> StartTurnAsync(ChatTurnRequest request, CancellationToken cancellationToken = default)
+    {
+        var settings = request.Settings;
+        if (string.IsNullOrWhiteSpace(settings.ModelId))
+        {
+            throw new ChatInputException("Choose a model first.");
+        }
+        if (settings.SystemPrompt.Length > options.Value.MaxSystemPromptCharacters)
+        {
+            throw new ChatInputException("The system prompt is too long.");
+        }
+        if (request.Kind != ChatTurnKind.Regenerate)
+        {
+            CheckPrompt(request.Prompt);
+        }
+
+        var account = await guard.EnsureAllowedAsync(request.UserId, cancellationToken);
+        var store = account.StoresChats && !request.Temporary;
+
+        // History: the stored conversation (owner checked), or what the page holds for a temporary chat.
+        IReadOnlyList<ChatHistoryMessage> history = request.History;
+        var conversationId = request.ConversationId;
+        if (conversationId is { } existingId)
+        {
+            history = await LoadHistoryAsync(request.UserId, existingId, cancellationToken)
+                ?? throw new ChatInputException("This conversation was not found.");
+        }
+        else if (store)
+        {
+            conversationId = Guid.CreateVersion7();
+        }
+
+        var (replaceFrom, userText) = request.Kind switch
+        {
+            ChatTurnKind.Send => (history.Count, request.Prompt!),
+            ChatTurnKind.Edit => EditTarget(history, request.EditIndex, request.Prompt!),
+            _ => RegenerateTarget(history),
+        };
+        var turns = new List<ChatMessage>(replaceFrom + 2);
+        if (!string.IsNullOrWhiteSpace(settings.SystemPrompt))
+        {
+            turns.Add(new ChatMessage(ChatRole.System, settings.SystemPrompt));
+        }
+        turns.AddRange(history.Take(replaceFrom).Select(m => new ChatMessage(m.Role == ChatRoles.User ? ChatRole.User : ChatRole.Assistant, m.Content)));
+        turns.Add(new ChatMessage(ChatRole.User, userText));
+
+        var requestId = ProcessingRecordWriter.NewRequestId();
+        var modelId = settings.ModelId;
+        // A rough upper estimate (about 3 characters per token) for the reservation; the settlement uses exact counts.
+        var estimate = turns.Sum(t => t.Content.Length) / 3 + 8 * turns.Count;
+        var reservation = await meter.ReserveAsync(
+            new UsageEstimate(request.UserId, null, modelId, UsageKind.Chat, requestId, InputTokens: estimate, MaxOutputTokens: settings.MaxTokens),
+            cancellationToken);
+        IAsyncEnumerator<ChatUpdate>? updates = null;
+        bool hasFirst;
+        try
+        {
+            var chatRequest = new ChatRequest(modelId, turns, new SamplingOptions
+            {
+                Temperature = settings.Temperature,
+                TopP = settings.TopP,
+                MaxTokens = settings.MaxTokens,
+                Seed = settings.Seed is { } seed ? unchecked((uint)seed) : null,
+            }, FairnessKey: request.UserId);
+            updates = engine.StreamAsync(chatRequest, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            // The engine throws validation, busy and missing-model errors before its first update.
+            hasFirst = await updates.MoveNextAsync();
+        }
+        catch
+        {
+            if (updates is not null)
+            {
+                await updates.DisposeAsync();
+            }
+            await reservation.DisposeAsync();
+            throw;
+        }
+
+        logger.LogInformation("Chat turn {RequestId} started for {UserId} on {ModelId} (stored: {Stored})", requestId, request.UserId, modelId, store);
+        var channel = Channel.CreateUnbounded<ChatStreamUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var context = new TurnContext(request, requestId, store, conversationId, replaceFrom, userText, reservation);
+        var completion = Task.Run(() => PumpAsync(context, updates, hasFirst, channel.Writer, cancellationToken), CancellationToken.None);
+        return new ChatTurn(conversationId, userText, replaceFrom, channel.Reader, completion);
+    }
+
+    private void CheckPrompt(string? prompt)
+    {
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            throw new ChatInputException("The message is empty.");
+        }
+        if (prompt.Length > options.Value.MaxPromptCharacters)
+        {
+            throw new ChatInputException($"The message is too long ({prompt.Length} characters; at most {options.Value.MaxPromptCharacters}).");
+        }
+    }
+
+    private static (int, string) EditTarget(IReadOnlyList<ChatHistoryMessage> history, int? index, string prompt)
+    {
+        if (index is not { } i || i < 0 || i >= history.Count || history[i].Role != ChatRoles.User)
+        {
+            throw new ChatInputException("Only your own messages can be edited.");
+        }
+        return (i, prompt);
+    }
+
+    private static (int, string) RegenerateTarget(IReadOnlyList<ChatHistoryMessage> history)
+    {
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            if (history[i].Role == ChatRoles.User)
+            {
+                return (i, history[i].Content);
+            }
+        }
+        throw new ChatInputException("There is no message to answer again.");
+    }
+
+    private async Task<IReadOnlyList<ChatHistoryMessage>?> LoadHistoryAsync(string userId, Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Conversations.AnyAsync(c => c.Id == conversationId && c.UserId == userId, cancellationToken))
+        {
+            return null;
+        }
+        var rows = await db.ConversationMessages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId)
+            .OrderBy(m => m.Ordinal)
+            .Select(m => new { m.Role, m.ContentCipher })
+            .ToListAsync(cancellationToken);
+        var history = new List<ChatHistoryMessage>(rows.Count);
+        foreach (var row in rows)
+        {
+            history.Add(new ChatHistoryMessage(row.Role, await cipher.DecryptStringAsync(userId, ContentPurpose.Message, row.ContentCipher, cancellationToken)));
+        }
+        return history;
+    }
+
+    private sealed record TurnContext(ChatTurnRequest Request, string RequestId, bool Store, Guid? ConversationId, int ReplaceFrom, string UserText, IUsageReservation Reservation);
+
+    private async Task<ChatTurnResult> PumpAsync(TurnContext turn, IAsyncEnumerator<ChatUpdate> updates, bool hasNext, ChannelWriter<ChatStreamUpdate> writer, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        FinishReason? finish = null;
+        string? error = null;
+        int promptTokens = 0, completionTokens = 0, dropped = 0;
+        try
+        {
+            try
+            {
+                while (hasNext)
+                {
+                    var update = updates.Current;
+                    text.Append(update.TextDelta);
+                    promptTokens = Math.Max(promptTokens, update.PromptTokens);
+                    completionTokens = Math.Max(completionTokens, update.CompletionTokens);
+                    dropped = Math.Max(dropped, update.DroppedTurns);
+                    writer.TryWrite(new ChatStreamUpdate(update.TextDelta, update.QueuePosition, promptTokens, completionTokens));
+                    if (update.FinishReason is { } reason)
+                    {
+                        finish = reason;
+                        error = update.Error;
+                        break;
+                    }
+                    hasNext = await updates.MoveNextAsync();
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                finish = FinishReason.Cancelled;
+            }
+            catch (Exception ex)
+            {
+                // Engine messages never contain prompt text; the exception is logged for the operator.
+                logger.LogError(ex, "Chat turn {RequestId} failed while streaming", turn.RequestId);
+                finish = FinishReason.Error;
+                error = "The model failed while answering.";
+            }
+            finally
+            {
+                await updates.DisposeAsync();
+            }
+            finish ??= cancellationToken.IsCancellationRequested ? FinishReason.Cancelled : FinishReason.Error;
+
+            var answer = text.ToString();
+            var cost = await SaveAsync(turn, answer, finish.Value, promptTokens, completionTokens);
+            logger.LogInformation("Chat turn {RequestId} finished {FinishReason} with {PromptTokens} prompt and {CompletionTokens} completion tokens",
+                turn.RequestId, finish.Value, promptTokens, completionTokens);
+            return new ChatTurnResult(turn.Store ? turn.ConversationId : null, turn.Store, turn.UserText, answer, turn.ReplaceFrom, finish.Value,
+                promptTokens, completionTokens, cost, dropped, error);
+        }
+        finally
+        {
+            await turn.Reservation.DisposeAsync();
+            writer.TryComplete();
+        }
+    }
+
+    private async Task<decimal> SaveAsync(TurnContext turn, string answer, FinishReason finish, int promptTokens, int completionTokens)
+    {
+        var request = turn.Request;
+        var userId = request.UserId;
+        var settings = request.Settings;
+        var outcome = finish switch
+        {
+            FinishReason.Stop or FinishReason.Length => "completed",
+            FinishReason.Cancelled => "cancelled",
+            _ => "failed",
+        };
+        // Stored even when the page is gone: the answer must survive a dropped circuit.
+        var none = CancellationToken.None;
+        var now = time.GetUtcNow();
+        // Encrypt first: creating a data key writes too, and SQLite allows one writer while the transaction is open.
+        StoredTexts? texts = null;
+        if (turn.Store && turn.ConversationId is not null)
+        {
+            texts = new StoredTexts(
+                await cipher.EncryptStringAsync(userId, ContentPurpose.ConversationTitle,
+                    ConversationStore.NormalizeTitle(turn.UserText, Math.Min(60, options.Value.MaxTitleCharacters)), none),
+                string.IsNullOrEmpty(settings.SystemPrompt) ? null : await cipher.EncryptStringAsync(userId, ContentPurpose.SystemPrompt, settings.SystemPrompt, none),
+                await cipher.EncryptStringAsync(userId, ContentPurpose.Message, turn.UserText, none),
+                await cipher.EncryptStringAsync(userId, ContentPurpose.Message, answer, none));
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(none);
+        await using var transaction = await db.Database.BeginTransactionAsync(none);
+        db.ProcessingRecords.Add(records.Create(turn.RequestId, userId, ProcessingPurpose.Chat, settings.ModelId!, "portal", outcome));
+        var cost = turn.Reservation.Settle(db, new UsageActual(promptTokens, completionTokens));
+
+        if (texts is not null && turn.ConversationId is { } conversationId)
+        {
+            var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId && c.UserId == userId, none);
+            if (conversation is null && request.ConversationId is null)
+            {
+                conversation = new Conversation { Id = conversationId, UserId = userId, CreatedAt = now, TitleCipher = texts.Title };
+                db.Conversations.Add(conversation);
+            }
+            // A conversation deleted while it was answering stays deleted; only the record is kept.
+            if (conversation is not null)
+            {
+                conversation.ModelId = settings.ModelId;
+                conversation.SystemPromptCipher = texts.SystemPrompt;
+                conversation.Temperature = settings.Temperature;
+                conversation.TopP = settings.TopP;
+                conversation.MaxTokens = settings.MaxTokens;
+                conversation.Seed = settings.Seed;
+                conversation.UpdatedAt = now;
+
+                // Edit and regenerate replace the tail: every message from the edited position on goes.
+                var replaceFrom = await OrdinalAtAsync(db, conversationId, turn.ReplaceFrom);
+                await db.ConversationMessages.Where(m => m.ConversationId == conversationId && m.Ordinal >= replaceFrom).ExecuteDeleteAsync(none);
+                db.ConversationMessages.Add(new ConversationMessage
+                {
+                    ConversationId = conversationId,
+                    Ordinal = replaceFrom,
+                    Role = ChatRoles.User,
+                    ContentCipher = texts.UserMessage,
+                    InputTokens = promptTokens,
+                    RequestId = turn.RequestId,
+                    CreatedAt = now,
+                });
+                db.ConversationMessages.Add(new ConversationMessage
+                {
+                    ConversationId = conversationId,
+                    Ordinal = replaceFrom + 1,
+                    Role = ChatRoles.Assistant,
+                    ContentCipher = texts.Answer,
+                    ModelId = settings.ModelId,
+                    InputTokens = promptTokens,
+                    OutputTokens = completionTokens,
+                    Incomplete = finish is not FinishReason.Stop,
+                    FinishReason = finish.ToString().ToLowerInvariant(),
+                    Cost = cost > 0 ? cost : null,
+                    RequestId = turn.RequestId,
+                    CreatedAt = now,
+                });
+            }
+        }
+        await db.SaveChangesAsync(none);
+        await transaction.CommitAsync(none);
+        return cost;
+    }
+
+    private sealed record StoredTexts(byte[] Title, byte[]? SystemPrompt, byte[] UserMessage, byte[] Answer);
+
+    /// <summary>The ordinal of the message at list position <paramref name="index"/>, or one past the last.</summary>
+    private static async Task<int> OrdinalAtAsync(AppDbContext db, Guid conversationId, int index)
+    {
+        var ordinals = await db.ConversationMessages.Where(m => m.ConversationId == conversationId)
+            .OrderBy(m => m.Ordinal).Select(m => m.Ordinal).ToListAsync();
+        if (index < ordinals.Count)
+        {
+            return ordinals[index];
+        }
+        return ordinals.Count == 0 ? 0 : ordinals[^1] + 1;
+    }
+}
