@@ -3,6 +3,7 @@ using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
+using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();
+builder.AddPromptLeoPrivacy();
 
 var app = builder.Build();
 
@@ -26,6 +28,7 @@ await app.Services.EnsureDemoModelsAsync();
 
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
+app.MapPromptLeoPrivacy();
 
 await app.RunAsync();
 return 0;

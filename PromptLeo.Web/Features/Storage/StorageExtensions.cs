@@ -28,7 +28,7 @@ public static class StorageExtensions
             var connectionString = string.IsNullOrWhiteSpace(configured)
                 ? new SqliteConnectionStringBuilder { DataSource = sp.GetRequiredService<DataPaths>().Database, Pooling = true }.ToString()
                 : configured;
-            options.UseSqlite(connectionString);
+            options.UseSqlite(connectionString).AddInterceptors(new SqliteSecureDeleteInterceptor());
         });
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
 
