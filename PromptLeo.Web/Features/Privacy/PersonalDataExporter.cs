@@ -117,37 +117,43 @@ public sealed class PersonalDataExporter(
             });
             await Step();
 
+            // PNG entries first (a ZIP takes one open entry at a time); the index follows with the small metadata.
             counts["images"] = imageIds.Count;
-            await WriteJsonAsync(zip, "images/index.json", async w =>
+            var index = new List<(GeneratedImage Image, string? File, byte[] Parameters)>();
+            foreach (var id in imageIds)
+            {
+                await using var scoped = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var image = await scoped.GeneratedImages.AsNoTracking().FirstAsync(i => i.Id == id, cancellationToken);
+                var png = await files.ReadAsync(userId, image.FileName, ContentPurpose.ImageFile, cancellationToken);
+                var name = $"images/{image.Id:N}.png";
+                if (png is not null)
+                {
+                    var entry = zip.CreateEntry(name, CompressionLevel.NoCompression);
+                    await using var entryStream = await entry.OpenAsync(cancellationToken);
+                    await entryStream.WriteAsync(png, cancellationToken);
+                }
+                index.Add((image, png is null ? null : name, await cipher.DecryptAsync(userId, ContentPurpose.ImageParameters, image.ParametersCipher, cancellationToken)));
+                await Step();
+            }
+            await WriteJsonAsync(zip, "images/index.json", w =>
             {
                 w.WriteStartArray();
-                foreach (var id in imageIds)
+                foreach (var (image, file, parameters) in index)
                 {
-                    await using var scoped = await dbFactory.CreateDbContextAsync(cancellationToken);
-                    var image = await scoped.GeneratedImages.AsNoTracking().FirstAsync(i => i.Id == id, cancellationToken);
-                    var png = await files.ReadAsync(userId, image.FileName, ContentPurpose.ImageFile, cancellationToken);
-                    var name = $"images/{image.Id:N}.png";
-                    if (png is not null)
-                    {
-                        var entry = zip.CreateEntry(name, CompressionLevel.NoCompression);
-                        await using var entryStream = await entry.OpenAsync(cancellationToken);
-                        await entryStream.WriteAsync(png, cancellationToken);
-                    }
                     w.WriteStartObject();
                     w.WriteString("id", image.Id);
-                    w.WriteString("file", png is null ? null : name);
+                    w.WriteString("file", file);
                     w.WriteString("kind", image.Kind);
                     w.WriteString("model", image.ModelId);
                     w.WriteNumber("width", image.Width);
                     w.WriteNumber("height", image.Height);
                     w.WritePropertyName("parameters");
-                    using (var parameters = JsonDocument.Parse(await cipher.DecryptAsync(userId, ContentPurpose.ImageParameters, image.ParametersCipher, cancellationToken)))
+                    using (var document = JsonDocument.Parse(parameters))
                     {
-                        parameters.WriteTo(w);
+                        document.WriteTo(w);
                     }
                     w.WriteString("createdAt", image.CreatedAt);
                     w.WriteEndObject();
-                    await Step();
                 }
                 w.WriteEndArray();
             });

@@ -21,6 +21,7 @@ public sealed class PdfReport : IDisposable
     private readonly XFont bodyFont;
     private readonly XFont boldFont;
     private readonly XFont smallFont;
+    private readonly XFont smallBoldFont;
     private readonly string footer;
     private PdfPage page = null!;
     private XGraphics gfx = null!;
@@ -37,6 +38,7 @@ public sealed class PdfReport : IDisposable
         bodyFont = new XFont(FontFamily, 10);
         boldFont = new XFont(FontFamily, 10, XFontStyleEx.Bold);
         smallFont = new XFont(FontFamily, 8);
+        smallBoldFont = new XFont(FontFamily, 8, XFontStyleEx.Bold);
         this.footer = footer;
         NewPage();
         Text(title, titleFont, XBrushes.Black, spacingAfter: 10);
@@ -95,15 +97,15 @@ public sealed class PdfReport : IDisposable
     }
 
     /// <summary>A table with a bold header row; columns share the width by the given weights.</summary>
-    public PdfReport Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, IReadOnlyList<double>? weights = null, IReadOnlyList<bool>? rightAligned = null)
+    public PdfReport Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, IReadOnlyList<double>? weights = null, IReadOnlyList<bool>? rightAligned = null, bool dense = false)
     {
         weights ??= Enumerable.Repeat(1.0, headers.Count).ToArray();
         var total = weights.Sum();
         var widths = weights.Select(w => Width * w / total).ToArray();
-        DrawRow(headers, widths, boldFont, rightAligned, header: true);
+        DrawRow(headers, widths, dense ? smallBoldFont : boldFont, rightAligned, header: true);
         foreach (var row in rows)
         {
-            DrawRow(row, widths, bodyFont, rightAligned, header: false);
+            DrawRow(row, widths, dense ? smallFont : bodyFont, rightAligned, header: false);
         }
         y += 6;
         return this;

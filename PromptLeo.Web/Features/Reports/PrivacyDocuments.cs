@@ -150,7 +150,7 @@ public sealed class ProcessingEvidenceWriter(IDbContextFactory<AppDbContext> dbF
         pdf.Table(
             [t.T("Time", "Zeit"), t.T("Request id", "Anfrage-ID"), t.T("Purpose", "Zweck"), t.T("Model", "Modell"), t.T("Channel", "Kanal"), t.T("Region / node", "Region / Knoten"), t.T("Kept until", "Aufbewahrt bis")],
             rows.Select(r => (IReadOnlyList<string>)[t.DateTime(r.At), r.RequestId, r.Purpose, r.ModelId, r.Channel, $"{r.Region} / {r.Node}", t.Date(r.RetentionUntil)]),
-            [1.5, 2.2, 1.4, 1.3, 0.8, 1.2, 1]);
+            [1.4, 2.9, 1.9, 1.3, 0.8, 1.3, 1], dense: true);
         return pdf.ToBytes();
     }
 }
