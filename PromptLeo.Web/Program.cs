@@ -1,6 +1,7 @@
 using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Images;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
 using PromptLeo.Web.Features.Privacy;
@@ -14,6 +15,7 @@ builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();
 builder.AddPromptLeoPrivacy();
+builder.AddPromptLeoImages();
 
 var app = builder.Build();
 
@@ -29,6 +31,7 @@ await app.Services.EnsureDemoModelsAsync();
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
 app.MapPromptLeoPrivacy();
+app.MapPromptLeoImages();
 
 await app.RunAsync();
 return 0;
