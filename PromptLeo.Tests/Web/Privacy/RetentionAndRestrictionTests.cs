@@ -111,3 +111,26 @@ public class RetentionAndRestrictionTests(PortalFactory factory) : IClassFixture
         Assert.True(all.Total >= 31);
     }
 }
+
+public class RetentionDefaultsPortal : PortalFactory
+{
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Privacy:DefaultChatRetentionDays"] = "30",
+        ["Privacy:DefaultImageRetentionDays"] = "90",
+    };
+}
+
+public class RetentionDefaultsTests(RetentionDefaultsPortal factory) : IClassFixture<RetentionDefaultsPortal>
+{
+    [Fact]
+    public async Task NewAccount_GetsAdminDefaultRetention()
+    {
+        var user = await PrivacySeed.CreateAsync(factory, registerWith: factory.CreateBrowserLikeClient());
+
+        var account = await factory.Services.GetRequiredService<PrivacyCenter>().GetUserAsync(user.Id);
+
+        Assert.Equal(30, account!.ChatRetentionDays);
+        Assert.Equal(90, account.ImageRetentionDays);
+    }
+}

@@ -15,6 +15,7 @@ public static class PrivacyExtensions
         var services = builder.Services;
         services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, AccountDefaultsInterceptor>();
         services.AddSingleton<ExportFiles>();
         services.AddSingleton<ExportQueue>();
         services.AddSingleton<PersonalDataExporter>();
