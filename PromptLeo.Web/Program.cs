@@ -5,6 +5,7 @@ using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Images;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
+using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();
+builder.AddPromptLeoPrivacy();
 builder.AddPromptLeoImages();
 builder.AddPromptLeoChat();
 
@@ -30,6 +32,7 @@ await app.Services.EnsureDemoModelsAsync();
 
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
+app.MapPromptLeoPrivacy();
 app.MapPromptLeoImages();
 app.MapPromptLeoChat();
 

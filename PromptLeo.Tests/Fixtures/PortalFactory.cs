@@ -13,7 +13,18 @@ public class PortalFactory : WebApplicationFactory<Program>
     public const string AdminEmail = "admin@promptleo.test";
     public const string AdminPassword = "Admin-Passw0rd!";
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N"));
+    public PortalFactory()
+        : this(Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N")))
+    {
+    }
+
+    /// <summary>A portal on an existing data folder, e.g. to simulate a restart (see <see cref="ExistingDataPortal"/>).</summary>
+    protected PortalFactory(string dataDirectory) => DataDirectory = dataDirectory;
+
+    public string DataDirectory { get; }
+
+    /// <summary>Leave the data folder in place on dispose, so another instance can start on it.</summary>
+    public bool KeepDataOnDispose { get; set; }
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 
@@ -54,6 +65,9 @@ public class PortalFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+        if (disposing && !KeepDataOnDispose)
+        {
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);
@@ -65,3 +79,6 @@ public class PortalFactory : WebApplicationFactory<Program>
         }
     }
 }
+
+/// <summary>The portal started again on the data folder of an earlier instance: a restart.</summary>
+public sealed class ExistingDataPortal(string dataDirectory) : PortalFactory(dataDirectory);

@@ -12,6 +12,10 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<ChatPreset> ChatPresets => Set<ChatPreset>();
     public DbSet<GeneratedImage> GeneratedImages => Set<GeneratedImage>();
     public DbSet<ProcessingRecord> ProcessingRecords => Set<ProcessingRecord>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<DataExport> DataExports => Set<DataExport>();
+    public DbSet<DpaAcceptance> DpaAcceptances => Set<DpaAcceptance>();
+    public DbSet<ErasureJob> ErasureJobs => Set<ErasureJob>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -42,6 +46,24 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasIndex(r => new { r.SubjectId, r.At });
             e.HasIndex(r => r.RetentionUntil);
         });
+
+        builder.Entity<AuditEntry>(e =>
+        {
+            e.HasIndex(a => new { a.SubjectId, a.At });
+            e.HasIndex(a => a.At);
+        });
+        builder.Entity<DataExport>(e =>
+        {
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.UserId, x.CreatedAt });
+        });
+        builder.Entity<DpaAcceptance>(e =>
+        {
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(x => new { x.UserId, x.Version });
+        });
+        // Survives the account row on purpose: it drives resumption and the certificate download.
+        builder.Entity<ErasureJob>().HasIndex(j => j.UserId);
 
         if (Database.IsSqlite())
         {

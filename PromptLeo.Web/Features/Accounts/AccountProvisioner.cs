@@ -9,6 +9,7 @@ public sealed class AccountProvisioner(
     UserManager<ApplicationUser> users,
     RoleManager<IdentityRole> roles,
     IOptions<AdminOptions> adminOptions,
+    Privacy.AuditLog audit,
     ILogger<AccountProvisioner> logger)
 {
     public async Task EnsureRolesAsync()
@@ -64,6 +65,7 @@ public sealed class AccountProvisioner(
             {
                 return added;
             }
+            await audit.WriteAsync(Privacy.AuditActions.System, user.Id, Privacy.AuditActions.RoleChanged, "added to Admin");
         }
         logger.LogInformation("Admin role granted to user {UserId}", user.Id);
         return IdentityResult.Success;

@@ -8,9 +8,10 @@ namespace PromptLeo.Web.Features.Admin;
 public sealed record AdminUserRow(string Id, string Email, string? DisplayName, bool EmailConfirmed, bool TwoFactorEnabled, bool IsAdmin, bool LockedOut, DateTimeOffset CreatedAt);
 
 /// <summary>The user list on the admin page. Only callable by admins (the page requires the role).</summary>
-public sealed class AdminUserDirectory(AppDbContext db)
+public sealed class AdminUserDirectory(AppDbContext db, Privacy.AuditLog audit)
 {
-    public async Task<(IReadOnlyList<AdminUserRow> Rows, int Total)> ListAsync(string? search, int page, int pageSize, CancellationToken cancellationToken = default)
+    /// <summary>One page of users; each listed user gets an audit entry, since the admin saw their e-mail and name.</summary>
+    public async Task<(IReadOnlyList<AdminUserRow> Rows, int Total)> ListAsync(string adminId, string? search, int page, int pageSize, CancellationToken cancellationToken = default)
     {
         var adminRoleId = await db.Roles.Where(r => r.Name == Roles.Admin).Select(r => r.Id).FirstOrDefaultAsync(cancellationToken);
         var query = db.Users.AsNoTracking();
@@ -27,6 +28,11 @@ public sealed class AdminUserDirectory(AppDbContext db)
         var rows = users.Select(u => new AdminUserRow(
             u.Id, u.Email ?? "", u.DisplayName, u.EmailConfirmed, u.TwoFactorEnabled, admins.Contains(u.Id),
             u.LockoutEnd is { } end && end > now, u.CreatedAt)).ToList();
+        foreach (var row in rows)
+        {
+            db.Add(audit.Create(adminId, row.Id, Privacy.AuditActions.AdminViewedUser, "user list on the admin page"));
+        }
+        await db.SaveChangesAsync(cancellationToken);
         return (rows, total);
     }
 }

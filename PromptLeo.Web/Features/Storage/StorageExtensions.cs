@@ -28,7 +28,10 @@ public static class StorageExtensions
             var connectionString = string.IsNullOrWhiteSpace(configured)
                 ? new SqliteConnectionStringBuilder { DataSource = sp.GetRequiredService<DataPaths>().Database, Pooling = true }.ToString()
                 : configured;
-            options.UseSqlite(connectionString);
+            // Features contribute EF interceptors through DI (e.g. privacy defaults for new accounts).
+            options.UseSqlite(connectionString)
+                .AddInterceptors(new SqliteSecureDeleteInterceptor())
+                .AddInterceptors(sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>());
         });
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
 

@@ -20,6 +20,7 @@ public sealed class DataPaths
         MailPickup = Path.Combine(Root, "mail");
         Files = Path.Combine(Root, "files");
         Models = Path.Combine(Root, "models");
+        Exports = Path.Combine(Root, "exports");
     }
 
     public string Root { get; }
@@ -29,9 +30,12 @@ public sealed class DataPaths
     public string Files { get; }
     public string Models { get; }
 
+    /// <summary>Art. 15/20 export ZIPs, one folder per user, purged after the download window.</summary>
+    public string Exports { get; }
+
     public void EnsureCreated()
     {
-        foreach (var dir in new[] { Root, Keys, MailPickup, Files, Models })
+        foreach (var dir in new[] { Root, Keys, MailPickup, Files, Models, Exports })
         {
             Directory.CreateDirectory(dir);
         }

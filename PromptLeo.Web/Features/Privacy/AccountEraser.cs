@@ -1,0 +1,269 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Email;
+using PromptLeo.Web.Features.Reports;
+
+namespace PromptLeo.Web.Features.Privacy;
+
+/// <summary>The outcome of a finished erasure: the certificate and a one-time token to download it.</summary>
+public sealed record ErasureResult(Guid JobId, string CertificateToken, byte[] Certificate);
+
+/// <summary>
+/// Art. 17 erasure with crypto-shredding, as a resumable job:
+/// 1. <see cref="ErasureStage.Locked"/>: in one transaction the account is locked, its sessions invalidated (new
+///    security stamp) and the job row written; from here on nobody can sign in or run inference with it.
+/// 2. <see cref="ErasureStage.ContentErased"/>: files, content rows and the data key are deleted; retained records
+///    (processing records, audit entries, usage and invoices) are pseudonymized.
+/// 3. <see cref="ErasureStage.Completed"/>: the account row goes, the e-mail address is free again, the certificate
+///    (Löschprotokoll) is stored for its download window.
+/// Every step is idempotent, so <see cref="ErasureResumeService"/> finishes an interrupted job at the next start.
+/// </summary>
+public sealed class AccountEraser(
+    IDbContextFactory<AppDbContext> dbFactory,
+    UserContentCipher cipher,
+    EncryptedFileStore files,
+    ExportFiles exportFiles,
+    DeletionCertificateWriter certificates,
+    AuditLog audit,
+    IOptions<PrivacyOptions> options,
+    IServiceProvider services,
+    TimeProvider time,
+    ILogger<AccountEraser> logger)
+{
+    /// <summary>Extra retained-record pseudonymizers (e.g. usage ledger, invoices) registered by other features.</summary>
+    private IEnumerable<IErasureParticipant> Participants => services.GetServices<IErasureParticipant>();
+
+    /// <summary>Runs the whole erasure; returns the certificate.</summary>
+    public async Task<ErasureResult> EraseAsync(string userId, string actorId, CancellationToken cancellationToken = default)
+    {
+        var job = await BeginAsync(userId, actorId, cancellationToken);
+        return await ContinueAsync(job.Id, cancellationToken);
+    }
+
+    /// <summary>Stage 1: lock the account and record the job. Returns the existing job if one is under way.</summary>
+    internal async Task<ErasureJob> BeginAsync(string userId, string actorId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var existing = await db.ErasureJobs.FirstOrDefaultAsync(j => j.UserId == userId && j.Stage != ErasureStage.Completed, cancellationToken);
+        if (existing is not null)
+        {
+            return existing;
+        }
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, cancellationToken)
+            ?? throw new InvalidOperationException("The account does not exist.");
+        var counts = await CountAsync(db, userId, cancellationToken);
+        var job = new ErasureJob
+        {
+            UserId = userId,
+            Pseudonym = "erased-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
+            Stage = ErasureStage.Locked,
+            RequestedAt = time.GetUtcNow(),
+            CountsJson = JsonSerializer.Serialize(counts),
+            Language = user.PreferredLanguage == "de" ? "de" : "en",
+        };
+        user.LockoutEnabled = true;
+        user.LockoutEnd = DateTimeOffset.MaxValue;
+        user.ProcessingRestricted = true;
+        user.SecurityStamp = Guid.NewGuid().ToString("N");
+        db.ErasureJobs.Add(job);
+        db.AuditEntries.Add(audit.Create(actorId == userId ? job.Pseudonym : actorId, job.Pseudonym, AuditActions.ErasureRequested, $"job {job.Id}"));
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Erasure {JobId} started", job.Id);
+        return job;
+    }
+
+    /// <summary>Runs the remaining stages of a job.</summary>
+    public async Task<ErasureResult> ContinueAsync(Guid jobId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var job = await db.ErasureJobs.FirstAsync(j => j.Id == jobId, cancellationToken);
+        if (job.Stage == ErasureStage.Locked)
+        {
+            await EraseContentAsync(job, cancellationToken);
+        }
+        if (job.Stage == ErasureStage.ContentErased)
+        {
+            return await CompleteAsync(job, cancellationToken);
+        }
+        throw new InvalidOperationException("This erasure is already complete.");
+    }
+
+    /// <summary>Stage 2: files, content, key; pseudonymize what must be retained.</summary>
+    internal async Task EraseContentAsync(ErasureJob job, CancellationToken cancellationToken)
+    {
+        var userId = job.UserId;
+        files.DeleteAll(userId);
+        exportFiles.DeleteAll(userId);
+        await cipher.ShredKeyAsync(userId, cancellationToken);
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.ConversationMessages.Where(m => m.Conversation!.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.Conversations.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.ChatPresets.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.GeneratedImages.Where(i => i.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.DataExports.Where(e => e.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.DpaAcceptances.Where(d => d.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await db.ProcessingRecords.Where(r => r.SubjectId == userId).ExecuteUpdateAsync(s => s.SetProperty(r => r.SubjectId, job.Pseudonym), cancellationToken);
+        await db.AuditEntries.Where(a => a.SubjectId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.SubjectId, job.Pseudonym), cancellationToken);
+        await db.AuditEntries.Where(a => a.ActorId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.ActorId, job.Pseudonym), cancellationToken);
+        foreach (var participant in Participants)
+        {
+            await participant.EraseAsync(db, userId, job.Pseudonym, cancellationToken);
+        }
+        await db.ErasureJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Stage, ErasureStage.ContentErased), cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        job.Stage = ErasureStage.ContentErased;
+    }
+
+    /// <summary>Stage 3: the account row, leftover mail copies, the certificate.</summary>
+    internal async Task<ErasureResult> CompleteAsync(ErasureJob job, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var email = await db.Users.Where(u => u.Id == job.UserId).Select(u => u.Email).FirstOrDefaultAsync(cancellationToken);
+        if (email is not null)
+        {
+            DeleteMailCopies(email);
+        }
+        var now = time.GetUtcNow();
+        var counts = JsonSerializer.Deserialize<Dictionary<string, int>>(job.CountsJson) ?? [];
+        var retained = Participants.SelectMany(p => p.RetainedCategories(now)).ToList();
+        var certificate = certificates.Write(job, counts, retained, now);
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
+
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Identity's own rows (logins, tokens, claims, roles) cascade with the user row.
+        await db.Users.Where(u => u.Id == job.UserId).ExecuteDeleteAsync(cancellationToken);
+        await db.ErasureJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Stage, ErasureStage.Completed)
+            .SetProperty(j => j.CompletedAt, now)
+            .SetProperty(j => j.UserId, job.Pseudonym)
+            .SetProperty(j => j.Certificate, certificate)
+            .SetProperty(j => j.CertificateTokenHash, HashToken(token))
+            .SetProperty(j => j.CertificateExpiresAt, now.AddHours(options.Value.ExportLinkHours)), cancellationToken);
+        db.AuditEntries.Add(audit.Create(AuditActions.System, job.Pseudonym, AuditActions.ErasureCompleted, CountsText(counts)));
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        job.Stage = ErasureStage.Completed;
+        cipher.Forget(job.UserId);
+
+        await SqliteHygiene.CheckpointAsync(db, cancellationToken);
+        logger.LogInformation("Erasure {JobId} completed", job.Id);
+        return new ErasureResult(job.Id, token, certificate);
+    }
+
+    /// <summary>The certificate for a valid token within its window, else null.</summary>
+    public async Task<byte[]?> GetCertificateAsync(Guid jobId, string token, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var job = await db.ErasureJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken);
+        if (job?.Certificate is null || job.CertificateExpiresAt < time.GetUtcNow() || string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(HashToken(token)), Encoding.ASCII.GetBytes(job.CertificateTokenHash)) ? job.Certificate : null;
+    }
+
+    /// <summary>Jobs interrupted by a crash or restart.</summary>
+    internal async Task<List<Guid>> PendingJobsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ErasureJobs.Where(j => j.Stage != ErasureStage.Completed).Select(j => j.Id).ToListAsync(cancellationToken);
+    }
+
+    private static async Task<Dictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new()
+    {
+        ["profile"] = 1,
+        ["conversations"] = await db.Conversations.CountAsync(c => c.UserId == userId, cancellationToken),
+        ["messages"] = await db.ConversationMessages.CountAsync(m => m.Conversation!.UserId == userId, cancellationToken),
+        ["images"] = await db.GeneratedImages.CountAsync(i => i.UserId == userId, cancellationToken),
+        ["presets"] = await db.ChatPresets.CountAsync(p => p.UserId == userId, cancellationToken),
+        ["exports"] = await db.DataExports.CountAsync(e => e.UserId == userId, cancellationToken),
+        ["dpaAcceptances"] = await db.DpaAcceptances.CountAsync(d => d.UserId == userId, cancellationToken),
+        ["logins"] = await db.UserLogins.CountAsync(l => l.UserId == userId, cancellationToken) + await db.UserTokens.CountAsync(t => t.UserId == userId, cancellationToken),
+    };
+
+    private static string CountsText(Dictionary<string, int> counts) => string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"));
+
+    private static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>The development pickup folder keeps copies of sent mail; those addressed to the user go too.</summary>
+    private void DeleteMailCopies(string email)
+    {
+        var pickup = services.GetService<IMailTransport>() as PickupFolderMailTransport;
+        if (pickup is null || !Directory.Exists(pickup.Directory))
+        {
+            return;
+        }
+        foreach (var file in Directory.EnumerateFiles(pickup.Directory, "*.eml"))
+        {
+            using (var reader = new StreamReader(file))
+            {
+                var headerMatch = false;
+                string? line;
+                while (!string.IsNullOrEmpty(line = reader.ReadLine()))
+                {
+                    if (line.StartsWith("To:", StringComparison.OrdinalIgnoreCase) && line.Contains(email, StringComparison.OrdinalIgnoreCase))
+                    {
+                        headerMatch = true;
+                        break;
+                    }
+                }
+                if (!headerMatch)
+                {
+                    continue;
+                }
+            }
+            File.Delete(file);
+        }
+    }
+}
+
+/// <summary>A feature that holds data about users and takes part in erasure (e.g. billing pseudonymizes its ledger).</summary>
+public interface IErasureParticipant
+{
+    /// <summary>Deletes or pseudonymizes the user's rows inside the erasure transaction.</summary>
+    Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken);
+
+    /// <summary>What stays under statutory retention, for the certificate.</summary>
+    IEnumerable<RetainedCategory> RetainedCategories(DateTimeOffset now);
+}
+
+public sealed record RetainedCategory(string Name, string Reason, DateTimeOffset RetainedUntil);
+
+/// <summary>Runs interrupted erasures to the end at start-up.</summary>
+public sealed class ErasureResumeService(AccountEraser eraser, ILogger<ErasureResumeService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var jobId in await eraser.PendingJobsAsync(stoppingToken))
+        {
+            try
+            {
+                await eraser.ContinueAsync(jobId, stoppingToken);
+                logger.LogInformation("Interrupted erasure {JobId} resumed and completed", jobId);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Interrupted erasure {JobId} could not be completed; it stays locked and is retried at the next start", jobId);
+            }
+        }
+    }
+}
+
+public static class SqliteHygiene
+{
+    /// <summary>Moves the WAL into the main file and truncates it, so deleted rows do not linger in the WAL file.</summary>
+    public static async Task CheckpointAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PromptLeo.Web.Data;
+
+namespace PromptLeo.Web.Features.Privacy;
+
+public enum ReauthenticationResult
+{
+    Confirmed,
+    WrongPassword,
+    TwoFactorCodeRequired,
+    WrongTwoFactorCode,
+    LockedOut,
+}
+
+/// <summary>State of the user's DPA acceptance against the current version.</summary>
+public sealed record DpaStatus(string CurrentVersion, DpaAcceptance? Latest)
+{
+    public bool AcceptedCurrent => Latest?.Version == CurrentVersion;
+
+    public bool NeedsReacceptance => Latest is not null && !AcceptedCurrent;
+}
+
+/// <summary>The account-side actions of the Privacy Center: re-authentication, retention, restriction, DPA.</summary>
+public sealed class PrivacyCenter(
+    IServiceScopeFactory scopes,
+    IDbContextFactory<AppDbContext> dbFactory,
+    AuditLog audit,
+    IOptions<PrivacyOptions> options,
+    Storage.DataPaths paths,
+    TimeProvider time)
+{
+    /// <summary>Checks a fresh password and, when 2FA is on, an authenticator or recovery code. Failures count toward lockout.</summary>
+    public async Task<ReauthenticationResult> ReauthenticateAsync(string userId, string password, string? twoFactorCode, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var user = await users.FindByIdAsync(userId);
+        if (user is null || await users.IsLockedOutAsync(user))
+        {
+            return ReauthenticationResult.LockedOut;
+        }
+        if (!await users.CheckPasswordAsync(user, password ?? ""))
+        {
+            await users.AccessFailedAsync(user);
+            return ReauthenticationResult.WrongPassword;
+        }
+        if (await users.GetTwoFactorEnabledAsync(user))
+        {
+            var code = (twoFactorCode ?? "").Replace(" ", "").Replace("-", "");
+            if (code.Length == 0)
+            {
+                return ReauthenticationResult.TwoFactorCodeRequired;
+            }
+            var valid = await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code)
+                || (code.Length > 6 && (await users.RedeemTwoFactorRecoveryCodeAsync(user, twoFactorCode!.Trim())).Succeeded);
+            if (!valid)
+            {
+                await users.AccessFailedAsync(user);
+                return ReauthenticationResult.WrongTwoFactorCode;
+            }
+        }
+        await users.ResetAccessFailedCountAsync(user);
+        return ReauthenticationResult.Confirmed;
+    }
+
+    public async Task<ApplicationUser?> GetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
+    }
+
+    /// <summary>Chat days: null = until deleted, 0 = never store; image days: null = until deleted.</summary>
+    public async Task SetRetentionAsync(string userId, int? chatDays, int? imageDays, CancellationToken cancellationToken = default)
+    {
+        if (chatDays is < 0 or > 36500 || imageDays is < 1 or > 36500)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chatDays), "Retention must be between 0 and 36500 days for chats and 1 and 36500 days for images.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.FirstAsync(u => u.Id == userId, cancellationToken);
+        user.ChatRetentionDays = chatDays;
+        user.ImageRetentionDays = imageDays;
+        db.AuditEntries.Add(audit.Create(userId, userId, AuditActions.RetentionChanged, $"chats={chatDays?.ToString() ?? "forever"}, images={imageDays?.ToString() ?? "forever"}"));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task SetRestrictionAsync(string userId, bool restricted, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.FirstAsync(u => u.Id == userId, cancellationToken);
+        user.ProcessingRestricted = restricted;
+        db.AuditEntries.Add(audit.Create(userId, userId, AuditActions.RestrictionChanged, restricted ? "restricted" : "lifted"));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task<DpaStatus> GetDpaStatusAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var latest = await db.DpaAcceptances.AsNoTracking().Where(d => d.UserId == userId).OrderByDescending(d => d.Id).FirstOrDefaultAsync(cancellationToken);
+        return new DpaStatus(options.Value.DpaVersion, latest);
+    }
+
+    public async Task<DpaAcceptance> AcceptDpaAsync(string userId, string companyName, string companyAddress, string? vatId, string? clientIp, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(companyName) || string.IsNullOrWhiteSpace(companyAddress))
+        {
+            throw new ArgumentException("Company name and address are required.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var acceptance = new DpaAcceptance
+        {
+            UserId = userId,
+            Version = options.Value.DpaVersion,
+            AcceptedAt = time.GetUtcNow(),
+            IpHash = HashIp(clientIp),
+            CompanyName = companyName.Trim(),
+            CompanyAddress = companyAddress.Trim(),
+            VatId = string.IsNullOrWhiteSpace(vatId) ? null : vatId.Trim(),
+        };
+        db.DpaAcceptances.Add(acceptance);
+        db.AuditEntries.Add(audit.Create(userId, userId, AuditActions.DpaAccepted, $"version {acceptance.Version}"));
+        await db.SaveChangesAsync(cancellationToken);
+        return acceptance;
+    }
+
+    /// <summary>HMAC-SHA256 with a random per-installation key: equal IPs give equal hashes, the IP cannot be recovered.</summary>
+    private string HashIp(string? ip) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(IpHashKey(), Encoding.UTF8.GetBytes(ip ?? "unknown")));
+
+    private byte[] IpHashKey()
+    {
+        lock (ipKeyLock)
+        {
+            if (ipKey is not null)
+            {
+                return ipKey;
+            }
+            var path = Path.Combine(paths.Keys, "ip-hash.key");
+            if (!File.Exists(path))
+            {
+                File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(32));
+            }
+            return ipKey = File.ReadAllBytes(path);
+        }
+    }
+
+    private readonly Lock ipKeyLock = new();
+    private byte[]? ipKey;
+}

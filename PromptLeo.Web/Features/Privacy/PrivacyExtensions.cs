@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using PromptLeo.Web.Features.Accounts;
+using PromptLeo.Web.Features.Reports;
+
+namespace PromptLeo.Web.Features.Privacy;
+
+public static class PrivacyExtensions
+{
+    /// <summary>Export, erasure, retention, restriction, DPA, audit log and the PDF documents.</summary>
+    public static IHostApplicationBuilder AddPromptLeoPrivacy(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, AccountDefaultsInterceptor>();
+        services.AddSingleton<ExportFiles>();
+        services.AddSingleton<ExportQueue>();
+        services.AddSingleton<PersonalDataExporter>();
+        services.AddSingleton<DataExportService>();
+        services.AddSingleton<ExportWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExportWorker>());
+        services.AddSingleton<AccountEraser>();
+        services.AddHostedService<ErasureResumeService>();
+        services.AddSingleton<RetentionPurger>();
+        services.AddHostedService<RetentionPurgeService>();
+        services.AddSingleton<PrivacyCenter>();
+        services.AddSingleton<TechnicalMeasures>();
+        services.AddSingleton<DeletionCertificateWriter>();
+        services.AddSingleton<AccessReportWriter>();
+        services.AddSingleton<ProcessingEvidenceWriter>();
+        services.AddSingleton<ProcessingRegisterWriter>();
+        services.AddSingleton<DpaDocumentWriter>();
+        // Sign-outs and erasures reach other sessions within a minute instead of the default 30.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        return builder;
+    }
+
+    private static string Language => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "de" ? "de" : "en";
+
+    private static string UserId(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier)!;
+
+    private static void NoStore(HttpContext context) => context.Response.Headers.CacheControl = "private, no-store";
+
+    public static IEndpointRouteBuilder MapPromptLeoPrivacy(this IEndpointRouteBuilder endpoints)
+    {
+        var privacy = endpoints.MapGroup("/privacy").RequireAuthorization();
+
+        privacy.MapGet("/exports/{id:guid}/download", async Task<Results<FileStreamHttpResult, NotFound>> (Guid id, ClaimsPrincipal user, HttpContext context, DataExportService exports, ExportFiles files, AuditLog audit, CancellationToken ct) =>
+        {
+            var userId = UserId(user);
+            var export = await exports.FindDownloadableAsync(userId, id, ct);
+            var path = export is null ? null : files.PathFor(userId, export.Id);
+            if (path is null || !File.Exists(path))
+            {
+                return TypedResults.NotFound();
+            }
+            await audit.WriteAsync(userId, userId, AuditActions.ExportDownloaded, $"export {id}", ct);
+            NoStore(context);
+            return TypedResults.File(File.OpenRead(path), "application/zip", $"promptleo-export-{export!.CreatedAt.UtcDateTime:yyyyMMdd}.zip");
+        });
+
+        privacy.MapGet("/records.pdf", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string? from, string? to, ClaimsPrincipal user, HttpContext context, ProcessingEvidenceWriter writer, TimeProvider time, CancellationToken ct) =>
+        {
+            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            if (!TryDate(from, today.AddDays(-30), out var start) || !TryDate(to, today, out var end))
+            {
+                return TypedResults.Problem("Dates must look like 2026-11-01.", statusCode: StatusCodes.Status400BadRequest);
+            }
+            if (end < start || end.DayNumber - start.DayNumber > 366)
+            {
+                return TypedResults.Problem("The period must run forward and span at most 366 days.", statusCode: StatusCodes.Status400BadRequest);
+            }
+            var pdf = await writer.WriteAsync(UserId(user), Language, Utc(start), Utc(end.AddDays(1)), ct);
+            NoStore(context);
+            return TypedResults.File(pdf, "application/pdf", $"verarbeitungsnachweis-{start:yyyyMMdd}-{end:yyyyMMdd}.pdf");
+        });
+
+        privacy.MapGet("/dpa.pdf", async (ClaimsPrincipal user, HttpContext context, PrivacyCenter center, DpaDocumentWriter writer, TimeProvider time, CancellationToken ct) =>
+        {
+            var status = await center.GetDpaStatusAsync(UserId(user), ct);
+            var pdf = await writer.WriteAsync(Language, status.AcceptedCurrent ? status.Latest : null, time.GetUtcNow(), ct);
+            NoStore(context);
+            return TypedResults.File(pdf, "application/pdf", $"promptleo-avv-{status.CurrentVersion}.pdf");
+        });
+
+        // The account is gone by now: the one-time token from the confirmation step is the only credential.
+        endpoints.MapGet("/privacy/erasure/{id:guid}/certificate", async Task<Results<FileContentHttpResult, NotFound>> (Guid id, string? token, HttpContext context, AccountEraser eraser, CancellationToken ct) =>
+        {
+            var pdf = await eraser.GetCertificateAsync(id, token ?? "", ct);
+            if (pdf is null)
+            {
+                return TypedResults.NotFound();
+            }
+            NoStore(context);
+            return TypedResults.File(pdf, "application/pdf", "loeschprotokoll.pdf");
+        }).AllowAnonymous();
+
+        endpoints.MapGet("/admin/privacy/register.pdf", async (HttpContext context, ProcessingRegisterWriter writer, TimeProvider time, CancellationToken ct) =>
+        {
+            var pdf = await writer.WriteAsync(Language, time.GetUtcNow(), ct);
+            NoStore(context);
+            return TypedResults.File(pdf, "application/pdf", "verzeichnis-verarbeitungstaetigkeiten.pdf");
+        }).RequireAuthorization(Roles.Admin);
+
+        return endpoints;
+    }
+
+    private static bool TryDate(string? value, DateOnly fallback, out DateOnly date)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            date = fallback;
+            return true;
+        }
+        return DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+    }
+
+    private static DateTimeOffset Utc(DateOnly date) => new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+}
