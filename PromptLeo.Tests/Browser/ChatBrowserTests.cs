@@ -92,8 +92,16 @@ public sealed class ChatBrowserTests(BrowserPortal portal) : IClassFixture<Brows
         await page.ClickAsync("#login-submit");
         await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
 
-        await page.GotoAsync($"/chat/{Guid.NewGuid()}");
-        await Assertions.Expect(page.Locator("#chat-not-found")).ToBeVisibleAsync();
+        var unknown = await page.GotoAsync($"/chat/{Guid.NewGuid()}");
+        Assert.Equal(404, unknown!.Status);
+        await Assertions.Expect(page.Locator("#not-found")).ToBeVisibleAsync();
+        // The browser logs the 404 document itself; that one is expected, anything else is not.
+        var errors = portal.ConsoleErrors.ToArray();
+        portal.ConsoleErrors.Clear();
+        foreach (var error in errors.Where(e => !e.Contains("status of 404")))
+        {
+            portal.ConsoleErrors.Enqueue(error);
+        }
 
         await page.GotoAsync("/chat");
         var input = page.Locator("#chat-input[data-composer='ready']");

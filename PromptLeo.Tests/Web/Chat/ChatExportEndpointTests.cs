@@ -120,9 +120,13 @@ public sealed class ChatExportEndpointTests(PortalFactory factory) : IClassFixtu
         var (bobClient, _) = await SignedInAsync();
         var alices = await ConversationAsync(aliceId, "alice only text");
 
-        var html = await bobClient.GetStringAsync($"/chat/{alices}");
+        var response = await bobClient.GetAsync($"/chat/{alices}");
+        var html = await response.Content.ReadAsStringAsync();
 
-        Assert.Contains("chat-not-found", html);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("id=\"not-found\"", html);
         Assert.DoesNotContain("alice only text", html);
+        var unknown = await bobClient.GetAsync($"/chat/{Guid.NewGuid()}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
     }
 }

@@ -130,6 +130,12 @@ public sealed partial class ChatPage
             conversation = null;
         }
         notFound = conversation is null;
+        if (notFound)
+        {
+            // A real 404 (status page on a direct load, the not-found page in the circuit); "not yours" and
+            // "does not exist" look the same, so ids disclose nothing.
+            Navigation.NotFound();
+        }
         messages = conversation?.Messages.ToList() ?? [];
         if (conversation is not null)
         {
