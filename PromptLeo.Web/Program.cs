@@ -1,4 +1,6 @@
 using PromptLeo.Web.Features.Accounts;
+using PromptLeo.Web.Features.Api;
+using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Models;
@@ -12,6 +14,8 @@ builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();
+builder.AddPromptLeoBilling();
+builder.AddPromptLeoApi();
 
 var app = builder.Build();
 
@@ -26,6 +30,8 @@ await app.Services.EnsureDemoModelsAsync();
 
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
+app.MapPromptLeoBilling();
+app.MapPromptLeoApi();
 
 await app.RunAsync();
 return 0;
