@@ -19,6 +19,9 @@ public static class BillingExtensions
         services.AddSingleton<IUsageMeter>(sp => sp.GetRequiredService<UsageLedger>());
         services.AddSingleton<BillingAccounts>();
         services.AddSingleton<UsageReports>();
+        services.AddOptions<InvoicingOptions>().BindConfiguration(InvoicingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<InvoiceIssuer>();
+        services.AddHostedService<MonthlyInvoiceJob>();
         return builder;
     }
 
@@ -27,7 +30,18 @@ public static class BillingExtensions
     {
         var billing = app.MapGroup("/billing").RequireAuthorization();
         billing.MapGet("/usage.csv", DownloadUsageAsync);
+        billing.MapGet("/invoices/{id:guid}.pdf", DownloadInvoiceAsync);
         return app;
+    }
+
+    // Someone else's invoice answers 404, so ids reveal nothing.
+    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadInvoiceAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices)
+    {
+        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId || await invoices.GetPdfAsync(userId, id) is not { } pdf)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.File(pdf.Pdf, "application/pdf", pdf.Number + ".pdf");
     }
 
     private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month)

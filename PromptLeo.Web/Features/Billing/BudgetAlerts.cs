@@ -14,7 +14,7 @@ public sealed class BudgetAlerts(
     IDbContextFactory<AppDbContext> dbFactory,
     IMailTransport transport,
     IOptions<EmailOptions> email,
-    IStringLocalizer<BillingResource> localizer,
+    IStringLocalizer<BillingResource> strings,
     TimeProvider time,
     ILogger<BudgetAlerts> logger)
 {
@@ -78,9 +78,9 @@ public sealed class BudgetAlerts(
         try
         {
             var subject = threshold >= 100
-                ? localizer["You have reached your monthly budget"].Value
-                : localizer["You have used 80 % of your monthly budget"].Value;
-            var body = string.Format(culture, localizer["This month you have spent {0} of your budget of {1}. You can change the budget on the billing page."].Value,
+                ? strings["You have reached your monthly budget"].Value
+                : strings["You have used 80 % of your monthly budget"].Value;
+            var body = string.Format(culture, strings["This month you have spent {0} of your budget of {1}. You can change the budget on the billing page."].Value,
                 Money.Format(spent, culture), Money.Format(cap, culture));
             var message = new MimeMessage { Subject = subject, Body = new TextPart("plain") { Text = body } };
             message.From.Add(new MailboxAddress(email.Value.FromName, email.Value.FromAddress));
