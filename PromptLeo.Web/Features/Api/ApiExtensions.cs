@@ -66,7 +66,12 @@ public static class ApiExtensions
             .WithSummary("Cuts the subject out of an image and returns a PNG with alpha (multipart/form-data).");
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/api-docs", options => options.WithTitle("PromptLeo API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapScalarApiReference("/api-docs", options => options
+            .WithTitle("PromptLeo API")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .WithNonce()
+            .DisableDefaultFonts()
+            .DisableTelemetry());
         return app;
     }
 
