@@ -81,9 +81,11 @@ public sealed class BillingBrowserTests(BrowserPortal portal) : IClassFixture<Br
         var page = await portal.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        page.Response += (_, r) => { if (r.Status >= 400) errors.Add($"{r.Status} {r.Url}"); };
         var response = await page.GotoAsync("/api-docs");
         Assert.Equal(200, response!.Status);
-        await Assertions.Expect(page.Locator("body")).ToContainTextAsync("chat/completions", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("body")).ToContainTextAsync("OpenAI-compatible API", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("body")).Not.ToContainTextAsync("/Account/Logout");
         await BrowserPortal.ScreenshotAsync(page, "api-reference");
         Assert.Empty(errors);
     }

@@ -38,7 +38,17 @@ public static class ApiExtensions
         services.AddSingleton<ApiRateLimiter>();
         services.AddSingleton<ChatCompletionsEndpoint>();
         services.AddSingleton<ImagesEndpoints>();
-        services.AddOpenApi("v1");
+        services.AddOpenApi("v1", options =>
+        {
+            // The document describes the public /v1 API only, not the portal's own endpoints.
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "PromptLeo API (OpenAI-compatible)";
+                document.Info.Description = "Authenticate with 'Authorization: Bearer pl_...'. Every response carries X-Request-Id and X-Processing-Region. See docs/api.md.";
+                return Task.CompletedTask;
+            });
+        });
         return builder;
     }
 
