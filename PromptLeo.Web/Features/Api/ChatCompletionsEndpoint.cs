@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -79,18 +80,29 @@ public sealed class ChatCompletionsEndpoint(
                 {
                     finish = reason;
                 }
+                var next = updates.MoveNextAsync();
                 if (update.TextDelta.Length > 0)
                 {
                     if (parsed.Stream)
                     {
-                        await WriteChunkAsync(context, completionId, created, parsed.Request.ModelId, null, update.TextDelta, null, null);
+                        // Tokens that are already waiting go out in one flush; a token that is not waits for no one.
+                        try
+                        {
+                            await WriteChunkAsync(context, completionId, created, parsed.Request.ModelId, null, update.TextDelta, null, null, flush: !next.IsCompleted);
+                        }
+                        catch (Exception)
+                        {
+                            // The enumerator cannot be disposed while a MoveNextAsync is pending; let the cancelled engine finish it.
+                            await DrainAsync(next);
+                            throw;
+                        }
                     }
                     else
                     {
                         text!.Append(update.TextDelta);
                     }
                 }
-                hasUpdate = await updates.MoveNextAsync();
+                hasUpdate = await next;
             }
             if (finish is FinishReason.Cancelled || context.RequestAborted.IsCancellationRequested)
             {
@@ -160,10 +172,12 @@ public sealed class ChatCompletionsEndpoint(
         await db.SaveChangesAsync(CancellationToken.None);
     }
 
-    private static async Task WriteChunkAsync(HttpContext context, string id, long created, string model, string? role, string? content, string? finishReason, (int Prompt, int Completion)? usage)
+    // Writes one SSE event into the response pipe; Response.Body would flush after every write, the pipe only when asked.
+    private static async Task WriteChunkAsync(HttpContext context, string id, long created, string model, string? role, string? content, string? finishReason, (int Prompt, int Completion)? usage, bool flush = true)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        var pipe = context.Response.BodyWriter;
+        pipe.Write("data: "u8);
+        using (var json = new Utf8JsonWriter(pipe, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("id", id);
@@ -203,10 +217,23 @@ public sealed class ChatCompletionsEndpoint(
             }
             json.WriteEndObject();
         }
-        await context.Response.Body.WriteAsync("data: "u8.ToArray(), context.RequestAborted);
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
-        await context.Response.Body.WriteAsync("\n\n"u8.ToArray(), context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        pipe.Write("\n\n"u8);
+        if (flush)
+        {
+            await pipe.FlushAsync(context.RequestAborted);
+        }
+    }
+
+    private static async Task DrainAsync(ValueTask<bool> pending)
+    {
+        try
+        {
+            await pending;
+        }
+        catch (Exception)
+        {
+            // Only the write's exception matters here.
+        }
     }
 
     private static void WriteUsage(Utf8JsonWriter json, int prompt, int completion)

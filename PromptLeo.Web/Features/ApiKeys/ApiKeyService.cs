@@ -99,11 +99,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
         }
         var prefix = presented[..11];
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // One query checks the key and its account row on every request; both are indexed lookups.
-        var row = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.Prefix == prefix)
-            .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new { k.Id, k.UserId, k.SecretHash, k.Scopes, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, u.LockoutEnd })
-            .FirstOrDefaultAsync(cancellationToken);
+        var row = await FindKey(db, prefix);
         if (row is null || !CryptographicOperations.FixedTimeEquals(row.SecretHash, Hash(presented)))
         {
             return null;
@@ -120,6 +116,15 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
         }
         return new ApiCaller(row.UserId, row.Id, row.Scopes.Split(',', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    private sealed record KeyRow(Guid Id, string UserId, byte[] SecretHash, string Scopes, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? LockoutEnd);
+
+    // One compiled query checks the key and its account row on every request; both are indexed lookups.
+    private static readonly Func<AppDbContext, string, Task<KeyRow?>> FindKey = EF.CompileAsyncQuery((AppDbContext db, string prefix) =>
+        db.ApiKeys.AsNoTracking()
+            .Where(k => k.Prefix == prefix)
+            .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new KeyRow(k.Id, k.UserId, k.SecretHash, k.Scopes, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, u.LockoutEnd))
+            .FirstOrDefault());
 
     internal static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
