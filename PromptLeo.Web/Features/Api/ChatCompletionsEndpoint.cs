@@ -55,6 +55,7 @@ public sealed class ChatCompletionsEndpoint(
         var completionTokens = 0;
         FinishReason? finish = null;
         var text = parsed.Stream ? null : new StringBuilder();
+        DeltaChunkWriter? deltas = null;
         var outcome = "completed";
         await using var updates = engine.StreamAsync(parsed.Request with { FairnessKey = caller.UserId }, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
         try
@@ -63,6 +64,7 @@ public sealed class ChatCompletionsEndpoint(
             var hasUpdate = await updates.MoveNextAsync();
             if (parsed.Stream)
             {
+                deltas = new DeltaChunkWriter(completionId, created, parsed.Request.ModelId);
                 context.Response.ContentType = "text/event-stream";
                 context.Response.Headers.CacheControl = "no-cache";
                 await WriteChunkAsync(context, completionId, created, parsed.Request.ModelId, "assistant", "", null, null);
@@ -88,7 +90,7 @@ public sealed class ChatCompletionsEndpoint(
                         // Tokens that are already waiting go out in one flush; a token that is not waits for no one.
                         try
                         {
-                            await WriteChunkAsync(context, completionId, created, parsed.Request.ModelId, null, update.TextDelta, null, null, flush: !next.IsCompleted);
+                            await deltas!.WriteAsync(context, update.TextDelta, nextIsWaiting: next.IsCompleted);
                         }
                         catch (Exception)
                         {
@@ -221,6 +223,61 @@ public sealed class ChatCompletionsEndpoint(
         if (flush)
         {
             await pipe.FlushAsync(context.RequestAborted);
+        }
+    }
+
+    /// <summary>
+    /// The per-token hot path: every content chunk of a completion is the same JSON around a different string, so the
+    /// surrounding bytes are built once and only the delta is escaped per token.
+    /// </summary>
+    private sealed class DeltaChunkWriter
+    {
+        private readonly byte[] prefix;
+        private readonly byte[] suffix = "},\"logprobs\":null,\"finish_reason\":null}]}\n\n"u8.ToArray();
+        private readonly Utf8JsonWriter json = new(System.IO.Stream.Null);
+
+        public DeltaChunkWriter(string id, long created, string model)
+        {
+            var buffer = new ArrayBufferWriter<byte>(256);
+            buffer.Write("data: "u8);
+            using (var head = new Utf8JsonWriter(buffer))
+            {
+                head.WriteStartObject();
+                head.WriteString("id", id);
+                head.WriteString("object", "chat.completion.chunk");
+                head.WriteNumber("created", created);
+                head.WriteString("model", model);
+                head.Flush();
+            }
+            buffer.Write(",\"choices\":[{\"index\":0,\"delta\":{\"content\":"u8);
+            prefix = buffer.WrittenSpan.ToArray();
+        }
+
+        private const int MaxUnflushedChunks = 16;
+        private static readonly long MaxUnflushedTicks = System.Diagnostics.Stopwatch.Frequency / 50;
+        private int unflushed;
+        private long lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        /// <summary>
+        /// Tokens that are already waiting go out together; a token with none behind it is flushed at once, and a
+        /// backlog is flushed at least every 16 chunks or 20 ms, so a slow reader still sees a stream.
+        /// </summary>
+        public async ValueTask WriteAsync(HttpContext context, string delta, bool nextIsWaiting)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            var flush = !nextIsWaiting || ++unflushed >= MaxUnflushedChunks || now - lastFlush >= MaxUnflushedTicks;
+            var pipe = context.Response.BodyWriter;
+            pipe.Write(prefix);
+            json.Reset(pipe);
+            json.WriteStringValue(delta);
+            json.Flush();
+            pipe.Write(suffix);
+            if (flush)
+            {
+                unflushed = 0;
+                lastFlush = now;
+                await pipe.FlushAsync(context.RequestAborted);
+            }
         }
     }
 
