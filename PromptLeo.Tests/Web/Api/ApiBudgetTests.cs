@@ -54,7 +54,7 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
     }
 
     [Fact]
-    public async Task BudgetAlerts_80And100Percent_MailedOncePerMonth()
+    public async Task BudgetAlert_80Percent_MailedOncePerMonth()
     {
         var email = $"alert-{Guid.NewGuid():N}@promptleo.test";
         var userId = await factory.CreateUserAsync(email);
@@ -63,7 +63,7 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
         var spent = Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros;
-        // A budget just above what was spent: the next request crosses 80 % (and 100 % once it is refused no more).
+        // A budget that puts what was spent at about 85 %: two checks send the 80 % alert once.
         await factory.SetBudgetAsync(userId, Money.ToEuro(spent * 100 / 85));
         await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
         await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
