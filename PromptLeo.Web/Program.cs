@@ -1,5 +1,7 @@
 using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Chat;
+using PromptLeo.Web.Features.Api;
+using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Images;
@@ -18,6 +20,8 @@ builder.AddPromptLeoContent();
 builder.AddPromptLeoPrivacy();
 builder.AddPromptLeoImages();
 builder.AddPromptLeoChat();
+builder.AddPromptLeoBilling();
+builder.AddPromptLeoApi();
 
 var app = builder.Build();
 
@@ -35,6 +39,8 @@ app.MapPromptLeoEndpoints();
 app.MapPromptLeoPrivacy();
 app.MapPromptLeoImages();
 app.MapPromptLeoChat();
+app.MapPromptLeoBilling();
+app.MapPromptLeoApi();
 
 await app.RunAsync();
 return 0;

@@ -16,6 +16,13 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<DataExport> DataExports => Set<DataExport>();
     public DbSet<DpaAcceptance> DpaAcceptances => Set<DpaAcceptance>();
     public DbSet<ErasureJob> ErasureJobs => Set<ErasureJob>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<UsageEvent> UsageEvents => Set<UsageEvent>();
+    public DbSet<ModelPrice> ModelPrices => Set<ModelPrice>();
+    public DbSet<BillingAccount> BillingAccounts => Set<BillingAccount>();
+    public DbSet<CreditTransaction> CreditTransactions => Set<CreditTransaction>();
+    public DbSet<Invoice> Invoices => Set<Invoice>();
+    public DbSet<InvoiceCounter> InvoiceCounters => Set<InvoiceCounter>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -64,6 +71,29 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         });
         // Survives the account row on purpose: it drives resumption and the certificate download.
         builder.Entity<ErasureJob>().HasIndex(j => j.UserId);
+        // Billing: keys go with the account; usage, credit and invoices are kept for statutory retention (no foreign key).
+        builder.Entity<ApiKey>(e =>
+        {
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(k => k.Prefix).IsUnique();
+            e.HasIndex(k => k.UserId);
+        });
+        builder.Entity<UsageEvent>(e =>
+        {
+            e.HasIndex(u => new { u.UserId, u.At });
+            e.HasIndex(u => new { u.ApiKeyId, u.At });
+            e.HasIndex(u => u.RequestId);
+        });
+        builder.Entity<ModelPrice>().HasIndex(p => new { p.ModelId, p.Version }).IsUnique();
+        builder.Entity<BillingAccount>().HasOne<ApplicationUser>().WithOne().HasForeignKey<BillingAccount>(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
+        builder.Entity<CreditTransaction>().HasIndex(c => c.UserId);
+        builder.Entity<Invoice>(e =>
+        {
+            e.HasIndex(i => i.Sequence).IsUnique();
+            e.HasIndex(i => i.Number).IsUnique();
+            e.HasIndex(i => new { i.UserId, i.PeriodStart });
+        });
+        builder.Entity<InvoiceCounter>().Property(c => c.Id).ValueGeneratedNever();
 
         if (Database.IsSqlite())
         {

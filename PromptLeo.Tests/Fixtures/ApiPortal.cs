@@ -1,0 +1,67 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.ApiKeys;
+using PromptLeo.Web.Features.Billing;
+
+namespace PromptLeo.Tests.Fixtures;
+
+/// <summary>The portal with the demo models, plus helpers that create accounts and API keys directly through the services.</summary>
+public class ApiPortalFactory : PortalFactory
+{
+    public const string ChatModel = "demo-chat";
+    public const string ImageModel = "demo-sd-tiny";
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Inference:CreateDemoModels"] = "true",
+    };
+
+    public async Task<string> CreateUserAsync(string? email = null)
+    {
+        email ??= $"api-{Guid.NewGuid():N}@promptleo.test";
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var user = new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true };
+        var result = await users.CreateAsync(user, "Api-Passw0rd!");
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
+        return user.Id;
+    }
+
+    public Task<CreatedApiKey> CreateKeyAsync(string userId, decimal? budgetEur = null, DateTimeOffset? expiresAt = null, string[]? scopes = null) =>
+        Services.GetRequiredService<ApiKeyService>().CreateAsync(userId, "test key", scopes ?? [ApiScopes.Chat, ApiScopes.Images], expiresAt, budgetEur);
+
+    /// <summary>A new account with a key; returns a client that sends the key.</summary>
+    public async Task<(HttpClient Client, string UserId, CreatedApiKey Key)> CreateApiClientAsync(decimal? keyBudgetEur = null)
+    {
+        var userId = await CreateUserAsync();
+        var key = await CreateKeyAsync(userId, keyBudgetEur);
+        return (ClientWithKey(key.Secret), userId, key);
+    }
+
+    public HttpClient ClientWithKey(string secret)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        return client;
+    }
+
+    public async Task<List<UsageEvent>> UsageEventsAsync(string userId)
+    {
+        var factory = Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return (await db.UsageEvents.AsNoTracking().Where(u => u.UserId == userId).ToListAsync()).OrderBy(u => u.At).ToList();
+    }
+
+    public async Task<List<ProcessingRecord>> RecordsAsync(string userId)
+    {
+        var factory = Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.ProcessingRecords.AsNoTracking().Where(r => r.SubjectId == userId).ToListAsync();
+    }
+
+    public Task SetBudgetAsync(string userId, decimal? budgetEur, BillingMode mode = BillingMode.Postpaid) =>
+        Services.GetRequiredService<BillingAccounts>().SaveSettingsAsync(userId, mode, budgetEur);
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Features.Billing;
+using static PromptLeo.Tests.Web.Api.ChatCompletionsApiTests;
+
+namespace PromptLeo.Tests.Web.Api;
+
+public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+{
+    [Fact]
+    public async Task ParallelRequests_OverBudget_SomeRefusedAndTotalStaysUnderCap()
+    {
+        var (client, userId, _) = await factory.CreateApiClientAsync();
+        // Expensive prices make one request's reservation a visible share of the cap.
+        await factory.Services.GetRequiredService<PriceList>().SetAsync(ApiPortalFactory.ChatModel, 1000m, 1000m, 0m, "test");
+        const decimal cap = 0.6m;
+        await factory.SetBudgetAsync(userId, cap);
+        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 16, messages = new[] { new { role = "user", content = "hello budget" } } };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.PostAsync("/v1/chat/completions", Json(body))));
+
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.PaymentRequired);
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.PaymentRequired, r.StatusCode.ToString()));
+        var events = await factory.UsageEventsAsync(userId);
+        Assert.Equal(responses.Count(r => r.StatusCode == HttpStatusCode.OK), events.Count);
+        Assert.True(events.Sum(e => e.AmountMicros) <= Money.FromEuro(cap), $"spent {events.Sum(e => e.AmountMicros)} micro-EUR");
+    }
+
+    [Fact]
+    public async Task KeyBudget_CapsOnlyThatKey()
+    {
+        var userId = await factory.CreateUserAsync();
+        var capped = await factory.CreateKeyAsync(userId, budgetEur: 0m);
+        var free = await factory.CreateKeyAsync(userId);
+        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
+        Assert.Equal(HttpStatusCode.PaymentRequired, (await factory.ClientWithKey(capped.Secret).PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.ClientWithKey(free.Secret).PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Prepaid_WithoutCredit_Returns402_AfterTopUpSucceeds()
+    {
+        var (client, userId, _) = await factory.CreateApiClientAsync();
+        await factory.SetBudgetAsync(userId, null, PromptLeo.Web.Data.BillingMode.Prepaid);
+        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
+        Assert.Equal(HttpStatusCode.PaymentRequired, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+        await factory.Services.GetRequiredService<BillingAccounts>().TopUpAsync(userId, 5m, "admin");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+        var balance = await factory.Services.GetRequiredService<BillingAccounts>().BalanceAsync(userId);
+        Assert.Equal(Money.FromEuro(5m) - Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros, balance);
+    }
+
+    [Fact]
+    public async Task BudgetAlert_80Percent_MailedOncePerMonth()
+    {
+        var email = $"alert-{Guid.NewGuid():N}@promptleo.test";
+        var userId = await factory.CreateUserAsync(email);
+        var key = await factory.CreateKeyAsync(userId);
+        var client = factory.ClientWithKey(key.Secret);
+        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+        var spent = Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros;
+        // A budget that puts what was spent at about 85 %: two checks send the 80 % alert once.
+        await factory.SetBudgetAsync(userId, Money.ToEuro(spent * 100 / 85));
+        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
+        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
+        var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email);
+        Assert.Contains("80", mail.Subject);
+        var mails = Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Count(m => m.To.Mailboxes.Any(a => a.Address == email));
+        Assert.Equal(1, mails);
+    }
+}

@@ -1,0 +1,200 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PromptLeo.Web.Data;
+
+// Money is stored as long micro-euros (1 EUR = 1,000,000): SQLite keeps EF decimals as TEXT and cannot SUM or compare
+// them in SQL, while integers sum exactly in SQL and cover ±9.2 trillion EUR.
+
+/// <summary>An API key. Only the SHA-256 hash of the full secret is stored; the prefix identifies it in lists and lookups.</summary>
+public class ApiKey
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    [MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    [MaxLength(100)]
+    public string Name { get; set; } = "";
+
+    /// <summary>Visible part, e.g. <c>pl_1a2b3c4d</c>; unique.</summary>
+    [MaxLength(20)]
+    public string Prefix { get; set; } = "";
+
+    public byte[] SecretHash { get; set; } = [];
+
+    /// <summary>Comma-separated: <c>chat</c>, <c>images</c>.</summary>
+    [MaxLength(100)]
+    public string Scopes { get; set; } = "chat,images";
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public long? MonthlyBudgetMicros { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    public DateTimeOffset? LastUsedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+}
+
+/// <summary>One metered request. Immutable: never updated, kept for the statutory retention period.</summary>
+public class UsageEvent
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    /// <summary>The account; pseudonymized on erasure, so no foreign key.</summary>
+    [MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    public Guid? ApiKeyId { get; set; }
+
+    [MaxLength(200)]
+    public string ModelId { get; set; } = "";
+
+    /// <summary><c>chat</c> or <c>image</c>.</summary>
+    [MaxLength(20)]
+    public string Kind { get; set; } = "";
+
+    public int InputTokens { get; set; }
+
+    public int OutputTokens { get; set; }
+
+    public int ImageCount { get; set; }
+
+    public int Width { get; set; }
+
+    public int Height { get; set; }
+
+    public int Steps { get; set; }
+
+    public Guid PriceId { get; set; }
+
+    public long InputMicrosPerMillionTokens { get; set; }
+
+    public long OutputMicrosPerMillionTokens { get; set; }
+
+    public long ImageMicrosPerMegapixelStep { get; set; }
+
+    public long AmountMicros { get; set; }
+
+    /// <summary>Charged against prepaid credit (true) or billed monthly (false).</summary>
+    public bool Prepaid { get; set; }
+
+    [MaxLength(40)]
+    public string RequestId { get; set; } = "";
+
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>A price list version for one model (or <c>*</c>, the default). A change adds a row; events keep the old prices.</summary>
+public class ModelPrice
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    [MaxLength(200)]
+    public string ModelId { get; set; } = "";
+
+    public int Version { get; set; }
+
+    public long InputMicrosPerMillionTokens { get; set; }
+
+    public long OutputMicrosPerMillionTokens { get; set; }
+
+    public long ImageMicrosPerMegapixelStep { get; set; }
+
+    public DateTimeOffset ValidFrom { get; set; }
+
+    [MaxLength(450)]
+    public string? ChangedBy { get; set; }
+}
+
+public enum BillingMode
+{
+    Postpaid,
+    Prepaid,
+}
+
+/// <summary>Per-account billing settings and alert state.</summary>
+public class BillingAccount
+{
+    [Key, MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    public BillingMode Mode { get; set; } = BillingMode.Postpaid;
+
+    public long? MonthlyBudgetMicros { get; set; }
+
+    /// <summary>The month (yyyy-MM) the 80 % alert went out, so it goes out once a month.</summary>
+    [MaxLength(7)]
+    public string? Alert80Month { get; set; }
+
+    [MaxLength(7)]
+    public string? Alert100Month { get; set; }
+}
+
+/// <summary>Prepaid credit: a top-up (positive) or a correction (negative). Immutable.</summary>
+public class CreditTransaction
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    [MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    public long AmountMicros { get; set; }
+
+    /// <summary>Payment provider and its reference, or "admin".</summary>
+    [MaxLength(200)]
+    public string Reference { get; set; } = "";
+
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>An issued invoice or credit note. Immutable once issued; the PDF is stored as issued.</summary>
+public class Invoice
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    /// <summary>Gapless sequence across all invoices and credit notes.</summary>
+    public long Sequence { get; set; }
+
+    [MaxLength(30)]
+    public string Number { get; set; } = "";
+
+    [MaxLength(450)]
+    public string UserId { get; set; } = "";
+
+    /// <summary>Set on a credit note: the invoice it corrects.</summary>
+    public Guid? CorrectsInvoiceId { get; set; }
+
+    public DateTimeOffset PeriodStart { get; set; }
+
+    public DateTimeOffset PeriodEnd { get; set; }
+
+    public DateTimeOffset IssuedAt { get; set; }
+
+    [MaxLength(1000)]
+    public string BuyerAddress { get; set; } = "";
+
+    [MaxLength(30)]
+    public string? BuyerVatId { get; set; }
+
+    public long NetMicros { get; set; }
+
+    public int VatRatePercent { get; set; }
+
+    public long VatMicros { get; set; }
+
+    public long GrossMicros { get; set; }
+
+    public bool ReverseCharge { get; set; }
+
+    public byte[] Pdf { get; set; } = [];
+}
+
+/// <summary>The single row that hands out invoice numbers inside the issuing transaction.</summary>
+public class InvoiceCounter
+{
+    public int Id { get; set; } = 1;
+
+    public long LastSequence { get; set; }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using PromptLeo.Inference.Models;
+using PromptLeo.Web.Features.ApiKeys;
+using Scalar.AspNetCore;
+
+namespace PromptLeo.Web.Features.Api;
+
+public sealed record ModelObject(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("created")] long Created,
+    [property: JsonPropertyName("owned_by")] string OwnedBy,
+    [property: JsonPropertyName("kind")] string Kind);
+
+public sealed record ModelList(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("data")] IReadOnlyList<ModelObject> Data);
+
+public static class ApiExtensions
+{
+    public const string ApiPolicy = "api";
+    public const string ChatPolicy = "api-chat";
+    public const string ImagesPolicy = "api-images";
+
+    /// <summary>The OpenAI-compatible /v1 API: API key authentication, rate limits, endpoints and the OpenAPI document.</summary>
+    public static IHostApplicationBuilder AddPromptLeoApi(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ApiKeyService>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+            .AddPolicy(ChatPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Chat))
+            .AddPolicy(ImagesPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Images));
+        services.AddSingleton<ApiRateLimiter>();
+        services.AddSingleton<ChatCompletionsEndpoint>();
+        services.AddSingleton<ImagesEndpoints>();
+        services.AddOpenApi("v1", options =>
+        {
+            // The document describes the public /v1 API only, not the portal's own endpoints.
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "PromptLeo API (OpenAI-compatible)";
+                document.Info.Description = "Authenticate with 'Authorization: Bearer pl_...'. Every response carries X-Request-Id and X-Processing-Region. See docs/api.md.";
+                return Task.CompletedTask;
+            });
+        });
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapPromptLeoApi(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1")
+            .RequireAuthorization(ApiPolicy)
+            .DisableAntiforgery()
+            .AddEndpointFilter(ApiFilterAsync)
+            .WithTags("OpenAI-compatible API");
+
+        v1.MapGet("/models", ListModels)
+            .WithSummary("Lists the installed models.");
+        v1.MapPost("/chat/completions", (HttpContext context, ChatCompletionsEndpoint endpoint) => endpoint.HandleAsync(context))
+            .RequireAuthorization(ChatPolicy)
+            .WithSummary("Creates a chat completion; stream=true answers with server-sent events ending in 'data: [DONE]'.");
+        v1.MapPost("/images/generations", (HttpContext context, ImagesEndpoints endpoint) => endpoint.GenerateAsync(context))
+            .RequireAuthorization(ImagesPolicy)
+            .WithSummary("Generates images (b64_json). Extensions: negative_prompt, steps, guidance_scale, seed, scheduler.");
+        v1.MapPost("/images/edits", (HttpContext context, ImagesEndpoints endpoint) => endpoint.EditAsync(context))
+            .RequireAuthorization(ImagesPolicy)
+            .WithSummary("Image-to-image, or inpainting with a mask (multipart/form-data).");
+        v1.MapPost("/images/background-removal", (HttpContext context, ImagesEndpoints endpoint) => endpoint.RemoveBackgroundAsync(context))
+            .RequireAuthorization(ImagesPolicy)
+            .WithSummary("Cuts the subject out of an image and returns a PNG with alpha (multipart/form-data).");
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/api-docs", options => options
+            .WithTitle("PromptLeo API")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .WithNonce()
+            .DisableDefaultFonts()
+            .DisableTelemetry());
+        return app;
+    }
+
+    private static Ok<ModelList> ListModels(IModelRegistry registry, TimeProvider time)
+    {
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        var models = registry.List()
+            .Select(m => new ModelObject(m.Manifest.Id, "model", created, "promptleo", m.Manifest.Kind switch
+            {
+                ModelKind.Chat => "chat",
+                ModelKind.Diffusion => "image",
+                _ => "background-removal",
+            }))
+            .OrderBy(m => m.Id, StringComparer.Ordinal)
+            .ToList();
+        return TypedResults.Ok(new ModelList("list", models));
+    }
+
+    // Headers, rate limits and the mapping of exceptions to OpenAI error objects for every /v1 endpoint.
+    private static async ValueTask<object?> ApiFilterAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        OpenAiErrors.StampHeaders(context);
+        try
+        {
+            var caller = ApiCallerContext.From(context);
+            if (context.RequestServices.GetRequiredService<ApiRateLimiter>().TryAcquire(caller) is { } retryAfter)
+            {
+                throw new ApiException(StatusCodes.Status429TooManyRequests, "Rate limit reached for this API key or account.", "rate_limit_error", null, "rate_limit_exceeded", retryAfter);
+            }
+            return await next(invocation);
+        }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        {
+            return Results.Empty;
+        }
+        catch (Exception ex)
+        {
+            if (OpenAiErrors.Map(ex) is not { } error)
+            {
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
+                    .LogError(ex, "Request {RequestId} failed", OpenAiErrors.RequestId(context));
+                error = new ApiException(StatusCodes.Status500InternalServerError, "The server failed to process the request.", "server_error", null, "internal_error");
+            }
+            await OpenAiErrors.WriteAsync(context, error);
+            return Results.Empty;
+        }
+    }
+}

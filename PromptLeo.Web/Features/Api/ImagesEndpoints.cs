@@ -1,0 +1,232 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PromptLeo.Inference.Diffusion;
+using PromptLeo.Inference.Models;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Records;
+using static PromptLeo.Web.Features.Api.ApiRequestBody;
+
+namespace PromptLeo.Web.Features.Api;
+
+/// <summary>
+/// POST /v1/images/generations, /v1/images/edits and /v1/images/background-removal. Images are returned as base64
+/// and never stored; only the usage event and the processing record are written.
+/// </summary>
+public sealed class ImagesEndpoints(
+    IImageGenerator generator,
+    IModelRegistry registry,
+    InferenceAccessGuard guard,
+    IUsageMeter meter,
+    ProcessingRecordWriter records,
+    IDbContextFactory<AppDbContext> dbFactory,
+    IOptions<ApiOptions> options,
+    TimeProvider time,
+    ILogger<ImagesEndpoints> logger)
+{
+    public async Task GenerateAsync(HttpContext context)
+    {
+        var caller = ApiCallerContext.From(context);
+        OpenAiErrors.StampHeaders(context);
+        var body = await ReadJsonAsync(context, options.Value.MaxJsonBodyBytes);
+        var model = String(body, "model") ?? DefaultModel(ModelKind.Diffusion, inpainting: false);
+        var (width, height) = ParseSize(String(body, "size"));
+        var request = new ImageRequest
+        {
+            ModelId = model,
+            Prompt = RequiredString(body, "prompt"),
+            NegativePrompt = String(body, "negative_prompt") ?? "",
+            Width = width,
+            Height = height,
+            Steps = (int)(Integer(body, "steps") ?? 20),
+            GuidanceScale = (float)(Number(body, "guidance_scale") ?? Number(body, "guidance") ?? 7.5),
+            Seed = Integer(body, "seed"),
+            BatchSize = ImageCount(Integer(body, "n")),
+            Scheduler = ParseScheduler(String(body, "scheduler")),
+        };
+        CheckResponseFormat(String(body, "response_format"));
+        await RunAsync(context, caller, request, ProcessingPurpose.ImageGeneration);
+    }
+
+    public async Task EditAsync(HttpContext context)
+    {
+        var caller = ApiCallerContext.From(context);
+        OpenAiErrors.StampHeaders(context);
+        var form = await ReadFormAsync(context, options.Value.MaxUploadBodyBytes);
+        var image = await ReadFileAsync(form, "image") ?? await ReadFileAsync(form, "image[]")
+            ?? throw ApiException.Invalid("image", "'image' is required.", "missing_required_parameter");
+        var mask = await ReadFileAsync(form, "mask");
+        var model = FormString(form, "model") ?? DefaultModel(ModelKind.Diffusion, inpainting: mask is not null);
+        var (width, height) = ParseSize(FormString(form, "size"));
+        var request = new ImageRequest
+        {
+            ModelId = model,
+            Prompt = FormString(form, "prompt") ?? throw ApiException.Invalid("prompt", "'prompt' is required.", "missing_required_parameter"),
+            NegativePrompt = FormString(form, "negative_prompt") ?? "",
+            Width = width,
+            Height = height,
+            Steps = (int)(FormInteger(form, "steps") ?? 20),
+            GuidanceScale = (float)(FormNumber(form, "guidance_scale") ?? FormNumber(form, "guidance") ?? 7.5),
+            Seed = FormInteger(form, "seed"),
+            BatchSize = ImageCount(FormInteger(form, "n")),
+            Scheduler = ParseScheduler(FormString(form, "scheduler")),
+            InitImage = image,
+            Mask = mask,
+            Strength = (float)(FormNumber(form, "strength") ?? 0.75),
+        };
+        CheckResponseFormat(FormString(form, "response_format"));
+        await RunAsync(context, caller, request, ProcessingPurpose.ImageEdit);
+    }
+
+    public async Task RemoveBackgroundAsync(HttpContext context)
+    {
+        var caller = ApiCallerContext.From(context);
+        var requestId = OpenAiErrors.RequestId(context);
+        OpenAiErrors.StampHeaders(context);
+        var form = await ReadFormAsync(context, options.Value.MaxUploadBodyBytes);
+        var image = await ReadFileAsync(form, "image") ?? throw ApiException.Invalid("image", "'image' is required.", "missing_required_parameter");
+        var model = FormString(form, "model") ?? DefaultModel(ModelKind.BackgroundRemoval, inpainting: false);
+        EnsureModel(model, ModelKind.BackgroundRemoval);
+        await guard.EnsureAllowedAsync(caller.UserId, context.RequestAborted);
+        // Priced as one step over at most the maximum upload resolution; settled with the real size.
+        var estimate = new UsageEstimate(caller.UserId, caller.KeyId.ToString(), model, UsageKind.Image, requestId, ImageCount: 1, Width: 4096, Height: 4096, Steps: 1);
+        await using var reservation = await meter.ReserveAsync(estimate, context.RequestAborted);
+        byte[] png;
+        try
+        {
+            png = await generator.RemoveBackgroundAsync(model, image, context.RequestAborted);
+        }
+        catch (Exception ex)
+        {
+            await SettleAsync(reservation, requestId, caller.UserId, model, ProcessingPurpose.BackgroundRemoval, new UsageActual(), Outcome(context, ex));
+            throw;
+        }
+        var (w, h) = PngSize(png);
+        await SettleAsync(reservation, requestId, caller.UserId, model, ProcessingPurpose.BackgroundRemoval, new UsageActual(ImageCount: 1, Width: Math.Min(w, 4096), Height: Math.Min(h, 4096), Steps: 1), "completed");
+        await WriteImagesAsync(context, [png]);
+    }
+
+    private async Task RunAsync(HttpContext context, ApiCallerContext caller, ImageRequest request, string purpose)
+    {
+        var requestId = OpenAiErrors.RequestId(context);
+        EnsureModel(request.ModelId, ModelKind.Diffusion);
+        await guard.EnsureAllowedAsync(caller.UserId, context.RequestAborted);
+        var estimate = new UsageEstimate(caller.UserId, caller.KeyId.ToString(), request.ModelId, UsageKind.Image, requestId,
+            ImageCount: request.BatchSize, Width: request.Width, Height: request.Height, Steps: request.Steps);
+        await using var reservation = await meter.ReserveAsync(estimate, context.RequestAborted);
+        ImageResult result;
+        var stepsDone = 0;
+        try
+        {
+            result = await generator.GenerateAsync(request with { EmbedParameters = false, PreviewEvery = 0 },
+                new Progress<ImageProgress>(p => stepsDone = Math.Max(stepsDone, p.Step)), context.RequestAborted);
+        }
+        catch (Exception ex)
+        {
+            // A cancelled generation is charged for the steps that ran.
+            var ran = ex is OperationCanceledException ? stepsDone : 0;
+            await SettleAsync(reservation, requestId, caller.UserId, request.ModelId, purpose,
+                new UsageActual(ImageCount: ran > 0 ? request.BatchSize : 0, Width: request.Width, Height: request.Height, Steps: ran), Outcome(context, ex));
+            throw;
+        }
+        await SettleAsync(reservation, requestId, caller.UserId, request.ModelId, purpose,
+            new UsageActual(ImageCount: result.Images.Count, Width: request.Width, Height: request.Height, Steps: result.StepsRun), "completed");
+        logger.LogInformation("Image request {RequestId} on {ModelId}: {Count} images, {Steps} steps", requestId, request.ModelId, result.Images.Count, result.StepsRun);
+        await WriteImagesAsync(context, result.Images.Select(i => i.Png).ToList());
+    }
+
+    private static string Outcome(HttpContext context, Exception ex) =>
+        ex is OperationCanceledException && context.RequestAborted.IsCancellationRequested ? "cancelled" : "failed";
+
+    private async Task SettleAsync(IUsageReservation reservation, string requestId, string userId, string modelId, string purpose, UsageActual actual, string outcome)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        reservation.Settle(db, actual);
+        db.ProcessingRecords.Add(records.Create(requestId, userId, purpose, modelId, "api", outcome));
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    private async Task WriteImagesAsync(HttpContext context, IReadOnlyList<byte[]> images)
+    {
+        context.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteNumber("created", time.GetUtcNow().ToUnixTimeSeconds());
+        json.WriteStartArray("data");
+        foreach (var png in images)
+        {
+            json.WriteStartObject();
+            json.WriteBase64String("b64_json", png);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteString("output_format", "png");
+        json.WriteEndObject();
+        await json.FlushAsync(CancellationToken.None);
+    }
+
+    private void EnsureModel(string modelId, ModelKind kind)
+    {
+        if (registry.Get(modelId) is not { } status || status.Manifest.Kind != kind)
+        {
+            throw new ModelNotFoundException(modelId);
+        }
+    }
+
+    private string DefaultModel(ModelKind kind, bool inpainting)
+    {
+        var models = registry.List().Where(m => m.Manifest.Kind == kind).Select(m => m.Manifest.Id).Order(StringComparer.Ordinal).ToList();
+        // Inpainting models carry it in their id by convention; without a match any diffusion model is tried.
+        var pick = models.FirstOrDefault(id => id.Contains("inpaint", StringComparison.OrdinalIgnoreCase) == inpainting) ?? models.FirstOrDefault();
+        return pick ?? throw ApiException.Invalid("model", "'model' is required: no default model is installed.", "missing_required_parameter");
+    }
+
+    private int ImageCount(long? n)
+    {
+        var max = options.Value.MaxImagesPerRequest;
+        if (n is { } count && (count < 1 || count > max))
+        {
+            throw ApiException.Invalid("n", $"'n' must be between 1 and {max}.");
+        }
+        return (int)(n ?? 1);
+    }
+
+    private static (int Width, int Height) ParseSize(string? size)
+    {
+        if (size is null or "auto")
+        {
+            return (512, 512);
+        }
+        var parts = size.Split('x');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h))
+        {
+            throw ApiException.Invalid("size", "'size' must look like 512x512.");
+        }
+        return (w, h);
+    }
+
+    private static SchedulerKind ParseScheduler(string? name) => name?.ToLowerInvariant().Replace("_", "").Replace("-", "") switch
+    {
+        null or "euler" => SchedulerKind.Euler,
+        "eulerancestral" or "eulera" => SchedulerKind.EulerAncestral,
+        "ddim" => SchedulerKind.Ddim,
+        "lms" => SchedulerKind.Lms,
+        "lcm" => SchedulerKind.Lcm,
+        _ => throw ApiException.Invalid("scheduler", "'scheduler' must be one of euler, euler_ancestral, ddim, lms, lcm."),
+    };
+
+    private static void CheckResponseFormat(string? format)
+    {
+        if (format is not (null or "b64_json"))
+        {
+            throw ApiException.Invalid("response_format", "Only 'b64_json' is supported: the API stores no images, so it cannot serve URLs.");
+        }
+    }
+
+    private static (int Width, int Height) PngSize(byte[] png) =>
+        png.Length >= 24 ? (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4))) : (0, 0);
+}

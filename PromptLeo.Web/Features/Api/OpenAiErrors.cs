@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using PromptLeo.Inference.Diffusion;
+using PromptLeo.Inference.Llm;
+using PromptLeo.Inference.Models;
+using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Hosting;
+using PromptLeo.Web.Features.Records;
+
+namespace PromptLeo.Web.Features.Api;
+
+/// <summary>An API request failed with an OpenAI-style error; thrown inside the API and written by the endpoint.</summary>
+public sealed class ApiException(int status, string message, string type = "invalid_request_error", string? param = null, string? code = null, TimeSpan? retryAfter = null)
+    : Exception(message)
+{
+    public int Status { get; } = status;
+    public string Type { get; } = type;
+    public string? Param { get; } = param;
+    public string? Code { get; } = code;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    public static ApiException Invalid(string? param, string message, string? code = null) => new(StatusCodes.Status400BadRequest, message, "invalid_request_error", param, code);
+}
+
+/// <summary>OpenAI error objects (<c>{"error":{"message","type","param","code"}}</c>) and the headers every /v1 response carries.</summary>
+public static class OpenAiErrors
+{
+    private const string RequestIdItem = "PromptLeo.RequestId";
+
+    /// <summary>The request id of this API call (also the processing record's id), created on first use.</summary>
+    public static string RequestId(HttpContext context)
+    {
+        if (context.Items[RequestIdItem] is not string id)
+        {
+            id = ProcessingRecordWriter.NewRequestId();
+            context.Items[RequestIdItem] = id;
+        }
+        return id;
+    }
+
+    /// <summary>Stamps <c>X-Request-Id</c> and <c>X-Processing-Region</c>.</summary>
+    public static void StampHeaders(HttpContext context)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+        var region = context.RequestServices.GetRequiredService<IOptions<HostingOptions>>().Value.Region;
+        context.Response.Headers["X-Request-Id"] = RequestId(context);
+        context.Response.Headers["X-Processing-Region"] = region;
+    }
+
+    public static async Task WriteAsync(HttpContext context, int status, string message, string type, string? param, string? code, TimeSpan? retryAfter = null)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+        StampHeaders(context);
+        context.Response.StatusCode = status;
+        if (retryAfter is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        context.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteStartObject("error");
+        json.WriteString("message", message);
+        json.WriteString("type", type);
+        json.WriteString("param", param);
+        json.WriteString("code", code);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
+    }
+
+    public static Task WriteAsync(HttpContext context, ApiException error) =>
+        WriteAsync(context, error.Status, error.Message, error.Type, error.Param, error.Code, error.RetryAfter);
+
+    /// <summary>Maps engine, budget and account exceptions to API errors; null for anything unexpected.</summary>
+    public static ApiException? Map(Exception ex) => ex switch
+    {
+        ApiException api => api,
+        ChatRequestException chat => ApiException.Invalid(chat.Field, chat.Message),
+        ImageRequestException image => ApiException.Invalid(ImageParam(image.Field), image.Message),
+        EngineBusyException busy => new ApiException(StatusCodes.Status429TooManyRequests, "The model is busy; retry later.", "rate_limit_error", null, "engine_busy", busy.RetryAfter),
+        ModelNotFoundException missing => new ApiException(StatusCodes.Status404NotFound, $"The model '{missing.ModelId}' does not exist.", "invalid_request_error", "model", "model_not_found"),
+        ModelLoadException => new ApiException(StatusCodes.Status503ServiceUnavailable, "The model could not be loaded; try again later.", "server_error", "model", "model_unavailable", TimeSpan.FromSeconds(30)),
+        BudgetExceededException budget => new ApiException(StatusCodes.Status402PaymentRequired, budget.Message, "insufficient_quota", null, "budget_exceeded"),
+        ProcessingRestrictedException restricted => new ApiException(StatusCodes.Status403Forbidden, restricted.Message, "permission_error", null, "processing_restricted"),
+        _ => null,
+    };
+
+    // The engine names ImageRequest properties; clients know the API's field names.
+    private static string ImageParam(string field) => field switch
+    {
+        nameof(ImageRequest.Width) or nameof(ImageRequest.Height) => "size",
+        nameof(ImageRequest.BatchSize) => "n",
+        nameof(ImageRequest.Steps) => "steps",
+        nameof(ImageRequest.GuidanceScale) => "guidance_scale",
+        nameof(ImageRequest.Prompt) => "prompt",
+        nameof(ImageRequest.NegativePrompt) => "negative_prompt",
+        nameof(ImageRequest.ModelId) or "modelId" => "model",
+        nameof(ImageRequest.InitImage) or "image" => "image",
+        nameof(ImageRequest.Mask) => "mask",
+        nameof(ImageRequest.Strength) => "strength",
+        nameof(ImageRequest.Scheduler) => "scheduler",
+        _ => field,
+    };
+}

@@ -1,0 +1,52 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using PromptLeo.Web.Features.Api;
+
+namespace PromptLeo.Web.Features.ApiKeys;
+
+/// <summary>Bearer authentication with PromptLeo API keys for <c>/v1</c>; failures answer with an OpenAI error object.</summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    ApiKeyService keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string KeyIdClaim = "api_key_id";
+    public const string ScopeClaim = "scope";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header) || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+        var caller = await keys.VerifyAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (caller is null)
+        {
+            return AuthenticateResult.Fail("Invalid API key.");
+        }
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, caller.UserId),
+            new(KeyIdClaim, caller.KeyId.ToString()),
+        };
+        claims.AddRange(caller.Scopes.Select(s => new Claim(ScopeClaim, s)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var message = Request.Headers.Authorization.Count == 0
+            ? "Missing API key. Send it as 'Authorization: Bearer pl_...'."
+            : "Invalid, revoked or expired API key, or the account is locked.";
+        return OpenAiErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized, message, "invalid_request_error", null, "invalid_api_key");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        OpenAiErrors.WriteAsync(Context, StatusCodes.Status403Forbidden, "This API key lacks the scope for this endpoint.", "permission_error", null, "insufficient_scope");
+}

@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using PromptLeo.Web.Data;
+
+namespace PromptLeo.Web.Features.ApiKeys;
+
+public static class ApiScopes
+{
+    public const string Chat = "chat";
+    public const string Images = "images";
+
+    public static readonly IReadOnlyList<string> All = [Chat, Images];
+}
+
+/// <summary>A key as shown in lists: never the secret.</summary>
+public sealed record ApiKeySummary(Guid Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, long? MonthlyBudgetMicros)
+{
+    public bool IsActive(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
+}
+
+/// <summary>A new key with its secret, which is shown exactly once.</summary>
+public sealed record CreatedApiKey(ApiKeySummary Key, string Secret);
+
+/// <summary>The caller behind a valid key.</summary>
+public sealed record ApiCaller(string UserId, Guid KeyId, IReadOnlyList<string> Scopes);
+
+/// <summary>
+/// Creates, lists, revokes and verifies API keys. A key reads <c>pl_&lt;8 id chars&gt;_&lt;43 secret chars&gt;</c>; the
+/// database keeps the visible prefix and the SHA-256 of the whole key. SHA-256 (not a slow password hash) is right
+/// here because the secret has 256 bits of entropy and every API request verifies it.
+/// </summary>
+public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, ILogger<ApiKeyService> logger)
+{
+    public const int MaxKeysPerUser = 50;
+
+    public async Task<CreatedApiKey> CreateAsync(string userId, string name, IReadOnlyCollection<string> scopes, DateTimeOffset? expiresAt, decimal? monthlyBudgetEur, CancellationToken cancellationToken = default)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 100)
+        {
+            throw new ArgumentException("The name must have 1 to 100 characters.", nameof(name));
+        }
+        if (scopes.Count == 0 || scopes.Any(s => !ApiScopes.All.Contains(s)))
+        {
+            throw new ArgumentException("Pick at least one known scope.", nameof(scopes));
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.ApiKeys.CountAsync(k => k.UserId == userId && k.RevokedAt == null, cancellationToken) >= MaxKeysPerUser)
+        {
+            throw new InvalidOperationException("Too many active keys; revoke one first.");
+        }
+        var prefix = "pl_" + Base32(RandomNumberGenerator.GetBytes(5));
+        var secret = prefix + "_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var key = new ApiKey
+        {
+            UserId = userId,
+            Name = name,
+            Prefix = prefix,
+            SecretHash = Hash(secret),
+            Scopes = string.Join(',', ApiScopes.All.Where(scopes.Contains)),
+            ExpiresAt = expiresAt,
+            MonthlyBudgetMicros = monthlyBudgetEur is { } eur ? Billing.Money.FromEuro(eur) : null,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("API key {KeyPrefix} created for {UserId}", prefix, userId);
+        return new CreatedApiKey(ToSummary(key), secret);
+    }
+
+    public async Task<IReadOnlyList<ApiKeySummary>> ListAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).ToListAsync(cancellationToken);
+        return keys.OrderByDescending(k => k.CreatedAt).Select(ToSummary).ToList();
+    }
+
+    /// <summary>Revokes the owner's key; returns false when the user owns no such key.</summary>
+    public async Task<bool> RevokeAsync(string userId, Guid keyId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var changed = await db.ApiKeys.Where(k => k.Id == keyId && k.UserId == userId && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
+        if (changed > 0)
+        {
+            logger.LogInformation("API key {KeyId} revoked by {UserId}", keyId, userId);
+        }
+        return changed > 0;
+    }
+
+    /// <summary>The caller for a presented key, or null when the key is unknown, wrong, revoked or expired, or its account is locked or gone.</summary>
+    public async Task<ApiCaller?> VerifyAsync(string presented, CancellationToken cancellationToken = default)
+    {
+        if (presented.Length is < 20 or > 100 || !presented.StartsWith("pl_", StringComparison.Ordinal) || presented.Length < 12 || presented[11] != '_')
+        {
+            return null;
+        }
+        var prefix = presented[..11];
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var row = await FindKey(db, prefix);
+        if (row is null || !CryptographicOperations.FixedTimeEquals(row.SecretHash, Hash(presented)))
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        if (row.RevokedAt is not null || row.ExpiresAt <= now || row.LockoutEnd > now)
+        {
+            return null;
+        }
+        // Last use is shown to the owner to the minute; writing it less often keeps verification a read.
+        if (row.LastUsedAt is null || now - row.LastUsedAt > TimeSpan.FromMinutes(1))
+        {
+            await db.ApiKeys.Where(k => k.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
+        }
+        return new ApiCaller(row.UserId, row.Id, row.Scopes.Split(',', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private sealed record KeyRow(Guid Id, string UserId, byte[] SecretHash, string Scopes, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? LockoutEnd);
+
+    // One compiled query checks the key and its account row on every request; both are indexed lookups.
+    private static readonly Func<AppDbContext, string, Task<KeyRow?>> FindKey = EF.CompileAsyncQuery((AppDbContext db, string prefix) =>
+        db.ApiKeys.AsNoTracking()
+            .Where(k => k.Prefix == prefix)
+            .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new KeyRow(k.Id, k.UserId, k.SecretHash, k.Scopes, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, u.LockoutEnd))
+            .FirstOrDefault());
+
+    internal static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    private static ApiKeySummary ToSummary(ApiKey k) =>
+        new(k.Id, k.Name, k.Prefix, k.Scopes.Split(',', StringSplitOptions.RemoveEmptyEntries), k.CreatedAt, k.LastUsedAt, k.ExpiresAt, k.RevokedAt, k.MonthlyBudgetMicros);
+
+    private static string Base32(byte[] bytes)
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        var bits = 0;
+        var value = 0;
+        var output = new StringBuilder();
+        foreach (var b in bytes)
+        {
+            value = (value << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                output.Append(alphabet[(value >> (bits - 5)) & 31]);
+                bits -= 5;
+            }
+        }
+        return output.ToString();
+    }
+}

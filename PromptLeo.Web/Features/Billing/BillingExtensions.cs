@@ -1,0 +1,59 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace PromptLeo.Web.Features.Billing;
+
+public static class BillingExtensions
+{
+    /// <summary>The usage ledger (replacing the free meter), prices, budgets, credit, invoices.</summary>
+    public static IHostApplicationBuilder AddPromptLeoBilling(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<BillingOptions>().BindConfiguration(BillingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<PriceList>();
+        services.AddSingleton<BudgetAlerts>();
+        services.AddSingleton<UsageLedger>();
+        services.RemoveAll<IUsageMeter>();
+        services.AddSingleton<IUsageMeter>(sp => sp.GetRequiredService<UsageLedger>());
+        services.AddSingleton<BillingAccounts>();
+        services.AddSingleton<UsageReports>();
+        services.AddOptions<InvoicingOptions>().BindConfiguration(InvoicingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<InvoiceIssuer>();
+        services.AddHostedService<MonthlyInvoiceJob>();
+        return builder;
+    }
+
+    /// <summary>Owner-only downloads for the billing page: the ledger as CSV.</summary>
+    public static IEndpointRouteBuilder MapPromptLeoBilling(this IEndpointRouteBuilder app)
+    {
+        var billing = app.MapGroup("/billing").RequireAuthorization();
+        billing.MapGet("/usage.csv", DownloadUsageAsync);
+        billing.MapGet("/invoices/{id:guid}.pdf", DownloadInvoiceAsync);
+        return app;
+    }
+
+    // Someone else's invoice answers 404, so ids reveal nothing.
+    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadInvoiceAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices)
+    {
+        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId || await invoices.GetPdfAsync(userId, id) is not { } pdf)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.File(pdf.Pdf, "application/pdf", pdf.Number + ".pdf");
+    }
+
+    private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month)
+    {
+        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId)
+        {
+            return TypedResults.Unauthorized();
+        }
+        var now = time.GetUtcNow();
+        var start = year is { } y && month is { } m and >= 1 and <= 12 ? new DateTimeOffset(y, m, 1, 0, 0, 0, TimeSpan.Zero) : UsageLedger.MonthStart(now);
+        var events = await reports.EventsAsync(userId, start, start.AddMonths(1));
+        var bytes = System.Text.Encoding.UTF8.GetBytes(UsageReports.ToCsv(events));
+        return TypedResults.File(bytes, "text/csv", $"promptleo-usage-{start:yyyy-MM}.csv");
+    }
+}

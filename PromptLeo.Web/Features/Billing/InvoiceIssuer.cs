@@ -1,0 +1,215 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PromptLeo.Web.Data;
+
+namespace PromptLeo.Web.Features.Billing;
+
+/// <summary>
+/// Issues monthly invoices and credit notes. Numbers come from one counter row updated in the same transaction as the
+/// invoice, so a failure rolls both back and the sequence stays gapless (§ 14 Abs. 4 Nr. 4 UStG). Issued invoices are
+/// never changed; a correction is a credit note with its own number.
+/// </summary>
+public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOptions<InvoicingOptions> options, TimeProvider time, ILogger<InvoiceIssuer> logger)
+{
+    private static readonly HashSet<string> EuCountries =
+        ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"];
+
+    // One issuer at a time in this process; SQLite serializes writers across processes as well.
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    /// <summary>Issues invoices for every account with usage in the month that starts at <paramref name="monthStart"/>; returns how many.</summary>
+    public async Task<int> IssueMonthAsync(DateTimeOffset monthStart, CancellationToken cancellationToken = default)
+    {
+        monthStart = UsageLedger.MonthStart(monthStart);
+        List<string> users;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var end = monthStart.AddMonths(1);
+            users = await db.UsageEvents.Where(u => u.At >= monthStart && u.At < end && u.AmountMicros > 0).Select(u => u.UserId).Distinct().ToListAsync(cancellationToken);
+        }
+        var issued = 0;
+        foreach (var userId in users)
+        {
+            if (await IssueAsync(userId, monthStart, cancellationToken) is not null)
+            {
+                issued++;
+            }
+        }
+        return issued;
+    }
+
+    /// <summary>The invoice for one account and month; null when there is nothing to bill. Returns the existing one when already issued.</summary>
+    public async Task<Invoice?> IssueAsync(string userId, DateTimeOffset monthStart, CancellationToken cancellationToken = default)
+    {
+        monthStart = UsageLedger.MonthStart(monthStart);
+        var end = monthStart.AddMonths(1);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            var existing = await db.Invoices.AsNoTracking().FirstOrDefaultAsync(i => i.UserId == userId && i.PeriodStart == monthStart && i.CorrectsInvoiceId == null, cancellationToken);
+            if (existing is not null)
+            {
+                return existing;
+            }
+            var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
+            var usage = await db.UsageEvents.AsNoTracking().Where(u => u.UserId == userId && u.At >= monthStart && u.At < end)
+                .Select(u => new { u.ModelId, u.Kind, u.AmountMicros }).ToListAsync(cancellationToken);
+            var lines = usage.GroupBy(u => (u.ModelId, u.Kind))
+                .Select(g => (Description: $"{(g.Key.Kind == "chat" ? "Chat" : "Bilder / Images")}: {g.Key.ModelId} ({g.Count()} requests)", NetMicros: g.Sum(u => u.AmountMicros)))
+                .Where(l => l.NetMicros > 0).OrderBy(l => l.Description, StringComparer.Ordinal).ToList();
+            // Invoices state whole cents; the lines keep the ledger's precision.
+            var net = RoundToCents(lines.Sum(l => l.NetMicros));
+            if (net <= 0)
+            {
+                return null;
+            }
+            var invoice = await CreateAsync(db, userId, user, monthStart, end, lines, net, null, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            logger.LogInformation("Invoice {InvoiceNumber} issued for {UserId}", invoice.Number, userId);
+            return invoice;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Cancels an issued invoice in full with a credit note (Stornorechnung) that has its own number.</summary>
+    public async Task<Invoice> IssueCreditNoteAsync(Guid invoiceId, CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            var original = await db.Invoices.AsNoTracking().FirstAsync(i => i.Id == invoiceId, cancellationToken);
+            if (await db.Invoices.AnyAsync(i => i.CorrectsInvoiceId == invoiceId, cancellationToken))
+            {
+                throw new InvalidOperationException("This invoice already has a credit note.");
+            }
+            var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == original.UserId, cancellationToken);
+            var note = await CreateAsync(db, original.UserId, user, original.PeriodStart, original.PeriodEnd,
+                [($"Storno der Rechnung {original.Number} / Cancellation of invoice {original.Number}", -original.NetMicros)], -original.NetMicros, original, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            logger.LogInformation("Credit note {InvoiceNumber} issued for invoice {CorrectedNumber}", note.Number, original.Number);
+            return note;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<Invoice>> ListAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Invoices.AsNoTracking().Where(i => i.UserId == userId)
+            .Select(i => new Invoice { Id = i.Id, Number = i.Number, Sequence = i.Sequence, PeriodStart = i.PeriodStart, PeriodEnd = i.PeriodEnd, IssuedAt = i.IssuedAt, NetMicros = i.NetMicros, VatMicros = i.VatMicros, GrossMicros = i.GrossMicros, VatRatePercent = i.VatRatePercent, ReverseCharge = i.ReverseCharge, CorrectsInvoiceId = i.CorrectsInvoiceId, UserId = i.UserId })
+            .ToListAsync(cancellationToken);
+        return rows.OrderByDescending(i => i.Sequence).ToList();
+    }
+
+    /// <summary>The PDF when <paramref name="userId"/> owns the invoice; null otherwise (the endpoint answers 404 either way).</summary>
+    public async Task<(string Number, byte[] Pdf)?> GetPdfAsync(string userId, Guid invoiceId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var row = await db.Invoices.AsNoTracking().Where(i => i.Id == invoiceId && i.UserId == userId).Select(i => new { i.Number, i.Pdf }).FirstOrDefaultAsync(cancellationToken);
+        return row is null ? null : (row.Number, row.Pdf);
+    }
+
+    public static long RoundToCents(long micros) => (long)Math.Round(micros / 10_000m, MidpointRounding.AwayFromZero) * 10_000;
+
+    /// <summary>Reverse charge applies to business customers in another EU member state with a VAT ID (§ 13b UStG).</summary>
+    public static bool IsReverseCharge(string sellerCountry, string? buyerCountry, string? buyerVatId) =>
+        !string.IsNullOrWhiteSpace(buyerVatId) && buyerCountry is { } country && EuCountries.Contains(country.ToUpperInvariant()) && !string.Equals(country, sellerCountry, StringComparison.OrdinalIgnoreCase);
+
+    private async Task<Invoice> CreateAsync(AppDbContext db, string userId, ApplicationUser? user, DateTimeOffset start, DateTimeOffset end,
+        IReadOnlyList<(string Description, long NetMicros)> lines, long net, Invoice? corrects, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var counter = await db.InvoiceCounters.FirstOrDefaultAsync(c => c.Id == 1, cancellationToken);
+        if (counter is null)
+        {
+            counter = new InvoiceCounter { Id = 1 };
+            db.InvoiceCounters.Add(counter);
+        }
+        counter.LastSequence++;
+        var now = time.GetUtcNow();
+        var reverseCharge = corrects?.ReverseCharge ?? IsReverseCharge(o.SellerCountry, user?.BillingCountry, user?.VatId);
+        var rate = reverseCharge ? 0 : corrects?.VatRatePercent ?? o.VatRatePercent;
+        var vat = RoundToCents((long)Math.Round(net * rate / 100m, MidpointRounding.AwayFromZero));
+        var address = corrects?.BuyerAddress.Split('\n').ToList() ?? BuyerAddress(user);
+        var buyerVat = corrects is not null ? corrects.BuyerVatId : user?.VatId;
+        var invoice = new Invoice
+        {
+            Sequence = counter.LastSequence,
+            Number = string.Create(CultureInfo.InvariantCulture, $"{o.NumberPrefix}-{now.UtcDateTime.Year}-{counter.LastSequence:D6}"),
+            UserId = userId,
+            CorrectsInvoiceId = corrects?.Id,
+            PeriodStart = start,
+            PeriodEnd = end,
+            IssuedAt = now,
+            BuyerAddress = string.Join('\n', address),
+            BuyerVatId = buyerVat,
+            NetMicros = net,
+            VatRatePercent = rate,
+            VatMicros = vat,
+            GrossMicros = net + vat,
+            ReverseCharge = reverseCharge,
+        };
+        invoice.Pdf = InvoiceDocument.Render(new InvoiceContent(invoice.Number, corrects is not null, corrects?.Number, now,
+            DateOnly.FromDateTime(start.UtcDateTime), DateOnly.FromDateTime(end.UtcDateTime.AddDays(-1)), o, address, buyerVat, lines,
+            net, rate, vat, net + vat, reverseCharge));
+        db.Invoices.Add(invoice);
+        await db.SaveChangesAsync(cancellationToken);
+        return invoice;
+    }
+
+    private static List<string> BuyerAddress(ApplicationUser? user)
+    {
+        if (user is null)
+        {
+            return ["(account erased)"];
+        }
+        var lines = new List<string>();
+        if (!string.IsNullOrWhiteSpace(user.CompanyName)) lines.Add(user.CompanyName);
+        lines.Add(string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? user.Id : user.DisplayName);
+        if (!string.IsNullOrWhiteSpace(user.BillingStreet)) lines.Add(user.BillingStreet);
+        var city = $"{user.BillingPostalCode} {user.BillingCity}".Trim();
+        if (city.Length > 0) lines.Add(city);
+        if (!string.IsNullOrWhiteSpace(user.BillingCountry)) lines.Add(user.BillingCountry);
+        return lines;
+    }
+}
+
+/// <summary>Issues last month's invoices shortly after start and then twice a day; issuing is idempotent per account and month.</summary>
+public sealed class MonthlyInvoiceJob(InvoiceIssuer issuer, IOptions<BillingOptions> options, TimeProvider time, ILogger<MonthlyInvoiceJob> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.IssueInvoicesAutomatically)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(12), time);
+        do
+        {
+            try
+            {
+                var issued = await issuer.IssueMonthAsync(UsageLedger.MonthStart(time.GetUtcNow()).AddMonths(-1), stoppingToken);
+                if (issued > 0)
+                {
+                    logger.LogInformation("Issued {Count} invoices for last month", issued);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Issuing last month's invoices failed");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
