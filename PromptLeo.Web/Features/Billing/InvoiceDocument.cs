@@ -29,7 +29,6 @@ public static class InvoiceDocument
 {
     public const string ReverseChargeNote = "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, § 13b UStG / Art. 196 MwStSystRL).";
     private const string FontFamily = "Segoe WP";
-    private static readonly Lock FontGate = new();
     private static readonly CultureInfo German = CultureInfo.GetCultureInfo("de-DE");
 
     public static byte[] Render(InvoiceContent c)
@@ -126,11 +125,6 @@ public static class InvoiceDocument
 
     public static string Eur(long micros, int decimals = 2) => Money.ToEuro(micros).ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), German) + " €";
 
-    private static void EnsureFonts()
-    {
-        lock (FontGate)
-        {
-            GlobalFontSettings.FontResolver ??= new FailsafeFontResolver();
-        }
-    }
+    // One process-wide setup for every PDF the portal writes.
+    private static void EnsureFonts() => Reports.PdfReport.EnsureFonts();
 }
