@@ -30,7 +30,7 @@ public sealed record ApiCaller(string UserId, Guid KeyId, IReadOnlyList<string> 
 /// database keeps the visible prefix and the SHA-256 of the whole key. SHA-256 (not a slow password hash) is right
 /// here because the secret has 256 bits of entropy and every API request verifies it.
 /// </summary>
-public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time, ILogger<ApiKeyService> logger)
+public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Privacy.AuditLog audit, TimeProvider time, ILogger<ApiKeyService> logger)
 {
     public const int MaxKeysPerUser = 50;
 
@@ -64,6 +64,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
             CreatedAt = time.GetUtcNow(),
         };
         db.ApiKeys.Add(key);
+        db.AuditEntries.Add(audit.Create(userId, userId, Privacy.AuditActions.ApiKeyCreated, $"key {prefix}, scopes {key.Scopes}"));
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("API key {KeyPrefix} created for {UserId}", prefix, userId);
         return new CreatedApiKey(ToSummary(key), secret);
@@ -85,6 +86,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Tim
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
         if (changed > 0)
         {
+            await audit.WriteAsync(userId, userId, Privacy.AuditActions.ApiKeyRevoked, $"key {keyId}", cancellationToken);
             logger.LogInformation("API key {KeyId} revoked by {UserId}", keyId, userId);
         }
         return changed > 0;

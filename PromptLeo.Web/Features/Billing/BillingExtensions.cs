@@ -21,6 +21,8 @@ public static class BillingExtensions
         services.AddSingleton<UsageReports>();
         services.AddOptions<InvoicingOptions>().BindConfiguration(InvoicingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<InvoiceIssuer>();
+        services.AddSingleton<Privacy.IErasureParticipant, BillingErasureParticipant>();
+        services.AddSingleton<Privacy.IExportContributor, BillingExportContributor>();
         services.AddHostedService<MonthlyInvoiceJob>();
         return builder;
     }

@@ -185,6 +185,7 @@ public sealed class AccountEraser(
         ["presets"] = await db.ChatPresets.CountAsync(p => p.UserId == userId, cancellationToken),
         ["exports"] = await db.DataExports.CountAsync(e => e.UserId == userId, cancellationToken),
         ["dpaAcceptances"] = await db.DpaAcceptances.CountAsync(d => d.UserId == userId, cancellationToken),
+        ["apiKeys"] = await db.ApiKeys.CountAsync(k => k.UserId == userId, cancellationToken),
         ["logins"] = await db.UserLogins.CountAsync(l => l.UserId == userId, cancellationToken) + await db.UserTokens.CountAsync(t => t.UserId == userId, cancellationToken),
     };
 

@@ -1,0 +1,107 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Tests.Fixtures;
+using PromptLeo.Tests.Web.Chat;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Chat;
+using PromptLeo.Web.Features.Privacy;
+
+namespace PromptLeo.Tests.Web.Privacy;
+
+/// <summary>Erasure across every feature on the real engines: portal chat, API usage with a key, export, then erasure.</summary>
+public sealed class ErasureEndToEndTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+{
+    [Fact]
+    public async Task Erase_AfterChatAndApiUse_KeyStopsUsageIsPseudonymizedAndNothingLeaks()
+    {
+        var browser = factory.CreateBrowserLikeClient();
+        var user = await PrivacySeed.CreateAsync(factory, registerWith: browser);
+        var portalPrompt = $"Portal-Geheimnis-{Guid.NewGuid():N}";
+        var apiPrompt = $"Api-Geheimnis-{Guid.NewGuid():N}";
+
+        var turn = await ChatServiceTests.RunAsync(factory.Services.GetRequiredService<ChatService>(),
+            new ChatTurnRequest(user.Id, ChatTurnKind.Send, new ChatSettings { ModelId = ApiPortalFactory.ChatModel, MaxTokens = 8, Seed = 3 }) { Prompt = portalPrompt });
+        Assert.True(turn.Stored);
+        var key = await factory.CreateKeyAsync(user.Id);
+        var api = factory.ClientWithKey(key.Secret);
+        var completion = await api.PostAsJsonAsync("/v1/chat/completions", new
+        {
+            model = ApiPortalFactory.ChatModel,
+            max_tokens = 8,
+            messages = new[] { new { role = "user", content = apiPrompt } },
+        });
+        Assert.Equal(HttpStatusCode.OK, completion.StatusCode);
+        var usageBefore = await factory.UsageEventsAsync(user.Id);
+        Assert.True(usageBefore.Count >= 2, "portal chat and API call are both metered");
+
+        // The export carries billing's categories too.
+        var exports = factory.Services.GetRequiredService<DataExportService>();
+        var export = await exports.RequestAsync(user.Id);
+        DataExport? done = null;
+        for (var i = 0; i < 300 && done is null; i++)
+        {
+            await Task.Delay(100);
+            done = (await exports.ListAsync(user.Id)).FirstOrDefault(e => e.Id == export.Id && e.Status == ExportStatus.Completed);
+        }
+        Assert.NotNull(done);
+        using (var zip = new ZipArchive(new MemoryStream(await browser.GetByteArrayAsync($"/privacy/exports/{export.Id}/download"))))
+        {
+            var keysJson = new StreamReader(zip.GetEntry("api-keys.json")!.Open()).ReadToEnd();
+            Assert.Contains(key.Key.Prefix, keysJson);
+            Assert.DoesNotContain(key.Secret, keysJson);
+            Assert.Contains("chat", new StreamReader(zip.GetEntry("usage-ledger.json")!.Open()).ReadToEnd());
+            Assert.Contains(portalPrompt, new StreamReader(zip.GetEntry("conversations.json")!.Open()).ReadToEnd());
+        }
+
+        var erased = await FormPost.SubmitAsync(browser, "/privacy/erase", "erase-account", new Dictionary<string, string>
+        {
+            ["Input.Password"] = user.Password,
+            ["Input.Confirm"] = "true",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, erased.StatusCode);
+
+        // The key stops working at once.
+        var after = await api.PostAsJsonAsync("/v1/chat/completions", new { model = ApiPortalFactory.ChatModel, messages = new[] { new { role = "user", content = "hi" } } });
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+
+        // Usage stays for the statutory period, pseudonymized; the certificate says so with the end date.
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Empty(await db.UsageEvents.Where(e => e.UserId == user.Id).ToListAsync());
+            var ids = usageBefore.Select(e => e.Id).ToList();
+            var retained = await db.UsageEvents.Where(e => ids.Contains(e.Id)).ToListAsync();
+            Assert.Equal(usageBefore.Count, retained.Count);
+            Assert.All(retained, e => Assert.StartsWith("erased-", e.UserId));
+            Assert.False(await db.ApiKeys.AnyAsync(k => k.UserId == user.Id));
+        }
+        var location = erased.Headers.Location!;
+        var html = await browser.GetStringAsync(location.IsAbsoluteUri ? location.PathAndQuery : location.ToString());
+        var certificateUrl = Regex.Match(html, "href=\"(/privacy/erasure/[^\"]+)\"").Groups[1].Value.Replace("&amp;", "&");
+        var text = PdfArtifacts.Text(await browser.GetByteArrayAsync(certificateUrl));
+        Assert.Contains("Usage events", text);
+        Assert.Contains($"{DateTime.UtcNow.Year + 10}-12-31", text);
+        Assert.Contains("API keys", text);
+
+        // Leak scan over the whole data folder, database and WAL included.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.EnumerateFiles(factory.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            byte[] bytes;
+            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var memory = new MemoryStream())
+            {
+                stream.CopyTo(memory);
+                bytes = memory.ToArray();
+            }
+            foreach (var needle in new[] { user.Email, user.DisplayName, user.Secret, portalPrompt, apiPrompt })
+            {
+                Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(needle)) < 0, $"'{needle}' found in {Path.GetRelativePath(factory.DataDirectory, file)}");
+            }
+        }
+    }
+}
