@@ -35,6 +35,37 @@ public class PrivacyDocumentsTests(PortalFactory factory) : IClassFixture<Portal
     }
 
     [Fact]
+    public async Task AuditPages_AdminSeesAll_UserSeesOwnOnly()
+    {
+        var admin = await AdminAsync();
+        var adminPage = await admin.GetAsync("/admin/audit");
+        Assert.Equal(HttpStatusCode.OK, adminPage.StatusCode);
+        Assert.Contains("id=\"audit-table\"", await adminPage.Content.ReadAsStringAsync());
+
+        var client = factory.CreateBrowserLikeClient();
+        await PortalSession.RegisterConfirmAndLoginAsync(factory, client, $"user-{Guid.NewGuid():N}@promptleo.test", PrivacySeed.Password);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/admin/audit")).StatusCode);
+        var privacy = await client.GetStringAsync("/privacy");
+        Assert.Contains("id=\"panel-audit\"", privacy);
+    }
+
+    [Fact]
+    public async Task AdminUserList_WritesAuditEntryPerListedUser()
+    {
+        var user = await PrivacySeed.CreateAsync(factory);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var directory = scope.ServiceProvider.GetRequiredService<PromptLeo.Web.Features.Admin.AdminUserDirectory>();
+
+        var (rows, _) = await directory.ListAsync("admin-id", user.Email, 0, 25);
+
+        Assert.Single(rows);
+        var audit = await factory.Services.GetRequiredService<AuditLog>().QueryAsync(new AuditQuery(user.Id, AuditActions.AdminViewedUser));
+        Assert.Equal(1, audit.Total);
+        Assert.Equal("admin-id", audit.Items[0].ActorId);
+        Assert.DoesNotContain(user.Email, audit.Items[0].Details);
+    }
+
+    [Fact]
     public async Task Art30Register_NormalUser_Forbidden()
     {
         var client = factory.CreateBrowserLikeClient();
