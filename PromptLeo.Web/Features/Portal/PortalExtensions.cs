@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Localization;
+using MudBlazor;
 using MudBlazor.Services;
 using PromptLeo.Web.Components;
 using PromptLeo.Web.Features.Accounts;
@@ -17,6 +18,7 @@ public static class PortalExtensions
         services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddTransient<MudLocalizer, PortalMudLocalizer>();
         services.AddLocalization();
         services.Configure<RequestLocalizationOptions>(options =>
         {
