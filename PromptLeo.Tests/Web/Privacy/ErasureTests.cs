@@ -191,6 +191,25 @@ public class InterruptedErasureTests
             await Task.Delay(200);
         }
         Assert.False(Directory.Exists(Path.Combine(dataDirectory, "files", user.Id)));
+
+        // Nobody waits at the confirmation page after a restart: the certificate went out by mail.
+        var mail = await MailPickup.WaitForMailToAsync(restarted.MailDirectory, user.Email);
+        var attachment = Assert.Single(mail.Attachments.OfType<MimeKit.MimePart>());
+        Assert.Equal("loeschprotokoll.pdf", attachment.FileName);
+    }
+
+    [Fact]
+    public async Task Cipher_DuringErasure_RefusesToCreateANewKey()
+    {
+        using var portal = new PortalFactory();
+        var user = await PrivacySeed.CreateAsync(portal);
+        var eraser = portal.Services.GetRequiredService<AccountEraser>();
+        var job = await eraser.BeginAsync(user.Id, user.Id, CancellationToken.None);
+        await eraser.EraseContentAsync(job, CancellationToken.None);
+
+        // A request that was still running writes after the key was shredded: it must fail, not mint a new key.
+        var cipher = portal.Services.GetRequiredService<UserContentCipher>();
+        await Assert.ThrowsAsync<ContentUnavailableException>(async () => await cipher.EncryptStringAsync(user.Id, ContentPurpose.Message, "late write"));
     }
 
     [Fact]

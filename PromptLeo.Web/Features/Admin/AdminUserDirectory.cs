@@ -8,11 +8,13 @@ namespace PromptLeo.Web.Features.Admin;
 public sealed record AdminUserRow(string Id, string Email, string? DisplayName, bool EmailConfirmed, bool TwoFactorEnabled, bool IsAdmin, bool LockedOut, DateTimeOffset CreatedAt);
 
 /// <summary>The user list on the admin page. Only callable by admins (the page requires the role).</summary>
-public sealed class AdminUserDirectory(AppDbContext db, Privacy.AuditLog audit)
+public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory, Privacy.AuditLog audit)
 {
     /// <summary>One page of users; each listed user gets an audit entry, since the admin saw their e-mail and name.</summary>
     public async Task<(IReadOnlyList<AdminUserRow> Rows, int Total)> ListAsync(string adminId, string? search, int page, int pageSize, CancellationToken cancellationToken = default)
     {
+        // One context per call: the page's circuit outlives any scoped context, and table reloads may overlap.
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var adminRoleId = await db.Roles.Where(r => r.Name == Roles.Admin).Select(r => r.Id).FirstOrDefaultAsync(cancellationToken);
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))

@@ -302,9 +302,7 @@ public sealed class ChatCompletionsEndpoint(
         json.WriteEndObject();
     }
 
-    /// <summary>An upper bound on prompt tokens: byte-fallback tokenizers never need more than one token per UTF-8 byte, plus template tokens.</summary>
-    internal static int MaxPromptTokens(IReadOnlyList<ChatMessage> messages) =>
-        32 + messages.Sum(m => Encoding.UTF8.GetByteCount(m.Content) + 32);
+    internal static int MaxPromptTokens(IReadOnlyList<ChatMessage> messages) => UsageBounds.MaxPromptTokens(messages.Select(m => m.Content));
 
     private sealed record Parsed(ChatRequest Request, bool Stream, bool IncludeUsage);
 

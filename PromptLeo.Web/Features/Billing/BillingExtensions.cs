@@ -37,8 +37,10 @@ public static class BillingExtensions
     }
 
     // Someone else's invoice answers 404, so ids reveal nothing.
-    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadInvoiceAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices)
+    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadInvoiceAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices, HttpContext context)
     {
+        // Personal documents stay out of shared caches.
+        context.Response.Headers.CacheControl = "private, no-store";
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId || await invoices.GetPdfAsync(userId, id) is not { } pdf)
         {
             return TypedResults.NotFound();
@@ -46,8 +48,9 @@ public static class BillingExtensions
         return TypedResults.File(pdf.Pdf, "application/pdf", pdf.Number + ".pdf");
     }
 
-    private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month)
+    private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month, HttpContext context)
     {
+        context.Response.Headers.CacheControl = "private, no-store";
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId)
         {
             return TypedResults.Unauthorized();

@@ -22,6 +22,13 @@ public sealed record UsageEstimate(
     int Height = 0,
     int Steps = 0);
 
+public static class UsageBounds
+{
+    /// <summary>An upper bound on prompt tokens: byte-fallback tokenizers never need more than one token per UTF-8 byte, plus template tokens.</summary>
+    public static int MaxPromptTokens(IEnumerable<string> contents) =>
+        32 + contents.Sum(c => System.Text.Encoding.UTF8.GetByteCount(c) + 32);
+}
+
 /// <summary>What was actually produced; a cancelled or failed request reports only what it produced.</summary>
 public sealed record UsageActual(int InputTokens = 0, int OutputTokens = 0, int ImageCount = 0, int Width = 0, int Height = 0, int Steps = 0);
 

@@ -93,8 +93,8 @@ public sealed class ChatService(
 
         var requestId = ProcessingRecordWriter.NewRequestId();
         var modelId = settings.ModelId;
-        // A rough upper estimate (about 3 characters per token) for the reservation; the settlement uses exact counts.
-        var estimate = turns.Sum(t => t.Content.Length) / 3 + 8 * turns.Count;
+        // An upper bound for the reservation (the charge never exceeds it); the settlement uses exact counts.
+        var estimate = UsageBounds.MaxPromptTokens(turns.Select(t => t.Content));
         var reservation = await meter.ReserveAsync(
             new UsageEstimate(request.UserId, null, modelId, UsageKind.Chat, requestId, InputTokens: estimate, MaxOutputTokens: settings.MaxTokens),
             cancellationToken);

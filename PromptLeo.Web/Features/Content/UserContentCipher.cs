@@ -135,6 +135,11 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
             {
                 throw new ContentUnavailableException("The account no longer exists.");
             }
+            // After stage 2 of an erasure the key is gone on purpose; a request still running must not mint a new one.
+            if (await db.ErasureJobs.AnyAsync(j => j.UserId == userId && j.Stage != ErasureStage.Completed, cancellationToken))
+            {
+                throw new ContentUnavailableException("The account is being erased.");
+            }
             db.UserDataKeys.Add(new UserDataKey { UserId = userId, WrappedKey = keyWrapper.Protect(key) });
             await db.SaveChangesAsync(cancellationToken);
             return keys.GetOrAdd(userId, key);

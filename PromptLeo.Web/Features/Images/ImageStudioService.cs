@@ -159,7 +159,7 @@ public sealed class ImageStudioService(
         using var slot = EnterSlot(userId, modelId);
         var requestId = ProcessingRecordWriter.NewRequestId();
         await using var reservation = await meter.ReserveAsync(
-            new UsageEstimate(userId, null, modelId, UsageKind.Image, requestId, ImageCount: 1, Width: upload.Width, Height: upload.Height), cancellationToken);
+            new UsageEstimate(userId, null, modelId, UsageKind.Image, requestId, ImageCount: 1, Width: upload.Width, Height: upload.Height, Steps: 1), cancellationToken);
         byte[] png;
         try
         {
@@ -173,7 +173,8 @@ public sealed class ImageStudioService(
         var images = await StoreAsync(
             userId, account, requestId, "background-removal", ProcessingPurpose.BackgroundRemoval, modelId, "completed",
             [(png, upload.Width, upload.Height, 0L, new ImageParameters())],
-            reservation, new UsageActual(ImageCount: 1, Width: upload.Width, Height: upload.Height));
+            // One pass of the segmentation model is billed as one step, as on the API.
+            reservation, new UsageActual(ImageCount: 1, Width: upload.Width, Height: upload.Height, Steps: 1));
         logger.LogInformation("Background removal {RequestId} for {UserId} with {ModelId}", requestId, userId, modelId);
         return new StudioResult(requestId, images, false, account.ImageRetentionDays is not 0, false);
     }

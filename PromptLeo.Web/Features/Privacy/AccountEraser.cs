@@ -45,8 +45,24 @@ public sealed class AccountEraser(
         return await ContinueAsync(job.Id, cancellationToken);
     }
 
+    // Check-then-insert of the job must not interleave (double submit); single node, see docs/gdpr.md.
+    private readonly SemaphoreSlim beginLock = new(1, 1);
+
     /// <summary>Stage 1: lock the account and record the job. Returns the existing job if one is under way.</summary>
     internal async Task<ErasureJob> BeginAsync(string userId, string actorId, CancellationToken cancellationToken)
+    {
+        await beginLock.WaitAsync(cancellationToken);
+        try
+        {
+            return await BeginLockedAsync(userId, actorId, cancellationToken);
+        }
+        finally
+        {
+            beginLock.Release();
+        }
+    }
+
+    private async Task<ErasureJob> BeginLockedAsync(string userId, string actorId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var existing = await db.ErasureJobs.FirstOrDefaultAsync(j => j.UserId == userId && j.Stage != ErasureStage.Completed, cancellationToken);
@@ -77,8 +93,8 @@ public sealed class AccountEraser(
         return job;
     }
 
-    /// <summary>Runs the remaining stages of a job.</summary>
-    public async Task<ErasureResult> ContinueAsync(Guid jobId, CancellationToken cancellationToken = default)
+    /// <summary>Runs the remaining stages of a job; <paramref name="resumed"/> jobs mail their certificate.</summary>
+    public async Task<ErasureResult> ContinueAsync(Guid jobId, CancellationToken cancellationToken = default, bool resumed = false)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var job = await db.ErasureJobs.FirstAsync(j => j.Id == jobId, cancellationToken);
@@ -88,7 +104,7 @@ public sealed class AccountEraser(
         }
         if (job.Stage == ErasureStage.ContentErased)
         {
-            return await CompleteAsync(job, cancellationToken);
+            return await CompleteAsync(job, cancellationToken, resumed);
         }
         throw new InvalidOperationException("This erasure is already complete.");
     }
@@ -109,21 +125,31 @@ public sealed class AccountEraser(
         await db.GeneratedImages.Where(i => i.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.DataExports.Where(e => e.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.DpaAcceptances.Where(d => d.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        await db.ProcessingRecords.Where(r => r.SubjectId == userId).ExecuteUpdateAsync(s => s.SetProperty(r => r.SubjectId, job.Pseudonym), cancellationToken);
-        await db.AuditEntries.Where(a => a.SubjectId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.SubjectId, job.Pseudonym), cancellationToken);
-        await db.AuditEntries.Where(a => a.ActorId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.ActorId, job.Pseudonym), cancellationToken);
-        foreach (var participant in Participants)
-        {
-            await participant.EraseAsync(db, userId, job.Pseudonym, cancellationToken);
-        }
+        await PseudonymizeRetainedAsync(db, userId, job.Pseudonym, cancellationToken);
         await db.ErasureJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Stage, ErasureStage.ContentErased), cancellationToken);
         await tx.CommitAsync(cancellationToken);
         job.Stage = ErasureStage.ContentErased;
     }
 
-    /// <summary>Stage 3: the account row, leftover mail copies, the certificate.</summary>
-    internal async Task<ErasureResult> CompleteAsync(ErasureJob job, CancellationToken cancellationToken)
+    /// <summary>Processing records, audit entries and the participants' rows (usage, invoices) get the pseudonym.</summary>
+    private async Task PseudonymizeRetainedAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken)
     {
+        await db.ProcessingRecords.Where(r => r.SubjectId == userId).ExecuteUpdateAsync(s => s.SetProperty(r => r.SubjectId, pseudonym), cancellationToken);
+        await db.AuditEntries.Where(a => a.SubjectId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.SubjectId, pseudonym), cancellationToken);
+        await db.AuditEntries.Where(a => a.ActorId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.ActorId, pseudonym), cancellationToken);
+        foreach (var participant in Participants)
+        {
+            await participant.EraseAsync(db, userId, pseudonym, cancellationToken);
+        }
+    }
+
+    /// <summary>Stage 3: the account row, leftover mail copies, the certificate.</summary>
+    internal async Task<ErasureResult> CompleteAsync(ErasureJob job, CancellationToken cancellationToken, bool resumed = false)
+    {
+        // A request that was already running when the account was locked may have written since stage 2
+        // (an API call's usage event and record, a file): sweep once more before the account row goes.
+        files.DeleteAll(job.UserId);
+        exportFiles.DeleteAll(job.UserId);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var email = await db.Users.Where(u => u.Id == job.UserId).Select(u => u.Email).FirstOrDefaultAsync(cancellationToken);
         if (email is not null)
@@ -136,7 +162,18 @@ public sealed class AccountEraser(
         var certificate = certificates.Write(job, counts, retained, now);
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
 
+        if (resumed && email is not null)
+        {
+            // Nobody is waiting at the confirmation page of an erasure finished after a restart: mail the
+            // certificate while the address still exists.
+            await MailCertificateAsync(email, job.Language, certificate, cancellationToken);
+        }
+
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await PseudonymizeRetainedAsync(db, job.UserId, job.Pseudonym, cancellationToken);
+        await db.ConversationMessages.Where(m => m.Conversation!.UserId == job.UserId).ExecuteDeleteAsync(cancellationToken);
+        await db.Conversations.Where(c => c.UserId == job.UserId).ExecuteDeleteAsync(cancellationToken);
+        await db.GeneratedImages.Where(i => i.UserId == job.UserId).ExecuteDeleteAsync(cancellationToken);
         // Identity's own rows (logins, tokens, claims, roles) cascade with the user row.
         await db.Users.Where(u => u.Id == job.UserId).ExecuteDeleteAsync(cancellationToken);
         await db.ErasureJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
@@ -170,10 +207,35 @@ public sealed class AccountEraser(
     }
 
     /// <summary>Jobs interrupted by a crash or restart.</summary>
-    internal async Task<List<Guid>> PendingJobsAsync(CancellationToken cancellationToken)
+    internal async Task<List<Guid>> PendingJobsAsync(DateTimeOffset requestedBefore, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.ErasureJobs.Where(j => j.Stage != ErasureStage.Completed).Select(j => j.Id).ToListAsync(cancellationToken);
+        return await db.ErasureJobs.Where(j => j.Stage != ErasureStage.Completed && j.RequestedAt < requestedBefore).Select(j => j.Id).ToListAsync(cancellationToken);
+    }
+
+    private async Task MailCertificateAsync(string email, string language, byte[] certificate, CancellationToken cancellationToken)
+    {
+        if (services.GetService<IMailTransport>() is not { } transport)
+        {
+            return;
+        }
+        var from = services.GetRequiredService<IOptions<EmailOptions>>().Value;
+        var german = language == "de";
+        var message = new MimeKit.MimeMessage
+        {
+            Subject = german ? "Ihr Konto wurde gelöscht – Löschprotokoll" : "Your account has been deleted – deletion certificate",
+        };
+        message.From.Add(new MimeKit.MailboxAddress(from.FromName, from.FromAddress));
+        message.To.Add(MimeKit.MailboxAddress.Parse(email));
+        var body = new MimeKit.BodyBuilder
+        {
+            TextBody = german
+                ? "Ihre Kontolöschung wurde nach einem Neustart abgeschlossen. Das Löschprotokoll liegt bei. Ihre E-Mail-Adresse wird jetzt gelöscht."
+                : "Your account erasure was completed after a restart. The deletion certificate is attached. Your e-mail address is deleted now.",
+        };
+        body.Attachments.Add("loeschprotokoll.pdf", certificate, new MimeKit.ContentType("application", "pdf"));
+        message.Body = body.ToMessageBody();
+        await transport.SendAsync(message, cancellationToken);
     }
 
     private static async Task<Dictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new()
@@ -237,23 +299,35 @@ public interface IErasureParticipant
 
 public sealed record RetainedCategory(string Name, string Reason, DateTimeOffset RetainedUntil);
 
-/// <summary>Runs interrupted erasures to the end at start-up.</summary>
-public sealed class ErasureResumeService(AccountEraser eraser, ILogger<ErasureResumeService> logger) : BackgroundService
+/// <summary>
+/// Runs interrupted erasures to the end: all pending jobs at start-up, then every five minutes those older than five
+/// minutes (a request that failed half-way), so a locked, half-erased account never stays that way.
+/// </summary>
+public sealed class ErasureResumeService(AccountEraser eraser, TimeProvider time, ILogger<ErasureResumeService> logger) : BackgroundService
 {
+    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        foreach (var jobId in await eraser.PendingJobsAsync(stoppingToken))
+        var cutoff = time.GetUtcNow();
+        using var timer = new PeriodicTimer(Interval, time);
+        do
         {
-            try
+            foreach (var jobId in await eraser.PendingJobsAsync(cutoff, stoppingToken))
             {
-                await eraser.ContinueAsync(jobId, stoppingToken);
-                logger.LogInformation("Interrupted erasure {JobId} resumed and completed", jobId);
+                try
+                {
+                    await eraser.ContinueAsync(jobId, stoppingToken, resumed: true);
+                    logger.LogInformation("Interrupted erasure {JobId} resumed and completed", jobId);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Interrupted erasure {JobId} could not be completed; it stays locked and is retried", jobId);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "Interrupted erasure {JobId} could not be completed; it stays locked and is retried at the next start", jobId);
-            }
+            cutoff = time.GetUtcNow() - Interval;
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }
 

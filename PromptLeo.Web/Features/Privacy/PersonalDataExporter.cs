@@ -239,8 +239,24 @@ public sealed class PersonalDataExporter(
 /// <summary>Starts exports (one at a time per user) and serves their state.</summary>
 public sealed class DataExportService(IDbContextFactory<AppDbContext> dbFactory, ExportQueue queue, AuditLog audit, IOptions<PrivacyOptions> options, TimeProvider time)
 {
+    // Check-then-insert must not interleave: a double click would start two exports (single node; see docs/gdpr.md).
+    private readonly SemaphoreSlim requestLock = new(1, 1);
+
     /// <summary>Queues an export, or returns the one already queued or running.</summary>
     public async Task<DataExport> RequestAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await requestLock.WaitAsync(cancellationToken);
+        try
+        {
+            return await RequestLockedAsync(userId, cancellationToken);
+        }
+        finally
+        {
+            requestLock.Release();
+        }
+    }
+
+    private async Task<DataExport> RequestLockedAsync(string userId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var running = await db.DataExports.AsNoTracking()
@@ -284,7 +300,7 @@ public sealed class ExportQueue
 }
 
 /// <summary>Runs queued exports in the background; re-queues exports a restart interrupted.</summary>
-public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, ExportQueue queue, PersonalDataExporter exporter, ExportFiles exportFiles, AuditLog audit, TimeProvider time, ILogger<ExportWorker> logger) : BackgroundService
+public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, ExportQueue queue, PersonalDataExporter exporter, ExportFiles exportFiles, AuditLog audit, IOptions<PrivacyOptions> options, TimeProvider time, ILogger<ExportWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -326,6 +342,8 @@ public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, Expo
             export.Progress = 100;
             export.ByteSize = size;
             export.CompletedAt = time.GetUtcNow();
+            // The download window starts when the file exists, not when it was requested.
+            export.ExpiresAt = export.CompletedAt.Value.AddHours(options.Value.ExportLinkHours);
             db.AuditEntries.Add(audit.Create(AuditActions.System, export.UserId, AuditActions.ExportCompleted, $"export {export.Id}, {size} bytes"));
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Export {ExportId} finished ({Bytes} bytes)", export.Id, size);

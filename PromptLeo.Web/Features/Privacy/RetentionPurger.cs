@@ -51,7 +51,8 @@ public sealed class RetentionPurger(IDbContextFactory<AppDbContext> dbFactory, E
             images += await db.GeneratedImages.Where(i => ids.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
         }
 
-        var expiredExports = await db.DataExports.Where(e => e.ExpiresAt < now).Select(e => new { e.Id, e.UserId }).ToListAsync(cancellationToken);
+        // Only finished exports expire; a queued or running one gets its window when it completes.
+        var expiredExports = await db.DataExports.Where(e => e.ExpiresAt < now && (e.Status == ExportStatus.Completed || e.Status == ExportStatus.Failed)).Select(e => new { e.Id, e.UserId }).ToListAsync(cancellationToken);
         foreach (var export in expiredExports)
         {
             exportFiles.Delete(export.UserId, export.Id);
