@@ -105,3 +105,33 @@ public sealed class ErasureEndToEndTests(ApiPortalFactory factory) : IClassFixtu
         }
     }
 }
+
+public sealed class ErasureInvoiceTests(PortalFactory factory) : IClassFixture<PortalFactory>
+{
+    [Fact]
+    public async Task Erase_WithOpenPostpaidUsage_IssuesFinalInvoiceThenPseudonymizesIt()
+    {
+        var user = await PrivacySeed.CreateAsync(factory);
+        var dbFactory = factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        await using (var db = await dbFactory.CreateDbContextAsync())
+        {
+            db.UsageEvents.Add(new UsageEvent { UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 5_000_000, RequestId = "req_final", At = DateTimeOffset.UtcNow });
+            db.UsageEvents.Add(new UsageEvent { UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 7_000_000, Prepaid = true, RequestId = "req_prepaid", At = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        var result = await factory.Services.GetRequiredService<AccountEraser>().EraseAsync(user.Id, user.Id);
+
+        await using var check = await dbFactory.CreateDbContextAsync();
+        var invoice = (await check.Invoices.Where(i => i.UserId.StartsWith("erased-")).ToListAsync())
+            .Single(i => i.PeriodStart <= DateTimeOffset.UtcNow && i.PeriodEnd > DateTimeOffset.UtcNow);
+        // Only the postpaid 5 EUR are invoiced; the prepaid 7 EUR were paid from credit.
+        Assert.Equal(5_000_000, invoice.NetMicros);
+        Assert.Contains("Zylinski", invoice.BuyerAddress);
+        Assert.Contains("Invoices", PdfArtifacts.Text(result.Certificate));
+        // Pseudonymized usage is never invoiced again to "nobody".
+        var before = await check.Invoices.CountAsync();
+        await factory.Services.GetRequiredService<PromptLeo.Web.Features.Billing.InvoiceIssuer>().IssueMonthAsync(DateTimeOffset.UtcNow);
+        Assert.Equal(before, await check.Invoices.CountAsync());
+    }
+}

@@ -11,8 +11,16 @@ namespace PromptLeo.Web.Features.Billing;
 /// Billing's part in an erasure: API keys go at once; usage events, credit transactions and invoices stay under
 /// § 147 AO / § 257 HGB, pseudonymized (the user id is replaced by the erasure reference).
 /// </summary>
-public sealed class BillingErasureParticipant(IOptions<PrivacyOptions> privacy) : IErasureParticipant
+public sealed class BillingErasureParticipant(IOptions<PrivacyOptions> privacy, InvoiceIssuer invoices, TimeProvider time) : IErasureParticipant
 {
+    /// <summary>The final invoices (last month if still open, and this month so far) are issued while the buyer's address exists.</summary>
+    public async Task BeforeEraseAsync(string userId, CancellationToken cancellationToken)
+    {
+        var thisMonth = UsageLedger.MonthStart(time.GetUtcNow());
+        await invoices.IssueAsync(userId, thisMonth.AddMonths(-1), cancellationToken);
+        await invoices.IssueAsync(userId, thisMonth, cancellationToken);
+    }
+
     public async Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken)
     {
         await db.ApiKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);

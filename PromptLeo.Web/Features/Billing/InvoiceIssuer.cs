@@ -26,7 +26,7 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             var end = monthStart.AddMonths(1);
-            users = await db.UsageEvents.Where(u => u.At >= monthStart && u.At < end && u.AmountMicros > 0).Select(u => u.UserId).Distinct().ToListAsync(cancellationToken);
+            users = await db.UsageEvents.Where(u => u.At >= monthStart && u.At < end && u.AmountMicros > 0 && !u.Prepaid).Select(u => u.UserId).Distinct().ToListAsync(cancellationToken);
         }
         var issued = 0;
         foreach (var userId in users)
@@ -55,7 +55,14 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
                 return existing;
             }
             var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
-            var usage = await db.UsageEvents.AsNoTracking().Where(u => u.UserId == userId && u.At >= monthStart && u.At < end)
+            if (user is null)
+            {
+                // Erased accounts get their final invoice during erasure; pseudonymized usage is never invoiced
+                // to "nobody" (it would burn a number in the gapless sequence without a valid buyer).
+                return null;
+            }
+            // Prepaid usage was paid from credit already; only postpaid usage is invoiced.
+            var usage = await db.UsageEvents.AsNoTracking().Where(u => u.UserId == userId && u.At >= monthStart && u.At < end && !u.Prepaid)
                 .Select(u => new { u.ModelId, u.Kind, u.AmountMicros }).ToListAsync(cancellationToken);
             var lines = usage.GroupBy(u => (u.ModelId, u.Kind))
                 .Select(g => (Description: $"{(g.Key.Kind == "chat" ? "Chat" : "Bilder / Images")}: {g.Key.ModelId} ({g.Count()} requests)", NetMicros: g.Sum(u => u.AmountMicros)))

@@ -113,6 +113,10 @@ public sealed class AccountEraser(
     internal async Task EraseContentAsync(ErasureJob job, CancellationToken cancellationToken)
     {
         var userId = job.UserId;
+        foreach (var participant in Participants)
+        {
+            await participant.BeforeEraseAsync(userId, cancellationToken);
+        }
         files.DeleteAll(userId);
         exportFiles.DeleteAll(userId);
         await cipher.ShredKeyAsync(userId, cancellationToken);
@@ -290,6 +294,9 @@ public sealed class AccountEraser(
 /// <summary>A feature that holds data about users and takes part in erasure (e.g. billing pseudonymizes its ledger).</summary>
 public interface IErasureParticipant
 {
+    /// <summary>Runs before the erasure transaction while the profile still exists (e.g. the final invoice).</summary>
+    Task BeforeEraseAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Deletes or pseudonymizes the user's rows inside the erasure transaction.</summary>
     Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken);
 
