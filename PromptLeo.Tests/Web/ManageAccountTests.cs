@@ -90,6 +90,12 @@ public sealed class ManageAccountTests(PortalFactory factory) : IClassFixture<Po
         Assert.Contains("<html lang=\"de\"", html);
         Assert.Contains("value=\"Beispiel GmbH\"", html);
         Assert.Contains("value=\"DE\"", html);
+
+        // Rectification (Art. 16) leaves an audit entry about the user, without the values.
+        var audit = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<PromptLeo.Web.Features.Privacy.AuditLog>(factory.Services);
+        var entries = await audit.QueryAsync(new PromptLeo.Web.Features.Privacy.AuditQuery(null, PromptLeo.Web.Features.Privacy.AuditActions.ProfileChanged));
+        Assert.Contains(entries.Items, e => !e.Details.Contains("Beispiel"));
+        Assert.True(entries.Total >= 1);
     }
 
     [Fact]

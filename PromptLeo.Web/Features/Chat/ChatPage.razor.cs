@@ -196,8 +196,17 @@ public sealed partial class ChatPage
     {
         _ = InvokeAsync(async () =>
         {
-            draft = text;
-            await SendDraftAsync();
+            try
+            {
+                draft = text;
+                await SendDraftAsync();
+            }
+            catch (Exception ex)
+            {
+                Logger.LogWarning(ex, "Sending from the keyboard failed");
+                EndStreaming();
+                Snackbar.Add(T["The answer could not be saved. Please try again."], Severity.Error);
+            }
             // Not a Blazor event handler, so nothing re-renders on its own when the answer is done.
             StateHasChanged();
         });
@@ -294,7 +303,22 @@ public sealed partial class ChatPage
                 StateHasChanged();
             }
         }
-        var result = await turn.Completion;
+        ChatTurnResult result;
+        try
+        {
+            result = await turn.Completion;
+        }
+        catch (Exception ex)
+        {
+            // The service logged the cause; the composer must not stay stuck in "streaming".
+            Logger.LogWarning(ex, "Chat turn could not be completed");
+            if (generation == streamGeneration)
+            {
+                EndStreaming();
+                Snackbar.Add(T["The answer could not be saved. Please try again."], Severity.Error);
+            }
+            return;
+        }
         if (generation != streamGeneration)
         {
             return;

@@ -230,7 +230,17 @@ public sealed class ChatService(
             finish ??= cancellationToken.IsCancellationRequested ? FinishReason.Cancelled : FinishReason.Error;
 
             var answer = text.ToString();
-            var cost = await SaveAsync(turn, answer, finish.Value, promptTokens, completionTokens);
+            decimal cost;
+            try
+            {
+                cost = await SaveAsync(turn, answer, finish.Value, promptTokens, completionTokens);
+            }
+            catch (Exception ex)
+            {
+                // Logged here because nobody may await the completion any more (the page moved on).
+                logger.LogError(ex, "Chat turn {RequestId} could not be saved", turn.RequestId);
+                throw;
+            }
             logger.LogInformation("Chat turn {RequestId} finished {FinishReason} with {PromptTokens} prompt and {CompletionTokens} completion tokens",
                 turn.RequestId, finish.Value, promptTokens, completionTokens);
             return new ChatTurnResult(turn.Store ? turn.ConversationId : null, turn.Store, turn.UserText, answer, turn.ReplaceFrom, finish.Value,
