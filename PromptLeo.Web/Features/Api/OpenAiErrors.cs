@@ -55,6 +55,21 @@ public static class OpenAiErrors
     {
         if (context.Response.HasStarted)
         {
+            // Mid-stream the status line is gone: the error travels as an SSE event, as OpenAI's own streams do.
+            if (context.Response.ContentType?.StartsWith("text/event-stream", StringComparison.Ordinal) == true && !context.RequestAborted.IsCancellationRequested)
+            {
+                try
+                {
+                    await context.Response.Body.WriteAsync("data: "u8.ToArray(), context.RequestAborted);
+                    await WriteErrorObjectAsync(context.Response.Body, message, type, param, code, context.RequestAborted);
+                    await context.Response.Body.WriteAsync("\n\n"u8.ToArray(), context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // The client is gone; nothing left to tell it.
+                }
+            }
             return;
         }
         StampHeaders(context);
@@ -64,7 +79,12 @@ public static class OpenAiErrors
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await WriteErrorObjectAsync(context.Response.Body, message, type, param, code, context.RequestAborted);
+    }
+
+    private static async Task WriteErrorObjectAsync(Stream body, string message, string type, string? param, string? code, CancellationToken cancellationToken)
+    {
+        await using var json = new Utf8JsonWriter(body);
         json.WriteStartObject();
         json.WriteStartObject("error");
         json.WriteString("message", message);
@@ -73,7 +93,7 @@ public static class OpenAiErrors
         json.WriteString("code", code);
         json.WriteEndObject();
         json.WriteEndObject();
-        await json.FlushAsync(context.RequestAborted);
+        await json.FlushAsync(cancellationToken);
     }
 
     public static Task WriteAsync(HttpContext context, ApiException error) =>
