@@ -73,3 +73,22 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         Assert.Equal(1, mails);
     }
 }
+
+public sealed class ApiLimitsBeforeBudgetTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+{
+    [Theory]
+    [InlineData("{\"prompt\":\"x\",\"size\":\"4096x4096\"}", "size")]
+    [InlineData("{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":100000}", "steps")]
+    [InlineData("{\"prompt\":\"x\",\"size\":\"64x64\",\"steps\":9999999999}", "steps")]
+    public async Task ImageLimits_AreCheckedBeforeTheBudget_400Not402(string body, string param)
+    {
+        var (client, userId, _) = await factory.CreateApiClientAsync();
+        await factory.SetBudgetAsync(userId, 0.000001m);
+
+        var response = await client.PostAsync("/v1/images/generations", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        using var error = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(param, error.RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+}

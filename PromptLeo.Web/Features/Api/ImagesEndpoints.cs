@@ -25,9 +25,28 @@ public sealed class ImagesEndpoints(
     ProcessingRecordWriter records,
     IDbContextFactory<AppDbContext> dbFactory,
     IOptions<ApiOptions> options,
+    IOptions<DiffusionOptions> diffusion,
     TimeProvider time,
     ILogger<ImagesEndpoints> logger)
 {
+    // The engine validates too, but only after the budget was reserved: out-of-range sizes must be a 400, not a 402.
+    private void CheckLimits(ImageRequest request)
+    {
+        var d = diffusion.Value;
+        if (request.Width < d.MinSize || request.Width > d.MaxWidth || request.Height < d.MinSize || request.Height > d.MaxHeight)
+        {
+            throw ApiException.Invalid("size", $"'size' must be between {d.MinSize}x{d.MinSize} and {d.MaxWidth}x{d.MaxHeight}.");
+        }
+        if (request.Steps < 1 || request.Steps > d.MaxSteps)
+        {
+            throw ApiException.Invalid("steps", $"'steps' must be between 1 and {d.MaxSteps}.");
+        }
+        if (request.BatchSize < 1 || request.BatchSize > d.MaxBatchSize)
+        {
+            throw ApiException.Invalid("n", $"'n' must be between 1 and {d.MaxBatchSize}.");
+        }
+    }
+
     public async Task GenerateAsync(HttpContext context)
     {
         var caller = ApiCallerContext.From(context);
@@ -114,6 +133,7 @@ public sealed class ImagesEndpoints(
     {
         var requestId = OpenAiErrors.RequestId(context);
         EnsureModel(request.ModelId, ModelKind.Diffusion);
+        CheckLimits(request);
         await guard.EnsureAllowedAsync(caller.UserId, context.RequestAborted);
         var estimate = new UsageEstimate(caller.UserId, caller.KeyId.ToString(), request.ModelId, UsageKind.Image, requestId,
             ImageCount: request.BatchSize, Width: request.Width, Height: request.Height, Steps: request.Steps);
