@@ -42,6 +42,11 @@ public class ExportTests(PortalFactory factory) : IClassFixture<PortalFactory>
         Assert.Equal(100, finished.Progress);
         Assert.Equal(24, (finished.ExpiresAt - finished.CreatedAt).TotalHours, precision: 3);
 
+        // At rest the ZIP is encrypted: no ZIP signature, no cleartext.
+        var onDisk = await File.ReadAllBytesAsync(factory.Services.GetRequiredService<ExportFiles>().PathFor(user.Id, finished.Id));
+        Assert.False(onDisk.AsSpan(0, 2).SequenceEqual("PK"u8));
+        Assert.True(onDisk.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(user.Email)) < 0);
+
         var response = await owner.GetAsync($"/privacy/exports/{finished.Id}/download");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);

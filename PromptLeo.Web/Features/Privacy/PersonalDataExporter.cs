@@ -18,7 +18,8 @@ public interface IExportContributor
 
 /// <summary>
 /// Builds the Art. 15/20 export ZIP: JSON per category, the images as PNG with a JSON index, and the Art. 15 report
-/// as PDF. Entries are written one at a time straight into the file, so memory stays bounded by the largest image.
+/// as PDF. Entries are written one at a time straight into the file, so memory stays bounded by the largest image;
+/// the file is encrypted chunk by chunk (<see cref="ChunkedFileEncryption"/>) and decrypted only while downloading.
 /// </summary>
 public sealed class PersonalDataExporter(
     IDbContextFactory<AppDbContext> dbFactory,
@@ -51,7 +52,8 @@ public sealed class PersonalDataExporter(
             await progress(Math.Min(99, done * 100 / totalSteps));
         }
 
-        await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+        // Encrypted as it is written (per-file key wrapped by the user's data key): no cleartext copy on disk.
+        await using (var stream = await ChunkedFileEncryption.CreateAsync(partial, cipher, userId, cancellationToken))
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
         {
             await WriteJsonAsync(zip, "profile.json", w => WriteProfile(w, user));

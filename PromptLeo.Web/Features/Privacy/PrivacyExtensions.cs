@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using PromptLeo.Web.Features.Accounts;
+using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Privacy;
@@ -48,7 +49,7 @@ public static class PrivacyExtensions
     {
         var privacy = endpoints.MapGroup("/privacy").RequireAuthorization();
 
-        privacy.MapGet("/exports/{id:guid}/download", async Task<Results<FileStreamHttpResult, NotFound>> (Guid id, ClaimsPrincipal user, HttpContext context, DataExportService exports, ExportFiles files, AuditLog audit, CancellationToken ct) =>
+        privacy.MapGet("/exports/{id:guid}/download", async Task<Results<PushStreamHttpResult, NotFound>> (Guid id, ClaimsPrincipal user, HttpContext context, DataExportService exports, ExportFiles files, UserContentCipher cipher, AuditLog audit, CancellationToken ct) =>
         {
             var userId = UserId(user);
             var export = await exports.FindDownloadableAsync(userId, id, ct);
@@ -59,7 +60,9 @@ public static class PrivacyExtensions
             }
             await audit.WriteAsync(userId, userId, AuditActions.ExportDownloaded, $"export {id}", ct);
             NoStore(context);
-            return TypedResults.File(File.OpenRead(path), "application/zip", $"promptleo-export-{export!.CreatedAt.UtcDateTime:yyyyMMdd}.zip");
+            // Decrypted chunk by chunk straight into the response.
+            return TypedResults.Stream(body => ChunkedFileEncryption.DecryptToAsync(path, cipher, userId, body, ct),
+                "application/zip", $"promptleo-export-{export!.CreatedAt.UtcDateTime:yyyyMMdd}.zip");
         });
 
         privacy.MapGet("/records.pdf", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string? from, string? to, ClaimsPrincipal user, HttpContext context, ProcessingEvidenceWriter writer, TimeProvider time, CancellationToken ct) =>
