@@ -72,6 +72,37 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         var mails = Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Count(m => m.To.Mailboxes.Any(a => a.Address == email));
         Assert.Equal(1, mails);
     }
+
+    [Fact]
+    public async Task BudgetAlert_100Percent_MailedOnceAndFurtherRequestsRefused()
+    {
+        var email = $"alert100-{Guid.NewGuid():N}@promptleo.test";
+        var userId = await factory.CreateUserAsync(email);
+        var key = await factory.CreateKeyAsync(userId);
+        var client = factory.ClientWithKey(key.Secret);
+        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+        var spent = Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros;
+        // The budget equals what was spent: 100 % reached.
+        await factory.SetBudgetAsync(userId, Money.ToEuro(spent));
+        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
+        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        List<MimeKit.MimeMessage> mails;
+        do
+        {
+            mails = Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Where(m => m.To.Mailboxes.Any(a => a.Address == email)).ToList();
+            if (mails.Any(m => m.Subject?.Contains("reached your monthly budget") == true))
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Single(mails, m => m.Subject?.Contains("reached your monthly budget") == true);
+        Assert.Equal(HttpStatusCode.PaymentRequired, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+    }
 }
 
 public sealed class ApiLimitsBeforeBudgetTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
