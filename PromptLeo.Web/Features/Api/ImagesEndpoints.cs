@@ -143,7 +143,7 @@ public sealed class ImagesEndpoints(
         try
         {
             result = await generator.GenerateAsync(request with { EmbedParameters = false, PreviewEvery = 0 },
-                new Progress<ImageProgress>(p => stepsDone = Math.Max(stepsDone, p.Step)), context.RequestAborted);
+                new StepCounter(step => stepsDone = Math.Max(stepsDone, step)), context.RequestAborted);
         }
         catch (Exception ex)
         {
@@ -249,4 +249,10 @@ public sealed class ImagesEndpoints(
 
     private static (int Width, int Height) PngSize(byte[] png) =>
         png.Length >= 24 ? (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4))) : (0, 0);
+
+    // Synchronous on purpose: Progress<T> posts to the thread pool, so a cancel could settle before the last steps are counted.
+    private sealed class StepCounter(Action<int> report) : IProgress<ImageProgress>
+    {
+        public void Report(ImageProgress value) => report(value.Step);
+    }
 }
