@@ -155,6 +155,24 @@ public sealed class ChatServiceTests(PortalFactory factory) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task TwoTabsSendAtOnce_BothTurnsAreKept()
+    {
+        var userId = await CreateUserAsync(factory);
+        var first = await RunAsync(Chat, new ChatTurnRequest(userId, ChatTurnKind.Send, Settings()) { Prompt = "opening" });
+        var id = first.ConversationId!.Value;
+
+        // Both tabs start from the same two stored messages before either answer is saved.
+        var tabA = await Chat.StartTurnAsync(new ChatTurnRequest(userId, ChatTurnKind.Send, Settings()) { ConversationId = id, Prompt = "from tab A" }, CancellationToken.None);
+        var tabB = await Chat.StartTurnAsync(new ChatTurnRequest(userId, ChatTurnKind.Send, Settings()) { ConversationId = id, Prompt = "from tab B" }, CancellationToken.None);
+        await Task.WhenAll(tabA.Completion, tabB.Completion);
+
+        var view = (await Store.GetAsync(userId, id))!;
+        Assert.Equal(6, view.Messages.Count);
+        Assert.Contains(view.Messages, m => m.Content == "from tab A");
+        Assert.Contains(view.Messages, m => m.Content == "from tab B");
+    }
+
+    [Fact]
     public async Task Stop_KeepsPartialAnswer_MarkedIncomplete()
     {
         var userId = await CreateUserAsync(factory);

@@ -303,9 +303,18 @@ public sealed class ChatService(
                 conversation.Seed = settings.Seed;
                 conversation.UpdatedAt = now;
 
-                // Edit and regenerate replace the tail: every message from the edited position on goes.
-                var replaceFrom = await OrdinalAtAsync(db, conversationId, turn.ReplaceFrom);
-                await db.ConversationMessages.Where(m => m.ConversationId == conversationId && m.Ordinal >= replaceFrom).ExecuteDeleteAsync(none);
+                int replaceFrom;
+                if (request.Kind == ChatTurnKind.Send)
+                {
+                    // A new turn appends after whatever is stored now, so a second tab's answer is never overwritten.
+                    replaceFrom = (await db.ConversationMessages.Where(m => m.ConversationId == conversationId).MaxAsync(m => (int?)m.Ordinal, none) ?? -1) + 1;
+                }
+                else
+                {
+                    // Edit and regenerate replace the tail: every message from the edited position on goes.
+                    replaceFrom = await OrdinalAtAsync(db, conversationId, turn.ReplaceFrom);
+                    await db.ConversationMessages.Where(m => m.ConversationId == conversationId && m.Ordinal >= replaceFrom).ExecuteDeleteAsync(none);
+                }
                 db.ConversationMessages.Add(new ConversationMessage
                 {
                     ConversationId = conversationId,
