@@ -88,21 +88,7 @@ public sealed class ErasureEndToEndTests(ApiPortalFactory factory) : IClassFixtu
         Assert.Contains("API keys", text);
 
         // Leak scan over the whole data folder, database and WAL included.
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in Directory.EnumerateFiles(factory.DataDirectory, "*", SearchOption.AllDirectories))
-        {
-            byte[] bytes;
-            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            using (var memory = new MemoryStream())
-            {
-                stream.CopyTo(memory);
-                bytes = memory.ToArray();
-            }
-            foreach (var needle in new[] { user.Email, user.DisplayName, user.Secret, portalPrompt, apiPrompt })
-            {
-                Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(needle)) < 0, $"'{needle}' found in {Path.GetRelativePath(factory.DataDirectory, file)}");
-            }
-        }
+        DataFolderScan.AssertAbsent(factory.DataDirectory, user.Email, user.DisplayName, user.Secret, portalPrompt, apiPrompt);
     }
 }
 

@@ -118,23 +118,7 @@ public class ErasureTests(PortalFactory factory) : IClassFixture<PortalFactory>
         Assert.False(Directory.Exists(Path.Combine(factory.DataDirectory, "files", user.Id)));
 
         // Leak test: the database file, its WAL and every file in the data folder.
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var needles = new[] { user.Email, user.DisplayName, user.Secret, user.Email.ToUpperInvariant() };
-        foreach (var file in Directory.EnumerateFiles(factory.DataDirectory, "*", SearchOption.AllDirectories))
-        {
-            byte[] bytes;
-            using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            using (var memory = new MemoryStream())
-            {
-                stream.CopyTo(memory);
-                bytes = memory.ToArray();
-            }
-            foreach (var needle in needles)
-            {
-                Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(needle)), $"'{needle}' found in {Path.GetRelativePath(factory.DataDirectory, file)}");
-                Assert.False(Contains(bytes, Encoding.Unicode.GetBytes(needle)), $"'{needle}' (UTF-16) found in {Path.GetRelativePath(factory.DataDirectory, file)}");
-            }
-        }
+        DataFolderScan.AssertAbsent(factory.DataDirectory, user.Email, user.DisplayName, user.Secret, user.Email.ToUpperInvariant());
 
         // The address is free for a new registration.
         var again = factory.CreateBrowserLikeClient();
@@ -149,11 +133,28 @@ public class ErasureTests(PortalFactory factory) : IClassFixture<PortalFactory>
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/privacy/erasure/{Guid.NewGuid()}/certificate")).StatusCode);
     }
 
-    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }
 
 public class InterruptedErasureTests
 {
+    /// <summary>Waits for the resume service to delete the account row; returns a context for further checks.</summary>
+    private static async Task<AppDbContext> WaitUntilGoneAsync(PortalFactory portal, string userId)
+    {
+        var db = portal.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var context = await db.CreateDbContextAsync();
+            if (!await context.Users.AnyAsync(u => u.Id == userId))
+            {
+                return context;
+            }
+            await context.DisposeAsync();
+            Assert.True(DateTime.UtcNow < deadline, "The interrupted erasure was not resumed at start-up.");
+            await Task.Delay(200);
+        }
+    }
+
     [Fact]
     public async Task Erasure_InterruptedAfterLock_CannotLogInAndCompletesAtNextStart()
     {
@@ -175,20 +176,11 @@ public class InterruptedErasureTests
         }
 
         using var restarted = new ExistingDataPortal(dataDirectory);
-        var db = restarted.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        await using (var context = await WaitUntilGoneAsync(restarted, user.Id))
         {
-            await using var context = await db.CreateDbContextAsync();
-            if (!await context.Users.AnyAsync(u => u.Id == user.Id))
-            {
-                Assert.True(await context.ErasureJobs.AllAsync(j => j.Stage == ErasureStage.Completed));
-                Assert.False(await context.Conversations.AnyAsync(c => c.UserId == user.Id));
-                Assert.False(await context.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
-                break;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The interrupted erasure was not resumed at start-up.");
-            await Task.Delay(200);
+            Assert.True(await context.ErasureJobs.AllAsync(j => j.Stage == ErasureStage.Completed));
+            Assert.False(await context.Conversations.AnyAsync(c => c.UserId == user.Id));
+            Assert.False(await context.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
         }
         Assert.False(Directory.Exists(Path.Combine(dataDirectory, "files", user.Id)));
 
@@ -230,17 +222,6 @@ public class InterruptedErasureTests
         }
 
         using var restarted = new ExistingDataPortal(dataDirectory);
-        var db = restarted.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using var context = await db.CreateDbContextAsync();
-            if (!await context.Users.AnyAsync(u => u.Id == user.Id))
-            {
-                break;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The interrupted erasure was not resumed at start-up.");
-            await Task.Delay(200);
-        }
+        await (await WaitUntilGoneAsync(restarted, user.Id)).DisposeAsync();
     }
 }
