@@ -171,6 +171,35 @@ public sealed class ImageStudioServiceTests(ImagesPortalFactory factory) : IClas
     }
 
     [Fact]
+    public async Task GenerateAsync_ModelGoneAfterFirstImage_KeepsAndChargesTheFinishedImage()
+    {
+        var userId = await factory.CreateUserAsync();
+        var registry = factory.Services.GetRequiredService<IModelRegistry>();
+        var models = factory.Services.GetRequiredService<IOptions<InferenceOptions>>().Value.ModelsDirectory;
+        var folder = Path.Combine(models, "studio-fading");
+        TinyDiffusionModelWriter.Write(folder, new TinyDiffusionModelOptions { Id = "studio-fading" });
+        await registry.RescanAsync();
+        var progress = new Sync<StudioProgress>(p =>
+        {
+            if (p.Image == 1 && p.Step == p.TotalSteps && Directory.Exists(folder))
+            {
+                // Uninstalled while the first image finishes: the second one can no longer start.
+                Directory.Delete(folder, recursive: true);
+                registry.RescanAsync().GetAwaiter().GetResult();
+            }
+        });
+
+        var error = await Assert.ThrowsAsync<ModelNotFoundException>(() => Studio.GenerateAsync(userId, Small() with { ModelId = "studio-fading", BatchCount = 2 }, progress).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Equal("studio-fading", error.ModelId);
+        await using var db = await factory.DbAsync();
+        var stored = await db.GeneratedImages.Where(i => i.UserId == userId).ToListAsync();
+        var image = Assert.Single(stored);
+        Assert.Equal("failed", (await db.ProcessingRecords.SingleAsync(r => r.RequestId == image.RequestId)).Outcome);
+        Assert.Equal(1, factory.Meter.Settled[image.RequestId!].ImageCount);
+    }
+
+    [Fact]
     public async Task GenerateAsync_RestrictedAccount_ThrowsProcessingRestricted()
     {
         var userId = await factory.CreateUserAsync(u => u.ProcessingRestricted = true);

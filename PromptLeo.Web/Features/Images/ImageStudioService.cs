@@ -105,6 +105,11 @@ public sealed class ImageStudioService(
         var truncated = false;
         var cancelled = false;
         var stepsRun = request.Steps;
+        var parameters = new ImageParameters
+        {
+            Prompt = request.Prompt, NegativePrompt = request.NegativePrompt, Steps = request.Steps, Guidance = request.Guidance,
+            Scheduler = request.Scheduler, Strength = request.InitImage is null ? null : request.Strength,
+        };
         try
         {
             for (var i = 0; i < request.BatchCount; i++)
@@ -131,17 +136,22 @@ public sealed class ImageStudioService(
         {
             cancelled = true;
         }
+        catch (Exception ex) when (produced.Count > 0)
+        {
+            // A later image failed (or its model went away): the finished ones are kept and charged, the error still shows.
+            logger.LogWarning(ex, "Image request {RequestId} failed after {Produced} of {Requested} images", requestId, produced.Count, request.BatchCount);
+            await StoreAsync(
+                userId, account, requestId, kind, purpose, request.ModelId, "failed",
+                produced.Select(p => (p.Png, p.Width, p.Height, p.Seed, parameters with { Seed = p.Seed })).ToList(),
+                reservation, new UsageActual(ImageCount: produced.Count, Width: request.Width, Height: request.Height, Steps: stepsRun));
+            throw;
+        }
         catch (Exception ex) when (ex is not (ImageRequestException or ModelNotFoundException or ModelLoadException))
         {
             await WriteFailedRecordAsync(requestId, userId, purpose, request.ModelId);
             throw;
         }
 
-        var parameters = new ImageParameters
-        {
-            Prompt = request.Prompt, NegativePrompt = request.NegativePrompt, Steps = request.Steps, Guidance = request.Guidance,
-            Scheduler = request.Scheduler, Strength = request.InitImage is null ? null : request.Strength,
-        };
         var images = await StoreAsync(
             userId, account, requestId, kind, purpose, request.ModelId, cancelled ? "cancelled" : "completed",
             produced.Select(p => (p.Png, p.Width, p.Height, p.Seed, parameters with { Seed = p.Seed })).ToList(),
