@@ -104,6 +104,7 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         await page.GotoAsync("/images");
         await page.WaitForSelectorAsync("#image-prompt-box[data-submit-on-enter]", new() { State = WaitForSelectorState.Attached });
 
+        await page.WaitForFunctionAsync("() => document.querySelector('#image-init-upload')?._blazorInputFileNextFileId !== undefined");
         await page.SetInputFilesAsync("#image-init-upload", new FilePayload { Name = "notes.png", MimeType = "image/png", Buffer = "just some text"u8.ToArray() });
         await Assertions.Expect(page.Locator("#image-error")).ToContainTextAsync("not an image", new() { Timeout = 30_000 });
 
@@ -112,6 +113,8 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         await Assertions.Expect(page.Locator("#image-error")).ToHaveCountAsync(0);
 
         await page.GetByRole(AriaRole.Tab, new() { Name = "Remove background" }).ClickAsync();
+        // The tab renders a new InputFile; files set before Blazor wires it up are never seen.
+        await page.WaitForFunctionAsync("() => document.querySelector('#background-upload')?._blazorInputFileNextFileId !== undefined");
         await page.SetInputFilesAsync("#background-upload", new FilePayload { Name = "photo.png", MimeType = "image/png", Buffer = TestImages.Gradient(64, 48) });
         await Assertions.Expect(page.Locator("#image-notice")).ToContainTextAsync("Background removed", new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(1);
