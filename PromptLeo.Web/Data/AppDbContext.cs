@@ -6,7 +6,6 @@ namespace PromptLeo.Web.Data;
 
 public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<ApplicationUser>(options)
 {
-    public DbSet<UserDataKey> UserDataKeys => Set<UserDataKey>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<ConversationMessage> ConversationMessages => Set<ConversationMessage>();
     public DbSet<ChatPreset> ChatPresets => Set<ChatPreset>();
@@ -29,7 +28,6 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         base.OnModelCreating(builder);
 
         // Content rows belong to a user; deleting the user removes them (erasure adds files and keys on top).
-        builder.Entity<UserDataKey>().HasOne<ApplicationUser>().WithOne().HasForeignKey<UserDataKey>(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
         builder.Entity<Conversation>(e =>
         {
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);

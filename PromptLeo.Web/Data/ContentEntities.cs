@@ -5,7 +5,7 @@ namespace PromptLeo.Web.Data;
 // Columns named *Cipher hold AES-GCM ciphertext made by UserContentCipher; nothing in them is readable without the
 // owner's data key. Everything else in these rows is metadata without content.
 
-/// <summary>The per-user data key, wrapped by the Data Protection master key. Deleting the row shreds the content.</summary>
+/// <summary>The per-user data key, wrapped by the Data Protection master key, kept in <see cref="DataKeyDbContext"/>. Deleting the row shreds the content.</summary>
 public class UserDataKey
 {
     [Key, MaxLength(450)]

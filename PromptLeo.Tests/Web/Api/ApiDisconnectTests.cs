@@ -12,7 +12,8 @@ public sealed class ApiDisconnectTests(ApiPortalFactory factory) : IClassFixture
         var (client, userId, _) = await factory.CreateApiClientAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
-            Content = Json(new { model = ApiPortalFactory.ChatModel, stream = true, max_tokens = 2000, messages = new[] { new { role = "user", content = "write forever" } } }),
+            // Greedy: the random-weight demo model then runs on; sampled output can end before the disconnect.
+            Content = Json(new { model = ApiPortalFactory.ChatModel, stream = true, max_tokens = 2000, temperature = 0, messages = new[] { new { role = "user", content = "write forever" } } }),
         };
         using var cts = new CancellationTokenSource();
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);

@@ -32,9 +32,11 @@ public class UserContentCipherTests(PortalFactory factory) : IClassFixture<Porta
 
         Assert.DoesNotContain(secret, Encoding.UTF8.GetString(blob));
         Assert.Equal(secret, await cipher.DecryptStringAsync(userId, ContentPurpose.Message, blob));
-        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync();
         var row = await db.UserDataKeys.SingleAsync(k => k.UserId == userId);
         Assert.NotEqual(32, row.WrappedKey.Length); // wrapped by Data Protection, never the raw key
+        // The key lives apart from the content: <data>/keys/datakeys.db, not the content database.
+        Assert.Equal(Path.Combine(factory.DataDirectory, "keys", "datakeys.db"), new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public class ErasureTests(PortalFactory factory) : IClassFixture<PortalFactory>
         Assert.NotEmpty(Directory.GetFiles(factory.MailDirectory, "*.eml"));
         var secondSession = await LoginAsync(user);
         var cipher = factory.Services.GetRequiredService<UserContentCipher>();
-        await using (var before = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        await using (var before = await factory.Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync())
         {
             Assert.Equal(1, await before.UserDataKeys.CountAsync(k => k.UserId == user.Id));
         }
@@ -109,12 +109,15 @@ public class ErasureTests(PortalFactory factory) : IClassFixture<PortalFactory>
             Assert.False(await db.Conversations.AnyAsync(c => c.UserId == user.Id));
             Assert.False(await db.GeneratedImages.AnyAsync(i => i.UserId == user.Id));
             Assert.False(await db.ChatPresets.AnyAsync(p => p.UserId == user.Id));
-            Assert.False(await db.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
             Assert.False(await db.ProcessingRecords.AnyAsync(r => r.SubjectId == user.Id));
             Assert.True(await db.ProcessingRecords.AnyAsync(r => r.SubjectId.StartsWith("erased-")));
             Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == AuditActions.ErasureCompleted));
         }
         Assert.False(Directory.Exists(Path.Combine(factory.DataDirectory, "files", user.Id)));
+        await using (var keys = await factory.Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync())
+        {
+            Assert.False(await keys.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
+        }
 
         // Leak test: the database file, its WAL and every file in the data folder.
         DataFolderScan.AssertAbsent(factory.DataDirectory, user.Email, user.DisplayName, user.Secret, user.Email.ToUpperInvariant());
@@ -179,7 +182,10 @@ public class InterruptedErasureTests
         {
             Assert.True(await context.ErasureJobs.AllAsync(j => j.Stage == ErasureStage.Completed));
             Assert.False(await context.Conversations.AnyAsync(c => c.UserId == user.Id));
-            Assert.False(await context.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
+        }
+        await using (var keys = await restarted.Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync())
+        {
+            Assert.False(await keys.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
         }
         Assert.False(Directory.Exists(Path.Combine(dataDirectory, "files", user.Id)));
 

@@ -1028,24 +1028,6 @@ namespace PromptLeo.Web.Data.Migrations
                     b.ToTable("UsageEvents");
                 });
 
-            modelBuilder.Entity("PromptLeo.Web.Data.UserDataKey", b =>
-                {
-                    b.Property<string>("UserId")
-                        .HasMaxLength(450)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("WrappedKey")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.HasKey("UserId");
-
-                    b.ToTable("UserDataKeys");
-                });
-
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -1218,15 +1200,6 @@ namespace PromptLeo.Web.Data.Migrations
                     b.HasOne("PromptLeo.Web.Data.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("PromptLeo.Web.Data.UserDataKey", b =>
-                {
-                    b.HasOne("PromptLeo.Web.Data.ApplicationUser", null)
-                        .WithOne()
-                        .HasForeignKey("PromptLeo.Web.Data.UserDataKey", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

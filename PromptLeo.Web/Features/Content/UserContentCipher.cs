@@ -12,14 +12,14 @@ public sealed class ContentUnavailableException(string message, Exception? inner
 
 /// <summary>
 /// Encrypts content at rest with a per-user 256-bit data key (AES-GCM). The key is stored wrapped by the Data Protection
-/// master key in <see cref="UserDataKey"/>; deleting that row makes every copy of the user's content unreadable
-/// (crypto-shredding), including copies in backups.
+/// master key in <see cref="UserDataKey"/>, in the separate key database (<see cref="DataKeyDbContext"/>); deleting that
+/// row makes every copy of the user's content unreadable (crypto-shredding), including copies in content backups.
 /// </summary>
 /// <remarks>
 /// Layout: version byte (1) | nonce (12) | tag (16) | ciphertext. The associated data binds a blob to its owner and
 /// purpose, so a ciphertext copied into another user's row or another column fails to decrypt.
 /// </remarks>
-public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory, IDataProtectionProvider protection)
+public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory, IDbContextFactory<DataKeyDbContext> keyStore, IDataProtectionProvider protection)
 {
     private const byte FormatVersion = 1;
     private const int NonceSize = 12;
@@ -52,8 +52,13 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
     /// <summary>Deletes the user's data key (crypto-shredding) and forgets the cached copy.</summary>
     public async Task ShredKeyAsync(string userId, CancellationToken cancellationToken = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.UserDataKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await using var keyDb = await keyStore.CreateDbContextAsync(cancellationToken);
+        await keyDb.UserDataKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        if (keyDb.Database.IsSqlite())
+        {
+            // secure_delete zeroed the row; the checkpoint keeps no copy of it in the WAL either.
+            await keyDb.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
+        }
         Forget(userId);
     }
 
@@ -104,8 +109,8 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
         {
             return cached;
         }
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var row = await db.UserDataKeys.AsNoTracking().FirstOrDefaultAsync(k => k.UserId == userId, cancellationToken);
+        await using var keyDb = await keyStore.CreateDbContextAsync(cancellationToken);
+        var row = await keyDb.UserDataKeys.AsNoTracking().FirstOrDefaultAsync(k => k.UserId == userId, cancellationToken);
         if (row is null)
         {
             return null;
@@ -140,8 +145,9 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
             {
                 throw new ContentUnavailableException("The account is being erased.");
             }
-            db.UserDataKeys.Add(new UserDataKey { UserId = userId, WrappedKey = keyWrapper.Protect(key) });
-            await db.SaveChangesAsync(cancellationToken);
+            await using var keyDb = await keyStore.CreateDbContextAsync(cancellationToken);
+            keyDb.UserDataKeys.Add(new UserDataKey { UserId = userId, WrappedKey = keyWrapper.Protect(key) });
+            await keyDb.SaveChangesAsync(cancellationToken);
             return keys.GetOrAdd(userId, key);
         }
         finally

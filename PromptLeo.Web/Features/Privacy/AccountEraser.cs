@@ -154,6 +154,7 @@ public sealed class AccountEraser(
         // (an API call's usage event and record, a file): sweep once more before the account row goes.
         files.DeleteAll(job.UserId);
         exportFiles.DeleteAll(job.UserId);
+        await cipher.ShredKeyAsync(job.UserId, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var email = await db.Users.Where(u => u.Id == job.UserId).Select(u => u.Email).FirstOrDefaultAsync(cancellationToken);
         if (email is not null)

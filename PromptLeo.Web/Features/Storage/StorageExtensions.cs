@@ -33,6 +33,15 @@ public static class StorageExtensions
                 .AddInterceptors(new SqliteSecureDeleteInterceptor())
                 .AddInterceptors(sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>());
         });
+        // Data keys live in their own database so that backups of the content never need to contain them.
+        builder.Services.AddDbContextFactory<DataKeyDbContext>((sp, options) =>
+        {
+            var configured = sp.GetRequiredService<IConfiguration>().GetConnectionString("DataKeys");
+            var connectionString = string.IsNullOrWhiteSpace(configured)
+                ? new SqliteConnectionStringBuilder { DataSource = sp.GetRequiredService<DataPaths>().DataKeys, Pooling = true }.ToString()
+                : configured;
+            options.UseSqlite(connectionString).AddInterceptors(new SqliteSecureDeleteInterceptor());
+        });
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
 
         builder.Services.AddDataProtection().SetApplicationName("PromptLeo");
@@ -45,16 +54,68 @@ public static class StorageExtensions
         return builder;
     }
 
-    /// <summary>Applies migrations and switches the SQLite file to WAL mode.</summary>
+    /// <summary>Applies migrations to the content and key databases and switches the SQLite files to WAL mode.</summary>
     public static async Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
+        var keys = scope.ServiceProvider.GetRequiredService<DataKeyDbContext>();
+        await keys.Database.MigrateAsync(cancellationToken);
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await MoveLegacyDataKeysAsync(db, keys, cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
-        if (db.Database.IsSqlite())
+        foreach (var database in new DbContext[] { db, keys })
         {
-            // WAL lets readers proceed while a writer commits; the mode is stored in the file.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            if (database.Database.IsSqlite())
+            {
+                // WAL lets readers proceed while a writer commits; the mode is stored in the file.
+                await database.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Installations from before the separate key store kept the data keys in the content database; copy them over
+    /// before the migration that drops that table runs.
+    /// </summary>
+    private static async Task MoveLegacyDataKeysAsync(AppDbContext db, DataKeyDbContext keys, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsSqlite() || !File.Exists(new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource))
+        {
+            return;
+        }
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync(cancellationToken);
+        try
+        {
+            await using (var exists = connection.CreateCommand())
+            {
+                exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'UserDataKeys'";
+                if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken)) == 0)
+                {
+                    return;
+                }
+            }
+            await using var read = connection.CreateCommand();
+            read.CommandText = "SELECT UserId, WrappedKey FROM UserDataKeys";
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var userId = reader.GetString(0);
+                if (!await keys.UserDataKeys.AnyAsync(k => k.UserId == userId, cancellationToken))
+                {
+                    keys.UserDataKeys.Add(new UserDataKey
+                    {
+                        UserId = userId,
+                        WrappedKey = (byte[])reader.GetValue(1),
+                        CreatedAt = DateTimeOffset.UtcNow, // when it moved; the original creation time is not needed
+                    });
+                }
+            }
+            await keys.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            await connection.CloseAsync();
         }
     }
 }

@@ -21,6 +21,7 @@ public sealed class DataPaths
         Files = Path.Combine(Root, "files");
         Models = Path.Combine(Root, "models");
         Exports = Path.Combine(Root, "exports");
+        DataKeys = Path.Combine(Keys, "datakeys.db");
     }
 
     public string Root { get; }
@@ -29,6 +30,9 @@ public sealed class DataPaths
     public string MailPickup { get; }
     public string Files { get; }
     public string Models { get; }
+
+    /// <summary>The per-user data keys (SQLite), next to the Data Protection key ring and apart from the content.</summary>
+    public string DataKeys { get; }
 
     /// <summary>Art. 15/20 export ZIPs, one folder per user, purged after the download window.</summary>
     public string Exports { get; }
