@@ -50,7 +50,8 @@ public static class StorageExtensions
                 options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.Keys), loggers));
 
         builder.Services.AddHealthChecks()
-            .AddDbContextCheck<AppDbContext>("database", tags: ["ready"]);
+            .AddDbContextCheck<AppDbContext>("database", tags: ["ready"])
+            .AddDbContextCheck<DataKeyDbContext>("data-keys", tags: ["ready"]);
         return builder;
     }
 
