@@ -66,6 +66,23 @@ public class PrivacyDocumentsTests(PortalFactory factory) : IClassFixture<Portal
     }
 
     [Fact]
+    public async Task AdminRoleChange_IsAuditedAndCannotTargetOneself()
+    {
+        var user = await PrivacySeed.CreateAsync(factory);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var directory = scope.ServiceProvider.GetRequiredService<PromptLeo.Web.Features.Admin.AdminUserDirectory>();
+
+        Assert.True(await directory.SetAdminAsync("admin-id", user.Id, true));
+        Assert.False(await directory.SetAdminAsync(user.Id, user.Id, false));
+        Assert.True(await directory.SetAdminAsync("admin-id", user.Id, false));
+
+        var audit = await factory.Services.GetRequiredService<AuditLog>().QueryAsync(new AuditQuery(user.Id, AuditActions.RoleChanged));
+        Assert.Equal(2, audit.Total);
+        Assert.Equal(["removed from Admin", "added to Admin"], audit.Items.Select(a => a.Details));
+        Assert.All(audit.Items, a => Assert.Equal("admin-id", a.ActorId));
+    }
+
+    [Fact]
     public async Task Art30Register_NormalUser_Forbidden()
     {
         var client = factory.CreateBrowserLikeClient();

@@ -8,7 +8,7 @@ namespace PromptLeo.Web.Features.Admin;
 public sealed record AdminUserRow(string Id, string Email, string? DisplayName, bool EmailConfirmed, bool TwoFactorEnabled, bool IsAdmin, bool LockedOut, DateTimeOffset CreatedAt);
 
 /// <summary>The user list on the admin page. Only callable by admins (the page requires the role).</summary>
-public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory, Privacy.AuditLog audit)
+public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory, IServiceScopeFactory scopes, Privacy.AuditLog audit)
 {
     /// <summary>One page of users; each listed user gets an audit entry, since the admin saw their e-mail and name.</summary>
     public async Task<(IReadOnlyList<AdminUserRow> Rows, int Total)> ListAsync(string adminId, string? search, int page, int pageSize, CancellationToken cancellationToken = default)
@@ -36,5 +36,38 @@ public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory
         }
         await db.SaveChangesAsync(cancellationToken);
         return (rows, total);
+    }
+
+    /// <summary>
+    /// Grants or removes the Admin role and records it in the audit log. Admins cannot change their own role, so the
+    /// last admin cannot lock everyone out. Returns false for an unknown user or a change of one's own role.
+    /// </summary>
+    public async Task<bool> SetAdminAsync(string adminId, string userId, bool isAdmin, CancellationToken cancellationToken = default)
+    {
+        if (adminId == userId)
+        {
+            return false;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return false;
+        }
+        var has = await users.IsInRoleAsync(user, Roles.Admin);
+        if (has == isAdmin)
+        {
+            return true;
+        }
+        var result = isAdmin ? await users.AddToRoleAsync(user, Roles.Admin) : await users.RemoveFromRoleAsync(user, Roles.Admin);
+        if (!result.Succeeded)
+        {
+            return false;
+        }
+        // The new role applies to the user's sessions at their next security-stamp check (within a minute).
+        await users.UpdateSecurityStampAsync(user);
+        await audit.WriteAsync(adminId, userId, Privacy.AuditActions.RoleChanged, isAdmin ? "added to Admin" : "removed from Admin", cancellationToken);
+        return true;
     }
 }
