@@ -13,6 +13,16 @@ public sealed class ApiDocsTests(ApiPortalFactory factory) : IClassFixture<ApiPo
         Assert.Contains("/v1/chat/completions", paths);
         Assert.Contains("/v1/images/generations", paths);
         Assert.All(paths, p => Assert.StartsWith("/v1/", p));
+
+        // Request bodies and the error object are described, so SDK users see the fields in the reference.
+        var chat = doc.RootElement.GetProperty("paths").GetProperty("/v1/chat/completions").GetProperty("post");
+        var body = chat.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetRawText();
+        Assert.Contains("stream_options", body + doc.RootElement.GetProperty("components").GetRawText());
+        Assert.Contains("max_completion_tokens", body + doc.RootElement.GetProperty("components").GetRawText());
+        Assert.True(chat.GetProperty("responses").TryGetProperty("402", out _));
+        var images = doc.RootElement.GetProperty("paths").GetProperty("/v1/images/generations").GetProperty("post").GetProperty("requestBody").GetRawText();
+        Assert.Contains("negative_prompt", images);
+        Assert.Contains("guidance_scale", images);
     }
 
     [Fact]

@@ -52,6 +52,29 @@ public static class ApiExtensions
         return builder;
     }
 
+    // Documents the JSON body without Accepts<T>(), whose content-type matching would answer a wrong content type with
+    // a bare 415 before the endpoint could send OpenAI's error object.
+    private static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken);
+            operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+            };
+        });
+
+    // Every /v1 error is OpenAI's error object; the document lists the statuses the API uses.
+    private static RouteHandlerBuilder WithErrorResponses(this RouteHandlerBuilder builder)
+    {
+        foreach (var status in new[] { 400, 401, 402, 403, 404, 413, 429, 503 })
+        {
+            builder.Produces<ErrorResponseSchema>(status);
+        }
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapPromptLeoApi(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1")
@@ -64,16 +87,27 @@ public static class ApiExtensions
             .WithSummary("Lists the installed models.");
         v1.MapPost("/chat/completions", (HttpContext context, ChatCompletionsEndpoint endpoint) => endpoint.HandleAsync(context))
             .RequireAuthorization(ChatPolicy)
-            .WithSummary("Creates a chat completion; stream=true answers with server-sent events ending in 'data: [DONE]'.");
+            .WithSummary("Creates a chat completion; stream=true answers with server-sent events ending in 'data: [DONE]'.")
+            .WithRequestBody<ChatCompletionRequestSchema>()
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .WithErrorResponses();
         v1.MapPost("/images/generations", (HttpContext context, ImagesEndpoints endpoint) => endpoint.GenerateAsync(context))
             .RequireAuthorization(ImagesPolicy)
-            .WithSummary("Generates images (b64_json). Extensions: negative_prompt, steps, guidance_scale, seed, scheduler.");
+            .WithSummary("Generates images (b64_json). Extensions: negative_prompt, steps, guidance_scale, seed, scheduler.")
+            .WithRequestBody<ImageGenerationRequestSchema>()
+            .Produces<ImagesResponseSchema>()
+            .WithErrorResponses();
         v1.MapPost("/images/edits", (HttpContext context, ImagesEndpoints endpoint) => endpoint.EditAsync(context))
             .RequireAuthorization(ImagesPolicy)
-            .WithSummary("Image-to-image, or inpainting with a mask (multipart/form-data).");
+            .WithSummary("Image-to-image, or inpainting with a mask (multipart/form-data).")
+            .Produces<ImagesResponseSchema>()
+            .WithErrorResponses();
         v1.MapPost("/images/background-removal", (HttpContext context, ImagesEndpoints endpoint) => endpoint.RemoveBackgroundAsync(context))
             .RequireAuthorization(ImagesPolicy)
-            .WithSummary("Cuts the subject out of an image and returns a PNG with alpha (multipart/form-data).");
+            .WithSummary("Cuts the subject out of an image and returns a PNG with alpha (multipart/form-data).")
+            .Produces<ImagesResponseSchema>()
+            .WithErrorResponses();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api-docs", options => options

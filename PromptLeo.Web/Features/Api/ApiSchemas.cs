@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+
+namespace PromptLeo.Web.Features.Api;
+
+// Request and response shapes for the OpenAPI document only: the endpoints read the JSON themselves so that a wrong
+// field gets OpenAI's exact error object. Field names and meanings follow OpenAI's API; "PromptLeo extension" marks
+// the additions.
+
+/// <summary>One chat message.</summary>
+public sealed record ChatMessageSchema(
+    [property: JsonPropertyName("role")] string Role,
+    [property: JsonPropertyName("content")] string Content);
+
+/// <summary>Streaming options.</summary>
+public sealed record StreamOptionsSchema([property: JsonPropertyName("include_usage")] bool? IncludeUsage);
+
+/// <summary>Body of <c>POST /v1/chat/completions</c>.</summary>
+public sealed record ChatCompletionRequestSchema(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("messages")] IReadOnlyList<ChatMessageSchema> Messages,
+    [property: JsonPropertyName("temperature")] double? Temperature,
+    [property: JsonPropertyName("top_p")] double? TopP,
+    [property: JsonPropertyName("max_tokens")] int? MaxTokens,
+    [property: JsonPropertyName("max_completion_tokens")] int? MaxCompletionTokens,
+    [property: JsonPropertyName("stop")] IReadOnlyList<string>? Stop,
+    [property: JsonPropertyName("seed")] long? Seed,
+    [property: JsonPropertyName("n")] int? N,
+    [property: JsonPropertyName("stream")] bool? Stream,
+    [property: JsonPropertyName("stream_options")] StreamOptionsSchema? StreamOptions);
+
+/// <summary>Body of <c>POST /v1/images/generations</c>.</summary>
+public sealed record ImageGenerationRequestSchema(
+    [property: JsonPropertyName("prompt")] string Prompt,
+    [property: JsonPropertyName("model")] string? Model,
+    [property: JsonPropertyName("n")] int? N,
+    [property: JsonPropertyName("size")] string? Size,
+    [property: JsonPropertyName("response_format")] string? ResponseFormat,
+    [property: JsonPropertyName("negative_prompt")] string? NegativePrompt,
+    [property: JsonPropertyName("steps")] int? Steps,
+    [property: JsonPropertyName("guidance_scale")] double? GuidanceScale,
+    [property: JsonPropertyName("seed")] long? Seed,
+    [property: JsonPropertyName("scheduler")] string? Scheduler);
+
+/// <summary>One generated image.</summary>
+public sealed record ImageDataSchema([property: JsonPropertyName("b64_json")] string B64Json);
+
+/// <summary>Answer of the image endpoints.</summary>
+public sealed record ImagesResponseSchema(
+    [property: JsonPropertyName("created")] long Created,
+    [property: JsonPropertyName("data")] IReadOnlyList<ImageDataSchema> Data);
+
+/// <summary>OpenAI's error object.</summary>
+public sealed record ErrorDetailSchema(
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("param")] string? Param,
+    [property: JsonPropertyName("code")] string? Code);
+
+/// <summary>Every error answer: <c>{"error":{...}}</c>.</summary>
+public sealed record ErrorResponseSchema([property: JsonPropertyName("error")] ErrorDetailSchema Error);
