@@ -1,0 +1,22 @@
+namespace PromptLeo.Web.Features.Billing;
+
+/// <summary>
+/// Picks the unit for the spend charts: MudBlazor's y-axis ticks are whole units, so sub-cent amounts (demo models,
+/// light use) would draw as empty charts in EUR. Amounts are shown in EUR, cent or micro-euro, whichever fits.
+/// </summary>
+public readonly record struct ChartScale(string Unit, double Factor, int Ticks)
+{
+    public static ChartScale For(long maxMicros)
+    {
+        var (unit, factor) = maxMicros switch
+        {
+            >= 1_000_000 => ("EUR", 1.0),
+            >= 10_000 => ("ct", 100.0),
+            _ => ("µ€", 1_000_000.0),
+        };
+        var top = maxMicros / 1_000_000.0 * factor;
+        return new ChartScale(unit, factor, Math.Max(1, (int)Math.Ceiling(top / 4)));
+    }
+
+    public double Scale(long micros) => micros / 1_000_000.0 * Factor;
+}
