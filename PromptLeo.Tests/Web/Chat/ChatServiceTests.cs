@@ -173,6 +173,25 @@ public sealed class ChatServiceTests(PortalFactory factory) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task SaveSettings_WithoutSending_PersistsEncryptedForOwnerOnly()
+    {
+        var userId = await CreateUserAsync(factory);
+        var other = await CreateUserAsync(factory);
+        var first = await RunAsync(Chat, new ChatTurnRequest(userId, ChatTurnKind.Send, Settings()) { Prompt = "settings please" });
+        var id = first.ConversationId!.Value;
+        var changed = Settings() with { SystemPrompt = "Antworte immer auf Deutsch.", Temperature = 0.2f, TopP = 0.5f, MaxTokens = 64, Seed = 7 };
+
+        Assert.False(await Store.SaveSettingsAsync(other, id, changed));
+        Assert.True(await Store.SaveSettingsAsync(userId, id, changed));
+
+        var view = (await Store.GetAsync(userId, id))!;
+        Assert.Equal(changed with { ModelId = view.Settings.ModelId }, view.Settings);
+        await using var db = await DbAsync();
+        var row = await db.Conversations.SingleAsync(c => c.Id == id);
+        Assert.DoesNotContain("Deutsch", Encoding.UTF8.GetString(row.SystemPromptCipher!));
+    }
+
+    [Fact]
     public async Task Stop_KeepsPartialAnswer_MarkedIncomplete()
     {
         var userId = await CreateUserAsync(factory);

@@ -416,6 +416,44 @@ public sealed partial class ChatPage
     {
         settings = settings with { ModelId = modelId };
         modelMissing = null;
+        ScheduleSettingsSave();
+    }
+
+    private void OnSettingsChanged(ChatSettings changed)
+    {
+        settings = changed;
+        ScheduleSettingsSave();
+    }
+
+    private CancellationTokenSource? settingsSave;
+
+    // Settings of a stored conversation are saved shortly after the last change (typing a system prompt changes them
+    // per keystroke), so they survive a reload without a message being sent.
+    private void ScheduleSettingsSave()
+    {
+        if (conversation is null || IsTemporary || userId is null)
+        {
+            return;
+        }
+        settingsSave?.Cancel();
+        settingsSave = new CancellationTokenSource();
+        var token = settingsSave.Token;
+        var (owner, id, snapshot) = (userId, conversation.Id, settings);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(600, token);
+                await Store.SaveSettingsAsync(owner, id, snapshot, token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception ex)
+            {
+                Logger.LogWarning(ex, "Saving chat settings failed");
+            }
+        }, CancellationToken.None);
     }
 
     private void OnTemporaryChanged(bool on)

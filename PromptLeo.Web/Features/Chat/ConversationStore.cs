@@ -76,6 +76,23 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.TitleCipher, cipherText), cancellationToken) == 1;
     }
 
+    /// <summary>Stores the conversation's model, system prompt and sampling settings without sending a message.</summary>
+    public async Task<bool> SaveSettingsAsync(string userId, Guid conversationId, ChatSettings settings, CancellationToken cancellationToken = default)
+    {
+        var systemPrompt = string.IsNullOrEmpty(settings.SystemPrompt)
+            ? null
+            : await cipher.EncryptStringAsync(userId, ContentPurpose.SystemPrompt, settings.SystemPrompt, cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Conversations.Where(c => c.Id == conversationId && c.UserId == userId)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.ModelId, settings.ModelId)
+                .SetProperty(c => c.SystemPromptCipher, systemPrompt)
+                .SetProperty(c => c.Temperature, settings.Temperature)
+                .SetProperty(c => c.TopP, settings.TopP)
+                .SetProperty(c => c.MaxTokens, settings.MaxTokens)
+                .SetProperty(c => c.Seed, settings.Seed), cancellationToken) == 1;
+    }
+
     public async Task<bool> SetPinnedAsync(string userId, Guid conversationId, bool pinned, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
