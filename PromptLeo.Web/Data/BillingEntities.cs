@@ -35,6 +35,14 @@ public class ApiKey
     public DateTimeOffset? LastUsedAt { get; set; }
 
     public DateTimeOffset? RevokedAt { get; set; }
+
+    /// <summary>"yyyy-MM" of the last 80 % alert for this key's budget, so it is sent once a month.</summary>
+    [MaxLength(7)]
+    public string? Alert80Month { get; set; }
+
+    /// <summary>"yyyy-MM" of the last 100 % alert for this key's budget.</summary>
+    [MaxLength(7)]
+    public string? Alert100Month { get; set; }
 }
 
 /// <summary>One metered request. Immutable: never updated, kept for the statutory retention period.</summary>

@@ -74,6 +74,34 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task KeyBudgetAlert_80Percent_MailedOnceNamingTheKey()
+    {
+        var email = $"keyalert-{Guid.NewGuid():N}@promptleo.test";
+        var userId = await factory.CreateUserAsync(email);
+        var probe = await factory.CreateKeyAsync(userId);
+        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
+        Assert.Equal(HttpStatusCode.OK, (await factory.ClientWithKey(probe.Secret).PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+        var perRequest = Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros;
+        // A key whose budget one such request fills to about 85 %.
+        var key = await factory.CreateKeyAsync(userId, budgetEur: Money.ToEuro(perRequest * 100 / 85));
+        var alerts = factory.Services.GetRequiredService<BudgetAlerts>();
+        await using (var db = await factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<PromptLeo.Web.Data.AppDbContext>>().CreateDbContextAsync())
+        {
+            db.UsageEvents.Add(new PromptLeo.Web.Data.UsageEvent { UserId = userId, ApiKeyId = key.Key.Id, ModelId = ApiPortalFactory.ChatModel, Kind = "chat", AmountMicros = perRequest, RequestId = "req_keyalert", At = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        await alerts.CheckAsync(userId, key.Key.Id);
+        await alerts.CheckAsync(userId, key.Key.Id);
+
+        var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email);
+        Assert.Contains(key.Key.Prefix, mail.Subject);
+        Assert.Contains("80", mail.Subject);
+        var count = Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Count(m => m.To.Mailboxes.Any(a => a.Address == email));
+        Assert.Equal(1, count);
+    }
+
+    [Fact]
     public async Task BudgetAlert_100Percent_MailedOnceAndFurtherRequestsRefused()
     {
         var email = $"alert100-{Guid.NewGuid():N}@promptleo.test";

@@ -9,7 +9,10 @@ using PromptLeo.Web.Resources;
 
 namespace PromptLeo.Web.Features.Billing;
 
-/// <summary>Mails the account owner when this month's spend reaches 80 % and 100 % of the budget, once per month each.</summary>
+/// <summary>
+/// Mails the account owner when this month's spend reaches 80 % and 100 % of the account budget, or of the budget of the
+/// API key that was used, once per month and threshold each.
+/// </summary>
 public sealed class BudgetAlerts(
     IDbContextFactory<AppDbContext> dbFactory,
     IMailTransport transport,
@@ -18,7 +21,63 @@ public sealed class BudgetAlerts(
     TimeProvider time,
     ILogger<BudgetAlerts> logger)
 {
-    public async Task CheckAsync(string userId, CancellationToken cancellationToken = default)
+    public async Task CheckAsync(string userId, Guid? keyId = null, CancellationToken cancellationToken = default)
+    {
+        await CheckAccountAsync(userId, cancellationToken);
+        if (keyId is { } key)
+        {
+            await CheckKeyAsync(userId, key, cancellationToken);
+        }
+    }
+
+    private async Task CheckKeyAsync(string userId, Guid keyId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var key = await db.ApiKeys.AsNoTracking().Where(k => k.Id == keyId && k.UserId == userId)
+                .Select(k => new { k.Name, k.Prefix, k.MonthlyBudgetMicros }).FirstOrDefaultAsync(cancellationToken);
+            if (key?.MonthlyBudgetMicros is not { } cap || cap <= 0)
+            {
+                return;
+            }
+            var now = time.GetUtcNow();
+            var monthStart = UsageLedger.MonthStart(now);
+            var month = now.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+            var spent = await db.UsageEvents.Where(u => u.UserId == userId && u.ApiKeyId == keyId && u.At >= monthStart).SumAsync(u => u.AmountMicros, cancellationToken);
+            int threshold;
+            int claimed;
+            if (spent >= cap)
+            {
+                threshold = 100;
+                claimed = await db.ApiKeys.Where(k => k.Id == keyId && (k.Alert100Month == null || k.Alert100Month != month))
+                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert100Month, month).SetProperty(k => k.Alert80Month, month), cancellationToken);
+            }
+            else if (spent * 100 >= cap * 80)
+            {
+                threshold = 80;
+                claimed = await db.ApiKeys.Where(k => k.Id == keyId && (k.Alert80Month == null || k.Alert80Month != month))
+                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert80Month, month), cancellationToken);
+            }
+            else
+            {
+                return;
+            }
+            var user = claimed == 0 ? null : await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.Email, u.PreferredLanguage }).FirstOrDefaultAsync(cancellationToken);
+            if (user?.Email is null)
+            {
+                return;
+            }
+            await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken, $"{key.Name} ({key.Prefix})");
+            logger.LogInformation("Key budget alert {Threshold} % sent for key {KeyPrefix} of {UserId}", threshold, key.Prefix, userId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Key budget alert check failed for {UserId}", userId);
+        }
+    }
+
+    private async Task CheckAccountAsync(string userId, CancellationToken cancellationToken)
     {
         try
         {
@@ -70,18 +129,25 @@ public sealed class BudgetAlerts(
         }
     }
 
-    private async Task SendAsync(string address, string language, int threshold, long spent, long cap, CancellationToken cancellationToken)
+    private async Task SendAsync(string address, string language, int threshold, long spent, long cap, CancellationToken cancellationToken, string? keyLabel = null)
     {
         var culture = CultureInfo.GetCultureInfo(language == "de" ? "de" : "en");
         var previous = CultureInfo.CurrentUICulture;
         CultureInfo.CurrentUICulture = culture;
         try
         {
-            var subject = threshold >= 100
-                ? strings["You have reached your monthly budget"].Value
-                : strings["You have used 80 % of your monthly budget"].Value;
-            var body = string.Format(culture, strings["This month you have spent {0} of your budget of {1}. You can change the budget on the billing page."].Value,
-                Money.Format(spent, culture), Money.Format(cap, culture));
+            var subject = (keyLabel, threshold >= 100) switch
+            {
+                (null, true) => strings["You have reached your monthly budget"].Value,
+                (null, false) => strings["You have used 80 % of your monthly budget"].Value,
+                (_, true) => string.Format(culture, strings["API key {0} has reached its monthly budget"].Value, keyLabel),
+                (_, false) => string.Format(culture, strings["API key {0} has used 80 % of its monthly budget"].Value, keyLabel),
+            };
+            var body = keyLabel is null
+                ? string.Format(culture, strings["This month you have spent {0} of your budget of {1}. You can change the budget on the billing page."].Value,
+                    Money.Format(spent, culture), Money.Format(cap, culture))
+                : string.Format(culture, strings["This month the key {0} has spent {1} of its budget of {2}. At 100 % the key is refused until the next month."].Value,
+                    keyLabel, Money.Format(spent, culture), Money.Format(cap, culture));
             var message = new MimeMessage { Subject = subject, Body = new TextPart("plain") { Text = body } };
             message.From.Add(new MailboxAddress(email.Value.FromName, email.Value.FromAddress));
             message.To.Add(MailboxAddress.Parse(address));

@@ -181,7 +181,7 @@ public sealed class UsageLedger(
             }
             if (settled && charged > 0)
             {
-                await ledger.alerts.CheckAsync(estimate.UserId);
+                await ledger.alerts.CheckAsync(estimate.UserId, keyId);
             }
         }
     }
