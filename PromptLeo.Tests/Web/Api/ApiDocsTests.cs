@@ -23,6 +23,18 @@ public sealed class ApiDocsTests(ApiPortalFactory factory) : IClassFixture<ApiPo
         var images = doc.RootElement.GetProperty("paths").GetProperty("/v1/images/generations").GetProperty("post").GetProperty("requestBody").GetRawText();
         Assert.Contains("negative_prompt", images);
         Assert.Contains("guidance_scale", images);
+
+        // Every reference resolves, so Scalar can render nested shapes (messages, stream_options, error).
+        var schemas = doc.RootElement.TryGetProperty("components", out var c) && c.TryGetProperty("schemas", out var sc)
+            ? sc.EnumerateObject().Select(p => p.Name).ToHashSet()
+            : [];
+        var refs = System.Text.RegularExpressions.Regex.Matches(doc.RootElement.GetRawText(), "\"\\$ref\"\\s*:\\s*\"#/components/schemas/([^\"]+)\"")
+            .Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(refs);
+        Assert.All(refs, r => Assert.Contains(r, schemas));
+        var ok = chat.GetProperty("responses").GetProperty("200").GetProperty("content");
+        Assert.True(ok.TryGetProperty("application/json", out _));
+        Assert.True(ok.TryGetProperty("text/event-stream", out _));
     }
 
     [Fact]

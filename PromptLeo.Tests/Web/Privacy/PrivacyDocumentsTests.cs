@@ -71,15 +71,18 @@ public class PrivacyDocumentsTests(PortalFactory factory) : IClassFixture<Portal
         var user = await PrivacySeed.CreateAsync(factory);
         await using var scope = factory.Services.CreateAsyncScope();
         var directory = scope.ServiceProvider.GetRequiredService<PromptLeo.Web.Features.Admin.AdminUserDirectory>();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ApplicationUser>>();
+        var adminId = (await users.FindByEmailAsync(PortalFactory.AdminEmail))!.Id;
 
-        Assert.True(await directory.SetAdminAsync("admin-id", user.Id, true));
-        Assert.False(await directory.SetAdminAsync(user.Id, user.Id, false));
-        Assert.True(await directory.SetAdminAsync("admin-id", user.Id, false));
+        Assert.False(await directory.SetAdminAsync(user.Id, adminId, false)); // not an admin: refused
+        Assert.True(await directory.SetAdminAsync(adminId, user.Id, true));
+        Assert.False(await directory.SetAdminAsync(user.Id, user.Id, false)); // never one's own role
+        Assert.True(await directory.SetAdminAsync(adminId, user.Id, false));
 
         var audit = await factory.Services.GetRequiredService<AuditLog>().QueryAsync(new AuditQuery(user.Id, AuditActions.RoleChanged));
         Assert.Equal(2, audit.Total);
         Assert.Equal(["removed from Admin", "added to Admin"], audit.Items.Select(a => a.Details));
-        Assert.All(audit.Items, a => Assert.Equal("admin-id", a.ActorId));
+        Assert.All(audit.Items, a => Assert.Equal(adminId, a.ActorId));
     }
 
     [Fact]

@@ -48,12 +48,37 @@ public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory
         {
             return false;
         }
+        await RoleLock.WaitAsync(cancellationToken);
+        try
+        {
+            return await SetAdminLockedAsync(adminId, userId, isAdmin, cancellationToken);
+        }
+        finally
+        {
+            RoleLock.Release();
+        }
+    }
+
+    // Role changes are serialized so two admins cannot remove each other and leave none.
+    private static readonly SemaphoreSlim RoleLock = new(1, 1);
+
+    private async Task<bool> SetAdminLockedAsync(string adminId, string userId, bool isAdmin, CancellationToken cancellationToken)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        // The page's role check is up to a minute old; the actor must still be an admin now.
+        if (await users.FindByIdAsync(adminId) is not { } actor || !await users.IsInRoleAsync(actor, Roles.Admin))
+        {
+            return false;
+        }
         var user = await users.FindByIdAsync(userId);
         if (user is null)
         {
             return false;
+        }
+        if (!isAdmin && (await users.GetUsersInRoleAsync(Roles.Admin)).Count <= 1)
+        {
+            return false; // never the last admin
         }
         var has = await users.IsInRoleAsync(user, Roles.Admin);
         if (has == isAdmin)

@@ -89,8 +89,7 @@ public static class ApiExtensions
             .RequireAuthorization(ChatPolicy)
             .WithSummary("Creates a chat completion; stream=true answers with server-sent events ending in 'data: [DONE]'.")
             .WithRequestBody<ChatCompletionRequestSchema>()
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Produces<ChatCompletionResponseSchema>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .WithErrorResponses();
         v1.MapPost("/images/generations", (HttpContext context, ImagesEndpoints endpoint) => endpoint.GenerateAsync(context))
             .RequireAuthorization(ImagesPolicy)

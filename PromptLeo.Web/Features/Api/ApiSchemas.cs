@@ -58,3 +58,25 @@ public sealed record ErrorDetailSchema(
 
 /// <summary>Every error answer: <c>{"error":{...}}</c>.</summary>
 public sealed record ErrorResponseSchema([property: JsonPropertyName("error")] ErrorDetailSchema Error);
+
+/// <summary>Token counts of a completion.</summary>
+public sealed record UsageSchema(
+    [property: JsonPropertyName("prompt_tokens")] int PromptTokens,
+    [property: JsonPropertyName("completion_tokens")] int CompletionTokens,
+    [property: JsonPropertyName("total_tokens")] int TotalTokens);
+
+/// <summary>One choice of a completion (non-streaming: <c>message</c>; streaming chunks carry <c>delta</c> instead).</summary>
+public sealed record ChatChoiceSchema(
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("message")] ChatMessageSchema? Message,
+    [property: JsonPropertyName("delta")] ChatMessageSchema? Delta,
+    [property: JsonPropertyName("finish_reason")] string? FinishReason);
+
+/// <summary>A chat completion, or one <c>chat.completion.chunk</c> event of a stream.</summary>
+public sealed record ChatCompletionResponseSchema(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("created")] long Created,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("choices")] IReadOnlyList<ChatChoiceSchema> Choices,
+    [property: JsonPropertyName("usage")] UsageSchema? Usage);

@@ -11,11 +11,15 @@ namespace PromptLeo.Web.Features.Billing;
 /// Billing's part in an erasure: API keys go at once; usage events, credit transactions and invoices stay under
 /// § 147 AO / § 257 HGB, pseudonymized (the user id is replaced by the erasure reference).
 /// </summary>
-public sealed class BillingErasureParticipant(IOptions<PrivacyOptions> privacy, InvoiceIssuer invoices, TimeProvider time) : IErasureParticipant
+public sealed class BillingErasureParticipant(IOptions<PrivacyOptions> privacy, IOptions<BillingOptions> billing, InvoiceIssuer invoices, TimeProvider time) : IErasureParticipant
 {
     /// <summary>The final invoices (last month if still open, and this month so far) are issued while the buyer's address exists.</summary>
     public async Task BeforeEraseAsync(string userId, CancellationToken cancellationToken)
     {
+        if (!billing.Value.IssueInvoicesAutomatically)
+        {
+            return; // operators who invoice by hand keep their own numbering; the usage stays, pseudonymized
+        }
         var thisMonth = UsageLedger.MonthStart(time.GetUtcNow());
         await invoices.IssueAsync(userId, thisMonth.AddMonths(-1), cancellationToken);
         await invoices.IssueAsync(userId, thisMonth, cancellationToken);

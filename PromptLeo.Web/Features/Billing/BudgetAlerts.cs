@@ -68,7 +68,23 @@ public sealed class BudgetAlerts(
             {
                 return;
             }
-            await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken, $"{key.Name} ({key.Prefix})");
+            try
+            {
+                await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken, $"{key.Name} ({key.Prefix})");
+            }
+            catch
+            {
+                // Not sent: give the claim back so the next request tries again.
+                if (threshold >= 100)
+                {
+                    await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert100Month, (string?)null), CancellationToken.None);
+                }
+                else
+                {
+                    await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert80Month, (string?)null), CancellationToken.None);
+                }
+                throw;
+            }
             logger.LogInformation("Key budget alert {Threshold} % sent for key {KeyPrefix} of {UserId}", threshold, key.Prefix, userId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -119,7 +135,23 @@ public sealed class BudgetAlerts(
             {
                 return;
             }
-            await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken);
+            try
+            {
+                await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken);
+            }
+            catch
+            {
+                // Not sent: give the claim back so the next request tries again.
+                if (threshold >= 100)
+                {
+                    await db.BillingAccounts.Where(a => a.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert100Month, (string?)null), CancellationToken.None);
+                }
+                else
+                {
+                    await db.BillingAccounts.Where(a => a.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert80Month, (string?)null), CancellationToken.None);
+                }
+                throw;
+            }
             logger.LogInformation("Budget alert {Threshold} % sent for {UserId}", threshold, userId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

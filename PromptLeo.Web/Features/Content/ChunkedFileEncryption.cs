@@ -25,13 +25,21 @@ public static class ChunkedFileEncryption
     {
         var key = RandomNumberGenerator.GetBytes(32);
         var wrapped = await cipher.EncryptAsync(userId, KeyPurpose, key, cancellationToken);
-        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
         var header = new byte[Magic.Length + 2 + wrapped.Length];
         Magic.CopyTo(header);
         BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(Magic.Length), checked((ushort)wrapped.Length));
         wrapped.CopyTo(header, Magic.Length + 2);
-        await file.WriteAsync(header, cancellationToken);
-        return new EncryptingStream(file, key);
+        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024);
+        try
+        {
+            await file.WriteAsync(header, cancellationToken);
+            return new EncryptingStream(file, key);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Decrypts <paramref name="path"/> into <paramref name="output"/>, chunk by chunk.</summary>
@@ -40,13 +48,28 @@ public static class ChunkedFileEncryption
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
         var head = new byte[Magic.Length + 2];
-        await file.ReadExactlyAsync(head, cancellationToken);
-        if (!head.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        byte[] wrapped;
+        try
         {
-            throw new ContentUnavailableException("The file has an unknown format.");
+            await file.ReadExactlyAsync(head, cancellationToken);
+            if (head.AsSpan(0, 2).SequenceEqual("PK"u8))
+            {
+                // An export written before exports were encrypted (still inside its download window): as it is.
+                await output.WriteAsync(head, cancellationToken);
+                await file.CopyToAsync(output, cancellationToken);
+                return;
+            }
+            if (!head.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            {
+                throw new ContentUnavailableException("The file has an unknown format.");
+            }
+            wrapped = new byte[BinaryPrimitives.ReadUInt16BigEndian(head.AsSpan(Magic.Length))];
+            await file.ReadExactlyAsync(wrapped, cancellationToken);
         }
-        var wrapped = new byte[BinaryPrimitives.ReadUInt16BigEndian(head.AsSpan(Magic.Length))];
-        await file.ReadExactlyAsync(wrapped, cancellationToken);
+        catch (EndOfStreamException ex)
+        {
+            throw new ContentUnavailableException("The file is truncated.", ex);
+        }
         var key = await cipher.DecryptAsync(userId, KeyPurpose, wrapped, cancellationToken);
         using var aes = new AesGcm(key, TagSize);
         var chunkHeader = new byte[4 + 1 + TagSize];
@@ -61,12 +84,13 @@ public static class ChunkedFileEncryption
             try
             {
                 await file.ReadExactlyAsync(chunkHeader, cancellationToken);
-                length = (int)BinaryPrimitives.ReadUInt32BigEndian(chunkHeader);
-                final = chunkHeader[4] == 1;
-                if (length > ChunkSize)
+                var declared = BinaryPrimitives.ReadUInt32BigEndian(chunkHeader);
+                if (declared > ChunkSize)
                 {
                     throw new ContentUnavailableException("The file is corrupt.");
                 }
+                length = (int)declared;
+                final = chunkHeader[4] == 1;
                 await file.ReadExactlyAsync(cipherText.AsMemory(0, length), cancellationToken);
             }
             catch (EndOfStreamException ex)
@@ -165,10 +189,17 @@ public static class ChunkedFileEncryption
             if (disposing && !closed)
             {
                 closed = true;
-                Seal(final: true);
-                file.Dispose();
-                aes.Dispose();
-                CryptographicOperations.ZeroMemory(key);
+                try
+                {
+                    Seal(final: true);
+                }
+                finally
+                {
+                    // Released even when the last write fails (disk full); the partial file is never served.
+                    file.Dispose();
+                    aes.Dispose();
+                    CryptographicOperations.ZeroMemory(key);
+                }
             }
             base.Dispose(disposing);
         }

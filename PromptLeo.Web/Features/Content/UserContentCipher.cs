@@ -29,6 +29,8 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
     private readonly IDataProtector keyWrapper = protection.CreateProtector("PromptLeo.UserDataKey.v1");
     private readonly ConcurrentDictionary<string, byte[]> keys = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim createLock = new(1, 1);
+    // Users whose key was shredded in this process: a read that raced the shred must not put the key back.
+    private readonly ConcurrentDictionary<string, byte> shredded = new(StringComparer.Ordinal);
 
     public async ValueTask<byte[]> EncryptAsync(string userId, string purpose, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
     {
@@ -52,6 +54,21 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
     /// <summary>Deletes the user's data key (crypto-shredding) and forgets the cached copy.</summary>
     public async Task ShredKeyAsync(string userId, CancellationToken cancellationToken = default)
     {
+        // Serialized with key creation, so no key is minted between the check and the delete.
+        await createLock.WaitAsync(cancellationToken);
+        try
+        {
+            shredded[userId] = 1;
+            await DeleteKeyAsync(userId, cancellationToken);
+        }
+        finally
+        {
+            createLock.Release();
+        }
+    }
+
+    private async Task DeleteKeyAsync(string userId, CancellationToken cancellationToken)
+    {
         await using var keyDb = await keyStore.CreateDbContextAsync(cancellationToken);
         await keyDb.UserDataKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         if (keyDb.Database.IsSqlite())
@@ -65,10 +82,8 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
     /// <summary>Drops the cached key, e.g. after erasure on another path.</summary>
     public void Forget(string userId)
     {
-        if (keys.TryRemove(userId, out var key))
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
+        // Not zeroed: a request on another thread may still be using the same array.
+        keys.TryRemove(userId, out _);
     }
 
     private static byte[] Encrypt(byte[] key, string userId, string purpose, ReadOnlySpan<byte> plaintext)
@@ -115,8 +130,19 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
         {
             return null;
         }
+        if (shredded.ContainsKey(userId))
+        {
+            return null;
+        }
         var key = keyWrapper.Unprotect(row.WrappedKey);
-        return keys.GetOrAdd(userId, key);
+        var added = keys.GetOrAdd(userId, key);
+        if (shredded.ContainsKey(userId))
+        {
+            // The shred ran while this read was in flight.
+            keys.TryRemove(userId, out _);
+            return null;
+        }
+        return added;
     }
 
     private async ValueTask<byte[]> GetOrCreateKeyAsync(string userId, CancellationToken cancellationToken)
@@ -133,6 +159,10 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
             if (existing is not null)
             {
                 return existing;
+            }
+            if (shredded.ContainsKey(userId))
+            {
+                throw new ContentUnavailableException("The account is being erased.");
             }
             var key = RandomNumberGenerator.GetBytes(32);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

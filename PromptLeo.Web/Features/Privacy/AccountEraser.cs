@@ -115,7 +115,15 @@ public sealed class AccountEraser(
         var userId = job.UserId;
         foreach (var participant in Participants)
         {
-            await participant.BeforeEraseAsync(userId, cancellationToken);
+            try
+            {
+                await participant.BeforeEraseAsync(userId, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Preparation (e.g. the final invoice) must never keep an account from being erased.
+                logger.LogError(ex, "Erasure {JobId}: a participant's preparation failed; erasure goes on", job.Id);
+            }
         }
         files.DeleteAll(userId);
         exportFiles.DeleteAll(userId);
@@ -171,7 +179,15 @@ public sealed class AccountEraser(
         {
             // Nobody is waiting at the confirmation page of an erasure finished after a restart: mail the
             // certificate while the address still exists.
-            await MailCertificateAsync(email, job.Language, certificate, cancellationToken);
+            try
+            {
+                await MailCertificateAsync(email, job.Language, certificate, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Best effort: a rejected mailbox must not keep the address (and account) alive.
+                logger.LogWarning(ex, "Erasure {JobId}: the certificate could not be mailed", job.Id);
+            }
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -64,6 +64,7 @@ public static class StorageExtensions
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         await MoveLegacyDataKeysAsync(db, keys, cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
+        await EnsureKeysMatchContentAsync(db, keys, cancellationToken);
         foreach (var database in new DbContext[] { db, keys })
         {
             if (database.Database.IsSqlite())
@@ -80,7 +81,7 @@ public static class StorageExtensions
     /// </summary>
     private static async Task MoveLegacyDataKeysAsync(AppDbContext db, DataKeyDbContext keys, CancellationToken cancellationToken)
     {
-        if (!db.Database.IsSqlite() || !File.Exists(new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource))
+        if (!db.Database.IsSqlite())
         {
             return;
         }
@@ -96,27 +97,49 @@ public static class StorageExtensions
                     return;
                 }
             }
-            await using var read = connection.CreateCommand();
-            read.CommandText = "SELECT UserId, WrappedKey FROM UserDataKeys";
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            var legacy = 0;
+            await using (var read = connection.CreateCommand())
             {
-                var userId = reader.GetString(0);
-                if (!await keys.UserDataKeys.AnyAsync(k => k.UserId == userId, cancellationToken))
+                read.CommandText = "SELECT UserId, WrappedKey FROM UserDataKeys";
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    keys.UserDataKeys.Add(new UserDataKey
+                    legacy++;
+                    var userId = reader.GetString(0);
+                    if (!await keys.UserDataKeys.AnyAsync(k => k.UserId == userId, cancellationToken))
                     {
-                        UserId = userId,
-                        WrappedKey = (byte[])reader.GetValue(1),
-                        CreatedAt = DateTimeOffset.UtcNow, // when it moved; the original creation time is not needed
-                    });
+                        keys.UserDataKeys.Add(new UserDataKey { UserId = userId, WrappedKey = (byte[])reader.GetValue(1) });
+                    }
                 }
             }
             await keys.SaveChangesAsync(cancellationToken);
+            // The next migration drops the old table: only go on when every key arrived.
+            if (await keys.UserDataKeys.CountAsync(cancellationToken) < legacy)
+            {
+                throw new InvalidOperationException("Moving the data keys to the key database failed; the content database was left unchanged.");
+            }
         }
         finally
         {
             await connection.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// Refuses to start when content exists but the key database holds no keys at all: a misplaced key database
+    /// (ConnectionStrings:DataKeys, a restored content backup without its keys) would otherwise mint new keys and every
+    /// earlier item would fail its integrity check.
+    /// </summary>
+    private static async Task EnsureKeysMatchContentAsync(AppDbContext db, DataKeyDbContext keys, CancellationToken cancellationToken)
+    {
+        if (await keys.UserDataKeys.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+        if (await db.Conversations.AnyAsync(cancellationToken) || await db.GeneratedImages.AnyAsync(cancellationToken) || await db.ChatPresets.AnyAsync(cancellationToken))
+        {
+            throw new InvalidOperationException(
+                "The key database is empty but encrypted content exists. Check ConnectionStrings:DataKeys or restore <data>/keys/datakeys.db from its backup.");
         }
     }
 }
