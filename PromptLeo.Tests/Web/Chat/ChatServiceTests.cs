@@ -189,6 +189,8 @@ public sealed class ChatServiceTests(PortalFactory factory) : IClassFixture<Port
         await using var db = await DbAsync();
         var row = await db.Conversations.SingleAsync(c => c.Id == id);
         Assert.DoesNotContain("Deutsch", Encoding.UTF8.GetString(row.SystemPromptCipher!));
+        await Assert.ThrowsAsync<ChatInputException>(() => Store.SaveSettingsAsync(userId, id, changed with { Temperature = 9f }));
+        await Assert.ThrowsAsync<ChatInputException>(() => Store.SaveSettingsAsync(userId, id, changed with { SystemPrompt = new string('x', 100_000) }));
     }
 
     [Fact]

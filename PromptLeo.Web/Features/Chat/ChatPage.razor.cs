@@ -324,6 +324,8 @@ public sealed partial class ChatPage
             return;
         }
         EndStreaming();
+        // The turn stored the settings it was sent with; keep any change made while it was answering.
+        ScheduleSettingsSave();
 
         if (result.FinishReason == FinishReason.Error)
         {

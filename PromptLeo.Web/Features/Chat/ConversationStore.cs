@@ -79,6 +79,16 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
     /// <summary>Stores the conversation's model, system prompt and sampling settings without sending a message.</summary>
     public async Task<bool> SaveSettingsAsync(string userId, Guid conversationId, ChatSettings settings, CancellationToken cancellationToken = default)
     {
+        if (settings.SystemPrompt.Length > options.Value.MaxSystemPromptCharacters)
+        {
+            throw new ChatInputException("The system prompt is too long.");
+        }
+        if (!float.IsFinite(settings.Temperature) || settings.Temperature is < 0 or > 2
+            || !float.IsFinite(settings.TopP) || settings.TopP is <= 0 or > 1
+            || settings.MaxTokens is < 1 or > 32_768)
+        {
+            throw new ChatInputException("The sampling settings are out of range.");
+        }
         var systemPrompt = string.IsNullOrEmpty(settings.SystemPrompt)
             ? null
             : await cipher.EncryptStringAsync(userId, ContentPurpose.SystemPrompt, settings.SystemPrompt, cancellationToken);
