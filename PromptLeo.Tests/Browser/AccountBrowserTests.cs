@@ -29,7 +29,7 @@ public sealed class AccountBrowserTests(BrowserPortal portal) : IClassFixture<Br
         await Assertions.Expect(page.Locator("body")).ToContainTextAsync("Thank you for confirming your email");
         await BrowserPortal.ScreenshotAsync(page, "02-confirmed");
 
-        await LoginAsync(page, email, Password);
+        await BrowserPortal.LoginAsync(page, email, Password);
         await Assertions.Expect(page.Locator("#welcome")).ToBeVisibleAsync();
         await BrowserPortal.ScreenshotAsync(page, "03-logged-in");
 
@@ -54,7 +54,7 @@ public sealed class AccountBrowserTests(BrowserPortal portal) : IClassFixture<Br
         var client = portal.CreateBrowserLikeClient();
         await PortalSession.RegisterConfirmAndLoginAsync(portal, client, email, Password);
 
-        await LoginAsync(page, email, Password);
+        await BrowserPortal.LoginAsync(page, email, Password);
         await page.GotoAsync("/Account/Manage/EnableAuthenticator");
         await Assertions.Expect(page.Locator("#qrCode")).ToBeVisibleAsync();
         var key = (await page.Locator("#sharedKey").InnerTextAsync()).Trim();
@@ -103,12 +103,4 @@ public sealed class AccountBrowserTests(BrowserPortal portal) : IClassFixture<Br
         Assert.True(csp.Count == 0, string.Join("\n", csp));
     }
 
-    private static async Task LoginAsync(IPage page, string email, string password)
-    {
-        await page.GotoAsync("/Account/Login");
-        await page.FillAsync("[name='Input.Email']", email);
-        await page.FillAsync("[name='Input.Password']", password);
-        await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
-    }
 }

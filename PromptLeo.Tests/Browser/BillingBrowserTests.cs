@@ -24,11 +24,7 @@ public sealed class BillingBrowserTests(BrowserPortal portal) : IClassFixture<Br
             Assert.True((await users.CreateAsync(new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true }, Password)).Succeeded);
         }
         var page = await portal.NewPageAsync();
-        await page.GotoAsync("/Account/Login");
-        await page.FillAsync("[name='Input.Email']", email);
-        await page.FillAsync("[name='Input.Password']", Password);
-        await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
+        await BrowserPortal.LoginAsync(page, email, Password);
 
         await page.GotoAsync("/api-keys");
         await page.Locator("#api-keys-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });

@@ -14,11 +14,7 @@ public sealed class ChatBrowserTests(BrowserPortal portal) : IClassFixture<Brows
         var email = $"chat.{Guid.NewGuid():N}@example.de";
         await PortalSession.RegisterConfirmAndLoginAsync(portal, portal.CreateBrowserLikeClient(), email, Password);
         var page = await portal.NewPageAsync();
-        await page.GotoAsync("/Account/Login");
-        await page.FillAsync("[name='Input.Email']", email);
-        await page.FillAsync("[name='Input.Password']", Password);
-        await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
+        await BrowserPortal.LoginAsync(page, email, Password);
 
         await page.GotoAsync("/chat");
         var input = page.Locator("#chat-input[data-composer='ready']");
@@ -86,11 +82,7 @@ public sealed class ChatBrowserTests(BrowserPortal portal) : IClassFixture<Brows
         var email = $"temp.{Guid.NewGuid():N}@example.de";
         await PortalSession.RegisterConfirmAndLoginAsync(portal, portal.CreateBrowserLikeClient(), email, Password);
         var page = await portal.NewPageAsync();
-        await page.GotoAsync("/Account/Login");
-        await page.FillAsync("[name='Input.Email']", email);
-        await page.FillAsync("[name='Input.Password']", Password);
-        await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
+        await BrowserPortal.LoginAsync(page, email, Password);
 
         var unknown = await page.GotoAsync($"/chat/{Guid.NewGuid()}");
         Assert.Equal(404, unknown!.Status);

@@ -15,7 +15,7 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         var email = $"lea.{Guid.NewGuid():N}@example.de";
         await PortalSession.RegisterConfirmAndLoginAsync(portal, portal.CreateBrowserLikeClient(), email, Password);
         var page = await portal.NewPageAsync();
-        await LoginAsync(page, email, Password);
+        await BrowserPortal.LoginAsync(page, email, Password);
 
         await page.GotoAsync("/images");
         // The module hooks the prompt only once the interactive circuit is up.
@@ -86,7 +86,7 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         var strangerEmail = $"tom.{Guid.NewGuid():N}@example.de";
         await PortalSession.RegisterConfirmAndLoginAsync(portal, portal.CreateBrowserLikeClient(), strangerEmail, Password);
         var stranger = await portal.NewPageAsync();
-        await LoginAsync(stranger, strangerEmail, Password);
+        await BrowserPortal.LoginAsync(stranger, strangerEmail, Password);
         // Through the page's own cookies, not a navigation, so the 404 does not land in the console log.
         var foreign = await stranger.APIRequest.GetAsync($"/images/file/{remaining}");
         Assert.Equal(404, foreign.Status);
@@ -100,7 +100,7 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         var email = $"mia.{Guid.NewGuid():N}@example.de";
         await PortalSession.RegisterConfirmAndLoginAsync(portal, portal.CreateBrowserLikeClient(), email, Password);
         var page = await portal.NewPageAsync();
-        await LoginAsync(page, email, Password);
+        await BrowserPortal.LoginAsync(page, email, Password);
         await page.GotoAsync("/images");
         await page.WaitForSelectorAsync("#image-prompt-box[data-submit-on-enter]", new() { State = WaitForSelectorState.Attached });
 
@@ -125,12 +125,4 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         Assert.Empty(portal.ConsoleErrors);
     }
 
-    private static async Task LoginAsync(IPage page, string email, string password)
-    {
-        await page.GotoAsync("/Account/Login");
-        await page.FillAsync("[name='Input.Email']", email);
-        await page.FillAsync("[name='Input.Password']", password);
-        await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
-    }
 }

@@ -7,21 +7,14 @@ namespace PromptLeo.Tests.Browser;
 /// <summary>The Privacy Center as a person uses it: export with progress and download, restriction, erasure with certificate.</summary>
 public sealed class PrivacyBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
 {
-    private static async Task LoginAsync(IPage page, string email, string password)
-    {
-        await page.GotoAsync("/Account/Login");
-        await page.FillAsync("[name='Input.Email']", email);
-        await page.FillAsync("[name='Input.Password']", password);
-        await page.ClickAsync("#login-submit");
-        await Assertions.Expect(page.Locator("#welcome")).ToBeVisibleAsync();
-    }
 
     [Fact]
     public async Task Export_WatchProgress_Download_Restrict()
     {
         var user = await PrivacySeed.CreateAsync(portal, registerWith: portal.CreateBrowserLikeClient());
         var page = await portal.NewPageAsync();
-        await LoginAsync(page, user.Email, user.Password);
+        await BrowserPortal.LoginAsync(page, user.Email, user.Password);
+        await Assertions.Expect(page.Locator("#welcome")).ToBeVisibleAsync();
 
         await page.GotoAsync("/privacy");
         await Assertions.Expect(page.Locator("#privacy-title")).ToBeVisibleAsync();
@@ -54,7 +47,8 @@ public sealed class PrivacyBrowserTests(BrowserPortal portal) : IClassFixture<Br
     {
         var user = await PrivacySeed.CreateAsync(portal, language: "de", registerWith: portal.CreateBrowserLikeClient());
         var page = await portal.NewPageAsync();
-        await LoginAsync(page, user.Email, user.Password);
+        await BrowserPortal.LoginAsync(page, user.Email, user.Password);
+        await Assertions.Expect(page.Locator("#welcome")).ToBeVisibleAsync();
 
         await page.GotoAsync("/privacy/erase");
         await page.FillAsync("[name='Input.Password']", user.Password);

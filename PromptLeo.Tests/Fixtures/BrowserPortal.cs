@@ -65,6 +65,16 @@ public sealed class BrowserPortal : PortalFactory, IAsyncLifetime
         return page;
     }
 
+    /// <summary>Signs in through the login form and waits until the portal has left the login page.</summary>
+    public static async Task LoginAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/Account/Login");
+        await page.FillAsync("[name='Input.Email']", email);
+        await page.FillAsync("[name='Input.Password']", password);
+        await page.ClickAsync("#login-submit");
+        await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions
         {

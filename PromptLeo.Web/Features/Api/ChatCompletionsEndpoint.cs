@@ -45,7 +45,7 @@ public sealed class ChatCompletionsEndpoint(
         await guard.EnsureAllowedAsync(caller.UserId, context.RequestAborted);
 
         var estimate = new UsageEstimate(caller.UserId, caller.KeyId.ToString(), parsed.Request.ModelId, UsageKind.Chat, requestId,
-            InputTokens: MaxPromptTokens(parsed.Request.Messages), MaxOutputTokens: parsed.Request.Sampling.MaxTokens);
+            InputTokens: UsageBounds.MaxPromptTokens(parsed.Request.Messages.Select(m => m.Content)), MaxOutputTokens: parsed.Request.Sampling.MaxTokens);
         await using var reservation = await meter.ReserveAsync(estimate, context.RequestAborted);
 
         var created = time.GetUtcNow().ToUnixTimeSeconds();
@@ -302,7 +302,6 @@ public sealed class ChatCompletionsEndpoint(
         json.WriteEndObject();
     }
 
-    internal static int MaxPromptTokens(IReadOnlyList<ChatMessage> messages) => UsageBounds.MaxPromptTokens(messages.Select(m => m.Content));
 
     private sealed record Parsed(ChatRequest Request, bool Stream, bool IncludeUsage);
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PromptLeo.Web.Features.Hosting;
 
 namespace PromptLeo.Web.Features.Billing;
 
@@ -39,8 +40,7 @@ public static class BillingExtensions
     // Someone else's invoice answers 404, so ids reveal nothing.
     private static async Task<Results<FileContentHttpResult, NotFound>> DownloadInvoiceAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices, HttpContext context)
     {
-        // Personal documents stay out of shared caches.
-        context.Response.Headers.CacheControl = "private, no-store";
+        context.Response.NoStore();
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId || await invoices.GetPdfAsync(userId, id) is not { } pdf)
         {
             return TypedResults.NotFound();
@@ -50,7 +50,7 @@ public static class BillingExtensions
 
     private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month, HttpContext context)
     {
-        context.Response.Headers.CacheControl = "private, no-store";
+        context.Response.NoStore();
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId)
         {
             return TypedResults.Unauthorized();

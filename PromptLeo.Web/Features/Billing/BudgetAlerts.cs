@@ -23,110 +23,45 @@ public sealed class BudgetAlerts(
 {
     public async Task CheckAsync(string userId, Guid? keyId = null, CancellationToken cancellationToken = default)
     {
-        await CheckAccountAsync(userId, cancellationToken);
+        await CheckBudgetAsync(userId, null, cancellationToken);
         if (keyId is { } key)
         {
-            await CheckKeyAsync(userId, key, cancellationToken);
+            await CheckBudgetAsync(userId, key, cancellationToken);
         }
     }
 
-    private async Task CheckKeyAsync(string userId, Guid keyId, CancellationToken cancellationToken)
+    /// <summary>The account budget (no key) or the budget of one API key.</summary>
+    private async Task CheckBudgetAsync(string userId, Guid? keyId, CancellationToken cancellationToken)
     {
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var key = await db.ApiKeys.AsNoTracking().Where(k => k.Id == keyId && k.UserId == userId)
-                .Select(k => new { k.Name, k.Prefix, k.MonthlyBudgetMicros }).FirstOrDefaultAsync(cancellationToken);
-            if (key?.MonthlyBudgetMicros is not { } cap || cap <= 0)
-            {
-                return;
-            }
             var now = time.GetUtcNow();
             var monthStart = UsageLedger.MonthStart(now);
             var month = now.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-            var spent = await db.UsageEvents.Where(u => u.UserId == userId && u.ApiKeyId == keyId && u.At >= monthStart).SumAsync(u => u.AmountMicros, cancellationToken);
-            int threshold;
-            int claimed;
-            if (spent >= cap)
+            var usage = db.UsageEvents.Where(u => u.UserId == userId && u.At >= monthStart);
+            long? budget;
+            string? keyLabel = null;
+            if (keyId is { } id)
             {
-                threshold = 100;
-                claimed = await db.ApiKeys.Where(k => k.Id == keyId && (k.Alert100Month == null || k.Alert100Month != month))
-                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert100Month, month).SetProperty(k => k.Alert80Month, month), cancellationToken);
-            }
-            else if (spent * 100 >= cap * 80)
-            {
-                threshold = 80;
-                claimed = await db.ApiKeys.Where(k => k.Id == keyId && (k.Alert80Month == null || k.Alert80Month != month))
-                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert80Month, month), cancellationToken);
+                var key = await db.ApiKeys.AsNoTracking().Where(k => k.Id == id && k.UserId == userId)
+                    .Select(k => new { k.Name, k.Prefix, k.MonthlyBudgetMicros }).FirstOrDefaultAsync(cancellationToken);
+                budget = key?.MonthlyBudgetMicros;
+                keyLabel = key is null ? null : $"{key.Name} ({key.Prefix})";
+                usage = usage.Where(u => u.ApiKeyId == id);
             }
             else
             {
-                return;
+                budget = await db.BillingAccounts.Where(a => a.UserId == userId).Select(a => a.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken);
             }
-            var user = claimed == 0 ? null : await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.Email, u.PreferredLanguage }).FirstOrDefaultAsync(cancellationToken);
-            if (user?.Email is null)
-            {
-                return;
-            }
-            try
-            {
-                await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken, $"{key.Name} ({key.Prefix})");
-            }
-            catch
-            {
-                // Not sent: give the claim back so the next request tries again.
-                if (threshold >= 100)
-                {
-                    await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert100Month, (string?)null), CancellationToken.None);
-                }
-                else
-                {
-                    await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert80Month, (string?)null), CancellationToken.None);
-                }
-                throw;
-            }
-            logger.LogInformation("Key budget alert {Threshold} % sent for key {KeyPrefix} of {UserId}", threshold, key.Prefix, userId);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogError(ex, "Key budget alert check failed for {UserId}", userId);
-        }
-    }
-
-    private async Task CheckAccountAsync(string userId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var budget = await db.BillingAccounts.Where(a => a.UserId == userId).Select(a => a.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken);
             if (budget is not { } cap || cap <= 0)
             {
                 return;
             }
-            var now = time.GetUtcNow();
-            var monthStart = UsageLedger.MonthStart(now);
-            var month = now.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-            var spent = await db.UsageEvents.Where(u => u.UserId == userId && u.At >= monthStart).SumAsync(u => u.AmountMicros, cancellationToken);
-            int threshold;
-            int claimed;
+            var spent = await usage.SumAsync(u => u.AmountMicros, cancellationToken);
+            var threshold = spent >= cap ? 100 : spent * 100 >= cap * 80 ? 80 : 0;
             // The conditional update claims the alert, so parallel requests send it once.
-            if (spent >= cap)
-            {
-                threshold = 100;
-                claimed = await db.BillingAccounts.Where(a => a.UserId == userId && (a.Alert100Month == null || a.Alert100Month != month))
-                    .ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert100Month, month).SetProperty(a => a.Alert80Month, month), cancellationToken);
-            }
-            else if (spent * 100 >= cap * 80)
-            {
-                threshold = 80;
-                claimed = await db.BillingAccounts.Where(a => a.UserId == userId && (a.Alert80Month == null || a.Alert80Month != month))
-                    .ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert80Month, month), cancellationToken);
-            }
-            else
-            {
-                return;
-            }
-            if (claimed == 0)
+            if (threshold == 0 || await MarkAsync(db, userId, keyId, threshold, month, cancellationToken) == 0)
             {
                 return;
             }
@@ -137,28 +72,49 @@ public sealed class BudgetAlerts(
             }
             try
             {
-                await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken);
+                await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken, keyLabel);
             }
             catch
             {
                 // Not sent: give the claim back so the next request tries again.
-                if (threshold >= 100)
-                {
-                    await db.BillingAccounts.Where(a => a.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert100Month, (string?)null), CancellationToken.None);
-                }
-                else
-                {
-                    await db.BillingAccounts.Where(a => a.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert80Month, (string?)null), CancellationToken.None);
-                }
+                await MarkAsync(db, userId, keyId, threshold, null, CancellationToken.None);
                 throw;
             }
-            logger.LogInformation("Budget alert {Threshold} % sent for {UserId}", threshold, userId);
+            logger.LogInformation("Budget alert {Threshold} % sent for {UserId} (key {KeyId})", threshold, userId, keyId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // An alert must never fail the request that triggered it.
             logger.LogError(ex, "Budget alert check failed for {UserId}", userId);
         }
+    }
+
+    /// <summary>
+    /// Claims the alert for <paramref name="month"/> (100 % also covers 80 %) when it was not sent this month yet, or
+    /// gives the claim back when <paramref name="month"/> is null. Returns the rows changed.
+    /// </summary>
+    private static Task<int> MarkAsync(AppDbContext db, string userId, Guid? keyId, int threshold, string? month, CancellationToken cancellationToken)
+    {
+        var full = threshold >= 100;
+        if (keyId is { } id)
+        {
+            var key = db.ApiKeys.Where(k => k.Id == id && k.UserId == userId);
+            return month is null
+                ? full ? key.ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert100Month, (string?)null), cancellationToken)
+                       : key.ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert80Month, (string?)null), cancellationToken)
+                : full ? key.Where(k => k.Alert100Month == null || k.Alert100Month != month)
+                            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert100Month, month).SetProperty(k => k.Alert80Month, month), cancellationToken)
+                       : key.Where(k => k.Alert80Month == null || k.Alert80Month != month)
+                            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert80Month, month), cancellationToken);
+        }
+        var account = db.BillingAccounts.Where(a => a.UserId == userId);
+        return month is null
+            ? full ? account.ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert100Month, (string?)null), cancellationToken)
+                   : account.ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert80Month, (string?)null), cancellationToken)
+            : full ? account.Where(a => a.Alert100Month == null || a.Alert100Month != month)
+                        .ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert100Month, month).SetProperty(a => a.Alert80Month, month), cancellationToken)
+                   : account.Where(a => a.Alert80Month == null || a.Alert80Month != month)
+                        .ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert80Month, month), cancellationToken);
     }
 
     private async Task SendAsync(string address, string language, int threshold, long spent, long cap, CancellationToken cancellationToken, string? keyLabel = null)
@@ -180,10 +136,7 @@ public sealed class BudgetAlerts(
                     Money.Format(spent, culture), Money.Format(cap, culture))
                 : string.Format(culture, strings["This month the key {0} has spent {1} of its budget of {2}. At 100 % the key is refused until the next month."].Value,
                     keyLabel, Money.Format(spent, culture), Money.Format(cap, culture));
-            var message = new MimeMessage { Subject = subject, Body = new TextPart("plain") { Text = body } };
-            message.From.Add(new MailboxAddress(email.Value.FromName, email.Value.FromAddress));
-            message.To.Add(MailboxAddress.Parse(address));
-            await transport.SendAsync(message, cancellationToken);
+            await transport.SendAsync(MailMessages.Compose(email.Value, address, subject, new TextPart("plain") { Text = body }), cancellationToken);
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using PromptLeo.Web.Features.Hosting;
 
 namespace PromptLeo.Web.Features.Chat;
 
@@ -19,7 +20,7 @@ public static class ChatExportEndpoints
     private static async Task<Results<FileContentHttpResult, NotFound, BadRequest<string>>> ExportAsync(
         Guid id, string? format, ClaimsPrincipal user, HttpContext http, ConversationStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        http.Response.Headers.CacheControl = "private, no-store";
+        http.Response.NoStore();
         var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
         format = (format ?? "md").ToLowerInvariant();
         if (format is not ("md" or "json"))

@@ -52,15 +52,7 @@ public sealed class EncryptedFileStore(DataPaths paths, UserContentCipher cipher
         return count;
     }
 
-    public string UserDirectory(string userId)
-    {
-        // User ids are GUIDs from Identity; reject anything that could escape the files folder.
-        if (string.IsNullOrEmpty(userId) || userId.IndexOfAny(['/', '\\', '.']) >= 0)
-        {
-            throw new ArgumentException("Invalid user id.", nameof(userId));
-        }
-        return Path.Combine(paths.Files, userId);
-    }
+    public string UserDirectory(string userId) => DataPaths.UserFolder(paths.Files, userId);
 
     private string PathFor(string userId, string fileName)
     {

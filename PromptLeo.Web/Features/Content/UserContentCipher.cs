@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Storage;
 
 namespace PromptLeo.Web.Features.Content;
 
@@ -71,11 +72,8 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
     {
         await using var keyDb = await keyStore.CreateDbContextAsync(cancellationToken);
         await keyDb.UserDataKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        if (keyDb.Database.IsSqlite())
-        {
-            // secure_delete zeroed the row; the checkpoint keeps no copy of it in the WAL either.
-            await keyDb.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
-        }
+        // secure_delete zeroed the row; the checkpoint keeps no copy of it in the WAL either.
+        await SqliteHygiene.CheckpointAsync(keyDb, cancellationToken);
         Forget(userId);
     }
 

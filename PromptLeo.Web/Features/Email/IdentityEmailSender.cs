@@ -51,14 +51,7 @@ public sealed class IdentityEmailSender(
                     ? $"<p>{html.Encode(intro)}</p><p><a href=\"{html.Encode(payload)}\">{html.Encode(payload)}</a></p><p>{html.Encode(ignore)}</p>"
                     : $"<p>{html.Encode(intro)}</p><p><strong>{html.Encode(payload)}</strong></p><p>{html.Encode(ignore)}</p>",
             };
-            var message = new MimeMessage
-            {
-                Subject = subject,
-                Body = body.ToMessageBody(),
-            };
-            message.From.Add(new MailboxAddress(options.Value.FromName, options.Value.FromAddress));
-            message.To.Add(MailboxAddress.Parse(email));
-            await transport.SendAsync(message);
+            await transport.SendAsync(MailMessages.Compose(options.Value, email, subject, body.ToMessageBody()));
         }
         finally
         {

@@ -47,3 +47,15 @@ public sealed class PickupFolderMailTransport(IOptions<EmailOptions> options, Da
         logger.LogInformation("Mail {MessageId} written to the pickup folder as {FileName}", message.MessageId, name);
     }
 }
+
+public static class MailMessages
+{
+    /// <summary>A message from the configured sender to one recipient.</summary>
+    public static MimeMessage Compose(EmailOptions sender, string to, string subject, MimeEntity body)
+    {
+        var message = new MimeMessage { Subject = subject, Body = body };
+        message.From.Add(new MailboxAddress(sender.FromName, sender.FromAddress));
+        message.To.Add(MailboxAddress.Parse(to));
+        return message;
+    }
+}

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using PromptLeo.Web.Features.Hosting;
 
 namespace PromptLeo.Web.Features.Images;
 
@@ -29,8 +30,7 @@ public static class ImagesExtensions
         Guid id, [FromQuery] int? download, [FromQuery] int? parameters, ClaimsPrincipal user, ImageGallery gallery, HttpContext http, CancellationToken cancellationToken)
     {
         var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
-        // Content is personal: never cached by shared caches or kept by the browser.
-        http.Response.Headers.CacheControl = "private, no-store";
+        http.Response.NoStore();
         http.Response.Headers.XContentTypeOptions = "nosniff";
         if (userId is null || await gallery.ReadAsync(userId, id, parameters == 1, cancellationToken) is not { } file)
         {

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Storage;
 using PromptLeo.Web.Features.Email;
 using PromptLeo.Web.Features.Reports;
 
@@ -242,12 +243,7 @@ public sealed class AccountEraser(
         }
         var from = services.GetRequiredService<IOptions<EmailOptions>>().Value;
         var german = language == "de";
-        var message = new MimeKit.MimeMessage
-        {
-            Subject = german ? "Ihr Konto wurde gelöscht – Löschprotokoll" : "Your account has been deleted – deletion certificate",
-        };
-        message.From.Add(new MimeKit.MailboxAddress(from.FromName, from.FromAddress));
-        message.To.Add(MimeKit.MailboxAddress.Parse(email));
+        var subject = german ? "Ihr Konto wurde gelöscht – Löschprotokoll" : "Your account has been deleted – deletion certificate";
         var body = new MimeKit.BodyBuilder
         {
             TextBody = german
@@ -255,8 +251,7 @@ public sealed class AccountEraser(
                 : "Your account erasure was completed after a restart. The deletion certificate is attached. Your e-mail address is deleted now.",
         };
         body.Attachments.Add("loeschprotokoll.pdf", certificate, new MimeKit.ContentType("application", "pdf"));
-        message.Body = body.ToMessageBody();
-        await transport.SendAsync(message, cancellationToken);
+        await transport.SendAsync(MailMessages.Compose(from, email, subject, body.ToMessageBody()), cancellationToken);
     }
 
     private static async Task<Dictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new()
@@ -352,17 +347,5 @@ public sealed class ErasureResumeService(AccountEraser eraser, TimeProvider time
             cutoff = time.GetUtcNow() - Interval;
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-}
-
-public static class SqliteHygiene
-{
-    /// <summary>Moves the WAL into the main file and truncates it, so deleted rows do not linger in the WAL file.</summary>
-    public static async Task CheckpointAsync(AppDbContext db, CancellationToken cancellationToken)
-    {
-        if (db.Database.IsSqlite())
-        {
-            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
-        }
     }
 }

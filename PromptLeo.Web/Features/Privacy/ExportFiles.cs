@@ -29,12 +29,5 @@ public sealed class ExportFiles(DataPaths paths)
         }
     }
 
-    private string UserDirectory(string userId)
-    {
-        if (string.IsNullOrEmpty(userId) || userId.IndexOfAny(['/', '\\', '.']) >= 0)
-        {
-            throw new ArgumentException("Invalid user id.", nameof(userId));
-        }
-        return Path.Combine(paths.Exports, userId);
-    }
+    private string UserDirectory(string userId) => DataPaths.UserFolder(paths.Exports, userId);
 }

@@ -67,8 +67,8 @@ public sealed class PersonalDataExporter(
                 w.WriteStartArray();
                 foreach (var id in conversationIds)
                 {
-                    await using var scoped = await dbFactory.CreateDbContextAsync(cancellationToken);
-                    var c = await scoped.Conversations.AsNoTracking().Include(x => x.Messages).FirstAsync(x => x.Id == id, cancellationToken);
+                    // One conversation at a time, untracked: memory stays bounded by the largest conversation.
+                    var c = await db.Conversations.AsNoTracking().Include(x => x.Messages).FirstAsync(x => x.Id == id, cancellationToken);
                     w.WriteStartObject();
                     w.WriteString("id", c.Id);
                     w.WriteString("title", await cipher.DecryptStringAsync(userId, ContentPurpose.ConversationTitle, c.TitleCipher, cancellationToken));
@@ -124,8 +124,7 @@ public sealed class PersonalDataExporter(
             var index = new List<(GeneratedImage Image, string? File, byte[] Parameters)>();
             foreach (var id in imageIds)
             {
-                await using var scoped = await dbFactory.CreateDbContextAsync(cancellationToken);
-                var image = await scoped.GeneratedImages.AsNoTracking().FirstAsync(i => i.Id == id, cancellationToken);
+                var image = await db.GeneratedImages.AsNoTracking().FirstAsync(i => i.Id == id, cancellationToken);
                 var png = await files.ReadAsync(userId, image.FileName, ContentPurpose.ImageFile, cancellationToken);
                 var name = $"images/{image.Id:N}.png";
                 if (png is not null)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Privacy;
@@ -34,16 +35,12 @@ public static class PrivacyExtensions
         services.AddSingleton<ProcessingEvidenceWriter>();
         services.AddSingleton<ProcessingRegisterWriter>();
         services.AddSingleton<DpaDocumentWriter>();
-        // Sign-outs and erasures reach other sessions within a minute instead of the default 30.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         return builder;
     }
 
     private static string Language => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "de" ? "de" : "en";
 
     private static string UserId(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier)!;
-
-    private static void NoStore(HttpContext context) => context.Response.Headers.CacheControl = "private, no-store";
 
     public static IEndpointRouteBuilder MapPromptLeoPrivacy(this IEndpointRouteBuilder endpoints)
     {
@@ -59,7 +56,7 @@ public static class PrivacyExtensions
                 return TypedResults.NotFound();
             }
             await audit.WriteAsync(userId, userId, AuditActions.ExportDownloaded, $"export {id}", ct);
-            NoStore(context);
+            context.Response.NoStore();
             // Decrypted chunk by chunk straight into the response.
             return TypedResults.Stream(body => ChunkedFileEncryption.DecryptToAsync(path, cipher, userId, body, ct),
                 "application/zip", $"promptleo-export-{export!.CreatedAt.UtcDateTime:yyyyMMdd}.zip");
@@ -77,7 +74,7 @@ public static class PrivacyExtensions
                 return TypedResults.Problem("The period must run forward and span at most 366 days.", statusCode: StatusCodes.Status400BadRequest);
             }
             var pdf = await writer.WriteAsync(UserId(user), Language, Utc(start), Utc(end.AddDays(1)), ct);
-            NoStore(context);
+            context.Response.NoStore();
             return TypedResults.File(pdf, "application/pdf", $"verarbeitungsnachweis-{start:yyyyMMdd}-{end:yyyyMMdd}.pdf");
         });
 
@@ -85,7 +82,7 @@ public static class PrivacyExtensions
         {
             var status = await center.GetDpaStatusAsync(UserId(user), ct);
             var pdf = await writer.WriteAsync(Language, status.AcceptedCurrent ? status.Latest : null, time.GetUtcNow(), ct);
-            NoStore(context);
+            context.Response.NoStore();
             return TypedResults.File(pdf, "application/pdf", $"promptleo-avv-{status.CurrentVersion}.pdf");
         });
 
@@ -97,14 +94,14 @@ public static class PrivacyExtensions
             {
                 return TypedResults.NotFound();
             }
-            NoStore(context);
+            context.Response.NoStore();
             return TypedResults.File(pdf, "application/pdf", "loeschprotokoll.pdf");
         }).AllowAnonymous();
 
         endpoints.MapGet("/admin/privacy/register.pdf", async (HttpContext context, ProcessingRegisterWriter writer, TimeProvider time, CancellationToken ct) =>
         {
             var pdf = await writer.WriteAsync(Language, time.GetUtcNow(), ct);
-            NoStore(context);
+            context.Response.NoStore();
             return TypedResults.File(pdf, "application/pdf", "verzeichnis-verarbeitungstaetigkeiten.pdf");
         }).RequireAuthorization(Roles.Admin);
 

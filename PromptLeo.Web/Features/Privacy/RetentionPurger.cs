@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Storage;
 
 namespace PromptLeo.Web.Features.Privacy;
 

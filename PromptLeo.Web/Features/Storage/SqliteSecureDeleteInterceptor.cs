@@ -10,25 +10,30 @@ namespace PromptLeo.Web.Features.Storage;
 /// </summary>
 public sealed class SqliteSecureDeleteInterceptor : DbConnectionInterceptor
 {
-    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+    private const string Pragma = "PRAGMA secure_delete=ON;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        if (connection is SqliteConnection sqlite)
+        {
+            using var command = Command(sqlite);
+            command.ExecuteNonQuery();
+        }
+    }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        if (connection is SqliteConnection)
+        if (connection is SqliteConnection sqlite)
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA secure_delete=ON;";
+            await using var command = Command(sqlite);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    private static void Apply(DbConnection connection)
+    private static SqliteCommand Command(SqliteConnection connection)
     {
-        if (connection is SqliteConnection)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA secure_delete=ON;";
-            command.ExecuteNonQuery();
-        }
+        var command = connection.CreateCommand();
+        command.CommandText = Pragma;
+        return command;
     }
 }

@@ -37,6 +37,17 @@ public sealed class DataPaths
     /// <summary>Art. 15/20 export ZIPs, one folder per user, purged after the download window.</summary>
     public string Exports { get; }
 
+    /// <summary>The user's own folder below <paramref name="parent"/> (files, exports).</summary>
+    public static string UserFolder(string parent, string userId)
+    {
+        // User ids are GUIDs from Identity; reject anything that could escape the parent folder.
+        if (string.IsNullOrEmpty(userId) || userId.IndexOfAny(['/', '\\', '.']) >= 0)
+        {
+            throw new ArgumentException("Invalid user id.", nameof(userId));
+        }
+        return Path.Combine(parent, userId);
+    }
+
     public void EnsureCreated()
     {
         foreach (var dir in new[] { Root, Keys, MailPickup, Files, Models, Exports })
