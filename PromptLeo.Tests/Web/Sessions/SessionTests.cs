@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Admin;
 using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Sessions;
@@ -267,8 +268,11 @@ public sealed partial class SessionTests(SessionPortalFactory factory) : IClassF
     }
 
     [Fact]
-    public void DefaultValidationInterval_IsAtMostTheMinuteThePagePromises() =>
+    public void Defaults_KeepThePagesPromises_OneMinuteAndFourteenDays()
+    {
         Assert.True(new SessionsOptions().ValidationInterval <= TimeSpan.FromMinutes(1));
+        Assert.Equal(TimeSpan.FromDays(14), new SessionsOptions().IdleLifetime);
+    }
 
     [Fact]
     public async Task Export_ContainsTheSessionsWithoutFullAddresses()
@@ -279,6 +283,17 @@ public sealed partial class SessionTests(SessionPortalFactory factory) : IClassF
         var counts = await factory.Services.GetServices<IExportContributor>().OfType<SessionExportContributor>().Single().WriteAsync(zip, userId, CancellationToken.None);
         Assert.Equal(1, counts["sessions"]);
         Assert.Contains(factory.Services.GetServices<IErasureParticipant>(), p => p is SessionErasureParticipant);
+    }
+
+    [Fact]
+    public async Task TechnicalMeasures_DescribeWaitsNotLockoutAndTheSessionCheck()
+    {
+        var measures = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Reports.TechnicalMeasures>().DescribeAsync(new PromptLeo.Web.Features.Reports.ReportText("en"));
+        var access = measures.Single(m => m.Area == "Access control").Measure;
+        Assert.Contains("growing waits", access);
+        Assert.Contains("API keys are not affected", access);
+        Assert.Contains("re-checked every 0 s", access); // this fixture validates on every request
+        Assert.DoesNotContain("lockout", access, StringComparison.OrdinalIgnoreCase);
     }
 
     private async Task<string> AdminIdAsync()

@@ -1,3 +1,4 @@
+using PromptLeo.Web.Features.Accounts;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;

@@ -67,6 +67,8 @@ public static class AccountsExtensions
             options.Events.OnSignedIn = UserPreferenceCookies.ApplyOnSignInAsync;
         });
 
+        services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SignInThrottle>();
         services.AddScoped<AccountProvisioner>();
         builder.AddPromptLeoEmail();
         return builder;

@@ -1,3 +1,4 @@
+using PromptLeo.Web.Features.Accounts;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;

@@ -1,3 +1,4 @@
+using PromptLeo.Web.Features.Accounts;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
@@ -7,15 +8,13 @@ namespace PromptLeo.Web.Features.Sessions;
 
 public static class SessionsExtensions
 {
-    /// <summary>Tracked browser sessions (list, sign-out one or everywhere) and growing waits after failed sign-ins.</summary>
+    /// <summary>Tracked browser sessions: list, sign out one or everywhere, end on password, role and account changes.</summary>
     public static IHostApplicationBuilder AddPromptLeoSessions(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton<SessionStore>();
-        services.AddSingleton<SignInThrottle>();
         services.AddHostedService<SessionPurgeService>();
         services.AddSingleton<Privacy.IExportContributor, SessionExportContributor>();
         services.AddSingleton<Privacy.IErasureParticipant, SessionErasureParticipant>();

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Features.Hosting;
 
-namespace PromptLeo.Web.Features.Sessions;
+namespace PromptLeo.Web.Features.Accounts;
 
 /// <summary>
 /// Growing waits after failed password sign-ins, per source address and per e-mail address. Unknown e-mail

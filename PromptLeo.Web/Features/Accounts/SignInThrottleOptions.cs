@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace PromptLeo.Web.Features.Sessions;
+namespace PromptLeo.Web.Features.Accounts;
 
 /// <summary>The <c>SignIn</c> section: growing waits after failed password sign-ins.</summary>
 public sealed class SignInThrottleOptions

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace PromptLeo.Web.Features.Sessions;
+namespace PromptLeo.Web.Features.Accounts;
 
 /// <summary>The <c>Sessions</c> section.</summary>
 public sealed class SessionsOptions
