@@ -164,6 +164,32 @@ public sealed partial class SessionTests(SessionPortalFactory factory) : IClassF
     }
 
     [Fact]
+    public async Task ResetPasswordByMail_EveryBrowserSignedOut()
+    {
+        var (userId, email) = await NewUserAsync();
+        var browser = await SignedInBrowserAsync(email);
+        string code;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ApplicationUser>>();
+            code = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes(
+                await users.GeneratePasswordResetTokenAsync((await users.FindByIdAsync(userId))!)));
+        }
+        var anonymous = factory.CreateBrowserLikeClient();
+        var reset = await FormPost.SubmitAsync(anonymous, $"/Account/ResetPassword?code={code}", "reset-password", new Dictionary<string, string>
+        {
+            ["Input.Code"] = System.Text.Encoding.UTF8.GetString(Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(code)),
+            ["Input.Email"] = email,
+            ["Input.Password"] = "Reset-Passw0rd-77",
+            ["Input.ConfirmPassword"] = "Reset-Passw0rd-77",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
+        Assert.Contains("ResetPasswordConfirmation", reset.Headers.Location!.ToString());
+        Assert.Empty(await SessionsOfAsync(userId));
+        Assert.False(await IsSignedInAsync(browser));
+    }
+
+    [Fact]
     public async Task ChangedSecurityStamp_OtherBrowserSignedOutEvenWithItsSessionRow()
     {
         // The stamp check (Identity's validator on the cookie events) works on its own, not only through session rows.
