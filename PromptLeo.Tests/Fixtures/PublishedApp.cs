@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace PromptLeo.Tests.Fixtures;
@@ -12,6 +14,7 @@ namespace PromptLeo.Tests.Fixtures;
 public sealed class PublishedApp : IAsyncLifetime
 {
     public const string AdminPassword = "Published-Passw0rd-1";
+    private const string CertificatePassword = "Pfx-Passw0rd-1";
 
     private readonly string root = Path.Combine(Path.GetTempPath(), "promptleo-tests", "published-" + Guid.NewGuid().ToString("N"));
     private readonly StringBuilder output = new();
@@ -19,6 +22,9 @@ public sealed class PublishedApp : IAsyncLifetime
 
     public string PublishDirectory => Path.Combine(root, "app");
     public string DataDirectory => Path.Combine(root, "data");
+
+    /// <summary>Stands in for /etc/promptleo: the key ring certificate, outside the data folder.</summary>
+    public string ConfigDirectory => Path.Combine(root, "etc");
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Everything the server wrote to stdout and stderr so far.</summary>
@@ -47,6 +53,8 @@ public sealed class PublishedApp : IAsyncLifetime
         start.Environment["Inference__CreateDemoModels"] = "false";
         start.Environment["Admin__Email"] = PortalFactory.AdminEmail;
         start.Environment["Admin__Password"] = AdminPassword;
+        start.Environment["Storage__KeyRingCertificatePath"] = WriteKeyRingCertificate();
+        start.Environment["Storage__KeyRingCertificatePassword"] = CertificatePassword;
         server = Start(start, output);
         await WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
     }
@@ -104,6 +112,17 @@ public sealed class PublishedApp : IAsyncLifetime
             await Task.Delay(250);
         }
         Assert.Fail($"The published app did not answer /health within {timeout.TotalSeconds} s:\n{Output}");
+    }
+
+    private string WriteKeyRingCertificate()
+    {
+        Directory.CreateDirectory(ConfigDirectory);
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=PromptLeo key ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
+        var path = Path.Combine(ConfigDirectory, "keyring.pfx");
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, CertificatePassword));
+        return path;
     }
 
     private static ProcessStartInfo StartInfo(string workingDirectory, params string[] arguments)

@@ -53,6 +53,18 @@ public sealed partial class PublishedAppTests(PublishedApp app) : IClassFixture<
     }
 
     [Fact]
+    public async Task KeyRing_WithCertificateFromEnvironment_IsEncryptedAndNoWarning()
+    {
+        using var http = new HttpClient { BaseAddress = app.BaseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/Account/Login")).StatusCode);
+
+        var keys = Directory.GetFiles(Path.Combine(app.DataDirectory, "keys"), "key-*.xml");
+        Assert.NotEmpty(keys);
+        Assert.All(keys, k => Assert.DoesNotContain("<masterKey", File.ReadAllText(k)));
+        Assert.DoesNotContain("stored unencrypted", app.Output);
+    }
+
+    [Fact]
     public async Task ServerError_InProduction_ShowsErrorPageWithoutStackTrace()
     {
         // A real failure behind a page: with the users table moved aside, looking up a user throws inside the app.
