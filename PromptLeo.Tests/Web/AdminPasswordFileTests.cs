@@ -1,8 +1,4 @@
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Tests.Fixtures;
-using PromptLeo.Web.Data;
-using PromptLeo.Web.Features.Accounts;
 
 namespace PromptLeo.Tests.Web;
 
@@ -38,11 +34,6 @@ public sealed class AdminPasswordFileTests(PasswordFilePortalFactory factory) : 
     [Fact]
     public async Task ConfiguredAdmin_WithPasswordFile_GetsThatPassword()
     {
-        using var scope = factory.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        var admin = await users.FindByEmailAsync(PortalFactory.AdminEmail);
-        Assert.NotNull(admin);
-        Assert.True(await users.IsInRoleAsync(admin, Roles.Admin));
-        Assert.True(await users.CheckPasswordAsync(admin, PasswordFilePortalFactory.FilePassword));
+        await CommandLineTests.AssertAdminAsync(factory.Services, PortalFactory.AdminEmail, PasswordFilePortalFactory.FilePassword);
     }
 }

@@ -126,10 +126,17 @@ public sealed class CommandLineTests(PortalFactory factory) : IClassFixture<Port
     [Fact]
     public async Task ConfiguredAdmin_OnFirstStart_IsAdmin()
     {
-        using var scope = factory.Services.CreateScope();
+        await AssertAdminAsync(factory.Services, PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+    }
+
+    /// <summary>The account exists, is an admin and signs in with <paramref name="password"/>.</summary>
+    internal static async Task AssertAdminAsync(IServiceProvider services, string email, string password)
+    {
+        using var scope = services.CreateScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        var admin = await users.FindByEmailAsync(PortalFactory.AdminEmail);
+        var admin = await users.FindByEmailAsync(email);
         Assert.NotNull(admin);
         Assert.True(await users.IsInRoleAsync(admin, Roles.Admin));
+        Assert.True(await users.CheckPasswordAsync(admin, password));
     }
 }
