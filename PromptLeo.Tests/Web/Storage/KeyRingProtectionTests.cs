@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Features.Storage;
 
 namespace PromptLeo.Tests.Web.Storage;
 
@@ -102,15 +103,40 @@ public sealed class KeyRingProtectionTests : IDisposable
         Assert.Contains("does not exist", error.Message);
     }
 
+    [Fact]
+    public void CertificateWithWrongPassword_IsRefusedNamingThePasswordSetting()
+    {
+        var path = WriteCertificate(password: "right-password");
+        var options = new StorageOptions { DataDirectory = dataDirectory, KeyRingCertificatePath = path, KeyRingCertificatePassword = "wrong-password" };
+
+        var error = Assert.Throws<InvalidOperationException>(() => KeyRingProtection.LoadCertificate(options, new DataPaths(dataDirectory), certificateDirectory));
+        Assert.Contains("Storage:KeyRingCertificatePassword", error.Message);
+        Assert.DoesNotContain("wrong-password", error.Message);
+    }
+
+    [Fact]
+    public void CertificateWithoutRsaKey_IsRefused()
+    {
+        Directory.CreateDirectory(certificateDirectory);
+        using var ecdsa = ECDsa.Create();
+        using var certificate = new CertificateRequest("CN=not RSA", ecdsa, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        var path = Path.Combine(certificateDirectory, "ecdsa.pfx");
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx));
+        var options = new StorageOptions { DataDirectory = dataDirectory, KeyRingCertificatePath = path };
+
+        var error = Assert.Throws<InvalidOperationException>(() => KeyRingProtection.LoadCertificate(options, new DataPaths(dataDirectory), certificateDirectory));
+        Assert.Contains("RSA private key", error.Message);
+    }
+
     /// <summary>A self-signed RSA certificate with its private key as a PFX outside the data folder.</summary>
-    private string WriteCertificate()
+    private string WriteCertificate(string? password = null)
     {
         Directory.CreateDirectory(certificateDirectory);
         using var rsa = RSA.Create(2048);
         var request = new CertificateRequest("CN=PromptLeo key ring (test)", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
         var path = Path.Combine(certificateDirectory, "keyring.pfx");
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx));
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, password));
         return path;
     }
 
