@@ -107,6 +107,27 @@ public sealed class ForwardedHeadersTests(ProxiedPortalFactory factory) : IClass
         });
 }
 
+/// <summary>A proxy entry that is not an address.</summary>
+public sealed class MalformedProxyPortalFactory : PortalFactory
+{
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Hosting:KnownProxies:0"] = "proxy.example.de",
+    };
+}
+
+public sealed class MalformedProxySettingTests
+{
+    [Fact]
+    public void MalformedKnownProxy_StopsTheStartNamingIt()
+    {
+        using var factory = new MalformedProxyPortalFactory();
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.Services);
+        Assert.Contains("Hosting:KnownProxies: 'proxy.example.de' is not an IP address.", error.ToString());
+    }
+}
+
 /// <summary>No proxy configured: ASP.NET Core's default trusts a proxy on loopback only.</summary>
 public sealed class DefaultForwardedHeadersTests(PortalFactory factory) : IClassFixture<PortalFactory>
 {
