@@ -11,6 +11,11 @@ using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Sessions;
 using PromptLeo.Web.Features.Storage;
 
+if (CommandLine.RefusesSecretArguments(args, Console.Error))
+{
+    return 2;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPromptLeoStorage();

@@ -11,7 +11,7 @@ public sealed class EncryptedFileStore(DataPaths paths, UserContentCipher cipher
     public async Task<long> WriteAsync(string userId, string fileName, string purpose, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         var path = PathFor(userId, fileName);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DataFolderPermissions.CreateFolder(Path.GetDirectoryName(path)!);
         var encrypted = await cipher.EncryptAsync(userId, purpose, content, cancellationToken);
         var temp = path + ".tmp";
         await File.WriteAllBytesAsync(temp, encrypted, cancellationToken);

@@ -15,7 +15,7 @@ public static class PortalExtensions
     public static IHostApplicationBuilder AddPromptLeoPortal(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddPromptLeoHosting();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddTransient<MudLocalizer, PortalMudLocalizer>();
@@ -37,6 +37,8 @@ public static class PortalExtensions
     public static WebApplication UsePromptLeoPipeline(this WebApplication app)
     {
         var hosting = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostingOptions>>().Value;
+        // First: everything after it (errors, HTTPS, HSTS, cookies, recorded addresses) sees the client's scheme and address.
+        app.UseForwardedHeaders();
         if (app.Environment.IsDevelopment())
         {
             app.UseMigrationsEndPoint();

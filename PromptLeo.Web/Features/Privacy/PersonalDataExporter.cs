@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Reports;
+using PromptLeo.Web.Features.Storage;
 
 namespace PromptLeo.Web.Features.Privacy;
 
@@ -37,7 +38,7 @@ public sealed class PersonalDataExporter(
     {
         var userId = export.UserId;
         var path = exportFiles.PathFor(userId, export.Id);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DataFolderPermissions.CreateFolder(Path.GetDirectoryName(path)!);
         var partial = path + ".partial";
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == userId, cancellationToken);
