@@ -84,7 +84,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
         return accountGroup;
     }
 
-    private static async ValueTask<object?> RejectInvalidAntiforgeryToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> RejectInvalidAntiforgeryToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         if (context.HttpContext.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
         {

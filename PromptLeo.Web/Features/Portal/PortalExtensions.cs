@@ -30,6 +30,7 @@ public static class PortalExtensions
             options.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
         services.AddScoped<AdminUserDirectory>();
+        services.AddExceptionHandler<ClientErrorHandler>();
         return builder;
     }
 
@@ -54,6 +55,7 @@ public static class PortalExtensions
         }
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+        app.UseMiddleware<Api.ApiErrorBoundary>();
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
