@@ -132,7 +132,9 @@ public static class OpenAiErrors
             return null;
         }
         return ApiException.Invalid("model",
-            $"The model '{missing.ModelId}' is a {KindName(installed.Manifest.Kind)} model; {context.Request.Path} needs a {KindName(expected.Kind)} model.", "wrong_model_kind");
+            $"The model '{missing.ModelId}' is {Article(installed.Manifest.Kind)} model; {context.Request.Path} needs {Article(expected.Kind)} model.", "wrong_model_kind");
+
+        static string Article(ModelKind kind) => (kind == ModelKind.Diffusion ? "an " : "a ") + KindName(kind);
     }
 
     /// <summary>Maps engine, budget, account and malformed-request exceptions to API errors; null for anything unexpected.</summary>
