@@ -45,7 +45,12 @@ public sealed class KestrelApiPortalFactory : LoggingApiPortalFactory, IAsyncLif
             listener.Start();
             Port = ((IPEndPoint)listener.LocalEndpoint).Port;
         }
-        UseKestrel(options => options.Listen(IPAddress.Loopback, Port));
+        UseKestrel(options =>
+        {
+            options.Listen(IPAddress.Loopback, Port);
+            // Kestrel's default 5 s grace for a stalled body, shortened so a stall test stays short.
+            options.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(2));
+        });
         StartServer();
         return Task.CompletedTask;
     }
