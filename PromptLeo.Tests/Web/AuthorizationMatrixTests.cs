@@ -218,8 +218,8 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
     [Fact]
     public async Task Matrix_EveryCallerGetsTheExpectedAnswer()
     {
-        var a = await SignInAsync();
-        var b = await SignInAsync();
+        var a = await factory.SignedInClientAsync();
+        var b = await factory.SignedInClientAsync();
         var admin = factory.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(admin, PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
         var clients = new Dictionary<Caller, HttpClient>
@@ -268,15 +268,6 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         404 => nameof(NotFound),
         var other => other.ToString(),
     };
-
-    private async Task<(HttpClient Client, string UserId)> SignInAsync()
-    {
-        var email = $"matrix-{Guid.NewGuid():N}@promptleo.test";
-        var userId = await factory.CreateUserAsync(email);
-        var client = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, email, "Api-Passw0rd!")).StatusCode);
-        return (client, userId);
-    }
 
     private async Task<HttpClient> KeyClientAsync(string userId, string scope)
     {

@@ -12,15 +12,6 @@ public sealed class HostilePortalInputTests(LoggingApiPortalFactory factory) : I
 {
     private const string Password = "Api-Passw0rd!";
 
-    private async Task<(HttpClient Client, string Email, string UserId)> SignedInAsync()
-    {
-        var email = $"hostile-{Guid.NewGuid():N}@promptleo.test";
-        var userId = await factory.CreateUserAsync(email);
-        var client = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, email, Password)).StatusCode);
-        return (client, email, userId);
-    }
-
     [Theory]
     [InlineData("https://evil.example/")]
     [InlineData("//evil.example/")]
@@ -49,7 +40,7 @@ public sealed class HostilePortalInputTests(LoggingApiPortalFactory factory) : I
     [InlineData("2026", "0")]
     public async Task UsageCsv_OutOfRangeYearOrMonth_Returns400(string year, string month)
     {
-        var (client, _, _) = await SignedInAsync();
+        var (client, _, _) = await factory.SignedInClientAsync();
         var response = await client.GetAsync($"/billing/usage.csv?year={year}&month={month}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("month 1 to 12", await response.Content.ReadAsStringAsync());
@@ -63,7 +54,7 @@ public sealed class HostilePortalInputTests(LoggingApiPortalFactory factory) : I
     [InlineData("x", "")]
     public async Task RecordsPdf_ImpossiblePeriod_Returns400(string from, string to)
     {
-        var (client, _, _) = await SignedInAsync();
+        var (client, _, _) = await factory.SignedInClientAsync();
         var response = await client.GetAsync($"/privacy/records.pdf?from={from}&to={to}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("2026-11-01", await response.Content.ReadAsStringAsync());
