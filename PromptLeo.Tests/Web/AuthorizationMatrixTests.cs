@@ -120,10 +120,13 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Page("/Account/Manage/GenerateRecoveryCodes", Login, Redirect),
         Page("/Account/Manage/PersonalData", Login, Ok),
         Page("/Account/Manage/DeletePersonalData", Login, Redirect),
+        Page("/Account/Manage/Sessions", Login, Ok),
 
         // Portal endpoints. Posts carry no antiforgery token here: the check is that nothing runs without one.
         Portal("POST", "/Account/Logout", BadRequest, BadRequest),
         Portal("POST", "/Account/Manage/DownloadPersonalData", Login, BadRequest),
+        Portal("POST", "/Account/Manage/Sessions/End", Login, BadRequest),
+        Portal("POST", "/Account/Manage/Sessions/SignOutEverywhere", Login, BadRequest),
         Portal("POST", "/preferences/culture/{culture}", BadRequest, BadRequest, path: "/preferences/culture/de"),
         Portal("POST", "/preferences/theme/{mode}", BadRequest, BadRequest, path: "/preferences/theme/dark"),
         Portal("GET", "/chat/{id:guid}/export", Unauthorized, Ok, other: NotFound, path: "/chat/{conversation}/export"),

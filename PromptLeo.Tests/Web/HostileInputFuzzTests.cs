@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using PromptLeo.Tests.Fixtures;
+using Xunit.Abstractions;
 
 namespace PromptLeo.Tests.Web;
 
@@ -10,7 +11,7 @@ namespace PromptLeo.Tests.Web;
 /// A seeded, bounded fuzz over every /v1 endpoint and every portal endpoint that takes a body or query parameters:
 /// no 5xx, no hang, no internal detail in any body, no error log, and a healthy process at the end.
 /// </summary>
-public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory) : IClassFixture<LoggingApiPortalFactory>
+public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory, ITestOutputHelper output) : IClassFixture<LoggingApiPortalFactory>
 {
     private const int Seed = 20261201;
     private const int Cases = 420;
@@ -63,11 +64,15 @@ public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory) : ICl
         var api = factory.ClientWithKey(key.Secret);
         var token = FormPost.AntiforgeryToken(await portal.GetStringAsync("/"));
         var anonymous = factory.CreateBrowserLikeClient();
-        var visitor = factory.CreateBrowserLikeClient();
-        var loginToken = FormPost.AntiforgeryToken(await visitor.GetStringAsync("/Account/Login"));
-        // Its own account: wrong passwords in the fuzz may lock it out.
+        // Visitors about to sign in, each with its own token: a token is bound to the (anonymous) visitor it was issued to.
         var visitorEmail = $"fuzz-visitor-{Guid.NewGuid():N}@promptleo.test";
         await factory.CreateUserAsync(visitorEmail);
+        var visitors = new Queue<(HttpClient Client, string Token)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var visitor = factory.CreateBrowserLikeClient();
+            visitors.Enqueue((visitor, FormPost.AntiforgeryToken(await visitor.GetStringAsync("/Account/Login"))));
+        }
 
         var random = new Random(Seed);
         var generators = new List<Func<FuzzCase>>
@@ -83,7 +88,7 @@ public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory) : ICl
             () => new FuzzCase("/v1 method", api, () => new HttpRequestMessage(new HttpMethod(Pick(random, ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"])), Pick(random, ["/v1/chat/completions", "/v1/models", "/v1/images/edits", "/v1/x"]))),
             () => Get(portal, $"/billing/usage.csv?year={Pick(random, Years)}&month={Pick(random, Months)}"),
             () => Get(portal, $"/billing/usage.csv?year={Pick(random, TextValues)}&month={Pick(random, TextValues)}"),
-            () => Login(visitor, loginToken, visitorEmail, random),
+            () => Login(visitors.Count > 1 ? visitors.Dequeue() : visitors.Peek(), visitorEmail, random),
             () => Get(portal, $"/privacy/records.pdf?from={Pick(random, Dates)}&to={Pick(random, Dates)}"),
             () => Get(portal, $"/chat/{Guid.NewGuid()}/export?format={Pick(random, TextValues)}"),
             () => Get(portal, $"/images/file/{Guid.NewGuid()}?download={Pick(random, TextValues)}&parameters={Pick(random, TextValues)}"),
@@ -99,6 +104,7 @@ public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory) : ICl
             () => Get(anonymous, $"/Account/RegisterConfirmation?email={Pick(random, TextValues)}&returnUrl={Pick(random, Urls)}"),
             () => Get(portal, $"/Account/ConfirmEmailChange?userId={userId}&email={Pick(random, TextValues)}&code={Pick(random, TextValues)}"),
             () => Get(portal, $"/status/{Pick(random, PathValues)}"),
+            () => Get(portal, $"/Account/Manage/Sessions?result={Pick(random, TextValues)}"),
             () => Get(portal, $"/chat/{Pick(random, [Guid.NewGuid().ToString(), "x", "%FF"])}"),
             () => Get(anonymous, $"/privacy/erased/{Guid.NewGuid()}?token={Pick(random, TextValues)}"),
             () => Preference(portal, token, random),
@@ -108,6 +114,7 @@ public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory) : ICl
         };
 
         var failures = new List<string>();
+        var answers = new SortedDictionary<string, int>();
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < Cases; i++)
         {
@@ -119,6 +126,8 @@ public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory) : ICl
             {
                 using var response = await fuzz.Client.SendAsync(request, cts.Token);
                 var body = await response.Content.ReadAsByteArrayAsync(cts.Token);
+                var answer = $"{fuzz.Name} {(int)response.StatusCode}";
+                answers[answer] = answers.GetValueOrDefault(answer) + 1;
                 if ((int)response.StatusCode >= 500)
                 {
                     failures.Add($"{label} -> {(int)response.StatusCode}");
@@ -138,6 +147,7 @@ public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory) : ICl
             }
         }
 
+        output.WriteLine($"{Cases} cases in {watch.Elapsed.TotalSeconds:F1} s: " + string.Join(", ", answers.Select(a => $"{a.Key}×{a.Value}")));
         var errorLogs = factory.Logs.Lines.Where(l => l.StartsWith("Error ") || l.StartsWith("Critical ")).Select(l => Shorten(l.Split('\n')[0])).Distinct().Take(10);
         Assert.True(failures.Count == 0, $"{failures.Count} of {Cases} hostile requests failed:\n" + string.Join("\n", failures.Take(40))
             + "\nError logs:\n" + string.Join("\n", errorLogs));
@@ -297,20 +307,21 @@ public sealed class HostileInputFuzzTests(LoggingApiPortalFactory factory) : ICl
     }
 
     // A correct sign-in that asks to go somewhere afterwards: only local paths may be followed.
-    private static FuzzCase Login(HttpClient client, string token, string email, Random random) =>
-        new("login", client, () => new HttpRequestMessage(HttpMethod.Post, "/Account/Login?ReturnUrl=" + Pick(random, Urls))
+    private static FuzzCase Login((HttpClient Client, string Token) visitor, string email, Random random) =>
+        new("login", visitor.Client, () => new HttpRequestMessage(HttpMethod.Post, "/Account/Login?ReturnUrl=" + Pick(random, Urls))
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["Input.Email"] = email,
-                ["Input.Password"] = random.Next(2) == 0 ? "Api-Passw0rd!" : "wrong",
-                ["__RequestVerificationToken"] = token,
+                ["Input.Password"] = "Api-Passw0rd!",
+                ["__RequestVerificationToken"] = visitor.Token,
                 ["_handler"] = "login",
             }),
         });
 
     private static FuzzCase PortalPost(HttpClient client, Random random) =>
-        new("portal form", client, () => new HttpRequestMessage(HttpMethod.Post, Pick(random, ["/Account/Login", "/Account/Register", "/Account/Logout", "/Account/ForgotPassword", "/"]))
+        new("portal form", client, () => new HttpRequestMessage(HttpMethod.Post, Pick(random, ["/Account/Login", "/Account/Register", "/Account/Logout", "/Account/ForgotPassword", "/",
+            "/Account/Manage/Sessions/End", "/Account/Manage/Sessions/SignOutEverywhere", "/Account/Manage/DownloadPersonalData"]))
         {
             Content = Garbage(random),
         });

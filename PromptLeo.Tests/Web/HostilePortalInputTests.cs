@@ -108,6 +108,20 @@ public sealed class HostilePortalInputTests(LoggingApiPortalFactory factory) : I
         factory.AssertNoErrorLogged();
     }
 
+    [Theory]
+    [InlineData("/Account/Manage/Sessions/End")]
+    [InlineData("/Account/Manage/Sessions/SignOutEverywhere")]
+    [InlineData("/Account/Manage/DownloadPersonalData")]
+    [InlineData("/Account/Logout")]
+    public async Task AccountPost_WithoutAntiforgeryToken_Returns400(string url)
+    {
+        var (client, _, _) = await factory.SignedInClientAsync();
+        var response = await client.PostAsync(url, new FormUrlEncodedContent(new Dictionary<string, string> { ["sessionId"] = Guid.NewGuid().ToString() }));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("security token", await response.Content.ReadAsStringAsync());
+        factory.AssertNoErrorLogged();
+    }
+
     public static TheoryData<Exception, int> ClientMistakes => new()
     {
         { new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge), 413 },

@@ -38,11 +38,16 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
         // Ends one of the user's own sessions; another user's session id is simply not found.
         manageGroup.MapPost("/Sessions/End", async (
             HttpContext context,
-            [FromForm] Guid sessionId,
             [FromServices] SessionStore sessions,
             [FromServices] SignInManager<ApplicationUser> signInManager,
             [FromServices] AuditLog audit) =>
         {
+            // Read here, after the antiforgery filter: a [FromForm] parameter reads the form first and throws (500) on a forged post.
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            if (!Guid.TryParse(form["sessionId"], out var sessionId))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid form submission", detail: "The session id is not valid.");
+            }
             var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
             if (!await sessions.RevokeAsync(userId, sessionId, context.RequestAborted))
             {
