@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using PromptLeo.Tests.Fixtures;
 using static PromptLeo.Tests.Web.Api.ChatCompletionsApiTests;
 
@@ -204,5 +205,51 @@ public sealed class HostileApiInputTests(LoggingApiPortalFactory factory) : ICla
         // The same account is metered as soon as something ran.
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages }))).StatusCode);
         Assert.Single(await factory.UsageEventsAsync(userId));
+    }
+}
+
+public sealed class ApiErrorBoundaryTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+{
+    private async Task<(int Status, string Body)> RunAsync(string path, RequestDelegate next)
+    {
+        _ = factory.CreateClient();
+        var context = new DefaultHttpContext { RequestServices = factory.Services };
+        context.Request.Path = path;
+        context.Response.Body = new MemoryStream();
+        await new PromptLeo.Web.Features.Api.ApiErrorBoundary(next).InvokeAsync(context);
+        context.Response.Body.Position = 0;
+        return (context.Response.StatusCode, await new StreamReader(context.Response.Body).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task ExceptionOutsideTheEndpoint_BecomesOpenAiError()
+    {
+        var (status, body) = await RunAsync("/v1/models", _ => throw new BadHttpRequestException("Request body too large.", 413));
+        Assert.Equal(413, status);
+        Assert.Contains("\"code\":\"request_too_large\"", body);
+    }
+
+    [Fact]
+    public async Task BareStatusCode_GetsAnOpenAiErrorBody()
+    {
+        var (status, body) = await RunAsync("/v1/models", context =>
+        {
+            context.Response.StatusCode = 415;
+            return Task.CompletedTask;
+        });
+        Assert.Equal(415, status);
+        Assert.Contains("\"error\":{\"message\":\"The request failed with status 415.\"", body);
+    }
+
+    [Fact]
+    public async Task PortalPath_IsLeftAlone()
+    {
+        var (status, body) = await RunAsync("/billing", context =>
+        {
+            context.Response.StatusCode = 415;
+            return Task.CompletedTask;
+        });
+        Assert.Equal(415, status);
+        Assert.Equal("", body);
     }
 }
