@@ -221,6 +221,12 @@ public sealed class ApiErrorBoundaryTests(ApiPortalFactory factory) : IClassFixt
         return (context.Response.StatusCode, await new StreamReader(context.Response.Body).ReadToEndAsync());
     }
 
+    private static RequestDelegate BareStatus(int status) => context =>
+    {
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    };
+
     [Fact]
     public async Task ExceptionOutsideTheEndpoint_BecomesOpenAiError()
     {
@@ -232,11 +238,7 @@ public sealed class ApiErrorBoundaryTests(ApiPortalFactory factory) : IClassFixt
     [Fact]
     public async Task BareStatusCode_GetsAnOpenAiErrorBody()
     {
-        var (status, body) = await RunAsync("/v1/models", context =>
-        {
-            context.Response.StatusCode = 415;
-            return Task.CompletedTask;
-        });
+        var (status, body) = await RunAsync("/v1/models", BareStatus(415));
         Assert.Equal(415, status);
         Assert.Contains("\"error\":{\"message\":\"The request failed with status 415.\"", body);
     }
@@ -244,11 +246,7 @@ public sealed class ApiErrorBoundaryTests(ApiPortalFactory factory) : IClassFixt
     [Fact]
     public async Task PortalPath_IsLeftAlone()
     {
-        var (status, body) = await RunAsync("/billing", context =>
-        {
-            context.Response.StatusCode = 415;
-            return Task.CompletedTask;
-        });
+        var (status, body) = await RunAsync("/billing", BareStatus(415));
         Assert.Equal(415, status);
         Assert.Equal("", body);
     }
