@@ -36,6 +36,8 @@ public class LoggingApiPortalFactory : ApiPortalFactory
 /// <summary>The same portal on a real loopback port (Kestrel), for requests only a raw socket can send.</summary>
 public sealed class KestrelApiPortalFactory : LoggingApiPortalFactory, IAsyncLifetime
 {
+    public const int ServerBodyLimit = 4_000_000;
+
     public int Port { get; private set; }
 
     public Task InitializeAsync()
@@ -50,6 +52,8 @@ public sealed class KestrelApiPortalFactory : LoggingApiPortalFactory, IAsyncLif
             options.Listen(IPAddress.Loopback, Port);
             // Kestrel's default 5 s grace for a stalled body, shortened so a stall test stays short.
             options.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(2));
+            // Kestrel's server-wide limit (default 30 MB), lowered so the oversize test sends little; /v1 sets its own per request.
+            options.Limits.MaxRequestBodySize = ServerBodyLimit;
         });
         StartServer();
         return Task.CompletedTask;

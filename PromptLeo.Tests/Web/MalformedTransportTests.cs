@@ -93,10 +93,10 @@ public sealed class MalformedTransportTests(KestrelApiPortalFactory factory) : I
     [Fact]
     public async Task PortalMultipart_ChunkedBodyOverServerLimit_Returns413()
     {
-        // Kestrel's own limit (30 MB) for the portal's forms.
+        // Kestrel's own limit for the portal's forms.
         var head = Head("POST", "/Account/Login", "multipart/form-data; boundary=x", "Transfer-Encoding: chunked");
         var opening = "--x\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f.bin\"\r\n\r\n"u8.ToArray();
-        var body = new[] { Encoding.ASCII.GetBytes($"{opening.Length:x}\r\n"), opening, "\r\n"u8.ToArray() }.Concat(Chunked(31 * 1024 * 1024));
+        var body = new[] { Encoding.ASCII.GetBytes($"{opening.Length:x}\r\n"), opening, "\r\n"u8.ToArray() }.Concat(Chunked(KestrelApiPortalFactory.ServerBodyLimit + 1024 * 1024));
         var answer = await factory.SendRawAsync(head, body, closeSending: false, Timeout);
         // Antiforgery reads the form first and reports the oversize body as an invalid submission (400), or Kestrel answers 413.
         Assert.Matches("^HTTP/1.1 (400|413) ", answer);
