@@ -5,6 +5,7 @@ using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Images;
+using PromptLeo.Web.Features.Metering;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
 using PromptLeo.Web.Features.Privacy;
@@ -17,6 +18,7 @@ builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();
+builder.AddPromptLeoMetering();
 builder.AddPromptLeoPrivacy();
 builder.AddPromptLeoImages();
 builder.AddPromptLeoChat();
@@ -31,6 +33,7 @@ if (CommandLine.IsCommand(args))
 }
 
 await app.Services.InitializeDatabaseAsync();
+await app.Services.MarkInterruptedRequestsAsync();
 await app.Services.ProvisionAccountsAsync();
 await app.Services.EnsureDemoModelsAsync();
 

@@ -910,6 +910,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LegalBasis")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -951,6 +954,8 @@ namespace PromptLeo.Web.Data.Migrations
                     b.HasKey("RequestId");
 
                     b.HasIndex("RetentionUntil");
+
+                    b.HasIndex("Outcome", "Node");
 
                     b.HasIndex("SubjectId", "At");
 
