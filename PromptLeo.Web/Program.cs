@@ -1,14 +1,18 @@
 using PromptLeo.Web.Features.Accounts;
-using PromptLeo.Web.Features.Chat;
+using PromptLeo.Web.Features.Admin;
 using PromptLeo.Web.Features.Api;
+using PromptLeo.Web.Features.ApiKeys;
 using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Images;
 using PromptLeo.Web.Features.Metering;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
+using PromptLeo.Web.Features.Preferences;
 using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Records;
 using PromptLeo.Web.Features.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,13 +21,16 @@ builder.AddPromptLeoStorage();
 builder.AddPromptLeoAccounts();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
+builder.AddPromptLeoRecords();
 builder.AddPromptLeoContent();
 builder.AddPromptLeoMetering();
 builder.AddPromptLeoPrivacy();
 builder.AddPromptLeoImages();
 builder.AddPromptLeoChat();
 builder.AddPromptLeoBilling();
+builder.AddPromptLeoApiKeys();
 builder.AddPromptLeoApi();
+builder.AddPromptLeoAdmin();
 
 var app = builder.Build();
 
@@ -39,6 +46,7 @@ await app.Services.EnsureDemoModelsAsync();
 
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
+app.MapPreferences();
 app.MapPromptLeoPrivacy();
 app.MapPromptLeoImages();
 app.MapPromptLeoChat();

@@ -29,8 +29,10 @@ public static class ApiExtensions
     {
         var services = builder.Services;
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ApiKeyService>();
-        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        // The key handler reports a rejection; the API answers it with an OpenAI error object.
+        services.Configure<ApiKeyAuthenticationOptions>(ApiKeyAuthenticationHandler.SchemeName, o => o.OnRejected = (context, rejection) =>
+            OpenAiErrors.WriteAsync(context, rejection.StatusCode, rejection.Message,
+                rejection.StatusCode == StatusCodes.Status403Forbidden ? "permission_error" : "invalid_request_error", null, rejection.Code));
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(ChatPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Chat))

@@ -2,16 +2,18 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using PromptLeo.Web.Features.Api;
 
 namespace PromptLeo.Web.Features.ApiKeys;
 
-/// <summary>Bearer authentication with PromptLeo API keys for <c>/v1</c>; failures answer with an OpenAI error object.</summary>
+/// <summary>
+/// Bearer authentication with PromptLeo API keys for <c>/v1</c>. A rejection is reported through
+/// <see cref="ApiKeyAuthenticationOptions.OnRejected"/>; the API shapes it as its own error object.
+/// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    IOptionsMonitor<ApiKeyAuthenticationOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    ApiKeyService keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    ApiKeyService keys) : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string KeyIdClaim = "api_key_id";
@@ -44,9 +46,9 @@ public sealed class ApiKeyAuthenticationHandler(
         var message = Request.Headers.Authorization.Count == 0
             ? "Missing API key. Send it as 'Authorization: Bearer pl_...'."
             : "Invalid, revoked or expired API key, or the account is locked.";
-        return OpenAiErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized, message, "invalid_request_error", null, "invalid_api_key");
+        return Options.OnRejected(Context, new ApiKeyRejection(StatusCodes.Status401Unauthorized, message, "invalid_api_key"));
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        OpenAiErrors.WriteAsync(Context, StatusCodes.Status403Forbidden, "This API key lacks the scope for this endpoint.", "permission_error", null, "insufficient_scope");
+        Options.OnRejected(Context, new ApiKeyRejection(StatusCodes.Status403Forbidden, "This API key lacks the scope for this endpoint.", "insufficient_scope"));
 }

@@ -52,17 +52,3 @@ public interface IUsageReservation : IAsyncDisposable
     /// </summary>
     decimal Settle(AppDbContext db, UsageActual actual);
 }
-
-/// <summary>Meters nothing and charges nothing; used until a ledger is registered.</summary>
-public sealed class FreeUsageMeter : IUsageMeter
-{
-    public Task<IUsageReservation> ReserveAsync(UsageEstimate estimate, CancellationToken cancellationToken = default)
-        => Task.FromResult<IUsageReservation>(new FreeReservation());
-
-    private sealed class FreeReservation : IUsageReservation
-    {
-        public decimal Settle(AppDbContext db, UsageActual actual) => 0m;
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-}

@@ -12,6 +12,7 @@ public static class ChatExtensions
         builder.Services.AddSingleton<ChatService>();
         builder.Services.AddSingleton<IExportContributor, ChatExportContributor>();
         builder.Services.AddSingleton<IErasureParticipant, ChatErasureParticipant>();
+        builder.Services.AddSingleton<IRetentionParticipant, ChatRetentionParticipant>();
         return builder;
     }
 }

@@ -18,6 +18,7 @@ public static class ImagesExtensions
         services.AddSingleton<ImageGallery>();
         services.AddSingleton<IExportContributor, ImagesExportContributor>();
         services.AddSingleton<IErasureParticipant, ImagesErasureParticipant>();
+        services.AddSingleton<IRetentionParticipant, ImagesRetentionParticipant>();
         services.AddSingleton<ImageModelChoices>();
         return builder;
     }

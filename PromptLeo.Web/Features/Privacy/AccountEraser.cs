@@ -11,9 +11,6 @@ using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Privacy;
 
-/// <summary>The outcome of a finished erasure: the certificate and a one-time token to download it.</summary>
-public sealed record ErasureResult(Guid JobId, string CertificateToken, byte[] Certificate);
-
 /// <summary>
 /// Art. 17 erasure with crypto-shredding, as a resumable job. Features with personal data take part through
 /// <see cref="IErasureParticipant"/>; this class knows only the account, exports, DPA and the retained records.
@@ -300,37 +297,5 @@ public sealed class AccountEraser(
             }
             File.Delete(file);
         }
-    }
-}
-
-/// <summary>
-/// Runs interrupted erasures to the end: all pending jobs at start-up, then every five minutes those older than five
-/// minutes (a request that failed half-way), so a locked, half-erased account never stays that way.
-/// </summary>
-public sealed class ErasureResumeService(AccountEraser eraser, TimeProvider time, ILogger<ErasureResumeService> logger) : BackgroundService
-{
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var cutoff = time.GetUtcNow();
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            foreach (var jobId in await eraser.PendingJobsAsync(cutoff, stoppingToken))
-            {
-                try
-                {
-                    await eraser.ContinueAsync(jobId, stoppingToken, resumed: true);
-                    logger.LogInformation("Interrupted erasure {JobId} resumed and completed", jobId);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "Interrupted erasure {JobId} could not be completed; it stays locked and is retried", jobId);
-                }
-            }
-            cutoff = time.GetUtcNow() - Interval;
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }
