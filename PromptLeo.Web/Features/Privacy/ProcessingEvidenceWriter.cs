@@ -1,9 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
-using PromptLeo.Web.Features.Hosting;
-using PromptLeo.Web.Features.Reports;
 using PromptLeo.Web.Features.Records;
+using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Privacy;
 
