@@ -156,7 +156,15 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         }
         var invoice = await services.GetRequiredService<InvoiceIssuer>().IssueAsync(user.Id, UsageLedger.MonthStart(DateTimeOffset.UtcNow));
         Assert.NotNull(invoice);
-        await services.GetRequiredService<DataExportService>().RequestAsync(user.Id);
+        // The export runs to its end first: an erasure under a running export is another test's subject.
+        var exports = services.GetRequiredService<DataExportService>();
+        var export = await exports.RequestAsync(user.Id);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await exports.ListAsync(user.Id)).Single(e => e.Id == export.Id).Status is ExportStatus.Queued or ExportStatus.Running && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Equal(ExportStatus.Completed, (await exports.ListAsync(user.Id)).Single(e => e.Id == export.Id).Status);
         await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         db.CreditTransactions.Add(new CreditTransaction { UserId = user.Id, AmountMicros = Money.FromEuro(5m), Reference = "top-up", At = DateTimeOffset.UtcNow });
         db.DpaAcceptances.Add(new DpaAcceptance { UserId = user.Id, Version = "1", IpHash = "00", CompanyName = "Zylinski GmbH", CompanyAddress = "Köln" });
