@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
-using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Metering;
@@ -12,38 +10,6 @@ using PromptLeo.Web.Features.Records;
 using ImageRow = PromptLeo.Web.Data.GeneratedImage;
 
 namespace PromptLeo.Web.Features.Images;
-
-/// <summary>What the studio form asks for. <see cref="BatchCount"/> images are generated one after another (seed + i).</summary>
-public sealed record StudioRequest
-{
-    public required string ModelId { get; init; }
-    public required string Prompt { get; init; }
-    public string NegativePrompt { get; init; } = "";
-    public int Width { get; init; } = 256;
-    public int Height { get; init; } = 256;
-    public int Steps { get; init; } = 20;
-    public float Guidance { get; init; } = 7.5f;
-    public SchedulerKind Scheduler { get; init; } = SchedulerKind.Euler;
-    /// <summary>Null picks a random seed.</summary>
-    public long? Seed { get; init; }
-    public int BatchCount { get; init; } = 1;
-    /// <summary>Encoded input image for img2img (or inpainting with <see cref="Mask"/>).</summary>
-    public byte[]? InitImage { get; init; }
-    public float Strength { get; init; } = 0.75f;
-    public byte[]? Mask { get; init; }
-}
-
-/// <summary>Progress of a batch: image <see cref="Image"/> (1-based) of <see cref="ImageCount"/>, step of that image.</summary>
-public sealed record StudioProgress(int Image, int ImageCount, int Step, int TotalSteps, byte[]? PreviewPng)
-{
-    /// <summary>Overall progress in percent over the whole batch.</summary>
-    public double Percent => TotalSteps == 0 || ImageCount == 0 ? 0 : 100.0 * ((Image - 1) * TotalSteps + Step) / (ImageCount * TotalSteps);
-}
-
-/// <summary>One produced image: stored (<see cref="Id"/>) or, in zero-retention mode, only returned (<see cref="InlinePng"/>).</summary>
-public sealed record StudioImage(Guid? Id, byte[]? InlinePng, int Width, int Height, long Seed);
-
-public sealed record StudioResult(string RequestId, IReadOnlyList<StudioImage> Images, bool Cancelled, bool Stored, bool PromptTruncated);
 
 /// <summary>
 /// The image studio's use cases: checks the account, the budget and the limits, runs the engine, then writes the

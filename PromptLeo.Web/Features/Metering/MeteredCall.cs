@@ -3,13 +3,6 @@ using PromptLeo.Web.Features.Content;
 
 namespace PromptLeo.Web.Features.Metering;
 
-public enum InferenceOutcome
-{
-    Completed,
-    Cancelled,
-    Failed,
-}
-
 /// <summary>
 /// A running metered request, between <see cref="MeteredInference.BeginAsync"/> and <see cref="FinishAsync"/>: the caller
 /// reports what the engine produced so far and registers how its content is saved; finishing settles and saves once.
