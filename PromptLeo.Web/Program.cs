@@ -1,13 +1,18 @@
 using PromptLeo.Web.Features.Accounts;
-using PromptLeo.Web.Features.Chat;
+using PromptLeo.Web.Features.Admin;
 using PromptLeo.Web.Features.Api;
+using PromptLeo.Web.Features.ApiKeys;
 using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Images;
+using PromptLeo.Web.Features.Metering;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
+using PromptLeo.Web.Features.Preferences;
 using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Records;
 using PromptLeo.Web.Features.Sessions;
 using PromptLeo.Web.Features.Storage;
 
@@ -23,12 +28,16 @@ builder.AddPromptLeoAccounts();
 builder.AddPromptLeoSessions();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
+builder.AddPromptLeoRecords();
 builder.AddPromptLeoContent();
+builder.AddPromptLeoMetering();
 builder.AddPromptLeoPrivacy();
 builder.AddPromptLeoImages();
 builder.AddPromptLeoChat();
 builder.AddPromptLeoBilling();
+builder.AddPromptLeoApiKeys();
 builder.AddPromptLeoApi();
+builder.AddPromptLeoAdmin();
 
 var app = builder.Build();
 
@@ -38,11 +47,13 @@ if (CommandLine.IsCommand(args))
 }
 
 await app.Services.InitializeDatabaseAsync();
+await app.Services.MarkInterruptedRequestsAsync();
 await app.Services.ProvisionAccountsAsync();
 await app.Services.EnsureDemoModelsAsync();
 
 app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
+app.MapPreferences();
 app.MapPromptLeoPrivacy();
 app.MapPromptLeoImages();
 app.MapPromptLeoChat();

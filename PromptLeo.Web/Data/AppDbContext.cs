@@ -51,6 +51,8 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         {
             e.HasIndex(r => new { r.SubjectId, r.At });
             e.HasIndex(r => r.RetentionUntil);
+            // The start-up sweep looks for this node's unfinished records.
+            e.HasIndex(r => new { r.Outcome, r.Node });
         });
 
         builder.Entity<AuditEntry>(e =>

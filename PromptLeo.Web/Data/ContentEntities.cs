@@ -173,9 +173,12 @@ public class ProcessingRecord
     [MaxLength(16)]
     public string Region { get; set; } = "";
 
-    /// <summary>"completed", "cancelled" or "failed".</summary>
+    /// <summary>"started" while inference runs, then "completed", "cancelled", "failed" or "interrupted" (the process died).</summary>
     [MaxLength(16)]
     public string Outcome { get; set; } = "completed";
+
+    /// <summary>When the request ended; null while it runs.</summary>
+    public DateTimeOffset? FinishedAt { get; set; }
 
     public DateTimeOffset RetentionUntil { get; set; }
 }

@@ -20,6 +20,7 @@ using web::PromptLeo.Web.Data;
 using PromptLeo.Inference.Models.Demo;
 using web::PromptLeo.Web.Features.ApiKeys;
 using web::PromptLeo.Web.Features.Billing;
+using web::PromptLeo.Web.Features.Metering;
 using web::PromptLeo.Web.Features.Records;
 
 var maxTokens = args.Length > 0 ? int.Parse(args[0]) : 256;
@@ -127,8 +128,9 @@ async Task MeasureStreamingAsync(string model, int pairs)
 await MeasureStreamingAsync("demo-chat", rounds);
 await MeasureStreamingAsync(benchModel.Id, Math.Max(5, rounds / 3));
 
-// Ledger: reserve, settle with a processing record, save, release; against saving the processing record alone.
-var ledger = services.GetRequiredService<IUsageMeter>();
+// Ledger: the metered path every request takes (guard, reserve, record at start, settle, one SaveChanges for usage and
+// the finished record, release), against saving the processing record alone.
+var metered = services.GetRequiredService<MeteredInference>();
 var records = services.GetRequiredService<ProcessingRecordWriter>();
 var dbFactory = services.GetRequiredService<IDbContextFactory<AppDbContext>>();
 const int writes = 300;
@@ -137,22 +139,26 @@ async Task<double> TimeAsync(bool withLedger)
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < writes; i++)
     {
-        var requestId = ProcessingRecordWriter.NewRequestId();
-        IUsageReservation? reservation = withLedger
-            ? await ledger.ReserveAsync(new UsageEstimate(userId, key.Key.Id.ToString(), "demo-chat", UsageKind.Chat, requestId, InputTokens: 100, MaxOutputTokens: 256))
-            : null;
+        if (withLedger)
+        {
+            var request = new MeteredRequest(new InferencePrincipal(userId, key.Key.Id), ProcessingPurpose.Chat, "demo-chat", new UsageActual(InputTokens: 100, OutputTokens: 256));
+            await metered.RunAsync(request, call =>
+            {
+                call.Report(new UsageActual(InputTokens: 40, OutputTokens: 200));
+                return Task.FromResult(0);
+            }, CancellationToken.None);
+            continue;
+        }
         await using var db = await dbFactory.CreateDbContextAsync();
-        reservation?.Settle(db, new UsageActual(InputTokens: 40, OutputTokens: 200));
-        db.ProcessingRecords.Add(records.Create(requestId, userId, ProcessingPurpose.Chat, "demo-chat", "api"));
+        db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.Chat, "demo-chat", "api"));
         await db.SaveChangesAsync();
-        if (reservation is not null) await reservation.DisposeAsync();
     }
     return clock.Elapsed.TotalMilliseconds / writes;
 }
 await TimeAsync(true);
 var recordOnly = await TimeAsync(false);
 var withLedger = await TimeAsync(true);
-Console.WriteLine($"ledger: record only {recordOnly:0.00} ms/request, reserve+event+record {withLedger:0.00} ms/request, ledger adds {withLedger - recordOnly:0.00} ms ({withLedger / recordOnly:0.00}x)");
+Console.WriteLine($"ledger: record only {recordOnly:0.00} ms/request, metered path (guard, reserve, record at start, event + finished record) {withLedger:0.00} ms/request, ledger adds {withLedger - recordOnly:0.00} ms ({withLedger / recordOnly:0.00}x)");
 
 // GET /v1/models against GET /health (no auth, no rate limiter) with 16 concurrent loopback clients for 5 s each.
 async Task<double> ThroughputAsync(string path, bool authorized)

@@ -306,7 +306,8 @@ public sealed partial class SessionTests(SessionPortalFactory factory) : IClassF
         var (userId, email) = await NewUserAsync();
         await SignedInBrowserAsync(email);
         using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(), System.IO.Compression.ZipArchiveMode.Create, leaveOpen: false);
-        var counts = await factory.Services.GetServices<IExportContributor>().OfType<SessionExportContributor>().Single().WriteAsync(zip, userId, CancellationToken.None);
+        var archive = new ExportArchive(zip, userId, () => Task.CompletedTask);
+        var counts = await factory.Services.GetServices<IExportContributor>().OfType<SessionExportContributor>().Single().WriteAsync(archive, CancellationToken.None);
         Assert.Equal(1, counts["sessions"]);
         Assert.Contains(factory.Services.GetServices<IErasureParticipant>(), p => p is SessionErasureParticipant);
     }
@@ -314,7 +315,7 @@ public sealed partial class SessionTests(SessionPortalFactory factory) : IClassF
     [Fact]
     public async Task TechnicalMeasures_DescribeWaitsNotLockoutAndTheSessionCheck()
     {
-        var measures = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Reports.TechnicalMeasures>().DescribeAsync(new PromptLeo.Web.Features.Reports.ReportText("en"));
+        var measures = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Privacy.TechnicalMeasures>().DescribeAsync(new PromptLeo.Web.Features.Reports.ReportText("en"));
         var access = measures.Single(m => m.Area == "Access control").Measure;
         Assert.Contains("growing waits", access);
         Assert.Contains("API keys are not affected", access);

@@ -913,6 +913,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LegalBasis")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -954,6 +957,8 @@ namespace PromptLeo.Web.Data.Migrations
                     b.HasKey("RequestId");
 
                     b.HasIndex("RetentionUntil");
+
+                    b.HasIndex("Outcome", "Node");
 
                     b.HasIndex("SubjectId", "At");
 

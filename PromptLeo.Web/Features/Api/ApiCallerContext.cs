@@ -1,11 +1,15 @@
 using System.Security.Claims;
 using PromptLeo.Web.Features.ApiKeys;
+using PromptLeo.Web.Features.Metering;
 
 namespace PromptLeo.Web.Features.Api;
 
 /// <summary>The authenticated key and account of a /v1 request.</summary>
 public sealed record ApiCallerContext(string UserId, Guid KeyId)
 {
+    /// <summary>The caller as the metering service sees it.</summary>
+    public InferencePrincipal Principal => new(UserId, KeyId);
+
     public static ApiCallerContext From(HttpContext context)
     {
         var user = context.User;

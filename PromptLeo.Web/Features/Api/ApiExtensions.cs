@@ -29,9 +29,15 @@ public static class ApiExtensions
     {
         var services = builder.Services;
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ApiKeyService>();
-        services.AddSingleton<InvalidApiKeyThrottle>();
-        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        // The key handler reports a rejection; the API answers it with an OpenAI error object.
+        services.Configure<ApiKeyAuthenticationOptions>(ApiKeyAuthenticationHandler.SchemeName, o => o.OnRejected = (context, rejection) =>
+            OpenAiErrors.WriteAsync(context, rejection.StatusCode, rejection.Message,
+                rejection.StatusCode switch
+                {
+                    StatusCodes.Status403Forbidden => "permission_error",
+                    StatusCodes.Status429TooManyRequests => "rate_limit_error",
+                    _ => "invalid_request_error",
+                }, null, rejection.Code));
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(ChatPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Chat))

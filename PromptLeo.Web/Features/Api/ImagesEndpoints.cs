@@ -1,29 +1,24 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models;
-using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
-using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Metering;
 using PromptLeo.Web.Features.Records;
 using static PromptLeo.Web.Features.Api.ApiRequestBody;
 
 namespace PromptLeo.Web.Features.Api;
 
 /// <summary>
-/// POST /v1/images/generations, /v1/images/edits and /v1/images/background-removal. Images are returned as base64
-/// and never stored; only the usage event and the processing record are written.
+/// POST /v1/images/generations, /v1/images/edits and /v1/images/background-removal: parse, run as one metered request,
+/// write JSON. Images are returned as base64 and never stored; only the usage event and the processing record are written.
 /// </summary>
 public sealed class ImagesEndpoints(
     IImageGenerator generator,
     IModelRegistry registry,
-    InferenceAccessGuard guard,
-    IUsageMeter meter,
-    ProcessingRecordWriter records,
-    IDbContextFactory<AppDbContext> dbFactory,
+    MeteredInference metered,
     IOptions<ApiOptions> options,
     IOptions<DiffusionOptions> diffusion,
     TimeProvider time,
@@ -110,22 +105,15 @@ public sealed class ImagesEndpoints(
         var image = await ReadFileAsync(form, "image") ?? throw ApiException.Invalid("image", "'image' is required.", "missing_required_parameter");
         var model = FormString(form, "model") ?? DefaultModel(ModelKind.BackgroundRemoval, inpainting: false);
         EnsureModel(model, ModelKind.BackgroundRemoval);
-        await guard.EnsureAllowedAsync(caller.UserId, context.RequestAborted);
         // Priced as one step over at most the maximum upload resolution; settled with the real size.
-        var estimate = new UsageEstimate(caller.UserId, caller.KeyId.ToString(), model, UsageKind.Image, requestId, ImageCount: 1, Width: 4096, Height: 4096, Steps: 1);
-        await using var reservation = await meter.ReserveAsync(estimate, context.RequestAborted);
-        byte[] png;
-        try
+        var bound = new UsageActual(ImageCount: 1, Width: 4096, Height: 4096, Steps: 1);
+        var png = await metered.RunAsync(new MeteredRequest(caller.Principal, ProcessingPurpose.BackgroundRemoval, model, bound) { RequestId = requestId }, async call =>
         {
-            png = await generator.RemoveBackgroundAsync(model, image, context.RequestAborted);
-        }
-        catch (Exception ex)
-        {
-            await SettleAsync(reservation, requestId, caller.UserId, model, ProcessingPurpose.BackgroundRemoval, new UsageActual(), Outcome(context, ex));
-            throw;
-        }
-        var (w, h) = PngSize(png);
-        await SettleAsync(reservation, requestId, caller.UserId, model, ProcessingPurpose.BackgroundRemoval, new UsageActual(ImageCount: 1, Width: Math.Min(w, 4096), Height: Math.Min(h, 4096), Steps: 1), "completed");
+            var png = await generator.RemoveBackgroundAsync(model, image, context.RequestAborted);
+            var (w, h) = PngSize(png);
+            call.Report(new UsageActual(ImageCount: 1, Width: Math.Min(w, 4096), Height: Math.Min(h, 4096), Steps: 1));
+            return png;
+        }, context.RequestAborted);
         await WriteImagesAsync(context, [png]);
     }
 
@@ -134,40 +122,25 @@ public sealed class ImagesEndpoints(
         var requestId = OpenAiErrors.RequestId(context);
         EnsureModel(request.ModelId, ModelKind.Diffusion);
         CheckLimits(request);
-        await guard.EnsureAllowedAsync(caller.UserId, context.RequestAborted);
-        var estimate = new UsageEstimate(caller.UserId, caller.KeyId.ToString(), request.ModelId, UsageKind.Image, requestId,
-            ImageCount: request.BatchSize, Width: request.Width, Height: request.Height, Steps: request.Steps);
-        await using var reservation = await meter.ReserveAsync(estimate, context.RequestAborted);
-        ImageResult result;
-        var stepsDone = 0;
-        try
+        var bound = new UsageActual(ImageCount: request.BatchSize, Width: request.Width, Height: request.Height, Steps: request.Steps);
+        var result = await metered.RunAsync(new MeteredRequest(caller.Principal, purpose, request.ModelId, bound) { RequestId = requestId }, async call =>
         {
-            result = await generator.GenerateAsync(request with { EmbedParameters = false, PreviewEvery = 0 },
-                new StepCounter(step => stepsDone = Math.Max(stepsDone, step)), context.RequestAborted);
-        }
-        catch (Exception ex)
-        {
-            // A cancelled generation is charged for the steps that ran.
-            var ran = ex is OperationCanceledException ? stepsDone : 0;
-            await SettleAsync(reservation, requestId, caller.UserId, request.ModelId, purpose,
-                new UsageActual(ImageCount: ran > 0 ? request.BatchSize : 0, Width: request.Width, Height: request.Height, Steps: ran), Outcome(context, ex));
-            throw;
-        }
-        await SettleAsync(reservation, requestId, caller.UserId, request.ModelId, purpose,
-            new UsageActual(ImageCount: result.Images.Count, Width: request.Width, Height: request.Height, Steps: result.StepsRun), "completed");
+            // A cancelled generation is charged for the steps that ran; a failed one for nothing.
+            var counter = new StepCounter(step => call.Report(bound with { Steps = Math.Max(call.Produced.Steps, step) }));
+            try
+            {
+                var result = await generator.GenerateAsync(request with { EmbedParameters = false, PreviewEvery = 0 }, counter, context.RequestAborted);
+                call.Report(bound with { ImageCount = result.Images.Count, Steps = result.StepsRun });
+                return result;
+            }
+            catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                call.Report(new UsageActual());
+                throw;
+            }
+        }, context.RequestAborted);
         logger.LogInformation("Image request {RequestId} on {ModelId}: {Count} images, {Steps} steps", requestId, request.ModelId, result.Images.Count, result.StepsRun);
         await WriteImagesAsync(context, result.Images.Select(i => i.Png).ToList());
-    }
-
-    private static string Outcome(HttpContext context, Exception ex) =>
-        ex is OperationCanceledException && context.RequestAborted.IsCancellationRequested ? "cancelled" : "failed";
-
-    private async Task SettleAsync(IUsageReservation reservation, string requestId, string userId, string modelId, string purpose, UsageActual actual, string outcome)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        reservation.Settle(db, actual);
-        db.ProcessingRecords.Add(records.Create(requestId, userId, purpose, modelId, "api", outcome));
-        await db.SaveChangesAsync(CancellationToken.None);
     }
 
     private async Task WriteImagesAsync(HttpContext context, IReadOnlyList<byte[]> images)

@@ -2,17 +2,19 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using PromptLeo.Web.Features.Api;
 
 namespace PromptLeo.Web.Features.ApiKeys;
 
-/// <summary>Bearer authentication with PromptLeo API keys for <c>/v1</c>; failures answer with an OpenAI error object.</summary>
+/// <summary>
+/// Bearer authentication with PromptLeo API keys for <c>/v1</c>. A rejection is reported through
+/// <see cref="ApiKeyAuthenticationOptions.OnRejected"/>; the API shapes it as its own error object.
+/// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    IOptionsMonitor<ApiKeyAuthenticationOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     ApiKeyService keys,
-    InvalidApiKeyThrottle invalidKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    InvalidApiKeyThrottle invalidKeys) : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string KeyIdClaim = "api_key_id";
@@ -51,15 +53,15 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return OpenAiErrors.WriteAsync(Context, StatusCodes.Status429TooManyRequests,
-                $"Too many invalid API keys from this address. Try again in {seconds} seconds.", "rate_limit_error", null, "too_many_invalid_keys");
+            return Options.OnRejected(Context, new ApiKeyRejection(StatusCodes.Status429TooManyRequests,
+                $"Too many invalid API keys from this address. Try again in {seconds} seconds.", "too_many_invalid_keys"));
         }
         var message = Request.Headers.Authorization.Count == 0
             ? "Missing API key. Send it as 'Authorization: Bearer pl_...'."
             : "Invalid, revoked or expired API key, or the account is disabled.";
-        return OpenAiErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized, message, "invalid_request_error", null, "invalid_api_key");
+        return Options.OnRejected(Context, new ApiKeyRejection(StatusCodes.Status401Unauthorized, message, "invalid_api_key"));
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        OpenAiErrors.WriteAsync(Context, StatusCodes.Status403Forbidden, "This API key lacks the scope for this endpoint.", "permission_error", null, "insufficient_scope");
+        Options.OnRejected(Context, new ApiKeyRejection(StatusCodes.Status403Forbidden, "This API key lacks the scope for this endpoint.", "insufficient_scope"));
 }

@@ -2,12 +2,13 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptLeo.Web.Features.Hosting;
+using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Web.Features.Billing;
 
 public static class BillingExtensions
 {
-    /// <summary>The usage ledger (replacing the free meter), prices, budgets, credit, invoices.</summary>
+    /// <summary>The usage ledger (the <see cref="IUsageMeter"/>), prices, budgets, credit, invoices.</summary>
     public static IHostApplicationBuilder AddPromptLeoBilling(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -16,14 +17,13 @@ public static class BillingExtensions
         services.AddSingleton<PriceList>();
         services.AddSingleton<BudgetAlerts>();
         services.AddSingleton<UsageLedger>();
-        services.RemoveAll<IUsageMeter>();
         services.AddSingleton<IUsageMeter>(sp => sp.GetRequiredService<UsageLedger>());
         services.AddSingleton<BillingAccounts>();
         services.AddSingleton<UsageReports>();
         services.AddOptions<InvoicingOptions>().BindConfiguration(InvoicingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<InvoiceIssuer>();
-        services.AddSingleton<Privacy.IErasureParticipant, BillingErasureParticipant>();
-        services.AddSingleton<Privacy.IExportContributor, BillingExportContributor>();
+        services.AddSingleton<IErasureParticipant, BillingErasureParticipant>();
+        services.AddSingleton<IExportContributor, BillingExportContributor>();
         services.AddHostedService<MonthlyInvoiceJob>();
         return builder;
     }

@@ -25,6 +25,11 @@ public sealed class BillingErasureParticipant(IOptions<PrivacyOptions> privacy, 
         await invoices.IssueAsync(userId, thisMonth, cancellationToken);
     }
 
+    public async Task<IReadOnlyDictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new Dictionary<string, int>
+    {
+        ["apiKeys"] = await db.ApiKeys.CountAsync(k => k.UserId == userId, cancellationToken),
+    };
+
     public async Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken)
     {
         await db.ApiKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
@@ -49,8 +54,9 @@ public sealed class BillingExportContributor(IDbContextFactory<AppDbContext> dbF
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public async Task<IReadOnlyDictionary<string, int>> WriteAsync(ZipArchive zip, string userId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, int>> WriteAsync(ExportArchive archive, CancellationToken cancellationToken)
     {
+        var (zip, userId) = (archive.Zip, archive.UserId);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId)
             .Select(k => new { k.Name, k.Prefix, k.Scopes, k.CreatedAt, k.LastUsedAt, k.ExpiresAt, k.RevokedAt, monthlyBudgetEur = k.MonthlyBudgetMicros / 1_000_000m })

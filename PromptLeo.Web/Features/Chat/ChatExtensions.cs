@@ -1,3 +1,5 @@
+using PromptLeo.Web.Features.Privacy;
+
 namespace PromptLeo.Web.Features.Chat;
 
 public static class ChatExtensions
@@ -8,6 +10,9 @@ public static class ChatExtensions
         builder.Services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton<IExportContributor, ChatExportContributor>();
+        builder.Services.AddSingleton<IErasureParticipant, ChatErasureParticipant>();
+        builder.Services.AddSingleton<IRetentionParticipant, ChatRetentionParticipant>();
         return builder;
     }
 }

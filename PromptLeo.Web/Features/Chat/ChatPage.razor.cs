@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Localization;
@@ -47,33 +46,32 @@ public sealed partial class ChatPage
     private Guid? loadedId;
     private bool loadedOnce;
 
-    // The running answer.
-    private CancellationTokenSource? stopCts;
-    private int streamGeneration;
-    private string pendingUserText = "";
-    private readonly StringBuilder answer = new();
-    private int? queuePosition;
-    private int replaceFrom;
+    private readonly ChatStream stream = new();
+    // Cancelled when the page goes: store calls made for this page stop with it.
+    private readonly CancellationTokenSource circuit = new();
+    private ChatPageScripts scripts = null!;
+    private ChatSettingsAutosave autosave = null!;
 
     private ElementReference composer;
     private ElementReference messagesElement;
-    private IJSObjectReference? module;
     private DotNetObjectReference<ChatPage>? selfReference;
     private bool attachComposer = true;
     private bool scrollPending;
 
-    private bool Streaming => stopCts is not null;
+    private bool Streaming => stream.Active;
 
     private bool IsTemporary => temporary || !storesChats;
 
-    private int VisibleCount => Streaming ? Math.Min(replaceFrom, messages.Count) : messages.Count;
+    private int VisibleCount => Streaming ? Math.Min(stream.ReplaceFrom, messages.Count) : messages.Count;
 
-    private ChatMessageView PendingUser => new(Guid.Empty, -1, ChatRoles.User, pendingUserText, null, 0, 0, false, null, null, DateTimeOffset.UtcNow);
+    private ChatMessageView PendingUser => new(Guid.Empty, -1, ChatRoles.User, stream.PendingUserText, null, 0, 0, false, null, null, DateTimeOffset.UtcNow);
 
-    private ChatMessageView PendingAnswer => new(Guid.Empty, -1, ChatRoles.Assistant, answer.ToString(), settings.ModelId, 0, 0, false, null, null, DateTimeOffset.UtcNow);
+    private ChatMessageView PendingAnswer => new(Guid.Empty, -1, ChatRoles.Assistant, stream.Answer.ToString(), settings.ModelId, 0, 0, false, null, null, DateTimeOffset.UtcNow);
 
     protected override async Task OnInitializedAsync()
     {
+        scripts = new ChatPageScripts(JS);
+        autosave = new ChatSettingsAutosave(Store, Logger);
         var state = await Auth.GetAuthenticationStateAsync();
         userId = state.User.FindFirstValue(ClaimTypes.NameIdentifier);
         models = Chat.AvailableModels();
@@ -83,14 +81,14 @@ public sealed partial class ChatPage
         }
         try
         {
-            storesChats = (await Guard.EnsureAllowedAsync(userId)).StoresChats;
+            storesChats = (await Guard.EnsureAllowedAsync(userId, circuit.Token)).StoresChats;
         }
         catch (ProcessingRestrictedException ex)
         {
             restrictedMessage = T["Your account may not use the models right now: {0}", ex.Message];
         }
-        conversations = await Store.ListAsync(userId);
-        presets = await Store.ListPresetsAsync(userId);
+        conversations = await Store.ListAsync(userId, cancellationToken: circuit.Token);
+        presets = await Store.ListPresetsAsync(userId, circuit.Token);
     }
 
     protected override async Task OnParametersSetAsync()
@@ -101,7 +99,7 @@ public sealed partial class ChatPage
         }
         loadedOnce = true;
         loadedId = Id;
-        DetachRunningAnswer();
+        stream.Detach();
         notFound = false;
         modelMissing = null;
         attachComposer = true;
@@ -123,7 +121,7 @@ public sealed partial class ChatPage
     {
         try
         {
-            conversation = await Store.GetAsync(userId!, id);
+            conversation = await Store.GetAsync(userId!, id, circuit.Token);
         }
         catch (ContentUnavailableException)
         {
@@ -160,33 +158,25 @@ public sealed partial class ChatPage
     {
         if (firstRender)
         {
-            try
-            {
-                module = await JS.InvokeAsync<IJSObjectReference>("import", "./Features/Chat/ChatPage.razor.js");
-                selfReference = DotNetObjectReference.Create(this);
-                if (module is not null)
-                {
-                    await module.InvokeVoidAsync("installCodeCopy");
-                }
-            }
-            catch (JSDisconnectedException)
+            if (!await scripts.LoadAsync())
             {
                 return;
             }
+            selfReference = DotNetObjectReference.Create(this);
         }
-        if (module is null)
+        if (!scripts.Loaded)
         {
             return;
         }
         if (attachComposer && !notFound)
         {
             attachComposer = false;
-            await module.InvokeVoidAsync("attachComposer", composer, selfReference);
+            await scripts.AttachComposerAsync(composer, selfReference!);
         }
         if (scrollPending && !notFound)
         {
             scrollPending = false;
-            await module.InvokeVoidAsync("scrollToEnd", messagesElement);
+            await scripts.ScrollToEndAsync(messagesElement);
         }
     }
 
@@ -204,7 +194,7 @@ public sealed partial class ChatPage
             catch (Exception ex)
             {
                 Logger.LogWarning(ex, "Sending from the keyboard failed");
-                EndStreaming();
+                stream.End();
                 Snackbar.Add(T["The answer could not be saved. Please try again."], Severity.Error);
             }
             // Not a Blazor event handler, so nothing re-renders on its own when the answer is done.
@@ -257,24 +247,21 @@ public sealed partial class ChatPage
             draft = "";
         }
         var lastUser = messages.FindLastIndex(m => m.IsUser);
-        replaceFrom = kind switch
+        var replaceFrom = kind switch
         {
             ChatTurnKind.Send => messages.Count,
             ChatTurnKind.Edit => editIndex ?? messages.Count,
             _ => Math.Max(0, lastUser),
         };
-        pendingUserText = kind == ChatTurnKind.Regenerate ? (lastUser >= 0 ? messages[lastUser].Content : "") : text!;
-        answer.Clear();
-        queuePosition = null;
-        stopCts = new CancellationTokenSource();
-        var generation = ++streamGeneration;
+        var pendingUserText = kind == ChatTurnKind.Regenerate ? (lastUser >= 0 ? messages[lastUser].Content : "") : text!;
+        var (generation, stop) = stream.Begin(pendingUserText, replaceFrom);
         scrollPending = true;
         StateHasChanged();
 
         ChatTurn turn;
         try
         {
-            turn = await Chat.StartTurnAsync(request, stopCts.Token);
+            turn = await Chat.StartTurnAsync(request, stop);
         }
         catch (Exception ex)
         {
@@ -282,7 +269,7 @@ public sealed partial class ChatPage
             {
                 draft = savedDraft; // the user's message is kept for another try
             }
-            EndStreaming();
+            stream.End();
             ShowStartError(ex);
             return;
         }
@@ -290,12 +277,12 @@ public sealed partial class ChatPage
         var lastRender = Environment.TickCount64;
         await foreach (var update in turn.ReadUpdatesAsync())
         {
-            if (generation != streamGeneration)
+            if (!stream.IsCurrent(generation))
             {
                 return; // the page moved on; the service still stores the answer
             }
-            answer.Append(update.TextDelta);
-            queuePosition = update.QueuePosition;
+            stream.Answer.Append(update.TextDelta);
+            stream.QueuePosition = update.QueuePosition;
             if (Environment.TickCount64 - lastRender >= 50)
             {
                 lastRender = Environment.TickCount64;
@@ -312,18 +299,18 @@ public sealed partial class ChatPage
         {
             // The service logged the cause; the composer must not stay stuck in "streaming".
             Logger.LogWarning(ex, "Chat turn could not be completed");
-            if (generation == streamGeneration)
+            if (stream.IsCurrent(generation))
             {
-                EndStreaming();
+                stream.End();
                 Snackbar.Add(T["The answer could not be saved. Please try again."], Severity.Error);
             }
             return;
         }
-        if (generation != streamGeneration)
+        if (!stream.IsCurrent(generation))
         {
             return;
         }
-        EndStreaming();
+        stream.End();
         // The turn stored the settings it was sent with; keep any change made while it was answering.
         ScheduleSettingsSave();
 
@@ -337,7 +324,7 @@ public sealed partial class ChatPage
         }
         if (result.Stored && result.ConversationId is { } savedId)
         {
-            conversations = await Store.ListAsync(userId, search);
+            conversations = await Store.ListAsync(userId, search, circuit.Token);
             if (Id != savedId)
             {
                 Navigation.NavigateTo($"/chat/{savedId}", replace: true);
@@ -357,60 +344,28 @@ public sealed partial class ChatPage
         scrollPending = true;
     }
 
-    private void Stop() => stopCts?.Cancel();
-
-    private void EndStreaming()
-    {
-        stopCts?.Dispose();
-        stopCts = null;
-        queuePosition = null;
-    }
-
-    /// <summary>Stops following a running answer without cancelling it: it is still stored when it ends.</summary>
-    private void DetachRunningAnswer()
-    {
-        if (Streaming)
-        {
-            streamGeneration++;
-            stopCts = null;
-        }
-    }
+    private void Stop() => stream.Stop();
 
     private void ShowStartError(Exception ex)
     {
-        switch (ex)
+        var error = ChatStartError.From(ex, T);
+        if (error.Unexpected)
         {
-            case OperationCanceledException:
-                break;
-            case ChatInputException input:
-                Snackbar.Add(T[input.Message], Severity.Warning);
-                break;
-            case ProcessingRestrictedException restricted:
-                restrictedMessage = T["Your account may not use the models right now: {0}", restricted.Message];
-                Snackbar.Add(restrictedMessage, Severity.Error);
-                break;
-            case BudgetExceededException budget:
-                Snackbar.Add(T["Your budget does not cover this request: {0}", budget.Message], Severity.Error);
-                break;
-            case ModelNotFoundException missing:
-                Snackbar.Add(T["The model \"{0}\" is no longer installed. Your message was kept; choose another model.", missing.ModelId], Severity.Error);
-                models = Chat.AvailableModels();
-                modelMissing = missing.ModelId;
-                settings = settings with { ModelId = null };
-                break;
-            case ModelLoadException:
-                Snackbar.Add(T["The model could not be loaded. Choose another model."], Severity.Error);
-                break;
-            case EngineBusyException busy:
-                Snackbar.Add(T["The model is busy. Please try again in {0} seconds.", (int)Math.Ceiling(busy.RetryAfter.TotalSeconds)], Severity.Warning);
-                break;
-            case ChatRequestException invalid:
-                Snackbar.Add(T["Invalid setting {0}: {1}", invalid.Field, invalid.Message], Severity.Warning);
-                break;
-            default:
-                Logger.LogError(ex, "Chat turn failed to start for {UserId}", userId);
-                Snackbar.Add(T["Something went wrong. Please try again."], Severity.Error);
-                break;
+            Logger.LogError(ex, "Chat turn failed to start for {UserId}", userId);
+        }
+        if (error.RestrictedMessage is not null)
+        {
+            restrictedMessage = error.RestrictedMessage;
+        }
+        if (error.MissingModelId is not null)
+        {
+            models = Chat.AvailableModels();
+            modelMissing = error.MissingModelId;
+            settings = settings with { ModelId = null };
+        }
+        if (error.Message is not null)
+        {
+            Snackbar.Add(error.Message, error.Severity);
         }
     }
 
@@ -427,35 +382,12 @@ public sealed partial class ChatPage
         ScheduleSettingsSave();
     }
 
-    private CancellationTokenSource? settingsSave;
-
-    // Settings of a stored conversation are saved shortly after the last change (typing a system prompt changes them
-    // per keystroke), so they survive a reload without a message being sent.
     private void ScheduleSettingsSave()
     {
-        if (conversation is null || IsTemporary || userId is null)
+        if (conversation is not null && !IsTemporary && userId is not null)
         {
-            return;
+            autosave.Schedule(userId, conversation.Id, settings);
         }
-        settingsSave?.Cancel();
-        settingsSave = new CancellationTokenSource();
-        var token = settingsSave.Token;
-        var (owner, id, snapshot) = (userId, conversation.Id, settings);
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await Task.Delay(600, token);
-                await Store.SaveSettingsAsync(owner, id, snapshot, token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (Exception ex)
-            {
-                Logger.LogWarning(ex, "Saving chat settings failed");
-            }
-        }, CancellationToken.None);
     }
 
     private void OnTemporaryChanged(bool on)
@@ -479,33 +411,33 @@ public sealed partial class ChatPage
 
     private async Task CopyAsync(string text)
     {
-        var copied = module is not null && await module.InvokeAsync<bool>("copyText", text);
+        var copied = await scripts.CopyTextAsync(text);
         Snackbar.Add(copied ? T["Copied."] : T["The browser did not allow copying."], copied ? Severity.Success : Severity.Warning);
     }
 
     private async Task OnSearchAsync(string? value)
     {
         search = value;
-        conversations = await Store.ListAsync(userId!, search);
+        conversations = await Store.ListAsync(userId!, search, circuit.Token);
     }
 
     private async Task TogglePinAsync(ConversationSummary c)
     {
-        await Store.SetPinnedAsync(userId!, c.Id, !c.Pinned);
-        conversations = await Store.ListAsync(userId!, search);
+        await Store.SetPinnedAsync(userId!, c.Id, !c.Pinned, circuit.Token);
+        conversations = await Store.ListAsync(userId!, search, circuit.Token);
     }
 
     private async Task RenameAsync((ConversationSummary Conversation, string Title) rename)
     {
         try
         {
-            await Store.RenameAsync(userId!, rename.Conversation.Id, rename.Title);
+            await Store.RenameAsync(userId!, rename.Conversation.Id, rename.Title, circuit.Token);
         }
         catch (ChatInputException ex)
         {
             Snackbar.Add(T[ex.Message], Severity.Warning);
         }
-        conversations = await Store.ListAsync(userId!, search);
+        conversations = await Store.ListAsync(userId!, search, circuit.Token);
     }
 
     private async Task DeleteAsync(ConversationSummary c)
@@ -516,8 +448,8 @@ public sealed partial class ChatPage
         {
             return;
         }
-        await Store.DeleteAsync(userId!, c.Id);
-        conversations = await Store.ListAsync(userId!, search);
+        await Store.DeleteAsync(userId!, c.Id, circuit.Token);
+        conversations = await Store.ListAsync(userId!, search, circuit.Token);
         listOpen = false;
         if (c.Id == Id)
         {
@@ -529,8 +461,8 @@ public sealed partial class ChatPage
     {
         try
         {
-            await Store.SavePresetAsync(userId!, name, settings);
-            presets = await Store.ListPresetsAsync(userId!);
+            await Store.SavePresetAsync(userId!, name, settings, circuit.Token);
+            presets = await Store.ListPresetsAsync(userId!, circuit.Token);
             Snackbar.Add(T["Preset saved."], Severity.Success);
         }
         catch (ChatInputException ex)
@@ -541,25 +473,20 @@ public sealed partial class ChatPage
 
     private async Task DeletePresetAsync(ChatPresetView preset)
     {
-        await Store.DeletePresetAsync(userId!, preset.Id);
-        presets = await Store.ListPresetsAsync(userId!);
+        await Store.DeletePresetAsync(userId!, preset.Id, circuit.Token);
+        presets = await Store.ListPresetsAsync(userId!, circuit.Token);
     }
 
     public async ValueTask DisposeAsync()
     {
         // Closing the page stops the answer; what was produced is stored, marked incomplete.
-        stopCts?.Cancel();
-        if (module is not null)
+        stream.Stop();
+        await circuit.CancelAsync();
+        circuit.Dispose();
+        autosave?.Dispose();
+        if (scripts is not null)
         {
-            try
-            {
-                await module.InvokeVoidAsync("detachComposer", composer);
-                await module.DisposeAsync();
-            }
-            catch (JSDisconnectedException)
-            {
-                // The circuit is gone; nothing to clean up in the browser.
-            }
+            await scripts.DisposeAsync(composer);
         }
         selfReference?.Dispose();
     }

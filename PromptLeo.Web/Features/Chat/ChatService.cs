@@ -7,6 +7,7 @@ using PromptLeo.Inference.Models;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Metering;
 using PromptLeo.Web.Features.Records;
 
 namespace PromptLeo.Web.Features.Chat;
@@ -19,9 +20,7 @@ namespace PromptLeo.Web.Features.Chat;
 public sealed class ChatService(
     IDbContextFactory<AppDbContext> dbFactory,
     UserContentCipher cipher,
-    InferenceAccessGuard guard,
-    ProcessingRecordWriter records,
-    IUsageMeter meter,
+    MeteredInference metered,
     IChatEngine engine,
     IModelRegistry registry,
     IOptions<ChatOptions> options,
@@ -61,20 +60,12 @@ public sealed class ChatService(
             CheckPrompt(request.Prompt);
         }
 
-        var account = await guard.EnsureAllowedAsync(request.UserId, cancellationToken);
-        var store = account.StoresChats && !request.Temporary;
-
         // History: the stored conversation (owner checked), or what the page holds for a temporary chat.
         IReadOnlyList<ChatHistoryMessage> history = request.History;
-        var conversationId = request.ConversationId;
-        if (conversationId is { } existingId)
+        if (request.ConversationId is { } existingId)
         {
             history = await LoadHistoryAsync(request.UserId, existingId, cancellationToken)
                 ?? throw new ChatInputException("This conversation was not found.");
-        }
-        else if (store)
-        {
-            conversationId = Guid.CreateVersion7();
         }
 
         var (replaceFrom, userText) = request.Kind switch
@@ -91,13 +82,12 @@ public sealed class ChatService(
         turns.AddRange(history.Take(replaceFrom).Select(m => new ChatMessage(m.Role == ChatRoles.User ? ChatRole.User : ChatRole.Assistant, m.Content)));
         turns.Add(new ChatMessage(ChatRole.User, userText));
 
-        var requestId = ProcessingRecordWriter.NewRequestId();
         var modelId = settings.ModelId;
         // An upper bound for the reservation (the charge never exceeds it); the settlement uses exact counts.
-        var estimate = UsageBounds.MaxPromptTokens(turns.Select(t => t.Content));
-        var reservation = await meter.ReserveAsync(
-            new UsageEstimate(request.UserId, null, modelId, UsageKind.Chat, requestId, InputTokens: estimate, MaxOutputTokens: settings.MaxTokens),
-            cancellationToken);
+        var bound = new UsageActual(InputTokens: UsageBounds.MaxPromptTokens(turns.Select(t => t.Content)), OutputTokens: settings.MaxTokens);
+        var call = await metered.BeginAsync(new MeteredRequest(new InferencePrincipal(request.UserId), ProcessingPurpose.Chat, modelId, bound), cancellationToken);
+        var store = call.Account.StoresChats && !request.Temporary;
+        var conversationId = request.ConversationId ?? (store ? Guid.CreateVersion7() : null);
         IAsyncEnumerator<ChatUpdate>? updates = null;
         bool hasFirst;
         try
@@ -113,19 +103,19 @@ public sealed class ChatService(
             // The engine throws validation, busy and missing-model errors before its first update.
             hasFirst = await updates.MoveNextAsync();
         }
-        catch
+        catch (Exception ex)
         {
             if (updates is not null)
             {
                 await updates.DisposeAsync();
             }
-            await reservation.DisposeAsync();
+            await call.FinishAsync(ex);
             throw;
         }
 
-        logger.LogInformation("Chat turn {RequestId} started for {UserId} on {ModelId} (stored: {Stored})", requestId, request.UserId, modelId, store);
+        logger.LogInformation("Chat turn {RequestId} started for {UserId} on {ModelId} (stored: {Stored})", call.RequestId, request.UserId, modelId, store);
         var channel = Channel.CreateUnbounded<ChatStreamUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var context = new TurnContext(request, requestId, store, conversationId, replaceFrom, userText, reservation);
+        var context = new TurnContext(request, call, store, conversationId, replaceFrom, userText);
         var completion = Task.Run(() => PumpAsync(context, updates, hasFirst, channel.Writer, cancellationToken), CancellationToken.None);
         return new ChatTurn(conversationId, userText, replaceFrom, channel.Reader, completion);
     }
@@ -183,7 +173,10 @@ public sealed class ChatService(
         return history;
     }
 
-    private sealed record TurnContext(ChatTurnRequest Request, string RequestId, bool Store, Guid? ConversationId, int ReplaceFrom, string UserText, IUsageReservation Reservation);
+    private sealed record TurnContext(ChatTurnRequest Request, MeteredCall Call, bool Store, Guid? ConversationId, int ReplaceFrom, string UserText)
+    {
+        public string RequestId => Call.RequestId;
+    }
 
     private async Task<ChatTurnResult> PumpAsync(TurnContext turn, IAsyncEnumerator<ChatUpdate> updates, bool hasNext, ChannelWriter<ChatStreamUpdate> writer, CancellationToken cancellationToken)
     {
@@ -202,6 +195,7 @@ public sealed class ChatService(
                     promptTokens = Math.Max(promptTokens, update.PromptTokens);
                     completionTokens = Math.Max(completionTokens, update.CompletionTokens);
                     dropped = Math.Max(dropped, update.DroppedTurns);
+                    turn.Call.Report(new UsageActual(promptTokens, completionTokens));
                     writer.TryWrite(new ChatStreamUpdate(update.TextDelta, update.QueuePosition, promptTokens, completionTokens));
                     if (update.FinishReason is { } reason)
                     {
@@ -230,10 +224,18 @@ public sealed class ChatService(
             finish ??= cancellationToken.IsCancellationRequested ? FinishReason.Cancelled : FinishReason.Error;
 
             var answer = text.ToString();
+            turn.Call.Outcome = finish switch
+            {
+                FinishReason.Stop or FinishReason.Length => InferenceOutcome.Completed,
+                FinishReason.Cancelled => InferenceOutcome.Cancelled,
+                _ => InferenceOutcome.Failed,
+            };
+            var finishReason = finish.Value;
+            turn.Call.SaveWith(save => SaveContentAsync(save, turn, answer, finishReason, promptTokens, completionTokens));
             decimal cost;
             try
             {
-                cost = await SaveAsync(turn, answer, finish.Value, promptTokens, completionTokens);
+                cost = await turn.Call.FinishAsync();
             }
             catch (Exception ex)
             {
@@ -248,26 +250,22 @@ public sealed class ChatService(
         }
         finally
         {
-            await turn.Reservation.DisposeAsync();
+            await turn.Call.DisposeAsync();
             writer.TryComplete();
         }
     }
 
-    private async Task<decimal> SaveAsync(TurnContext turn, string answer, FinishReason finish, int promptTokens, int completionTokens)
+    /// <summary>The conversation rows of a turn; the metering service saves them with the usage event and the record.</summary>
+    private async Task SaveContentAsync(MeteredSave save, TurnContext turn, string answer, FinishReason finish, int promptTokens, int completionTokens)
     {
         var request = turn.Request;
         var userId = request.UserId;
         var settings = request.Settings;
-        var outcome = finish switch
-        {
-            FinishReason.Stop or FinishReason.Length => "completed",
-            FinishReason.Cancelled => "cancelled",
-            _ => "failed",
-        };
+        var cost = save.Cost;
         // Stored even when the page is gone: the answer must survive a dropped circuit.
         var none = CancellationToken.None;
         var now = time.GetUtcNow();
-        // Encrypt first: creating a data key writes too, and SQLite allows one writer while the transaction is open.
+        // Encrypt first: creating a data key writes too, and the transaction below holds the database's write lock.
         StoredTexts? texts = null;
         if (turn.Store && turn.ConversationId is not null)
         {
@@ -279,13 +277,11 @@ public sealed class ChatService(
                 await cipher.EncryptStringAsync(userId, ContentPurpose.Message, answer, none));
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(none);
-        await using var transaction = await db.Database.BeginTransactionAsync(none);
-        db.ProcessingRecords.Add(records.Create(turn.RequestId, userId, ProcessingPurpose.Chat, settings.ModelId!, "portal", outcome));
-        var cost = turn.Reservation.Settle(db, new UsageActual(promptTokens, completionTokens));
-
+        var db = save.Db;
         if (texts is not null && turn.ConversationId is { } conversationId)
         {
+            // The ordinal read and the tail delete must see the rows the insert replaces; the service commits after SaveChanges.
+            await db.Database.BeginTransactionAsync(none);
             var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId && c.UserId == userId, none);
             if (conversation is null && request.ConversationId is null)
             {
@@ -342,9 +338,6 @@ public sealed class ChatService(
                 });
             }
         }
-        await db.SaveChangesAsync(none);
-        await transaction.CommitAsync(none);
-        return cost;
     }
 
     private sealed record StoredTexts(byte[] Title, byte[]? SystemPrompt, byte[] UserMessage, byte[] Answer);

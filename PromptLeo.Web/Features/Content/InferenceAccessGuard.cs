@@ -3,16 +3,6 @@ using PromptLeo.Web.Data;
 
 namespace PromptLeo.Web.Features.Content;
 
-/// <summary>The account's processing is restricted (Art. 18) or the account is gone; no inference may run.</summary>
-public sealed class ProcessingRestrictedException(string message) : Exception(message);
-
-/// <summary>What a feature service needs to know about the account before it runs inference.</summary>
-public sealed record InferenceAccount(string UserId, int? ChatRetentionDays, int? ImageRetentionDays)
-{
-    /// <summary>Zero-retention mode: chats are answered but never written.</summary>
-    public bool StoresChats => ChatRetentionDays is not 0;
-}
-
 /// <summary>Checked by every feature service (portal and API) before inference runs.</summary>
 public sealed class InferenceAccessGuard(IDbContextFactory<AppDbContext> dbFactory)
 {

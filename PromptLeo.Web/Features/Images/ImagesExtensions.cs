@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using PromptLeo.Web.Features.Hosting;
+using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Web.Features.Images;
 
@@ -15,6 +16,9 @@ public static class ImagesExtensions
         services.AddSingleton<ImageUploadValidator>();
         services.AddSingleton<ImageStudioService>();
         services.AddSingleton<ImageGallery>();
+        services.AddSingleton<IExportContributor, ImagesExportContributor>();
+        services.AddSingleton<IErasureParticipant, ImagesErasureParticipant>();
+        services.AddSingleton<IRetentionParticipant, ImagesRetentionParticipant>();
         services.AddSingleton<ImageModelChoices>();
         return builder;
     }

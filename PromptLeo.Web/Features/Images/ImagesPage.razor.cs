@@ -46,6 +46,8 @@ public sealed partial class ImagesPage
     private byte[]? maskImage;
     private string? maskImageBase64;
     private CancellationTokenSource? generation;
+    // Cancelled when the page goes: store calls made for this page stop with it.
+    private readonly CancellationTokenSource circuit = new();
     private IJSObjectReference? module;
 
     protected override async Task OnInitializedAsync()
@@ -231,7 +233,7 @@ public sealed partial class ImagesPage
         running = true;
         try
         {
-            var result = await Studio.RemoveBackgroundAsync(userId, backgroundModelId, bytes);
+            var result = await Studio.RemoveBackgroundAsync(userId, backgroundModelId, bytes, circuit.Token);
             latest = result.Images;
             notice = result.Stored ? T["Background removed. The transparent PNG is in your gallery."] : T["Background removed. Your image retention is 0 days, so it was not stored."];
             await LoadGalleryAsync(1);
@@ -271,7 +273,7 @@ public sealed partial class ImagesPage
 
     private async Task LoadGalleryAsync(int page)
     {
-        gallery = await Gallery.ListAsync(userId, page, Options.Value.PageSize);
+        gallery = await Gallery.ListAsync(userId, page, Options.Value.PageSize, circuit.Token);
     }
 
     private static string ImageSource(StudioImage image) =>
@@ -313,7 +315,7 @@ public sealed partial class ImagesPage
 
     private async Task UseAsInputAsync(GalleryItem item)
     {
-        if (await Gallery.ReadAsync(userId, item.Id, withParameters: false) is { } file)
+        if (await Gallery.ReadAsync(userId, item.Id, withParameters: false, circuit.Token) is { } file)
         {
             SetInitImage(file.Png);
             activeTab = 0;
@@ -328,7 +330,7 @@ public sealed partial class ImagesPage
         {
             return;
         }
-        if (await Gallery.DeleteAsync(userId, item.Id))
+        if (await Gallery.DeleteAsync(userId, item.Id, circuit.Token))
         {
             latest = latest.Where(i => i.Id != item.Id).ToList();
             Snackbar.Add(T["Image deleted."], Severity.Success);
@@ -342,6 +344,8 @@ public sealed partial class ImagesPage
     {
         // A closed tab stops the generation.
         generation?.Cancel();
+        await circuit.CancelAsync();
+        circuit.Dispose();
         if (module is not null)
         {
             try
@@ -358,10 +362,23 @@ public sealed partial class ImagesPage
     /// <summary>Re-renders on the circuit for each step the engine reports.</summary>
     private sealed class RenderingProgress(ImagesPage page) : IProgress<StudioProgress>
     {
-        public void Report(StudioProgress value) => _ = page.InvokeAsync(() =>
+        public void Report(StudioProgress value) => _ = RenderAsync(value);
+
+        // Observed: a render posted after the circuit is gone must not surface as an unobserved task exception.
+        private async Task RenderAsync(StudioProgress value)
         {
-            page.progress = value;
-            page.StateHasChanged();
-        });
+            try
+            {
+                await page.InvokeAsync(() =>
+                {
+                    page.progress = value;
+                    page.StateHasChanged();
+                });
+            }
+            catch (Exception ex)
+            {
+                page.Logger.LogDebug(ex, "A progress update could not be rendered; the page is gone");
+            }
+        }
     }
 }

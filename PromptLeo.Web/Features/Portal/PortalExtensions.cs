@@ -3,7 +3,6 @@ using MudBlazor;
 using MudBlazor.Services;
 using PromptLeo.Web.Components;
 using PromptLeo.Web.Features.Accounts;
-using PromptLeo.Web.Features.Admin;
 using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Preferences;
 
@@ -29,7 +28,6 @@ public static class PortalExtensions
             // Cookie first (explicit choice), then the browser's Accept-Language.
             options.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
-        services.AddScoped<AdminUserDirectory>();
         services.AddExceptionHandler<ClientErrorHandler>();
         return builder;
     }
@@ -68,7 +66,6 @@ public static class PortalExtensions
         app.MapStaticAssets();
         app.MapHealthChecks("/health", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapPreferences();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();
         return app;

@@ -11,11 +11,9 @@ using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Privacy;
 
-/// <summary>The outcome of a finished erasure: the certificate and a one-time token to download it.</summary>
-public sealed record ErasureResult(Guid JobId, string CertificateToken, byte[] Certificate);
-
 /// <summary>
-/// Art. 17 erasure with crypto-shredding, as a resumable job:
+/// Art. 17 erasure with crypto-shredding, as a resumable job. Features with personal data take part through
+/// <see cref="IErasureParticipant"/>; this class knows only the account, exports, DPA and the retained records.
 /// 1. <see cref="ErasureStage.Locked"/>: in one transaction the account is locked, its sessions invalidated (new
 ///    security stamp) and the job row written; from here on nobody can sign in or run inference with it.
 /// 2. <see cref="ErasureStage.ContentErased"/>: files, content rows and the data key are deleted; retained records
@@ -133,10 +131,6 @@ public sealed class AccountEraser(
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.ConversationMessages.Where(m => m.Conversation!.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        await db.Conversations.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        await db.ChatPresets.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        await db.GeneratedImages.Where(i => i.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.DataExports.Where(e => e.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.DpaAcceptances.Where(d => d.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await PseudonymizeRetainedAsync(db, userId, job.Pseudonym, cancellationToken);
@@ -145,7 +139,7 @@ public sealed class AccountEraser(
         job.Stage = ErasureStage.ContentErased;
     }
 
-    /// <summary>Processing records, audit entries and the participants' rows (usage, invoices) get the pseudonym.</summary>
+    /// <summary>Processing records and audit entries get the pseudonym; the participants delete or pseudonymize their rows.</summary>
     private async Task PseudonymizeRetainedAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken)
     {
         await db.ProcessingRecords.Where(r => r.SubjectId == userId).ExecuteUpdateAsync(s => s.SetProperty(r => r.SubjectId, pseudonym), cancellationToken);
@@ -194,9 +188,6 @@ public sealed class AccountEraser(
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await PseudonymizeRetainedAsync(db, job.UserId, job.Pseudonym, cancellationToken);
-        await db.ConversationMessages.Where(m => m.Conversation!.UserId == job.UserId).ExecuteDeleteAsync(cancellationToken);
-        await db.Conversations.Where(c => c.UserId == job.UserId).ExecuteDeleteAsync(cancellationToken);
-        await db.GeneratedImages.Where(i => i.UserId == job.UserId).ExecuteDeleteAsync(cancellationToken);
         // Identity's own rows (logins, tokens, claims, roles) cascade with the user row.
         await db.Users.Where(u => u.Id == job.UserId).ExecuteDeleteAsync(cancellationToken);
         await db.ErasureJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
@@ -255,18 +246,24 @@ public sealed class AccountEraser(
         await transport.SendAsync(MailMessages.Compose(from, email, subject, body.ToMessageBody()), cancellationToken);
     }
 
-    private static async Task<Dictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new()
+    private async Task<Dictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken)
     {
-        ["profile"] = 1,
-        ["conversations"] = await db.Conversations.CountAsync(c => c.UserId == userId, cancellationToken),
-        ["messages"] = await db.ConversationMessages.CountAsync(m => m.Conversation!.UserId == userId, cancellationToken),
-        ["images"] = await db.GeneratedImages.CountAsync(i => i.UserId == userId, cancellationToken),
-        ["presets"] = await db.ChatPresets.CountAsync(p => p.UserId == userId, cancellationToken),
-        ["exports"] = await db.DataExports.CountAsync(e => e.UserId == userId, cancellationToken),
-        ["dpaAcceptances"] = await db.DpaAcceptances.CountAsync(d => d.UserId == userId, cancellationToken),
-        ["apiKeys"] = await db.ApiKeys.CountAsync(k => k.UserId == userId, cancellationToken),
-        ["logins"] = await db.UserLogins.CountAsync(l => l.UserId == userId, cancellationToken) + await db.UserTokens.CountAsync(t => t.UserId == userId, cancellationToken),
-    };
+        var counts = new Dictionary<string, int>
+        {
+            ["profile"] = 1,
+            ["exports"] = await db.DataExports.CountAsync(e => e.UserId == userId, cancellationToken),
+            ["dpaAcceptances"] = await db.DpaAcceptances.CountAsync(d => d.UserId == userId, cancellationToken),
+            ["logins"] = await db.UserLogins.CountAsync(l => l.UserId == userId, cancellationToken) + await db.UserTokens.CountAsync(t => t.UserId == userId, cancellationToken),
+        };
+        foreach (var participant in Participants)
+        {
+            foreach (var (category, count) in await participant.CountAsync(db, userId, cancellationToken))
+            {
+                counts[category] = count;
+            }
+        }
+        return counts;
+    }
 
     private static string CountsText(Dictionary<string, int> counts) => string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"));
 
@@ -301,52 +298,5 @@ public sealed class AccountEraser(
             }
             File.Delete(file);
         }
-    }
-}
-
-/// <summary>A feature that holds data about users and takes part in erasure (e.g. billing pseudonymizes its ledger).</summary>
-public interface IErasureParticipant
-{
-    /// <summary>Runs before the erasure transaction while the profile still exists (e.g. the final invoice).</summary>
-    Task BeforeEraseAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Deletes or pseudonymizes the user's rows inside the erasure transaction.</summary>
-    Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken);
-
-    /// <summary>What stays under statutory retention, for the certificate.</summary>
-    IEnumerable<RetainedCategory> RetainedCategories(DateTimeOffset now);
-}
-
-public sealed record RetainedCategory(string Name, string Reason, DateTimeOffset RetainedUntil);
-
-/// <summary>
-/// Runs interrupted erasures to the end: all pending jobs at start-up, then every five minutes those older than five
-/// minutes (a request that failed half-way), so a locked, half-erased account never stays that way.
-/// </summary>
-public sealed class ErasureResumeService(AccountEraser eraser, TimeProvider time, ILogger<ErasureResumeService> logger) : BackgroundService
-{
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var cutoff = time.GetUtcNow();
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            foreach (var jobId in await eraser.PendingJobsAsync(cutoff, stoppingToken))
-            {
-                try
-                {
-                    await eraser.ContinueAsync(jobId, stoppingToken, resumed: true);
-                    logger.LogInformation("Interrupted erasure {JobId} resumed and completed", jobId);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "Interrupted erasure {JobId} could not be completed; it stays locked and is retried", jobId);
-                }
-            }
-            cutoff = time.GetUtcNow() - Interval;
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

@@ -1,39 +1,8 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Hosting;
 
 namespace PromptLeo.Web.Features.Records;
-
-/// <summary>The <c>Records</c> section.</summary>
-public sealed class RecordsOptions
-{
-    public const string SectionName = "Records";
-
-    /// <summary>How long processing records are kept: three years by default, the regular limitation period (§ 195 BGB).</summary>
-    [Range(1, 3650)]
-    public int RetentionDays { get; set; } = 1095;
-}
-
-/// <summary>What a processing record says about a request; the purposes the portal and API use.</summary>
-public static class ProcessingPurpose
-{
-    public const string Chat = "chat-completion";
-    public const string ImageGeneration = "image-generation";
-    public const string ImageEdit = "image-edit";
-    public const string BackgroundRemoval = "background-removal";
-
-    public const string LegalBasis = "Art. 6(1)(b) GDPR";
-
-    public static string DataCategoriesFor(string purpose) => purpose switch
-    {
-        Chat => "prompt text; generated text; usage metadata",
-        ImageGeneration => "prompt text; generated image; usage metadata",
-        ImageEdit => "uploaded image; prompt text; generated image; usage metadata",
-        BackgroundRemoval => "uploaded image; generated image; usage metadata",
-        _ => "usage metadata",
-    };
-}
 
 /// <summary>
 /// Creates processing records stamped with region, node, legal basis and retention end. The caller adds the record to

@@ -7,8 +7,9 @@ namespace PromptLeo.Web.Features.Sessions;
 /// <summary>Sessions go with the account: nothing about them is retained.</summary>
 public sealed class SessionErasureParticipant : IErasureParticipant
 {
+    public async Task<IReadOnlyDictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) =>
+        new Dictionary<string, int> { ["sessions"] = await db.UserSessions.CountAsync(s => s.UserId == userId, cancellationToken) };
+
     public async Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken) =>
         await db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-
-    public IEnumerable<RetainedCategory> RetainedCategories(DateTimeOffset now) => [];
 }

@@ -4,10 +4,10 @@ using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Hosting;
-using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Records;
+using PromptLeo.Web.Features.Reports;
 
-namespace PromptLeo.Web.Features.Reports;
+namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>
 /// The technical and organisational measures (Art. 32), derived from the running configuration rather than written by

@@ -1,0 +1,62 @@
+using System.Globalization;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using PromptLeo.Inference.Models;
+using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Chat;
+using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Resources;
+
+namespace PromptLeo.Tests.Web.Chat;
+
+public sealed class ChatStartErrorTests
+{
+    private static readonly IStringLocalizer<ChatResource> T = new StringLocalizer<ChatResource>(
+        new ResourceManagerStringLocalizerFactory(Options.Create(new LocalizationOptions { ResourcesPath = "" }), NullLoggerFactory.Instance));
+
+    [Fact]
+    public void From_ModelGone_NamesTheModelAndClearsIt()
+    {
+        var error = ChatStartError.From(new ModelNotFoundException("gone-model"), T);
+
+        Assert.Equal(("gone-model", Severity.Error, false), (error.MissingModelId, error.Severity, error.Unexpected));
+        Assert.Contains("gone-model", error.Message);
+    }
+
+    [Fact]
+    public void From_Restricted_SetsTheNoticeAndTheSnackbarText()
+    {
+        var error = ChatStartError.From(new ProcessingRestrictedException("Processing is restricted."), T);
+
+        Assert.Equal(error.Message, error.RestrictedMessage);
+        Assert.Contains("Processing is restricted.", error.RestrictedMessage);
+    }
+
+    [Fact]
+    public void From_Cancel_ShowsNothing_UnknownError_IsUnexpected()
+    {
+        Assert.Null(ChatStartError.From(new OperationCanceledException(), T).Message);
+        var unknown = ChatStartError.From(new InvalidOperationException("boom"), T);
+        Assert.True(unknown.Unexpected);
+        Assert.DoesNotContain("boom", unknown.Message);
+    }
+
+    [Fact]
+    public void From_Budget_InGerman_IsLocalized()
+    {
+        var previous = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = new CultureInfo("de");
+        try
+        {
+            var error = ChatStartError.From(new BudgetExceededException("x"), T);
+            Assert.NotEqual("Your budget does not cover this request: x", error.Message);
+            Assert.EndsWith("x", error.Message);
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = previous;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace PromptLeo.Web.Features.Api;
+
+/// <summary>Writes chat completions as OpenAI's JSON: the server-sent event chunks of a stream and the usage object.</summary>
+public static class ChatCompletionWriter
+{
+    internal static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
+
+    // Writes one SSE event into the response pipe; Response.Body would flush after every write, the pipe only when asked.
+    public static async Task WriteChunkAsync(HttpContext context, string id, long created, string model, string? role, string? content, string? finishReason, (int Prompt, int Completion)? usage, bool flush = true)
+    {
+        var pipe = context.Response.BodyWriter;
+        pipe.Write("data: "u8);
+        using (var json = new Utf8JsonWriter(pipe, WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", id);
+            json.WriteString("object", "chat.completion.chunk");
+            json.WriteNumber("created", created);
+            json.WriteString("model", model);
+            json.WriteStartArray("choices");
+            if (usage is null)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("index", 0);
+                json.WriteStartObject("delta");
+                if (role is not null)
+                {
+                    json.WriteString("role", role);
+                }
+                if (content is not null)
+                {
+                    json.WriteString("content", content);
+                }
+                json.WriteEndObject();
+                json.WriteNull("logprobs");
+                if (finishReason is null)
+                {
+                    json.WriteNull("finish_reason");
+                }
+                else
+                {
+                    json.WriteString("finish_reason", finishReason);
+                }
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            if (usage is { } u)
+            {
+                WriteUsage(json, u.Prompt, u.Completion);
+            }
+            json.WriteEndObject();
+        }
+        pipe.Write("\n\n"u8);
+        if (flush)
+        {
+            await pipe.FlushAsync(context.RequestAborted);
+        }
+    }
+
+    /// <summary>
+    /// The per-token hot path: every content chunk of a completion is the same JSON around a different string, so the
+    /// surrounding bytes are built once and only the delta is escaped per token.
+    /// </summary>
+    public sealed class DeltaChunkWriter
+    {
+        private readonly byte[] prefix;
+        private readonly byte[] suffix = "},\"logprobs\":null,\"finish_reason\":null}]}\n\n"u8.ToArray();
+        private readonly Utf8JsonWriter json = new(System.IO.Stream.Null);
+
+        public DeltaChunkWriter(string id, long created, string model)
+        {
+            var buffer = new ArrayBufferWriter<byte>(256);
+            buffer.Write("data: "u8);
+            using (var head = new Utf8JsonWriter(buffer))
+            {
+                head.WriteStartObject();
+                head.WriteString("id", id);
+                head.WriteString("object", "chat.completion.chunk");
+                head.WriteNumber("created", created);
+                head.WriteString("model", model);
+                head.Flush();
+            }
+            buffer.Write(",\"choices\":[{\"index\":0,\"delta\":{\"content\":"u8);
+            prefix = buffer.WrittenSpan.ToArray();
+        }
+
+        private const int MaxUnflushedChunks = 16;
+        private static readonly long MaxUnflushedTicks = System.Diagnostics.Stopwatch.Frequency / 50;
+        private int unflushed;
+        private long lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        /// <summary>
+        /// Tokens that are already waiting go out together; a token with none behind it is flushed at once, and a
+        /// backlog is flushed at least every 16 chunks or 20 ms, so a slow reader still sees a stream.
+        /// </summary>
+        public async ValueTask WriteAsync(HttpContext context, string delta, bool nextIsWaiting)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            var flush = !nextIsWaiting || ++unflushed >= MaxUnflushedChunks || now - lastFlush >= MaxUnflushedTicks;
+            var pipe = context.Response.BodyWriter;
+            pipe.Write(prefix);
+            json.Reset(pipe);
+            json.WriteStringValue(delta);
+            json.Flush();
+            pipe.Write(suffix);
+            if (flush)
+            {
+                unflushed = 0;
+                lastFlush = now;
+                await pipe.FlushAsync(context.RequestAborted);
+            }
+        }
+    }
+
+    public static void WriteUsage(Utf8JsonWriter json, int prompt, int completion)
+    {
+        json.WriteStartObject("usage");
+        json.WriteNumber("prompt_tokens", prompt);
+        json.WriteNumber("completion_tokens", completion);
+        json.WriteNumber("total_tokens", prompt + completion);
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text;
+using System.Text.Json;
+using PromptLeo.Inference.Llm;
+using static PromptLeo.Web.Features.Api.ApiRequestBody;
+
+namespace PromptLeo.Web.Features.Api;
+
+/// <summary>A parsed /v1/chat/completions body.</summary>
+public sealed record ParsedChatCompletion(ChatRequest Request, bool Stream, bool IncludeUsage);
+
+/// <summary>Parses the /v1/chat/completions body by hand, so every client mistake is a 400 naming its parameter.</summary>
+public static class ChatCompletionsParser
+{
+    public static ParsedChatCompletion Parse(JsonElement body, ApiOptions o)
+    {
+        var model = RequiredString(body, "model");
+        if (Get(body, "messages") is not { ValueKind: JsonValueKind.Array } array)
+        {
+            throw Get(body, "messages") is null ? ApiException.Invalid("messages", "'messages' is required.", "missing_required_parameter") : WrongType("messages", "an array");
+        }
+        var messages = new List<ChatMessage>();
+        var index = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            var param = $"messages[{index++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw WrongType(param, "an object");
+            }
+            var role = String(item, "role") switch
+            {
+                "system" or "developer" => ChatRole.System,
+                "user" => ChatRole.User,
+                "assistant" => ChatRole.Assistant,
+                null => throw ApiException.Invalid(param + ".role", "'role' is required."),
+                var other => throw ApiException.Invalid(param + ".role", $"Unsupported role '{other}'."),
+            };
+            messages.Add(new ChatMessage(role, Content(item, param)));
+        }
+        if (messages.Count == 0)
+        {
+            throw ApiException.Invalid("messages", "'messages' must not be empty.");
+        }
+        if (Integer(body, "n") is { } n && n != 1)
+        {
+            throw ApiException.Invalid("n", "Only n=1 is supported.");
+        }
+        var maxTokens = Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens") ?? o.DefaultMaxTokens;
+        if (maxTokens < 1 || maxTokens > o.MaxTokensLimit)
+        {
+            throw ApiException.Invalid(body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens", $"must be between 1 and {o.MaxTokensLimit}.");
+        }
+        var stop = Get(body, "stop") switch
+        {
+            null => [],
+            { ValueKind: JsonValueKind.String } s => [s.GetString()!],
+            { ValueKind: JsonValueKind.Array } a when a.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => a.EnumerateArray().Select(e => e.GetString()!).ToList(),
+            _ => throw WrongType("stop", "a string or an array of strings"),
+        };
+        var seed = Integer(body, "seed");
+        if (seed is < 0 or > uint.MaxValue)
+        {
+            throw ApiException.Invalid("seed", $"must be between 0 and {uint.MaxValue}.");
+        }
+        var sampling = new SamplingOptions
+        {
+            Temperature = (float)(Number(body, "temperature") ?? 0.8),
+            TopP = (float)(Number(body, "top_p") ?? 0.95),
+            FrequencyPenalty = (float)(Number(body, "frequency_penalty") ?? 0),
+            PresencePenalty = (float)(Number(body, "presence_penalty") ?? 0),
+            Seed = seed is { } s2 ? (uint)s2 : null,
+            MaxTokens = (int)maxTokens,
+            Stop = stop,
+        };
+        var stream = Boolean(body, "stream") ?? false;
+        var includeUsage = false;
+        if (Get(body, "stream_options") is { } streamOptions)
+        {
+            if (streamOptions.ValueKind != JsonValueKind.Object)
+            {
+                throw WrongType("stream_options", "an object");
+            }
+            includeUsage = Boolean(streamOptions, "include_usage") ?? false;
+        }
+        return new ParsedChatCompletion(new ChatRequest(model, messages, sampling), stream, includeUsage);
+    }
+
+    // Content is a string, or an array of text parts (images are not supported by the chat models here).
+    private static string Content(JsonElement message, string param)
+    {
+        switch (Get(message, "content"))
+        {
+            case null:
+                return "";
+            case { ValueKind: JsonValueKind.String } s:
+                return s.GetString()!;
+            case { ValueKind: JsonValueKind.Array } parts:
+                var text = new StringBuilder();
+                foreach (var part in parts.EnumerateArray())
+                {
+                    if (part.ValueKind != JsonValueKind.Object || String(part, "type") != "text")
+                    {
+                        throw ApiException.Invalid(param + ".content", "Only text content parts are supported.");
+                    }
+                    text.Append(String(part, "text"));
+                }
+                return text.ToString();
+            default:
+                throw WrongType(param + ".content", "a string or an array of content parts");
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace PromptLeo.Web.Features.Billing;
+
+public enum UsageKind
+{
+    Chat,
+    Image,
+}

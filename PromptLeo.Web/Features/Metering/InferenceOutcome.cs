@@ -1,0 +1,8 @@
+namespace PromptLeo.Web.Features.Metering;
+
+public enum InferenceOutcome
+{
+    Completed,
+    Cancelled,
+    Failed,
+}

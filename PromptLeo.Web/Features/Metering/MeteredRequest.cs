@@ -1,0 +1,20 @@
+using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Records;
+
+namespace PromptLeo.Web.Features.Metering;
+
+/// <summary>
+/// One metered inference request: who asks, the purpose (see <see cref="ProcessingPurpose"/>), the model, and the most
+/// it can produce, which is what the budget reserves.
+/// </summary>
+public sealed record MeteredRequest(InferencePrincipal Principal, string Purpose, string ModelId, UsageActual UpperBound)
+{
+    /// <summary>The request id on the record and the usage event; the API passes the one it already sent as X-Request-Id.</summary>
+    public string RequestId { get; init; } = ProcessingRecordWriter.NewRequestId();
+
+    public UsageKind UsageKind => Purpose == ProcessingPurpose.Chat ? UsageKind.Chat : UsageKind.Image;
+
+    internal UsageEstimate ToEstimate() => new(
+        Principal.UserId, Principal.ApiKeyId?.ToString(), ModelId, UsageKind, RequestId,
+        UpperBound.InputTokens, UpperBound.OutputTokens, UpperBound.ImageCount, UpperBound.Width, UpperBound.Height, UpperBound.Steps);
+}

@@ -1,0 +1,11 @@
+namespace PromptLeo.Web.Features.Metering;
+
+public static class MeteringExtensions
+{
+    /// <summary>The metered-inference service every inference path goes through.</summary>
+    public static IHostApplicationBuilder AddPromptLeoMetering(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<MeteredInference>();
+        return builder;
+    }
+}

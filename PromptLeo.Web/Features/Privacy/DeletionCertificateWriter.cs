@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Options;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Hosting;
+using PromptLeo.Web.Features.Reports;
+
+namespace PromptLeo.Web.Features.Privacy;
+
+/// <summary>Löschprotokoll: what an erasure removed, what is retained, why and until when.</summary>
+public sealed class DeletionCertificateWriter(IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
+{
+    public byte[] Write(ErasureJob job, IReadOnlyDictionary<string, int> counts, IReadOnlyList<RetainedCategory> retained, DateTimeOffset now)
+    {
+        var t = new ReportText(job.Language);
+        var p = privacy.Value;
+        using var pdf = new PdfReport(t.T("Deletion certificate (Art. 17 GDPR)", "Löschprotokoll (Art. 17 DSGVO)"), $"PromptLeo · {p.OperatorName} · {job.Pseudonym}");
+        pdf.KeyValues(
+        [
+            (t.T("Controller", "Verantwortlicher"), $"{p.OperatorName}, {p.OperatorAddress}"),
+            (t.T("Reference", "Referenz"), job.Pseudonym),
+            (t.T("Requested", "Beantragt"), t.DateTime(job.RequestedAt)),
+            (t.T("Completed", "Abgeschlossen"), t.DateTime(now)),
+            (t.T("Region", "Region"), hosting.Value.Region),
+        ]);
+        pdf.Heading(t.T("Erased", "Gelöscht"));
+        pdf.Table([t.T("Category", "Kategorie"), t.T("Count", "Anzahl")],
+            counts.Select(kv => (IReadOnlyList<string>)[CategoryName(kv.Key, t), kv.Value.ToString(t.Culture)]), [3, 1], [false, true]);
+        pdf.Paragraph(t.T(
+            "Your per-user data key was destroyed. Encrypted copies of your chats, presets and images, including copies in backups, can no longer be decrypted (crypto-shredding). All sessions were signed out and API keys revoked. Your e-mail address is free for a new registration.",
+            "Ihr persönlicher Datenschlüssel wurde vernichtet. Verschlüsselte Kopien Ihrer Chats, Vorlagen und Bilder, auch in Sicherungen, sind nicht mehr entschlüsselbar (Crypto-Shredding). Alle Sitzungen wurden abgemeldet und API-Schlüssel widerrufen. Ihre E-Mail-Adresse ist für eine neue Registrierung frei."));
+        pdf.Heading(t.T("Retained", "Aufbewahrt"));
+        var retainedRows = retained.Select(r => (IReadOnlyList<string>)[r.Name, r.Reason, t.Date(r.RetainedUntil)]).ToList();
+        retainedRows.Add([
+            t.T("Processing records (metadata, no content)", "Verarbeitungsnachweise (Metadaten, kein Inhalt)"),
+            t.T("Accountability, Art. 5(2) GDPR; pseudonymized with the reference above", "Rechenschaftspflicht, Art. 5 Abs. 2 DSGVO; pseudonymisiert mit obiger Referenz"),
+            t.T("per record, at most 3 years", "je Eintrag, höchstens 3 Jahre"),
+        ]);
+        retainedRows.Add([
+            t.T("Audit entries (counts and ids, no content)", "Audit-Einträge (Anzahlen und IDs, kein Inhalt)"),
+            t.T("Proof of this erasure, Art. 5(2) GDPR; pseudonymized", "Nachweis dieser Löschung, Art. 5 Abs. 2 DSGVO; pseudonymisiert"),
+            t.T("with the processing records", "wie Verarbeitungsnachweise"),
+        ]);
+        pdf.Table([t.T("Category", "Kategorie"), t.T("Reason", "Grund"), t.T("Retained until", "Aufbewahrt bis")], retainedRows, [2, 3, 1.3]);
+        pdf.Small(t.T(
+            "This certificate holds no personal data besides the reference. Keep it: the operator cannot link the reference to you any more.",
+            "Dieses Protokoll enthält außer der Referenz keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz Ihnen nicht mehr zuordnen."));
+        return pdf.ToBytes();
+    }
+
+    internal static string CategoryName(string key, ReportText t) => key switch
+    {
+        "profile" => t.T("Profile and account", "Profil und Konto"),
+        "conversations" => t.T("Conversations", "Unterhaltungen"),
+        "messages" => t.T("Messages", "Nachrichten"),
+        "images" => t.T("Images (database rows and files)", "Bilder (Datensätze und Dateien)"),
+        "presets" => t.T("Presets", "Vorlagen"),
+        "exports" => t.T("Data exports", "Datenexporte"),
+        "dpaAcceptances" => t.T("DPA acceptances", "AVV-Zustimmungen"),
+        "logins" => t.T("Logins and authenticator tokens", "Anmeldungen und Authentifizierungs-Token"),
+        "apiKeys" => t.T("API keys", "API-Schlüssel"),
+        "sessions" => t.T("Sign-in sessions (browser, network, region)", "Anmeldesitzungen (Browser, Netzwerk, Region)"),
+        _ => key,
+    };
+}

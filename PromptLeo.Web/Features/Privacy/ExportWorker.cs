@@ -1,0 +1,65 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PromptLeo.Web.Data;
+
+namespace PromptLeo.Web.Features.Privacy;
+
+/// <summary>Runs queued exports in the background; re-queues exports a restart interrupted.</summary>
+public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, ExportQueue queue, PersonalDataExporter exporter, ExportFiles exportFiles, AuditLog audit, IOptions<PrivacyOptions> options, TimeProvider time, ILogger<ExportWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken))
+        {
+            foreach (var id in await db.DataExports.Where(e => e.Status == ExportStatus.Queued || e.Status == ExportStatus.Running).Select(e => e.Id).ToListAsync(stoppingToken))
+            {
+                await queue.EnqueueAsync(id, stoppingToken);
+            }
+        }
+        await foreach (var exportId in queue.ReadAllAsync(stoppingToken))
+        {
+            await RunAsync(exportId, stoppingToken);
+        }
+    }
+
+    internal async Task RunAsync(Guid exportId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var export = await db.DataExports.FirstOrDefaultAsync(e => e.Id == exportId, cancellationToken);
+        if (export is null || export.Status is ExportStatus.Completed or ExportStatus.Failed)
+        {
+            return;
+        }
+        export.Status = ExportStatus.Running;
+        export.Progress = 0;
+        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            var size = await exporter.WriteAsync(export, async percent =>
+            {
+                if (percent != export.Progress)
+                {
+                    export.Progress = percent;
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+            }, cancellationToken);
+            export.Status = ExportStatus.Completed;
+            export.Progress = 100;
+            export.ByteSize = size;
+            export.CompletedAt = time.GetUtcNow();
+            // The download window starts when the file exists, not when it was requested.
+            export.ExpiresAt = export.CompletedAt.Value.AddHours(options.Value.ExportLinkHours);
+            db.AuditEntries.Add(audit.Create(AuditActions.System, export.UserId, AuditActions.ExportCompleted, $"export {export.Id}, {size} bytes"));
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Export {ExportId} finished ({Bytes} bytes)", export.Id, size);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Export {ExportId} failed", export.Id);
+            exportFiles.Delete(export.UserId, export.Id);
+            export.Status = ExportStatus.Failed;
+            export.Error = "The export failed. Please try again.";
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+    }
+}
