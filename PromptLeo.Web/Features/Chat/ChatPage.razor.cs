@@ -31,9 +31,6 @@ public sealed partial class ChatPage
     private bool storesChats = true;
     private string? restrictedMessage;
     private IReadOnlyList<ChatModelChoice> models = [];
-    private IReadOnlyList<ConversationSummary> conversations = [];
-    private IReadOnlyList<ChatPresetView> presets = [];
-    private string? search;
     private ConversationView? conversation;
     private List<ChatMessageView> messages = [];
     private ChatSettings settings = new();
@@ -51,6 +48,7 @@ public sealed partial class ChatPage
     private readonly CancellationTokenSource circuit = new();
     private ChatPageScripts scripts = null!;
     private ChatSettingsAutosave autosave = null!;
+    private ChatLibrary library = null!;
 
     private ElementReference composer;
     private ElementReference messagesElement;
@@ -72,6 +70,7 @@ public sealed partial class ChatPage
     {
         scripts = new ChatPageScripts(JS);
         autosave = new ChatSettingsAutosave(Store, Logger);
+        library = new ChatLibrary(Store, Dialogs, Snackbar, T, circuit.Token);
         var state = await Auth.GetAuthenticationStateAsync();
         userId = state.User.FindFirstValue(ClaimTypes.NameIdentifier);
         models = Chat.AvailableModels();
@@ -87,8 +86,7 @@ public sealed partial class ChatPage
         {
             restrictedMessage = T["Your account may not use the models right now: {0}", ex.Message];
         }
-        conversations = await Store.ListAsync(userId, cancellationToken: circuit.Token);
-        presets = await Store.ListPresetsAsync(userId, circuit.Token);
+        await library.LoadAsync(userId);
     }
 
     protected override async Task OnParametersSetAsync()
@@ -324,7 +322,7 @@ public sealed partial class ChatPage
         }
         if (result.Stored && result.ConversationId is { } savedId)
         {
-            conversations = await Store.ListAsync(userId, search, circuit.Token);
+            await library.RefreshAsync();
             if (Id != savedId)
             {
                 Navigation.NavigateTo($"/chat/{savedId}", replace: true);
@@ -415,41 +413,12 @@ public sealed partial class ChatPage
         Snackbar.Add(copied ? T["Copied."] : T["The browser did not allow copying."], copied ? Severity.Success : Severity.Warning);
     }
 
-    private async Task OnSearchAsync(string? value)
-    {
-        search = value;
-        conversations = await Store.ListAsync(userId!, search, circuit.Token);
-    }
-
-    private async Task TogglePinAsync(ConversationSummary c)
-    {
-        await Store.SetPinnedAsync(userId!, c.Id, !c.Pinned, circuit.Token);
-        conversations = await Store.ListAsync(userId!, search, circuit.Token);
-    }
-
-    private async Task RenameAsync((ConversationSummary Conversation, string Title) rename)
-    {
-        try
-        {
-            await Store.RenameAsync(userId!, rename.Conversation.Id, rename.Title, circuit.Token);
-        }
-        catch (ChatInputException ex)
-        {
-            Snackbar.Add(T[ex.Message], Severity.Warning);
-        }
-        conversations = await Store.ListAsync(userId!, search, circuit.Token);
-    }
-
     private async Task DeleteAsync(ConversationSummary c)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(T["Delete chat?"], T["\"{0}\" and all its messages will be deleted.", c.Title],
-            yesText: T["Delete"], cancelText: T["Cancel"]);
-        if (confirmed != true)
+        if (!await library.DeleteAsync(c))
         {
             return;
         }
-        await Store.DeleteAsync(userId!, c.Id, circuit.Token);
-        conversations = await Store.ListAsync(userId!, search, circuit.Token);
         listOpen = false;
         if (c.Id == Id)
         {
@@ -457,25 +426,7 @@ public sealed partial class ChatPage
         }
     }
 
-    private async Task SavePresetAsync(string name)
-    {
-        try
-        {
-            await Store.SavePresetAsync(userId!, name, settings, circuit.Token);
-            presets = await Store.ListPresetsAsync(userId!, circuit.Token);
-            Snackbar.Add(T["Preset saved."], Severity.Success);
-        }
-        catch (ChatInputException ex)
-        {
-            Snackbar.Add(T[ex.Message], Severity.Warning);
-        }
-    }
-
-    private async Task DeletePresetAsync(ChatPresetView preset)
-    {
-        await Store.DeletePresetAsync(userId!, preset.Id, circuit.Token);
-        presets = await Store.ListPresetsAsync(userId!, circuit.Token);
-    }
+    private Task SavePresetAsync(string name) => library.SavePresetAsync(name, settings);
 
     public async ValueTask DisposeAsync()
     {
