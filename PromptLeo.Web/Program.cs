@@ -6,6 +6,8 @@ using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Email;
+using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Images;
 using PromptLeo.Web.Features.Metering;
 using PromptLeo.Web.Features.Models;
@@ -25,7 +27,9 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPromptLeoStorage();
 builder.AddPromptLeoAccounts();
+builder.AddPromptLeoEmail();
 builder.AddPromptLeoSessions();
+builder.AddPromptLeoHosting();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoRecords();

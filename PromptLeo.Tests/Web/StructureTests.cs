@@ -5,8 +5,8 @@ namespace PromptLeo.Tests.Web;
 
 /// <summary>
 /// Keeps the one-way structure honest: Inference knows nothing of the web app, Llm and Diffusion are independent,
-/// Data knows no feature, and features form no cycle. References are read from the source (using lines and qualified
-/// names), plus the usings that <c>_Imports.razor</c> gives every component below it.
+/// Data knows no feature, features form no cycle, and only Program.cs wires features in. References are read from the
+/// source (using lines and qualified names), plus the usings that <c>_Imports.razor</c> gives every component below it.
 /// </summary>
 public sealed partial class StructureTests
 {
@@ -60,6 +60,22 @@ public sealed partial class StructureTests
         };
 
         Assert.Equal(["Billing", "Privacy", "Content", "Billing"], FindCycle(graph));
+    }
+
+    [Fact]
+    public void Program_RegistersEveryFeature_NoFeatureRegistersAnother()
+    {
+        var sources = Directory.EnumerateFiles(Path.Combine(SourceTree.WebProject, "Features"), "*.cs", SearchOption.AllDirectories)
+            .Select(File.ReadAllText).ToList();
+        var entries = sources.SelectMany(s => FeatureEntryDefinition().Matches(s)).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("AddPromptLeoEmail", entries);
+        var program = File.ReadAllText(Path.Combine(SourceTree.WebProject, "Program.cs"));
+
+        var missing = entries.Where(e => !program.Contains($".{e}(", StringComparison.Ordinal)).ToList();
+        var calledByFeatures = sources.SelectMany(s => MethodCall().Matches(s)).Select(m => m.Groups[1].Value).Where(entries.Contains).ToList();
+
+        Assert.True(missing.Count == 0, $"Program.cs does not call: {string.Join(", ", missing)}");
+        Assert.True(calledByFeatures.Count == 0, $"Features call another feature's entry point: {string.Join(", ", calledByFeatures)}");
     }
 
     /// <summary>Feature folder → the other features its files name.</summary>
@@ -143,6 +159,13 @@ public sealed partial class StructureTests
 
     [GeneratedRegex(@"PromptLeo(\.[A-Z][A-Za-z0-9]*)+")]
     private static partial Regex QualifiedName();
+
+    /// <summary>A feature's entry point: AddX on the builder, MapX on the endpoints, UseX on the app.</summary>
+    [GeneratedRegex(@"public static \w+ ((?:Add|Map|Use)\w+)\(this (?:IHostApplicationBuilder|IEndpointRouteBuilder|WebApplication) ")]
+    private static partial Regex FeatureEntryDefinition();
+
+    [GeneratedRegex(@"\.(\w+)\(")]
+    private static partial Regex MethodCall();
 
     [GeneratedRegex(@"^PromptLeo\.Web\.Features\.([A-Za-z0-9]+)")]
     private static partial Regex FeatureNamespace();

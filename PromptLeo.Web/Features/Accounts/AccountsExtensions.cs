@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using PromptLeo.Web.Components.Account;
 using PromptLeo.Web.Data;
-using PromptLeo.Web.Features.Email;
 using PromptLeo.Web.Features.Preferences;
 
 namespace PromptLeo.Web.Features.Accounts;
@@ -70,7 +69,6 @@ public static class AccountsExtensions
         services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SignInThrottle>();
         services.AddScoped<AccountProvisioner>();
-        builder.AddPromptLeoEmail();
         return builder;
     }
 

@@ -14,7 +14,6 @@ public static class PortalExtensions
     public static IHostApplicationBuilder AddPromptLeoPortal(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        builder.AddPromptLeoHosting();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddTransient<MudLocalizer, PortalMudLocalizer>();
