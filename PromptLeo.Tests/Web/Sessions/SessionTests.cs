@@ -307,7 +307,8 @@ public sealed partial class SessionTests(SessionPortalFactory factory) : IClassF
         await SignedInBrowserAsync(email);
         using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(), System.IO.Compression.ZipArchiveMode.Create, leaveOpen: false);
         var archive = new ExportArchive(zip, userId, () => Task.CompletedTask);
-        var counts = await factory.Services.GetServices<IExportContributor>().OfType<SessionExportContributor>().Single().WriteAsync(archive, CancellationToken.None);
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var counts = await factory.Services.GetServices<IExportContributor>().OfType<SessionExportContributor>().Single().WriteAsync(archive, db, CancellationToken.None);
         Assert.Equal(1, counts["sessions"]);
         Assert.Contains(factory.Services.GetServices<IErasureParticipant>(), p => p is SessionErasureParticipant);
     }

@@ -50,14 +50,13 @@ public sealed class BillingErasureParticipant(IOptions<PrivacyOptions> privacy, 
 }
 
 /// <summary>Billing's part in the Art. 15/20 export: API key metadata (never secrets), usage ledger, credit, invoices as PDF.</summary>
-public sealed class BillingExportContributor(IDbContextFactory<AppDbContext> dbFactory) : IExportContributor
+public sealed class BillingExportContributor : IExportContributor
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public async Task<IReadOnlyDictionary<string, int>> WriteAsync(ExportArchive archive, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, int>> WriteAsync(ExportArchive archive, AppDbContext db, CancellationToken cancellationToken)
     {
         var (zip, userId) = (archive.Zip, archive.UserId);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId)
             .Select(k => new { k.Name, k.Prefix, k.Scopes, k.CreatedAt, k.LastUsedAt, k.ExpiresAt, k.RevokedAt, monthlyBudgetEur = k.MonthlyBudgetMicros / 1_000_000m })
             .ToListAsync(cancellationToken);

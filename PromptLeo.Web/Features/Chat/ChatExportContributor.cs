@@ -7,20 +7,16 @@ using PromptLeo.Web.Features.Privacy;
 namespace PromptLeo.Web.Features.Chat;
 
 /// <summary>Chat's part in the Art. 15/20 export: conversations with their messages (decrypted) and presets.</summary>
-public sealed class ChatExportContributor(IDbContextFactory<AppDbContext> dbFactory, UserContentCipher cipher) : IExportContributor
+public sealed class ChatExportContributor(UserContentCipher cipher) : IExportContributor
 {
     /// <summary>One step per conversation, one for the presets.</summary>
-    public async Task<int> CountStepsAsync(string userId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Conversations.CountAsync(c => c.UserId == userId, cancellationToken) + 1;
-    }
+    public async Task<int> CountStepsAsync(AppDbContext db, string userId, CancellationToken cancellationToken) =>
+        await db.Conversations.CountAsync(c => c.UserId == userId, cancellationToken) + 1;
 
-    public async Task<IReadOnlyDictionary<string, int>> WriteAsync(ExportArchive archive, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, int>> WriteAsync(ExportArchive archive, AppDbContext db, CancellationToken cancellationToken)
     {
         var userId = archive.UserId;
         var counts = new Dictionary<string, int>();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var conversationIds = await db.Conversations.Where(c => c.UserId == userId).OrderBy(c => c.CreatedAt).Select(c => c.Id).ToListAsync(cancellationToken);
         counts["conversations"] = conversationIds.Count;
         counts["messages"] = 0;

@@ -8,20 +8,16 @@ using PromptLeo.Web.Features.Privacy;
 namespace PromptLeo.Web.Features.Images;
 
 /// <summary>The image studio's part in the Art. 15/20 export: every stored image as PNG, with an index of its parameters.</summary>
-public sealed class ImagesExportContributor(IDbContextFactory<AppDbContext> dbFactory, UserContentCipher cipher, EncryptedFileStore files) : IExportContributor
+public sealed class ImagesExportContributor(UserContentCipher cipher, EncryptedFileStore files) : IExportContributor
 {
     /// <summary>One step per image.</summary>
-    public async Task<int> CountStepsAsync(string userId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.GeneratedImages.CountAsync(i => i.UserId == userId, cancellationToken);
-    }
+    public Task<int> CountStepsAsync(AppDbContext db, string userId, CancellationToken cancellationToken) =>
+        db.GeneratedImages.CountAsync(i => i.UserId == userId, cancellationToken);
 
-    public async Task<IReadOnlyDictionary<string, int>> WriteAsync(ExportArchive archive, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, int>> WriteAsync(ExportArchive archive, AppDbContext db, CancellationToken cancellationToken)
     {
         var userId = archive.UserId;
         var counts = new Dictionary<string, int>();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var imageIds = await db.GeneratedImages.Where(i => i.UserId == userId).OrderBy(i => i.CreatedAt).Select(i => i.Id).ToListAsync(cancellationToken);
         // PNG entries first (a ZIP takes one open entry at a time); the index follows with the small metadata.
         counts["images"] = imageIds.Count;

@@ -36,7 +36,7 @@ public sealed class PersonalDataExporter(
         var totalSteps = 5 + contributors.Count;
         foreach (var contributor in contributors)
         {
-            totalSteps += await contributor.CountStepsAsync(userId, cancellationToken);
+            totalSteps += await contributor.CountStepsAsync(db, userId, cancellationToken);
         }
         var done = 0;
         async Task Step(int n = 1)
@@ -57,7 +57,7 @@ public sealed class PersonalDataExporter(
             // The features' own data (conversations, images, billing, ...): Privacy does not know their tables.
             foreach (var contributor in contributors)
             {
-                foreach (var (key, value) in await contributor.WriteAsync(archive, cancellationToken))
+                foreach (var (key, value) in await contributor.WriteAsync(archive, db, cancellationToken))
                 {
                     counts[key] = value;
                 }
