@@ -57,19 +57,14 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
     public async Task BudgetAlert_80Percent_MailedOncePerMonth()
     {
         var email = $"alert-{Guid.NewGuid():N}@promptleo.test";
-        var userId = await factory.CreateUserAsync(email);
-        var key = await factory.CreateKeyAsync(userId);
-        var client = factory.ClientWithKey(key.Secret);
-        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
-        var spent = Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros;
+        var (userId, _, spent) = await SpendOnceAsync(email);
         // A budget that puts what was spent at about 85 %: two checks send the 80 % alert once.
         await factory.SetBudgetAsync(userId, Money.ToEuro(spent * 100 / 85));
         await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
         await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
         var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email);
         Assert.Contains("80", mail.Subject);
-        var mails = Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Count(m => m.To.Mailboxes.Any(a => a.Address == email));
+        var mails = MailsTo(email).Count;
         Assert.Equal(1, mails);
     }
 
@@ -77,11 +72,7 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
     public async Task KeyBudgetAlert_80Percent_MailedOnceNamingTheKey()
     {
         var email = $"keyalert-{Guid.NewGuid():N}@promptleo.test";
-        var userId = await factory.CreateUserAsync(email);
-        var probe = await factory.CreateKeyAsync(userId);
-        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
-        Assert.Equal(HttpStatusCode.OK, (await factory.ClientWithKey(probe.Secret).PostAsync("/v1/chat/completions", Json(body))).StatusCode);
-        var perRequest = Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros;
+        var (userId, _, perRequest) = await SpendOnceAsync(email);
         // A key whose budget one such request fills to about 85 %.
         var key = await factory.CreateKeyAsync(userId, budgetEur: Money.ToEuro(perRequest * 100 / 85));
         var alerts = factory.Services.GetRequiredService<BudgetAlerts>();
@@ -97,7 +88,7 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email);
         Assert.Contains(key.Key.Prefix, mail.Subject);
         Assert.Contains("80", mail.Subject);
-        var count = Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Count(m => m.To.Mailboxes.Any(a => a.Address == email));
+        var count = MailsTo(email).Count;
         Assert.Equal(1, count);
     }
 
@@ -105,12 +96,7 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
     public async Task BudgetAlert_100Percent_MailedOnceAndFurtherRequestsRefused()
     {
         var email = $"alert100-{Guid.NewGuid():N}@promptleo.test";
-        var userId = await factory.CreateUserAsync(email);
-        var key = await factory.CreateKeyAsync(userId);
-        var client = factory.ClientWithKey(key.Secret);
-        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
-        var spent = Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros;
+        var (userId, client, spent) = await SpendOnceAsync(email);
         // The budget equals what was spent: 100 % reached.
         await factory.SetBudgetAsync(userId, Money.ToEuro(spent));
         await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
@@ -120,7 +106,7 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         List<MimeKit.MimeMessage> mails;
         do
         {
-            mails = Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Where(m => m.To.Mailboxes.Any(a => a.Address == email)).ToList();
+            mails = MailsTo(email);
             if (mails.Any(m => m.Subject?.Contains("reached your monthly budget") == true))
             {
                 break;
@@ -129,8 +115,23 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         }
         while (DateTime.UtcNow < deadline);
         Assert.Single(mails, m => m.Subject?.Contains("reached your monthly budget") == true);
-        Assert.Equal(HttpStatusCode.PaymentRequired, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
+        Assert.Equal(HttpStatusCode.PaymentRequired, (await client.PostAsync("/v1/chat/completions", Json(SmallChat))).StatusCode);
     }
+
+    private static readonly object SmallChat = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
+
+    /// <summary>A new user whose new key has made one small chat request; returns what that request cost.</summary>
+    private async Task<(string UserId, HttpClient Client, long Spent)> SpendOnceAsync(string email)
+    {
+        var userId = await factory.CreateUserAsync(email);
+        var key = await factory.CreateKeyAsync(userId);
+        var client = factory.ClientWithKey(key.Secret);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(SmallChat))).StatusCode);
+        return (userId, client, Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros);
+    }
+
+    private List<MimeKit.MimeMessage> MailsTo(string email) =>
+        [.. Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Where(m => m.To.Mailboxes.Any(a => a.Address == email))];
 }
 
 public sealed class ApiLimitsBeforeBudgetTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
