@@ -5,8 +5,16 @@ namespace PromptLeo.Web.Data;
 // Money is stored as long micro-euros (1 EUR = 1,000,000): SQLite keeps EF decimals as TEXT and cannot SUM or compare
 // them in SQL, while integers sum exactly in SQL and cover ±9.2 trillion EUR.
 
+/// <summary>A budget holder (account or API key) that remembers in which month its 80 % and 100 % alerts went out.</summary>
+public interface IBudgetAlertMarks
+{
+    string? Alert80Month { get; set; }
+
+    string? Alert100Month { get; set; }
+}
+
 /// <summary>An API key. Only the SHA-256 hash of the full secret is stored; the prefix identifies it in lists and lookups.</summary>
-public class ApiKey
+public class ApiKey : IBudgetAlertMarks
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
@@ -123,7 +131,7 @@ public enum BillingMode
 }
 
 /// <summary>Per-account billing settings and alert state.</summary>
-public class BillingAccount
+public class BillingAccount : IBudgetAlertMarks
 {
     [Key, MaxLength(450)]
     public string UserId { get; set; } = "";

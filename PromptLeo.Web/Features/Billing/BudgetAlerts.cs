@@ -93,29 +93,20 @@ public sealed class BudgetAlerts(
     /// Claims the alert for <paramref name="month"/> (100 % also covers 80 %) when it was not sent this month yet, or
     /// gives the claim back when <paramref name="month"/> is null. Returns the rows changed.
     /// </summary>
-    private static Task<int> MarkAsync(AppDbContext db, string userId, Guid? keyId, int threshold, string? month, CancellationToken cancellationToken)
-    {
-        var full = threshold >= 100;
-        if (keyId is { } id)
-        {
-            var key = db.ApiKeys.Where(k => k.Id == id && k.UserId == userId);
-            return month is null
-                ? full ? key.ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert100Month, (string?)null), cancellationToken)
-                       : key.ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert80Month, (string?)null), cancellationToken)
-                : full ? key.Where(k => k.Alert100Month == null || k.Alert100Month != month)
-                            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert100Month, month).SetProperty(k => k.Alert80Month, month), cancellationToken)
-                       : key.Where(k => k.Alert80Month == null || k.Alert80Month != month)
-                            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Alert80Month, month), cancellationToken);
-        }
-        var account = db.BillingAccounts.Where(a => a.UserId == userId);
-        return month is null
-            ? full ? account.ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert100Month, (string?)null), cancellationToken)
-                   : account.ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert80Month, (string?)null), cancellationToken)
-            : full ? account.Where(a => a.Alert100Month == null || a.Alert100Month != month)
-                        .ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert100Month, month).SetProperty(a => a.Alert80Month, month), cancellationToken)
-                   : account.Where(a => a.Alert80Month == null || a.Alert80Month != month)
-                        .ExecuteUpdateAsync(s => s.SetProperty(a => a.Alert80Month, month), cancellationToken);
-    }
+    private static Task<int> MarkAsync(AppDbContext db, string userId, Guid? keyId, int threshold, string? month, CancellationToken cancellationToken) =>
+        keyId is { } id
+            ? MarkAsync(db.ApiKeys.Where(k => k.Id == id && k.UserId == userId), threshold >= 100, month, cancellationToken)
+            : MarkAsync(db.BillingAccounts.Where(a => a.UserId == userId), threshold >= 100, month, cancellationToken);
+
+    private static Task<int> MarkAsync<T>(IQueryable<T> holder, bool full, string? month, CancellationToken cancellationToken)
+        where T : class, IBudgetAlertMarks =>
+        month is null
+            ? full ? holder.ExecuteUpdateAsync(s => s.SetProperty(h => h.Alert100Month, (string?)null), cancellationToken)
+                   : holder.ExecuteUpdateAsync(s => s.SetProperty(h => h.Alert80Month, (string?)null), cancellationToken)
+            : full ? holder.Where(h => h.Alert100Month == null || h.Alert100Month != month)
+                        .ExecuteUpdateAsync(s => s.SetProperty(h => h.Alert100Month, month).SetProperty(h => h.Alert80Month, month), cancellationToken)
+                   : holder.Where(h => h.Alert80Month == null || h.Alert80Month != month)
+                        .ExecuteUpdateAsync(s => s.SetProperty(h => h.Alert80Month, month), cancellationToken);
 
     private async Task SendAsync(string address, string language, int threshold, long spent, long cap, CancellationToken cancellationToken, string? keyLabel = null)
     {
