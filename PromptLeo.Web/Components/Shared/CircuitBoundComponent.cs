@@ -4,6 +4,8 @@ namespace PromptLeo.Web.Components.Shared;
 
 /// <summary>
 /// A page or panel whose store calls stop when the user leaves it: pass <see cref="Circuit"/> to every call.
+/// Blazor calls only <c>DisposeAsync</c> on a component that has both, so an <see cref="IAsyncDisposable"/> page calls
+/// <see cref="Dispose"/> from it.
 /// </summary>
 public abstract class CircuitBoundComponent : ComponentBase, IDisposable
 {

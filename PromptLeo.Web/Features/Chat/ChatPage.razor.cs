@@ -44,8 +44,6 @@ public sealed partial class ChatPage
     private bool loadedOnce;
 
     private readonly ChatStream stream = new();
-    // Cancelled when the page goes: store calls made for this page stop with it.
-    private readonly CancellationTokenSource circuit = new();
     private ChatPageScripts scripts = null!;
     private ChatSettingsAutosave autosave = null!;
     private ChatLibrary library = null!;
@@ -70,7 +68,7 @@ public sealed partial class ChatPage
     {
         scripts = new ChatPageScripts(JS);
         autosave = new ChatSettingsAutosave(Store, Logger);
-        library = new ChatLibrary(Store, Dialogs, Snackbar, T, circuit.Token);
+        library = new ChatLibrary(Store, Dialogs, Snackbar, T, Circuit);
         var state = await Auth.GetAuthenticationStateAsync();
         userId = state.User.FindFirstValue(ClaimTypes.NameIdentifier);
         models = Chat.AvailableModels();
@@ -80,7 +78,7 @@ public sealed partial class ChatPage
         }
         try
         {
-            storesChats = (await Guard.EnsureAllowedAsync(userId, circuit.Token)).StoresChats;
+            storesChats = (await Guard.EnsureAllowedAsync(userId, Circuit)).StoresChats;
         }
         catch (ProcessingRestrictedException ex)
         {
@@ -119,7 +117,7 @@ public sealed partial class ChatPage
     {
         try
         {
-            conversation = await Store.GetAsync(userId!, id, circuit.Token);
+            conversation = await Store.GetAsync(userId!, id, Circuit);
         }
         catch (ContentUnavailableException)
         {
@@ -432,8 +430,7 @@ public sealed partial class ChatPage
     {
         // Closing the page stops the answer; what was produced is stored, marked incomplete.
         stream.Stop();
-        await circuit.CancelAsync();
-        circuit.Dispose();
+        Dispose();
         autosave?.Dispose();
         if (scripts is not null)
         {

@@ -46,8 +46,6 @@ public sealed partial class ImagesPage
     private byte[]? maskImage;
     private string? maskImageBase64;
     private CancellationTokenSource? generation;
-    // Cancelled when the page goes: store calls made for this page stop with it.
-    private readonly CancellationTokenSource circuit = new();
     private IJSObjectReference? module;
 
     protected override async Task OnInitializedAsync()
@@ -233,7 +231,7 @@ public sealed partial class ImagesPage
         running = true;
         try
         {
-            var result = await Studio.RemoveBackgroundAsync(userId, backgroundModelId, bytes, circuit.Token);
+            var result = await Studio.RemoveBackgroundAsync(userId, backgroundModelId, bytes, Circuit);
             latest = result.Images;
             notice = result.Stored ? T["Background removed. The transparent PNG is in your gallery."] : T["Background removed. Your image retention is 0 days, so it was not stored."];
             await LoadGalleryAsync(1);
@@ -273,7 +271,7 @@ public sealed partial class ImagesPage
 
     private async Task LoadGalleryAsync(int page)
     {
-        gallery = await Gallery.ListAsync(userId, page, Options.Value.PageSize, circuit.Token);
+        gallery = await Gallery.ListAsync(userId, page, Options.Value.PageSize, Circuit);
     }
 
     private static string ImageSource(StudioImage image) =>
@@ -315,7 +313,7 @@ public sealed partial class ImagesPage
 
     private async Task UseAsInputAsync(GalleryItem item)
     {
-        if (await Gallery.ReadAsync(userId, item.Id, withParameters: false, circuit.Token) is { } file)
+        if (await Gallery.ReadAsync(userId, item.Id, withParameters: false, Circuit) is { } file)
         {
             SetInitImage(file.Png);
             activeTab = 0;
@@ -330,7 +328,7 @@ public sealed partial class ImagesPage
         {
             return;
         }
-        if (await Gallery.DeleteAsync(userId, item.Id, circuit.Token))
+        if (await Gallery.DeleteAsync(userId, item.Id, Circuit))
         {
             latest = latest.Where(i => i.Id != item.Id).ToList();
             Snackbar.Add(T["Image deleted."], Severity.Success);
@@ -344,8 +342,7 @@ public sealed partial class ImagesPage
     {
         // A closed tab stops the generation.
         generation?.Cancel();
-        await circuit.CancelAsync();
-        circuit.Dispose();
+        Dispose();
         if (module is not null)
         {
             try
