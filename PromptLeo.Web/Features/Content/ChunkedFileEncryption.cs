@@ -21,15 +21,28 @@ public static class ChunkedFileEncryption
     private const int TagSize = 16;
 
     /// <summary>Opens <paramref name="path"/> for writing; dispose the stream to write the final chunk.</summary>
-    public static async Task<Stream> CreateAsync(string path, UserContentCipher cipher, string userId, CancellationToken cancellationToken)
+    public static Task<Stream> CreateAsync(string path, UserContentCipher cipher, string userId, CancellationToken cancellationToken) =>
+        CreateAsync(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024), cipher, userId, cancellationToken);
+
+    /// <summary>Encrypts into <paramref name="file"/>, which the returned stream owns; dispose it to write the final chunk.</summary>
+    public static async Task<Stream> CreateAsync(Stream file, UserContentCipher cipher, string userId, CancellationToken cancellationToken)
     {
-        var key = RandomNumberGenerator.GetBytes(32);
-        var wrapped = await cipher.EncryptAsync(userId, KeyPurpose, key, cancellationToken);
-        var header = new byte[Magic.Length + 2 + wrapped.Length];
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(Magic.Length), checked((ushort)wrapped.Length));
-        wrapped.CopyTo(header, Magic.Length + 2);
-        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024);
+        byte[] header;
+        byte[] key;
+        try
+        {
+            key = RandomNumberGenerator.GetBytes(32);
+            var wrapped = await cipher.EncryptAsync(userId, KeyPurpose, key, cancellationToken);
+            header = new byte[Magic.Length + 2 + wrapped.Length];
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(Magic.Length), checked((ushort)wrapped.Length));
+            wrapped.CopyTo(header, Magic.Length + 2);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
         try
         {
             await file.WriteAsync(header, cancellationToken);
@@ -122,7 +135,7 @@ public static class ChunkedFileEncryption
         aad[8] = final ? (byte)1 : (byte)0;
     }
 
-    private sealed class EncryptingStream(FileStream file, byte[] key) : Stream
+    private sealed class EncryptingStream(Stream file, byte[] key) : Stream
     {
         private readonly AesGcm aes = new(key, TagSize);
         private readonly byte[] buffer = new byte[ChunkSize];

@@ -12,6 +12,7 @@ public static class ContentExtensions
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UserContentCipher>();
+        services.TryAddSingleton<DataFileWriter>();
         services.AddSingleton<EncryptedFileStore>();
         services.AddOptions<RecordsOptions>().BindConfiguration(RecordsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ProcessingRecordWriter>();

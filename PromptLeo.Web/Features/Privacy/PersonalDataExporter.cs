@@ -26,19 +26,40 @@ public sealed class PersonalDataExporter(
     UserContentCipher cipher,
     EncryptedFileStore files,
     ExportFiles exportFiles,
+    DataFileWriter writer,
     AccessReportWriter reportWriter,
     IServiceProvider services,
     TimeProvider time)
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = true };
 
-    /// <summary>Writes the ZIP for <paramref name="export"/>; reports progress 0–100.</summary>
+    /// <summary>Writes the ZIP for <paramref name="export"/>; reports progress 0–100. The file appears only when complete.</summary>
+    /// <exception cref="StorageFullException">The disk is full; the partial file is removed.</exception>
     public async Task<long> WriteAsync(DataExport export, Func<int, Task> progress, CancellationToken cancellationToken)
     {
-        var userId = export.UserId;
-        var path = exportFiles.PathFor(userId, export.Id);
+        var path = exportFiles.PathFor(export.UserId, export.Id);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var partial = path + ".partial";
+        try
+        {
+            await WriteZipAsync(export, partial, progress, cancellationToken);
+            File.Move(partial, path, overwrite: true);
+        }
+        catch (Exception ex)
+        {
+            DataFileWriter.DeletePartial(partial);
+            if (StorageFaults.IsStorageFull(ex))
+            {
+                throw new StorageFullException("The export could not be written: the data folder's disk is full.", ex);
+            }
+            throw;
+        }
+        return new FileInfo(path).Length;
+    }
+
+    private async Task WriteZipAsync(DataExport export, string partial, Func<int, Task> progress, CancellationToken cancellationToken)
+    {
+        var userId = export.UserId;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == userId, cancellationToken);
         var counts = new Dictionary<string, int>();
@@ -53,7 +74,7 @@ public sealed class PersonalDataExporter(
         }
 
         // Encrypted as it is written (per-file key wrapped by the user's data key): no cleartext copy on disk.
-        await using (var stream = await ChunkedFileEncryption.CreateAsync(partial, cipher, userId, cancellationToken))
+        await using (var stream = await ChunkedFileEncryption.CreateAsync(writer.Create(partial), cipher, userId, cancellationToken))
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
         {
             await WriteJsonAsync(zip, "profile.json", w => WriteProfile(w, user));
@@ -201,8 +222,6 @@ public sealed class PersonalDataExporter(
             }
             await Step();
         }
-        File.Move(partial, path, overwrite: true);
-        return new FileInfo(path).Length;
     }
 
     private static void WriteProfile(Utf8JsonWriter w, ApplicationUser user) => JsonSerializer.Serialize(w, new
@@ -300,21 +319,41 @@ public sealed class ExportQueue
     public IAsyncEnumerable<Guid> ReadAllAsync(CancellationToken cancellationToken) => channel.Reader.ReadAllAsync(cancellationToken);
 }
 
+/// <summary>Why an export failed, as stored on the export; the Privacy Center shows each in the user's language.</summary>
+public static class ExportErrors
+{
+    public const string Failed = "The export failed. Please try again.";
+    public const string StorageFull = "The export could not be saved because the server is out of storage space. Please try again later.";
+}
+
 /// <summary>Runs queued exports in the background; re-queues exports a restart interrupted.</summary>
 public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, ExportQueue queue, PersonalDataExporter exporter, ExportFiles exportFiles, AuditLog audit, IOptions<PrivacyOptions> options, TimeProvider time, ILogger<ExportWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken))
+        try
         {
+            await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
             foreach (var id in await db.DataExports.Where(e => e.Status == ExportStatus.Queued || e.Status == ExportStatus.Running).Select(e => e.Id).ToListAsync(stoppingToken))
             {
                 await queue.EnqueueAsync(id, stoppingToken);
             }
         }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogError(ex, "Interrupted exports could not be re-queued; they run after the next restart");
+        }
         await foreach (var exportId in queue.ReadAllAsync(stoppingToken))
         {
-            await RunAsync(exportId, stoppingToken);
+            try
+            {
+                await RunAsync(exportId, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // One export that cannot even be marked (database unavailable) must not stop the worker or the host.
+                logger.LogError(ex, "Export {ExportId} could not be run; it is re-queued at the next start", exportId);
+            }
         }
     }
 
@@ -351,10 +390,18 @@ public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, Expo
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Export {ExportId} failed", export.Id);
+            var storageFull = StorageFaults.IsStorageFull(ex);
+            if (storageFull)
+            {
+                logger.LogError(ex, "Export {ExportId} failed: the data folder's disk is full", export.Id);
+            }
+            else
+            {
+                logger.LogError(ex, "Export {ExportId} failed", export.Id);
+            }
             exportFiles.Delete(export.UserId, export.Id);
             export.Status = ExportStatus.Failed;
-            export.Error = "The export failed. Please try again.";
+            export.Error = storageFull ? ExportErrors.StorageFull : ExportErrors.Failed;
             await db.SaveChangesAsync(CancellationToken.None);
         }
     }
