@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PromptLeo.Inference.Models;
 using PromptLeo.Web.Features.ApiKeys;
+using PromptLeo.Web.Features.Content;
 using Scalar.AspNetCore;
 
 namespace PromptLeo.Web.Features.Api;
@@ -153,6 +154,12 @@ public static class ApiExtensions
         }
         catch (Exception ex)
         {
+            if (StorageFaults.IsStorageFull(ex))
+            {
+                // A server condition the operator must act on, though the client gets a clear 507.
+                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
+                    .LogError(ex, "Request {RequestId} failed: the data folder's disk is full", OpenAiErrors.RequestId(context));
+            }
             if (OpenAiErrors.Map(ex) is not { } error)
             {
                 context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
