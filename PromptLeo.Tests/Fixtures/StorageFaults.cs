@@ -101,14 +101,17 @@ public sealed class FillingDiskFileWriter : DataFileWriter
 /// <summary>
 /// Fills the database's disk: with <see cref="Full"/> each connection EF opens gets SQLite's <c>max_page_count</c> set
 /// to the file's current size, so any write that needs a new page fails with SQLite's own SQLITE_FULL. With
-/// <see cref="FailInsertsInto"/> an insert into that table fails the same way even when it fits into a free page.
+/// <see cref="FailCommandsContaining"/> matching commands fail the same way even when they fit into a free page.
 /// </summary>
 public sealed class FullDatabaseInterceptor : DbConnectionInterceptor, IInterceptor
 {
     public volatile bool Full;
 
-    /// <summary>A table name (e.g. <c>UsageEvents</c>) whose inserts fail with SQLITE_FULL; null = none.</summary>
-    public volatile string? FailInsertsInto;
+    /// <summary>SQL text (e.g. <c>INSERT INTO "UsageEvents"</c>) whose commands fail with SQLITE_FULL; null = none.</summary>
+    public volatile string? FailCommandsContaining;
+
+    /// <summary>How many commands were failed so far.</summary>
+    public int FailedCommands;
 
     // SQLite never lowers the limit below the current size; the largest value lifts it again on a pooled connection.
     private string Pragma => Full ? "PRAGMA max_page_count = 1;" : "PRAGMA max_page_count = 4294967294;";
@@ -127,8 +130,8 @@ public sealed class FullDatabaseInterceptor : DbConnectionInterceptor, IIntercep
         command.ExecuteNonQuery();
     }
 
-    /// <summary>The command interceptor half: fails inserts into <see cref="FailInsertsInto"/>.</summary>
-    public sealed class InsertFailure(FullDatabaseInterceptor owner) : DbCommandInterceptor
+    /// <summary>The command interceptor half: fails commands matching <see cref="FailCommandsContaining"/>.</summary>
+    public sealed class CommandFailure(FullDatabaseInterceptor owner) : DbCommandInterceptor
     {
         public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         {
@@ -144,8 +147,11 @@ public sealed class FullDatabaseInterceptor : DbConnectionInterceptor, IIntercep
 
         private void Check(DbCommand command)
         {
-            if (owner.FailInsertsInto is { } table && command.CommandText.Contains($"INSERT INTO \"{table}\"", StringComparison.Ordinal))
+            if (owner.FailCommandsContaining is { } text && command.CommandText.Contains(text, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref owner.FailedCommands);
                 throw new SqliteException("SQLite Error 13: 'database or disk is full'.", 13);
+            }
         }
     }
 }

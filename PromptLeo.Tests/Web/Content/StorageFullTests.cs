@@ -41,7 +41,7 @@ public sealed class StorageFaultPortal : ApiPortalFactory
         {
             services.AddSingleton<DataFileWriter>(Disk);
             services.AddSingleton<IInterceptor>(Database);
-            services.AddSingleton<IInterceptor>(new FullDatabaseInterceptor.InsertFailure(Database));
+            services.AddSingleton<IInterceptor>(new FullDatabaseInterceptor.CommandFailure(Database));
         });
     }
 
@@ -115,7 +115,7 @@ public sealed class StorageFullTests(StorageFaultPortal portal) : IClassFixture<
         var userId = await portal.CreateUserAsync();
         var studio = portal.Services.GetRequiredService<ImageStudioService>();
 
-        portal.Database.FailInsertsInto = "UsageEvents";
+        portal.Database.FailCommandsContaining = "INSERT INTO \"UsageEvents\"";
         Exception error;
         try
         {
@@ -123,7 +123,7 @@ public sealed class StorageFullTests(StorageFaultPortal portal) : IClassFixture<
         }
         finally
         {
-            portal.Database.FailInsertsInto = null;
+            portal.Database.FailCommandsContaining = null;
         }
 
         Assert.True(StorageFaults.IsStorageFull(error), error.ToString());
@@ -203,7 +203,7 @@ public sealed class StorageFullTests(StorageFaultPortal portal) : IClassFixture<
         var (client, userId, _) = await portal.CreateApiClientAsync();
         var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 4, messages = new[] { new { role = "user", content = "hello" } } };
 
-        portal.Database.FailInsertsInto = "UsageEvents";
+        portal.Database.FailCommandsContaining = "INSERT INTO \"UsageEvents\"";
         HttpResponseMessage response;
         try
         {
@@ -211,7 +211,7 @@ public sealed class StorageFullTests(StorageFaultPortal portal) : IClassFixture<
         }
         finally
         {
-            portal.Database.FailInsertsInto = null;
+            portal.Database.FailCommandsContaining = null;
         }
 
         Assert.Equal(HttpStatusCode.InsufficientStorage, response.StatusCode);
