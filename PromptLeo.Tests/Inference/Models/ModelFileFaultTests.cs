@@ -75,6 +75,31 @@ public sealed class ModelFileFaultTests
     }
 
     [Fact]
+    public async Task StreamAsync_GgufTruncatedInPlaceDuringAnAnswer_AnswerCompletes()
+    {
+        // Mapped weights would fault (SIGBUS) once their file is cut short; read into memory they are unaffected.
+        await using var models = await TinyModels.CreateAsync();
+        await using var services = models.BuildServices();
+        var engine = services.GetRequiredService<IChatEngine>();
+        var gguf = Path.Combine(models.ModelsDirectory, "tiny-chat", DemoChatModelWriter.GgufFileName);
+        var updates = new List<ChatUpdate>();
+
+        await foreach (var update in engine.StreamAsync(Hello with { Sampling = new SamplingOptions { MaxTokens = 200, Temperature = 0 } }))
+        {
+            if (updates.Count == 0)
+            {
+                await using var file = new FileStream(gguf, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                file.SetLength(0);
+            }
+            updates.Add(update);
+        }
+
+        Assert.NotEqual(FinishReason.Error, updates[^1].FinishReason);
+        Assert.True(updates[^1].CompletionTokens > 1);
+        await Assert.ThrowsAsync<ModelLoadException>(() => ChatAsync(engine));
+    }
+
+    [Fact]
     public async Task Release_FileDeletedDuringARequest_RequestFinishesThenModelIsUnloaded()
     {
         await using var models = await TinyModels.CreateAsync();

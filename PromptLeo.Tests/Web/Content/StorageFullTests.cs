@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Tests.Fixtures;
@@ -28,6 +29,8 @@ public sealed class StorageFaultPortal : ApiPortalFactory
 
     public FullDatabaseInterceptor Database { get; } = new();
 
+    public CapturingLoggerProvider Logs { get; } = new();
+
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
     {
         ["Inference:Device"] = "Cpu",
@@ -37,6 +40,7 @@ public sealed class StorageFaultPortal : ApiPortalFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<DataFileWriter>(Disk);
@@ -137,7 +141,8 @@ public sealed class StorageFullTests(StorageFaultPortal portal) : IClassFixture<
     [Fact]
     public async Task Export_DiskFillsWhileWriting_FailsWithStorageMessageAndLeavesNoFile()
     {
-        var userId = await portal.CreateUserAsync();
+        var email = $"export-{Guid.NewGuid():N}@promptleo.test";
+        var userId = await portal.CreateUserAsync(email);
         await portal.Services.GetRequiredService<ImageStudioService>().GenerateAsync(userId, Picture(1));
         var imageFiles = portal.FilesOf(userId);
         var exports = portal.Services.GetRequiredService<DataExportService>();
@@ -156,6 +161,11 @@ public sealed class StorageFullTests(StorageFaultPortal portal) : IClassFixture<
         Assert.Equal(ExportStatus.Failed, failed.Status);
         Assert.Equal(ExportErrors.StorageFull, failed.Error);
         Assert.Equal(imageFiles, portal.FilesOf(userId));
+        Assert.Contains(portal.Logs.Lines, l => l.StartsWith("Error ", StringComparison.Ordinal) && l.Contains($"Export {failed.Id} failed: the data folder's disk is full"));
+        var browser = portal.CreateBrowserLikeClient();
+        await PortalSession.LoginAsync(browser, email, ApiPortalFactory.UserPassword);
+        Assert.Contains("The export could not be saved because the server is out of storage space. Please try again later.",
+            System.Net.WebUtility.HtmlDecode(await browser.GetStringAsync("/privacy")));
 
         var completed = await FinishedAsync(exports, userId, (await exports.RequestAsync(userId)).Id);
         Assert.Equal(ExportStatus.Completed, completed.Status);
@@ -222,10 +232,38 @@ public sealed class StorageFullTests(StorageFaultPortal portal) : IClassFixture<
         Assert.Equal("server_error", error.GetProperty("type").GetString());
         Assert.Contains("out of storage space", error.GetProperty("message").GetString());
         Assert.Empty(await portal.UsageEventsAsync(userId));
+        Assert.Contains(portal.Logs.Lines, l => l.StartsWith("Error PromptLeo.Api:", StringComparison.Ordinal) && l.Contains("the data folder's disk is full"));
 
         var ok = await client.PostAsJsonAsync("/v1/chat/completions", body);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Single(await portal.UsageEventsAsync(userId));
+    }
+
+    [Fact]
+    public async Task ChatCompletions_StreamingWhenDatabaseFull_ErrorEventAndNoCharge()
+    {
+        var (client, userId, _) = await portal.CreateApiClientAsync();
+        var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 4, stream = true, messages = new[] { new { role = "user", content = "hello" } } };
+
+        portal.Database.FailCommandsContaining = "INSERT INTO \"UsageEvents\"";
+        string events;
+        try
+        {
+            var response = await client.PostAsJsonAsync("/v1/chat/completions", body);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            events = await response.Content.ReadAsStringAsync();
+        }
+        finally
+        {
+            portal.Database.FailCommandsContaining = null;
+        }
+
+        // The tokens were already on their way; the failure arrives as an OpenAI error event instead of [DONE].
+        var last = events.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[^1];
+        using var error = JsonDocument.Parse(last["data: ".Length..]);
+        Assert.Equal("insufficient_storage", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.DoesNotContain("[DONE]", events);
+        Assert.Empty(await portal.UsageEventsAsync(userId));
     }
 
     private string Describe(Exception error, string culture)
