@@ -46,6 +46,7 @@ internal static class LoadBench
         Console.WriteLine($"ledger portal: {portalLedger.Input}+{portalLedger.Output} tokens in {portalLedger.Events} events, {portalLedger.Micros} µEUR; pages showed {report.Portal.PromptTokens}+{report.Portal.CompletionTokens}");
         Console.WriteLine($"working set (MiB) every 2 s: {string.Join(" ", report.WorkingSet.Where((_, i) => i % 4 == 0).Select(s => (s.WorkingSetBytes >> 20).ToString(System.Globalization.CultureInfo.InvariantCulture)))}");
         Console.WriteLine($"managed heap (MiB) every 2 s: {string.Join(" ", report.WorkingSet.Where((_, i) => i % 4 == 0).Select(s => (s.ManagedBytes >> 20).ToString(System.Globalization.CultureInfo.InvariantCulture)))}");
+        Console.WriteLine($"thread-pool threads every 2 s: {string.Join(" ", report.WorkingSet.Where((_, i) => i % 4 == 0).Select(s => s.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture)))}");
         Console.WriteLine($"working set growth, last third vs middle third: {report.WorkingSetGrowth:+0.0%;-0.0%}");
     }
 

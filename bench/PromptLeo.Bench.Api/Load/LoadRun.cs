@@ -52,7 +52,7 @@ public sealed class ClientTally
         $"TTFT p50 {Percentile(0.5):0} ms, p99 {Percentile(0.99):0} ms; outcomes {string.Join(", ", Outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key}={o.Value}"))}";
 }
 
-public sealed record LoadReport(ClientTally Api, ClientTally Portal, IReadOnlyList<(double Seconds, long WorkingSetBytes, long ManagedBytes)> WorkingSet, TimeSpan Elapsed)
+public sealed record LoadReport(ClientTally Api, ClientTally Portal, IReadOnlyList<(double Seconds, long WorkingSetBytes, long ManagedBytes, int Threads)> WorkingSet, TimeSpan Elapsed)
 {
     /// <summary>Mean working set of the last third of the run against the middle third: growth after warm-up.</summary>
     public double WorkingSetGrowth
@@ -88,12 +88,12 @@ public sealed partial class LoadRun(Uri baseUrl, LoadOptions options)
         var clock = Stopwatch.StartNew();
         var end = clock.Elapsed + options.Duration;
         using var stopSampling = new CancellationTokenSource();
-        var samples = new List<(double, long, long)>();
+        var samples = new List<(double, long, long, int)>();
         var sampler = Task.Run(async () =>
         {
             while (!stopSampling.IsCancellationRequested)
             {
-                samples.Add((clock.Elapsed.TotalSeconds, Environment.WorkingSet, GC.GetTotalMemory(forceFullCollection: false)));
+                samples.Add((clock.Elapsed.TotalSeconds, Environment.WorkingSet, GC.GetTotalMemory(forceFullCollection: false), ThreadPool.ThreadCount));
                 await Task.Delay(500, stopSampling.Token).ContinueWith(_ => { });
             }
         });
