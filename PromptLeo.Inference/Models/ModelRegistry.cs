@@ -160,6 +160,8 @@ public sealed class ModelRegistry(
     /// <inheritdoc />
     public async Task RescanAsync(CancellationToken cancellationToken = default)
     {
+        // A loaded model whose files were replaced (a reinstall) is unloaded first, so this rescan lets it load afresh.
+        await VerifyLoadedFilesAsync(cancellationToken);
         var found = await Task.Run(ScanFolder, cancellationToken);
         await UnloadAsync(Apply(found, onlyIfFirstScan: false), "removed from the models folder");
     }

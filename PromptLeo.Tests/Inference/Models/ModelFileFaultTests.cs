@@ -75,6 +75,26 @@ public sealed class ModelFileFaultTests
     }
 
     [Fact]
+    public async Task RescanAsync_GgufReplacedWhileLoaded_LoadsTheNewFileOnNextUse()
+    {
+        await using var models = await TinyModels.CreateAsync();
+        await using var services = models.BuildServices();
+        var registry = services.GetRequiredService<IModelRegistry>();
+        var engine = services.GetRequiredService<IChatEngine>();
+        await ChatAsync(engine);
+        var before = registry.Get("tiny-chat")!.ResidentBytes;
+
+        // A reinstall: other weights under the same id, then the rescan the downloader does after every install.
+        await DemoChatModelWriter.WriteAsync(models.ModelsDirectory, TinyModels.ChatModel(seed: 99) with { EmbeddingLength = 64 });
+        await registry.RescanAsync();
+
+        Assert.Equal(ModelState.NotLoaded, registry.Get("tiny-chat")!.State);
+        Assert.NotEqual(FinishReason.Error, (await ChatAsync(engine))[^1].FinishReason);
+        Assert.Equal(ModelState.Loaded, registry.Get("tiny-chat")!.State);
+        Assert.True(registry.Get("tiny-chat")!.ResidentBytes > before);
+    }
+
+    [Fact]
     public async Task StreamAsync_GgufTruncatedInPlaceDuringAnAnswer_AnswerCompletes()
     {
         // Mapped weights would fault (SIGBUS) once their file is cut short; read into memory they are unaffected.

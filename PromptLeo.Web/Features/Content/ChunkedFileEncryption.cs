@@ -27,24 +27,14 @@ public static class ChunkedFileEncryption
     /// <summary>Encrypts into <paramref name="file"/>, which the returned stream owns; dispose it to write the final chunk.</summary>
     public static async Task<Stream> CreateAsync(Stream file, UserContentCipher cipher, string userId, CancellationToken cancellationToken)
     {
-        byte[] header;
-        byte[] key;
         try
         {
-            key = RandomNumberGenerator.GetBytes(32);
+            var key = RandomNumberGenerator.GetBytes(32);
             var wrapped = await cipher.EncryptAsync(userId, KeyPurpose, key, cancellationToken);
-            header = new byte[Magic.Length + 2 + wrapped.Length];
+            var header = new byte[Magic.Length + 2 + wrapped.Length];
             Magic.CopyTo(header);
             BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(Magic.Length), checked((ushort)wrapped.Length));
             wrapped.CopyTo(header, Magic.Length + 2);
-        }
-        catch
-        {
-            await file.DisposeAsync();
-            throw;
-        }
-        try
-        {
             await file.WriteAsync(header, cancellationToken);
             return new EncryptingStream(file, key);
         }
