@@ -52,3 +52,35 @@ public sealed class ModelFileFaultPortalTests(CpuDemoPortal portal) : IClassFixt
         Assert.Contains($"{Path.Combine("unet", "model.onnx")}: the file changed on disk while the model was loaded", html);
     }
 }
+
+/// <summary>Demo models with the file monitor checking every second.</summary>
+public sealed class FastFileCheckPortal : ApiPortalFactory
+{
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings) { ["Inference:ModelFileCheckSeconds"] = "1" };
+}
+
+public sealed class ModelFileMonitorTests(FastFileCheckPortal portal) : IClassFixture<FastFileCheckPortal>
+{
+    [Fact]
+    public async Task ModelFileMonitor_HeaderCorruptedWithoutAnyRequest_ModelFailedWithinSeconds()
+    {
+        var (client, _, _) = await portal.CreateApiClientAsync();
+        var chat = new { model = ApiPortalFactory.ChatModel, max_tokens = 4, messages = new[] { new { role = "user", content = "hello" } } };
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/chat/completions", chat)).StatusCode);
+        var registry = portal.Services.GetRequiredService<PromptLeo.Inference.Models.IModelRegistry>();
+        var gguf = Path.Combine(portal.Services.GetRequiredService<DataPaths>().Models, ApiPortalFactory.ChatModel, DemoChatModelWriter.GgufFileName);
+        var written = File.GetLastWriteTimeUtc(gguf);
+
+        // Same size and time, different header: only the monitor's header hash notices, and no request is needed.
+        await using (var file = new FileStream(gguf, FileMode.Open, FileAccess.Write))
+            file.Write("XXXX"u8);
+        File.SetLastWriteTimeUtc(gguf, written);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (registry.Get(ApiPortalFactory.ChatModel)!.State != PromptLeo.Inference.Models.ModelState.Failed && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+
+        var status = registry.Get(ApiPortalFactory.ChatModel)!;
+        Assert.Equal(PromptLeo.Inference.Models.ModelState.Failed, status.State);
+        Assert.Contains("content changed while the model was loaded (header differs)", status.Error);
+    }
+}
