@@ -34,7 +34,7 @@ public sealed class LoadShortFormTests(LoadPortal portal, ITestOutputHelper outp
     [Fact]
     public async Task LoadRun_EightApiStreamsAndTwoPortalUsersFor10s_NoneLostNo5xxLedgerEqualsResponses()
     {
-        var options = new LoadOptions { ApiStreams = 8, PortalUsers = 2, Duration = TimeSpan.FromSeconds(10), MaxTokens = 48 };
+        var options = new LoadOptions { ApiStreams = 8, PortalUsers = 2, Duration = TimeSpan.FromSeconds(10), MaxTokens = 48, TurnsPerConversation = 4 };
         var apiUsers = new List<string>();
         var keys = new List<string>();
         var portalUsers = new List<(string Email, string Password, string Id)>();

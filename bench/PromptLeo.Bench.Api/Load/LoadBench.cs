@@ -13,14 +13,14 @@ namespace PromptLeo.Bench.Load;
 /// <summary>
 /// The load and soak run: the real portal on a loopback port with the demo models, N API streams and M Chromium portal
 /// users for a fixed time, then the ledger compared with the usage the clients were told.
-/// usage: dotnet run -c Release --project bench/PromptLeo.Bench.Api -- load [apiStreams=48] [portalUsers=4] [seconds=90] [maxTokens=48]
+/// usage: dotnet run -c Release --project bench/PromptLeo.Bench.Api -- load [apiStreams=48] [portalUsers=4] [seconds=90] [maxTokens=48] [turnsPerChat=0]
 /// </summary>
 internal static class LoadBench
 {
     public static async Task RunAsync(string[] args)
     {
         int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-        var options = new LoadOptions { ApiStreams = Arg(0, 48), PortalUsers = Arg(1, 4), Duration = TimeSpan.FromSeconds(Arg(2, 90)), MaxTokens = Arg(3, 48) };
+        var options = new LoadOptions { ApiStreams = Arg(0, 48), PortalUsers = Arg(1, 4), Duration = TimeSpan.FromSeconds(Arg(2, 90)), MaxTokens = Arg(3, 48), TurnsPerConversation = Arg(4, 0) };
         var dataDirectory = Path.Combine(Path.GetTempPath(), "promptleo-bench-load", Guid.NewGuid().ToString("N"));
         var port = BenchNetwork.FreeLoopbackPort();
         await using var portal = new BenchPortal(dataDirectory);
@@ -34,7 +34,7 @@ internal static class LoadBench
             ExecutablePath = "/usr/bin/chromium", Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
         });
-        Console.WriteLine($"load: {options.ApiStreams} API streams + {options.PortalUsers} portal users for {options.Duration.TotalSeconds:0} s, max_tokens {options.MaxTokens}, model {options.ModelId}");
+        Console.WriteLine($"load: {options.ApiStreams} API streams + {options.PortalUsers} portal users for {options.Duration.TotalSeconds:0} s, max_tokens {options.MaxTokens}, model {options.ModelId}, new chat every {options.TurnsPerConversation} answers (0 = never)");
         var report = await new LoadRun(new Uri($"http://127.0.0.1:{port}"), options).RunAsync(keys, portalUsers.Select(u => (u.Email, u.Password)).ToList(), browser);
         var apiLedger = await LedgerAsync(portal.Services, apiUsers);
         var portalLedger = await LedgerAsync(portal.Services, portalUsers.Select(u => u.UserId).ToList());

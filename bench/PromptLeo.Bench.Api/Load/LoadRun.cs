@@ -21,6 +21,8 @@ public sealed record LoadOptions
     public TimeSpan BackOff { get; init; } = TimeSpan.FromMilliseconds(250);
     /// <summary>No single request may take longer; one that does counts as lost.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>A portal user starts a new chat (a fresh page and circuit) after this many answers; 0 = one conversation.</summary>
+    public int TurnsPerConversation { get; init; }
 }
 
 /// <summary>What one kind of client saw.</summary>
@@ -202,6 +204,12 @@ public sealed partial class LoadRun(Uri baseUrl, LoadOptions options)
         await page.FillAsync("[name='Input.Password']", password);
         await page.ClickAsync("#login-submit");
         await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
+        await NewChatAsync(page);
+        return page;
+    }
+
+    private async Task NewChatAsync(IPage page)
+    {
         await page.GotoAsync("/chat");
         await page.Locator("#chat-input[data-composer='ready']").WaitForAsync();
         await page.ClickAsync("#chat-model-picker .mud-select");
@@ -209,24 +217,30 @@ public sealed partial class LoadRun(Uri baseUrl, LoadOptions options)
         await page.ClickAsync("#chat-settings-toggle");
         await page.FillAsync("#chat-max-tokens", options.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.Locator("#chat-max-tokens").BlurAsync();
-        return page;
     }
 
     private async Task PortalLoopAsync(IPage page, int user, ClientTally tally, Stopwatch clock, TimeSpan end)
     {
         var input = page.Locator("#chat-input[data-composer='ready']");
+        var answers = 0;
         for (var turn = 0; clock.Elapsed < end; turn++)
         {
             Interlocked.Increment(ref tally.Started);
             try
             {
+                if (options.TurnsPerConversation > 0 && answers == options.TurnsPerConversation)
+                {
+                    await NewChatAsync(page);
+                    answers = 0;
+                }
                 var before = await StateAsync(page);
                 await input.FillAsync($"User {user}, message {turn}: tell me about the sea.");
                 var started = Stopwatch.GetTimestamp();
                 await input.PressAsync("Enter");
-                var refused = await AwaitAnswerAsync(page, before, started, tally);
-                if (refused)
+                if (await AwaitAnswerAsync(page, before, started, tally))
                     await Task.Delay(options.BackOff);
+                else
+                    answers++;
             }
             catch (Exception ex)
             {
