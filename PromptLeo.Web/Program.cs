@@ -8,12 +8,19 @@ using PromptLeo.Web.Features.Images;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Portal;
 using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Sessions;
 using PromptLeo.Web.Features.Storage;
+
+if (CommandLine.RefusesSecretArguments(args, Console.Error))
+{
+    return 2;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPromptLeoStorage();
 builder.AddPromptLeoAccounts();
+builder.AddPromptLeoSessions();
 builder.AddPromptLeoPortal();
 builder.AddPromptLeoModels();
 builder.AddPromptLeoContent();

@@ -31,6 +31,16 @@ public class ApiPortalFactory : PortalFactory
         return user.Id;
     }
 
+    /// <summary>A new account signed in through the login form; returns its cookie client.</summary>
+    public async Task<(HttpClient Client, string Email, string UserId)> SignedInClientAsync()
+    {
+        var email = $"portal-{Guid.NewGuid():N}@promptleo.test";
+        var userId = await CreateUserAsync(email);
+        var client = CreateBrowserLikeClient();
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, email, "Api-Passw0rd!")).StatusCode);
+        return (client, email, userId);
+    }
+
     public Task<CreatedApiKey> CreateKeyAsync(string userId, decimal? budgetEur = null, DateTimeOffset? expiresAt = null, string[]? scopes = null) =>
         Services.GetRequiredService<ApiKeyService>().CreateAsync(userId, "test key", scopes ?? [ApiScopes.Chat, ApiScopes.Images], expiresAt, budgetEur);
 

@@ -21,6 +21,12 @@ public class BrowserPortal : PortalFactory, IAsyncLifetime
     /// <summary>Browser console errors (CSP violations, failed scripts) of every page this fixture opened.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> ConsoleErrors { get; } = new();
 
+    // Open tabs re-check their session every two seconds, so sign-out tests need not wait the production minute.
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Sessions:ValidationInterval"] = "00:00:02",
+    };
+
     public async Task InitializeAsync()
     {
         var port = FreeLoopbackPort();

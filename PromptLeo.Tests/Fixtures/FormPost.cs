@@ -20,6 +20,15 @@ public static partial class FormPost
         return await client.PostAsync(pageUrl, new FormUrlEncodedContent(form));
     }
 
+    /// <summary>Takes the antiforgery token from <paramref name="pageUrl"/> and posts <paramref name="fields"/> to another action, as the layout's forms do.</summary>
+    public static async Task<HttpResponseMessage> PostWithTokenFromAsync(HttpClient client, string pageUrl, string actionUrl, IDictionary<string, string> fields)
+    {
+        var page = await client.GetAsync(pageUrl);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var form = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = AntiforgeryToken(await page.Content.ReadAsStringAsync()) };
+        return await client.PostAsync(actionUrl, new FormUrlEncodedContent(form));
+    }
+
     public static string AntiforgeryToken(string html)
     {
         var match = TokenPattern().Match(html);

@@ -162,26 +162,6 @@ public sealed class AccountFlowTests(PortalFactory factory) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task Login_RepeatedWrongPasswords_LocksAccountOut()
-    {
-        var client = factory.CreateBrowserLikeClient();
-        var email = $"lock.{Guid.NewGuid():N}@example.de";
-        await PortalSession.RegisterConfirmAndLoginAsync(factory, client, email, Password);
-
-        HttpResponseMessage last = new();
-        for (var i = 0; i < 5; i++)
-        {
-            last = await PortalSession.LoginAsync(factory.CreateBrowserLikeClient(), email, "Wrong-Password-000");
-        }
-        Assert.Equal(HttpStatusCode.Redirect, last.StatusCode);
-        Assert.EndsWith("/Account/Lockout", last.Headers.Location!.ToString());
-
-        // Even the right password is refused while locked out.
-        var right = await PortalSession.LoginAsync(factory.CreateBrowserLikeClient(), email, Password);
-        Assert.EndsWith("/Account/Lockout", right.Headers.Location!.ToString());
-    }
-
-    [Fact]
     public async Task AdminPage_SignedInNonAdmin_Returns403()
     {
         var client = factory.CreateBrowserLikeClient();

@@ -11,7 +11,7 @@ public sealed partial class LocalizationTests(PortalFactory factory) : IClassFix
     public async Task CultureSwitch_German_SetsCookieAndRendersGerman()
     {
         var client = factory.CreateBrowserLikeClient();
-        var response = await client.GetAsync("/preferences/culture/de?returnUrl=%2FAccount%2FLogin");
+        var response = await SwitchAsync(client, "/preferences/culture/de", "/Account/Login");
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/Account/Login", response.Headers.Location!.ToString());
         Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Culture=c%3Dde"));
@@ -34,8 +34,33 @@ public sealed partial class LocalizationTests(PortalFactory factory) : IClassFix
     [Fact]
     public async Task CultureSwitch_UnsupportedCulture_Returns400()
     {
-        var response = await factory.CreateBrowserLikeClient().GetAsync("/preferences/culture/xx");
+        var response = await SwitchAsync(factory.CreateBrowserLikeClient(), "/preferences/culture/xx", "/");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/preferences/culture/de")]
+    [InlineData("/preferences/theme/dark")]
+    public async Task PreferenceSwitch_GetLink_ChangesNothing(string url)
+    {
+        // A link on another site (or an <img src>) must not change the visitor's preferences.
+        var response = await factory.CreateBrowserLikeClient().GetAsync(url + "?returnUrl=%2F");
+        Assert.InRange((int)response.StatusCode, 400, 499);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith(".AspNetCore.Culture") || c.StartsWith("PromptLeo.Theme")));
+    }
+
+    [Theory]
+    [InlineData("/preferences/culture/de")]
+    [InlineData("/preferences/theme/dark")]
+    public async Task PreferenceSwitch_CrossSitePostWithoutToken_Returns400AndChangesNothing(string url)
+    {
+        var client = factory.CreateBrowserLikeClient();
+        // The victim has visited the portal (antiforgery cookie set); the attacker's form cannot know the token.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        var response = await client.PostAsync(url, new FormUrlEncodedContent(new Dictionary<string, string> { ["returnUrl"] = "/" }));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith(".AspNetCore.Culture") || c.StartsWith("PromptLeo.Theme")));
+        Assert.Contains("security token", await response.Content.ReadAsStringAsync());
     }
 
     [Theory]
@@ -44,7 +69,7 @@ public sealed partial class LocalizationTests(PortalFactory factory) : IClassFix
     [InlineData("/\\evil.example/")]
     public async Task CultureSwitch_ForeignReturnUrl_RedirectsHome(string returnUrl)
     {
-        var response = await factory.CreateBrowserLikeClient().GetAsync($"/preferences/culture/en?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        var response = await SwitchAsync(factory.CreateBrowserLikeClient(), "/preferences/culture/en", returnUrl);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/", response.Headers.Location!.ToString());
     }
@@ -53,12 +78,16 @@ public sealed partial class LocalizationTests(PortalFactory factory) : IClassFix
     public async Task ThemeSwitch_Dark_RendersDarkPalette()
     {
         var client = factory.CreateBrowserLikeClient();
-        var response = await client.GetAsync("/preferences/theme/dark?returnUrl=%2F");
+        var response = await SwitchAsync(client, "/preferences/theme/dark", "/");
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var html = await client.GetStringAsync("/");
         // The toggle now offers the light theme.
         Assert.Contains("aria-label=\"Light theme\"", html);
     }
+
+    // The layout's preference form: token from a rendered page, POST to the switch.
+    private static Task<HttpResponseMessage> SwitchAsync(HttpClient client, string action, string returnUrl) =>
+        FormPost.PostWithTokenFromAsync(client, "/", action, new Dictionary<string, string> { ["returnUrl"] = returnUrl });
 
     [Theory]
     [InlineData("SharedResource", "Components", "Features")]

@@ -44,4 +44,7 @@ public class ApplicationUser : IdentityUser
     public int? ImageRetentionDays { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Set by an admin: no sign-in, no API key and no inference until cleared. Independent of sign-in lockout.</summary>
+    public DateTimeOffset? DisabledAt { get; set; }
 }

@@ -100,14 +100,23 @@ public sealed class ApiErrorTests(ApiPortalFactory factory) : IClassFixture<ApiP
     }
 
     [Fact]
-    public async Task LockedAccount_Returns401Immediately()
+    public async Task SignInLockedAccount_KeyKeepsWorking_DisabledAccount_Returns401Immediately()
     {
+        // Issue 11: a portal sign-in lockout (someone else's wrong guesses) must not switch off the customer's API.
         var (client, userId, _) = await factory.CreateApiClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models")).StatusCode);
         await using (var scope = factory.Services.CreateAsyncScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
             await users.SetLockoutEndDateAsync((await users.FindByIdAsync(userId))!, DateTimeOffset.UtcNow.AddDays(1));
+        }
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models")).StatusCode);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            var user = (await users.FindByIdAsync(userId))!;
+            user.DisabledAt = DateTimeOffset.UtcNow;
+            await users.UpdateAsync(user);
         }
         await AssertErrorAsync(await client.GetAsync("/v1/models"), HttpStatusCode.Unauthorized);
     }

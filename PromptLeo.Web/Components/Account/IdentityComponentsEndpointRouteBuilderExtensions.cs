@@ -4,6 +4,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Antiforgery;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Preferences;
+using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Sessions;
+using System.Security.Claims;
 
 namespace Microsoft.AspNetCore.Routing;
 
@@ -32,6 +35,53 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
 
         var manageGroup = accountGroup.MapGroup("/Manage").RequireAuthorization();
 
+        // Ends one of the user's own sessions; another user's session id is simply not found.
+        manageGroup.MapPost("/Sessions/End", async (
+            HttpContext context,
+            [FromServices] SessionStore sessions,
+            [FromServices] SignInManager<ApplicationUser> signInManager,
+            [FromServices] AuditLog audit) =>
+        {
+            // Read here, after the antiforgery filter: a [FromForm] parameter reads the form first and throws (500) on a forged post.
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            if (!Guid.TryParse(form["sessionId"], out var sessionId))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid form submission", detail: "The session id is not valid.");
+            }
+            var userId = context.User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+            if (!await sessions.RevokeAsync(userId, sessionId, context.RequestAborted))
+            {
+                return Results.LocalRedirect("~/Account/Manage/Sessions?result=not-found");
+            }
+            await audit.WriteAsync(userId, userId, AuditActions.SessionEnded, $"session {sessionId}", context.RequestAborted);
+            if (SessionStore.IdOf(context.User) == sessionId)
+            {
+                await signInManager.SignOutAsync();
+                return Results.LocalRedirect("~/Account/Login");
+            }
+            return Results.LocalRedirect("~/Account/Manage/Sessions?result=ended");
+        });
+
+        // Every browser of the account, this one included: a new security stamp plus all session rows deleted.
+        manageGroup.MapPost("/Sessions/SignOutEverywhere", async (
+            HttpContext context,
+            [FromServices] UserManager<ApplicationUser> users,
+            [FromServices] SessionStore sessions,
+            [FromServices] SignInManager<ApplicationUser> signInManager,
+            [FromServices] AuditLog audit) =>
+        {
+            var user = await users.GetUserAsync(context.User);
+            if (user is null)
+            {
+                return Results.LocalRedirect("~/Account/Login");
+            }
+            await users.UpdateSecurityStampAsync(user);
+            var ended = await sessions.RevokeAllAsync(user.Id, cancellationToken: context.RequestAborted);
+            await audit.WriteAsync(user.Id, user.Id, AuditActions.SignedOutEverywhere, $"{ended} sessions", context.RequestAborted);
+            await signInManager.SignOutAsync();
+            return Results.LocalRedirect("~/Account/Login?signedOutEverywhere=1");
+        });
+
         var loggerFactory = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>();
         // The template's JSON download is replaced by the Privacy Center's full export (ZIP + PDF report).
         manageGroup.MapPost("/DownloadPersonalData", () => TypedResults.Redirect("/privacy"));
@@ -39,7 +89,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
         return accountGroup;
     }
 
-    private static async ValueTask<object?> RejectInvalidAntiforgeryToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> RejectInvalidAntiforgeryToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         if (context.HttpContext.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
         {

@@ -27,15 +27,16 @@ public sealed class AccountProvisioner(
     public async Task EnsureConfiguredAdminAsync()
     {
         var o = adminOptions.Value;
-        if (string.IsNullOrWhiteSpace(o.Email) || string.IsNullOrWhiteSpace(o.Password))
+        if (string.IsNullOrWhiteSpace(o.Email) || await users.FindByEmailAsync(o.Email) is not null)
         {
             return;
         }
-        if (await users.FindByEmailAsync(o.Email) is not null)
+        var password = o.ResolvePassword();
+        if (string.IsNullOrWhiteSpace(password))
         {
             return;
         }
-        var result = await CreateAdminAsync(o.Email, o.Password);
+        var result = await CreateAdminAsync(o.Email, password);
         if (!result.Succeeded)
         {
             // Error codes only: descriptions may echo input.

@@ -35,6 +35,7 @@ public static class AccountsExtensions
                 options.User.RequireUniqueEmail = true;
                 options.Password.RequiredLength = 10;
                 options.Password.RequireNonAlphanumeric = false;
+                // Counts only second-factor failures: password failures get growing waits instead (SignInThrottle).
                 options.Lockout.MaxFailedAccessAttempts = 5;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 options.Lockout.AllowedForNewUsers = true;
@@ -42,13 +43,11 @@ public static class AccountsExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<PromptLeoSignInManager>()
             .AddErrorDescriber<LocalizedIdentityErrorDescriber>()
             .AddDefaultTokenProviders();
 
         services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = TimeSpan.FromHours(24));
-        // Sign-outs everywhere, role changes and erasures reach other sessions within a minute instead of the default 30.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
         services.ConfigureApplicationCookie(options =>
         {
@@ -57,18 +56,19 @@ public static class AccountsExtensions
             options.Cookie.Name = "PromptLeo.Auth";
             options.Cookie.SameSite = SameSiteMode.Lax;
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            options.Events = new CookieAuthenticationEvents
+            // Handlers are added to Identity's events object, never replacing it: it carries the security-stamp check
+            // that signs out other sessions after a password change, sign-out everywhere, a role change or erasure.
+            // A signed-in user without the role gets a real 403, rendered by the status page.
+            options.Events.OnRedirectToAccessDenied = context =>
             {
-                // A signed-in user without the role gets a real 403, rendered by the status page.
-                OnRedirectToAccessDenied = context =>
-                {
-                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                    return Task.CompletedTask;
-                },
-                OnSignedIn = UserPreferenceCookies.ApplyOnSignInAsync,
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
             };
+            options.Events.OnSignedIn = UserPreferenceCookies.ApplyOnSignInAsync;
         });
 
+        services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SignInThrottle>();
         services.AddScoped<AccountProvisioner>();
         builder.AddPromptLeoEmail();
         return builder;

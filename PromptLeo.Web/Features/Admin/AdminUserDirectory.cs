@@ -5,10 +5,10 @@ using PromptLeo.Web.Features.Accounts;
 
 namespace PromptLeo.Web.Features.Admin;
 
-public sealed record AdminUserRow(string Id, string Email, string? DisplayName, bool EmailConfirmed, bool TwoFactorEnabled, bool IsAdmin, bool LockedOut, DateTimeOffset CreatedAt);
+public sealed record AdminUserRow(string Id, string Email, string? DisplayName, bool EmailConfirmed, bool TwoFactorEnabled, bool IsAdmin, bool LockedOut, bool Disabled, DateTimeOffset CreatedAt);
 
 /// <summary>The user list on the admin page. Only callable by admins (the page requires the role).</summary>
-public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory, IServiceScopeFactory scopes, Privacy.AuditLog audit)
+public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory, IServiceScopeFactory scopes, Privacy.AuditLog audit, Sessions.SessionStore sessions, TimeProvider time)
 {
     /// <summary>One page of users; each listed user gets an audit entry, since the admin saw their e-mail and name.</summary>
     public async Task<(IReadOnlyList<AdminUserRow> Rows, int Total)> ListAsync(string adminId, string? search, int page, int pageSize, CancellationToken cancellationToken = default)
@@ -29,7 +29,7 @@ public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory
         var admins = await db.UserRoles.Where(ur => ur.RoleId == adminRoleId && ids.Contains(ur.UserId)).Select(ur => ur.UserId).ToListAsync(cancellationToken);
         var rows = users.Select(u => new AdminUserRow(
             u.Id, u.Email ?? "", u.DisplayName, u.EmailConfirmed, u.TwoFactorEnabled, admins.Contains(u.Id),
-            u.LockoutEnd is { } end && end > now, u.CreatedAt)).ToList();
+            u.LockoutEnd is { } end && end > now, u.DisabledAt is not null, u.CreatedAt)).ToList();
         foreach (var row in rows)
         {
             db.Add(audit.Create(adminId, row.Id, Privacy.AuditActions.AdminViewedUser, "user list on the admin page"));
@@ -90,9 +90,46 @@ public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory
         {
             return false;
         }
-        // The new role applies to the user's sessions at their next security-stamp check (within a minute).
+        // The user's browsers are signed out: at once on this node, elsewhere at their next stamp check.
         await users.UpdateSecurityStampAsync(user);
+        await sessions.RevokeAllAsync(user.Id, cancellationToken: cancellationToken);
         await audit.WriteAsync(adminId, userId, Privacy.AuditActions.RoleChanged, isAdmin ? "added to Admin" : "removed from Admin", cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Disables or re-enables an account: a disabled account cannot sign in, its sessions end and its API keys and
+    /// inference stop until an admin enables it again. Admins cannot disable themselves.
+    /// </summary>
+    public async Task<bool> SetDisabledAsync(string adminId, string userId, bool disabled, CancellationToken cancellationToken = default)
+    {
+        if (adminId == userId)
+        {
+            return false;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        if (await users.FindByIdAsync(adminId) is not { } actor || !await users.IsInRoleAsync(actor, Roles.Admin)
+            || await users.FindByIdAsync(userId) is not { } user)
+        {
+            return false;
+        }
+        if ((user.DisabledAt is not null) == disabled)
+        {
+            return true;
+        }
+        user.DisabledAt = disabled ? time.GetUtcNow() : null;
+        // A new stamp signs every browser out; disabling also deletes the session rows at once.
+        user.SecurityStamp = Guid.NewGuid().ToString("N");
+        if (!(await users.UpdateAsync(user)).Succeeded)
+        {
+            return false;
+        }
+        if (disabled)
+        {
+            await sessions.RevokeAllAsync(user.Id, cancellationToken: cancellationToken);
+        }
+        await audit.WriteAsync(adminId, userId, disabled ? Privacy.AuditActions.AccountDisabled : Privacy.AuditActions.AccountEnabled, "", cancellationToken);
         return true;
     }
 }

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PromptLeo.Inference.Models;
 using PromptLeo.Web.Features.ApiKeys;
-using PromptLeo.Web.Features.Content;
 using Scalar.AspNetCore;
 
 namespace PromptLeo.Web.Features.Api;
@@ -31,6 +30,7 @@ public static class ApiExtensions
         var services = builder.Services;
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<InvalidApiKeyThrottle>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
@@ -86,28 +86,39 @@ public static class ApiExtensions
 
         v1.MapGet("/models", ListModels)
             .WithSummary("Lists the installed models.");
+        v1.MapGet("/models/{id}", GetModel)
+            .WithSummary("One installed model; 404 with model_not_found otherwise.")
+            .WithErrorResponses();
         v1.MapPost("/chat/completions", (HttpContext context, ChatCompletionsEndpoint endpoint) => endpoint.HandleAsync(context))
             .RequireAuthorization(ChatPolicy)
+            .WithMetadata(new OpenAiErrors.ExpectedModelKind(ModelKind.Chat))
             .WithSummary("Creates a chat completion; stream=true answers with server-sent events ending in 'data: [DONE]'.")
             .WithRequestBody<ChatCompletionRequestSchema>()
             .Produces<ChatCompletionResponseSchema>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .WithErrorResponses();
         v1.MapPost("/images/generations", (HttpContext context, ImagesEndpoints endpoint) => endpoint.GenerateAsync(context))
             .RequireAuthorization(ImagesPolicy)
+            .WithMetadata(new OpenAiErrors.ExpectedModelKind(ModelKind.Diffusion))
             .WithSummary("Generates images (b64_json). Extensions: negative_prompt, steps, guidance_scale, seed, scheduler.")
             .WithRequestBody<ImageGenerationRequestSchema>()
             .Produces<ImagesResponseSchema>()
             .WithErrorResponses();
         v1.MapPost("/images/edits", (HttpContext context, ImagesEndpoints endpoint) => endpoint.EditAsync(context))
             .RequireAuthorization(ImagesPolicy)
+            .WithMetadata(new OpenAiErrors.ExpectedModelKind(ModelKind.Diffusion))
             .WithSummary("Image-to-image, or inpainting with a mask (multipart/form-data).")
             .Produces<ImagesResponseSchema>()
             .WithErrorResponses();
         v1.MapPost("/images/background-removal", (HttpContext context, ImagesEndpoints endpoint) => endpoint.RemoveBackgroundAsync(context))
             .RequireAuthorization(ImagesPolicy)
+            .WithMetadata(new OpenAiErrors.ExpectedModelKind(ModelKind.BackgroundRemoval))
             .WithSummary("Cuts the subject out of an image and returns a PNG with alpha (multipart/form-data).")
             .Produces<ImagesResponseSchema>()
             .WithErrorResponses();
+
+        // Unknown /v1 paths and methods answer as OpenAI does (404, "Invalid URL"), not with the portal's HTML page.
+        app.MapFallback("/v1/{**path}", (HttpContext context) => OpenAiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
+            $"Invalid URL ({context.Request.Method} {context.Request.Path}).", "invalid_request_error", null, "unknown_url")).ExcludeFromDescription();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api-docs", options => options
@@ -123,16 +134,19 @@ public static class ApiExtensions
     {
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         var models = registry.List()
-            .Select(m => new ModelObject(m.Manifest.Id, "model", created, "promptleo", m.Manifest.Kind switch
-            {
-                ModelKind.Chat => "chat",
-                ModelKind.Diffusion => "image",
-                _ => "background-removal",
-            }))
+            .Select(m => ToModelObject(m.Manifest, created))
             .OrderBy(m => m.Id, StringComparer.Ordinal)
             .ToList();
         return TypedResults.Ok(new ModelList("list", models));
     }
+
+    private static Ok<ModelObject> GetModel(string id, IModelRegistry registry, TimeProvider time) =>
+        registry.Get(id) is { } model
+            ? TypedResults.Ok(ToModelObject(model.Manifest, time.GetUtcNow().ToUnixTimeSeconds()))
+            : throw new ModelNotFoundException(id);
+
+    private static ModelObject ToModelObject(ModelManifest manifest, long created) =>
+        new(manifest.Id, "model", created, "promptleo", OpenAiErrors.KindName(manifest.Kind));
 
     // Headers, rate limits and the mapping of exceptions to OpenAI error objects for every /v1 endpoint.
     private static async ValueTask<object?> ApiFilterAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
@@ -154,19 +168,7 @@ public static class ApiExtensions
         }
         catch (Exception ex)
         {
-            if (StorageFaults.IsStorageFull(ex))
-            {
-                // A server condition the operator must act on, though the client gets a clear 507.
-                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
-                    .LogError(ex, "Request {RequestId} failed: the data folder's disk is full", OpenAiErrors.RequestId(context));
-            }
-            if (OpenAiErrors.Map(ex) is not { } error)
-            {
-                context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
-                    .LogError(ex, "Request {RequestId} failed", OpenAiErrors.RequestId(context));
-                error = new ApiException(StatusCodes.Status500InternalServerError, "The server failed to process the request.", "server_error", null, "internal_error");
-            }
-            await OpenAiErrors.WriteAsync(context, error);
+            await OpenAiErrors.WriteErrorAsync(context, ex);
             return Results.Empty;
         }
     }

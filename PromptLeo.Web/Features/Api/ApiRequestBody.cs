@@ -19,7 +19,7 @@ public static class ApiRequestBody
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        while ((read = await ReadBodyAsync(context, chunk)) > 0)
         {
             if (buffer.Length + read > maxBytes)
             {
@@ -34,11 +34,61 @@ public static class ApiRequestBody
             {
                 throw ApiException.Invalid(null, "The body must be a JSON object.");
             }
+            EnsureValidText(doc.RootElement);
             return doc.RootElement.Clone();
         }
         catch (JsonException ex)
         {
             throw ApiException.Invalid(null, $"The body is not valid JSON: {ex.Message}", "invalid_json");
+        }
+    }
+
+    // A body that ends before its declared length, or arrives too slowly, is the client's fault: 400/408, never 500.
+    private static async ValueTask<int> ReadBodyAsync(HttpContext context, byte[] chunk)
+    {
+        try
+        {
+            return await context.Request.Body.ReadAsync(chunk, context.RequestAborted);
+        }
+        catch (IOException ex) when (ex is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
+        {
+            throw Truncated();
+        }
+    }
+
+    // The parser accepts unpaired surrogate escapes ("\ud800") and invalid UTF-8 in strings; reading them later throws, so check once here.
+    private static void EnsureValidText(JsonElement element)
+    {
+        try
+        {
+            Visit(element);
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiException.Invalid(null, "The body contains a string that is not valid Unicode (invalid UTF-8 or an unpaired surrogate escape).", "invalid_json");
+        }
+
+        static void Visit(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Visit(item);
+                    }
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        Visit(property.Value);
+                    }
+                    break;
+            }
         }
     }
 
@@ -53,9 +103,18 @@ public static class ApiRequestBody
         {
             return await context.Request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = maxBytes, ValueLengthLimit = maxBytes }, context.RequestAborted);
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException ex) when (ex.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
         {
             throw TooLarge(maxBytes);
+        }
+        catch (InvalidDataException ex)
+        {
+            // The form reader's messages name the broken limit or boundary and carry no request data.
+            throw ApiException.Invalid(null, $"The multipart body is malformed: {ex.Message}", "invalid_multipart");
+        }
+        catch (IOException ex) when (ex is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
+        {
+            throw Truncated();
         }
     }
 
@@ -86,6 +145,9 @@ public static class ApiRequestBody
     private static ApiException TooLarge(int maxBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {maxBytes} bytes.", "invalid_request_error", null, "request_too_large");
 
+    private static ApiException Truncated() =>
+        ApiException.Invalid(null, "The request body ended before it was complete.", "incomplete_body");
+
     // Typed field readers: absent or null yields the default; a present value of the wrong type is a 400 naming the field.
     public static string? String(JsonElement body, string name) => Get(body, name) switch
     {
@@ -100,7 +162,8 @@ public static class ApiRequestBody
     public static double? Number(JsonElement body, string name) => Get(body, name) switch
     {
         null => null,
-        { ValueKind: JsonValueKind.Number } e => e.GetDouble(),
+        { ValueKind: JsonValueKind.Number } e when e.TryGetDouble(out var v) => v,
+        { ValueKind: JsonValueKind.Number } => throw ApiException.Invalid(name, $"'{name}' is out of range.", "invalid_value"),
         _ => throw WrongType(name, "a number"),
     };
 
@@ -108,6 +171,7 @@ public static class ApiRequestBody
     {
         null => null,
         { ValueKind: JsonValueKind.Number } e when e.TryGetInt64(out var v) => v,
+        { ValueKind: JsonValueKind.Number } e when e.TryGetDouble(out var d) && double.IsInteger(d) => throw ApiException.Invalid(name, $"'{name}' is out of range.", "invalid_value"),
         _ => throw WrongType(name, "an integer"),
     };
 
@@ -132,7 +196,7 @@ public static class ApiRequestBody
 
     public static double? FormNumber(IFormCollection form, string name) =>
         !form.TryGetValue(name, out var v) || string.IsNullOrEmpty(v) ? null
-        : double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : throw WrongType(name, "a number");
+        : double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) ? n : throw WrongType(name, "a finite number");
 
     public static string? FormString(IFormCollection form, string name) =>
         form.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v.ToString() : null;

@@ -99,10 +99,59 @@ public static class OpenAiErrors
     public static Task WriteAsync(HttpContext context, ApiException error) =>
         WriteAsync(context, error.Status, error.Message, error.Type, error.Param, error.Code, error.RetryAfter);
 
-    /// <summary>Maps engine, budget and account exceptions to API errors; null for anything unexpected.</summary>
+    /// <summary>
+    /// Writes the OpenAI error for <paramref name="ex"/>. Only what <see cref="Map"/> does not know is the server's fault:
+    /// logged at error level and answered with a 500 that names nothing internal.
+    /// </summary>
+    public static Task WriteErrorAsync(HttpContext context, Exception ex)
+    {
+        if (StorageFaults.IsStorageFull(ex))
+        {
+            // A server condition the operator must act on, though the client gets a clear 507.
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
+                .LogError(ex, "Request {RequestId} failed: the data folder's disk is full", RequestId(context));
+        }
+        if ((WrongModelKind(context, ex) ?? Map(ex)) is not { } error)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
+                .LogError(ex, "Request {RequestId} failed", RequestId(context));
+            error = new ApiException(StatusCodes.Status500InternalServerError, "The server failed to process the request.", "server_error", null, "internal_error");
+        }
+        return WriteAsync(context, error);
+    }
+
+    /// <summary>The endpoint's model kind, so that an installed model of another kind gets a message saying so.</summary>
+    public sealed record ExpectedModelKind(ModelKind Kind);
+
+    public static string KindName(ModelKind kind) => kind switch
+    {
+        ModelKind.Chat => "chat",
+        ModelKind.Diffusion => "image",
+        _ => "background-removal",
+    };
+
+    private static ApiException? WrongModelKind(HttpContext context, Exception ex)
+    {
+        if (ex is not ModelNotFoundException missing || context.GetEndpoint()?.Metadata.GetMetadata<ExpectedModelKind>() is not { } expected
+            || context.RequestServices.GetRequiredService<IModelRegistry>().Get(missing.ModelId) is not { } installed || installed.Manifest.Kind == expected.Kind)
+        {
+            return null;
+        }
+        return ApiException.Invalid("model",
+            $"The model '{missing.ModelId}' is {Article(installed.Manifest.Kind)} model; {context.Request.Path} needs {Article(expected.Kind)} model.", "wrong_model_kind");
+
+        static string Article(ModelKind kind) => (kind == ModelKind.Diffusion ? "an " : "a ") + KindName(kind);
+    }
+
+    /// <summary>Maps engine, budget, account and malformed-request exceptions to API errors; null for anything unexpected.</summary>
     public static ApiException? Map(Exception ex) => ex switch
     {
         ApiException api => api,
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => new ApiException(StatusCodes.Status413PayloadTooLarge, "The request body is larger than this endpoint accepts.", "invalid_request_error", null, "request_too_large"),
+        BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } => new ApiException(StatusCodes.Status408RequestTimeout, "The request body arrived too slowly.", "invalid_request_error", null, "request_timeout"),
+        BadHttpRequestException bad => new ApiException(bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : StatusCodes.Status400BadRequest, "The request could not be read: its body is incomplete or malformed.", "invalid_request_error", null, "invalid_request"),
+        JsonException => ApiException.Invalid(null, "The body is not valid JSON.", "invalid_json"),
+        InvalidDataException => ApiException.Invalid(null, "The request body is malformed.", "invalid_request"),
         ChatRequestException chat => ApiException.Invalid(chat.Field, chat.Message),
         ImageRequestException image => ApiException.Invalid(ImageParam(image.Field), image.Message),
         EngineBusyException busy => new ApiException(StatusCodes.Status429TooManyRequests, "The model is busy; retry later.", "rate_limit_error", null, "engine_busy", busy.RetryAfter),

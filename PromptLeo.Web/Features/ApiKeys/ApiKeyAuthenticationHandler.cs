@@ -11,11 +11,13 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    ApiKeyService keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    ApiKeyService keys,
+    InvalidApiKeyThrottle invalidKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string KeyIdClaim = "api_key_id";
     public const string ScopeClaim = "scope";
+    private const string ThrottledItem = "pl:invalid-key-wait";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -27,6 +29,10 @@ public sealed class ApiKeyAuthenticationHandler(
         var caller = await keys.VerifyAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
         if (caller is null)
         {
+            if (invalidKeys.RecordInvalid(Context.Connection.RemoteIpAddress) is { } wait)
+            {
+                Context.Items[ThrottledItem] = wait;
+            }
             return AuthenticateResult.Fail("Invalid API key.");
         }
         var claims = new List<Claim>
@@ -41,9 +47,16 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[ThrottledItem] is TimeSpan wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return OpenAiErrors.WriteAsync(Context, StatusCodes.Status429TooManyRequests,
+                $"Too many invalid API keys from this address. Try again in {seconds} seconds.", "rate_limit_error", null, "too_many_invalid_keys");
+        }
         var message = Request.Headers.Authorization.Count == 0
             ? "Missing API key. Send it as 'Authorization: Bearer pl_...'."
-            : "Invalid, revoked or expired API key, or the account is locked.";
+            : "Invalid, revoked or expired API key, or the account is disabled.";
         return OpenAiErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized, message, "invalid_request_error", null, "invalid_api_key");
     }
 

@@ -92,7 +92,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Pri
         return changed > 0;
     }
 
-    /// <summary>The caller for a presented key, or null when the key is unknown, wrong, revoked or expired, or its account is locked or gone.</summary>
+    /// <summary>The caller for a presented key, or null when the key is unknown, wrong, revoked or expired, or its account is disabled or gone. A sign-in lockout does not stop keys.</summary>
     public async Task<ApiCaller?> VerifyAsync(string presented, CancellationToken cancellationToken = default)
     {
         if (presented.Length is < 20 or > 100 || !presented.StartsWith("pl_", StringComparison.Ordinal) || presented.Length < 12 || presented[11] != '_')
@@ -107,7 +107,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Pri
             return null;
         }
         var now = time.GetUtcNow();
-        if (row.RevokedAt is not null || row.ExpiresAt <= now || row.LockoutEnd > now)
+        if (row.RevokedAt is not null || row.ExpiresAt <= now || row.DisabledAt is not null)
         {
             return null;
         }
@@ -119,13 +119,13 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Pri
         return new ApiCaller(row.UserId, row.Id, row.Scopes.Split(',', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    private sealed record KeyRow(Guid Id, string UserId, byte[] SecretHash, string Scopes, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? LockoutEnd);
+    private sealed record KeyRow(Guid Id, string UserId, byte[] SecretHash, string Scopes, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? DisabledAt);
 
     // One compiled query checks the key and its account row on every request; both are indexed lookups.
     private static readonly Func<AppDbContext, string, Task<KeyRow?>> FindKey = EF.CompileAsyncQuery((AppDbContext db, string prefix) =>
         db.ApiKeys.AsNoTracking()
             .Where(k => k.Prefix == prefix)
-            .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new KeyRow(k.Id, k.UserId, k.SecretHash, k.Scopes, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, u.LockoutEnd))
+            .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new KeyRow(k.Id, k.UserId, k.SecretHash, k.Scopes, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, u.DisabledAt))
             .FirstOrDefault());
 
     internal static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));

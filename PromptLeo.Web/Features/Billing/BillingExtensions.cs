@@ -48,15 +48,20 @@ public static class BillingExtensions
         return TypedResults.File(pdf.Pdf, "application/pdf", pdf.Number + ".pdf");
     }
 
-    private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month, HttpContext context)
+    private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult, ProblemHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month, HttpContext context)
     {
         context.Response.NoStore();
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId)
         {
             return TypedResults.Unauthorized();
         }
+        // The calendar ends at 9999; a month must also have a following month to bound the query.
+        if (year is < 1 or > 9998 || month is < 1 or > 12)
+        {
+            return TypedResults.Problem("year must be 1 to 9998 and month 1 to 12.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid period");
+        }
         var now = time.GetUtcNow();
-        var start = year is { } y && month is { } m and >= 1 and <= 12 ? new DateTimeOffset(y, m, 1, 0, 0, 0, TimeSpan.Zero) : UsageLedger.MonthStart(now);
+        var start = year is { } y && month is { } m ? new DateTimeOffset(y, m, 1, 0, 0, 0, TimeSpan.Zero) : UsageLedger.MonthStart(now);
         var events = await reports.EventsAsync(userId, start, start.AddMonths(1));
         var bytes = System.Text.Encoding.UTF8.GetBytes(UsageReports.ToCsv(events));
         return TypedResults.File(bytes, "text/csv", $"promptleo-usage-{start:yyyy-MM}.csv");

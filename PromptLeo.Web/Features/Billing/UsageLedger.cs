@@ -125,6 +125,11 @@ public sealed class UsageLedger(
                 throw new InvalidOperationException("The reservation is already settled.");
             }
             settled = true;
+            // A request rejected before inference (engine validation, unknown model) consumed nothing: no usage row.
+            if (actual is { InputTokens: 0, OutputTokens: 0, ImageCount: 0, Steps: 0 })
+            {
+                return 0m;
+            }
             var cost = PriceList.Cost(price, actual.InputTokens, actual.OutputTokens, actual.ImageCount, actual.Width, actual.Height, actual.Steps);
             if (cost > reserved)
             {

@@ -8,12 +8,30 @@ using PromptLeo.Web.Features.Storage;
 namespace PromptLeo.Web.Features.Cli;
 
 /// <summary>
-/// Operator verbs run instead of the web server: <c>admin create --email E [--password P]</c>,
+/// Operator verbs run instead of the web server: <c>admin create --email E</c> (password at the prompt or on stdin),
 /// <c>models create-demo [--overwrite]</c>, <c>models list</c>.
 /// </summary>
 public static class CommandLine
 {
+    /// <summary>Settings that must never be passed as arguments: every user of the machine can read them with <c>ps</c>.</summary>
+    public static readonly string[] SecretSettings = ["Admin:Password", "Email:Password", "Storage:KeyRingCertificatePassword"];
+
     public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "admin" or "models";
+
+    /// <summary>Writes why and returns true when an argument sets a secret, read exactly as the configuration would read it.</summary>
+    public static bool RefusesSecretArguments(string[] args, TextWriter error)
+    {
+        var fromArguments = new ConfigurationBuilder().AddCommandLine(args).Build();
+        var secret = SecretSettings.FirstOrDefault(key => fromArguments[key] is not null);
+        if (secret is null)
+        {
+            return false;
+        }
+        var file = secret == "Admin:Password" ? " or Admin__PasswordFile (a file holding it)" : "";
+        error.WriteLine($"{secret} is not accepted on the command line, where `ps` shows it to every user of the machine. " +
+            $"Set the environment variable {secret.Replace(":", "__", StringComparison.Ordinal)}{file} instead.");
+        return true;
+    }
 
     /// <returns>The process exit code.</returns>
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter output, TextReader input)
@@ -34,7 +52,7 @@ public static class CommandLine
             default:
                 await output.WriteLineAsync("""
                     Usage:
-                      admin create --email EMAIL [--password PASSWORD]   create an administrator (asks for the password when not given)
+                      admin create --email EMAIL                        create an administrator (asks for the password, or reads it from stdin)
                       models create-demo [--overwrite]                  write the tiny random-weight demo models into the models folder
                       models list                                       list installed models and their status
                       models catalog                                    list the catalog (real models to install)
@@ -54,12 +72,14 @@ public static class CommandLine
             await output.WriteLineAsync("admin create: --email is required.");
             return 2;
         }
-        var password = Option(args, "--password");
-        if (string.IsNullOrEmpty(password))
+        if (args.Contains("--password"))
         {
-            await output.WriteAsync("Password: ");
-            password = await input.ReadLineAsync();
+            await output.WriteLineAsync("admin create: --password is not accepted, because `ps` shows the command line to every user. " +
+                "Type the password at the prompt or pipe it on stdin (admin create --email EMAIL < password-file).");
+            return 2;
         }
+        await output.WriteAsync("Password: ");
+        var password = await ReadPasswordAsync(input);
         if (string.IsNullOrEmpty(password))
         {
             await output.WriteLineAsync("admin create: a password is required.");
@@ -180,6 +200,29 @@ public static class CommandLine
             await output.WriteLineAsync($"models install: download failed: {ex.Message}");
             return 1;
         }
+    }
+
+    /// <summary>On a terminal the typed password is not echoed; redirected input (a pipe, a test) is read as a line.</summary>
+    private static async Task<string?> ReadPasswordAsync(TextReader input)
+    {
+        if (input != Console.In || Console.IsInputRedirected)
+        {
+            return await input.ReadLineAsync();
+        }
+        var typed = new System.Text.StringBuilder();
+        for (var key = Console.ReadKey(intercept: true); key.Key != ConsoleKey.Enter; key = Console.ReadKey(intercept: true))
+        {
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                typed.Length = Math.Max(0, typed.Length - 1);
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                typed.Append(key.KeyChar);
+            }
+        }
+        Console.WriteLine();
+        return typed.ToString();
     }
 
     private static string? Option(string[] args, string name)

@@ -13,7 +13,7 @@ public sealed class EncryptedFileStore(DataPaths paths, UserContentCipher cipher
     public async Task<long> WriteAsync(string userId, string fileName, string purpose, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         var path = PathFor(userId, fileName);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DataFolderPermissions.CreateFolder(Path.GetDirectoryName(path)!);
         var encrypted = await cipher.EncryptAsync(userId, purpose, content, cancellationToken);
         // A name of its own per write, so two writers of one file never share (or delete) each other's temporary file.
         var temp = $"{path}.{Guid.NewGuid():N}.tmp";

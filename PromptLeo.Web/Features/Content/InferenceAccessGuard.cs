@@ -16,18 +16,19 @@ public sealed record InferenceAccount(string UserId, int? ChatRetentionDays, int
 /// <summary>Checked by every feature service (portal and API) before inference runs.</summary>
 public sealed class InferenceAccessGuard(IDbContextFactory<AppDbContext> dbFactory)
 {
-    /// <exception cref="ProcessingRestrictedException">Restricted, locked out or erased account.</exception>
+    /// <exception cref="ProcessingRestrictedException">Restricted, disabled or erased account.</exception>
     public async Task<InferenceAccount> EnsureAllowedAsync(string userId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
-            .Select(u => new { u.ProcessingRestricted, u.LockoutEnd, u.ChatRetentionDays, u.ImageRetentionDays })
+            .Select(u => new { u.ProcessingRestricted, u.DisabledAt, u.ChatRetentionDays, u.ImageRetentionDays })
             .FirstOrDefaultAsync(cancellationToken)
             ?? throw new ProcessingRestrictedException("This account no longer exists.");
-        if (user.LockoutEnd is { } end && end > DateTimeOffset.UtcNow)
+        // A portal sign-in lockout is no reason to stop inference: only an admin's disable is.
+        if (user.DisabledAt is not null)
         {
-            throw new ProcessingRestrictedException("This account is locked.");
+            throw new ProcessingRestrictedException("This account has been disabled by an administrator.");
         }
         if (user.ProcessingRestricted)
         {

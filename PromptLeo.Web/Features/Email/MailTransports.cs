@@ -38,7 +38,7 @@ public sealed class PickupFolderMailTransport(IOptions<EmailOptions> options, Da
 
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken = default)
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        DataFolderPermissions.CreateFolder(Directory);
         var name = $"{DateTime.UtcNow:yyyyMMdd-HHmmssfff}-{Guid.NewGuid():N}.eml";
         var tmp = Path.Combine(Directory, name + ".tmp");
         await message.WriteToAsync(tmp, cancellationToken);

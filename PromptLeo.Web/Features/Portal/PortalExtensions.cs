@@ -15,7 +15,7 @@ public static class PortalExtensions
     public static IHostApplicationBuilder AddPromptLeoPortal(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddPromptLeoHosting();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddTransient<MudLocalizer, PortalMudLocalizer>();
@@ -30,6 +30,7 @@ public static class PortalExtensions
             options.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
         services.AddScoped<AdminUserDirectory>();
+        services.AddExceptionHandler<ClientErrorHandler>();
         return builder;
     }
 
@@ -37,6 +38,8 @@ public static class PortalExtensions
     public static WebApplication UsePromptLeoPipeline(this WebApplication app)
     {
         var hosting = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostingOptions>>().Value;
+        // First: everything after it (errors, HTTPS, HSTS, cookies, recorded addresses) sees the client's scheme and address.
+        app.UseForwardedHeaders();
         if (app.Environment.IsDevelopment())
         {
             app.UseMigrationsEndPoint();
@@ -52,6 +55,7 @@ public static class PortalExtensions
         }
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+        app.UseMiddleware<Api.ApiErrorBoundary>();
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();

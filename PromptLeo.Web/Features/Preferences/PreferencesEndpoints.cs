@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using PromptLeo.Web.Data;
 
@@ -6,15 +7,19 @@ namespace PromptLeo.Web.Features.Preferences;
 public static class PreferencesEndpoints
 {
     /// <summary>
-    /// GET links (they work on static and interactive pages alike): switch language or theme, remember it in a
-    /// cookie and, when signed in, in the profile; then go back.
+    /// Plain form posts from the layout (they work on static and interactive pages alike): switch language or theme,
+    /// remember it in a cookie and, when signed in, in the profile; then go back. POST with an antiforgery token, so a
+    /// link or form on another site cannot change them.
     /// </summary>
     public static IEndpointRouteBuilder MapPreferences(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/preferences").ExcludeFromDescription();
+        var group = endpoints.MapGroup("/preferences").ExcludeFromDescription()
+            .WithMetadata(new RequireAntiforgeryTokenAttribute())
+            .AddEndpointFilter(IdentityComponentsEndpointRouteBuilderExtensions.RejectInvalidAntiforgeryToken);
 
-        group.MapGet("/culture/{culture}", async (string culture, string? returnUrl, HttpContext http, UserManager<ApplicationUser> users) =>
+        group.MapPost("/culture/{culture}", async (string culture, HttpContext http, UserManager<ApplicationUser> users) =>
         {
+            var returnUrl = await ReturnUrlAsync(http);
             if (!UserPreferenceCookies.SupportedCultures.Contains(culture, StringComparer.OrdinalIgnoreCase))
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unsupported language", detail: "Supported languages: en, de.");
@@ -29,8 +34,9 @@ public static class PreferencesEndpoints
             return Results.LocalRedirect(SafeReturnUrl(returnUrl));
         });
 
-        group.MapGet("/theme/{mode}", async (string mode, string? returnUrl, HttpContext http, UserManager<ApplicationUser> users) =>
+        group.MapPost("/theme/{mode}", async (string mode, HttpContext http, UserManager<ApplicationUser> users) =>
         {
+            var returnUrl = await ReturnUrlAsync(http);
             if (mode is not ("dark" or "light"))
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unsupported theme", detail: "Use 'dark' or 'light'.");
@@ -46,6 +52,9 @@ public static class PreferencesEndpoints
         });
         return endpoints;
     }
+
+    private static async Task<string?> ReturnUrlAsync(HttpContext http) =>
+        http.Request.HasFormContentType ? (await http.Request.ReadFormAsync(http.RequestAborted))["returnUrl"].ToString() : null;
 
     // Only same-site relative paths; anything else would be an open redirect.
     internal static string SafeReturnUrl(string? returnUrl) =>

@@ -85,6 +85,7 @@ public sealed class AccountEraser(
         };
         user.LockoutEnabled = true;
         user.LockoutEnd = DateTimeOffset.MaxValue;
+        user.DisabledAt = time.GetUtcNow(); // API keys stop at once, not only after stage 2 deletes them
         user.ProcessingRestricted = true;
         user.SecurityStamp = Guid.NewGuid().ToString("N");
         db.ErasureJobs.Add(job);

@@ -20,6 +20,10 @@ public static class AuditActions
     public const string RestrictionChanged = "restriction.changed";
     public const string ProfileChanged = "profile.changed";
     public const string DpaAccepted = "dpa.accepted";
+    public const string SessionEnded = "session.ended";
+    public const string SignedOutEverywhere = "session.signed-out-everywhere";
+    public const string AccountDisabled = "account.disabled";
+    public const string AccountEnabled = "account.enabled";
 
     public const string System = "system";
 }

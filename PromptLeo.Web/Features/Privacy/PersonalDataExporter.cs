@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Reports;
+using PromptLeo.Web.Features.Storage;
 
 namespace PromptLeo.Web.Features.Privacy;
 
@@ -38,7 +39,7 @@ public sealed class PersonalDataExporter(
     public async Task<long> WriteAsync(DataExport export, Func<int, Task> progress, CancellationToken cancellationToken)
     {
         var path = exportFiles.PathFor(export.UserId, export.Id);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DataFolderPermissions.CreateFolder(Path.GetDirectoryName(path)!);
         var partial = path + ".partial";
         try
         {

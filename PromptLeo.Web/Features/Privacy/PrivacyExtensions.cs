@@ -65,7 +65,8 @@ public static class PrivacyExtensions
         privacy.MapGet("/records.pdf", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string? from, string? to, ClaimsPrincipal user, HttpContext context, ProcessingEvidenceWriter writer, TimeProvider time, CancellationToken ct) =>
         {
             var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-            if (!TryDate(from, today.AddDays(-30), out var start) || !TryDate(to, today, out var end))
+            // The last calendar day has no following day to end the period with.
+            if (!TryDate(from, today.AddDays(-30), out var start) || !TryDate(to, today, out var end) || end == DateOnly.MaxValue)
             {
                 return TypedResults.Problem("Dates must look like 2026-11-01.", statusCode: StatusCodes.Status400BadRequest);
             }

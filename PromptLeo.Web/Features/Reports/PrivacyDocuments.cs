@@ -59,6 +59,7 @@ public sealed class DeletionCertificateWriter(IOptions<PrivacyOptions> privacy, 
         "dpaAcceptances" => t.T("DPA acceptances", "AVV-Zustimmungen"),
         "logins" => t.T("Logins and authenticator tokens", "Anmeldungen und Authentifizierungs-Token"),
         "apiKeys" => t.T("API keys", "API-Schlüssel"),
+        "sessions" => t.T("Sign-in sessions (browser, network, region)", "Anmeldesitzungen (Browser, Netzwerk, Region)"),
         _ => key,
     };
 }

@@ -18,7 +18,9 @@ public sealed class TechnicalMeasures(
     IOptions<HostingOptions> hosting,
     IOptions<IdentityOptions> identity,
     IOptions<PrivacyOptions> privacy,
-    IOptions<RecordsOptions> records)
+    IOptions<RecordsOptions> records,
+    IOptions<SignInThrottleOptions> signIn,
+    IOptions<SessionsOptions> sessions)
 {
     public async Task<IReadOnlyList<(string Area, string Measure)>> DescribeAsync(ReportText t, CancellationToken cancellationToken = default)
     {
@@ -30,6 +32,8 @@ public sealed class TechnicalMeasures(
         var h = hosting.Value;
         var id = identity.Value;
         var p = privacy.Value;
+        var s = signIn.Value;
+        var sessionCheck = $"{sessions.Value.ValidationInterval.TotalSeconds:0} s";
         string Days(int? days) => days is null ? t.T("until deleted by the user", "bis zur Löschung durch den Nutzer") : days == 0 ? t.T("never stored", "nie gespeichert") : t.T($"{days} days", $"{days} Tage");
 
         return
@@ -42,8 +46,8 @@ public sealed class TechnicalMeasures(
                 : t.T("HTTPS is terminated by the reverse proxy; the application does not redirect by itself (Hosting:UseHttpsRedirection = false).", "HTTPS wird vom Reverse-Proxy terminiert; die Anwendung leitet nicht selbst um (Hosting:UseHttpsRedirection = false).")),
             (t.T("Processing location", "Verarbeitungsort"), t.T($"All inference runs in-process on the operator's hardware in region {h.Region}; no transfer to third countries.", $"Alle Inferenz läuft im Prozess auf Hardware des Betreibers in Region {h.Region}; keine Übermittlung in Drittländer.")),
             (t.T("Access control", "Zugangskontrolle"), t.T(
-                $"Passwords of at least {id.Password.RequiredLength} characters; lockout after {id.Lockout.MaxFailedAccessAttempts} failed attempts for {id.Lockout.DefaultLockoutTimeSpan.TotalMinutes:0} minutes; confirmed e-mail required: {(id.SignIn.RequireConfirmedAccount ? "yes" : "no")}.",
-                $"Passwörter mit mindestens {id.Password.RequiredLength} Zeichen; Sperre nach {id.Lockout.MaxFailedAccessAttempts} Fehlversuchen für {id.Lockout.DefaultLockoutTimeSpan.TotalMinutes:0} Minuten; bestätigte E-Mail erforderlich: {(id.SignIn.RequireConfirmedAccount ? "ja" : "nein")}.")),
+                $"Passwords of at least {id.Password.RequiredLength} characters; after {s.FreeFailuresPerAccount} failed sign-ins per e-mail address and {s.FreeFailuresPerAddress} per source address, growing waits (up to {s.MaxDelayPerAccount.TotalSeconds:0} s and {s.MaxDelayPerAddress.TotalMinutes:0} min), answered alike for unknown addresses; API keys are not affected; confirmed e-mail required: {(id.SignIn.RequireConfirmedAccount ? "yes" : "no")}. Sessions are listed to the user, can be ended one by one or everywhere, and are re-checked every {sessionCheck}.",
+                $"Passwörter mit mindestens {id.Password.RequiredLength} Zeichen; nach {s.FreeFailuresPerAccount} Fehlversuchen je E-Mail-Adresse und {s.FreeFailuresPerAddress} je Quelladresse wachsende Wartezeiten (bis {s.MaxDelayPerAccount.TotalSeconds:0} s bzw. {s.MaxDelayPerAddress.TotalMinutes:0} min), gleich beantwortet für unbekannte Adressen; API-Schlüssel sind nicht betroffen; bestätigte E-Mail erforderlich: {(id.SignIn.RequireConfirmedAccount ? "ja" : "nein")}. Sitzungen werden dem Nutzer angezeigt, einzeln oder überall beendbar und alle {sessionCheck} neu geprüft.")),
             (t.T("Two-factor authentication", "Zwei-Faktor-Authentisierung"), t.T(
                 $"TOTP available to every user and required to confirm exports and erasure when enabled; not enforced by policy. Administrators with 2FA enabled: {adminsWith2fa} of {admins}.",
                 $"TOTP für alle Nutzer verfügbar und bei Export und Löschung abgefragt, wenn aktiviert; nicht per Richtlinie erzwungen. Administratoren mit 2FA: {adminsWith2fa} von {admins}.")),

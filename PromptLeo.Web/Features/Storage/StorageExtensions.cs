@@ -13,11 +13,12 @@ public static class StorageExtensions
     /// <summary>Data folder, SQLite database (WAL) and the Data Protection key ring inside it.</summary>
     public static IHostApplicationBuilder AddPromptLeoStorage(this IHostApplicationBuilder builder)
     {
+        DataFolderPermissions.RestrictNewFiles();
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName);
         builder.Services.AddSingleton(sp =>
         {
             var paths = DataPaths.From(sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<IHostEnvironment>());
-            paths.EnsureCreated();
+            paths.EnsureCreated(sp.GetRequiredService<ILogger<DataPaths>>());
             return paths;
         });
 
@@ -44,7 +45,16 @@ public static class StorageExtensions
         });
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
 
-        builder.Services.AddDataProtection().SetApplicationName("PromptLeo");
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("PromptLeo");
+        // Data Protection takes the certificate while services are registered, so the section is bound here once.
+        var storage = builder.Configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
+        var keyRingCertificate = KeyRingProtection.LoadCertificate(storage, DataPaths.From(storage, builder.Environment), builder.Environment.ContentRootPath);
+        if (keyRingCertificate is not null)
+        {
+            dataProtection.ProtectKeysWithCertificate(keyRingCertificate);
+        }
+        builder.Services.AddSingleton(sp => new KeyRingProtection(
+            keyRingCertificate, sp.GetRequiredService<DataPaths>(), sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddOptions<KeyManagementOptions>()
             .Configure<DataPaths, ILoggerFactory>((options, paths, loggers) =>
                 options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.Keys), loggers));
@@ -55,9 +65,13 @@ public static class StorageExtensions
         return builder;
     }
 
-    /// <summary>Applies migrations to the content and key databases and switches the SQLite files to WAL mode.</summary>
+    /// <summary>
+    /// Protects the key ring (or warns), applies migrations to the content and key databases and switches the SQLite
+    /// files to WAL mode.
+    /// </summary>
     public static async Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
+        services.GetRequiredService<KeyRingProtection>().Apply();
         await using var scope = services.CreateAsyncScope();
         var keys = scope.ServiceProvider.GetRequiredService<DataKeyDbContext>();
         await keys.Database.MigrateAsync(cancellationToken);

@@ -7,6 +7,12 @@ public sealed class StorageOptions
 
     /// <summary>Relative paths are resolved against the content root.</summary>
     public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>A PFX file (with private key), outside the data folder, that encrypts the Data Protection key ring at rest.</summary>
+    public string? KeyRingCertificatePath { get; set; }
+
+    /// <summary>The PFX password; set it as the environment variable <c>Storage__KeyRingCertificatePassword</c>.</summary>
+    public string? KeyRingCertificatePassword { get; set; }
 }
 
 /// <summary>Resolved absolute paths inside the data folder. Created at start.</summary>
@@ -48,12 +54,21 @@ public sealed class DataPaths
         return Path.Combine(parent, userId);
     }
 
-    public void EnsureCreated()
+    /// <summary>Creates the folders and restricts the whole tree (also from older installations) to the app's user.</summary>
+    public void EnsureCreated(ILogger logger)
     {
         foreach (var dir in new[] { Root, Keys, MailPickup, Files, Models, Exports })
         {
-            Directory.CreateDirectory(dir);
+            DataFolderPermissions.CreateFolder(dir);
         }
+        DataFolderPermissions.Tighten(Root, logger);
+    }
+
+    /// <summary>Whether <paramref name="path"/> lies inside the data folder.</summary>
+    public bool Contains(string path)
+    {
+        var relative = Path.GetRelativePath(Root, Path.GetFullPath(path));
+        return relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(relative);
     }
 
     public static DataPaths From(StorageOptions options, IHostEnvironment environment)
