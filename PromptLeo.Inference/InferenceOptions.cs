@@ -26,4 +26,11 @@ public sealed class InferenceOptions
     public long MaxResidentBytes { get; set; }
 
     public DevicePreference Device { get; set; } = DevicePreference.Auto;
+
+    /// <summary>
+    /// How often the files of loaded models are compared with what was loaded (size, time, header hash); a model whose
+    /// file was deleted or changed is marked failed. Every request also compares size and time. 0 = no periodic check.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int ModelFileCheckSeconds { get; set; } = 30;
 }

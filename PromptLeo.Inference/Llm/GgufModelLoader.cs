@@ -43,6 +43,7 @@ internal sealed class GgufModelLoader(
             BatchSize = (uint)o.BatchSize,
             Threads = o.Threads,
             BatchThreads = o.Threads,
+            LoadMode = o.UseMemoryMap ? LLama.Native.LLamaLoadMode.MemoryMap : LLama.Native.LLamaLoadMode.None,
         };
 
         LLamaWeights weights;

@@ -41,6 +41,13 @@ public sealed class LlmOptions
     [Range(32, 1 << 16)]
     public int BatchSize { get; set; } = 512;
 
+    /// <summary>
+    /// Map the GGUF file instead of reading it into memory. Off by default: a mapped file that is truncated or
+    /// overwritten while loaded crashes the process (SIGBUS) or silently changes the weights in use; read into
+    /// memory, a loaded model is immune and the registry marks it failed when it notices the change.
+    /// </summary>
+    public bool UseMemoryMap { get; set; }
+
     /// <summary>Retry-After hint given with <see cref="EngineBusyException"/>.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 2;

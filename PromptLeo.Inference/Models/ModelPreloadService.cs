@@ -16,9 +16,9 @@ internal sealed class ModelPreloadService(
         {
             await registry.RescanAsync(stoppingToken);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
-            // Models folder not configured: the portal still starts; every model use reports the same reason.
+            // Models folder not configured or unreadable: the portal still starts; every model use reports the reason.
             logger.LogError(ex, "The models folder could not be scanned");
             return;
         }

@@ -60,12 +60,29 @@ public sealed class ModelRegistry(
     {
         EnsureScanned();
         Entry entry;
+        ModelFileSnapshot? loadedFiles = null;
         lock (_gate)
         {
             if (!_entries.TryGetValue(modelId, out entry!))
                 throw new ModelNotFoundException(modelId);
             if (entry.State == ModelState.Loaded)
-                return NewLease(entry);
+                loadedFiles = entry.Files;
+        }
+
+        if (loadedFiles is not null)
+        {
+            // A stat per file: a model whose file was deleted or replaced is refused now, not served from stale memory.
+            if (loadedFiles.FindChange(withHeader: false) is { } change)
+            {
+                await MarkFilesChangedAsync(entry, loadedFiles, change);
+                throw new ModelLoadException(FailedReason(change));
+            }
+
+            lock (_gate)
+            {
+                if (entry.State == ModelState.Loaded && entry.Files == loadedFiles)
+                    return NewLease(entry);
+            }
         }
 
         // One load per model: the second caller waits, then sees the loaded model (checked again under the lock).
@@ -90,11 +107,14 @@ public sealed class ModelRegistry(
             }
 
             ILoadedModel model;
+            ModelFileSnapshot files;
             try
             {
                 var loader = _loaders.FirstOrDefault(l => l.Kinds.Contains(manifest.Kind))
                              ?? throw new ModelLoadException($"No loader is registered for models of kind '{manifest.Kind}'.");
                 logger.LogInformation("Loading model {ModelId} ({Kind})", manifest.Id, manifest.Kind);
+                // Taken before the loader reads the files, so a change during the load is noticed too.
+                files = await Task.Run(() => ModelFileSnapshot.Take(entry.Directory), cancellationToken);
                 model = await loader.LoadAsync(manifest, entry.Directory, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -120,6 +140,7 @@ public sealed class ModelRegistry(
             lock (_gate)
             {
                 entry.Model = model;
+                entry.Files = files;
                 entry.State = ModelState.Loaded;
                 entry.Error = null;
                 lease = NewLease(entry);
@@ -139,15 +160,47 @@ public sealed class ModelRegistry(
     /// <inheritdoc />
     public async Task RescanAsync(CancellationToken cancellationToken = default)
     {
+        // A loaded model whose files were replaced (a reinstall) is unloaded first, so this rescan lets it load afresh.
+        await VerifyLoadedFilesAsync(cancellationToken);
         var found = await Task.Run(ScanFolder, cancellationToken);
+        await UnloadAsync(Apply(found, onlyIfFirstScan: false), "removed from the models folder");
+    }
+
+    /// <summary>
+    /// Compares the files of every loaded model with what was loaded (size, time and header hash) and marks a model
+    /// whose files were deleted, truncated or replaced <see cref="ModelState.Failed"/>; returns how many were.
+    /// </summary>
+    public async Task<int> VerifyLoadedFilesAsync(CancellationToken cancellationToken = default)
+    {
+        List<(Entry Entry, ModelFileSnapshot Files)> loaded;
+        lock (_gate)
+            loaded = _entries.Values.Where(e => e is { State: ModelState.Loaded, Files: not null }).Select(e => (e, e.Files!)).ToList();
+        var failed = 0;
+        foreach (var (entry, files) in loaded)
+        {
+            if (await Task.Run(() => files.FindChange(withHeader: true), cancellationToken) is { } change)
+            {
+                await MarkFilesChangedAsync(entry, files, change);
+                failed++;
+            }
+        }
+
+        return failed;
+    }
+
+    private List<(string Id, ILoadedModel Model)> Apply(Dictionary<string, (string Directory, ModelManifest Manifest, string? Error)> found, bool onlyIfFirstScan)
+    {
         var toUnload = new List<(string Id, ILoadedModel Model)>();
         lock (_gate)
         {
+            if (onlyIfFirstScan && _scanned)
+                return toUnload;
             foreach (var (id, (directory, manifest, error)) in found)
             {
                 if (_entries.TryGetValue(id, out var existing))
                 {
-                    if (existing.State is ModelState.Failed or ModelState.NotLoaded)
+                    // A failed model still held by requests in flight is retried once they have released it.
+                    if (existing is { State: ModelState.Failed or ModelState.NotLoaded, Model: null })
                     {
                         existing.Manifest = manifest;
                         existing.State = error is null ? ModelState.NotLoaded : ModelState.Failed;
@@ -172,6 +225,7 @@ public sealed class ModelRegistry(
                 {
                     toUnload.Add((gone.Manifest.Id, model));
                     gone.Model = null;
+                    gone.Files = null;
                     gone.State = ModelState.NotLoaded;
                 }
             }
@@ -179,7 +233,7 @@ public sealed class ModelRegistry(
             _scanned = true;
         }
 
-        await UnloadAsync(toUnload, "removed from the models folder");
+        return toUnload;
     }
 
     /// <summary>Unloads every model.</summary>
@@ -192,6 +246,7 @@ public sealed class ModelRegistry(
             foreach (var entry in _entries.Values)
             {
                 entry.Model = null;
+                entry.Files = null;
                 entry.State = ModelState.NotLoaded;
             }
         }
@@ -199,13 +254,40 @@ public sealed class ModelRegistry(
         await UnloadAsync(all, "shutting down");
     }
 
+    // List and Get are synchronous; the first scan runs synchronously too (plain file I/O) instead of blocking on a task.
+    // Before the first scan there are no entries, so it has nothing to unload.
     private void EnsureScanned()
     {
         bool scanned;
         lock (_gate)
             scanned = _scanned;
         if (!scanned)
-            RescanAsync().GetAwaiter().GetResult();
+            Apply(ScanFolder(), onlyIfFirstScan: true);
+    }
+
+    private static string FailedReason(string change) => $"{change} Restore the file, then rescan the models folder.";
+
+    private async Task MarkFilesChangedAsync(Entry entry, ModelFileSnapshot files, string change)
+    {
+        ILoadedModel? unload = null;
+        lock (_gate)
+        {
+            // Another request or the monitor got here first.
+            if (entry.State != ModelState.Loaded || entry.Files != files)
+                return;
+            entry.State = ModelState.Failed;
+            entry.Error = FailedReason(change);
+            entry.Files = null;
+            if (entry.Leases == 0)
+            {
+                unload = entry.Model;
+                entry.Model = null;
+            }
+        }
+
+        logger.LogError("Model {ModelId} marked failed: {Reason}", entry.Manifest.Id, change);
+        if (unload is not null)
+            await UnloadAsync([(entry.Manifest.Id, unload)], "its files changed on disk");
     }
 
     private Dictionary<string, (string Directory, ModelManifest Manifest, string? Error)> ScanFolder()
@@ -249,11 +331,13 @@ public sealed class ModelRegistry(
         {
             entry.Leases--;
             entry.LastUsed = Interlocked.Increment(ref _useClock);
-            if (entry is { Removed: true, Leases: 0, Model: { } model })
+            // Removed from the folder, or failed because its files changed: unloaded when the last request lets go.
+            if (entry is { Leases: 0, Model: { } model } && (entry.Removed || entry.State == ModelState.Failed))
             {
                 toUnload.Add((entry.Manifest.Id, model));
                 entry.Model = null;
-                entry.State = ModelState.NotLoaded;
+                if (entry.Removed)
+                    entry.State = ModelState.NotLoaded;
             }
         }
 
@@ -288,6 +372,7 @@ public sealed class ModelRegistry(
                 total -= idle.Model!.ResidentBytes;
                 toUnload.Add((idle.Manifest.Id, idle.Model));
                 idle.Model = null;
+                idle.Files = null;
                 idle.State = ModelState.NotLoaded;
             }
         }
@@ -321,6 +406,8 @@ public sealed class ModelRegistry(
         public ModelState State { get; set; }
         public string? Error { get; set; }
         public ILoadedModel? Model { get; set; }
+        /// <summary>The files as they were when <see cref="Model"/> was loaded.</summary>
+        public ModelFileSnapshot? Files { get; set; }
         public int Leases { get; set; }
         public long LastUsed { get; set; }
         public bool Removed { get; set; }

@@ -16,11 +16,13 @@ public static class ModelsServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddModelRegistry(this IServiceCollection services)
     {
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<IModelRegistry>(sp => sp.GetRequiredService<ModelRegistry>());
         services.TryAddSingleton<DemoModelInstaller>();
         services.AddHttpClient<ModelDownloader>(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHostedService<ModelPreloadService>();
+        services.AddHostedService<ModelFileMonitor>();
         return services;
     }
 }

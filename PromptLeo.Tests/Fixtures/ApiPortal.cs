@@ -13,6 +13,7 @@ public class ApiPortalFactory : PortalFactory
 {
     public const string ChatModel = "demo-chat";
     public const string ImageModel = "demo-sd-tiny";
+    public const string UserPassword = "Api-Passw0rd!";
 
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
@@ -25,7 +26,7 @@ public class ApiPortalFactory : PortalFactory
         await using var scope = Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var user = new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true };
-        var result = await users.CreateAsync(user, "Api-Passw0rd!");
+        var result = await users.CreateAsync(user, UserPassword);
         Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
         return user.Id;
     }

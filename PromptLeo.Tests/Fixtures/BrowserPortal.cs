@@ -8,7 +8,7 @@ namespace PromptLeo.Tests.Fixtures;
 /// The portal on a real loopback port (Kestrel) plus Debian's Chromium driven by Playwright.
 /// Never downloads a browser: it uses /usr/bin/chromium, which .ci/run installs.
 /// </summary>
-public sealed class BrowserPortal : PortalFactory, IAsyncLifetime
+public class BrowserPortal : PortalFactory, IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 

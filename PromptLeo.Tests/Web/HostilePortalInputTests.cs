@@ -13,6 +13,25 @@ public sealed class HostilePortalInputTests(LoggingApiPortalFactory factory) : I
     private const string Password = "Api-Passw0rd!";
 
     [Theory]
+    [InlineData("/Account/Login", "en", "The form could not be accepted")]
+    [InlineData("/Account/Register", "de", "Das Formular konnte nicht angenommen werden")]
+    public async Task FormPost_WithoutAntiforgeryToken_400WithAMessageNotABlankPage(string path, string language, string expected)
+    {
+        var client = factory.CreateBrowserLikeClient();
+        client.DefaultRequestHeaders.AcceptLanguage.ParseAdd(language);
+        var response = await client.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["Input.Email"] = "someone@example.de",
+            ["Input.Password"] = "whatever-123",
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains(expected, body);
+        Assert.DoesNotContain("Exception", body);
+    }
+
+    [Theory]
     [InlineData("https://evil.example/")]
     [InlineData("//evil.example/")]
     [InlineData("/\\evil.example/")]

@@ -2,6 +2,7 @@ extern alias web;
 
 // /v1 API benchmark: streaming overhead against the engine on the same tiny model, ledger write cost, GET /v1/models throughput.
 // usage: dotnet run -c Release --project bench/PromptLeo.Bench.Api [maxTokens] [rounds]
+//        dotnet run -c Release --project bench/PromptLeo.Bench.Api -- load [apiStreams] [portalUsers] [seconds] [maxTokens] (Load/LoadBench.cs)
 // The portal runs in-process on a loopback Kestrel port; the load generator is an HttpClient in this process (no wrk here).
 using System.Diagnostics;
 using System.Net;
@@ -23,10 +24,16 @@ using web::PromptLeo.Web.Features.Billing;
 using web::PromptLeo.Web.Features.Metering;
 using web::PromptLeo.Web.Features.Records;
 
+if (args is ["load", .. var loadArgs])
+{
+    await PromptLeo.Bench.Load.LoadBench.RunAsync(loadArgs);
+    return;
+}
+
 var maxTokens = args.Length > 0 ? int.Parse(args[0]) : 256;
 var rounds = args.Length > 1 ? int.Parse(args[1]) : 31;
 var dataDirectory = Path.Combine(Path.GetTempPath(), "promptleo-bench-api", Guid.NewGuid().ToString("N"));
-var port = FreePort();
+var port = BenchNetwork.FreeLoopbackPort();
 // Besides the tiny demo model (a token every ~0.3 ms, the worst case for per-token overhead), the same "bench-f16"
 // shape the LLM engine benchmark uses: its per-token cost is closer to, though still far below, a real model's.
 var benchModel = new DemoChatModelOptions
@@ -196,11 +203,15 @@ static double Quantile(List<double> values, double q)
     return sorted[(int)Math.Round((sorted.Count - 1) * q)];
 }
 
-static int FreePort()
+
+internal static class BenchNetwork
 {
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
 
 internal sealed class BenchPortal(string dataDirectory) : WebApplicationFactory<web::Program>
@@ -208,6 +219,8 @@ internal sealed class BenchPortal(string dataDirectory) : WebApplicationFactory<
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        // The load run's portal users need the pages' assets (_content/MudBlazor) from the build output.
+        builder.UseStaticWebAssets();
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = dataDirectory,

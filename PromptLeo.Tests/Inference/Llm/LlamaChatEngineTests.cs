@@ -137,10 +137,12 @@ public sealed class LlamaChatEngineTests : IAsyncLifetime
     {
         var maxActive = 0;
         var active = 0;
+        // Only this test's engine: other tests run engines in parallel, and their ends would be counted here too.
+        var ours = _services.GetRequiredService<LlmMetrics>().ActiveSequences;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == LlmMetrics.MeterName && instrument.Name == "promptleo.llm.active_sequences")
+            if (ReferenceEquals(instrument, ours))
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<int>((_, delta, _, _) =>
@@ -285,10 +287,11 @@ public sealed class LlamaChatEngineTests : IAsyncLifetime
         using var lease = await services.GetRequiredService<IModelRegistry>().AcquireAsync("tiny-chat");
         var model = (LlamaChatModel)lease.Model;
         long evictions = 0;
+        var ours = services.GetRequiredService<LlmMetrics>().Evictions;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == LlmMetrics.MeterName && instrument.Name == "promptleo.llm.evictions")
+            if (ReferenceEquals(instrument, ours))
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, delta, _, _) => Interlocked.Add(ref evictions, delta));

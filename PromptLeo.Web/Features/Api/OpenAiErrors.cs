@@ -105,6 +105,12 @@ public static class OpenAiErrors
     /// </summary>
     public static Task WriteErrorAsync(HttpContext context, Exception ex)
     {
+        if (StorageFaults.IsStorageFull(ex))
+        {
+            // A server condition the operator must act on, though the client gets a clear 507.
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
+                .LogError(ex, "Request {RequestId} failed: the data folder's disk is full", RequestId(context));
+        }
         if ((WrongModelKind(context, ex) ?? Map(ex)) is not { } error)
         {
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("PromptLeo.Api")
@@ -153,6 +159,8 @@ public static class OpenAiErrors
         ModelLoadException => new ApiException(StatusCodes.Status503ServiceUnavailable, "The model could not be loaded; try again later.", "server_error", "model", "model_unavailable", TimeSpan.FromSeconds(30)),
         BudgetExceededException budget => new ApiException(StatusCodes.Status402PaymentRequired, budget.Message, "insufficient_quota", null, "budget_exceeded"),
         ProcessingRestrictedException restricted => new ApiException(StatusCodes.Status403Forbidden, restricted.Message, "permission_error", null, "processing_restricted"),
+        // 507: the server cannot store what the request needs (RFC 4918); a server condition, nothing was charged.
+        _ when StorageFaults.IsStorageFull(ex) => new ApiException(StatusCodes.Status507InsufficientStorage, "The server is out of storage space; the request was not completed and not charged. Try again later.", "server_error", null, "insufficient_storage", TimeSpan.FromSeconds(60)),
         _ => null,
     };
 

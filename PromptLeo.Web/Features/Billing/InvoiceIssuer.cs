@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Content;
 
 namespace PromptLeo.Web.Features.Billing;
 
@@ -171,7 +172,16 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
             DateOnly.FromDateTime(start.UtcDateTime), DateOnly.FromDateTime(end.UtcDateTime.AddDays(-1)), o, address, buyerVat, lines,
             net, rate, vat, net + vat, reverseCharge));
         db.Invoices.Add(invoice);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (StorageFaults.IsStorageFull(ex))
+        {
+            // The caller's transaction rolls back the number with the invoice, so the sequence stays gapless.
+            logger.LogError(ex, "Invoice for {UserId} not issued: the database's disk is full", userId);
+            throw new StorageFullException("The invoice could not be saved: the data folder's disk is full.", ex);
+        }
         return invoice;
     }
 

@@ -21,17 +21,20 @@ public static class ChunkedFileEncryption
     private const int TagSize = 16;
 
     /// <summary>Opens <paramref name="path"/> for writing; dispose the stream to write the final chunk.</summary>
-    public static async Task<Stream> CreateAsync(string path, UserContentCipher cipher, string userId, CancellationToken cancellationToken)
+    public static Task<Stream> CreateAsync(string path, UserContentCipher cipher, string userId, CancellationToken cancellationToken) =>
+        CreateAsync(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024), cipher, userId, cancellationToken);
+
+    /// <summary>Encrypts into <paramref name="file"/>, which the returned stream owns; dispose it to write the final chunk.</summary>
+    public static async Task<Stream> CreateAsync(Stream file, UserContentCipher cipher, string userId, CancellationToken cancellationToken)
     {
-        var key = RandomNumberGenerator.GetBytes(32);
-        var wrapped = await cipher.EncryptAsync(userId, KeyPurpose, key, cancellationToken);
-        var header = new byte[Magic.Length + 2 + wrapped.Length];
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(Magic.Length), checked((ushort)wrapped.Length));
-        wrapped.CopyTo(header, Magic.Length + 2);
-        var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024);
         try
         {
+            var key = RandomNumberGenerator.GetBytes(32);
+            var wrapped = await cipher.EncryptAsync(userId, KeyPurpose, key, cancellationToken);
+            var header = new byte[Magic.Length + 2 + wrapped.Length];
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(Magic.Length), checked((ushort)wrapped.Length));
+            wrapped.CopyTo(header, Magic.Length + 2);
             await file.WriteAsync(header, cancellationToken);
             return new EncryptingStream(file, key);
         }
@@ -122,7 +125,7 @@ public static class ChunkedFileEncryption
         aad[8] = final ? (byte)1 : (byte)0;
     }
 
-    private sealed class EncryptingStream(FileStream file, byte[] key) : Stream
+    private sealed class EncryptingStream(Stream file, byte[] key) : Stream
     {
         private readonly AesGcm aes = new(key, TagSize);
         private readonly byte[] buffer = new byte[ChunkSize];

@@ -10,6 +10,7 @@ public static class ContentExtensions
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UserContentCipher>();
+        services.TryAddSingleton<DataFileWriter>();
         services.AddSingleton<EncryptedFileStore>();
         services.AddSingleton<InferenceAccessGuard>();
         return builder;

@@ -6,16 +6,36 @@ namespace PromptLeo.Web.Features.Content;
 /// Encrypted files (generated images, uploads) in a per-user folder under the data folder's <c>files</c>, outside
 /// <c>wwwroot</c>. Served only through authorized endpoints that check ownership first.
 /// </summary>
-public sealed class EncryptedFileStore(DataPaths paths, UserContentCipher cipher)
+public sealed class EncryptedFileStore(DataPaths paths, UserContentCipher cipher, DataFileWriter writer, ILogger<EncryptedFileStore> logger)
 {
+    /// <summary>Writes the file whole or not at all: it appears under its name only once every byte is on disk.</summary>
+    /// <exception cref="StorageFullException">The disk is full; no partial or temporary file is left behind.</exception>
     public async Task<long> WriteAsync(string userId, string fileName, string purpose, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         var path = PathFor(userId, fileName);
         DataFolderPermissions.CreateFolder(Path.GetDirectoryName(path)!);
         var encrypted = await cipher.EncryptAsync(userId, purpose, content, cancellationToken);
-        var temp = path + ".tmp";
-        await File.WriteAllBytesAsync(temp, encrypted, cancellationToken);
-        File.Move(temp, path, overwrite: true);
+        // A name of its own per write, so two writers of one file never share (or delete) each other's temporary file.
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await using (var stream = writer.Create(temp))
+            {
+                await stream.WriteAsync(encrypted, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception ex)
+        {
+            DataFileWriter.DeletePartial(temp);
+            if (StorageFaults.IsStorageFull(ex))
+            {
+                logger.LogError(ex, "Disk full: file {FileName} for {UserId} was not stored", fileName, userId);
+                throw new StorageFullException("The file could not be stored: the data folder's disk is full.", ex);
+            }
+            throw;
+        }
         return encrypted.Length;
     }
 

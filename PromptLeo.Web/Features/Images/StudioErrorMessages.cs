@@ -32,6 +32,7 @@ public static class StudioErrorMessages
         BudgetExceededException => T["Your budget does not cover this request. Generate fewer or smaller images, or top up your balance."],
         EngineBusyException busy => T["The image engine is busy (or you already have a job running). Please try again in {0} seconds.", (int)busy.RetryAfter.TotalSeconds],
         ContentUnavailableException => T["This image can no longer be read."],
+        _ when StorageFaults.IsStorageFull(error) => T["The image could not be saved because the server is out of storage space. Nothing was charged; please try again later."],
         _ => null,
     };
 

@@ -54,6 +54,7 @@ public static class PortalExtensions
         app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
         app.UseMiddleware<Api.ApiErrorBoundary>();
         app.UseRequestLocalization();
+        app.UseMiddleware<FormPostStatusMessages>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

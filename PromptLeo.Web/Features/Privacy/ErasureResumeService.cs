@@ -14,7 +14,18 @@ public sealed class ErasureResumeService(AccountEraser eraser, TimeProvider time
         using var timer = new PeriodicTimer(Interval, time);
         do
         {
-            foreach (var jobId in await eraser.PendingJobsAsync(cutoff, stoppingToken))
+            IReadOnlyList<Guid> pending;
+            try
+            {
+                pending = await eraser.PendingJobsAsync(cutoff, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Database unavailable for this round: the jobs are found again at the next tick.
+                logger.LogError(ex, "Looking for interrupted erasures failed; the next check runs in {Minutes} minutes", Interval.TotalMinutes);
+                continue;
+            }
+            foreach (var jobId in pending)
             {
                 try
                 {

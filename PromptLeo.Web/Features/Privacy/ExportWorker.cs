@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Content;
 
 namespace PromptLeo.Web.Features.Privacy;
 
@@ -9,16 +10,29 @@ public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, Expo
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken))
+        try
         {
+            await using var db = await dbFactory.CreateDbContextAsync(stoppingToken);
             foreach (var id in await db.DataExports.Where(e => e.Status == ExportStatus.Queued || e.Status == ExportStatus.Running).Select(e => e.Id).ToListAsync(stoppingToken))
             {
                 await queue.EnqueueAsync(id, stoppingToken);
             }
         }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogError(ex, "Interrupted exports could not be re-queued; they run after the next restart");
+        }
         await foreach (var exportId in queue.ReadAllAsync(stoppingToken))
         {
-            await RunAsync(exportId, stoppingToken);
+            try
+            {
+                await RunAsync(exportId, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // One export that cannot even be marked (database unavailable) must not stop the worker or the host.
+                logger.LogError(ex, "Export {ExportId} could not be run; it is re-queued at the next start", exportId);
+            }
         }
     }
 
@@ -55,10 +69,18 @@ public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, Expo
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Export {ExportId} failed", export.Id);
+            var storageFull = StorageFaults.IsStorageFull(ex);
+            if (storageFull)
+            {
+                logger.LogError(ex, "Export {ExportId} failed: the data folder's disk is full", export.Id);
+            }
+            else
+            {
+                logger.LogError(ex, "Export {ExportId} failed", export.Id);
+            }
             exportFiles.Delete(export.UserId, export.Id);
             export.Status = ExportStatus.Failed;
-            export.Error = "The export failed. Please try again.";
+            export.Error = storageFull ? ExportErrors.StorageFull : ExportErrors.Failed;
             await db.SaveChangesAsync(CancellationToken.None);
         }
     }

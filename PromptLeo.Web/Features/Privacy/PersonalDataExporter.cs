@@ -18,17 +18,38 @@ public sealed class PersonalDataExporter(
     IDbContextFactory<AppDbContext> dbFactory,
     UserContentCipher cipher,
     ExportFiles exportFiles,
+    DataFileWriter writer,
     AccessReportWriter reportWriter,
     IServiceProvider services,
     TimeProvider time)
 {
-    /// <summary>Writes the ZIP for <paramref name="export"/>; reports progress 0–100.</summary>
+    /// <summary>Writes the ZIP for <paramref name="export"/>; reports progress 0–100. The file appears only when complete.</summary>
+    /// <exception cref="StorageFullException">The disk is full; the partial file is removed.</exception>
     public async Task<long> WriteAsync(DataExport export, Func<int, Task> progress, CancellationToken cancellationToken)
     {
-        var userId = export.UserId;
-        var path = exportFiles.PathFor(userId, export.Id);
+        var path = exportFiles.PathFor(export.UserId, export.Id);
         DataFolderPermissions.CreateFolder(Path.GetDirectoryName(path)!);
         var partial = path + ".partial";
+        try
+        {
+            await WriteZipAsync(export, partial, progress, cancellationToken);
+            File.Move(partial, path, overwrite: true);
+        }
+        catch (Exception ex)
+        {
+            DataFileWriter.DeletePartial(partial);
+            if (StorageFaults.IsStorageFull(ex))
+            {
+                throw new StorageFullException("The export could not be written: the data folder's disk is full.", ex);
+            }
+            throw;
+        }
+        return new FileInfo(path).Length;
+    }
+
+    private async Task WriteZipAsync(DataExport export, string partial, Func<int, Task> progress, CancellationToken cancellationToken)
+    {
+        var userId = export.UserId;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == userId, cancellationToken);
         var counts = new Dictionary<string, int>();
@@ -46,7 +67,7 @@ public sealed class PersonalDataExporter(
         }
 
         // Encrypted as it is written (per-file key wrapped by the user's data key): no cleartext copy on disk.
-        await using (var stream = await ChunkedFileEncryption.CreateAsync(partial, cipher, userId, cancellationToken))
+        await using (var stream = await ChunkedFileEncryption.CreateAsync(writer.Create(partial), cipher, userId, cancellationToken))
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Create))
         {
             var archive = new ExportArchive(zip, userId, () => Step());
@@ -97,8 +118,6 @@ public sealed class PersonalDataExporter(
             }
             await Step();
         }
-        File.Move(partial, path, overwrite: true);
-        return new FileInfo(path).Length;
     }
 
     private static void WriteProfile(Utf8JsonWriter w, ApplicationUser user) => JsonSerializer.Serialize(w, new
