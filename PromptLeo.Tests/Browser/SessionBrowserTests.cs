@@ -100,6 +100,24 @@ public sealed class SessionBrowserTests(BrowserPortal portal) : IClassFixture<Br
         await ExpectSignedOutAsync(openTab);
     }
 
+    [Fact]
+    public async Task RemoveAdminRole_ThatAdminsOpenAdminTabIsSignedOut()
+    {
+        var email = await NewAccountAsync();
+        var userId = await UserIdAsync(email);
+        var directory = portal.Services.GetRequiredService<PromptLeo.Web.Features.Admin.AdminUserDirectory>();
+        var adminId = await UserIdAsync(PortalFactory.AdminEmail);
+        Assert.True(await directory.SetAdminAsync(adminId, userId, true));
+
+        var openTab = await portal.NewPageAsync();
+        await BrowserPortal.LoginAsync(openTab, email, Password);
+        await openTab.GotoAsync("/admin");
+        await Assertions.Expect(openTab.Locator("#admin-title")).ToBeVisibleAsync();
+
+        Assert.True(await directory.SetAdminAsync(adminId, userId, false));
+        await ExpectSignedOutAsync(openTab);
+    }
+
     [Theory]
     [InlineData("en", "light", 1280)]
     [InlineData("de", "dark", 1280)]
