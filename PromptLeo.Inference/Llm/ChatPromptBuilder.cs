@@ -98,6 +98,10 @@ internal static partial class ChatPromptBuilder
         }
     }
 
+    /// <summary>The prompt text the model's template renders for <paramref name="messages"/>, generation prompt included.</summary>
+    internal static string RenderText(LLamaWeights weights, IReadOnlyList<ChatMessage> messages) =>
+        string.Concat(Render(weights, messages).Select(s => s.Text));
+
     /// <summary>
     /// The template applied to the conversation as markup and content segments, in order. The model's own template
     /// (family detected by llama.cpp) is applied once with a marker per message, so the markup is known exactly.

@@ -20,6 +20,19 @@ public sealed record DemoChatModelOptions
     public bool UseF16 { get; init; }
     /// <summary>Seed of the weights; the same options write the same bytes.</summary>
     public int Seed { get; init; }
+    /// <summary><c>tokenizer.chat_template</c>; null writes the ChatML template.</summary>
+    public string? ChatTemplate { get; init; }
+    /// <summary>Control tokens of another model family, added after the built-in ones (e.g. <c>&lt;|eot_id|&gt;</c>).</summary>
+    public IReadOnlyList<string> ControlTokens { get; init; } = [];
+    /// <summary>Text of the end-of-sequence token; null keeps <c>&lt;|im_end|&gt;</c>.</summary>
+    public string? EosToken { get; init; }
+    /// <summary>Text of the end-of-turn token written as <c>tokenizer.ggml.eot_token_id</c>; null writes none.</summary>
+    public string? EotToken { get; init; }
+    /// <summary>
+    /// When set, one embedding dimension and this token's output row are raised so greedy decoding picks this token
+    /// after any prompt (tests of end-of-generation handling); null keeps the weights purely random.
+    /// </summary>
+    public string? GreedyToken { get; init; }
 }
 
 /// <summary>
@@ -63,7 +76,17 @@ public static class DemoChatModelWriter
         tokenTypes.AddRange(Enumerable.Repeat(6, 256)); // byte tokens
         tokenTypes.AddRange(Enumerable.Repeat(1, pieces.Count)); // normal
         var scores = Enumerable.Repeat(0f, Specials.Length + 256).Concat(pieces.Select((_, i) => -(float)i)).ToList();
+        // Family control tokens go last, so the default vocabulary (and the file's bytes) stay as they were.
+        foreach (var control in options.ControlTokens.Where(c => !tokens.Contains(c)))
+        {
+            tokens.Add(control);
+            tokenTypes.Add(3);
+            scores.Add(0f);
+        }
+
         var v = (ulong)tokens.Count;
+        var eos = TokenId(tokens, options.EosToken ?? "<|im_end|>");
+        var greedy = options.GreedyToken is { } g ? TokenId(tokens, g) : (int?)null;
 
         var gguf = new GgufWriter()
             .Add("general.architecture", "llama")
@@ -82,19 +105,27 @@ public static class DemoChatModelWriter
             .Add("tokenizer.ggml.scores", scores)
             .Add("tokenizer.ggml.token_type", tokenTypes)
             .Add("tokenizer.ggml.bos_token_id", 1u)
-            .Add("tokenizer.ggml.eos_token_id", 4u)
-            .Add("tokenizer.ggml.unknown_token_id", 0u)
-            .Add("tokenizer.chat_template", ChatMlTemplate);
+            .Add("tokenizer.ggml.eos_token_id", (uint)eos)
+            .Add("tokenizer.ggml.unknown_token_id", 0u);
+        if (options.EotToken is { } eot)
+            gguf.Add("tokenizer.ggml.eot_token_id", (uint)TokenId(tokens, eot));
+        gguf.Add("tokenizer.chat_template", options.ChatTemplate ?? ChatMlTemplate);
 
         // One generator for the whole file, consumed in tensor order, so the bytes depend only on the options.
         var random = new Random(options.Seed);
         var matrixType = options.UseF16 ? GgufTensorType.F16 : GgufTensorType.F32;
-        void Matrix(string name, ulong ne0, ulong ne1) =>
-            gguf.AddTensor(name, [ne0, ne1], matrixType, span => FillGaussian(span, random, 0.08));
+        void Matrix(string name, ulong ne0, ulong ne1, Action<Span<float>>? adjust = null) =>
+            gguf.AddTensor(name, [ne0, ne1], matrixType, span =>
+            {
+                FillGaussian(span, random, 0.08);
+                adjust?.Invoke(span);
+            });
         void Norm(string name) => gguf.AddTensor(name, [(ulong)e], GgufTensorType.F32, span => span.Fill(1f));
 
         var ue = (ulong)e;
-        Matrix("token_embd.weight", ue, v);
+        // With a favoured token, dimension 0 of every embedding is large and only that token's output row reads it,
+        // so its logit dominates whatever the random blocks add.
+        Matrix("token_embd.weight", ue, v, greedy is null ? null : span => SetFirstOfRows(span, e, _ => 4f));
         for (var i = 0; i < options.BlockCount; i++)
         {
             var p = $"blk.{i}.";
@@ -110,8 +141,20 @@ public static class DemoChatModelWriter
         }
 
         Norm("output_norm.weight");
-        Matrix("output.weight", ue, v);
+        Matrix("output.weight", ue, v, greedy is not { } favoured ? null : span => SetFirstOfRows(span, e, t => t == favoured ? 50f : 0f));
         return gguf;
+    }
+
+    private static void SetFirstOfRows(Span<float> span, int rowLength, Func<int, float> value)
+    {
+        for (var row = 0; row < span.Length / rowLength; row++)
+            span[row * rowLength] = value(row);
+    }
+
+    private static int TokenId(List<string> tokens, string text)
+    {
+        var id = tokens.IndexOf(text);
+        return id >= 0 ? id : throw new ArgumentException($"Token '{text}' is not in the vocabulary.", nameof(text));
     }
 
     /// <summary>
