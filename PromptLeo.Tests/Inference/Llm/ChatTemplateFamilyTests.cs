@@ -157,6 +157,17 @@ public sealed class ChatTemplateFamilyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RenderText_Qwen25WithoutSystemPrompt_AddsNoDefaultSystemPrompt()
+    {
+        var (lease, weights) = await LoadAsync("qwen2.5");
+        using var _ = lease;
+
+        var rendered = ChatPromptBuilder.RenderText(weights, [new ChatMessage(ChatRole.User, User)]);
+
+        Assert.Equal($"<|im_start|>user\n{User}<|im_end|>\n<|im_start|>assistant\n", rendered);
+    }
+
+    [Fact]
     public async Task StreamAsync_GreedyTokenIsPlainWord_RunsToLength()
     {
         var updates = await CollectAsync(GreedyRequest(WordModel));
