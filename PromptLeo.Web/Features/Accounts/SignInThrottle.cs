@@ -21,7 +21,8 @@ public sealed class SignInThrottle(IOptions<SignInThrottleOptions> options, Time
     {
         var byAddress = addresses.RetryAfter(FailureThrottle.AddressKey(address));
         var byAccount = accounts.RetryAfter(AccountKey(email));
-        return byAddress > byAccount || byAccount is null ? byAddress : byAccount;
+        // The longer of the two waits applies.
+        return byAddress is null || byAccount > byAddress ? byAccount : byAddress;
     }
 
     public void RecordFailure(IPAddress? address, string email)

@@ -66,8 +66,7 @@ public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        // The page's role check is up to a minute old; the actor must still be an admin now.
-        if (await users.FindByIdAsync(adminId) is not { } actor || !await users.IsInRoleAsync(actor, Roles.Admin))
+        if (!await IsStillAdminAsync(users, adminId))
         {
             return false;
         }
@@ -109,8 +108,7 @@ public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory
         }
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        if (await users.FindByIdAsync(adminId) is not { } actor || !await users.IsInRoleAsync(actor, Roles.Admin)
-            || await users.FindByIdAsync(userId) is not { } user)
+        if (!await IsStillAdminAsync(users, adminId) || await users.FindByIdAsync(userId) is not { } user)
         {
             return false;
         }
@@ -132,4 +130,8 @@ public sealed class AdminUserDirectory(IDbContextFactory<AppDbContext> dbFactory
         await audit.WriteAsync(adminId, userId, disabled ? Privacy.AuditActions.AccountDisabled : Privacy.AuditActions.AccountEnabled, "", cancellationToken);
         return true;
     }
+
+    // The page's role check is up to a minute old; the actor must still be an admin now.
+    private static async Task<bool> IsStillAdminAsync(UserManager<ApplicationUser> users, string adminId) =>
+        await users.FindByIdAsync(adminId) is { } actor && await users.IsInRoleAsync(actor, Roles.Admin);
 }

@@ -126,7 +126,7 @@ public sealed class UsageLedger(
             }
             settled = true;
             // A request rejected before inference (engine validation, unknown model) consumed nothing: no usage row.
-            if (actual is { InputTokens: 0, OutputTokens: 0, ImageCount: 0, Steps: 0 })
+            if (actual.IsEmpty)
             {
                 return 0m;
             }

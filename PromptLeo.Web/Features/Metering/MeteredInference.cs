@@ -7,7 +7,7 @@ using PromptLeo.Web.Features.Records;
 namespace PromptLeo.Web.Features.Metering;
 
 /// <summary>
-/// The one path of every inference request, portal and API: access guard (restriction, lockout, zero retention),
+/// The one path of every inference request, portal and API: access guard (restriction, admin disable, zero retention),
 /// budget reservation with the upper bound, processing record written before the engine runs, settlement from what was
 /// actually produced (also after a cancel or a failure with partial output), and a single <c>SaveChanges</c> that stores
 /// usage, finished record and the caller's content together.
@@ -84,7 +84,7 @@ public sealed class MeteredInference(
             record.Property(r => r.Outcome).IsModified = true;
             record.Property(r => r.FinishedAt).IsModified = true;
             // A request that produced nothing is not charged at all (no zero-amount usage event).
-            var cost = HasUsage(call.Produced) ? reservation.Settle(db, call.Produced) : 0m;
+            var cost = call.Produced.IsEmpty ? 0m : reservation.Settle(db, call.Produced);
             save = new MeteredSave(db, call.RequestId, outcomeName, cost);
             if (content is not null)
             {
@@ -121,7 +121,4 @@ public sealed class MeteredInference(
             logger.LogError(ex, "Request {RequestId}: the record could not be finished as failed", requestId);
         }
     }
-
-    private static bool HasUsage(UsageActual produced) =>
-        produced.InputTokens > 0 || produced.OutputTokens > 0 || produced.ImageCount > 0 || produced.Steps > 0;
 }

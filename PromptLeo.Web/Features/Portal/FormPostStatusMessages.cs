@@ -6,13 +6,14 @@ namespace PromptLeo.Web.Features.Portal;
 /// <summary>
 /// A portal form post that the framework rejects with an empty 400 (a missing or stale antiforgery token, a form the
 /// page does not know) gets a short message instead of a blank page. The status pages cannot help here: re-running a
-/// page as a POST fails the same check again. GET requests and <c>/v1</c> are left to the status pages and the API.
+/// page as a POST fails the same check again. Other requests and <c>/v1</c> are left to the status pages and the API.
 /// </summary>
 public sealed class FormPostStatusMessages(RequestDelegate next, IStringLocalizer<SharedResource> L)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || context.Request.Path.StartsWithSegments("/v1"))
+        // Only browser form posts: other requests (SignalR, uploads to /v1, downloads) keep the server's own response body.
+        if (!context.Request.HasFormContentType || context.Request.Path.StartsWithSegments("/v1"))
         {
             await next(context);
             return;
