@@ -30,3 +30,18 @@ public static class ThinkingModels
         Script = ["<0x0A>", "<think>", "▁privacy", "▁data", "</think>", "\n\n", "▁hello", "▁world", "<|im_end|>"],
     };
 }
+
+/// <summary>The portal with the demo models plus <see cref="ThinkingModels.Qwen3"/> in its models folder.</summary>
+public sealed class ThinkingPortalFactory : ApiPortalFactory, IAsyncLifetime
+{
+    private string ModelsDirectory => Path.Combine(DataDirectory, "models");
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
+    {
+        ["Inference:ModelsDirectory"] = ModelsDirectory,
+    };
+
+    public Task InitializeAsync() => DemoChatModelWriter.WriteAsync(ModelsDirectory, ThinkingModels.Qwen3());
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+}
