@@ -31,9 +31,14 @@ public static class ThinkingModels
     };
 }
 
-/// <summary>The portal with the demo models plus <see cref="ThinkingModels.Qwen3"/> in its models folder.</summary>
+/// <summary>
+/// The portal with the demo models plus <see cref="ThinkingModels.Qwen3"/> and a chat model whose template llama.cpp
+/// does not know (<see cref="UnknownTemplateModel"/>) in its models folder.
+/// </summary>
 public sealed class ThinkingPortalFactory : ApiPortalFactory, IAsyncLifetime
 {
+    public const string UnknownTemplateModel = "tiny-unknown-template";
+
     private string ModelsDirectory => Path.Combine(DataDirectory, "models");
 
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
@@ -41,7 +46,12 @@ public sealed class ThinkingPortalFactory : ApiPortalFactory, IAsyncLifetime
         ["Inference:ModelsDirectory"] = ModelsDirectory,
     };
 
-    public Task InitializeAsync() => DemoChatModelWriter.WriteAsync(ModelsDirectory, ThinkingModels.Qwen3());
+    public async Task InitializeAsync()
+    {
+        await DemoChatModelWriter.WriteAsync(ModelsDirectory, ThinkingModels.Qwen3());
+        await DemoChatModelWriter.WriteAsync(ModelsDirectory,
+            TinyModels.ChatModel(UnknownTemplateModel) with { ChatTemplate = Inference.Llm.ChatTemplateLoadTests.UnknownTemplate });
+    }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 }

@@ -9,7 +9,7 @@ namespace PromptLeo.Tests.Inference.Llm;
 public sealed class ChatTemplateLoadTests
 {
     // A Jinja template with none of the markers llama.cpp's built-in families are detected by.
-    private const string UnknownTemplate =
+    internal const string UnknownTemplate =
         "{% for m in messages %}{{ '### ' + m['role'] | upper + ':\\n' + m['content'] + '\\n' }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '### ASSISTANT:\\n' }}{% endif %}";
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using OpenAI;
+using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
 using PromptLeo.Tests.Fixtures;
 
@@ -21,12 +22,12 @@ public sealed class ReasoningApiTests(ThinkingPortalFactory factory) : IClassFix
         Transport = new HttpClientPipelineTransport(factory.CreateClient()),
     }).GetChatClient(ThinkingModels.Id);
 
-    private static StringContent Body(bool stream = false, bool? includeReasoning = null, object? kwargs = null)
+    private static StringContent Body(bool stream = false, bool? includeReasoning = null, object? kwargs = null, int maxTokens = 32)
     {
         var body = new Dictionary<string, object>
         {
             ["model"] = ThinkingModels.Id,
-            ["max_tokens"] = 32,
+            ["max_tokens"] = maxTokens,
             ["messages"] = new[] { new { role = "user", content = "What matters?" } },
             ["stream"] = stream,
             ["stream_options"] = new { include_usage = true },
@@ -136,7 +137,7 @@ public sealed class ReasoningApiTests(ThinkingPortalFactory factory) : IClassFix
     {
         var (client, userId, _) = await factory.CreateApiClientAsync();
 
-        var response = await client.PostAsync("/v1/chat/completions", Body(includeReasoning: true, kwargs: new { enable_thinking = false }));
+        var response = await client.PostAsync("/v1/chat/completions", Body(includeReasoning: true, kwargs: new { enable_thinking = false, other_template_switch = 1 }));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -145,6 +146,46 @@ public sealed class ReasoningApiTests(ThinkingPortalFactory factory) : IClassFix
         Assert.Equal(JsonValueKind.Null, message.GetProperty("reasoning_content").ValueKind);
         Assert.Equal(0, doc.RootElement.GetProperty("usage").GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt32());
         Assert.Equal(2, Assert.Single(await factory.UsageEventsAsync(userId)).OutputTokens);
+    }
+
+    [Fact]
+    public async Task NonStream_MaxTokensReachedWhileThinking_CutsOffWithReasoningOnly()
+    {
+        var (client, userId, _) = await factory.CreateApiClientAsync();
+
+        var response = await client.PostAsync("/v1/chat/completions", Body(includeReasoning: true, maxTokens: 3));
+
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var choice = doc.RootElement.GetProperty("choices")[0];
+        Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
+        Assert.Equal("", choice.GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(ThinkingModels.Reasoning, choice.GetProperty("message").GetProperty("reasoning_content").GetString());
+        Assert.Equal(3, doc.RootElement.GetProperty("usage").GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt32());
+        Assert.Equal(3, Assert.Single(await factory.UsageEventsAsync(userId)).OutputTokens);
+    }
+
+    [Fact]
+    public async Task Request_ModelWithUnknownTemplate_Is503_ModelFailedWithReasonAndLeavesThePicker()
+    {
+        var (client, userId, _) = await factory.CreateApiClientAsync();
+
+        var response = await client.PostAsync("/v1/chat/completions", ChatCompletionsApiTests.Json(new
+        {
+            model = ThinkingPortalFactory.UnknownTemplateModel,
+            messages = new[] { new { role = "user", content = "hi" } },
+        }));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("model_unavailable", doc.RootElement.GetProperty("error").GetProperty("code").GetString());
+        // The reason is for the operator (admin page), not the API caller.
+        var status = factory.Services.GetRequiredService<PromptLeo.Inference.Models.IModelRegistry>().Get(ThinkingPortalFactory.UnknownTemplateModel)!;
+        Assert.Equal(PromptLeo.Inference.Models.ModelState.Failed, status.State);
+        Assert.Contains("does not recognise the model's chat template", status.Error);
+        Assert.Empty(await factory.UsageEventsAsync(userId));
+        var picker = factory.Services.GetRequiredService<PromptLeo.Web.Features.Chat.ChatService>().AvailableModels();
+        Assert.DoesNotContain(picker, m => m.Id == ThinkingPortalFactory.UnknownTemplateModel);
+        Assert.Contains(picker, m => m.Id == ThinkingModels.Id);
     }
 
     [Theory]
