@@ -165,6 +165,21 @@ public sealed class ReasoningApiTests(ThinkingPortalFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task NonStream_StopSequenceInsideReasoning_EndsThere()
+    {
+        var (client, _, _) = await factory.CreateApiClientAsync();
+        var json = "{\"model\":\"" + ThinkingModels.Id + "\",\"include_reasoning\":true,\"stop\":\"data\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        var response = await client.PostAsync("/v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var choice = doc.RootElement.GetProperty("choices")[0];
+        Assert.Equal("stop", choice.GetProperty("finish_reason").GetString());
+        Assert.Equal("privacy", choice.GetProperty("message").GetProperty("reasoning_content").GetString());
+        Assert.Equal("", choice.GetProperty("message").GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task Request_ModelWithUnknownTemplate_Is503_ModelFailedWithReasonAndLeavesThePicker()
     {
         var (client, userId, _) = await factory.CreateApiClientAsync();
