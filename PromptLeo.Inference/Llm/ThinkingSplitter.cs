@@ -27,6 +27,7 @@ internal sealed class ThinkingSplitter(bool promptClosedBlock = false)
     private Phase _phase = promptClosedBlock ? Phase.AfterThinking : Phase.Start;
     private int _reasoningTokens;
     private bool _reasoningStarted;
+    private bool _thinkingInThisUpdate;
 
     /// <summary>True when the vocabulary has <c>&lt;think&gt;</c> and <c>&lt;/think&gt;</c> as single tokens (Qwen3, DeepSeek-R1, QwQ).</summary>
     public static bool IsThinkingModel(LLamaWeights weights) => IsSingleToken(weights, Open) && IsSingleToken(weights, Close);
@@ -42,12 +43,12 @@ internal sealed class ThinkingSplitter(bool promptClosedBlock = false)
         _held.Append(update.TextDelta);
         var reasoning = new StringBuilder();
         var text = new StringBuilder();
-        var wasThinking = _phase is Phase.Thinking;
+        _thinkingInThisUpdate = false;
         while (Step(reasoning, text, final))
             continue;
 
         // Tokens count as reasoning up to the update that closes the block (or all of them while it stays open).
-        if (wasThinking || _phase is Phase.Thinking)
+        if (_thinkingInThisUpdate)
             _reasoningTokens = update.CompletionTokens;
         return update with { TextDelta = text.ToString(), ReasoningDelta = reasoning.ToString(), ReasoningTokens = _reasoningTokens };
     }
@@ -66,6 +67,7 @@ internal sealed class ThinkingSplitter(bool promptClosedBlock = false)
                     return false; // could still become the opening tag
                 return Move(Phase.Answer, held);
             case Phase.Thinking:
+                _thinkingInThisUpdate = true;
                 if (!_reasoningStarted)
                 {
                     held = held.TrimStart();

@@ -35,6 +35,16 @@ public sealed class ThinkingSplitterTests
     }
 
     [Fact]
+    public void Split_WholeBlockInOneDelta_CountsItsTokens()
+    {
+        var (reasoning, answer, tokens, _) = Run("<think>why</think>", "so");
+
+        Assert.Equal("why", reasoning);
+        Assert.Equal("so", answer);
+        Assert.Equal(1, tokens);
+    }
+
+    [Fact]
     public void Split_NoThinkBlock_AnswerUnchanged()
     {
         var (reasoning, answer, tokens, _) = Run("  Hello", " <think>x</think>");
