@@ -58,6 +58,16 @@ internal sealed class GgufModelLoader(
 
         try
         {
+            ChatPromptBuilder.EnsureTemplateApplies(weights, fileName);
+        }
+        catch (ModelLoadException)
+        {
+            weights.Dispose();
+            throw;
+        }
+
+        try
+        {
             var scheduler = new ContinuousBatchScheduler(manifest.Id, weights, parameters, trainedContext, o, metrics,
                 loggerFactory.CreateLogger<ContinuousBatchScheduler>());
             var handle = weights.NativeHandle;
