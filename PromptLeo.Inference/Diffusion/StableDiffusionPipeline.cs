@@ -45,6 +45,9 @@ internal interface IUNetDiffusionModel
 
     /// <summary>Text conditioning for [negative, prompt] (guided) or [prompt]; adds truncation warnings.</summary>
     UNetConditioning EncodePrompt(ImageRequest request, bool guided, List<string> warnings, RunOptions runOptions);
+
+    /// <summary>A cheap RGB preview of [4,h,w] predicted clean latents in this family's latent space.</summary>
+    byte[] RenderPreview(ReadOnlySpan<float> latents, int latentHeight, int latentWidth) => LatentPreview.Render(latents, latentHeight, latentWidth);
 }
 
 /// <summary>
@@ -234,7 +237,7 @@ internal sealed class StableDiffusionPipeline(IUNetDiffusionModel model, ILogger
                 stepsRun++;
 
                 var preview = request.PreviewEvery > 0 && stepsRun % request.PreviewEvery == 0 && stepsRun < totalSteps
-                    ? LatentPreview.Render(predictedOriginal.AsSpan(0, latentLength), latentHeight, latentWidth)
+                    ? model.RenderPreview(predictedOriginal.AsSpan(0, latentLength), latentHeight, latentWidth)
                     : null;
                 progress?.Report(new ImageProgress(stepsRun, totalSteps, preview));
                 maxStepAllocation = Math.Max(maxStepAllocation, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);

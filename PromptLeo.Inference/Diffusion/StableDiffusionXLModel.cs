@@ -121,6 +121,9 @@ internal sealed class StableDiffusionXLModel(
         ]);
     }
 
+    public byte[] RenderPreview(ReadOnlySpan<float> latents, int latentHeight, int latentWidth) =>
+        LatentPreview.Render(latents, latentHeight, latentWidth, LatentPreview.SdxlFactors, LatentPreview.SdxlBias);
+
     public ValueTask DisposeAsync()
     {
         textEncoders.First.Dispose();

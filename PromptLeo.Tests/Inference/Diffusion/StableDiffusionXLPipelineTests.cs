@@ -168,6 +168,38 @@ public sealed class StableDiffusionXLPipelineTests(TinySdxlModels models) : ICla
     }
 
     [Fact]
+    public void Progress_PreviewEveryStep_LatentSizedPreviewsBeforeTheLastStep()
+    {
+        var reports = new List<ImageProgress>();
+        models.Base.CreatePipeline(NullLogger.Instance).Run(
+            new DiffusionJob(Request() with { PreviewEvery = 1 }, 42), new Recorder(reports), CancellationToken.None);
+
+        Assert.Equal([1, 2, 3], reports.Select(r => r.Step));
+        Assert.All(reports.Take(2), r => Assert.Equal((8, 6), Size(r.PreviewPng!)));
+        Assert.Null(reports[2].PreviewPng);
+    }
+
+    [Fact]
+    public void RenderPreview_ZeroLatents_SdxlBiasColour()
+    {
+        // ComfyUI's SDXL latent→RGB bias (0.1084, −0.0175, −0.0011) mapped from [-1,1] to bytes: (1 + b)·127.5 + 0.5.
+        var png = models.Base.RenderPreview(new float[4], 1, 1);
+
+        Assert.Equal([141, 125, 127, 255], TestImages.Pixels(png));
+    }
+
+    private static (int, int) Size(byte[] png)
+    {
+        using var bitmap = TestImages.Decode(png);
+        return (bitmap.Width, bitmap.Height);
+    }
+
+    private sealed class Recorder(List<ImageProgress> reports) : IProgress<ImageProgress>
+    {
+        public void Report(ImageProgress value) => reports.Add(value);
+    }
+
+    [Fact]
     public void ImageToImage_Strength_RunsOnlyTheLastSteps()
     {
         var init = Gradient(64, 48);
