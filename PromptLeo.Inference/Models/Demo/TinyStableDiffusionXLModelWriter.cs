@@ -27,6 +27,8 @@ public sealed record TinyStableDiffusionXLModelOptions
     public int UNetChannels { get; init; } = 16;
     /// <summary>Element type of the weights and of every floating input and output (float16 like GPU exports).</summary>
     public TensorPrecision Precision { get; init; } = TensorPrecision.Float32;
+    /// <summary>Width of the UNet's <c>time_ids</c>: 6 for SDXL base/Turbo; 5 writes the refiner's aesthetic-score layout.</summary>
+    public int TimeIdsWidth { get; init; } = 6;
 }
 
 /// <summary>
@@ -133,7 +135,7 @@ public static class TinyStableDiffusionXLModelWriter
         g.Input("timestep", OnnxGraphBuilder.Float);
         var text = g.Input("encoder_hidden_states", OnnxGraphBuilder.Float, Batch, Sequence, context);
         var textEmbeds = g.Input("text_embeds", OnnxGraphBuilder.Float, Batch, options.ProjectionSize);
-        var timeIds = g.Input("time_ids", OnnxGraphBuilder.Float, Batch, SdxlConditioning.TimeIdsWidth);
+        var timeIds = g.Input("time_ids", OnnxGraphBuilder.Float, Batch, options.TimeIdsWidth);
         var outSample = g.Output("out_sample", OnnxGraphBuilder.Float, Batch, 4, "height", "width");
 
         var timeEmbedding = TinyDiffusionModelWriter.TimeEmbedding(g, h);
@@ -143,7 +145,7 @@ public static class TinyStableDiffusionXLModelWriter
         var added = g.Node("Add",
         [
             g.Node("MatMul", [textEmbeds, g.RandomWeight("add_embedding.text", 1f / MathF.Sqrt(options.ProjectionSize), options.ProjectionSize, h)]),
-            g.Node("MatMul", [sizes, g.RandomWeight("add_embedding.time", 1f, SdxlConditioning.TimeIdsWidth, h)]),
+            g.Node("MatMul", [sizes, g.RandomWeight("add_embedding.time", 1f, options.TimeIdsWidth, h)]),
         ]);
         var addedEmbedding = g.Node("Unsqueeze", [added, g.Int64Constant("added_axes", [2, 3])]);
         TinyDiffusionModelWriter.WriteUNetBody(g, sample, 4, h, residualLayers: 0, [timeEmbedding, contextEmbedding, addedEmbedding], outSample);

@@ -83,6 +83,27 @@ public sealed class StableDiffusionXLModelLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Load_ManifestWithoutDefaults_Sdxl1024Squared30StepsGuidance5Euler()
+    {
+        var manifest = TinyStableDiffusionXLModelWriter.Write(Sdxl) with { DefaultParameters = new Dictionary<string, double>() };
+
+        await using var model = (StableDiffusionXLModel)await LoadAsync(manifest);
+
+        var c = model.Capabilities;
+        Assert.Equal((1024, 1024, 30, 5f, SchedulerKind.Euler), (c.DefaultWidth, c.DefaultHeight, c.DefaultSteps, c.DefaultGuidance, c.DefaultScheduler));
+    }
+
+    [Fact]
+    public async Task Load_FiveTimeIds_RefinerLayoutRefusedNamingTheInput()
+    {
+        var manifest = TinyStableDiffusionXLModelWriter.Write(Sdxl, new TinyStableDiffusionXLModelOptions { TimeIdsWidth = 5 });
+
+        var error = await Assert.ThrowsAsync<ModelLoadException>(() => LoadAsync(manifest));
+
+        Assert.StartsWith("unet/model.onnx: input 'time_ids' takes 5 values", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Load_RefinerLayoutWithoutFirstEncoder_SaysRefinersAreNotSupported()
     {
         var manifest = TinyStableDiffusionXLModelWriter.Write(Sdxl);
