@@ -101,6 +101,7 @@ internal sealed class StableDiffusionPipeline(IUNetDiffusionModel model, ILogger
         {
             throw new ImageRequestException(nameof(ImageRequest.Mask), $"model '{model.Manifest.Id}' is not an inpainting model (its UNet takes {model.UNet.InChannels} channels, inpainting needs 9).");
         }
+
         if (request.InitImage is not null && model.VaeEncoder is null)
         {
             throw new ImageRequestException(nameof(ImageRequest.InitImage), $"model '{model.Manifest.Id}' has no vae_encoder, so it cannot start from an image.");
