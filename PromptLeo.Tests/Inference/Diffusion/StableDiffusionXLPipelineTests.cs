@@ -131,6 +131,21 @@ public sealed class StableDiffusionXLPipelineTests(TinySdxlModels models) : ICla
     }
 
     [Fact]
+    public void Tokenizers_SecondPadsWithExclamationMarkFirstWithEndOfText()
+    {
+        var first = ClipTokenizer.Load(Path.Combine(models.PathOf("sdxl"), "tokenizer")).Encode("a cat").Ids;
+        var second = ClipTokenizer.Load(Path.Combine(models.PathOf("sdxl"), "tokenizer_2"));
+
+        // SDXL's tokenizer_2 pads with "!" (id 0 in real CLIP's vocabulary; the tiny vocabulary orders bytes differently).
+        var vocabulary = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(models.PathOf("sdxl"), "tokenizer_2", "vocab.json")))!;
+        Assert.Equal(vocabulary["!"], second.Pad);
+        var ids = second.Encode("a cat").Ids;
+        Assert.Equal(second.EndOfText, ids[3]);
+        Assert.All(ids[4..], id => Assert.Equal(vocabulary["!"], id));
+        Assert.All(first[4..], id => Assert.Equal(first[3], id));
+    }
+
+    [Fact]
     public void TextToImage_Guided_DeterministicPngOfRequestedSize_PromptAndSizeConditioningMatter()
     {
         var first = Run(models.Base, Request());
