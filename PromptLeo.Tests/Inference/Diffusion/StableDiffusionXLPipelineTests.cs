@@ -161,6 +161,17 @@ public sealed class StableDiffusionXLPipelineTests(TinySdxlModels models) : ICla
     }
 
     [Fact]
+    public void TextToImage_BatchOfTwo_EachImageEqualsItsSeedAlone()
+    {
+        var batch = Run(models.Base, Request() with { BatchSize = 2 });
+        var first = Run(models.Base, Request());
+        var second = Run(models.Base, Request() with { Seed = 43 });
+
+        Assert.Equal(TestImages.Pixels(first.Images[0].Png), TestImages.Pixels(batch.Images[0].Png));
+        Assert.Equal(TestImages.Pixels(second.Images[0].Png), TestImages.Pixels(batch.Images[1].Png));
+    }
+
+    [Fact]
     public void TextToImage_Float16Export_MatchesFloat32WithinRounding()
     {
         var full = Run(models.Base, Request());
