@@ -18,7 +18,7 @@ internal sealed class DiffusionModel(
     VaeEncoder? vaeEncoder,
     SchedulerConfig schedulerConfig,
     float scalingFactor,
-    ImageModelCapabilities capabilities) : IDiffusionModel
+    ImageModelCapabilities capabilities) : IDiffusionModel, IUNetDiffusionModel
 {
     public ImageModelCapabilities Capabilities => capabilities;
     public IDiffusionPipeline CreatePipeline(ILogger logger) => new StableDiffusionPipeline(this, logger);
@@ -34,6 +34,13 @@ internal sealed class DiffusionModel(
     /// <summary>VAE latent scaling (0.18215 for SD 1.x/2.x), from <c>vae_decoder/config.json</c> when present.</summary>
     public float ScalingFactor => scalingFactor;
     public bool IsInpainting => unet.InChannels == 9;
+    public bool BlendsInpaintingLatents => false;
+
+    public UNetConditioning EncodePrompt(ImageRequest request, bool guided, List<string> warnings, Microsoft.ML.OnnxRuntime.RunOptions runOptions)
+    {
+        var encoded = textEncoder.Encode(PromptTokens.Rows(tokenizer, request, guided, warnings), runOptions);
+        return new UNetConditioning(encoded.Hidden, encoded.HiddenSize, []);
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -60,6 +67,7 @@ internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, I
     public static IDiffusionFamilyLoader[] AllFamilies(ILoggerFactory loggers) =>
     [
         new StableDiffusionModelLoader(loggers.CreateLogger<StableDiffusionModelLoader>()),
+        new StableDiffusionXLModelLoader(loggers.CreateLogger<StableDiffusionXLModelLoader>()),
     ];
 
     /// <summary>A loader for every family of this build on <paramref name="selector"/>'s device.</summary>

@@ -14,16 +14,29 @@ internal static class LatentPreview
         { -0.184f, -0.271f, -0.473f },
     };
 
-    public static byte[] Render(ReadOnlySpan<float> latents, int latentHeight, int latentWidth)
+    /// <summary>SDXL's latent space has its own map and bias (ComfyUI's <c>latent_formats.SDXL</c>).</summary>
+    public static readonly float[,] SdxlFactors =
     {
+        { 0.3651f, 0.4232f, 0.4341f },
+        { -0.2533f, -0.0042f, 0.1068f },
+        { 0.1076f, 0.1111f, -0.0362f },
+        { -0.3165f, -0.2492f, -0.2188f },
+    };
+
+    public static readonly float[] SdxlBias = [0.1084f, -0.0175f, -0.0011f];
+
+    /// <summary>Renders [4,h,w] latents with <paramref name="factors"/> (SD 1.x/2.x's by default) and an optional per-colour bias.</summary>
+    public static byte[] Render(ReadOnlySpan<float> latents, int latentHeight, int latentWidth, float[,]? factors = null, float[]? bias = null)
+    {
+        factors ??= Factors;
         var plane = latentHeight * latentWidth;
         var rgb = new float[3 * plane];
         for (var c = 0; c < 3; c++)
         {
             for (var i = 0; i < plane; i++)
             {
-                rgb[c * plane + i] = latents[i] * Factors[0, c] + latents[plane + i] * Factors[1, c]
-                    + latents[2 * plane + i] * Factors[2, c] + latents[3 * plane + i] * Factors[3, c];
+                rgb[c * plane + i] = latents[i] * factors[0, c] + latents[plane + i] * factors[1, c]
+                    + latents[2 * plane + i] * factors[2, c] + latents[3 * plane + i] * factors[3, c] + (bias?[c] ?? 0f);
             }
         }
 

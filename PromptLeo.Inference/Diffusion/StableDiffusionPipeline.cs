@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using PromptLeo.Inference.Diffusion.Schedulers;
+using PromptLeo.Inference.Models;
 
 namespace PromptLeo.Inference.Diffusion;
 
@@ -27,13 +28,66 @@ internal sealed class PipelineStats
 }
 
 /// <summary>
-/// Orchestrates one generation: tokenizer → text encoder → scheduler/UNet loop (classifier-free guidance as one
-/// batched UNet call) → VAE decoder → PNG. Handles text-to-image, img2img (strength) and 9-channel inpainting.
+/// A UNet model (SD 1.x/2.x or SDXL) as the shared denoising loop sees it: the family encodes the prompt into the
+/// UNet's conditioning, everything after that (noise, img2img, inpainting, guidance, scheduler, VAE) is common.
+/// </summary>
+internal interface IUNetDiffusionModel
+{
+    ModelManifest Manifest { get; }
+    UNetDenoiser UNet { get; }
+    VaeDecoder VaeDecoder { get; }
+    VaeEncoder? VaeEncoder { get; }
+    SchedulerConfig SchedulerConfig { get; }
+    /// <summary>VAE latent scaling (0.18215 for SD 1.x/2.x, 0.13025 for SDXL), from <c>vae_decoder/config.json</c> when present.</summary>
+    float ScalingFactor { get; }
+    /// <summary>A 4-channel UNet that inpaints by putting the noised known latents back after every step (diffusers' SDXL inpaint pipeline).</summary>
+    bool BlendsInpaintingLatents { get; }
+
+    /// <summary>Text conditioning for [negative, prompt] (guided) or [prompt]; adds truncation warnings.</summary>
+    UNetConditioning EncodePrompt(ImageRequest request, bool guided, List<string> warnings, RunOptions runOptions);
+
+    /// <summary>A cheap RGB preview of [4,h,w] predicted clean latents in this family's latent space.</summary>
+    byte[] RenderPreview(ReadOnlySpan<float> latents, int latentHeight, int latentWidth) => LatentPreview.Render(latents, latentHeight, latentWidth);
+}
+
+/// <summary>
+/// The UNet's conditioning for one request, one row per source ([negative, prompt] with guidance, else [prompt]);
+/// the pipeline repeats the rows for every image of the batch.
+/// </summary>
+/// <param name="HiddenStates">[sources, 77, HiddenSize] for <c>encoder_hidden_states</c>.</param>
+/// <param name="HiddenSize">Width of one token's hidden state.</param>
+/// <param name="Added">Further per-row UNet inputs (SDXL's <c>text_embeds</c>, <c>time_ids</c>), each [sources, Width].</param>
+internal sealed record UNetConditioning(float[] HiddenStates, int HiddenSize, IReadOnlyList<AddedConditioning> Added)
+{
+    /// <summary>Repeats source rows for a UNet batch: rows [0, batch) get source 0, rows [batch, 2·batch) source 1 (guided).</summary>
+    public static float[] RepeatRows(float[] sources, int rowLength, int batch, bool guided)
+    {
+        var rows = guided ? 2 * batch : batch;
+        var repeated = new float[rows * rowLength];
+        for (var r = 0; r < rows; r++)
+        {
+            var source = guided && r >= batch ? 1 : 0;
+            sources.AsSpan(source * rowLength, rowLength).CopyTo(repeated.AsSpan(r * rowLength));
+        }
+
+        return repeated;
+    }
+}
+
+/// <summary>One added UNet conditioning input, [sources, Width].</summary>
+internal sealed record AddedConditioning(string Name, float[] Values, int Width);
+
+/// <summary>
+/// Orchestrates one generation for any UNet family: the family's prompt encoding → scheduler/UNet loop
+/// (classifier-free guidance as one batched UNet call) → VAE decoder → PNG. Handles text-to-image, img2img
+/// (strength), 9-channel inpainting and, for families that allow it, 4-channel inpainting by latent blending.
 /// All full-size tensors are allocated once per request; the step loop only fills them.
 /// </summary>
-internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logger) : IDiffusionPipeline
+internal sealed class StableDiffusionPipeline(IUNetDiffusionModel model, ILogger logger) : IDiffusionPipeline
 {
     public const string ParametersKey = "parameters";
+
+    private bool IsInpainting => model.UNet.InChannels == 9;
 
     /// <summary>Fails before any inference when the request needs something this model lacks.</summary>
     public void ValidateFor(ImageRequest request)
@@ -43,7 +97,7 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             throw new ImageRequestException(nameof(ImageRequest.Mask), "a mask needs an InitImage to repaint.");
         }
 
-        if (request.Mask is not null && !model.IsInpainting)
+        if (request.Mask is not null && !IsInpainting && !model.BlendsInpaintingLatents)
         {
             throw new ImageRequestException(nameof(ImageRequest.Mask), $"model '{model.Manifest.Id}' is not an inpainting model (its UNet takes {model.UNet.InChannels} channels, inpainting needs 9).");
         }
@@ -77,36 +131,11 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
-            // Text: one encoder call for [negative, prompt], then repeated per UNet row.
-            var prompt = model.Tokenizer.Encode(request.Prompt);
-            if (prompt.Truncated)
-            {
-                warnings.Add($"The prompt is longer than {ClipTokenizer.SequenceLength - 2} tokens and was truncated.");
-            }
-
-            var tokenRows = new List<int[]>();
-            if (guided)
-            {
-                var negative = model.Tokenizer.Encode(request.NegativePrompt);
-                if (negative.Truncated)
-                {
-                    warnings.Add($"The negative prompt is longer than {ClipTokenizer.SequenceLength - 2} tokens and was truncated.");
-                }
-
-                tokenRows.Add(negative.Ids);
-            }
-
-            tokenRows.Add(prompt.Ids);
             var ortStart = Stopwatch.GetTimestamp();
-            var (encoded, hiddenSize) = model.TextEncoder.Encode(tokenRows, runOptions);
+            var conditioning = model.EncodePrompt(request, guided, warnings, runOptions);
             var insideOrt = Stopwatch.GetElapsedTime(ortStart);
-            var rowLength = ClipTokenizer.SequenceLength * hiddenSize;
-            var hiddenStates = new float[rows * rowLength];
-            for (var r = 0; r < rows; r++)
-            {
-                var source = guided && r >= batch ? 1 : 0;
-                encoded.AsSpan(source * rowLength, rowLength).CopyTo(hiddenStates.AsSpan(r * rowLength));
-            }
+            var hiddenSize = conditioning.HiddenSize;
+            var hiddenStates = UNetConditioning.RepeatRows(conditioning.HiddenStates, ClipTokenizer.SequenceLength * hiddenSize, batch, guided);
 
             var scheduler = SchedulerFactory.Create(request.Scheduler, model.SchedulerConfig, request.Steps, batch * latentLength);
             var latents = new float[batch * latentLength];
@@ -119,6 +148,7 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             var firstStep = 0;
             float[]? maskedImageLatents = null;
             float[]? latentMask = null;
+            KnownLatentBlend? blend = null;
             if (job.InitPixels is not null)
             {
                 var strength = Math.Clamp(request.Strength, 0f, 1f);
@@ -132,15 +162,19 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
                     scheduler.AddNoise(imageLatents, noise.AsSpan(i * latentLength, latentLength), firstStep, slice);
                 }
 
-                if (model.IsInpainting)
+                if (IsInpainting)
                 {
                     (latentMask, maskedImageLatents) = PrepareInpainting(job, height, width, latentHeight, latentWidth, runOptions);
+                }
+                else if (job.Mask is not null && model.BlendsInpaintingLatents)
+                {
+                    blend = new KnownLatentBlend(imageLatents, noise, LatentMask(job.Mask, width, latentHeight, latentWidth), batch);
                 }
             }
             else
             {
                 TensorPrimitives.Multiply(noise, scheduler.InitNoiseSigma, latents);
-                if (model.IsInpainting)
+                if (IsInpainting)
                 {
                     // Text-to-image with an inpainting UNet: repaint everything.
                     latentMask = new float[plane];
@@ -150,7 +184,8 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            using var unet = model.UNet.CreateRun(rows, latentHeight, latentWidth, hiddenStates, hiddenSize, request.GuidanceScale);
+            using var unet = model.UNet.CreateRun(rows, latentHeight, latentWidth, hiddenStates, hiddenSize, request.GuidanceScale,
+                AddedInputs(conditioning, batch, guided));
             if (latentMask is not null && maskedImageLatents is not null)
             {
                 for (var r = 0; r < rows; r++)
@@ -199,10 +234,11 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
                 }
 
                 scheduler.Step(step, modelOutput, latents, noise, predictedOriginal);
+                blend?.Apply(scheduler, step, request.Steps, latents);
                 stepsRun++;
 
                 var preview = request.PreviewEvery > 0 && stepsRun % request.PreviewEvery == 0 && stepsRun < totalSteps
-                    ? LatentPreview.Render(predictedOriginal.AsSpan(0, latentLength), latentHeight, latentWidth)
+                    ? model.RenderPreview(predictedOriginal.AsSpan(0, latentLength), latentHeight, latentWidth)
                     : null;
                 progress?.Report(new ImageProgress(stepsRun, totalSteps, preview));
                 maxStepAllocation = Math.Max(maxStepAllocation, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
@@ -259,6 +295,12 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             }
         }
 
+        return (LatentMask(mask, width, latentHeight, latentWidth), model.VaeEncoder!.Encode(masked, height, width, model.ScalingFactor, runOptions));
+    }
+
+    /// <summary>The mask at latent resolution, binarised (nearest pixel of each 8×8 block, as diffusers' nearest interpolation).</summary>
+    private static float[] LatentMask(float[] mask, int width, int latentHeight, int latentWidth)
+    {
         var latentMask = new float[latentHeight * latentWidth];
         for (var y = 0; y < latentHeight; y++)
         {
@@ -268,7 +310,19 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             }
         }
 
-        return (latentMask, model.VaeEncoder!.Encode(masked, height, width, model.ScalingFactor, runOptions));
+        return latentMask;
+    }
+
+    /// <summary>The family's added conditioning as UNet inputs in the element types the session declares, one row per UNet row.</summary>
+    private List<(string Name, OnnxTensorBinding Binding)> AddedInputs(UNetConditioning conditioning, int batch, bool guided)
+    {
+        var rows = guided ? 2 * batch : batch;
+        return conditioning.Added
+            .Select(added => (added.Name, new OnnxTensorBinding(
+                OnnxTensorTypes.Of(model.UNet.InputMetadata, added.Name),
+                [rows, added.Width],
+                UNetConditioning.RepeatRows(added.Values, added.Width, batch, guided))))
+            .ToList();
     }
 
     private static void FillNoise(GaussianNoise[] generators, float[] noise, int latentLength)
@@ -287,5 +341,59 @@ internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logg
             [ParametersKey] = string.Create(CultureInfo.InvariantCulture,
                 $"{request.Prompt}\nNegative prompt: {request.NegativePrompt}\nSteps: {request.Steps}, Sampler: {request.Scheduler}, CFG scale: {request.GuidanceScale}, Seed: {seed}, Size: {request.Width}x{request.Height}, Model: {model.Manifest.Id}{strength}"),
         };
+    }
+}
+
+/// <summary>
+/// Inpainting with a 4-channel UNet (diffusers' SDXL inpaint pipeline when <c>num_channels_unet == 4</c>): after each
+/// step the region to keep is replaced by the image's latents noised to the next step's level (clean after the last
+/// step), so only the masked region is generated while it still sees its surroundings.
+/// </summary>
+internal sealed class KnownLatentBlend
+{
+    private readonly float[] imageLatents;
+    private readonly float[] initialNoise;
+    private readonly float[] latentMask;
+    private readonly float[] keep;
+    private readonly int batch;
+
+    /// <param name="imageLatents">[4,h,w] latents of the input image.</param>
+    /// <param name="initialNoise">[batch,4,h,w] noise the start latents were made with (copied: ancestral steps refill the pipeline's buffer).</param>
+    /// <param name="latentMask">[h,w], 1 = repaint.</param>
+    /// <param name="batch">Images in the batch.</param>
+    public KnownLatentBlend(float[] imageLatents, ReadOnlySpan<float> initialNoise, float[] latentMask, int batch)
+    {
+        this.imageLatents = imageLatents;
+        this.initialNoise = initialNoise.ToArray();
+        this.latentMask = latentMask;
+        this.batch = batch;
+        keep = new float[imageLatents.Length];
+    }
+
+    /// <summary>latents = known + mask·(latents − known), per image and channel, after step <paramref name="step"/>.</summary>
+    public void Apply(IScheduler scheduler, int step, int steps, Span<float> latents)
+    {
+        var length = imageLatents.Length;
+        var plane = latentMask.Length;
+        for (var i = 0; i < batch; i++)
+        {
+            if (step + 1 < steps)
+            {
+                scheduler.AddNoise(imageLatents, initialNoise.AsSpan(i * length, length), step + 1, keep);
+            }
+            else
+            {
+                imageLatents.CopyTo(keep, 0);
+            }
+
+            var image = latents.Slice(i * length, length);
+            for (var c = 0; c < length / plane; c++)
+            {
+                var channel = image.Slice(c * plane, plane);
+                var known = keep.AsSpan(c * plane, plane);
+                TensorPrimitives.Subtract(channel, known, channel);
+                TensorPrimitives.MultiplyAdd(channel, latentMask, known, channel);
+            }
+        }
     }
 }

@@ -45,6 +45,20 @@ internal static class TestImages
         return rgba.GetPixelSpan().ToArray();
     }
 
+    /// <summary>Mean absolute RGB difference of two same-sized images, in 0..255 levels.</summary>
+    public static double MeanAbsoluteDifference(byte[] firstPng, byte[] secondPng)
+    {
+        var first = Pixels(firstPng);
+        var second = Pixels(secondPng);
+        double sum = 0;
+        for (var i = 0; i < first.Length; i++)
+        {
+            sum += i % 4 == 3 ? 0 : Math.Abs(first[i] - second[i]);
+        }
+
+        return sum / (first.Length / 4 * 3.0);
+    }
+
     /// <summary>Names of the PNG chunks, in order.</summary>
     public static List<string> ChunkTypes(byte[] png)
     {

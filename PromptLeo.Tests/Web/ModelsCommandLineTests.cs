@@ -20,6 +20,8 @@ public sealed class ModelsCommandLineTests(PortalFactory factory) : IClassFixtur
         Assert.Equal(ModelKind.Chat, models["demo-chat"].Manifest.Kind);
         Assert.Equal(ModelKind.Diffusion, models["demo-sd-tiny"].Manifest.Kind);
         Assert.Equal(ModelKind.Diffusion, models["demo-sd-tiny-inpainting"].Manifest.Kind);
+        Assert.Equal(ModelKind.Diffusion, models["demo-sdxl-tiny"].Manifest.Kind);
+        Assert.Equal(ModelKind.Diffusion, models["demo-sdxl-turbo-tiny"].Manifest.Kind);
         Assert.Equal(ModelKind.BackgroundRemoval, models["demo-background-removal"].Manifest.Kind);
         Assert.All(models.Values, m => Assert.True(m.Manifest.IsDemo));
         Assert.All(models.Values, m => Assert.Contains("random weights", m.Manifest.DisplayName, StringComparison.OrdinalIgnoreCase));

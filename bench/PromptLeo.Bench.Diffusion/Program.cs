@@ -1,6 +1,7 @@
 // Image engine benchmark: a 20-step text-to-image generation on a generated model with a heavy UNet.
 // Reports the share of wall time spent inside ONNX Runtime Run and the managed allocation per denoising step.
 // Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin] [--save out.png]]
+// With --sdxl it runs the tiny SDXL demo model as written for tests and demo mode (size 0 = its default size, CFG 5).
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -14,24 +15,28 @@ var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) :
 var channels = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
 var layers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 6;
 
+var sdxl = args.Contains("--sdxl");
 var directory = Path.Combine(Path.GetTempPath(), "promptleo-bench-diffusion-" + Environment.ProcessId);
 try
 {
-    var manifest = TinyDiffusionModelWriter.Write(directory, new TinyDiffusionModelOptions
-    {
-        Id = "bench-heavy-unet", UNetChannels = channels, UNetResidualLayers = layers, TextHiddenSize = 64,
-    });
+    var manifest = sdxl
+        ? TinyStableDiffusionXLModelWriter.Write(directory)
+        : TinyDiffusionModelWriter.Write(directory, new TinyDiffusionModelOptions
+        {
+            Id = "bench-heavy-unet", UNetChannels = channels, UNetResidualLayers = layers, TextHiddenSize = 64,
+        });
     var selector = new ExecutionProviderSelector(
         Options.Create(new InferenceOptions { Device = DevicePreference.Auto }),
         Options.Create(new DiffusionOptions { AllowSpinning = args.Contains("--spin") }),
         NullLogger<ExecutionProviderSelector>.Instance);
     var loader = DiffusionModelLoader.Create(selector, NullLoggerFactory.Instance);
-    await using var model = (DiffusionModel)await loader.LoadAsync(manifest, directory, CancellationToken.None);
-    var pipeline = new StableDiffusionPipeline(model, NullLogger.Instance);
+    await using var model = (IDiffusionModel)await loader.LoadAsync(manifest, directory, CancellationToken.None);
+    var pipeline = model.CreatePipeline(NullLogger.Instance);
+    size = size == 0 ? model.Capabilities.DefaultWidth : size;
     var request = new ImageRequest
     {
         ModelId = manifest.Id, Prompt = "a cinematic photo of a red house in a forest", NegativePrompt = "blurry",
-        Width = size, Height = size, Steps = steps, GuidanceScale = 7.5f, Seed = 1, Scheduler = SchedulerKind.Euler,
+        Width = size, Height = size, Steps = steps, GuidanceScale = sdxl ? 5f : 7.5f, Seed = 1, Scheduler = SchedulerKind.Euler,
     };
 
     // Warm-up: first runs pay for ORT's arena growth and JIT.
@@ -46,7 +51,9 @@ try
 
     static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
     Console.WriteLine($"device: {model.Device.Device}{(model.Device.FallbackReason is null ? "" : " (fallback: " + model.Device.FallbackReason + ")")}");
-    Console.WriteLine($"model: UNet {channels} channels, {layers} residual layers; {size}x{size}, {steps} steps, CFG batch 2, Euler");
+    Console.WriteLine(sdxl
+        ? $"model: tiny SDXL demo ({model.Capabilities.Family}, {model.Capabilities.Precision}); {size}x{size}, {steps} steps, CFG batch 2, Euler"
+        : $"model: UNet {channels} channels, {layers} residual layers; {size}x{size}, {steps} steps, CFG batch 2, Euler");
     Console.WriteLine($"total wall: {F(stats.Total.TotalSeconds)} s; per step: {F(stats.UNetLoop.TotalMilliseconds / steps)} ms");
     Console.WriteLine($"inside ORT Run (text encoder + UNet + VAE) / total wall: {F(stats.InsideOrt / stats.Total)}");
     Console.WriteLine($"inside UNet Run / denoising loop wall: {F(stats.InsideUNet / stats.UNetLoop)}");

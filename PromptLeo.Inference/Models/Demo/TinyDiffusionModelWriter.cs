@@ -106,7 +106,8 @@ public static class TinyDiffusionModelWriter
         File.WriteAllText(Path.Combine(modelDirectory, "manifest.json"), json);
     }
 
-    private static int WriteTokenizer(string directory)
+    /// <summary>Writes the demo CLIP tokenizer; <paramref name="padToken"/> is what <c>tokenizer_config.json</c> pads with (SDXL's second tokenizer: "!").</summary>
+    internal static int WriteTokenizer(string directory, string padToken = ClipTokenizerFiles.EndOfText)
     {
         Directory.CreateDirectory(directory);
         var byteChars = ClipByteLevel.ByteToUnicode;
@@ -155,7 +156,7 @@ public static class TinyDiffusionModelWriter
             ["do_lower_case"] = true,
             ["bos_token"] = ClipTokenizerFiles.StartOfText,
             ["eos_token"] = ClipTokenizerFiles.EndOfText,
-            ["pad_token"] = ClipTokenizerFiles.EndOfText,
+            ["pad_token"] = padToken,
             ["unk_token"] = ClipTokenizerFiles.EndOfText,
         };
         File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -202,33 +203,50 @@ public static class TinyDiffusionModelWriter
         var text = g.Input("encoder_hidden_states", OnnxGraphBuilder.Float, "batch", SequenceLength, options.TextHiddenSize);
         var outSample = g.Output("out_sample", OnnxGraphBuilder.Float, "batch", 4, "height", "width");
 
-        // Time embedding: sin(t / 1000) broadcast over a channel vector, shape [1 or batch, h, 1, 1].
+        var timeEmbedding = TimeEmbedding(g, h);
+        var contextEmbedding = ContextEmbedding(g, text, options.TextHiddenSize, h);
+        WriteUNetBody(g, sample, inChannels, h, options.UNetResidualLayers, [timeEmbedding, contextEmbedding], outSample);
+        g.Save(path);
+    }
+
+    /// <summary>Time embedding: sin(t / 1000) broadcast over a channel vector, shape [1 or batch, h, 1, 1].</summary>
+    internal static string TimeEmbedding(OnnxGraphBuilder g, int h)
+    {
         var t = g.Node("Cast", ["timestep"], attributes: OnnxGraphBuilder.Int("to", OnnxGraphBuilder.Float));
         var scaled = g.Node("Mul", [t, g.FloatConstant("time_scale", [0.001f])]);
         var sine = g.Node("Sin", [scaled]);
         var column = g.Node("Reshape", [sine, g.Int64Constant("time_shape", [-1, 1, 1, 1])]);
-        var timeEmbedding = g.Node("Mul", [column, g.RandomWeight("time_embedding", 1f, 1, h, 1, 1)]);
+        return g.Node("Mul", [column, g.RandomWeight("time_embedding", 1f, 1, h, 1, 1)]);
+    }
 
-        // Text conditioning: mean over tokens, projected to channels, shape [batch, h, 1, 1].
+    /// <summary>Text conditioning: mean over tokens, projected to channels, shape [batch, h, 1, 1].</summary>
+    internal static string ContextEmbedding(OnnxGraphBuilder g, string text, int textHiddenSize, int h)
+    {
         var context = g.Node("ReduceMean", [text], attributes: [OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0)]);
-        var contextProjected = g.Node("MatMul", [context, g.RandomWeight("context.weight", 2f / MathF.Sqrt(options.TextHiddenSize), options.TextHiddenSize, h)]);
-        var contextEmbedding = g.Node("Unsqueeze", [contextProjected, g.Int64Constant("context_axes", [2, 3])]);
+        var contextProjected = g.Node("MatMul", [context, g.RandomWeight("context.weight", 2f / MathF.Sqrt(textHiddenSize), textHiddenSize, h)]);
+        return g.Node("Unsqueeze", [contextProjected, g.Int64Constant("context_axes", [2, 3])]);
+    }
 
+    /// <summary>Convolution in, the conditioning embeddings ([b or 1, h, 1, 1]) added, residual layers, convolution out to 4 channels.</summary>
+    internal static void WriteUNetBody(OnnxGraphBuilder g, string sample, int inChannels, int h, int residualLayers, string[] embeddings, string outSample)
+    {
         var x = g.Conv(sample, inChannels, h);
-        x = g.Node("Add", [x, timeEmbedding]);
-        x = g.Node("Add", [x, contextEmbedding]);
+        foreach (var embedding in embeddings)
+        {
+            x = g.Node("Add", [x, embedding]);
+        }
+
         x = g.Node("Tanh", [x]);
-        for (var layer = 0; layer < options.UNetResidualLayers; layer++)
+        for (var layer = 0; layer < residualLayers; layer++)
         {
             var y = g.Conv(x, h, h, gain: 0.5f);
             x = g.Node("Tanh", [g.Node("Add", [x, y])]);
         }
 
         g.Conv(x, h, 4, output: outSample);
-        g.Save(path);
     }
 
-    private static void WriteVaeDecoder(string path, int seed, TensorPrecision precision)
+    internal static void WriteVaeDecoder(string path, int seed, TensorPrecision precision)
     {
         var g = new OnnxGraphBuilder("vae_decoder", seed, precision);
         var latents = g.Input("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
@@ -242,7 +260,7 @@ public static class TinyDiffusionModelWriter
         g.Save(path);
     }
 
-    private static void WriteVaeEncoder(string path, int seed, TensorPrecision precision)
+    internal static void WriteVaeEncoder(string path, int seed, TensorPrecision precision)
     {
         var g = new OnnxGraphBuilder("vae_encoder", seed, precision);
         var pixels = g.Input("sample", OnnxGraphBuilder.Float, "batch", 3, "height", "width");

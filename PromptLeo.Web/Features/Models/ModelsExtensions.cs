@@ -35,11 +35,13 @@ public static class ModelsExtensions
     }
 }
 
-/// <summary>Every demo model the portal writes: chat, text-to-image, inpainting and background removal.</summary>
+/// <summary>Every demo model the portal writes: chat, text-to-image (SD and SDXL/SDXL-Turbo), inpainting and background removal.</summary>
 public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegistry registry)
 {
     public const string DemoDiffusionModelId = "demo-sd-tiny";
     public const string DemoInpaintingModelId = "demo-sd-tiny-inpainting";
+    public const string DemoSdxlModelId = "demo-sdxl-tiny";
+    public const string DemoSdxlTurboModelId = "demo-sdxl-turbo-tiny";
     public const string DemoBackgroundRemovalModelId = "demo-background-removal";
 
     public async Task<IReadOnlyList<ModelManifest>> WriteAllAsync(bool overwrite, CancellationToken cancellationToken = default)
@@ -49,21 +51,23 @@ public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegis
         {
             await DemoModelInstaller.WriteDemoChatModelFilesAsync(directory, overwrite, cancellationToken),
         };
-        var diffusion = Path.Combine(directory, DemoDiffusionModelId);
-        if (overwrite || !File.Exists(Path.Combine(diffusion, ModelManifestFile.FileName)))
+        (string Id, Func<string, ModelManifest> Write)[] models =
+        [
+            (DemoDiffusionModelId, folder => TinyDiffusionModelWriter.Write(folder, new TinyDiffusionModelOptions { Id = DemoDiffusionModelId })),
+            (DemoInpaintingModelId, folder => TinyDiffusionModelWriter.Write(folder, new TinyDiffusionModelOptions { Id = DemoInpaintingModelId, Inpainting = true })),
+            (DemoSdxlModelId, folder => TinyStableDiffusionXLModelWriter.Write(folder, new TinyStableDiffusionXLModelOptions { Id = DemoSdxlModelId })),
+            (DemoSdxlTurboModelId, folder => TinyStableDiffusionXLModelWriter.Write(folder, new TinyStableDiffusionXLModelOptions { Id = DemoSdxlTurboModelId, Turbo = true })),
+            (DemoBackgroundRemovalModelId, folder => TinyBackgroundRemovalModelWriter.Write(folder)),
+        ];
+        foreach (var (id, write) in models)
         {
-            written.Add(TinyDiffusionModelWriter.Write(diffusion, new TinyDiffusionModelOptions { Id = DemoDiffusionModelId }));
+            var folder = Path.Combine(directory, id);
+            if (overwrite || !File.Exists(Path.Combine(folder, ModelManifestFile.FileName)))
+            {
+                written.Add(write(folder));
+            }
         }
-        var inpainting = Path.Combine(directory, DemoInpaintingModelId);
-        if (overwrite || !File.Exists(Path.Combine(inpainting, ModelManifestFile.FileName)))
-        {
-            written.Add(TinyDiffusionModelWriter.Write(inpainting, new TinyDiffusionModelOptions { Id = DemoInpaintingModelId, Inpainting = true }));
-        }
-        var background = Path.Combine(directory, DemoBackgroundRemovalModelId);
-        if (overwrite || !File.Exists(Path.Combine(background, ModelManifestFile.FileName)))
-        {
-            written.Add(TinyBackgroundRemovalModelWriter.Write(background));
-        }
+
         await registry.RescanAsync(cancellationToken);
         return written;
     }
