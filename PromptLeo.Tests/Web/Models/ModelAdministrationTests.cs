@@ -189,3 +189,38 @@ public sealed class ModelAdministrationTests(CpuDemoPortal portal) : IClassFixtu
         Assert.Contains("per 1M tokens", html);
     }
 }
+
+/// <summary>Demo models with a one-byte memory cap: nothing fits.</summary>
+public sealed class NoRoomPortal : ApiPortalFactory
+{
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
+    {
+        ["Inference:Device"] = "Cpu",
+        ["Inference:MaxResidentBytes"] = "1",
+    };
+}
+
+/// <summary>A model that does not fit its device's cap: refused at once with a retryable answer, never marked failed.</summary>
+public sealed class ModelCapacityPortalTests(NoRoomPortal portal) : IClassFixture<NoRoomPortal>
+{
+    [Fact]
+    public async Task Request_ModelLargerThanTheCap_503RetryableAndModelNotFailed()
+    {
+        var (client, userId, _) = await portal.CreateApiClientAsync();
+
+        var response = await client.PostAsJsonAsync("/v1/chat/completions",
+            new { model = ApiPortalFactory.ChatModel, max_tokens = 4, messages = new[] { new { role = "user", content = "hello" } } });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("model_unavailable", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(0, (await portal.UsageEventsAsync(userId)).Sum(u => u.AmountMicros));
+        var status = portal.Services.GetRequiredService<IModelRegistry>().Get(ApiPortalFactory.ChatModel)!;
+        Assert.Equal((ModelState.NotLoaded, null), (status.State, status.Error));
+
+        var refused = await Assert.ThrowsAsync<ModelCapacityException>(() =>
+            portal.Services.GetRequiredService<ModelAdministration>().LoadAsync(AuditActions.CommandLine, ApiPortalFactory.ChatModel));
+        Assert.Contains("more than the cap of 1 bytes", refused.Message);
+    }
+}
