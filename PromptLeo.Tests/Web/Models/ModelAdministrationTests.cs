@@ -174,6 +174,23 @@ public sealed class ModelAdministrationTests(CpuDemoPortal portal) : IClassFixtu
     }
 
     [Fact]
+    public async Task Actions_ByAnAccountThatIsNotAdmin_RefusedAndNothingChanged()
+    {
+        var userId = await portal.CreateUserAsync();
+
+        await Assert.ThrowsAsync<AdministratorRequiredException>(() => Models.SetEnabledAsync(userId, ChatModel, enabled: false));
+        await Assert.ThrowsAsync<AdministratorRequiredException>(() => Models.SetPriceAsync(userId, ChatModel, 0m, 0m, 0m));
+        await Assert.ThrowsAsync<AdministratorRequiredException>(() => Models.DeleteAsync(userId, ChatModel));
+        await Assert.ThrowsAsync<AdministratorRequiredException>(() => Models.UnloadAsync(userId, ChatModel));
+        await Assert.ThrowsAsync<AdministratorRequiredException>(() => Models.LoadAsync(userId, ChatModel));
+
+        Assert.True(portal.Services.GetRequiredService<ModelAvailability>().IsOffered(ChatModel));
+        await using var db = await portal.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        Assert.False(await db.AuditEntries.AnyAsync(a => a.ActorId == userId));
+        Assert.False(await db.ModelPrices.AnyAsync(p => p.ChangedBy == userId));
+    }
+
+    [Fact]
     public async Task AdminPage_ModelsSection_ShowsMemoryUsersPriceAndActions()
     {
         var client = portal.CreateBrowserLikeClient();

@@ -109,6 +109,7 @@ public partial class ModelStatusPanel
         ModelCapacityException capacity => (M["Not enough memory to load it: {0}", capacity.Message], Severity.Warning),
         ModelLoadException load => (M["The model could not be loaded: {0}", load.Message], Severity.Error),
         ModelNotFoundException missing => (M["{0} is no longer installed.", missing.ModelId], Severity.Warning),
+        AdministratorRequiredException => (M["Only an administrator may change models. Reload the page."], Severity.Error),
         ModelAdministrationException => (M["Demo models are written again at every start while Inference:CreateDemoModels is true, so deleting one would not last. Disable it instead, or turn that setting off first."], Severity.Warning),
         ArgumentException => (M["Enter prices of 0 or more."], Severity.Warning),
         IOException or UnauthorizedAccessException => LogAndDescribe(ex),

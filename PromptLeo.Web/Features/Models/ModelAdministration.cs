@@ -1,8 +1,10 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference;
 using PromptLeo.Inference.Models;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Privacy;
 
@@ -20,9 +22,13 @@ public sealed record AdminModelRow(ModelStatus Status, bool Disabled, ModelPrice
 /// <summary>An administrator's action that policy refuses; the message says why.</summary>
 public sealed class ModelAdministrationException(string message) : Exception(message);
 
+/// <summary>The acting account is not (or no longer) an administrator.</summary>
+public sealed class AdministratorRequiredException() : Exception("Only an administrator may change models.");
+
 /// <summary>
 /// The administrator's actions on installed models: load, unload, delete, enable or disable, set the price. Every
-/// action is written to the audit log with the acting admin (or <see cref="AuditActions.CommandLine"/>).
+/// action is written to the audit log with the acting admin (or <see cref="AuditActions.CommandLine"/>). The actor must
+/// still be an admin when acting: a page's role check is as old as its circuit.
 /// </summary>
 public sealed class ModelAdministration(
     IModelRegistry registry,
@@ -30,6 +36,7 @@ public sealed class ModelAdministration(
     PriceList prices,
     AuditLog audit,
     IOptions<InferenceOptions> inference,
+    IServiceScopeFactory scopes,
     ILogger<ModelAdministration> logger)
 {
     /// <summary>Why a demo model is not deleted while the portal writes the demo models at every start.</summary>
@@ -51,6 +58,7 @@ public sealed class ModelAdministration(
     /// <summary>Loads the model now (a no-op when it is loaded) and returns its status.</summary>
     public async Task<ModelStatus> LoadAsync(string actorId, string modelId, CancellationToken cancellationToken = default)
     {
+        await EnsureAdministratorAsync(actorId);
         var id = Installed(modelId).Manifest.Id;
         using (await registry.AcquireAsync(id, cancellationToken))
         {
@@ -64,6 +72,7 @@ public sealed class ModelAdministration(
     /// <summary>Unloads the model; false when it was not loaded. Refused with <see cref="ModelInUseException"/> while a request holds it.</summary>
     public async Task<bool> UnloadAsync(string actorId, string modelId, CancellationToken cancellationToken = default)
     {
+        await EnsureAdministratorAsync(actorId);
         var id = Installed(modelId).Manifest.Id;
         if (!await registry.UnloadAsync(id, cancellationToken))
         {
@@ -80,6 +89,7 @@ public sealed class ModelAdministration(
     /// </summary>
     public async Task DeleteAsync(string actorId, string modelId, CancellationToken cancellationToken = default)
     {
+        await EnsureAdministratorAsync(actorId);
         var status = Installed(modelId);
         if (status.Manifest.IsDemo && inference.Value.CreateDemoModels)
         {
@@ -91,12 +101,33 @@ public sealed class ModelAdministration(
     }
 
     /// <summary>Enables or disables the model for users; returns false when it already was.</summary>
-    public Task<bool> SetEnabledAsync(string actorId, string modelId, bool enabled, CancellationToken cancellationToken = default) =>
-        availability.SetDisabledAsync(Installed(modelId).Manifest.Id, !enabled, actorId, cancellationToken);
+    public async Task<bool> SetEnabledAsync(string actorId, string modelId, bool enabled, CancellationToken cancellationToken = default)
+    {
+        await EnsureAdministratorAsync(actorId);
+        return await availability.SetDisabledAsync(Installed(modelId).Manifest.Id, !enabled, actorId, cancellationToken);
+    }
 
     /// <summary>Adds a price version for the model; it applies to requests that start after it.</summary>
-    public Task<ModelPrice> SetPriceAsync(string actorId, string modelId, decimal inputEurPerMillionTokens, decimal outputEurPerMillionTokens, decimal imageEurPerMegapixelStep, CancellationToken cancellationToken = default) =>
-        prices.SetAsync(Installed(modelId).Manifest.Id, inputEurPerMillionTokens, outputEurPerMillionTokens, imageEurPerMegapixelStep, actorId, cancellationToken);
+    public async Task<ModelPrice> SetPriceAsync(string actorId, string modelId, decimal inputEurPerMillionTokens, decimal outputEurPerMillionTokens, decimal imageEurPerMegapixelStep, CancellationToken cancellationToken = default)
+    {
+        await EnsureAdministratorAsync(actorId);
+        return await prices.SetAsync(Installed(modelId).Manifest.Id, inputEurPerMillionTokens, outputEurPerMillionTokens, imageEurPerMegapixelStep, actorId, cancellationToken);
+    }
+
+    // The operator at the server's command line is trusted like the server itself.
+    private async Task EnsureAdministratorAsync(string actorId)
+    {
+        if (actorId == AuditActions.CommandLine)
+        {
+            return;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        if (await users.FindByIdAsync(actorId) is not { } actor || !await users.IsInRoleAsync(actor, Roles.Admin))
+        {
+            throw new AdministratorRequiredException();
+        }
+    }
 
     private ModelStatus Installed(string modelId) =>
         (string.IsNullOrWhiteSpace(modelId) ? null : registry.Get(modelId.Trim())) ?? throw new ModelNotFoundException(modelId);
