@@ -16,8 +16,8 @@ public interface IModelLoader
 
     /// <summary>
     /// The device pool (<see cref="DeviceMemory.KeyOf"/>) the model will most likely load on, known before loading, so
-    /// the registry makes room there; null when only the load can tell (the registry then assumes the device the model
-    /// last ran on, else <c>cpu</c>).
+    /// the registry makes room there before the model's first load (afterwards it uses the device the model last ran on);
+    /// null when only the load can tell (the registry then assumes <c>cpu</c>).
     /// </summary>
     string? PlannedDevice(ModelManifest manifest) => null;
 }

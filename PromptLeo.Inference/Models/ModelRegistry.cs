@@ -471,7 +471,7 @@ public sealed class ModelRegistry(
         {
             lock (_gate)
             {
-                ThrowIfInUse(entry);
+                ThrowIfGoneOrInUse(entry);
                 unload = entry.Model is null ? null : Detach(entry);
             }
         }
@@ -502,7 +502,7 @@ public sealed class ModelRegistry(
         {
             lock (_gate)
             {
-                ThrowIfInUse(entry);
+                ThrowIfGoneOrInUse(entry);
                 // Renamed first (atomic): a scan never sees a half-deleted model, and a failed rename changes nothing.
                 Directory.Move(folder, trash);
                 _entries.Remove(entry.Manifest.Id);
@@ -537,8 +537,11 @@ public sealed class ModelRegistry(
             return _entries.TryGetValue(modelId, out var entry) ? entry : throw new ModelNotFoundException(modelId);
     }
 
-    private static void ThrowIfInUse(Entry entry)
+    // A rescan may have dropped the entry while this call waited for the load lock.
+    private static void ThrowIfGoneOrInUse(Entry entry)
     {
+        if (entry.Removed)
+            throw new ModelNotFoundException(entry.Manifest.Id);
         if (entry.Leases > 0)
             throw new ModelInUseException(entry.Manifest.Id, entry.Leases);
     }
@@ -549,13 +552,13 @@ public sealed class ModelRegistry(
     // Bytes a model takes on its device now: measured when loaded, the estimate while loading.
     private static long Footprint(Entry e) => e.Model?.ResidentBytes ?? (e.State == ModelState.Loading ? e.EstimatedBytes : 0);
 
-    private static string DeviceOf(Entry e) =>
-        e.Model is { } model ? DeviceMemory.KeyOf(model.Device) : e.PlannedDevice ?? e.LastDevice ?? DeviceMemory.Cpu;
+    private string DeviceOf(Entry e) =>
+        e.Model is { } model ? DeviceMemory.KeyOf(model.Device) : e.PlannedDevice ?? PlannedDevice(e);
 
-    // The loader's plan, else where the model ran last time, else CPU (corrected by the measurement after the load).
+    // Where the model ran last time (measured), else the loader's plan, else CPU; the measurement after a load corrects it.
     private string PlannedDevice(Entry entry) =>
-        _loaders.FirstOrDefault(l => l.Kinds.Contains(entry.Manifest.Kind))?.PlannedDevice(entry.Manifest)
-        ?? entry.LastDevice
+        entry.LastDevice
+        ?? _loaders.FirstOrDefault(l => l.Kinds.Contains(entry.Manifest.Kind))?.PlannedDevice(entry.Manifest)
         ?? DeviceMemory.Cpu;
 
     private static (string Id, ILoadedModel Model) Detach(Entry entry)
@@ -603,7 +606,7 @@ public sealed class ModelRegistry(
         }
     }
 
-    private static ModelStatus ToStatus(Entry e) =>
+    private ModelStatus ToStatus(Entry e) =>
         new(e.Manifest, e.State, e.Error, e.Model?.Device, e.Model?.ResidentBytes ?? 0, e.EstimatedBytes, DeviceOf(e), e.Leases, e.LastUsedAt);
 
     private sealed class Entry(string directory, ModelManifest manifest)

@@ -161,6 +161,24 @@ public sealed class ModelMemoryPlanningTests
         Assert.Equal((ModelState.NotLoaded, ModelState.Loaded), (capped.Get("a")!.State, capped.Get("b")!.State));
     }
 
+    [Fact]
+    public async Task MemoryDevice_ChatWithGpuLayers_PlannedOnCuda0UntilTheLoadMeasuresWhereItRuns()
+    {
+        await using var models = await TinyModels.CreateAsync();
+        await using var services = models.BuildServices(new Dictionary<string, string?> { ["Inference:Llm:GpuLayerCount"] = "8" });
+        var registry = services.GetRequiredService<IModelRegistry>();
+
+        Assert.Equal(DeviceMemory.Cuda0, registry.Get("tiny-chat")!.MemoryDevice);
+        using (await registry.AcquireAsync("tiny-chat"))
+        {
+        }
+        var loaded = registry.Get("tiny-chat")!;
+        // This machine's llama.cpp has no GPU backend, so the measured device wins, also for the next load's plan.
+        Assert.Equal(DeviceMemory.KeyOf(loaded.Device!), loaded.MemoryDevice);
+        await registry.UnloadAsync("tiny-chat");
+        Assert.Equal(loaded.MemoryDevice, registry.Get("tiny-chat")!.MemoryDevice);
+    }
+
     [Theory]
     [InlineData("cuda0", "cuda:0")]
     [InlineData("CUDA-0", "cuda:0")]
