@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,27 +11,15 @@ internal sealed class IdleModelUnloader(
     ModelRegistry registry,
     IOptions<InferenceOptions> options,
     TimeProvider time,
-    ILogger<IdleModelUnloader> logger) : BackgroundService
+    ILogger<IdleModelUnloader> logger) : PeriodicRegistryTask(time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var seconds = options.Value.IdleUnloadSeconds;
-        if (seconds <= 0)
-            return;
-        var idleFor = TimeSpan.FromSeconds(seconds);
-        // Checked a few times per period, so a model goes at most a quarter period late (and at least once a minute).
-        var period = TimeSpan.FromSeconds(Math.Clamp(seconds / 4.0, 0.25, 60));
-        using var timer = new PeriodicTimer(period, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await registry.UnloadIdleAsync(idleFor);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(ex, "Unloading idle models failed; the next check runs in {Seconds} s", period.TotalSeconds);
-            }
-        }
-    }
+    private TimeSpan IdleFor => TimeSpan.FromSeconds(options.Value.IdleUnloadSeconds);
+
+    // Checked a few times per idle period, so a model goes at most a quarter period late (and at least once a minute).
+    protected override TimeSpan? Period =>
+        options.Value.IdleUnloadSeconds > 0 ? TimeSpan.FromSeconds(Math.Clamp(options.Value.IdleUnloadSeconds / 4.0, 0.25, 60)) : null;
+
+    protected override string What => "Unloading idle models";
+
+    protected override Task RunRoundAsync(CancellationToken stoppingToken) => registry.UnloadIdleAsync(IdleFor);
 }
