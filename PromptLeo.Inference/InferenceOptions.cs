@@ -21,9 +21,38 @@ public sealed class InferenceOptions
     /// <summary>Load all installed models at start instead of on first use.</summary>
     public bool PreloadModels { get; set; }
 
-    /// <summary>Resident-memory budget; idle models are unloaded beyond it. 0 = unlimited.</summary>
+    /// <summary>
+    /// Resident-memory cap per device (each device separately) where <see cref="MaxResidentBytesPerDevice"/> names none.
+    /// Before a load, idle models on the model's device are unloaded (least recently used first) to make room; a model
+    /// that still does not fit is refused. 0 = unlimited.
+    /// </summary>
     [Range(0, long.MaxValue)]
     public long MaxResidentBytes { get; set; }
+
+    /// <summary>
+    /// Caps per device pool (<see cref="DeviceMemory"/>): keys <c>cpu</c>, <c>cuda0</c>, <c>cuda1</c>, … (a colon would
+    /// split the configuration key, so <c>cuda:0</c> is written <c>cuda0</c>). 0 = unlimited for that device.
+    /// </summary>
+    public Dictionary<string, long> MaxResidentBytesPerDevice { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Seconds after its last request that an idle model is unloaded (like Ollama's keep_alive); 0 = never.
+    /// </summary>
+    [Range(0, 30 * 86_400)]
+    public int IdleUnloadSeconds { get; set; }
+
+    /// <summary>The cap for a device pool (<see cref="DeviceMemory.KeyOf"/>): its own entry, else <see cref="MaxResidentBytes"/>.</summary>
+    public long MaxResidentBytesFor(string deviceKey)
+    {
+        var wanted = DeviceMemory.Normalize(deviceKey);
+        foreach (var (key, bytes) in MaxResidentBytesPerDevice)
+        {
+            if (DeviceMemory.Normalize(key) == wanted)
+                return bytes;
+        }
+
+        return MaxResidentBytes;
+    }
 
     public DevicePreference Device { get; set; } = DevicePreference.Auto;
 

@@ -17,6 +17,8 @@ public static class InferenceServiceCollectionExtensions
         services.AddOptions<InferenceOptions>()
             .BindConfiguration(InferenceOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(o => o.MaxResidentBytesPerDevice.Values.All(v => v >= 0),
+                $"{InferenceOptions.SectionName}:{nameof(InferenceOptions.MaxResidentBytesPerDevice)} values must be 0 (unlimited) or more.")
             .ValidateOnStart();
         services.AddModelRegistry();
         services.AddLlmEngine();

@@ -84,6 +84,9 @@ internal sealed class GgufModelLoader(
         }
     }
 
+    // No native call before the load: a build without a GPU backend is corrected by the measured device afterwards.
+    public string? PlannedDevice(ModelManifest manifest) => options.Value.GpuLayerCount > 0 ? DeviceMemory.Cuda0 : DeviceMemory.Cpu;
+
     private DeviceStatus DescribeDevice(LlmOptions o)
     {
         if (o.GpuLayerCount <= 0)

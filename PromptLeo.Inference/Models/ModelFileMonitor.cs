@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,25 +11,12 @@ internal sealed class ModelFileMonitor(
     ModelRegistry registry,
     IOptions<InferenceOptions> options,
     TimeProvider time,
-    ILogger<ModelFileMonitor> logger) : BackgroundService
+    ILogger<ModelFileMonitor> logger) : PeriodicRegistryTask(time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var seconds = options.Value.ModelFileCheckSeconds;
-        if (seconds <= 0)
-            return;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await registry.VerifyLoadedFilesAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // One failed round (e.g. the folder briefly unreadable) is logged; the next round runs as usual.
-                logger.LogError(ex, "Checking the loaded models' files failed; the next check runs in {Seconds} s", seconds);
-            }
-        }
-    }
+    protected override TimeSpan? Period =>
+        options.Value.ModelFileCheckSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null;
+
+    protected override string What => "Checking the loaded models' files";
+
+    protected override Task RunRoundAsync(CancellationToken stoppingToken) => registry.VerifyLoadedFilesAsync(stoppingToken);
 }

@@ -29,6 +29,11 @@ public sealed record ModelManifest
     public IReadOnlyDictionary<string, double> DefaultParameters { get; init; } = new Dictionary<string, double>();
     /// <summary>Keys into the billing price list, for example <c>input_token</c> → <c>qwen2.5-7b:input</c>.</summary>
     public IReadOnlyDictionary<string, string> PriceKeys { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// Expected bytes in memory once loaded (weights plus working memory such as the KV cache), so the registry can make
+    /// room before loading. Without it the registry plans with the size of the model's files.
+    /// </summary>
+    public long? ResidentBytes { get; init; }
     /// <summary>True for the tiny random-weight models written by the demo writers.</summary>
     public bool IsDemo { get; init; }
     /// <summary>Free-form settings for the loader (for example normalisation or input size of a segmentation model).</summary>

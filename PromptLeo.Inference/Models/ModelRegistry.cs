@@ -1,19 +1,26 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PromptLeo.Inference.Devices;
 
 namespace PromptLeo.Inference.Models;
 
 /// <summary>
 /// The installed models in <c>&lt;ModelsDirectory&gt;/&lt;id&gt;/manifest.json</c>. Loads each model once, through the
-/// <see cref="IModelLoader"/> registered for its kind, and unloads idle models (least recently used, no lease) when
-/// the resident bytes exceed <see cref="InferenceOptions.MaxResidentBytes"/>. A model that fails to load is marked
-/// <see cref="ModelState.Failed"/> with the reason; the others keep working. A rescan gives failed models another try.
+/// <see cref="IModelLoader"/> registered for its kind. Memory is planned per device
+/// (<see cref="InferenceOptions.MaxResidentBytesFor"/>): before a load, idle models on the same device (least recently
+/// used first, never one with a lease) are unloaded until the new model's estimate fits; if it cannot fit, the load is
+/// refused with <see cref="ModelCapacityException"/> rather than waiting. After the load the measured
+/// <see cref="ILoadedModel.ResidentBytes"/> replaces the estimate and the cap is enforced again. A model that fails to
+/// load is marked <see cref="ModelState.Failed"/> with the reason; the others keep working. A rescan gives failed
+/// models another try.
 /// </summary>
 public sealed class ModelRegistry(
     IOptions<InferenceOptions> options,
     IEnumerable<IModelLoader> loaders,
-    ILogger<ModelRegistry> logger) : IModelRegistry, IAsyncDisposable
+    ILogger<ModelRegistry> logger,
+    TimeProvider? timeProvider = null) : IModelRegistry, IAsyncDisposable
 {
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly object _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private readonly IModelLoader[] _loaders = loaders.ToArray();
@@ -90,6 +97,7 @@ public sealed class ModelRegistry(
         try
         {
             ModelManifest manifest;
+            List<(string Id, ILoadedModel Model)> toMakeRoom;
             lock (_gate)
             {
                 if (entry.Removed)
@@ -102,9 +110,13 @@ public sealed class ModelRegistry(
                         throw new ModelLoadException(entry.Error ?? "The model failed to load.");
                 }
 
+                // Throws before the state changes: a model that does not fit now is not a failed model.
+                toMakeRoom = MakeRoom(entry, PlannedDevice(entry));
                 entry.State = ModelState.Loading;
                 manifest = entry.Manifest;
             }
+
+            await UnloadAsync(toMakeRoom, $"making room for {manifest.Id}");
 
             ILoadedModel model;
             ModelFileSnapshot files;
@@ -120,7 +132,11 @@ public sealed class ModelRegistry(
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 lock (_gate)
+                {
                     entry.State = ModelState.NotLoaded;
+                    entry.PlannedDevice = null;
+                }
+
                 throw;
             }
             catch (Exception ex)
@@ -130,6 +146,7 @@ public sealed class ModelRegistry(
                 {
                     entry.State = ModelState.Failed;
                     entry.Error = reason;
+                    entry.PlannedDevice = null;
                 }
 
                 logger.LogWarning(ex, "Model {ModelId} failed to load: {Reason}", manifest.Id, reason);
@@ -143,6 +160,8 @@ public sealed class ModelRegistry(
                 entry.Files = files;
                 entry.State = ModelState.Loaded;
                 entry.Error = null;
+                entry.PlannedDevice = null;
+                entry.LastDevice = DeviceMemory.KeyOf(model.Device);
                 lease = NewLease(entry);
             }
 
@@ -203,6 +222,7 @@ public sealed class ModelRegistry(
                     if (existing is { State: ModelState.Failed or ModelState.NotLoaded, Model: null })
                     {
                         existing.Manifest = manifest;
+                        existing.EstimatedBytes = EstimateResidentBytes(directory, manifest);
                         existing.State = error is null ? ModelState.NotLoaded : ModelState.Failed;
                         existing.Error = error;
                     }
@@ -214,6 +234,8 @@ public sealed class ModelRegistry(
                 {
                     State = error is null ? ModelState.NotLoaded : ModelState.Failed,
                     Error = error,
+                    EstimatedBytes = EstimateResidentBytes(directory, manifest),
+                    LastUsedAt = _time.GetUtcNow(),
                 };
             }
 
@@ -321,6 +343,7 @@ public sealed class ModelRegistry(
     {
         entry.Leases++;
         entry.LastUsed = Interlocked.Increment(ref _useClock);
+        entry.LastUsedAt = _time.GetUtcNow();
         return new Lease(this, entry, entry.Model!);
     }
 
@@ -331,6 +354,7 @@ public sealed class ModelRegistry(
         {
             entry.Leases--;
             entry.LastUsed = Interlocked.Increment(ref _useClock);
+            entry.LastUsedAt = _time.GetUtcNow();
             // Removed from the folder, or failed because its files changed: unloaded when the last request lets go.
             if (entry is { Leases: 0, Model: { } model } && (entry.Removed || entry.State == ModelState.Failed))
             {
@@ -355,29 +379,215 @@ public sealed class ModelRegistry(
         });
     }
 
+    // After a load the measured size may exceed the estimate: idle models on that device go, LRU first.
     private async Task EnforceBudgetAsync()
     {
-        var max = options.Value.MaxResidentBytes;
-        if (max <= 0)
-            return;
         var toUnload = new List<(string, ILoadedModel)>();
         lock (_gate)
         {
-            var loaded = _entries.Values.Where(e => e is { State: ModelState.Loaded, Model: not null }).ToList();
-            var total = loaded.Sum(e => e.Model!.ResidentBytes);
-            foreach (var idle in loaded.Where(e => e.Leases == 0).OrderBy(e => e.LastUsed))
+            foreach (var device in _entries.Values.Where(e => e.Model is not null).Select(DeviceOf).Distinct().ToList())
             {
-                if (total <= max)
-                    break;
-                total -= idle.Model!.ResidentBytes;
-                toUnload.Add((idle.Manifest.Id, idle.Model));
-                idle.Model = null;
-                idle.Files = null;
-                idle.State = ModelState.NotLoaded;
+                var max = options.Value.MaxResidentBytesFor(device);
+                if (max <= 0)
+                    continue;
+                var onDevice = _entries.Values.Where(e => DeviceOf(e) == device).ToList();
+                var total = onDevice.Sum(Footprint);
+                foreach (var idle in Idle(onDevice))
+                {
+                    if (total <= max)
+                        break;
+                    total -= idle.Model!.ResidentBytes;
+                    toUnload.Add(Detach(idle));
+                }
             }
         }
 
-        await UnloadAsync(toUnload, "resident-memory budget exceeded");
+        await UnloadAsync(toUnload, "resident-memory cap of its device exceeded");
+    }
+
+    /// <summary>
+    /// Picks the idle models on <paramref name="device"/> to unload so that <paramref name="entry"/>'s estimate fits
+    /// the device's cap, and detaches them (call under the lock). Unloads nothing when it could not fit anyway.
+    /// </summary>
+    private List<(string Id, ILoadedModel Model)> MakeRoom(Entry entry, string device)
+    {
+        var needed = entry.EstimatedBytes;
+        var max = options.Value.MaxResidentBytesFor(device);
+        entry.PlannedDevice = device;
+        if (max <= 0)
+            return [];
+        if (needed > max)
+        {
+            entry.PlannedDevice = null;
+            throw new ModelCapacityException(
+                $"Model '{entry.Manifest.Id}' needs about {needed:N0} bytes on {device}, more than the cap of {max:N0} bytes " +
+                $"for that device. Raise {InferenceOptions.SectionName}:{nameof(InferenceOptions.MaxResidentBytesPerDevice)}:" +
+                $"{DeviceMemory.Normalize(device)} (or {nameof(InferenceOptions.MaxResidentBytes)}).");
+        }
+
+        var onDevice = _entries.Values.Where(e => e != entry && DeviceOf(e) == device).ToList();
+        var used = onDevice.Sum(Footprint);
+        var chosen = new List<Entry>();
+        foreach (var idle in Idle(onDevice))
+        {
+            if (used + needed <= max)
+                break;
+            used -= idle.Model!.ResidentBytes;
+            chosen.Add(idle);
+        }
+
+        if (used + needed > max)
+        {
+            entry.PlannedDevice = null;
+            var busy = string.Join(", ", onDevice.Where(e => Footprint(e) > 0 && !chosen.Contains(e)).Select(e => e.Manifest.Id));
+            throw new ModelCapacityException(
+                $"Not enough memory on {device} for model '{entry.Manifest.Id}' (about {needed:N0} bytes): {used:N0} of " +
+                $"{max:N0} bytes are held by models serving requests or loading ({busy}). Try again when they have finished.");
+        }
+
+        return chosen.Select(Detach).ToList();
+    }
+
+    /// <summary>Unloads every model unused for at least <paramref name="idleFor"/> that no request holds; returns how many.</summary>
+    public async Task<int> UnloadIdleAsync(TimeSpan idleFor)
+    {
+        List<(string, ILoadedModel)> toUnload;
+        var cutoff = _time.GetUtcNow() - idleFor;
+        lock (_gate)
+            toUnload = Idle(_entries.Values).Where(e => e.LastUsedAt <= cutoff).Select(Detach).ToList();
+        await UnloadAsync(toUnload, $"idle for {idleFor.TotalSeconds:0} s");
+        return toUnload.Count;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> UnloadAsync(string modelId, CancellationToken cancellationToken = default)
+    {
+        EnsureScanned();
+        var entry = Find(modelId);
+        // Waits for a load in progress, and keeps a new one from starting while this runs.
+        await entry.LoadLock.WaitAsync(cancellationToken);
+        (string, ILoadedModel)? unload;
+        try
+        {
+            lock (_gate)
+            {
+                ThrowIfGoneOrInUse(entry);
+                unload = entry.Model is null ? null : Detach(entry);
+            }
+        }
+        finally
+        {
+            entry.LoadLock.Release();
+        }
+
+        if (unload is null)
+            return false;
+        await UnloadAsync([unload.Value], "unloaded by an administrator");
+        return true;
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteAsync(string modelId, CancellationToken cancellationToken = default)
+    {
+        EnsureScanned();
+        var entry = Find(modelId);
+        var folder = Path.GetFullPath(entry.Directory);
+        // The folder must be a direct child of the models folder: nothing outside it is ever deleted.
+        if (!string.Equals(Path.GetDirectoryName(folder), Path.TrimEndingDirectorySeparator(ModelsDirectory), StringComparison.Ordinal))
+            throw new InvalidOperationException($"Model '{modelId}' is not a folder directly inside the models folder.");
+        var trash = Path.Combine(ModelsDirectory, $".deleting-{Path.GetFileName(folder)}-{Guid.NewGuid():N}");
+        await entry.LoadLock.WaitAsync(cancellationToken);
+        (string, ILoadedModel)? unload;
+        try
+        {
+            lock (_gate)
+            {
+                ThrowIfGoneOrInUse(entry);
+                // Renamed first (atomic): a scan never sees a half-deleted model, and a failed rename changes nothing.
+                Directory.Move(folder, trash);
+                _entries.Remove(entry.Manifest.Id);
+                entry.Removed = true;
+                unload = entry.Model is null ? null : Detach(entry);
+            }
+        }
+        finally
+        {
+            entry.LoadLock.Release();
+        }
+
+        if (unload is not null)
+            await UnloadAsync([unload.Value], "deleted by an administrator");
+        logger.LogInformation("Model {ModelId} deleted", modelId);
+        await Task.Run(() => DeleteFolder(trash), CancellationToken.None);
+    }
+
+    private static void DeleteFolder(string path)
+    {
+        var info = new DirectoryInfo(path);
+        // A linked model folder: remove the link, never what it points to.
+        if (info.LinkTarget is not null)
+            info.Delete();
+        else
+            info.Delete(recursive: true);
+    }
+
+    private Entry Find(string modelId)
+    {
+        lock (_gate)
+            return _entries.TryGetValue(modelId, out var entry) ? entry : throw new ModelNotFoundException(modelId);
+    }
+
+    // A rescan may have dropped the entry while this call waited for the load lock.
+    private static void ThrowIfGoneOrInUse(Entry entry)
+    {
+        if (entry.Removed)
+            throw new ModelNotFoundException(entry.Manifest.Id);
+        if (entry.Leases > 0)
+            throw new ModelInUseException(entry.Manifest.Id, entry.Leases);
+    }
+
+    private static IEnumerable<Entry> Idle(IEnumerable<Entry> entries) =>
+        entries.Where(e => e is { State: ModelState.Loaded, Model: not null, Leases: 0 }).OrderBy(e => e.LastUsed);
+
+    // Bytes a model takes on its device now: measured when loaded, the estimate while loading.
+    private static long Footprint(Entry e) => e.Model?.ResidentBytes ?? (e.State == ModelState.Loading ? e.EstimatedBytes : 0);
+
+    private string DeviceOf(Entry e) =>
+        e.Model is { } model ? DeviceMemory.KeyOf(model.Device) : e.PlannedDevice ?? PlannedDevice(e);
+
+    // Where the model ran last time (measured), else the loader's plan, else CPU; the measurement after a load corrects it.
+    private string PlannedDevice(Entry entry) =>
+        entry.LastDevice
+        ?? _loaders.FirstOrDefault(l => l.Kinds.Contains(entry.Manifest.Kind))?.PlannedDevice(entry.Manifest)
+        ?? DeviceMemory.Cpu;
+
+    private static (string Id, ILoadedModel Model) Detach(Entry entry)
+    {
+        var model = entry.Model!;
+        entry.Model = null;
+        entry.Files = null;
+        if (entry.State == ModelState.Loaded)
+            entry.State = ModelState.NotLoaded;
+        return (entry.Manifest.Id, model);
+    }
+
+    /// <summary>
+    /// The bytes a model is expected to hold once loaded: the manifest's <see cref="ModelManifest.ResidentBytes"/>, else
+    /// the size of the files in its folder (the weights dominate).
+    /// </summary>
+    public static long EstimateResidentBytes(string directory, ModelManifest manifest)
+    {
+        if (manifest.ResidentBytes is > 0 and var declared)
+            return declared;
+        try
+        {
+            return new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories)
+                .Where(f => f.Name != ModelManifestFile.FileName).Sum(f => f.Length);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
     }
 
     private async Task UnloadAsync(IEnumerable<(string Id, ILoadedModel Model)> models, string why)
@@ -396,8 +606,8 @@ public sealed class ModelRegistry(
         }
     }
 
-    private static ModelStatus ToStatus(Entry e) =>
-        new(e.Manifest, e.State, e.Error, e.Model?.Device, e.Model?.ResidentBytes ?? 0);
+    private ModelStatus ToStatus(Entry e) =>
+        new(e.Manifest, e.State, e.Error, e.Model?.Device, e.Model?.ResidentBytes ?? 0, e.EstimatedBytes, DeviceOf(e), e.Leases, e.LastUsedAt);
 
     private sealed class Entry(string directory, ModelManifest manifest)
     {
@@ -410,6 +620,12 @@ public sealed class ModelRegistry(
         public ModelFileSnapshot? Files { get; set; }
         public int Leases { get; set; }
         public long LastUsed { get; set; }
+        public DateTimeOffset LastUsedAt { get; set; }
+        public long EstimatedBytes { get; set; }
+        /// <summary>The device pool a load in progress was planned for.</summary>
+        public string? PlannedDevice { get; set; }
+        /// <summary>The device pool the model ran on when it was last loaded.</summary>
+        public string? LastDevice { get; set; }
         public bool Removed { get; set; }
         public SemaphoreSlim LoadLock { get; } = new(1, 1);
     }

@@ -23,6 +23,7 @@ public static class ModelsServiceCollectionExtensions
         services.AddHttpClient<ModelDownloader>(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddHostedService<ModelPreloadService>();
         services.AddHostedService<ModelFileMonitor>();
+        services.AddHostedService<IdleModelUnloader>();
         return services;
     }
 }

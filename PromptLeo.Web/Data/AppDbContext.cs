@@ -23,6 +23,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<Invoice> Invoices => Set<Invoice>();
     public DbSet<InvoiceCounter> InvoiceCounters => Set<InvoiceCounter>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
+    public DbSet<ModelSetting> ModelSettings => Set<ModelSetting>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -71,6 +71,7 @@ public sealed class ImageStudioComponentTests : BunitContext
         { new ImageStudioException(StudioProblem.NotAnImage, "x"), "kein Bild" },
         { new ImageRequestException("Width", "x"), "Vielfache von 8" },
         { new ModelNotFoundException("gone-model"), "gone-model ist nicht mehr installiert" },
+        { new PromptLeo.Web.Features.Models.ModelDisabledException("off-model"), "off-model wurde von der Administration deaktiviert" },
         { new ProcessingRestrictedException("x"), "Art. 18 DSGVO" },
         { new BudgetExceededException("x"), "Budget" },
         { new EngineBusyException("m", TimeSpan.FromSeconds(10)), "in 10 Sekunden" },

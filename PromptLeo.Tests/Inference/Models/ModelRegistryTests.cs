@@ -81,7 +81,14 @@ public sealed class ModelRegistryTests
     public async Task AcquireAsync_OverMemoryBudget_UnloadsLeastRecentlyUsedIdleModel()
     {
         await using var models = await TinyModels.CreateAsync(TinyModels.ChatModel("first"), TinyModels.ChatModel("second"));
-        await using var services = models.BuildServices(new Dictionary<string, string?> { ["Inference:MaxResidentBytes"] = "1" });
+        long oneModel;
+        await using (var unlimited = models.BuildServices())
+        {
+            using (await unlimited.GetRequiredService<IModelRegistry>().AcquireAsync("first"))
+                oneModel = unlimited.GetRequiredService<IModelRegistry>().Get("first")!.ResidentBytes;
+        }
+        // Room for one model: a model larger than the whole budget is refused since the budget is planned before a load.
+        await using var services = models.BuildServices(new Dictionary<string, string?> { ["Inference:MaxResidentBytes"] = (oneModel * 3 / 2).ToString() });
         var registry = services.GetRequiredService<IModelRegistry>();
 
         using (await registry.AcquireAsync("first"))

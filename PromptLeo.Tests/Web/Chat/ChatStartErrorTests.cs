@@ -26,6 +26,24 @@ public sealed class ChatStartErrorTests
     }
 
     [Fact]
+    public void From_ModelDisabled_InGerman_NamesTheModelAndClearsIt()
+    {
+        var previous = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = new CultureInfo("de");
+        try
+        {
+            var error = ChatStartError.From(new PromptLeo.Web.Features.Models.ModelDisabledException("off-model"), T);
+
+            Assert.Equal(("off-model", Severity.Error, false), (error.MissingModelId, error.Severity, error.Unexpected));
+            Assert.Equal("Das Modell „off-model“ wurde von der Administration deaktiviert. Ihre Nachricht wurde behalten; wählen Sie ein anderes Modell.", error.Message);
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = previous;
+        }
+    }
+
+    [Fact]
     public void From_Restricted_SetsTheNoticeAndTheSnackbarText()
     {
         var error = ChatStartError.From(new ProcessingRestrictedException("Processing is restricted."), T);

@@ -894,6 +894,28 @@ namespace PromptLeo.Web.Data.Migrations
                     b.ToTable("ModelPrices");
                 });
 
+            modelBuilder.Entity("PromptLeo.Web.Data.ModelSetting", b =>
+                {
+                    b.Property<string>("ModelId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChangedBy")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ModelId");
+
+                    b.ToTable("ModelSettings");
+                });
+
             modelBuilder.Entity("PromptLeo.Web.Data.ProcessingRecord", b =>
                 {
                     b.Property<string>("RequestId")

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PromptLeo.Inference.Models;
+using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.ApiKeys;
 using Scalar.AspNetCore;
 
@@ -136,19 +137,22 @@ public static class ApiExtensions
         return app;
     }
 
-    private static Ok<ModelList> ListModels(IModelRegistry registry, TimeProvider time)
+    private static Ok<ModelList> ListModels(IModelRegistry registry, ModelAvailability availability, TimeProvider time)
     {
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         var models = registry.List()
+            .Where(m => availability.IsOffered(m.Manifest.Id))
             .Select(m => ToModelObject(m.Manifest, created))
             .OrderBy(m => m.Id, StringComparer.Ordinal)
             .ToList();
         return TypedResults.Ok(new ModelList("list", models));
     }
 
-    private static Ok<ModelObject> GetModel(string id, IModelRegistry registry, TimeProvider time) =>
+    private static Ok<ModelObject> GetModel(string id, IModelRegistry registry, ModelAvailability availability, TimeProvider time) =>
         registry.Get(id) is { } model
-            ? TypedResults.Ok(ToModelObject(model.Manifest, time.GetUtcNow().ToUnixTimeSeconds()))
+            ? availability.IsOffered(model.Manifest.Id)
+                ? TypedResults.Ok(ToModelObject(model.Manifest, time.GetUtcNow().ToUnixTimeSeconds()))
+                : throw new ModelDisabledException(model.Manifest.Id)
             : throw new ModelNotFoundException(id);
 
     private static ModelObject ToModelObject(ModelManifest manifest, long created) =>

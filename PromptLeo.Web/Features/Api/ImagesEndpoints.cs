@@ -18,6 +18,7 @@ namespace PromptLeo.Web.Features.Api;
 public sealed class ImagesEndpoints(
     IImageGenerator generator,
     IModelRegistry registry,
+    Models.ModelAvailability availability,
     MeteredInference metered,
     IOptions<ApiOptions> options,
     IOptions<DiffusionOptions> diffusion,
@@ -172,7 +173,7 @@ public sealed class ImagesEndpoints(
 
     private string DefaultModel(ModelKind kind, bool inpainting)
     {
-        var models = registry.List().Where(m => m.Manifest.Kind == kind).Select(m => m.Manifest.Id).Order(StringComparer.Ordinal).ToList();
+        var models = registry.List().Where(m => m.Manifest.Kind == kind && availability.IsOffered(m.Manifest.Id)).Select(m => m.Manifest.Id).Order(StringComparer.Ordinal).ToList();
         // Inpainting models carry it in their id by convention; without a match any diffusion model is tried.
         var pick = models.FirstOrDefault(id => id.Contains("inpaint", StringComparison.OrdinalIgnoreCase) == inpainting) ?? models.FirstOrDefault();
         return pick ?? throw ApiException.Invalid("model", "'model' is required: no default model is installed.", "missing_required_parameter");

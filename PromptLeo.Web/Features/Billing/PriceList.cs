@@ -8,7 +8,7 @@ namespace PromptLeo.Web.Features.Billing;
 /// Versioned prices per model. A change adds a new version row; usage events copy the unit prices they were charged
 /// with, so old events keep old prices. <c>*</c> is the admin's default; without it the options' default applies.
 /// </summary>
-public sealed class PriceList(IDbContextFactory<AppDbContext> dbFactory, IOptions<BillingOptions> options, TimeProvider time, ILogger<PriceList> logger)
+public sealed class PriceList(IDbContextFactory<AppDbContext> dbFactory, IOptions<BillingOptions> options, Privacy.AuditLog audit, TimeProvider time, ILogger<PriceList> logger)
 {
     public const string DefaultModelId = "*";
 
@@ -35,7 +35,10 @@ public sealed class PriceList(IDbContextFactory<AppDbContext> dbFactory, IOption
         return current;
     }
 
-    /// <summary>Adds a new price version for <paramref name="modelId"/>.</summary>
+    /// <summary>
+    /// Adds a new price version for <paramref name="modelId"/>, with its audit entry in the same transaction. It applies
+    /// to requests that reserve after it; a request in flight keeps the price it reserved with.
+    /// </summary>
     public async Task<ModelPrice> SetAsync(string modelId, decimal inputEurPerMillion, decimal outputEurPerMillion, decimal imageEurPerMegapixelStep, string changedBy, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(modelId) || inputEurPerMillion < 0 || outputEurPerMillion < 0 || imageEurPerMegapixelStep < 0)
@@ -56,6 +59,8 @@ public sealed class PriceList(IDbContextFactory<AppDbContext> dbFactory, IOption
             ChangedBy = changedBy,
         };
         db.ModelPrices.Add(price);
+        db.AuditEntries.Add(audit.Create(changedBy, null, Privacy.AuditActions.PriceChanged,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{price.ModelId} v{version}: input {inputEurPerMillion} EUR/1M tokens, output {outputEurPerMillion} EUR/1M tokens, image {imageEurPerMegapixelStep} EUR/megapixel-step")));
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         logger.LogInformation("Price version {Version} for model {ModelId} set by {UserId}", version, price.ModelId, changedBy);

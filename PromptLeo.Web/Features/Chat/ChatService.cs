@@ -23,16 +23,18 @@ public sealed class ChatService(
     MeteredInference metered,
     IChatEngine engine,
     IModelRegistry registry,
+    Models.ModelAvailability availability,
     IOptions<ChatOptions> options,
     TimeProvider time,
     ILogger<ChatService> logger)
 {
     public ChatOptions Options => options.Value;
 
-    /// <summary>Installed chat models that are loaded or loadable (failed ones are left out).</summary>
+    /// <summary>Installed chat models that are loaded or loadable (failed and disabled ones are left out).</summary>
     public IReadOnlyList<ChatModelChoice> AvailableModels() =>
         [.. registry.List()
-            .Where(s => s.Manifest.Kind == ModelKind.Chat && s.State is ModelState.Loaded or ModelState.NotLoaded)
+            .Where(s => s.Manifest.Kind == ModelKind.Chat && s.State is ModelState.Loaded or ModelState.NotLoaded
+                        && availability.IsOffered(s.Manifest.Id))
             .OrderBy(s => s.Manifest.IsDemo)
             .ThenBy(s => s.Manifest.DisplayName, StringComparer.CurrentCultureIgnoreCase)
             .Select(s => new ChatModelChoice(s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo))];

@@ -9,7 +9,7 @@ namespace PromptLeo.Web.Features.Cli;
 
 /// <summary>
 /// Operator verbs run instead of the web server: <c>admin create --email E</c> (password at the prompt or on stdin),
-/// <c>models create-demo [--overwrite]</c>, <c>models list</c>.
+/// <c>models create-demo [--overwrite]</c>, <c>models list</c>, and the admin actions in <see cref="ModelAdminCommands"/>.
 /// </summary>
 public static class CommandLine
 {
@@ -43,6 +43,8 @@ public static class CommandLine
                 return await CreateAdminAsync(services, rest, output, input);
             case ["models", "create-demo", .. var rest]:
                 return await CreateDemoModelsAsync(services, rest, output);
+            case ["models", ..] when ModelAdminCommands.Handles(args):
+                return await ModelAdminCommands.RunAsync(services, args, output);
             case ["models", "list"]:
                 return await ListModelsAsync(services, output);
             case ["models", "catalog"]:
@@ -59,7 +61,7 @@ public static class CommandLine
                       models install CATALOG-ID                         download and install a catalog model (resumable, SHA-256 checked)
                       models install --id ID --url URL [--sha256 HEX]   install any GGUF file from a URL
                       models install --id ID --repo HF-REPO --file FILE install a GGUF file from Hugging Face
-                    """);
+                    """ + ModelAdminCommands.Usage);
                 return 2;
         }
     }
@@ -116,13 +118,14 @@ public static class CommandLine
         var registry = services.GetRequiredService<IModelRegistry>();
         await registry.RescanAsync();
         var models = registry.List();
+        var disabled = services.GetRequiredService<ModelAvailability>().DisabledIds();
         if (models.Count == 0)
         {
             await output.WriteLineAsync("No models installed. Run `models create-demo` for the demo models.");
         }
         foreach (var model in models)
         {
-            await output.WriteLineAsync($"{model.Manifest.Id}\t{model.Manifest.Kind}\t{model.State}\t{model.Manifest.DisplayName}{(model.Error is null ? "" : "\t" + model.Error)}");
+            await output.WriteLineAsync($"{model.Manifest.Id}\t{model.Manifest.Kind}\t{model.State}{(disabled.Contains(model.Manifest.Id) ? " (disabled)" : "")}\t{model.Manifest.DisplayName}{(model.Error is null ? "" : "\t" + model.Error)}");
         }
         return 0;
     }

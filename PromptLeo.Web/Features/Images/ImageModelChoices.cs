@@ -9,7 +9,7 @@ namespace PromptLeo.Web.Features.Images;
 public sealed record ImageModelChoice(string Id, string DisplayName, bool IsDemo, bool SupportsInpainting, int DefaultWidth, int DefaultHeight, int DefaultSteps, float DefaultGuidance);
 
 /// <summary>Installed, healthy models per kind, read from the registry each time (models come and go while a page is open).</summary>
-public sealed class ImageModelChoices(IModelRegistry registry, IOptions<InferenceOptions> inference)
+public sealed class ImageModelChoices(IModelRegistry registry, Models.ModelAvailability availability, IOptions<InferenceOptions> inference)
 {
     /// <summary>Diffusion models: real before demo, plain before inpainting, then by name.</summary>
     public IReadOnlyList<ImageModelChoice> Diffusion() => Of(ModelKind.Diffusion)
@@ -19,7 +19,7 @@ public sealed class ImageModelChoices(IModelRegistry registry, IOptions<Inferenc
         .OrderBy(m => m.IsDemo).ThenBy(m => m.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
 
     private IEnumerable<ImageModelChoice> Of(ModelKind kind) => registry.List()
-        .Where(s => s.Manifest.Kind == kind && s.State != ModelState.Failed)
+        .Where(s => s.Manifest.Kind == kind && s.State != ModelState.Failed && availability.IsOffered(s.Manifest.Id))
         .Select(s => new ImageModelChoice(
             s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo, kind == ModelKind.Diffusion && IsInpainting(s.Manifest.Id),
             Default(s.Manifest, "width", 512), Default(s.Manifest, "height", 512), Default(s.Manifest, "steps", 20),

@@ -26,6 +26,7 @@ public static class StudioErrorMessages
         ImageRequestException { Field: "InitImage" or "Mask" or "image" } => T["That file is not an image. Please upload a PNG, JPEG or WebP picture."],
         ImageRequestException { Field: "ModelId" or "modelId" } => T["Please pick a model for this task."],
         ImageRequestException other => T["The request was rejected ({0}).", other.Field],
+        Models.ModelDisabledException disabled => T["The model {0} has been disabled by an administrator. Please pick another model.", disabled.ModelId],
         ModelNotFoundException missing => T["The model {0} is no longer installed. Please pick another model.", missing.ModelId],
         ModelLoadException => T["The model could not be loaded. Please pick another model or ask an administrator."],
         ProcessingRestrictedException => T["Processing is restricted for your account (Art. 18 GDPR). Lift the restriction in the Privacy Center to generate images."],

@@ -2,19 +2,21 @@ using Microsoft.EntityFrameworkCore;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Records;
 
 namespace PromptLeo.Web.Features.Metering;
 
 /// <summary>
 /// The one path of every inference request, portal and API: access guard (restriction, admin disable, zero retention),
-/// budget reservation with the upper bound, processing record written before the engine runs, settlement from what was
+/// the model's availability (an admin may disable a model), budget reservation with the upper bound, processing record written before the engine runs, settlement from what was
 /// actually produced (also after a cancel or a failure with partial output), and a single <c>SaveChanges</c> that stores
 /// usage, finished record and the caller's content together.
 /// </summary>
 public sealed class MeteredInference(
     IDbContextFactory<AppDbContext> dbFactory,
     InferenceAccessGuard guard,
+    ModelAvailability models,
     IUsageMeter meter,
     ProcessingRecordWriter records,
     TimeProvider time,
@@ -23,6 +25,7 @@ public sealed class MeteredInference(
     /// <summary>Runs <paramref name="engineCall"/> as one metered request and returns its result.</summary>
     /// <exception cref="ProcessingRestrictedException">The account may not use the models.</exception>
     /// <exception cref="BudgetExceededException">The upper bound does not fit the budget.</exception>
+    /// <exception cref="ModelDisabledException">An administrator has disabled the model.</exception>
     public async Task<T> RunAsync<T>(MeteredRequest request, Func<MeteredCall, Task<T>> engineCall, CancellationToken cancellationToken)
     {
         await using var call = await BeginAsync(request, cancellationToken);
@@ -49,6 +52,9 @@ public sealed class MeteredInference(
     {
         var principal = request.Principal;
         var account = await guard.EnsureAllowedAsync(principal.UserId, cancellationToken);
+        // Priced, recorded and checked under the installed id: the registry ignores case, price rows and settings do not.
+        request = request with { ModelId = models.CanonicalId(request.ModelId) };
+        await models.EnsureEnabledAsync(request.ModelId, cancellationToken);
         var reservation = await meter.ReserveAsync(request.ToEstimate(), cancellationToken);
         try
         {

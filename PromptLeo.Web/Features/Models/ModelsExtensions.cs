@@ -21,6 +21,8 @@ public static class ModelsExtensions
                 }
             });
         builder.Services.AddSingleton<DemoModelSet>();
+        builder.Services.AddSingleton<ModelAvailability>();
+        builder.Services.AddSingleton<ModelAdministration>();
         return builder;
     }
 

@@ -24,8 +24,17 @@ public static class AuditActions
     public const string SignedOutEverywhere = "session.signed-out-everywhere";
     public const string AccountDisabled = "account.disabled";
     public const string AccountEnabled = "account.enabled";
+    public const string ModelLoaded = "model.loaded";
+    public const string ModelUnloaded = "model.unloaded";
+    public const string ModelDeleted = "model.deleted";
+    public const string ModelEnabled = "model.enabled";
+    public const string ModelDisabled = "model.disabled";
+    public const string PriceChanged = "price.changed";
 
     public const string System = "system";
+
+    /// <summary>The actor for operator verbs run on the server's command line.</summary>
+    public const string CommandLine = "cli";
 }
 
 public sealed record AuditQuery(string? SubjectId = null, string? Action = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Page = 0, int PageSize = 25);
