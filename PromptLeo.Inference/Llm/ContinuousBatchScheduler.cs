@@ -488,7 +488,6 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
         job.DetachConversation();
         if (!_cache.Add(scope, tokens, conversation))
             conversation.Dispose();
-        _cache.DisposeReleased();
         ReportCacheBytes();
     }
 

@@ -51,21 +51,21 @@ internal sealed class PromptCache(int maxEntries, long maxBytes, long bytesPerCe
         Account(entry, -1);
     }
 
-    /// <summary>Keeps a finished conversation; false (caller disposes it) when it alone exceeds the byte bound.</summary>
+    /// <summary>
+    /// Keeps a finished conversation, releasing the least recently used beyond the bounds; false (the caller disposes
+    /// it) when it alone exceeds the byte bound. Loop thread only.
+    /// </summary>
     public bool Add(string scope, List<LLamaToken> tokens, Conversation conversation)
     {
         if (MaxEntries == 0 || tokens.Count * BytesPerCell > maxBytes)
             return false;
+        // Dropped entries hold sequence ids until freed: free them before this one takes a place.
+        DisposeReleased();
         var entry = new Entry(scope, tokens, conversation);
         _entries.AddFirst(entry);
         Account(entry, +1);
-        // Released entries still hold sequence ids until the loop frees them, so they count against the entry bound.
-        while (_entries.Count + _released.Count > MaxEntries || Bytes > maxBytes)
-        {
-            if (!ReleaseOldest(except: entry))
-                break;
-        }
-
+        while ((_entries.Count > MaxEntries || Bytes > maxBytes) && ReleaseOldest(except: entry))
+            DisposeReleased();
         return true;
     }
 
