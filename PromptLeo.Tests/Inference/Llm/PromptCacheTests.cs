@@ -61,22 +61,9 @@ public sealed class PromptCacheTests : IAsyncLifetime
         return ((LlamaChatModel)lease.Model).Weights;
     }
 
-    /// <summary>Sums one of this provider's counters (other tests' engines run in parallel with their own).</summary>
-    private static async Task<long> SumAsync(IServiceProvider services, Func<LlmMetrics, Instrument> pick, Func<Task> action)
-    {
-        var ours = pick(services.GetRequiredService<LlmMetrics>());
-        long total = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (ReferenceEquals(instrument, ours))
-                l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref total, value));
-        listener.Start();
-        await action();
-        return Interlocked.Read(ref total);
-    }
+    /// <summary>Sums one of this provider's counters while <paramref name="action"/> runs.</summary>
+    private static Task<long> SumAsync(IServiceProvider services, Func<LlmMetrics, Instrument> pick, Func<Task> action) =>
+        MeterSum.DuringAsync(pick(services.GetRequiredService<LlmMetrics>()), action);
 
     [Fact]
     public async Task FollowUp_SameScope_EvaluatesOnlyTheNewTokens()

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -26,21 +25,8 @@ public sealed class PromptCacheScopesTests(ApiPortalFactory factory) : IClassFix
     private static ChatSettings Settings => new() { ModelId = ApiPortalFactory.ChatModel, MaxTokens = 8, Temperature = 0, Seed = 1 };
 
     /// <summary>Prompt tokens served from this portal's prompt cache while <paramref name="action"/> runs.</summary>
-    private async Task<long> CachedTokensDuringAsync(Func<Task> action)
-    {
-        var ours = factory.Services.GetRequiredService<LlmMetrics>().PromptCacheHitTokens;
-        long total = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (ReferenceEquals(instrument, ours))
-                l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref total, value));
-        listener.Start();
-        await action();
-        return Interlocked.Read(ref total);
-    }
+    private Task<long> CachedTokensDuringAsync(Func<Task> action) =>
+        MeterSum.DuringAsync(factory.Services.GetRequiredService<LlmMetrics>().PromptCacheHitTokens, action);
 
     private Task<ChatTurnResult> SendAsync(string userId, string prompt, Guid? conversationId = null, bool temporary = false,
         IReadOnlyList<ChatHistoryMessage>? history = null) =>
