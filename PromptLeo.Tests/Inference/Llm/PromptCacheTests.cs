@@ -182,6 +182,32 @@ public sealed class PromptCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DropScope_WhileARequestOfTheScopeRuns_ThatRequestIsNotKept()
+    {
+        var cache = _services.GetRequiredService<IPromptCache>();
+        var entries = cache.EntryCount;
+        // Sampled with a fixed seed: this stream runs well past its first tokens on the tiny model (deterministic).
+        var request = new ChatRequest("tiny-chat", FirstTurn(), new SamplingOptions { MaxTokens = 40, Temperature = 0.8f, Seed = 5 },
+            CacheScope: "alice/key1");
+        int? droppedAt = null;
+        ChatUpdate last = new();
+        await foreach (var update in _services.GetRequiredService<IChatEngine>().StreamAsync(request))
+        {
+            if (droppedAt is null && update.CompletionTokens >= 1)
+            {
+                cache.DropScope("alice");
+                droppedAt = update.CompletionTokens;
+            }
+
+            last = update;
+        }
+
+        Assert.True(last.CompletionTokens > droppedAt + 1, $"the stream ended at {last.CompletionTokens} tokens, dropped at {droppedAt}");
+        Assert.Equal(entries, cache.EntryCount);
+        Assert.Equal(0, cache.BytesHeld);
+    }
+
+    [Fact]
     public async Task KeptConversations_UnderKvPressure_GiveWayBeforeAnyRequestIsEvicted()
     {
         await using var services = _models.BuildServices(new Dictionary<string, string?> { ["Inference:Llm:ContextSize"] = "256" });

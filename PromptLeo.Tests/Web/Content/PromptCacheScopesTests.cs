@@ -1,10 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Tests.Web.Chat;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Admin;
 using PromptLeo.Web.Features.ApiKeys;
 using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Privacy;
@@ -74,14 +77,22 @@ public sealed class PromptCacheScopesTests(ApiPortalFactory factory) : IClassFix
     }
 
     [Fact]
-    public async Task SignOutEverywhere_DropsTheUsersCache()
+    public async Task SignOutEverywhereAndAdminDisable_DropTheUsersCache()
     {
-        var userId = await ChatServiceTests.CreateUserAsync(factory);
-        var first = await SendAsync(userId, "Tell me about data privacy in the cloud");
+        var signedOut = await ChatServiceTests.CreateUserAsync(factory);
+        var disabled = await ChatServiceTests.CreateUserAsync(factory);
+        var signedOutFirst = await SendAsync(signedOut, "Tell me about data privacy in the cloud");
+        var disabledFirst = await SendAsync(disabled, "Tell me about data privacy in the cloud");
+        var directory = factory.Services.GetRequiredService<AdminUserDirectory>();
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var adminId = await db.Users.Where(u => u.Email == PortalFactory.AdminEmail).Select(u => u.Id).SingleAsync();
 
-        await factory.Services.GetRequiredService<SessionStore>().RevokeAllAsync(userId);
+        await factory.Services.GetRequiredService<SessionStore>().RevokeAllAsync(signedOut);
+        Assert.True(await directory.SetDisabledAsync(adminId, disabled, true));
+        Assert.True(await directory.SetDisabledAsync(adminId, disabled, false));
 
-        Assert.Equal(0, await FollowUpAsync(userId, first));
+        Assert.Equal(0, await FollowUpAsync(signedOut, signedOutFirst));
+        Assert.Equal(0, await FollowUpAsync(disabled, disabledFirst));
     }
 
     [Fact]
