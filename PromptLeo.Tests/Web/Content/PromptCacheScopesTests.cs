@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Inference.Llm;
@@ -144,6 +145,21 @@ public sealed class PromptCacheScopesTests(ApiPortalFactory factory) : IClassFix
         Assert.Equal(0, otherKeyCached);
         Assert.True(sameKeyCached >= first.PromptTokens - 1, $"{sameKeyCached} of the first request's {first.PromptTokens} prompt tokens reused");
         Assert.Equal(before - 1, Cache.EntryCount); // the revoked key's conversation; the other key's stays
+    }
+
+    [Fact]
+    public async Task AdminPage_ShowsTheBytesAndEntriesTheCacheHolds()
+    {
+        var userId = await ChatServiceTests.CreateUserAsync(factory);
+        await SendAsync(userId, "Tell me about data privacy in the cloud");
+        var admin = factory.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(admin, PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
+
+        var html = WebUtility.HtmlDecode(await admin.GetStringAsync("/admin"));
+
+        Assert.True(Cache.BytesHeld > 0);
+        var line = Regex.Match(html, "id=\"admin-prompt-cache\"[^>]*>\\s*([^<]*)<").Groups[1].Value;
+        Assert.Contains($"Prompt cache: {Cache.BytesHeld / 1e6:0.0} MB of KV cache in {Cache.EntryCount} kept conversations", line);
     }
 
     private async Task<(HttpStatusCode Status, string Text, int PromptTokens)> CompleteAsync(string secret, (string Role, string Content)[] messages)
