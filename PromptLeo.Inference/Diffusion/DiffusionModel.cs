@@ -6,7 +6,7 @@ using PromptLeo.Inference.Models;
 
 namespace PromptLeo.Inference.Diffusion;
 
-/// <summary>A loaded Stable Diffusion model: tokenizer, ONNX sessions and scheduler config. Sessions are shared by requests.</summary>
+/// <summary>A loaded Stable Diffusion 1.x/2.x model: tokenizer, ONNX sessions and scheduler config. Sessions are shared by requests.</summary>
 internal sealed class DiffusionModel(
     ModelManifest manifest,
     DeviceStatus device,
@@ -17,8 +17,11 @@ internal sealed class DiffusionModel(
     VaeDecoder vaeDecoder,
     VaeEncoder? vaeEncoder,
     SchedulerConfig schedulerConfig,
-    float scalingFactor) : ILoadedModel
+    float scalingFactor,
+    ImageModelCapabilities capabilities) : IDiffusionModel
 {
+    public ImageModelCapabilities Capabilities => capabilities;
+    public IDiffusionPipeline CreatePipeline(ILogger logger) => new StableDiffusionPipeline(this, logger);
     public ModelManifest Manifest => manifest;
     public long ResidentBytes => residentBytes;
     public DeviceStatus Device => device;
@@ -42,44 +45,96 @@ internal sealed class DiffusionModel(
     }
 }
 
-/// <summary>Loads <see cref="ModelKind.Diffusion"/> models in the diffusers/optimum ONNX folder layout.</summary>
-internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, ILogger<DiffusionModelLoader> logger) : IModelLoader
+/// <summary>
+/// Loads <see cref="ModelKind.Diffusion"/> models in the diffusers/optimum ONNX folder layout: reads
+/// <c>model_index.json</c> to tell the family, then lets that family's <see cref="IDiffusionFamilyLoader"/> open the
+/// sessions on the selected device (CUDA with CPU fallback).
+/// </summary>
+internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, IEnumerable<IDiffusionFamilyLoader> families) : IModelLoader
 {
-    public const float DefaultScalingFactor = 0.18215f;
+    private readonly IDiffusionFamilyLoader[] families = families.ToArray();
 
     public IReadOnlyCollection<ModelKind> Kinds { get; } = [ModelKind.Diffusion];
+
+    /// <summary>Every family loader of this build, one line per family (also used by tests and the benchmark).</summary>
+    public static IDiffusionFamilyLoader[] AllFamilies(ILoggerFactory loggers) =>
+    [
+        new StableDiffusionModelLoader(loggers.CreateLogger<StableDiffusionModelLoader>()),
+    ];
+
+    /// <summary>A loader for every family of this build on <paramref name="selector"/>'s device.</summary>
+    public static DiffusionModelLoader Create(ExecutionProviderSelector selector, ILoggerFactory loggers) => new(selector, AllFamilies(loggers));
 
     public Task<ILoadedModel> LoadAsync(ModelManifest manifest, string modelDirectory, CancellationToken cancellationToken) =>
         Task.Run(() => Load(manifest, modelDirectory, cancellationToken), cancellationToken);
 
     private ILoadedModel Load(ModelManifest manifest, string modelDirectory, CancellationToken cancellationToken)
     {
-        ClipTokenizer tokenizer;
-        SchedulerConfig schedulerConfig;
-        try
-        {
-            tokenizer = ClipTokenizer.Load(Path.Combine(modelDirectory, "tokenizer"));
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or JsonException or ArgumentException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"tokenizer: {ex.Message}", ex);
-        }
-
-        try
-        {
-            schedulerConfig = SchedulerConfig.Load(Path.Combine(modelDirectory, "scheduler", "scheduler_config.json"));
-        }
-        catch (Exception ex) when (ex is IOException or JsonException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"scheduler/scheduler_config.json: {ex.Message}", ex);
-        }
-
-        return selector.CreateWithFallback(selection => CreateSessions(manifest, modelDirectory, selection, tokenizer, schedulerConfig, cancellationToken));
+        var index = DiffusionModelIndex.Read(modelDirectory);
+        var loader = families.FirstOrDefault(f => f.Family == index.Family)
+                     ?? throw new ModelLoadException($"model_index.json: {index.ClassName ?? "this layout"} is a {index.Family} model, which this build cannot run.");
+        return selector.CreateWithFallback(selection => loader.Load(manifest, modelDirectory, selection, cancellationToken));
     }
+}
 
-    private DiffusionModel CreateSessions(ModelManifest manifest, string modelDirectory, DeviceSelection selection, ClipTokenizer tokenizer,
-        SchedulerConfig schedulerConfig, CancellationToken cancellationToken)
+/// <summary>The parts of a diffusers <c>model_index.json</c> that tell the family: the pipeline class and its components.</summary>
+internal sealed record DiffusionModelIndex(string? ClassName, IReadOnlySet<string> Components)
+{
+    public const string FileName = "model_index.json";
+
+    /// <summary>FLUX has a <c>transformer</c>; SDXL a second text encoder; everything else is SD 1.x/2.x.</summary>
+    public ImageModelFamily Family =>
+        Components.Contains("transformer") || ClassName?.Contains("Flux", StringComparison.OrdinalIgnoreCase) == true ? ImageModelFamily.Flux
+        : Components.Contains("text_encoder_2") || ClassName?.Contains("XL", StringComparison.Ordinal) == true ? ImageModelFamily.StableDiffusionXL
+        : ImageModelFamily.StableDiffusion;
+
+    /// <summary>Reads the index; a folder without one is treated as Stable Diffusion 1.x/2.x (older hand-made layouts).</summary>
+    public static DiffusionModelIndex Read(string modelDirectory)
     {
+        var path = Path.Combine(modelDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            return new DiffusionModelIndex(null, new HashSet<string>());
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new ModelLoadException($"{FileName}: not a JSON object.");
+            }
+
+            var className = root.TryGetProperty("_class_name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
+            var components = root.EnumerateObject()
+                .Where(p => !p.Name.StartsWith('_') && p.Value.ValueKind == JsonValueKind.Array && p.Value.GetArrayLength() == 2 && p.Value[0].ValueKind != JsonValueKind.Null)
+                .Select(p => p.Name)
+                .ToHashSet(StringComparer.Ordinal);
+            return new DiffusionModelIndex(className, components);
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelLoadException($"{FileName}: not valid JSON ({ex.Message}).", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelLoadException($"{FileName}: cannot be read ({ex.Message}).", ex);
+        }
+    }
+}
+
+/// <summary>Loads Stable Diffusion 1.x/2.x (and Turbo/LCM) folders: CLIP tokenizer, text encoder, UNet, VAE decoder and optional encoder.</summary>
+internal sealed class StableDiffusionModelLoader(ILogger<StableDiffusionModelLoader> logger) : IDiffusionFamilyLoader
+{
+    public const float DefaultScalingFactor = 0.18215f;
+
+    public ImageModelFamily Family => ImageModelFamily.StableDiffusion;
+
+    public IDiffusionModel Load(ModelManifest manifest, string modelDirectory, DeviceSelection selection, CancellationToken cancellationToken)
+    {
+        var tokenizer = DiffusionFolder.LoadTokenizer(modelDirectory, "tokenizer");
+        var schedulerConfig = DiffusionFolder.LoadSchedulerConfig(modelDirectory);
         var opened = new List<IDisposable>();
         try
         {
@@ -103,11 +158,15 @@ internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, I
                 throw new ModelLoadException("vae_encoder/model.onnx: file missing; an inpainting UNet needs it.");
             }
 
-            var residentBytes = Directory.EnumerateFiles(modelDirectory, "*.onnx*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-            logger.LogInformation("Loaded diffusion model {ModelId} on {Device} (UNet input channels {Channels}, timestep {TimestepType} rank {TimestepRank})",
-                manifest.Id, selection.Status.Device, unet.InChannels, unet.TimestepType, unet.TimestepRank);
+            var residentBytes = DiffusionFolder.WeightBytes(modelDirectory);
+            logger.LogInformation("Loaded diffusion model {ModelId} on {Device} (UNet input channels {Channels}, {Precision}, timestep {TimestepType} rank {TimestepRank})",
+                manifest.Id, selection.Status.Device, unet.InChannels, DiffusionFolder.PrecisionName(unet.SampleType), unet.TimestepType, unet.TimestepRank);
+            var capabilities = DiffusionFolder.Capabilities(manifest, ImageModelFamily.StableDiffusion,
+                imageToImage: vaeEncoder is not null, inpainting: unet.InChannels == 9, defaultSize: 512,
+                precision: DiffusionFolder.PrecisionName(unet.SampleType),
+                schedulers: [SchedulerKind.Euler, SchedulerKind.EulerAncestral, SchedulerKind.Ddim, SchedulerKind.Lms, SchedulerKind.Lcm]);
             return new DiffusionModel(manifest, selection.Status, residentBytes, tokenizer, textEncoder, unet, vaeDecoder, vaeEncoder,
-                schedulerConfig, ReadScalingFactor(modelDirectory));
+                schedulerConfig, DiffusionFolder.ReadScalingFactor(modelDirectory, DefaultScalingFactor), capabilities);
         }
         catch
         {
@@ -122,18 +181,93 @@ internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, I
         Microsoft.ML.OnnxRuntime.InferenceSession Open(string relativePath, string[] inputs, string[] outputs) =>
             OnnxModelFile.Open(modelDirectory, relativePath, selection.Options, inputs, outputs);
     }
+}
 
-    private static float ReadScalingFactor(string modelDirectory)
+/// <summary>Reading the shared parts of a diffusers folder (tokenizers, scheduler and VAE configs) with errors that name the file.</summary>
+internal static class DiffusionFolder
+{
+    public static ClipTokenizer LoadTokenizer(string modelDirectory, string folder)
+    {
+        try
+        {
+            return ClipTokenizer.Load(Path.Combine(modelDirectory, folder));
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or JsonException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"{folder}: {ex.Message}", ex);
+        }
+    }
+
+    public static SchedulerConfig LoadSchedulerConfig(string modelDirectory)
+    {
+        try
+        {
+            return SchedulerConfig.Load(Path.Combine(modelDirectory, "scheduler", "scheduler_config.json"));
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"scheduler/scheduler_config.json: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Bytes of the weight files (<c>*.onnx</c> and their external data), the resident estimate of a loaded model.</summary>
+    public static long WeightBytes(string modelDirectory) =>
+        Directory.EnumerateFiles(modelDirectory, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !f.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+            .Sum(f => new FileInfo(f).Length);
+
+    /// <summary>A number from <c>vae_decoder/config.json</c> (for example <c>scaling_factor</c>, <c>shift_factor</c>), or the fallback.</summary>
+    public static float ReadScalingFactor(string modelDirectory, float fallback, string property = "scaling_factor")
     {
         var path = Path.Combine(modelDirectory, "vae_decoder", "config.json");
         if (!File.Exists(path))
         {
-            return DefaultScalingFactor;
+            return fallback;
         }
 
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
-        return document.RootElement.TryGetProperty("scaling_factor", out var value) && value.ValueKind == JsonValueKind.Number
-            ? value.GetSingle()
-            : DefaultScalingFactor;
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number
+                ? value.GetSingle()
+                : fallback;
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelLoadException($"vae_decoder/config.json: not valid JSON ({ex.Message}).", ex);
+        }
+    }
+
+    public static string PrecisionName(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType type) => type switch
+    {
+        Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16 => "float16",
+        Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.BFloat16 => "bfloat16",
+        _ => "float32",
+    };
+
+    /// <summary>
+    /// Capabilities with the defaults a manifest may override (<c>DefaultParameters</c>: width, height, steps,
+    /// guidance, max_steps). A distilled model (guidance 0 by default, at most 4 steps) runs without guidance.
+    /// </summary>
+    public static ImageModelCapabilities Capabilities(ModelManifest manifest, ImageModelFamily family, bool imageToImage, bool inpainting,
+        int defaultSize, string precision, IReadOnlyList<SchedulerKind> schedulers, int defaultSteps = 20, float defaultGuidance = 7.5f, int? maxSteps = null)
+    {
+        var p = manifest.DefaultParameters;
+        var guidance = p.TryGetValue("guidance", out var g) ? (float)g : defaultGuidance;
+        int? max = p.TryGetValue("max_steps", out var m) ? (int)m : maxSteps;
+        var usesGuidance = guidance > 1f;
+        return new ImageModelCapabilities(
+            family,
+            imageToImage,
+            inpainting,
+            NegativePrompt: usesGuidance,
+            Guidance: usesGuidance,
+            DefaultWidth: p.TryGetValue("width", out var w) ? (int)w : defaultSize,
+            DefaultHeight: p.TryGetValue("height", out var h) ? (int)h : defaultSize,
+            DefaultSteps: p.TryGetValue("steps", out var s) ? (int)s : defaultSteps,
+            MaxSteps: max,
+            DefaultGuidance: guidance,
+            schedulers,
+            precision);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using PromptLeo.Inference.Devices;
 using PromptLeo.Inference.Models;
 
@@ -20,7 +21,7 @@ internal static class DiffusionServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<ExecutionProviderSelector>();
-        services.AddSingleton<IModelLoader, DiffusionModelLoader>();
+        services.AddSingleton<IModelLoader>(sp => DiffusionModelLoader.Create(sp.GetRequiredService<ExecutionProviderSelector>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IModelLoader, BackgroundRemovalModelLoader>();
         services.TryAddSingleton<IImageGenerator, ImageGenerator>();
         services.AddHostedService<CudaStartupCheck>();

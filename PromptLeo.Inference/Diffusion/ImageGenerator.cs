@@ -22,13 +22,12 @@ internal sealed class ImageGenerator(IModelRegistry registry, IOptions<Diffusion
         using var mask = request.Mask is null ? null : DecodeUpload(request.Mask, nameof(ImageRequest.Mask));
 
         using var lease = await registry.AcquireAsync(request.ModelId, cancellationToken);
-        if (lease.Model is not DiffusionModel model)
-        {
-            throw new ImageRequestException(nameof(ImageRequest.ModelId), $"model '{request.ModelId}' is not an image generation model.");
-        }
-
-        var pipeline = new StableDiffusionPipeline(model, logger);
+        var model = lease.Model as IDiffusionModel
+                    ?? throw new ImageRequestException(nameof(ImageRequest.ModelId), $"model '{request.ModelId}' is not an image generation model.");
+        var pipeline = model.CreatePipeline(logger);
+        // The family's own check first: its messages name the exact reason (for example the UNet's channel count).
         pipeline.ValidateFor(request);
+        ValidateCapabilities(request, model.Capabilities);
         var job = new DiffusionJob(
             request,
             request.Seed ?? Random.Shared.NextInt64(0, uint.MaxValue),
@@ -55,6 +54,18 @@ internal sealed class ImageGenerator(IModelRegistry registry, IOptions<Diffusion
             return ImageCodec.Decode(bytes, settings.MaxUploadPixelsPerSide, out var error)
                 ?? throw new ImageRequestException(field, $"{error}.");
         }
+    }
+
+    public async Task<ImageModelCapabilities> DescribeAsync(string modelId, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(modelId))
+        {
+            throw new ImageRequestException("modelId", "is required.");
+        }
+
+        using var lease = await registry.AcquireAsync(modelId, cancellationToken);
+        return (lease.Model as IDiffusionModel)?.Capabilities
+               ?? throw new ImageRequestException(nameof(ImageRequest.ModelId), $"model '{modelId}' is not an image generation model.");
     }
 
     public async Task<byte[]> RemoveBackgroundAsync(string modelId, byte[] image, CancellationToken cancellationToken = default)
@@ -151,6 +162,31 @@ internal sealed class ImageGenerator(IModelRegistry registry, IOptions<Diffusion
             {
                 throw new ImageRequestException(field, $"must be between {settings.MinSize} and {max}, was {value}.");
             }
+        }
+    }
+
+    /// <summary>Refuses what the model's family cannot do, naming the field, before any inference.</summary>
+    internal static void ValidateCapabilities(ImageRequest request, ImageModelCapabilities capabilities)
+    {
+        if (!capabilities.Schedulers.Contains(request.Scheduler))
+        {
+            throw new ImageRequestException(nameof(ImageRequest.Scheduler),
+                $"'{request.Scheduler}' is not available for this model; use one of: {string.Join(", ", capabilities.Schedulers)}.");
+        }
+
+        if (capabilities.MaxSteps is { } maxSteps && request.Steps > maxSteps)
+        {
+            throw new ImageRequestException(nameof(ImageRequest.Steps), $"this model is distilled for at most {maxSteps} steps, was {request.Steps}.");
+        }
+
+        if (request.InitImage is not null && !capabilities.ImageToImage)
+        {
+            throw new ImageRequestException(nameof(ImageRequest.InitImage), "this model cannot start from an image.");
+        }
+
+        if (request.Mask is not null && !capabilities.Inpainting)
+        {
+            throw new ImageRequestException(nameof(ImageRequest.Mask), "this model cannot repaint a masked region (it is not an inpainting model).");
         }
     }
 

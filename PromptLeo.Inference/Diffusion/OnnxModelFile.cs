@@ -29,11 +29,14 @@ internal static class OnnxModelFile
         {
             Require(relativePath, "input", session.InputMetadata, requiredInputs);
             Require(relativePath, "output", session.OutputMetadata, requiredOutputs);
-            foreach (var (name, metadata) in session.InputMetadata)
+            foreach (var name in requiredInputs.Concat(requiredOutputs))
             {
-                if (metadata.IsTensor && metadata.ElementDataType == TensorElementType.Float16)
+                // Floating tensors are converted to and from float32 (OnnxTensorBinding); ids and timesteps are integers.
+                var metadata = session.InputMetadata.TryGetValue(name, out var input) ? input : session.OutputMetadata[name];
+                if (metadata.IsTensor && metadata.ElementDataType is not (TensorElementType.Float or TensorElementType.Float16
+                        or TensorElementType.BFloat16 or TensorElementType.Double or TensorElementType.Int32 or TensorElementType.Int64))
                 {
-                    throw new ModelLoadException($"{relativePath}: input '{name}' is float16; only float32 exports are supported.");
+                    throw new ModelLoadException($"{relativePath}: '{name}' has element type {metadata.ElementDataType}; float, float16, bfloat16 and integer tensors are supported.");
                 }
             }
         }

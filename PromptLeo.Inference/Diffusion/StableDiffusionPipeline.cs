@@ -31,7 +31,7 @@ internal sealed class PipelineStats
 /// batched UNet call) → VAE decoder → PNG. Handles text-to-image, img2img (strength) and 9-channel inpainting.
 /// All full-size tensors are allocated once per request; the step loop only fills them.
 /// </summary>
-internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logger)
+internal sealed class StableDiffusionPipeline(DiffusionModel model, ILogger logger) : IDiffusionPipeline
 {
     public const string ParametersKey = "parameters";
 

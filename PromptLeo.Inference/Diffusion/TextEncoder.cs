@@ -24,7 +24,7 @@ internal sealed class TextEncoder(InferenceSession session) : IDisposable
         using var outputs = session.Run(runOptions, [InputName], [input], [OutputName]);
         var output = outputs[0];
         var hiddenSize = (int)output.GetTensorTypeAndShape().Shape[2];
-        return (output.GetTensorDataAsSpan<float>().ToArray(), hiddenSize);
+        return (OnnxTensorTypes.ReadFloats(output), hiddenSize);
     }
 
     public void Dispose() => session.Dispose();

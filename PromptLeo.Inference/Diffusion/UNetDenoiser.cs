@@ -28,14 +28,26 @@ internal sealed class UNetDenoiser : IDisposable
         TimestepRank = timestep.Dimensions.Length;
         // A fixed first dimension (usually [1]) takes one value; a dynamic one takes a value per batch entry.
         TimestepPerSample = TimestepRank == 1 && timestep.Dimensions[0] != 1;
-        if (TimestepType is not (TensorElementType.Int64 or TensorElementType.Int32 or TensorElementType.Float or TensorElementType.Double))
+        if (TimestepType is not (TensorElementType.Int64 or TensorElementType.Int32 or TensorElementType.Float or TensorElementType.Double or TensorElementType.Float16))
         {
             throw new Models.ModelLoadException($"unet/model.onnx: input 'timestep' has unsupported element type {TimestepType}.");
+        }
+
+        SampleType = sample.ElementDataType;
+        HiddenStatesType = session.InputMetadata[HiddenStatesName].ElementDataType;
+        OutputType = session.OutputMetadata[OutputName].ElementDataType;
+        foreach (var (name, type) in new[] { (SampleName, SampleType), (HiddenStatesName, HiddenStatesType), (OutputName, OutputType) })
+        {
+            if (!OnnxTensorTypes.IsFloating(type))
+            {
+                throw new Models.ModelLoadException($"unet/model.onnx: '{name}' has element type {type}; float, float16 and bfloat16 are supported.");
+            }
         }
 
         if (session.InputMetadata.TryGetValue(TimestepCondName, out var cond))
         {
             TimestepCondSize = cond.Dimensions.Length == 2 && cond.Dimensions[1] > 0 ? cond.Dimensions[1] : 256;
+            TimestepCondType = cond.ElementDataType;
         }
     }
 
@@ -45,10 +57,19 @@ internal sealed class UNetDenoiser : IDisposable
     public int TimestepRank { get; }
     public bool TimestepPerSample { get; }
     public int TimestepCondSize { get; }
+    public TensorElementType TimestepCondType { get; } = TensorElementType.Float;
+    /// <summary>Element types of the latent input, the text conditioning and the output (float32, float16 or bfloat16).</summary>
+    public TensorElementType SampleType { get; }
+    public TensorElementType HiddenStatesType { get; }
+    public TensorElementType OutputType { get; }
 
     /// <summary>Creates the per-request buffers and pinned ORT values for <paramref name="batch"/> UNet rows.</summary>
-    public UNetRun CreateRun(int batch, int latentHeight, int latentWidth, float[] hiddenStates, int hiddenSize, float guidanceScale) =>
-        new(this, session, batch, latentHeight, latentWidth, hiddenStates, hiddenSize, guidanceScale);
+    public UNetRun CreateRun(int batch, int latentHeight, int latentWidth, float[] hiddenStates, int hiddenSize, float guidanceScale,
+        IReadOnlyList<(string Name, OnnxTensorBinding Binding)>? extraInputs = null) =>
+        new(this, session, batch, latentHeight, latentWidth, hiddenStates, hiddenSize, guidanceScale, extraInputs);
+
+    /// <summary>The session's input metadata, for conditioning inputs a family adds (SDXL's <c>text_embeds</c>, <c>time_ids</c>).</summary>
+    public IReadOnlyDictionary<string, NodeMetadata> InputMetadata => session.InputMetadata;
 
     public void Dispose() => session.Dispose();
 }
@@ -57,19 +78,23 @@ internal sealed class UNetDenoiser : IDisposable
 internal sealed class UNetRun : IDisposable
 {
     private readonly InferenceSession session;
-    private readonly UNetDenoiser unet;
+    private readonly OnnxTensorBinding sample;
+    private readonly OnnxTensorBinding output;
+    private readonly List<IDisposable> owned = [];
     private readonly OrtValue[] inputs;
     private readonly string[] inputNames;
     private readonly OrtValue[] outputs;
     private readonly string[] outputNames = [UNetDenoiser.OutputName];
     private readonly Array timestepBuffer;
+    private readonly OnnxTensorBinding? timestepHalf;
 
-    public UNetRun(UNetDenoiser unet, InferenceSession session, int batch, int latentHeight, int latentWidth, float[] hiddenStates, int hiddenSize, float guidanceScale)
+    // extraInputs: further conditioning (for example SDXL's text_embeds and time_ids), uploaded once, owned and disposed by the run.
+    public UNetRun(UNetDenoiser unet, InferenceSession session, int batch, int latentHeight, int latentWidth, float[] hiddenStates, int hiddenSize, float guidanceScale,
+        IReadOnlyList<(string Name, OnnxTensorBinding Binding)>? extraInputs = null)
     {
-        this.unet = unet;
         this.session = session;
-        Sample = new float[batch * unet.InChannels * latentHeight * latentWidth];
-        Output = new float[batch * 4 * latentHeight * latentWidth];
+        sample = Own(new OnnxTensorBinding(unet.SampleType, [batch, unet.InChannels, latentHeight, latentWidth]));
+        output = Own(new OnnxTensorBinding(unet.OutputType, [batch, 4, latentHeight, latentWidth]));
         var timestepCount = unet.TimestepPerSample ? batch : 1;
         long[] timestepShape = unet.TimestepRank == 0 ? [] : [timestepCount];
         timestepBuffer = unet.TimestepType switch
@@ -79,37 +104,52 @@ internal sealed class UNetRun : IDisposable
             TensorElementType.Double => new double[timestepCount],
             _ => new float[timestepCount],
         };
+        if (unet.TimestepType == TensorElementType.Float16)
+        {
+            timestepHalf = Own(new OnnxTensorBinding(TensorElementType.Float16, timestepShape, (float[])timestepBuffer));
+        }
 
+        var text = Own(new OnnxTensorBinding(unet.HiddenStatesType, [batch, ClipTokenizer.SequenceLength, hiddenSize], hiddenStates));
+        text.Upload();
         var names = new List<string> { UNetDenoiser.SampleName, UNetDenoiser.TimestepName, UNetDenoiser.HiddenStatesName };
         var values = new List<OrtValue>
         {
-            OrtValue.CreateTensorValueFromMemory(Sample, [batch, unet.InChannels, latentHeight, latentWidth]),
-            timestepBuffer switch
+            sample.Value,
+            timestepHalf?.Value ?? Own(timestepBuffer switch
             {
                 long[] l => OrtValue.CreateTensorValueFromMemory(l, timestepShape),
                 int[] i => OrtValue.CreateTensorValueFromMemory(i, timestepShape),
                 double[] d => OrtValue.CreateTensorValueFromMemory(d, timestepShape),
                 float[] f => OrtValue.CreateTensorValueFromMemory(f, timestepShape),
                 _ => throw new InvalidOperationException(),
-            },
-            OrtValue.CreateTensorValueFromMemory(hiddenStates, [batch, ClipTokenizer.SequenceLength, hiddenSize]),
+            }),
+            text.Value,
         };
         if (unet.TimestepCondSize > 0)
         {
+            var cond = Own(new OnnxTensorBinding(unet.TimestepCondType, [batch, unet.TimestepCondSize], GuidanceEmbedding(guidanceScale, unet.TimestepCondSize, batch)));
+            cond.Upload();
             names.Add(UNetDenoiser.TimestepCondName);
-            values.Add(OrtValue.CreateTensorValueFromMemory(GuidanceEmbedding(guidanceScale, unet.TimestepCondSize, batch), [batch, unet.TimestepCondSize]));
+            values.Add(cond.Value);
+        }
+
+        foreach (var (name, binding) in extraInputs ?? [])
+        {
+            Own(binding).Upload();
+            names.Add(name);
+            values.Add(binding.Value);
         }
 
         inputNames = [.. names];
         inputs = [.. values];
-        outputs = [OrtValue.CreateTensorValueFromMemory(Output, [batch, 4, latentHeight, latentWidth])];
+        outputs = [output.Value];
     }
 
     /// <summary>UNet input, [batch, InChannels, h, w]; the pipeline writes the scaled latents (and inpainting planes) here.</summary>
-    public float[] Sample { get; }
+    public float[] Sample => sample.Data;
 
     /// <summary>UNet output (noise or v prediction), [batch, 4, h, w].</summary>
-    public float[] Output { get; }
+    public float[] Output => output.Data;
 
     public void Run(double timestep, RunOptions runOptions)
     {
@@ -122,7 +162,10 @@ internal sealed class UNetRun : IDisposable
             case float[] f: f.AsSpan().Fill((float)timestep); break;
         }
 
+        timestepHalf?.Upload();
+        sample.Upload();
         session.Run(runOptions, inputNames, inputs, outputNames, outputs);
+        output.Download();
     }
 
     /// <summary>LCM's w-embedding of (guidance − 1)·1000: [sin, cos] of log-spaced frequencies.</summary>
@@ -145,14 +188,17 @@ internal sealed class UNetRun : IDisposable
         return embedding;
     }
 
+    private T Own<T>(T disposable) where T : IDisposable
+    {
+        owned.Add(disposable);
+        return disposable;
+    }
+
     public void Dispose()
     {
-        foreach (var value in inputs)
+        foreach (var value in owned)
         {
             value.Dispose();
         }
-
-        outputs[0].Dispose();
-        _ = unet;
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace PromptLeo.Inference.Diffusion;
 
@@ -9,13 +10,18 @@ internal sealed class VaeDecoder(InferenceSession session) : IDisposable
     public const string InputName = "latent_sample";
     public const string OutputName = "sample";
 
+    private readonly TensorElementType inputType = OnnxTensorTypes.Of(session.InputMetadata, InputName);
+    private readonly TensorElementType outputType = OnnxTensorTypes.Of(session.OutputMetadata, OutputName);
+
     /// <summary>Decodes one image's latents into <paramref name="pixels"/> ([3,8h,8w]).</summary>
     public void Decode(ReadOnlySpan<float> latents, float scalingFactor, int latentHeight, int latentWidth, float[] scratch, float[] pixels, RunOptions runOptions)
     {
         TensorPrimitives.Multiply(latents, 1f / scalingFactor, scratch);
-        using var input = OrtValue.CreateTensorValueFromMemory(scratch, [1, 4, latentHeight, latentWidth]);
-        using var output = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, latentHeight * 8, latentWidth * 8]);
-        session.Run(runOptions, [InputName], [input], [OutputName], [output]);
+        using var input = new OnnxTensorBinding(inputType, [1, 4, latentHeight, latentWidth], scratch);
+        using var output = new OnnxTensorBinding(outputType, [1, 3, latentHeight * 8, latentWidth * 8], pixels);
+        input.Upload();
+        session.Run(runOptions, [InputName], [input.Value], [OutputName], [output.Value]);
+        output.Download();
     }
 
     public void Dispose() => session.Dispose();
@@ -29,14 +35,16 @@ internal sealed class VaeDecoder(InferenceSession session) : IDisposable
 internal sealed class VaeEncoder(InferenceSession session) : IDisposable
 {
     public const string InputName = "sample";
+    private readonly TensorElementType inputType = OnnxTensorTypes.Of(session.InputMetadata, InputName);
     private readonly string outputName = session.OutputMetadata.ContainsKey("latent_sample") ? "latent_sample" : session.OutputMetadata.Keys.First();
 
     /// <summary>Encodes [3,H,W] pixels into [4,H/8,W/8] latents multiplied by the scaling factor.</summary>
     public float[] Encode(float[] pixels, int height, int width, float scalingFactor, RunOptions runOptions)
     {
-        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, height, width]);
-        using var outputs = session.Run(runOptions, [InputName], [input], [outputName]);
-        var data = outputs[0].GetTensorDataAsSpan<float>();
+        using var input = new OnnxTensorBinding(inputType, [1, 3, height, width], pixels);
+        input.Upload();
+        using var outputs = session.Run(runOptions, [InputName], [input.Value], [outputName]);
+        var data = OnnxTensorTypes.ReadFloats(outputs[0]).AsSpan();
         var latents = new float[4 * (height / 8) * (width / 8)];
         TensorPrimitives.Multiply(data[..latents.Length], scalingFactor, latents);
         return latents;

@@ -54,7 +54,14 @@ public sealed record ChatRequest(
     IReadOnlyList<ChatMessage> Messages,
     SamplingOptions Sampling,
     string? FairnessKey = null,
-    string? CacheScope = null);
+    string? CacheScope = null)
+{
+    /// <summary>
+    /// False turns a thinking model's reasoning off, as Qwen3's <c>enable_thinking=false</c> does: the prompt ends with
+    /// an empty <c>&lt;think&gt;&lt;/think&gt;</c> block. No effect on models without think tokens.
+    /// </summary>
+    public bool Thinking { get; init; } = true;
+}
 
 /// <summary>
 /// One streamed update. Text updates carry a delta; the last update carries <see cref="FinishReason"/>.
@@ -63,10 +70,17 @@ public sealed record ChatRequest(
 public sealed record ChatUpdate
 {
     public string TextDelta { get; init; } = "";
+    /// <summary>
+    /// Reasoning of a thinking model (the text of its leading <c>&lt;think&gt;…&lt;/think&gt;</c> block, tags left
+    /// out); never part of <see cref="TextDelta"/>.
+    /// </summary>
+    public string ReasoningDelta { get; init; } = "";
     public int PromptTokens { get; init; }
     /// <summary>Prompt tokens whose KV cache was reused from an earlier request of the same scope (not evaluated again).</summary>
     public int CachedPromptTokens { get; init; }
     public int CompletionTokens { get; init; }
+    /// <summary>Of <see cref="CompletionTokens"/>, those spent in the think block (its tags included); cumulative.</summary>
+    public int ReasoningTokens { get; init; }
     public FinishReason? FinishReason { get; init; }
     /// <summary>Set when the request waits in the queue: 1-based position.</summary>
     public int? QueuePosition { get; init; }

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using LLama;
+using LLama.Exceptions;
 using LLama.Native;
+using PromptLeo.Inference.Models;
 
 namespace PromptLeo.Inference.Llm;
 
@@ -20,10 +22,11 @@ internal static partial class ChatPromptBuilder
 
     /// <summary>
     /// Returns the prompt tokens and how many of the oldest non-system turns were dropped so that the prompt plus room
-    /// to answer fits into <paramref name="sequenceLimit"/>.
+    /// to answer fits into <paramref name="sequenceLimit"/>. <paramref name="answerPrefix"/> is template markup put
+    /// after the generation prompt (an empty think block that turns thinking off).
     /// </summary>
     public static (LLamaToken[] Tokens, int DroppedTurns) Build(
-        LLamaWeights weights, IReadOnlyList<ChatMessage> messages, int maxTokens, int sequenceLimit)
+        LLamaWeights weights, IReadOnlyList<ChatMessage> messages, int maxTokens, int sequenceLimit, string answerPrefix = "")
     {
         // Room to answer: max_tokens, but at most a quarter of the context so long histories still fit.
         var reserve = Math.Max(1, Math.Min(maxTokens, sequenceLimit / 4));
@@ -32,7 +35,7 @@ internal static partial class ChatPromptBuilder
         var dropped = 0;
         while (true)
         {
-            var tokens = Tokenize(weights, kept.Select(k => k.Message).ToList());
+            var tokens = Tokenize(weights, kept.Select(k => k.Message).ToList(), answerPrefix);
             if (tokens.Length <= budget)
                 return (tokens, dropped);
 
@@ -55,9 +58,9 @@ internal static partial class ChatPromptBuilder
     /// text between them (markup text such as a role name, and message content) is tokenized as plain text in the same
     /// runs llama.cpp would use for the whole string, so a benign conversation gets exactly the tokens it always had.
     /// </summary>
-    internal static LLamaToken[] Tokenize(LLamaWeights weights, IReadOnlyList<ChatMessage> messages)
+    internal static LLamaToken[] Tokenize(LLamaWeights weights, IReadOnlyList<ChatMessage> messages, string answerPrefix = "")
     {
-        var segments = Render(weights, messages);
+        var segments = Render(weights, messages, answerPrefix);
         var vocab = weights.Vocab;
         var tokens = new List<LLamaToken>();
         if (vocab.ShouldAddBOS && vocab.BOS is { } bos)
@@ -99,14 +102,39 @@ internal static partial class ChatPromptBuilder
     }
 
     /// <summary>The prompt text the model's template renders for <paramref name="messages"/>, generation prompt included.</summary>
-    internal static string RenderText(LLamaWeights weights, IReadOnlyList<ChatMessage> messages) =>
-        string.Concat(Render(weights, messages).Select(s => s.Text));
+    internal static string RenderText(LLamaWeights weights, IReadOnlyList<ChatMessage> messages, string answerPrefix = "") =>
+        string.Concat(Render(weights, messages, answerPrefix).Select(s => s.Text));
+
+    /// <summary>
+    /// Applies the model's template to a short conversation, so a template llama.cpp cannot render fails when the model
+    /// loads, with a reason, instead of on the first request.
+    /// </summary>
+    /// <exception cref="ModelLoadException">The file has no chat template, or llama.cpp does not know it.</exception>
+    public static void EnsureTemplateApplies(LLamaWeights weights, string fileName)
+    {
+        try
+        {
+            RenderText(weights, [new ChatMessage(ChatRole.System, "s"), new ChatMessage(ChatRole.User, "u"),
+                new ChatMessage(ChatRole.Assistant, "a"), new ChatMessage(ChatRole.User, "u")]);
+        }
+        catch (TemplateNotFoundException ex)
+        {
+            throw new ModelLoadException($"{fileName}: the file has no chat template (tokenizer.chat_template), so the " +
+                                         "prompt format is unknown; it may be a base model rather than a chat model.", ex);
+        }
+        catch (MissingTemplateException ex)
+        {
+            throw new ModelLoadException($"{fileName}: llama.cpp does not recognise the model's chat template " +
+                                         "(tokenizer.chat_template), so it cannot build prompts for it. Use a model of a supported " +
+                                         "family (Llama 3, Qwen/ChatML, Mistral, Gemma, Phi, …).", ex);
+        }
+    }
 
     /// <summary>
     /// The template applied to the conversation as markup and content segments, in order. The model's own template
     /// (family detected by llama.cpp) is applied once with a marker per message, so the markup is known exactly.
     /// </summary>
-    private static List<(string Text, bool IsContent)> Render(LLamaWeights weights, IReadOnlyList<ChatMessage> messages)
+    private static List<(string Text, bool IsContent)> Render(LLamaWeights weights, IReadOnlyList<ChatMessage> messages, string answerPrefix)
     {
         var marked = Apply(weights, messages, i => $"{MarkerStart}{i.ToString(CultureInfo.InvariantCulture)}{MarkerEnd}");
         var markup = new List<string>();
@@ -134,7 +162,7 @@ internal static partial class ChatPromptBuilder
             segments.Add((trim ? content.Trim() : content, true));
         }
 
-        segments.Add((markup[^1], false));
+        segments.Add((markup[^1] + answerPrefix, false));
         return segments;
     }
 

@@ -64,6 +64,16 @@ internal sealed class GgufModelLoader(
 
         try
         {
+            ChatPromptBuilder.EnsureTemplateApplies(weights, fileName);
+        }
+        catch (ModelLoadException)
+        {
+            weights.Dispose();
+            throw;
+        }
+
+        try
+        {
             var scheduler = new ContinuousBatchScheduler(manifest.Id, weights, parameters, trainedContext, promptCacheEntries, o,
                 metrics, promptCaches, loggerFactory.CreateLogger<ContinuousBatchScheduler>());
             // Kept conversations live in these cells too: the prompt cache adds no memory beyond them.

@@ -25,7 +25,8 @@ public sealed class LlamaChatEngine(IModelRegistry registry, IOptions<LlmOptions
             throw new ChatRequestException("model", $"Model '{request.ModelId}' is not a chat model.");
 
         var (tokens, dropped) = ChatPromptBuilder.Build(model.Weights, request.Messages, request.Sampling.MaxTokens,
-            model.Scheduler.SequenceLimit);
+            model.Scheduler.SequenceLimit, model.Thinks && !request.Thinking ? ThinkingSplitter.EmptyBlock : "");
+        var thinking = model.Thinks ? new ThinkingSplitter(promptClosedBlock: !request.Thinking) : null;
 
         // Cancelled by the caller, or by us when the caller stops reading: either way decoding stops.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -34,7 +35,7 @@ public sealed class LlamaChatEngine(IModelRegistry registry, IOptions<LlmOptions
         try
         {
             await foreach (var update in job.Updates.Reader.ReadAllAsync(CancellationToken.None))
-                yield return update;
+                yield return thinking?.Split(update) ?? update;
         }
         finally
         {

@@ -17,6 +17,8 @@ internal sealed class LlamaChatModel(
     public DeviceStatus Device { get; } = device;
     public LLamaWeights Weights { get; } = weights;
     public ContinuousBatchScheduler Scheduler { get; } = scheduler;
+    /// <summary>The model writes a <c>&lt;think&gt;</c> block before its answer (Qwen3, DeepSeek-R1).</summary>
+    public bool Thinks { get; } = ThinkingSplitter.IsThinkingModel(weights);
 
     public async ValueTask DisposeAsync()
     {

@@ -31,7 +31,7 @@ public sealed class TinyOnnxModels : IAsyncLifetime
         Options.Create(options ?? new DiffusionOptions()),
         NullLogger<ExecutionProviderSelector>.Instance);
 
-    internal static DiffusionModelLoader DiffusionLoader() => new(CpuSelector(), NullLogger<DiffusionModelLoader>.Instance);
+    internal static DiffusionModelLoader DiffusionLoader() => DiffusionModelLoader.Create(CpuSelector(), NullLoggerFactory.Instance);
 
     internal static BackgroundRemovalModelLoader BackgroundLoader() => new(CpuSelector(), NullLogger<BackgroundRemovalModelLoader>.Instance);
 

@@ -25,7 +25,7 @@ try
         Options.Create(new InferenceOptions { Device = DevicePreference.Auto }),
         Options.Create(new DiffusionOptions { AllowSpinning = args.Contains("--spin") }),
         NullLogger<ExecutionProviderSelector>.Instance);
-    var loader = new DiffusionModelLoader(selector, NullLogger<DiffusionModelLoader>.Instance);
+    var loader = DiffusionModelLoader.Create(selector, NullLoggerFactory.Instance);
     await using var model = (DiffusionModel)await loader.LoadAsync(manifest, directory, CancellationToken.None);
     var pipeline = new StableDiffusionPipeline(model, NullLogger.Instance);
     var request = new ImageRequest

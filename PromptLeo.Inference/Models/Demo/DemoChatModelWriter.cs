@@ -20,7 +20,7 @@ public sealed record DemoChatModelOptions
     public bool UseF16 { get; init; }
     /// <summary>Seed of the weights; the same options write the same bytes.</summary>
     public int Seed { get; init; }
-    /// <summary><c>tokenizer.chat_template</c>; null writes the ChatML template.</summary>
+    /// <summary><c>tokenizer.chat_template</c>; null writes the ChatML template, an empty string writes none.</summary>
     public string? ChatTemplate { get; init; }
     /// <summary>Control tokens of another model family, added after the built-in ones (e.g. <c>&lt;|eot_id|&gt;</c>).</summary>
     public IReadOnlyList<string> ControlTokens { get; init; } = [];
@@ -33,6 +33,20 @@ public sealed record DemoChatModelOptions
     /// after any prompt (tests of end-of-generation handling); null keeps the weights purely random.
     /// </summary>
     public string? GreedyToken { get; init; }
+    /// <summary>
+    /// User-defined tokens (GGUF token type 4), added after the control tokens: the tokenizer always matches them and
+    /// decoding always prints them, as <c>&lt;think&gt;</c> and <c>&lt;/think&gt;</c> in Qwen3.
+    /// </summary>
+    public IReadOnlyList<string> UserTokens { get; init; } = [];
+    /// <summary>Normal word pieces added last (for example <c>"\n\n"</c>, a single token in Qwen's vocabulary).</summary>
+    public IReadOnlyList<string> ExtraPieces { get; init; } = [];
+    /// <summary>
+    /// A scripted bigram model: token texts where each one's successor is the next. The blocks add nothing
+    /// (attention and feed-forward output weights are zero), each scripted token's embedding is one-hot, and the output
+    /// matrix maps it to its successor, so after a prompt that ends with a scripted token the real engine generates the
+    /// rest of the script, at any temperature. Each token may appear once, except as the last entry.
+    /// </summary>
+    public IReadOnlyList<string> Script { get; init; } = [];
 }
 
 /// <summary>
@@ -77,16 +91,22 @@ public static class DemoChatModelWriter
         tokenTypes.AddRange(Enumerable.Repeat(1, pieces.Count)); // normal
         var scores = Enumerable.Repeat(0f, Specials.Length + 256).Concat(pieces.Select((_, i) => -(float)i)).ToList();
         // Family control tokens go last, so the default vocabulary (and the file's bytes) stay as they were.
-        foreach (var control in options.ControlTokens.Where(c => !tokens.Contains(c)))
+        foreach (var (text, type) in options.ControlTokens.Select(c => (c, 3))
+                     .Concat(options.UserTokens.Select(u => (u, 4))).Concat(options.ExtraPieces.Select(p => (p, 1))))
         {
-            tokens.Add(control);
-            tokenTypes.Add(3);
+            if (tokens.Contains(text))
+                continue;
+            tokens.Add(text);
+            tokenTypes.Add(type);
             scores.Add(0f);
         }
 
         var v = (ulong)tokens.Count;
         var eos = TokenId(tokens, options.EosToken ?? "<|im_end|>");
         var greedy = options.GreedyToken is { } g ? TokenId(tokens, g) : (int?)null;
+        var script = options.Script.Select(t => TokenId(tokens, t)).ToArray();
+        if (script.Length > 0 && (greedy is not null || script.Length - 1 > e || script[..^1].Distinct().Count() != script.Length - 1))
+            throw new ArgumentException("Script needs distinct tokens (all but the last), at most EmbeddingLength of them, and no GreedyToken.", nameof(options));
 
         var gguf = new GgufWriter()
             .Add("general.architecture", "llama")
@@ -109,7 +129,8 @@ public static class DemoChatModelWriter
             .Add("tokenizer.ggml.unknown_token_id", 0u);
         if (options.EotToken is { } eot)
             gguf.Add("tokenizer.ggml.eot_token_id", (uint)TokenId(tokens, eot));
-        gguf.Add("tokenizer.chat_template", options.ChatTemplate ?? ChatMlTemplate);
+        if (options.ChatTemplate is not "")
+            gguf.Add("tokenizer.chat_template", options.ChatTemplate ?? ChatMlTemplate);
 
         // One generator for the whole file, consumed in tensor order, so the bytes depend only on the options.
         var random = new Random(options.Seed);
@@ -125,7 +146,10 @@ public static class DemoChatModelWriter
         var ue = (ulong)e;
         // With a favoured token, dimension 0 of every embedding is large and only that token's output row reads it,
         // so its logit dominates whatever the random blocks add.
-        Matrix("token_embd.weight", ue, v, greedy is null ? null : span => SetFirstOfRows(span, e, _ => 4f));
+        Matrix("token_embd.weight", ue, v, script.Length > 0 ? span => OneHotRows(span, e, script[..^1])
+            : greedy is null ? null : span => SetFirstOfRows(span, e, _ => 4f));
+        // A scripted model's blocks add nothing to the residual stream: it stays the token's embedding.
+        Action<Span<float>>? silent = script.Length > 0 ? span => span.Clear() : null;
         for (var i = 0; i < options.BlockCount; i++)
         {
             var p = $"blk.{i}.";
@@ -133,16 +157,36 @@ public static class DemoChatModelWriter
             Matrix(p + "attn_q.weight", ue, ue);
             Matrix(p + "attn_k.weight", ue, kvDim);
             Matrix(p + "attn_v.weight", ue, kvDim);
-            Matrix(p + "attn_output.weight", ue, ue);
+            Matrix(p + "attn_output.weight", ue, ue, silent);
             Norm(p + "ffn_norm.weight");
             Matrix(p + "ffn_gate.weight", ue, ff);
             Matrix(p + "ffn_up.weight", ue, ff);
-            Matrix(p + "ffn_down.weight", ff, ue);
+            Matrix(p + "ffn_down.weight", ff, ue, silent);
         }
 
         Norm("output_norm.weight");
-        Matrix("output.weight", ue, v, greedy is not { } favoured ? null : span => SetFirstOfRows(span, e, t => t == favoured ? 50f : 0f));
+        Matrix("output.weight", ue, v, script.Length > 0 ? span => SuccessorColumns(span, e, script)
+            : greedy is not { } favoured ? null : span => SetFirstOfRows(span, e, t => t == favoured ? 50f : 0f));
         return gguf;
+    }
+
+    // Scripted token i reads as dimension i alone.
+    private static void OneHotRows(Span<float> span, int rowLength, int[] tokens)
+    {
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            var row = span.Slice(tokens[i] * rowLength, rowLength);
+            row.Clear();
+            row[i] = 1f;
+        }
+    }
+
+    // Dimension i feeds only the logit of the successor of scripted token i.
+    private static void SuccessorColumns(Span<float> span, int rowLength, int[] script)
+    {
+        for (var i = 0; i < script.Length - 1; i++)
+            for (var row = 0; row < span.Length / rowLength; row++)
+                span[row * rowLength + i] = row == script[i + 1] ? 50f : 0f;
     }
 
     private static void SetFirstOfRows(Span<float> span, int rowLength, Func<int, float> value)

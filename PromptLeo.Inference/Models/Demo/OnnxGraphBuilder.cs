@@ -3,21 +3,68 @@ using Onnx;
 
 namespace PromptLeo.Inference.Models.Demo;
 
-/// <summary>Small helper over OnnxSharp's protobuf types for writing tiny ONNX graphs (opset 17).</summary>
-internal sealed class OnnxGraphBuilder(string graphName, int seed)
+/// <summary>Element type of a test model's weights and of its floating inputs and outputs.</summary>
+public enum TensorPrecision
+{
+    /// <summary>float32 everywhere.</summary>
+    Float32,
+    /// <summary>float16 weights, inputs and outputs, as in the fp16 exports GPU deployments use.</summary>
+    Float16,
+    /// <summary>bfloat16 weights, inputs and outputs.</summary>
+    BFloat16,
+}
+
+/// <summary>
+/// Small helper over OnnxSharp's protobuf types for writing tiny ONNX graphs (opset 17). With a half
+/// <see cref="TensorPrecision"/> the file stores its weights and declares its floating inputs and outputs in that
+/// type, as a real fp16 export does; inside, the graph casts to float32 and computes there, because ONNX Runtime's
+/// CPU provider has few half-precision kernels. Writers use the names <see cref="Input"/> and <see cref="Output"/>
+/// return, which are the declared names in float32 mode.
+/// </summary>
+internal sealed class OnnxGraphBuilder(string graphName, int seed, TensorPrecision precision = TensorPrecision.Float32)
 {
     private readonly GraphProto graph = new() { Name = graphName };
     private readonly Random random = new(seed);
+    private readonly List<(string Internal, string Declared)> outputCasts = [];
     private int counter;
 
     public const int Float = (int)TensorProto.Types.DataType.Float;
+    public const int Float16 = (int)TensorProto.Types.DataType.Float16;
+    public const int BFloat16 = (int)TensorProto.Types.DataType.Bfloat16;
     public const int Int32 = (int)TensorProto.Types.DataType.Int32;
     public const int Int64 = (int)TensorProto.Types.DataType.Int64;
 
-    /// <summary>Dims are ints (fixed) or strings (symbolic, such as "batch").</summary>
-    public void Input(string name, int elementType, params object[] dims) => graph.Input.Add(ValueInfo(name, elementType, dims));
+    public TensorPrecision Precision => precision;
 
-    public void Output(string name, int elementType, params object[] dims) => graph.Output.Add(ValueInfo(name, elementType, dims));
+    /// <summary>The ONNX element type floating tensors are stored and declared in.</summary>
+    public int StorageType => precision switch { TensorPrecision.Float16 => Float16, TensorPrecision.BFloat16 => BFloat16, _ => Float };
+
+    /// <summary>Declares an input (dims are ints, fixed, or strings, symbolic such as "batch") and returns the float32 name to compute with.</summary>
+    public string Input(string name, int elementType, params object[] dims)
+    {
+        if (elementType != Float || precision == TensorPrecision.Float32)
+        {
+            graph.Input.Add(ValueInfo(name, elementType, dims));
+            return name;
+        }
+
+        graph.Input.Add(ValueInfo(name, StorageType, dims));
+        return Node("Cast", [name], $"{name}_f32", Int("to", Float));
+    }
+
+    /// <summary>Declares an output and returns the float32 name the graph must write it to.</summary>
+    public string Output(string name, int elementType, params object[] dims)
+    {
+        if (elementType != Float || precision == TensorPrecision.Float32)
+        {
+            graph.Output.Add(ValueInfo(name, elementType, dims));
+            return name;
+        }
+
+        graph.Output.Add(ValueInfo(name, StorageType, dims));
+        outputCasts.Add(($"{name}_f32", name));
+        return $"{name}_f32";
+    }
 
     /// <summary>A float initializer with normal random values of the given standard deviation.</summary>
     public string RandomWeight(string name, float std, params long[] dims)
@@ -35,12 +82,32 @@ internal sealed class OnnxGraphBuilder(string graphName, int seed)
         return FloatConstant(name, data, dims);
     }
 
+    /// <summary>A float initializer stored in the builder's precision; returns the float32 name to compute with.</summary>
     public string FloatConstant(string name, float[] data, params long[] dims)
     {
-        var tensor = new TensorProto { Name = name, DataType = Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan())) };
+        if (precision == TensorPrecision.Float32)
+        {
+            AddInitializer(name, Float, System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()), dims);
+            return name;
+        }
+
+        var half = new ushort[data.Length];
+        for (var i = 0; i < data.Length; i++)
+        {
+            half[i] = precision == TensorPrecision.Float16
+                ? BitConverter.HalfToUInt16Bits((Half)data[i])
+                : (ushort)(BitConverter.SingleToUInt32Bits(data[i]) + 0x7FFF + ((BitConverter.SingleToUInt32Bits(data[i]) >> 16) & 1) >> 16);
+        }
+
+        AddInitializer($"{name}_stored", StorageType, System.Runtime.InteropServices.MemoryMarshal.AsBytes(half.AsSpan()), dims);
+        return Node("Cast", [$"{name}_stored"], name, Int("to", Float));
+    }
+
+    private void AddInitializer(string name, int dataType, ReadOnlySpan<byte> bytes, long[] dims)
+    {
+        var tensor = new TensorProto { Name = name, DataType = dataType, RawData = ByteString.CopyFrom(bytes) };
         tensor.Dims.AddRange(dims);
         graph.Initializer.Add(tensor);
-        return name;
     }
 
     public string Int64Constant(string name, long[] data)
@@ -88,6 +155,12 @@ internal sealed class OnnxGraphBuilder(string graphName, int seed)
 
     public void Save(string path)
     {
+        foreach (var (source, declared) in outputCasts)
+        {
+            Node("Cast", [source], declared, Int("to", StorageType));
+        }
+
+        outputCasts.Clear();
         var model = new ModelProto
         {
             IrVersion = 8,

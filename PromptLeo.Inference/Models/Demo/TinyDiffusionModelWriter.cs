@@ -33,6 +33,8 @@ public sealed record TinyDiffusionModelOptions
     public bool Inpainting { get; init; }
     /// <summary>Element type and rank of the UNet's <c>timestep</c> input.</summary>
     public UNetTimestepFormat TimestepFormat { get; init; } = UNetTimestepFormat.Int64Single;
+    /// <summary>Element type of the weights and of every floating input and output (float16 like GPU exports).</summary>
+    public TensorPrecision Precision { get; init; } = TensorPrecision.Float32;
 }
 
 /// <summary>
@@ -62,8 +64,8 @@ public static class TinyDiffusionModelWriter
         var vocabularySize = WriteTokenizer(Path.Combine(modelDirectory, "tokenizer"));
         WriteTextEncoder(Path.Combine(modelDirectory, "text_encoder", "model.onnx"), vocabularySize, options);
         WriteUNet(Path.Combine(modelDirectory, "unet", "model.onnx"), options);
-        WriteVaeDecoder(Path.Combine(modelDirectory, "vae_decoder", "model.onnx"), options.Seed + 3);
-        WriteVaeEncoder(Path.Combine(modelDirectory, "vae_encoder", "model.onnx"), options.Seed + 4);
+        WriteVaeDecoder(Path.Combine(modelDirectory, "vae_decoder", "model.onnx"), options.Seed + 3, options.Precision);
+        WriteVaeEncoder(Path.Combine(modelDirectory, "vae_encoder", "model.onnx"), options.Seed + 4, options.Precision);
         WriteSchedulerConfig(Path.Combine(modelDirectory, "scheduler", "scheduler_config.json"));
         WriteModelIndex(Path.Combine(modelDirectory, "model_index.json"), options.Inpainting);
 
@@ -163,10 +165,10 @@ public static class TinyDiffusionModelWriter
     private static void WriteTextEncoder(string path, int vocabularySize, TinyDiffusionModelOptions options)
     {
         var c = options.TextHiddenSize;
-        var g = new OnnxGraphBuilder("text_encoder", options.Seed + 1);
+        var g = new OnnxGraphBuilder("text_encoder", options.Seed + 1, options.Precision);
         g.Input("input_ids", OnnxGraphBuilder.Int32, "batch", SequenceLength);
-        g.Output("last_hidden_state", OnnxGraphBuilder.Float, "batch", SequenceLength, c);
-        g.Output("pooler_output", OnnxGraphBuilder.Float, "batch", c);
+        var hidden = g.Output("last_hidden_state", OnnxGraphBuilder.Float, "batch", SequenceLength, c);
+        var pooled = g.Output("pooler_output", OnnxGraphBuilder.Float, "batch", c);
 
         var embedding = g.RandomWeight("token_embedding", 1f, vocabularySize, c);
         var position = g.RandomWeight("position_embedding", 0.1f, SequenceLength, c);
@@ -177,8 +179,8 @@ public static class TinyDiffusionModelWriter
         var mixed = g.Node("Add", [x, mean]);
         var projected = g.Node("MatMul", [mixed, g.RandomWeight("proj.weight", 1f / MathF.Sqrt(c), c, c)]);
         var biased = g.Node("Add", [projected, g.RandomWeight("proj.bias", 0.01f, c)]);
-        g.Node("Tanh", [biased], "last_hidden_state");
-        g.Node("ReduceMean", ["last_hidden_state"], "pooler_output", OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0));
+        g.Node("Tanh", [biased], hidden);
+        g.Node("ReduceMean", [hidden], pooled, OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0));
         g.Save(path);
     }
 
@@ -186,8 +188,8 @@ public static class TinyDiffusionModelWriter
     {
         var inChannels = options.Inpainting ? 9 : 4;
         var h = options.UNetChannels;
-        var g = new OnnxGraphBuilder("unet", options.Seed + 2);
-        g.Input("sample", OnnxGraphBuilder.Float, "batch", inChannels, "height", "width");
+        var g = new OnnxGraphBuilder("unet", options.Seed + 2, options.Precision);
+        var sample = g.Input("sample", OnnxGraphBuilder.Float, "batch", inChannels, "height", "width");
         if (options.TimestepFormat == UNetTimestepFormat.Int64Single)
         {
             g.Input("timestep", OnnxGraphBuilder.Int64, 1);
@@ -197,8 +199,8 @@ public static class TinyDiffusionModelWriter
             g.Input("timestep", OnnxGraphBuilder.Float, "batch");
         }
 
-        g.Input("encoder_hidden_states", OnnxGraphBuilder.Float, "batch", SequenceLength, options.TextHiddenSize);
-        g.Output("out_sample", OnnxGraphBuilder.Float, "batch", 4, "height", "width");
+        var text = g.Input("encoder_hidden_states", OnnxGraphBuilder.Float, "batch", SequenceLength, options.TextHiddenSize);
+        var outSample = g.Output("out_sample", OnnxGraphBuilder.Float, "batch", 4, "height", "width");
 
         // Time embedding: sin(t / 1000) broadcast over a channel vector, shape [1 or batch, h, 1, 1].
         var t = g.Node("Cast", ["timestep"], attributes: OnnxGraphBuilder.Int("to", OnnxGraphBuilder.Float));
@@ -208,11 +210,11 @@ public static class TinyDiffusionModelWriter
         var timeEmbedding = g.Node("Mul", [column, g.RandomWeight("time_embedding", 1f, 1, h, 1, 1)]);
 
         // Text conditioning: mean over tokens, projected to channels, shape [batch, h, 1, 1].
-        var context = g.Node("ReduceMean", ["encoder_hidden_states"], attributes: [OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0)]);
+        var context = g.Node("ReduceMean", [text], attributes: [OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0)]);
         var contextProjected = g.Node("MatMul", [context, g.RandomWeight("context.weight", 2f / MathF.Sqrt(options.TextHiddenSize), options.TextHiddenSize, h)]);
         var contextEmbedding = g.Node("Unsqueeze", [contextProjected, g.Int64Constant("context_axes", [2, 3])]);
 
-        var x = g.Conv("sample", inChannels, h);
+        var x = g.Conv(sample, inChannels, h);
         x = g.Node("Add", [x, timeEmbedding]);
         x = g.Node("Add", [x, contextEmbedding]);
         x = g.Node("Tanh", [x]);
@@ -222,30 +224,30 @@ public static class TinyDiffusionModelWriter
             x = g.Node("Tanh", [g.Node("Add", [x, y])]);
         }
 
-        g.Conv(x, h, 4, output: "out_sample");
+        g.Conv(x, h, 4, output: outSample);
         g.Save(path);
     }
 
-    private static void WriteVaeDecoder(string path, int seed)
+    private static void WriteVaeDecoder(string path, int seed, TensorPrecision precision)
     {
-        var g = new OnnxGraphBuilder("vae_decoder", seed);
-        g.Input("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
-        g.Output("sample", OnnxGraphBuilder.Float, "batch", 3, "height", "width");
+        var g = new OnnxGraphBuilder("vae_decoder", seed, precision);
+        var latents = g.Input("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
+        var pixels = g.Output("sample", OnnxGraphBuilder.Float, "batch", 3, "height", "width");
         // Small gain: the pipeline feeds latents scaled by 1/0.18215.
-        var x = g.Node("Tanh", [g.Conv("latent_sample", 4, 16, gain: 0.2f)]);
+        var x = g.Node("Tanh", [g.Conv(latents, 4, 16, gain: 0.2f)]);
         var weight = g.RandomWeight("upsample.weight", 0.5f / MathF.Sqrt(16), 16, 3, 8, 8);
         var bias = g.RandomWeight("upsample.bias", 0.05f, 3);
         var up = g.Node("ConvTranspose", [x, weight, bias], attributes: [OnnxGraphBuilder.Ints("kernel_shape", 8, 8), OnnxGraphBuilder.Ints("strides", 8, 8)]);
-        g.Node("Tanh", [up], "sample");
+        g.Node("Tanh", [up], pixels);
         g.Save(path);
     }
 
-    private static void WriteVaeEncoder(string path, int seed)
+    private static void WriteVaeEncoder(string path, int seed, TensorPrecision precision)
     {
-        var g = new OnnxGraphBuilder("vae_encoder", seed);
-        g.Input("sample", OnnxGraphBuilder.Float, "batch", 3, "height", "width");
-        g.Output("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
-        g.Conv("sample", 3, 4, kernel: 8, stride: 8, gain: 4f, output: "latent_sample");
+        var g = new OnnxGraphBuilder("vae_encoder", seed, precision);
+        var pixels = g.Input("sample", OnnxGraphBuilder.Float, "batch", 3, "height", "width");
+        var latents = g.Output("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
+        g.Conv(pixels, 3, 4, kernel: 8, stride: 8, gain: 4f, output: latents);
         g.Save(path);
     }
 

@@ -38,6 +38,60 @@ public sealed class ChatComponentTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void ChatMessageItem_AnswerWithThinking_ShowsThinkingCollapsedAbovePlainAnswer()
+    {
+        var cut = Render<ChatMessageItem>(p => p.Add(x => x.Message, Message(ChatRoles.Assistant, "**answer**") with { Thinking = "weigh <b>this</b>" }));
+
+        var details = cut.Find("details.pl-msg-thinking");
+        Assert.False(details.HasAttribute("open"));
+        Assert.Equal("Thinking", details.QuerySelector("summary")!.TextContent);
+        // Reasoning is plain text: markup in it is shown, not rendered.
+        Assert.Equal("weigh <b>this</b>", details.QuerySelector(".pl-msg-thinking-text")!.TextContent);
+        Assert.Empty(details.QuerySelectorAll("b"));
+        Assert.True(details.CompareDocumentPosition(cut.Find(".pl-markdown strong")).HasFlag(AngleSharp.Dom.DocumentPositions.Following));
+    }
+
+    [Fact]
+    public void ChatMessageItem_StreamingWhileThinking_SaysThinkingAndStaysCollapsed()
+    {
+        var cut = Render<ChatMessageItem>(p => p.Add(x => x.Message, Message(ChatRoles.Assistant, "") with { Thinking = "first" }).Add(x => x.Streaming, true));
+
+        Assert.Equal("Thinking…", cut.Find("details.pl-msg-thinking summary").TextContent);
+        Assert.False(cut.Find("details.pl-msg-thinking").HasAttribute("open"));
+        Assert.NotNull(cut.Find(".mud-progress-linear"));
+
+        cut.Render(p => p.Add(x => x.Message, Message(ChatRoles.Assistant, "Now the answer") with { Thinking = "first and more" }));
+
+        Assert.Equal("Thinking", cut.Find("details.pl-msg-thinking summary").TextContent);
+        Assert.Equal("first and more", cut.Find(".pl-msg-thinking-text").TextContent);
+    }
+
+    [Fact]
+    public void ChatMessageItem_NoThinking_RendersNoThinkingBlock()
+    {
+        var cut = Render<ChatMessageItem>(p => p.Add(x => x.Message, Message(ChatRoles.Assistant, "plain")));
+
+        Assert.Empty(cut.FindAll("details.pl-msg-thinking"));
+    }
+
+    [Fact]
+    public void ChatMessageItem_German_LabelsThinkingGedankengang()
+    {
+        var previous = System.Globalization.CultureInfo.CurrentUICulture;
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("de");
+        try
+        {
+            var cut = Render<ChatMessageItem>(p => p.Add(x => x.Message, Message(ChatRoles.Assistant, "Antwort") with { Thinking = "Überlegung" }));
+
+            Assert.Equal("Gedankengang", cut.Find("details.pl-msg-thinking summary").TextContent);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = previous;
+        }
+    }
+
+    [Fact]
     public void ChatMessageItem_User_IsPlainText_NotMarkdown()
     {
         var cut = Render<ChatMessageItem>(p => p.Add(x => x.Message, Message(ChatRoles.User, "**not bold** <b>x</b>")).Add(x => x.CanEdit, true));

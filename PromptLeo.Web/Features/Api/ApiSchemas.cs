@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace PromptLeo.Web.Features.Api;
@@ -9,7 +10,12 @@ namespace PromptLeo.Web.Features.Api;
 /// <summary>One chat message.</summary>
 public sealed record ChatMessageSchema(
     [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("content")] string Content);
+    [property: JsonPropertyName("content")] string Content,
+    [property: JsonPropertyName("reasoning_content"), Description("In answers only, with include_reasoning: a thinking model's reasoning (vLLM/DeepSeek field).")] string? ReasoningContent = null);
+
+/// <summary>Template switches (vLLM's field); only <c>enable_thinking</c> is read.</summary>
+public sealed record ChatTemplateKwargsSchema(
+    [property: JsonPropertyName("enable_thinking"), Description("false turns a thinking model's reasoning off (Qwen3's enable_thinking).")] bool? EnableThinking);
 
 /// <summary>Streaming options.</summary>
 public sealed record StreamOptionsSchema([property: JsonPropertyName("include_usage")] bool? IncludeUsage);
@@ -26,7 +32,9 @@ public sealed record ChatCompletionRequestSchema(
     [property: JsonPropertyName("seed")] long? Seed,
     [property: JsonPropertyName("n")] int? N,
     [property: JsonPropertyName("stream")] bool? Stream,
-    [property: JsonPropertyName("stream_options")] StreamOptionsSchema? StreamOptions);
+    [property: JsonPropertyName("stream_options")] StreamOptionsSchema? StreamOptions,
+    [property: JsonPropertyName("include_reasoning"), Description("PromptLeo extension (OpenRouter's field): return a thinking model's reasoning as reasoning_content.")] bool? IncludeReasoning,
+    [property: JsonPropertyName("chat_template_kwargs")] ChatTemplateKwargsSchema? ChatTemplateKwargs);
 
 /// <summary>Body of <c>POST /v1/images/generations</c>.</summary>
 public sealed record ImageGenerationRequestSchema(
@@ -59,11 +67,16 @@ public sealed record ErrorDetailSchema(
 /// <summary>Every error answer: <c>{"error":{...}}</c>.</summary>
 public sealed record ErrorResponseSchema([property: JsonPropertyName("error")] ErrorDetailSchema Error);
 
+/// <summary>Breakdown of the output tokens.</summary>
+public sealed record CompletionTokensDetailsSchema(
+    [property: JsonPropertyName("reasoning_tokens"), Description("Tokens of the think block; included in completion_tokens and billed as output.")] int ReasoningTokens);
+
 /// <summary>Token counts of a completion.</summary>
 public sealed record UsageSchema(
     [property: JsonPropertyName("prompt_tokens")] int PromptTokens,
     [property: JsonPropertyName("completion_tokens")] int CompletionTokens,
-    [property: JsonPropertyName("total_tokens")] int TotalTokens);
+    [property: JsonPropertyName("total_tokens")] int TotalTokens,
+    [property: JsonPropertyName("completion_tokens_details")] CompletionTokensDetailsSchema CompletionTokensDetails);
 
 /// <summary>One choice of a completion (non-streaming: <c>message</c>; streaming chunks carry <c>delta</c> instead).</summary>
 public sealed record ChatChoiceSchema(

@@ -9,7 +9,7 @@ public static class ChatCompletionWriter
     internal static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
     // Writes one SSE event into the response pipe; Response.Body would flush after every write, the pipe only when asked.
-    public static async Task WriteChunkAsync(HttpContext context, string id, long created, string model, string? role, string? content, string? finishReason, (int Prompt, int Completion)? usage, bool flush = true)
+    public static async Task WriteChunkAsync(HttpContext context, string id, long created, string model, string? role, string? content, string? finishReason, (int Prompt, int Completion, int Reasoning)? usage, bool flush = true)
     {
         var pipe = context.Response.BodyWriter;
         pipe.Write("data: "u8);
@@ -49,7 +49,7 @@ public static class ChatCompletionWriter
             json.WriteEndArray();
             if (usage is { } u)
             {
-                WriteUsage(json, u.Prompt, u.Completion);
+                WriteUsage(json, u.Prompt, u.Completion, u.Reasoning);
             }
             json.WriteEndObject();
         }
@@ -62,7 +62,8 @@ public static class ChatCompletionWriter
 
     /// <summary>
     /// The per-token hot path: every content chunk of a completion is the same JSON around a different string, so the
-    /// surrounding bytes are built once and only the delta is escaped per token.
+    /// surrounding bytes are built once and only the delta is escaped per token. <paramref name="field"/> is the delta's
+    /// field: <c>content</c>, or <c>reasoning_content</c> for a thinking model's reasoning.
     /// </summary>
     public sealed class DeltaChunkWriter
     {
@@ -70,7 +71,7 @@ public static class ChatCompletionWriter
         private readonly byte[] suffix = "},\"logprobs\":null,\"finish_reason\":null}]}\n\n"u8.ToArray();
         private readonly Utf8JsonWriter json = new(System.IO.Stream.Null);
 
-        public DeltaChunkWriter(string id, long created, string model)
+        public DeltaChunkWriter(string id, long created, string model, string field = "content")
         {
             var buffer = new ArrayBufferWriter<byte>(256);
             buffer.Write("data: "u8);
@@ -83,7 +84,9 @@ public static class ChatCompletionWriter
                 head.WriteString("model", model);
                 head.Flush();
             }
-            buffer.Write(",\"choices\":[{\"index\":0,\"delta\":{\"content\":"u8);
+            buffer.Write(",\"choices\":[{\"index\":0,\"delta\":{\""u8);
+            buffer.Write(System.Text.Encoding.UTF8.GetBytes(field));
+            buffer.Write("\":"u8);
             prefix = buffer.WrittenSpan.ToArray();
         }
 
@@ -115,12 +118,16 @@ public static class ChatCompletionWriter
         }
     }
 
-    public static void WriteUsage(Utf8JsonWriter json, int prompt, int completion)
+    /// <summary>OpenAI's usage object; <paramref name="reasoning"/> tokens are part of <paramref name="completion"/> (billed as output).</summary>
+    public static void WriteUsage(Utf8JsonWriter json, int prompt, int completion, int reasoning)
     {
         json.WriteStartObject("usage");
         json.WriteNumber("prompt_tokens", prompt);
         json.WriteNumber("completion_tokens", completion);
         json.WriteNumber("total_tokens", prompt + completion);
+        json.WriteStartObject("completion_tokens_details");
+        json.WriteNumber("reasoning_tokens", reasoning);
+        json.WriteEndObject();
         json.WriteEndObject();
     }
 }

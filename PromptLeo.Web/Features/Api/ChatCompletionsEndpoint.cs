@@ -56,7 +56,7 @@ public sealed class ChatCompletionsEndpoint(
             await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, null, null, finishReason, null);
             if (parsed.IncludeUsage)
             {
-                await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, null, null, null, (answer.PromptTokens, answer.CompletionTokens));
+                await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, null, null, null, (answer.PromptTokens, answer.CompletionTokens, answer.ReasoningTokens));
             }
             await context.Response.WriteAsync("data: [DONE]\n\n", CancellationToken.None);
             return;
@@ -75,28 +75,36 @@ public sealed class ChatCompletionsEndpoint(
         json.WriteStartObject("message");
         json.WriteString("role", "assistant");
         json.WriteString("content", answer.Text);
+        if (parsed.IncludeReasoning)
+        {
+            // As vLLM and DeepSeek answer: null when the model did not think.
+            json.WriteString("reasoning_content", answer.Reasoning is { Length: > 0 } reasoning ? reasoning : null);
+        }
         json.WriteEndObject();
         json.WriteNull("logprobs");
         json.WriteString("finish_reason", finishReason);
         json.WriteEndObject();
         json.WriteEndArray();
-        WriteUsage(json, answer.PromptTokens, answer.CompletionTokens);
+        WriteUsage(json, answer.PromptTokens, answer.CompletionTokens, answer.ReasoningTokens);
         json.WriteEndObject();
         await json.FlushAsync(CancellationToken.None);
     }
 
     private sealed record Completion(string Id, long Created, string Model);
 
-    private sealed record Answer(string Text, FinishReason? Finish, int PromptTokens, int CompletionTokens, bool Cancelled);
+    private sealed record Answer(string Text, string Reasoning, FinishReason? Finish, int PromptTokens, int CompletionTokens, int ReasoningTokens, bool Cancelled);
 
     /// <summary>The engine call: streams deltas to the client as they come and reports the token counts to the meter.</summary>
     private async Task<Answer> GenerateAsync(HttpContext context, MeteredCall call, ParsedChatCompletion parsed, Completion completion)
     {
         var promptTokens = 0;
         var completionTokens = 0;
+        var reasoningTokens = 0;
         FinishReason? finish = null;
         var text = parsed.Stream ? null : new StringBuilder();
+        var reasoning = parsed.Stream || !parsed.IncludeReasoning ? null : new StringBuilder();
         DeltaChunkWriter? deltas = null;
+        DeltaChunkWriter? reasoningDeltas = null;
         await using var updates = engine.StreamAsync(parsed.Request with { FairnessKey = call.Request.Principal.UserId, CacheScope = call.Account.StoresChats ? call.Request.Principal.CacheScope : null }, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
         try
         {
@@ -105,6 +113,7 @@ public sealed class ChatCompletionsEndpoint(
             if (parsed.Stream)
             {
                 deltas = new DeltaChunkWriter(completion.Id, completion.Created, completion.Model);
+                reasoningDeltas = parsed.IncludeReasoning ? new DeltaChunkWriter(completion.Id, completion.Created, completion.Model, "reasoning_content") : null;
                 context.Response.ContentType = "text/event-stream";
                 context.Response.Headers.CacheControl = "no-cache";
                 await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, "assistant", "", null, null);
@@ -114,6 +123,7 @@ public sealed class ChatCompletionsEndpoint(
                 var update = updates.Current;
                 promptTokens = Math.Max(promptTokens, update.PromptTokens);
                 completionTokens = Math.Max(completionTokens, update.CompletionTokens);
+                reasoningTokens = Math.Max(reasoningTokens, update.ReasoningTokens);
                 call.Report(new UsageActual(InputTokens: promptTokens, OutputTokens: completionTokens));
                 if (update.FinishReason is FinishReason.Error)
                 {
@@ -124,26 +134,31 @@ public sealed class ChatCompletionsEndpoint(
                     finish = reason;
                 }
                 var next = updates.MoveNextAsync();
-                if (update.TextDelta.Length > 0)
+                if (parsed.Stream)
                 {
-                    if (parsed.Stream)
+                    // Tokens that are already waiting go out in one flush; a token that is not waits for no one.
+                    try
                     {
-                        // Tokens that are already waiting go out in one flush; a token that is not waits for no one.
-                        try
+                        if (reasoningDeltas is not null && update.ReasoningDelta.Length > 0)
+                        {
+                            await reasoningDeltas.WriteAsync(context, update.ReasoningDelta, nextIsWaiting: next.IsCompleted && update.TextDelta.Length == 0);
+                        }
+                        if (update.TextDelta.Length > 0)
                         {
                             await deltas!.WriteAsync(context, update.TextDelta, nextIsWaiting: next.IsCompleted);
                         }
-                        catch (Exception)
-                        {
-                            // The enumerator cannot be disposed while a MoveNextAsync is pending; let the cancelled engine finish it.
-                            await DrainAsync(next);
-                            throw;
-                        }
                     }
-                    else
+                    catch (Exception)
                     {
-                        text!.Append(update.TextDelta);
+                        // The enumerator cannot be disposed while a MoveNextAsync is pending; let the cancelled engine finish it.
+                        await DrainAsync(next);
+                        throw;
                     }
+                }
+                else
+                {
+                    text!.Append(update.TextDelta);
+                    reasoning?.Append(update.ReasoningDelta);
                 }
                 hasUpdate = await next;
             }
@@ -154,7 +169,7 @@ public sealed class ChatCompletionsEndpoint(
         }
         var cancelled = finish is FinishReason.Cancelled || context.RequestAborted.IsCancellationRequested;
         call.Outcome = cancelled ? InferenceOutcome.Cancelled : InferenceOutcome.Completed;
-        return new Answer(text?.ToString() ?? "", finish, promptTokens, completionTokens, cancelled);
+        return new Answer(text?.ToString() ?? "", reasoning?.ToString() ?? "", finish, promptTokens, completionTokens, reasoningTokens, cancelled);
     }
 
     private static async Task DrainAsync(ValueTask<bool> pending)

@@ -6,7 +6,8 @@ using static PromptLeo.Web.Features.Api.ApiRequestBody;
 namespace PromptLeo.Web.Features.Api;
 
 /// <summary>A parsed /v1/chat/completions body.</summary>
-public sealed record ParsedChatCompletion(ChatRequest Request, bool Stream, bool IncludeUsage);
+/// <param name="IncludeReasoning">Return a thinking model's reasoning as <c>reasoning_content</c> (<c>include_reasoning</c>).</param>
+public sealed record ParsedChatCompletion(ChatRequest Request, bool Stream, bool IncludeUsage, bool IncludeReasoning = false);
 
 /// <summary>Parses the /v1/chat/completions body by hand, so every client mistake is a 400 naming its parameter.</summary>
 public static class ChatCompletionsParser
@@ -82,7 +83,28 @@ public static class ChatCompletionsParser
             }
             includeUsage = Boolean(streamOptions, "include_usage") ?? false;
         }
-        return new ParsedChatCompletion(new ChatRequest(model, messages, sampling), stream, includeUsage);
+        var includeReasoning = Boolean(body, "include_reasoning") ?? false;
+        return new ParsedChatCompletion(new ChatRequest(model, messages, sampling) { Thinking = EnableThinking(body) }, stream, includeUsage, includeReasoning);
+    }
+
+    // vLLM's switch for Qwen3-style templates: chat_template_kwargs.enable_thinking=false turns the reasoning off.
+    private static bool EnableThinking(JsonElement body)
+    {
+        if (Get(body, "chat_template_kwargs") is not { } kwargs)
+        {
+            return true;
+        }
+        if (kwargs.ValueKind != JsonValueKind.Object)
+        {
+            throw WrongType("chat_template_kwargs", "an object");
+        }
+        return Get(kwargs, "enable_thinking") switch
+        {
+            null => true,
+            { ValueKind: JsonValueKind.True } => true,
+            { ValueKind: JsonValueKind.False } => false,
+            _ => throw WrongType("chat_template_kwargs.enable_thinking", "a boolean"),
+        };
     }
 
     // Content is a string, or an array of text parts (images are not supported by the chat models here).

@@ -40,7 +40,13 @@ public sealed class ChatExportContributor(UserContentCipher cipher) : IExportCon
                 {
                     w.WriteStartObject();
                     w.WriteString("role", m.Role);
-                    w.WriteString("content", await cipher.DecryptStringAsync(userId, ContentPurpose.Message, m.ContentCipher, cancellationToken));
+                    var text = await cipher.DecryptStringAsync(userId, ContentPurpose.Message, m.ContentCipher, cancellationToken);
+                    var (thinking, content) = ChatAnswerText.SplitMessage(m.Role, text);
+                    w.WriteString("content", content);
+                    if (thinking is not null)
+                    {
+                        w.WriteString("thinking", thinking);
+                    }
                     w.WriteString("model", m.ModelId);
                     w.WriteNumber("inputTokens", m.InputTokens);
                     w.WriteNumber("outputTokens", m.OutputTokens);

@@ -55,6 +55,7 @@ public static class ChatExportEndpoints
         {
             m.Role,
             m.Content,
+            m.Thinking,
             m.ModelId,
             m.InputTokens,
             m.OutputTokens,
@@ -82,7 +83,13 @@ public static class ChatExportEndpoints
             {
                 md.Append(" (incomplete)");
             }
-            md.AppendLine().AppendLine().AppendLine(m.Content);
+            md.AppendLine().AppendLine();
+            if (m.Thinking is { Length: > 0 } thinking)
+            {
+                // Collapsed where Markdown renders HTML, as in the chat.
+                md.AppendLine("<details><summary>Thinking</summary>").AppendLine().AppendLine(thinking).AppendLine().AppendLine("</details>").AppendLine();
+            }
+            md.AppendLine(m.Content);
         }
         return md.ToString();
     }

@@ -29,9 +29,18 @@ public sealed record ChatMessageView(
     bool Incomplete,
     string? FinishReason,
     decimal? Cost,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    string? Thinking = null)
 {
     public bool IsUser => Role == ChatRoles.User;
+
+    /// <summary>A view of a stored message: an assistant text is split into its reasoning and its answer.</summary>
+    public static ChatMessageView FromStored(Guid id, int ordinal, string role, string stored, string? modelId, int inputTokens, int outputTokens,
+        bool incomplete, string? finishReason, decimal? cost, DateTimeOffset createdAt)
+    {
+        var (thinking, content) = ChatAnswerText.SplitMessage(role, stored);
+        return new(id, ordinal, role, content, modelId, inputTokens, outputTokens, incomplete, finishReason, cost, createdAt, thinking);
+    }
 }
 
 public sealed record ConversationView(Guid Id, string Title, bool Pinned, ChatSettings Settings, IReadOnlyList<ChatMessageView> Messages, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
@@ -71,7 +80,8 @@ public sealed record ChatTurnRequest(string UserId, ChatTurnKind Kind, ChatSetti
     public IReadOnlyList<ChatHistoryMessage> History { get; init; } = [];
 }
 
-public sealed record ChatStreamUpdate(string TextDelta, int? QueuePosition, int PromptTokens, int CompletionTokens);
+/// <param name="ReasoningDelta">Reasoning of a thinking model, streamed before the answer; never part of <paramref name="TextDelta"/>.</param>
+public sealed record ChatStreamUpdate(string TextDelta, int? QueuePosition, int PromptTokens, int CompletionTokens, string ReasoningDelta = "");
 
 public sealed record ChatTurnResult(
     Guid? ConversationId,
@@ -84,7 +94,8 @@ public sealed record ChatTurnResult(
     int CompletionTokens,
     decimal Cost,
     int DroppedTurns,
-    string? Error)
+    string? Error,
+    string? Thinking = null)
 {
     public bool Incomplete => FinishReason is not Inference.Llm.FinishReason.Stop;
 }

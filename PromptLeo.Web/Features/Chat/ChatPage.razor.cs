@@ -62,7 +62,8 @@ public sealed partial class ChatPage
 
     private ChatMessageView PendingUser => new(Guid.Empty, -1, ChatRoles.User, stream.PendingUserText, null, 0, 0, false, null, null, DateTimeOffset.UtcNow);
 
-    private ChatMessageView PendingAnswer => new(Guid.Empty, -1, ChatRoles.Assistant, stream.Answer.ToString(), settings.ModelId, 0, 0, false, null, null, DateTimeOffset.UtcNow);
+    private ChatMessageView PendingAnswer => new(Guid.Empty, -1, ChatRoles.Assistant, stream.Answer.ToString(), settings.ModelId, 0, 0, false, null, null, DateTimeOffset.UtcNow,
+        stream.Thinking.Length > 0 ? stream.Thinking.ToString() : null);
 
     protected override async Task OnInitializedAsync()
     {
@@ -278,6 +279,7 @@ public sealed partial class ChatPage
                 return; // the page moved on; the service still stores the answer
             }
             stream.Answer.Append(update.TextDelta);
+            stream.Thinking.Append(update.ReasoningDelta);
             stream.QueuePosition = update.QueuePosition;
             if (Environment.TickCount64 - lastRender >= 50)
             {
@@ -335,7 +337,7 @@ public sealed partial class ChatPage
             messages.Add(new ChatMessageView(Guid.NewGuid(), messages.Count, ChatRoles.User, result.UserText, null, result.PromptTokens, 0, false, null, null, now));
             messages.Add(new ChatMessageView(Guid.NewGuid(), messages.Count, ChatRoles.Assistant, result.AssistantText, settings.ModelId,
                 result.PromptTokens, result.CompletionTokens, result.Incomplete, result.FinishReason.ToString().ToLowerInvariant(),
-                result.Cost > 0 ? result.Cost : null, now));
+                result.Cost > 0 ? result.Cost : null, now, result.Thinking));
         }
         scrollPending = true;
     }

@@ -170,7 +170,9 @@ public sealed class ChatService(
         var history = new List<ChatHistoryMessage>(rows.Count);
         foreach (var row in rows)
         {
-            history.Add(new ChatHistoryMessage(row.Role, await cipher.DecryptStringAsync(userId, ContentPurpose.Message, row.ContentCipher, cancellationToken)));
+            var text = await cipher.DecryptStringAsync(userId, ContentPurpose.Message, row.ContentCipher, cancellationToken);
+            // Earlier reasoning is not sent back to the model, as Qwen3's own template drops it from past turns.
+            history.Add(new ChatHistoryMessage(row.Role, ChatAnswerText.SplitMessage(row.Role, text).Content));
         }
         return history;
     }
@@ -183,6 +185,7 @@ public sealed class ChatService(
     private async Task<ChatTurnResult> PumpAsync(TurnContext turn, IAsyncEnumerator<ChatUpdate> updates, bool hasNext, ChannelWriter<ChatStreamUpdate> writer, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
+        var thinking = new StringBuilder();
         FinishReason? finish = null;
         string? error = null;
         int promptTokens = 0, completionTokens = 0, dropped = 0;
@@ -194,11 +197,12 @@ public sealed class ChatService(
                 {
                     var update = updates.Current;
                     text.Append(update.TextDelta);
+                    thinking.Append(update.ReasoningDelta);
                     promptTokens = Math.Max(promptTokens, update.PromptTokens);
                     completionTokens = Math.Max(completionTokens, update.CompletionTokens);
                     dropped = Math.Max(dropped, update.DroppedTurns);
                     turn.Call.Report(new UsageActual(promptTokens, completionTokens));
-                    writer.TryWrite(new ChatStreamUpdate(update.TextDelta, update.QueuePosition, promptTokens, completionTokens));
+                    writer.TryWrite(new ChatStreamUpdate(update.TextDelta, update.QueuePosition, promptTokens, completionTokens, update.ReasoningDelta));
                     if (update.FinishReason is { } reason)
                     {
                         finish = reason;
@@ -226,6 +230,7 @@ public sealed class ChatService(
             finish ??= cancellationToken.IsCancellationRequested ? FinishReason.Cancelled : FinishReason.Error;
 
             var answer = text.ToString();
+            var reasoning = thinking.Length > 0 ? thinking.ToString() : null;
             turn.Call.Outcome = finish switch
             {
                 FinishReason.Stop or FinishReason.Length => InferenceOutcome.Completed,
@@ -233,7 +238,7 @@ public sealed class ChatService(
                 _ => InferenceOutcome.Failed,
             };
             var finishReason = finish.Value;
-            turn.Call.SaveWith(save => SaveContentAsync(save, turn, answer, finishReason, promptTokens, completionTokens));
+            turn.Call.SaveWith(save => SaveContentAsync(save, turn, ChatAnswerText.Compose(reasoning, answer), finishReason, promptTokens, completionTokens));
             decimal cost;
             try
             {
@@ -248,7 +253,7 @@ public sealed class ChatService(
             logger.LogInformation("Chat turn {RequestId} finished {FinishReason} with {PromptTokens} prompt and {CompletionTokens} completion tokens",
                 turn.RequestId, finish.Value, promptTokens, completionTokens);
             return new ChatTurnResult(turn.Store ? turn.ConversationId : null, turn.Store, turn.UserText, answer, turn.ReplaceFrom, finish.Value,
-                promptTokens, completionTokens, cost, dropped, error);
+                promptTokens, completionTokens, cost, dropped, error, reasoning);
         }
         finally
         {

@@ -18,6 +18,9 @@ internal sealed class ChatStream
 
     public StringBuilder Answer { get; } = new();
 
+    /// <summary>Reasoning of a thinking model, streamed before the answer.</summary>
+    public StringBuilder Thinking { get; } = new();
+
     public int? QueuePosition { get; set; }
 
     /// <summary>Messages from this position on are replaced by the running turn.</summary>
@@ -29,6 +32,7 @@ internal sealed class ChatStream
         PendingUserText = userText;
         ReplaceFrom = replaceFrom;
         Answer.Clear();
+        Thinking.Clear();
         QueuePosition = null;
         stop = new CancellationTokenSource();
         return (++Generation, stop.Token);

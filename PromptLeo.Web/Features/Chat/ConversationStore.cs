@@ -48,7 +48,7 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
         foreach (var m in conversation.Messages.OrderBy(m => m.Ordinal))
         {
             var content = await cipher.DecryptStringAsync(userId, ContentPurpose.Message, m.ContentCipher, cancellationToken);
-            messages.Add(new ChatMessageView(m.Id, m.Ordinal, m.Role, content, m.ModelId, m.InputTokens, m.OutputTokens, m.Incomplete, m.FinishReason, m.Cost, m.CreatedAt));
+            messages.Add(ChatMessageView.FromStored(m.Id, m.Ordinal, m.Role, content, m.ModelId, m.InputTokens, m.OutputTokens, m.Incomplete, m.FinishReason, m.Cost, m.CreatedAt));
         }
         var settings = new ChatSettings
         {
