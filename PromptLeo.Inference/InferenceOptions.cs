@@ -33,4 +33,12 @@ public sealed class InferenceOptions
     /// </summary>
     [Range(0, 86_400)]
     public int ModelFileCheckSeconds { get; set; } = 30;
+
+    /// <summary>Where model installs fetch <c>&lt;repo&gt;/resolve/&lt;revision&gt;/&lt;path&gt;</c>; an internal mirror may replace Hugging Face.</summary>
+    [Url]
+    public string HuggingFaceBaseUrl { get; set; } = "https://huggingface.co";
+
+    /// <summary>Free disk space an install must leave on the models drive; an install that would go below it is refused before it starts.</summary>
+    [Range(0, long.MaxValue)]
+    public long InstallDiskReserveBytes { get; set; } = 64L << 20;
 }

@@ -21,6 +21,8 @@ public static class ModelsExtensions
                 }
             });
         builder.Services.AddSingleton<DemoModelSet>();
+        builder.Services.AddSingleton<ModelInstallJobs>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelInstallJobs>());
         return builder;
     }
 
