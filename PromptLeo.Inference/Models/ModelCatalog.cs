@@ -5,7 +5,8 @@ namespace PromptLeo.Inference.Models;
 /// <param name="Sha256">Pinned hash, or null to verify against the hash Hugging Face reports (<c>X-Linked-Etag</c>).</param>
 /// <param name="SizeBytes">Size when known (for the disk check before the server reports it).</param>
 /// <param name="LocalPath">Path in the installed model folder when it differs (a loader expects <c>model.onnx</c> at the top).</param>
-public sealed record ModelPackageFile(string Path, string? Sha256 = null, long? SizeBytes = null, string? LocalPath = null)
+/// <param name="Repository">Another repository to take this file from (FLUX's ONNX export lacks the tokenizers).</param>
+public sealed record ModelPackageFile(string Path, string? Sha256 = null, long? SizeBytes = null, string? LocalPath = null, string? Repository = null)
 {
     /// <summary>Where the file lands in the model folder.</summary>
     public string TargetPath => LocalPath ?? Path;
@@ -69,6 +70,8 @@ public static class ModelCatalog
     private const string StabilityConditions =
         "Stability AI Community License: free for research, non-commercial use and organisations under USD 1M annual revenue; above that an Enterprise license from Stability AI is required.";
     private const string StabilityLicense = "Stability AI Community License";
+    private const string FluxDiffusers = "black-forest-labs/FLUX.1-schnell";
+    private const string Sd15Diffusers = "stable-diffusion-v1-5/stable-diffusion-v1-5";
     private const string ListedByThirdParties = "repository and file name seen in several public download scripts/catalogs (search index); not checked live against huggingface.co";
     private const string QwenCard = "repository and file name in Qwen's published GGUF naming (Qwen/<model>-GGUF, <model>-<quant>.gguf), seen in public download URLs; size from a published listing; not checked live";
 
@@ -119,12 +122,18 @@ public static class ModelCatalog
         {
             Id = "sd-1.5-onnx", DisplayName = "Stable Diffusion 1.5 (ONNX, fp32)", Kind = ModelKind.Diffusion,
             Repository = "onnx-community/stable-diffusion-v1-5-ONNX",
-            Files = Diffusers(["text_encoder", "unet", "vae_decoder", "vae_encoder"], ["unet/weights.pb"]),
+            Files =
+            [
+                new("text_encoder/model.onnx"), new("unet/model.onnx"), new("unet/weights.pb"), new("vae_decoder/model.onnx"),
+                // The ONNX export ships a tokenizer as an ONNX custom op; the CLIP BPE files and configs come from the diffusers repository.
+                new("model_index.json", Repository: Sd15Diffusers), new("scheduler/scheduler_config.json", Repository: Sd15Diffusers),
+                new("tokenizer/vocab.json", Repository: Sd15Diffusers), new("tokenizer/merges.txt", Repository: Sd15Diffusers),
+            ],
             License = "CreativeML OpenRAIL-M", RequiresLicenseAcceptance = true,
             LicenseConditions = "CreativeML OpenRAIL-M: use-based restrictions (Attachment A) that must be passed on to users.",
             ApproximateSizeBytes = 4_300_000_000, Hardware = ModelHardware.Cpu,
             DefaultParameters = Steps(25, 7.5, 512),
-            Verification = "repository and unet/model.onnx, unet/weights.pb, text_encoder/model.onnx, vae_decoder/model.onnx in public download scripts; tokenizer/, scheduler/, model_index.json and vae_encoder/ follow the optimum layout and are NOT verified",
+            Verification = "text_encoder/model.onnx, unet/model.onnx + unet/weights.pb (3.3 GB external data) and vae_decoder/model.onnx as public download scripts fetch them; those scripts take the tokenizer from the diffusers repository, whose successor stable-diffusion-v1-5/stable-diffusion-v1-5 is used here (repository seen in many download URLs; tokenizer/, scheduler/ and model_index.json are the standard diffusers names, NOT verified live); img2img needs a vae_encoder, which this export is not known to ship",
         },
         new()
         {
@@ -134,7 +143,7 @@ public static class ModelCatalog
             License = StabilityLicense, RequiresLicenseAcceptance = true, LicenseConditions = StabilityConditions,
             ApproximateSizeBytes = 2_600_000_000, Hardware = ModelHardware.Gpu24GB,
             DefaultParameters = Steps(1, 0, 512),
-            Verification = "repository, text_encoder/model.onnx, unet/model.onnx and tokenizer/ in public code (Hugging Face blog 'Accelerating SD Turbo and SDXL Turbo Inference with ONNX Runtime'); fp16 with com.microsoft.NhwcConv, so CUDA only; other file names follow the optimum layout, NOT verified",
+            Verification = "repository named in the Hugging Face blog 'Accelerating SD Turbo and SDXL Turbo Inference with ONNX Runtime'; text_encoder/, unet/, vae_encoder/, vae_decoder/ model.onnx and tokenizer/vocab.json, tokenizer/merges.txt in public code that loads them by URL; model_index.json and scheduler/scheduler_config.json are the optimum names, NOT verified; fp16 with com.microsoft.NhwcConv, so CUDA only (reported by two public projects)",
         },
         new()
         {
@@ -158,10 +167,16 @@ public static class ModelCatalog
                 new("transformer.opt/bf16/model.onnx", LocalPath: "transformer/model.onnx"),
                 new("transformer.opt/bf16/backbone.onnx_data", LocalPath: "transformer/backbone.onnx_data"),
                 new("vae.opt/model.onnx", LocalPath: "vae_decoder/model.onnx"),
+                new("model_index.json", Repository: FluxDiffusers),
+                new("scheduler/scheduler_config.json", Repository: FluxDiffusers),
+                new("tokenizer/vocab.json", Repository: FluxDiffusers),
+                new("tokenizer/merges.txt", Repository: FluxDiffusers),
+                new("tokenizer_2/spiece.model", Repository: FluxDiffusers),
+                new("tokenizer_2/tokenizer.json", Repository: FluxDiffusers),
             ],
             License = "Apache-2.0", ApproximateSizeBytes = 33_000_000_000, Hardware = ModelHardware.Gpu80GB,
             DefaultParameters = Steps(4, 0, 1024),
-            Verification = "repository used by Black Forest Labs' own flux TensorRT code; folder names clip.opt/, t5.opt/, transformer.opt/bf16/, vae.opt/ with model.onnx + backbone.onnx_data from a public inventory; these exports are built for TensorRT, so the pipeline's tokenizers and scheduler config must come from black-forest-labs/FLUX.1-schnell (NOT included, NOT verified)",
+            Verification = "repository used by Black Forest Labs' own flux TensorRT code; folder names clip.opt/, t5.opt/, transformer.opt/bf16/, vae.opt/ with model.onnx + backbone.onnx_data from a public inventory of a downloaded copy; tokenizers, scheduler config and model_index.json come from the diffusers repository black-forest-labs/FLUX.1-schnell (standard diffusers names, NOT verified live); the exports target TensorRT and may be gated behind a click-through on Hugging Face",
         },
 
         // Background removal: one model.onnx, image in, mask out.

@@ -82,7 +82,8 @@ public sealed partial class ModelPackageInstaller(
         Id = entry.Id,
         DisplayName = entry.DisplayName,
         Kind = entry.Kind,
-        Files = entry.Files.Select(f => new ModelPackageDownload(HuggingFaceUrl(entry.Repository, f.Path, entry.Revision), f.TargetPath, f.Sha256, f.SizeBytes)).ToList(),
+        Files = entry.Files.Select(f => new ModelPackageDownload(
+            HuggingFaceUrl(f.Repository ?? entry.Repository, f.Path, f.Repository is null ? entry.Revision : "main"), f.TargetPath, f.Sha256, f.SizeBytes)).ToList(),
         License = entry.License,
         RequiresLicenseAcceptance = entry.RequiresLicenseAcceptance,
         LicenseAccepted = licenseAccepted,
@@ -298,6 +299,8 @@ public sealed partial class ModelPackageInstaller(
         var (response, linkedHash, linkedSize) = await SendAsync(HttpMethod.Head, file.Url, 0, cancellationToken);
         using (response)
         {
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                throw new ModelDownloadException($"{file.TargetPath}: the repository is gated or private (HTTP {(int)response.StatusCode}); accept its terms on Hugging Face and set Inference__HuggingFaceToken.");
             if (!response.IsSuccessStatusCode)
                 throw new ModelDownloadException($"{file.TargetPath}: the server answered HTTP {(int)response.StatusCode} {response.ReasonPhrase} ({file.Url}).");
             return (file.SizeBytes ?? linkedSize ?? response.Content.Headers.ContentLength, linkedHash);
@@ -365,6 +368,9 @@ public sealed partial class ModelPackageInstaller(
         for (var hop = 0; ; hop++)
         {
             using var message = new HttpRequestMessage(method, url);
+            if (options.Value.HuggingFaceToken is { Length: > 0 } token
+                && string.Equals(url.Authority, new Uri(options.Value.HuggingFaceBaseUrl).Authority, StringComparison.OrdinalIgnoreCase))
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             if (rangeStart > 0)
                 message.Headers.Range = new RangeHeaderValue(rangeStart, null);
             var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -31,6 +31,9 @@ public sealed class HuggingFaceStub : IAsyncDisposable
     /// <summary>Delay after each 4 KiB chunk of a GET body.</summary>
     public int ChunkDelayMs { get; set; }
 
+    /// <summary>When set, every request must carry <c>Authorization: Bearer</c> with this token (a gated repository), else 401.</summary>
+    public string? RequiredToken { get; set; }
+
     /// <summary>A file path whose <c>X-Linked-Etag</c> is wrong (a corrupted mirror).</summary>
     public string? WrongHashFor { get; set; }
 
@@ -65,6 +68,11 @@ public sealed class HuggingFaceStub : IAsyncDisposable
     {
         var range = context.Request.Headers.Range.ToString();
         Requests.Enqueue((context.Request.Method, context.Request.Path.Value!, range.Length == 0 ? null : range));
+        if (RequiredToken is not null && context.Request.Headers.Authorization != $"Bearer {RequiredToken}")
+        {
+            context.Response.StatusCode = 401;
+            return;
+        }
         if (!repositories.TryGetValue($"{owner}/{name}", out var folder) || !File.Exists(Path.Combine(folder, path)))
         {
             context.Response.StatusCode = 404;

@@ -27,11 +27,12 @@ public sealed class ModelPackageInstallerTests : IAsyncLifetime
         await models.DisposeAsync();
     }
 
-    private ServiceProvider Build(long? reserveBytes = null) => models.BuildServices(new Dictionary<string, string?>
+    private ServiceProvider Build(long? reserveBytes = null, string? token = null) => models.BuildServices(new Dictionary<string, string?>
     {
         ["Inference:HuggingFaceBaseUrl"] = stub.BaseUrl,
         ["Inference:Device"] = "Cpu",
         ["Inference:InstallDiskReserveBytes"] = reserveBytes?.ToString(),
+        ["Inference:HuggingFaceToken"] = token,
     });
 
     // A catalog-style entry for the tiny model: the same Diffusers() file list the real SD entries use.
@@ -149,6 +150,22 @@ public sealed class ModelPackageInstallerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InstallAsync_GatedRepository_NeedsTheConfiguredToken()
+    {
+        stub.RequiredToken = "hf_test_token";
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(() => Installer.InstallAsync(Installer.FromCatalog(Entry())));
+        Assert.Contains("gated", error.Message);
+        Assert.Contains("Inference__HuggingFaceToken", error.Message);
+        Assert.DoesNotContain(stub.Requests, r => r.Method == "GET");
+
+        await using var withToken = Build(token: "hf_test_token");
+        var installer = withToken.GetRequiredService<ModelPackageInstaller>();
+        var manifest = await installer.InstallAsync(installer.FromCatalog(Entry()));
+        Assert.Equal(ModelKind.Diffusion, manifest.Kind);
+    }
+
+    [Fact]
     public async Task InstallAsync_SecondInstallOfSameIdWhileRunning_IsRefused()
     {
         stub.ChunkDelayMs = 5;
@@ -176,6 +193,12 @@ public sealed class ModelPackageInstallerTests : IAsyncLifetime
         Assert.Contains(ModelCatalog.Entries, e => e.Id == "flux.1-schnell-onnx" && !e.RequiresLicenseAcceptance && e.License == "Apache-2.0");
         Assert.All(ModelCatalog.Entries.Where(e => e.License.StartsWith("Llama", StringComparison.Ordinal)), e => Assert.True(e.RequiresLicenseAcceptance));
         Assert.All(ModelCatalog.Entries.Where(e => e.Kind == ModelKind.BackgroundRemoval), e => Assert.Equal("model.onnx", e.Files.Single().TargetPath));
+        var flux = ModelCatalog.Find("flux.1-schnell-onnx")!;
+        Assert.Equal(
+            ["model_index.json", "scheduler/scheduler_config.json", "text_encoder/model.onnx", "text_encoder_2/backbone.onnx_data", "text_encoder_2/model.onnx",
+             "tokenizer/merges.txt", "tokenizer/vocab.json", "tokenizer_2/spiece.model", "tokenizer_2/tokenizer.json", "transformer/backbone.onnx_data",
+             "transformer/model.onnx", "vae_decoder/model.onnx"],
+            flux.Files.Select(f => f.TargetPath).Order(StringComparer.Ordinal));
         foreach (var hardware in Enum.GetValues<ModelHardware>())
             Assert.Contains(ModelCatalog.Entries, e => e.Kind == ModelKind.Chat && e.Hardware == hardware);
     }
