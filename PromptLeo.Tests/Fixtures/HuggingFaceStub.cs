@@ -25,8 +25,11 @@ public sealed class HuggingFaceStub : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = "";
 
-    /// <summary>Method, path and Range header of every request, in order.</summary>
-    public ConcurrentQueue<(string Method, string Path, string? Range)> Requests { get; } = new();
+    /// <summary>Method, path, Range header and whether an Authorization header came, of every request, in order.</summary>
+    public ConcurrentQueue<(string Method, string Path, string? Range, bool Authorized)> Requests { get; } = new();
+
+    /// <summary>When set, answer every request with a redirect to the same path there (as Hugging Face redirects to its CDN).</summary>
+    public string? RedirectTo { get; set; }
 
     /// <summary>Delay after each 4 KiB chunk of a GET body.</summary>
     public int ChunkDelayMs { get; set; }
@@ -67,10 +70,15 @@ public sealed class HuggingFaceStub : IAsyncDisposable
     private async Task ServeAsync(HttpContext context, string owner, string name, string revision, string path)
     {
         var range = context.Request.Headers.Range.ToString();
-        Requests.Enqueue((context.Request.Method, context.Request.Path.Value!, range.Length == 0 ? null : range));
+        Requests.Enqueue((context.Request.Method, context.Request.Path.Value!, range.Length == 0 ? null : range, context.Request.Headers.Authorization.Count > 0));
         if (RequiredToken is not null && context.Request.Headers.Authorization != $"Bearer {RequiredToken}")
         {
             context.Response.StatusCode = 401;
+            return;
+        }
+        if (RedirectTo is not null)
+        {
+            context.Response.Redirect(RedirectTo + context.Request.Path.Value);
             return;
         }
         if (!repositories.TryGetValue($"{owner}/{name}", out var folder) || !File.Exists(Path.Combine(folder, path)))

@@ -166,6 +166,44 @@ public sealed class ModelPackageInstallerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InstallAsync_RedirectToAnotherHost_TokenStaysWithTheBaseHost()
+    {
+        await using var cdn = await HuggingFaceStub.StartAsync();
+        cdn.AddRepository(Repository, HuggingFaceStub.WriteTinyDiffusionRepository());
+        stub.RequiredToken = "hf_test_token";
+        stub.RedirectTo = cdn.BaseUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        await using var withToken = Build(token: "hf_test_token");
+        var installer = withToken.GetRequiredService<ModelPackageInstaller>();
+
+        var manifest = await installer.InstallAsync(installer.FromCatalog(Entry()));
+
+        Assert.Equal(Entry().Files.Count, manifest.Files.Count);
+        Assert.All(stub.Requests, r => Assert.True(r.Authorized));
+        Assert.NotEmpty(cdn.Requests);
+        Assert.All(cdn.Requests, r => Assert.False(r.Authorized));
+    }
+
+    [Fact]
+    public async Task InstallAsync_GgufRepository_ValidatesTheFileAndDetectsChat()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "promptleo-tests", "hf-gguf-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        await File.WriteAllBytesAsync(Path.Combine(folder, "broken.gguf"), new byte[4096]);
+        await PromptLeo.Inference.Models.Demo.DemoChatModelWriter.WriteAsync(folder, TinyModels.ChatModel("tiny-chat"));
+        File.Move(Path.Combine(folder, "tiny-chat", "model.gguf"), Path.Combine(folder, "model.gguf"));
+        stub.AddRepository("test-org/tiny-chat-gguf", folder);
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(() => Installer.InstallAsync(Installer.FromRepository("broken-chat", "test-org/tiny-chat-gguf", ["broken.gguf"])));
+        Assert.Contains("not a usable GGUF model", error.Message);
+        Assert.Null(Registry.Get("broken-chat"));
+
+        var manifest = await Installer.InstallAsync(Installer.FromRepository("tiny-chat-installed", "test-org/tiny-chat-gguf", ["model.gguf"]));
+        Assert.Equal(ModelKind.Chat, manifest.Kind);
+        using var lease = await Registry.AcquireAsync("tiny-chat-installed");
+        Assert.Equal(ModelState.Loaded, Registry.Get("tiny-chat-installed")!.State);
+    }
+
+    [Fact]
     public async Task InstallAsync_SecondInstallOfSameIdWhileRunning_IsRefused()
     {
         stub.ChunkDelayMs = 5;
