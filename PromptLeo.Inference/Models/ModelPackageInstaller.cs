@@ -93,7 +93,10 @@ public sealed partial class ModelPackageInstaller(
         Settings = entry.Settings,
     };
 
-    /// <summary>The request for files of any repository; the kind is read from the files unless given.</summary>
+    /// <summary>
+    /// The request for files of any repository; the kind is read from the files unless given. A single file of a
+    /// background-removal model is installed as <c>model.onnx</c>.
+    /// </summary>
     public ModelPackageRequest FromRepository(string id, string repository, IReadOnlyList<string> files, string revision = "main", ModelKind? kind = null)
     {
         if (!RepositoryName().IsMatch(repository))
@@ -103,8 +106,11 @@ public sealed partial class ModelPackageInstaller(
             Id = id,
             DisplayName = repository,
             Kind = kind,
-            Files = files.Select(f => new ModelPackageDownload(HuggingFaceUrl(repository, f.Trim('/'), revision), f.Trim('/'))).ToList(),
+            Files = files.Select(f => new ModelPackageDownload(HuggingFaceUrl(repository, f.Trim('/'), revision), Target(f.Trim('/')))).ToList(),
         };
+
+        // The background-removal loader reads model.onnx at the top of the folder, wherever the repository keeps it.
+        string Target(string path) => kind == ModelKind.BackgroundRemoval && files.Count == 1 ? "model.onnx" : path;
     }
 
     /// <summary>True while an install of <paramref name="id"/> runs in this process.</summary>

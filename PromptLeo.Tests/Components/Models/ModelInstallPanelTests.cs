@@ -47,13 +47,14 @@ public sealed class ModelInstallPanelTests : BunitContext, IClassFixture<ModelIn
                 Assert.InRange(int.Parse(job.QuerySelector(".install-overall")!.GetAttribute("data-percent")!), 1, 99);
             }, TimeSpan.FromSeconds(20));
 
-            cut.Find("[data-install-id=panel-cancel] .install-cancel").Click();
+            // Progress keeps re-rendering the panel: find and click in one dispatcher turn.
+            await cut.InvokeAsync(() => cut.Find("[data-install-id=panel-cancel] .install-cancel").Click());
 
             cut.WaitForAssertion(() => Assert.Equal("Cancelled", cut.Find("[data-install-id=panel-cancel]").GetAttribute("data-phase")), TimeSpan.FromSeconds(20));
             Assert.Null(portal.Services.GetRequiredService<IModelRegistry>().Get("panel-cancel"));
             Assert.False(Directory.Exists(Path.Combine(portal.DataDirectory, "models", "panel-cancel")));
 
-            cut.Find("[data-install-id=panel-cancel] .install-discard").Click();
+            await cut.InvokeAsync(() => cut.Find("[data-install-id=panel-cancel] .install-discard").Click());
             cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-install-id=panel-cancel]")));
             Assert.False(Directory.Exists(Path.Combine(portal.DataDirectory, "models", ".downloads", "panel-cancel")));
         }

@@ -204,6 +204,20 @@ public sealed class ModelPackageInstallerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InstallAsync_BackgroundRemovalFileInSubfolder_InstalledAsModelOnnxAndLoads()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "promptleo-tests", "hf-seg-" + Guid.NewGuid().ToString("N"));
+        PromptLeo.Inference.Models.Demo.TinyBackgroundRemovalModelWriter.Write(Path.Combine(folder, "onnx"), "seg", inputSize: 32);
+        stub.AddRepository("test-org/tiny-seg-onnx", folder);
+
+        var manifest = await Installer.InstallAsync(Installer.FromRepository("seg-installed", "test-org/tiny-seg-onnx", ["onnx/model.onnx"], kind: ModelKind.BackgroundRemoval));
+
+        Assert.Equal("model.onnx", manifest.Files.Single().Path);
+        using var lease = await Registry.AcquireAsync("seg-installed");
+        Assert.Equal(ModelState.Loaded, Registry.Get("seg-installed")!.State);
+    }
+
+    [Fact]
     public async Task InstallAsync_SecondInstallOfSameIdWhileRunning_IsRefused()
     {
         stub.ChunkDelayMs = 5;
