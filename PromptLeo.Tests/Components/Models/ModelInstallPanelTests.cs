@@ -55,7 +55,8 @@ public sealed class ModelInstallPanelTests : BunitContext, IClassFixture<ModelIn
             Assert.False(Directory.Exists(Path.Combine(portal.DataDirectory, "models", "panel-cancel")));
 
             await cut.InvokeAsync(() => cut.Find("[data-install-id=panel-cancel] .install-discard").Click());
-            cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-install-id=panel-cancel]")));
+            // Discarding waits for the job to finish writing its audit entry.
+            cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-install-id=panel-cancel]")), TimeSpan.FromSeconds(20));
             Assert.False(Directory.Exists(Path.Combine(portal.DataDirectory, "models", ".downloads", "panel-cancel")));
         }
         finally

@@ -68,9 +68,18 @@ public sealed class ModelInstallJobs(ModelPackageInstaller installer, AuditLog a
             || !jobs.TryAdd(request.Id, job) && !TryReplaceFinished(request.Id, job))
             throw new ModelDownloadException($"Model '{request.Id}' is already being installed.");
 
-        if (request.RequiresLicenseAcceptance)
-            await audit.WriteAsync(adminId, null, ModelAuditActions.LicenseAccepted, $"model {request.Id}; license {request.License}", cancellationToken);
-        await audit.WriteAsync(adminId, null, ModelAuditActions.InstallStarted, $"model {request.Id}; {request.Files.Count} files", cancellationToken);
+        try
+        {
+            if (request.RequiresLicenseAcceptance)
+                await audit.WriteAsync(adminId, null, ModelAuditActions.LicenseAccepted, $"model {request.Id}; license {request.License}", cancellationToken);
+            await audit.WriteAsync(adminId, null, ModelAuditActions.InstallStarted, $"model {request.Id}; {request.Files.Count} files", cancellationToken);
+        }
+        catch
+        {
+            // No install without its audit entry; the slot is free again.
+            jobs.TryRemove(new KeyValuePair<string, Job>(request.Id, job));
+            throw;
+        }
         Changed?.Invoke();
         job.Task = Task.Run(() => RunAsync(adminId, job), CancellationToken.None);
     }
