@@ -58,6 +58,7 @@ public sealed class ModelInstallPanelTests : BunitContext, IClassFixture<ModelIn
             // Discarding waits for the job to finish writing its audit entry.
             cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-install-id=panel-cancel]")), TimeSpan.FromSeconds(20));
             Assert.False(Directory.Exists(Path.Combine(portal.DataDirectory, "models", ".downloads", "panel-cancel")));
+            Assert.Contains(await portal.AuditAsync(ModelAuditActions.InstallFailed), a => a.Details.Contains("panel-cancel") && a.Details.Contains("Cancelled"));
         }
         finally
         {

@@ -94,6 +94,7 @@ public sealed class ModelInstallPortalTests(ModelInstallPortal portal) : IClassF
         var acceptance = Assert.Single(await portal.AuditAsync(ModelAuditActions.LicenseAccepted), a => a.Details.Contains("restricted-accepted"));
         Assert.Equal(adminId, acceptance.ActorId);
         Assert.Contains("Test Non-Commercial License", acceptance.Details);
+        Assert.Contains(await portal.AuditAsync(ModelAuditActions.InstallStarted), a => a.Details.Contains("restricted-accepted") && a.ActorId == adminId);
         Assert.Contains(await portal.AuditAsync(ModelAuditActions.Installed), a => a.Details.Contains("restricted-accepted") && a.ActorId == adminId);
     }
 
@@ -136,6 +137,21 @@ public sealed class ModelInstallPortalTests(ModelInstallPortal portal) : IClassF
 
         Assert.Contains("--accept-license", output.ToString());
         Assert.DoesNotContain(portal.Stub.Requests, r => r.Path.Contains("sdxl-turbo"));
+    }
+
+    [Fact]
+    public async Task Cli_RestrictedCatalogModelWithFlag_AuditsAcceptanceThenReportsTheMissingFile()
+    {
+        var output = new StringWriter();
+
+        // The stub has no copy of this repository: the acceptance is logged, then the size probe fails clearly.
+        Assert.Equal(1, await CommandLine.RunAsync(portal.Services, ["models", "install", "sd-turbo-onnx", "--accept-license"], output, new StringReader("")));
+
+        Assert.Contains("HTTP 404", output.ToString());
+        var acceptance = Assert.Single(await portal.AuditAsync(ModelAuditActions.LicenseAccepted), a => a.Details.Contains("sd-turbo-onnx"));
+        Assert.Equal(PromptLeo.Web.Features.Privacy.AuditActions.System, acceptance.ActorId);
+        Assert.Null(Registry.Get("sd-turbo-onnx"));
+        Assert.False(Directory.Exists(Path.Combine(portal.DataDirectory, "models", ".downloads", "sd-turbo-onnx")));
     }
 
     [Fact]
