@@ -80,6 +80,18 @@ public static class ModelCatalog
         ["mean"] = "0.485,0.456,0.406", ["std"] = "0.229,0.224,0.225",
     };
 
+    // SD-Turbo and SDXL-Turbo share license, device and defaults; the SDXL entry derives from this one.
+    private static readonly ModelCatalogEntry SdTurbo = new()
+    {
+        Id = "sd-turbo-onnx", DisplayName = "SD-Turbo (ONNX Runtime, fp16, CUDA)", Kind = ModelKind.Diffusion,
+        Repository = "onnxruntime/sd-turbo",
+        Files = Diffusers(["text_encoder", "unet", "vae_decoder", "vae_encoder"], []),
+        License = StabilityLicense, RequiresLicenseAcceptance = true, LicenseConditions = StabilityConditions,
+        ApproximateSizeBytes = 2_600_000_000, Hardware = ModelHardware.Gpu24GB,
+        DefaultParameters = Steps(1, 0, 512),
+        Verification = "repository named in the Hugging Face blog 'Accelerating SD Turbo and SDXL Turbo Inference with ONNX Runtime'; text_encoder/, unet/, vae_encoder/, vae_decoder/ model.onnx and tokenizer/vocab.json, tokenizer/merges.txt in public code that loads them by URL; model_index.json and scheduler/scheduler_config.json are the optimum names, NOT verified; fp16 with com.microsoft.NhwcConv, so CUDA only (reported by two public projects)",
+    };
+
     /// <summary>All catalog entries.</summary>
     public static IReadOnlyList<ModelCatalogEntry> Entries { get; } =
     [
@@ -135,24 +147,12 @@ public static class ModelCatalog
             DefaultParameters = Steps(25, 7.5, 512),
             Verification = "text_encoder/model.onnx, unet/model.onnx + unet/weights.pb (3.3 GB external data) and vae_decoder/model.onnx as public download scripts fetch them; those scripts take the tokenizer from the diffusers repository, whose successor stable-diffusion-v1-5/stable-diffusion-v1-5 is used here (repository seen in many download URLs; tokenizer/, scheduler/ and model_index.json are the standard diffusers names, NOT verified live); img2img needs a vae_encoder, which this export is not known to ship",
         },
-        new()
+        SdTurbo,
+        SdTurbo with
         {
-            Id = "sd-turbo-onnx", DisplayName = "SD-Turbo (ONNX Runtime, fp16, CUDA)", Kind = ModelKind.Diffusion,
-            Repository = "onnxruntime/sd-turbo",
-            Files = Diffusers(["text_encoder", "unet", "vae_decoder", "vae_encoder"], []),
-            License = StabilityLicense, RequiresLicenseAcceptance = true, LicenseConditions = StabilityConditions,
-            ApproximateSizeBytes = 2_600_000_000, Hardware = ModelHardware.Gpu24GB,
-            DefaultParameters = Steps(1, 0, 512),
-            Verification = "repository named in the Hugging Face blog 'Accelerating SD Turbo and SDXL Turbo Inference with ONNX Runtime'; text_encoder/, unet/, vae_encoder/, vae_decoder/ model.onnx and tokenizer/vocab.json, tokenizer/merges.txt in public code that loads them by URL; model_index.json and scheduler/scheduler_config.json are the optimum names, NOT verified; fp16 with com.microsoft.NhwcConv, so CUDA only (reported by two public projects)",
-        },
-        new()
-        {
-            Id = "sdxl-turbo-onnx", DisplayName = "SDXL-Turbo (ONNX Runtime, fp16, CUDA)", Kind = ModelKind.Diffusion,
-            Repository = "onnxruntime/sdxl-turbo",
+            Id = "sdxl-turbo-onnx", DisplayName = "SDXL-Turbo (ONNX Runtime, fp16, CUDA)", Repository = "onnxruntime/sdxl-turbo",
             Files = Diffusers(["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"], ["text_encoder_2/model.onnx_data", "unet/model.onnx_data"]),
-            License = StabilityLicense, RequiresLicenseAcceptance = true, LicenseConditions = StabilityConditions,
-            ApproximateSizeBytes = 7_000_000_000, Hardware = ModelHardware.Gpu24GB,
-            DefaultParameters = Steps(1, 0, 512),
+            ApproximateSizeBytes = 7_000_000_000,
             Verification = "repository and the dual-encoder file list (text_encoder_2/model.onnx_data, unet/model.onnx_data, tokenizer_2/) as listed by a public C# catalog of the same repository; model card states the Stability AI Community License; NOT checked live",
         },
         new()
@@ -180,33 +180,15 @@ public static class ModelCatalog
         },
 
         // Background removal: one model.onnx, image in, mask out.
-        new()
-        {
-            Id = "birefnet-onnx", DisplayName = "BiRefNet (ONNX, fp16)", Kind = ModelKind.BackgroundRemoval,
-            Repository = "onnx-community/BiRefNet-ONNX",
-            Files = [new("onnx/model_fp16.onnx", LocalPath: "model.onnx")],
-            License = "MIT", ApproximateSizeBytes = 490_000_000, Hardware = ModelHardware.Gpu24GB,
-            Settings = Segmentation(1024, ImageNetNormalization),
-            Verification = "repository and onnx/model.onnx (973 MB) / onnx/model_fp16.onnx (490 MB) in several public apps and a pinned download URL; MIT per the repository metadata",
-        },
-        new()
-        {
-            Id = "isnet-general-use-onnx", DisplayName = "IS-Net general use (ONNX)", Kind = ModelKind.BackgroundRemoval,
-            Repository = "ckpt/rembg",
-            Files = [new("isnet-general-use.onnx", LocalPath: "model.onnx")],
-            License = "Apache-2.0", ApproximateSizeBytes = 179_000_000, Hardware = ModelHardware.Cpu,
-            Settings = Segmentation(1024, new() { ["mean"] = "0.5,0.5,0.5", ["std"] = "1,1,1" }),
-            Verification = "community mirror of rembg's release file, URL seen in a public Dockerfile; NOT verified against a model card",
-        },
-        new()
-        {
-            Id = "u2net-onnx", DisplayName = "U²-Net (ONNX)", Kind = ModelKind.BackgroundRemoval,
-            Repository = "tomjackson2023/rembg",
-            Files = [new("u2net.onnx", LocalPath: "model.onnx")],
-            License = "Apache-2.0", ApproximateSizeBytes = 176_000_000, Hardware = ModelHardware.Cpu,
-            Settings = Segmentation(320, ImageNetNormalization),
-            Verification = "community mirror of rembg's u2net.onnx, URL in several public tools; NOT verified against a model card",
-        },
+        Segmenter("birefnet-onnx", "BiRefNet (ONNX, fp16)", "onnx-community/BiRefNet-ONNX", "onnx/model_fp16.onnx", "MIT", 490_000_000,
+            ModelHardware.Gpu24GB, Segmentation(1024, ImageNetNormalization),
+            "repository and onnx/model.onnx (973 MB) / onnx/model_fp16.onnx (490 MB) in several public apps and a pinned download URL; MIT per the repository metadata"),
+        Segmenter("isnet-general-use-onnx", "IS-Net general use (ONNX)", "ckpt/rembg", "isnet-general-use.onnx", "Apache-2.0", 179_000_000,
+            ModelHardware.Cpu, Segmentation(1024, new() { ["mean"] = "0.5,0.5,0.5", ["std"] = "1,1,1" }),
+            "community mirror of rembg's release file, URL seen in a public Dockerfile; NOT verified against a model card"),
+        Segmenter("u2net-onnx", "U²-Net (ONNX)", "tomjackson2023/rembg", "u2net.onnx", "Apache-2.0", 176_000_000,
+            ModelHardware.Cpu, Segmentation(320, ImageNetNormalization),
+            "community mirror of rembg's u2net.onnx, URL in several public tools; NOT verified against a model card"),
     ];
 
     /// <summary>The entry with <paramref name="id"/>, or null.</summary>
@@ -219,6 +201,13 @@ public static class ModelCatalog
         Id = id, DisplayName = name, Kind = ModelKind.Chat, Repository = repository, Files = [new(file, SizeBytes: null)],
         License = license, ContextLength = contextLength, ApproximateSizeBytes = size, Hardware = hardware,
         RequiresLicenseAcceptance = conditions is not null, LicenseConditions = conditions, Verification = verification,
+    };
+
+    private static ModelCatalogEntry Segmenter(string id, string name, string repository, string file, string license, long size,
+        ModelHardware hardware, IReadOnlyDictionary<string, string> settings, string verification) => new()
+    {
+        Id = id, DisplayName = name, Kind = ModelKind.BackgroundRemoval, Repository = repository, Files = [new(file, LocalPath: "model.onnx")],
+        License = license, ApproximateSizeBytes = size, Hardware = hardware, Settings = settings, Verification = verification,
     };
 
     /// <summary>The optimum ONNX layout: one model.onnx per component plus tokenizers, scheduler and model_index.json.</summary>
