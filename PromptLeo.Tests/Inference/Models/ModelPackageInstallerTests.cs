@@ -255,6 +255,20 @@ public sealed class ModelPackageInstallerTests : IAsyncLifetime
             Assert.Contains(ModelCatalog.Entries, e => e.Kind == ModelKind.Chat && e.Hardware == hardware);
     }
 
+    [Fact]
+    public void OperationsDoc_CatalogTable_ListsEveryEntryWithItsLicenseAndRestriction()
+    {
+        var rows = File.ReadAllLines(Path.Combine(SourceTree.Root, "docs", "operations.md")).Where(l => l.StartsWith("| `", StringComparison.Ordinal)).ToList();
+        Assert.All(ModelCatalog.Entries, e =>
+        {
+            var row = Assert.Single(rows, r => r.StartsWith($"| `{e.Id}` |", StringComparison.Ordinal));
+            var cells = row.Split('|').Select(c => c.Trim()).ToArray();
+            Assert.Equal(e.License, cells[5]);
+            Assert.Equal(e.RequiresLicenseAcceptance ? "yes" : "no", cells[6]);
+            Assert.Equal(FormattableString.Invariant($"{e.ApproximateSizeBytes / 1e9:0.0} GB"), cells[4]);
+        });
+    }
+
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
