@@ -38,6 +38,13 @@ public sealed class ModelInstallPanelTests : BunitContext, IClassFixture<ModelIn
             await jobs.StartAsync(await portal.AdminIdAsync(), portal.Request("panel-cancel"));
             var cut = Render<ModelInstallPanel>();
 
+            // Installing the same model again while it runs is refused with a message.
+            Field(cut, "repo-model-id").Change("panel-cancel");
+            Field(cut, "repo-name").Change(ModelInstallPortal.Repository);
+            Field(cut, "repo-files").Change(string.Join("\n", ModelInstallPortal.TinyFiles));
+            await cut.InvokeAsync(() => cut.Find("#repo-install").Click());
+            Assert.Contains("already being installed", cut.Find("#install-message").TextContent);
+
             cut.WaitForAssertion(() =>
             {
                 var job = cut.Find("[data-install-id=panel-cancel]");
@@ -65,6 +72,10 @@ public sealed class ModelInstallPanelTests : BunitContext, IClassFixture<ModelIn
             portal.Stub.ChunkDelayMs = 0;
         }
     }
+
+    // MudTextField puts the id on its input or textarea.
+    private static AngleSharp.Dom.IElement Field(IRenderedComponent<ModelInstallPanel> cut, string id) =>
+        cut.Find($"input#{id}, textarea#{id}, #{id} input, #{id} textarea");
 
     [Fact]
     public void RestrictedCatalogModel_InstallDisabledUntilLicenseAccepted()
