@@ -23,6 +23,8 @@ public static class ModelsExtensions
         builder.Services.AddSingleton<DemoModelSet>();
         builder.Services.AddSingleton<ModelAvailability>();
         builder.Services.AddSingleton<ModelAdministration>();
+        builder.Services.AddSingleton<ModelInstallJobs>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelInstallJobs>());
         return builder;
     }
 
