@@ -60,6 +60,7 @@ internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, I
     public static IDiffusionFamilyLoader[] AllFamilies(ILoggerFactory loggers) =>
     [
         new StableDiffusionModelLoader(loggers.CreateLogger<StableDiffusionModelLoader>()),
+        new Flux.FluxModelLoader(loggers.CreateLogger<Flux.FluxModelLoader>()),
     ];
 
     /// <summary>A loader for every family of this build on <paramref name="selector"/>'s device.</summary>

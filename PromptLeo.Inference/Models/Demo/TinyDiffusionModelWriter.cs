@@ -106,7 +106,7 @@ public static class TinyDiffusionModelWriter
         File.WriteAllText(Path.Combine(modelDirectory, "manifest.json"), json);
     }
 
-    private static int WriteTokenizer(string directory)
+    internal static int WriteTokenizer(string directory)
     {
         Directory.CreateDirectory(directory);
         var byteChars = ClipByteLevel.ByteToUnicode;
