@@ -35,12 +35,13 @@ public static class ModelsExtensions
     }
 }
 
-/// <summary>Every demo model the portal writes: chat, text-to-image, inpainting and background removal.</summary>
+/// <summary>Every demo model the portal writes: chat, text-to-image (Stable Diffusion and FLUX.1-schnell), inpainting and background removal.</summary>
 public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegistry registry)
 {
     public const string DemoDiffusionModelId = "demo-sd-tiny";
     public const string DemoInpaintingModelId = "demo-sd-tiny-inpainting";
     public const string DemoBackgroundRemovalModelId = "demo-background-removal";
+    public const string DemoFluxModelId = "demo-flux-schnell-tiny";
 
     public async Task<IReadOnlyList<ModelManifest>> WriteAllAsync(bool overwrite, CancellationToken cancellationToken = default)
     {
@@ -58,6 +59,11 @@ public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegis
         if (overwrite || !File.Exists(Path.Combine(inpainting, ModelManifestFile.FileName)))
         {
             written.Add(TinyDiffusionModelWriter.Write(inpainting, new TinyDiffusionModelOptions { Id = DemoInpaintingModelId, Inpainting = true }));
+        }
+        var flux = Path.Combine(directory, DemoFluxModelId);
+        if (overwrite || !File.Exists(Path.Combine(flux, ModelManifestFile.FileName)))
+        {
+            written.Add(TinyFluxModelWriter.Write(flux, new TinyFluxModelOptions { Id = DemoFluxModelId }));
         }
         var background = Path.Combine(directory, DemoBackgroundRemovalModelId);
         if (overwrite || !File.Exists(Path.Combine(background, ModelManifestFile.FileName)))
