@@ -1,6 +1,7 @@
 // Image engine benchmark: a 20-step text-to-image generation on a generated model with a heavy UNet.
 // Reports the share of wall time spent inside ONNX Runtime Run and the managed allocation per denoising step.
 // Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin] [--save out.png]]
+//        dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion -- --flux [<size> <steps> <hidden> <layers>] (FluxBenchmark.cs)
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -8,6 +9,12 @@ using PromptLeo.Inference;
 using PromptLeo.Inference.Devices;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models.Demo;
+
+if (args.Contains("--flux"))
+{
+    await FluxBenchmark.RunAsync(args.Where(a => a != "--flux").ToArray());
+    return;
+}
 
 var size = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 512;
 var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;

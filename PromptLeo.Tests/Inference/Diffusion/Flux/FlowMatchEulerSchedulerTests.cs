@@ -49,6 +49,13 @@ public sealed class FlowMatchEulerSchedulerTests
     }
 
     [Fact]
+    public void TimeShift_Linear_UsesMuItself()
+    {
+        // "linear": μ/(μ + (1/σ − 1)) = 1.15/(1.15 + 1) at σ = 0.5
+        Assert.Equal(1.15 / 2.15, FlowMatchEulerScheduler.TimeShift("linear", 1.15, 0.5), 12);
+    }
+
+    [Fact]
     public void Step_Velocity_MovesByTheSigmaDifference()
     {
         // x ← x + (σ₁ − σ₀)·v = 1 + (0.75 − 1)·2 = 0.5

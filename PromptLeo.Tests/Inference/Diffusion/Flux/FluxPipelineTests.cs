@@ -281,6 +281,35 @@ public sealed class FluxPipelineTests(TinyFluxModels models)
     }
 
     [Fact]
+    public async Task Load_ManifestWithoutSizeButWithOverrides_Uses1024AndTheOverrides()
+    {
+        var directory = models.PathOf(TinyFluxModels.SchnellId);
+        var manifest = await ModelManifestFile.ReadAsync(directory) with
+        {
+            DefaultParameters = new Dictionary<string, double> { ["max_sequence_length"] = 64, ["max_steps"] = 8 },
+        };
+
+        await using var model = (FluxModel)await TinyOnnxModels.DiffusionLoader().LoadAsync(manifest, directory, CancellationToken.None);
+
+        Assert.Equal(64, model.TextSequenceLength);
+        Assert.Equal(8, model.Capabilities.MaxSteps);
+        Assert.Equal((1024, 1024, 4), (model.Capabilities.DefaultWidth, model.Capabilities.DefaultHeight, model.Capabilities.DefaultSteps));
+        Assert.Equal(4, Run(model, Request(manifest.Id)).StepsRun);
+    }
+
+    [Fact]
+    public async Task Load_DevManifestWithoutParameters_UsesDiffusersDefaults()
+    {
+        var directory = models.PathOf(TinyFluxModels.DevId);
+        var manifest = await ModelManifestFile.ReadAsync(directory) with { DefaultParameters = new Dictionary<string, double>() };
+
+        await using var model = (FluxModel)await TinyOnnxModels.DiffusionLoader().LoadAsync(manifest, directory, CancellationToken.None);
+
+        // diffusers FluxPipeline: 28 steps, guidance 3.5; no step cap for dev.
+        Assert.Equal((28, 3.5f, (int?)null, 1024), (model.Capabilities.DefaultSteps, model.Capabilities.DefaultGuidance, model.Capabilities.MaxSteps, model.Capabilities.DefaultWidth));
+    }
+
+    [Fact]
     public void ModelIndex_TinyFluxWriter_IsTheFluxFamily()
     {
         Assert.Equal(ImageModelFamily.Flux, DiffusionModelIndex.Read(models.PathOf(TinyFluxModels.SchnellId)).Family);

@@ -47,6 +47,18 @@ public sealed class T5TokenizerTests : IDisposable
     }
 
     [Fact]
+    public void WithBeginOfSentenceId_T5Layout_AppendsAnOverrideOnlyWhenBosIsNegative()
+    {
+        // The tiny model has T5's bos_id −1: 5 bytes appended: tag 2, length 3, tag 41 (2 bytes), the unknown id 2.
+        var original = File.ReadAllBytes(Path.Combine(directory, T5Tokenizer.ModelFile));
+        var patched = T5Tokenizer.WithBeginOfSentenceId(original);
+
+        Assert.Equal(original, patched.AsSpan(0, original.Length).ToArray());
+        Assert.Equal([0x12, 0x03, 0xC8, 0x02, 0x02], patched.AsSpan(original.Length).ToArray());
+        Assert.Same(patched, T5Tokenizer.WithBeginOfSentenceId(patched));
+    }
+
+    [Fact]
     public void Load_MissingModel_NamesTheFile()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => T5Tokenizer.Load(Path.Combine(directory, "missing")));
