@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using PromptLeo.Inference;
-using PromptLeo.Inference.Devices;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Diffusion.Flux;
 using PromptLeo.Inference.Models.Demo;
@@ -16,10 +12,10 @@ internal static class FluxBenchmark
 {
     public static async Task RunAsync(string[] args)
     {
-        var size = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 512;
-        var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
-        var hidden = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 512;
-        var layers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 8;
+        var size = BenchSupport.Number(args, 0, 512);
+        var steps = BenchSupport.Number(args, 1, 4);
+        var hidden = BenchSupport.Number(args, 2, 1024);
+        var layers = BenchSupport.Number(args, 3, 8);
         var directory = Path.Combine(Path.GetTempPath(), "promptleo-bench-flux-" + Environment.ProcessId);
         try
         {
@@ -27,11 +23,7 @@ internal static class FluxBenchmark
             {
                 Id = "bench-flux", HiddenSize = hidden, TransformerLayers = layers, JointWidth = 64, PooledWidth = 64,
             });
-            var selector = new ExecutionProviderSelector(
-                Options.Create(new InferenceOptions { Device = DevicePreference.Auto }),
-                Options.Create(new DiffusionOptions { AllowSpinning = args.Contains("--spin") }),
-                NullLogger<ExecutionProviderSelector>.Instance);
-            await using var model = (FluxModel)await DiffusionModelLoader.Create(selector, NullLoggerFactory.Instance).LoadAsync(manifest, directory, CancellationToken.None);
+            await using var model = (FluxModel)await BenchSupport.Loader(args).LoadAsync(manifest, directory, CancellationToken.None);
             var pipeline = model.CreatePipeline(NullLogger.Instance);
             var request = new ImageRequest
             {
@@ -51,9 +43,9 @@ internal static class FluxBenchmark
             ImageCodec.EncodePng(new float[3 * size * size], size, size);
             var encode = Stopwatch.GetElapsedTime(encodeStart);
 
-            static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+            static string F(double value) => BenchSupport.F(value);
             var tokens = size / 16 * (size / 16);
-            Console.WriteLine($"device: {model.Device.Device}{(model.Device.FallbackReason is null ? "" : " (fallback: " + model.Device.FallbackReason + ")")}");
+            Console.WriteLine(BenchSupport.DeviceLine(model.Device));
             Console.WriteLine($"model: FLUX-shaped transformer, hidden {hidden}, {layers} layers; {size}x{size} ({tokens} image tokens, {model.TextSequenceLength} text tokens), {steps} steps, FlowMatch Euler");
             Console.WriteLine($"total wall: {F(stats.Total.TotalSeconds)} s; wall per step: {F(stats.UNetLoop.TotalMilliseconds / steps)} ms");
             Console.WriteLine($"process CPU time (all threads) per denoising step: {F(cpuPerStep.TotalMilliseconds)} ms");

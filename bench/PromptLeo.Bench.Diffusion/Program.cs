@@ -2,11 +2,7 @@
 // Reports the share of wall time spent inside ONNX Runtime Run and the managed allocation per denoising step.
 // Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin] [--save out.png]]
 //        dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion -- --flux [<size> <steps> <hidden> <layers>] (FluxBenchmark.cs)
-using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using PromptLeo.Inference;
-using PromptLeo.Inference.Devices;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models.Demo;
 
@@ -16,10 +12,10 @@ if (args.Contains("--flux"))
     return;
 }
 
-var size = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 512;
-var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
-var channels = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
-var layers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 6;
+var size = BenchSupport.Number(args, 0, 512);
+var steps = BenchSupport.Number(args, 1, 20);
+var channels = BenchSupport.Number(args, 2, 64);
+var layers = BenchSupport.Number(args, 3, 6);
 
 var directory = Path.Combine(Path.GetTempPath(), "promptleo-bench-diffusion-" + Environment.ProcessId);
 try
@@ -28,11 +24,7 @@ try
     {
         Id = "bench-heavy-unet", UNetChannels = channels, UNetResidualLayers = layers, TextHiddenSize = 64,
     });
-    var selector = new ExecutionProviderSelector(
-        Options.Create(new InferenceOptions { Device = DevicePreference.Auto }),
-        Options.Create(new DiffusionOptions { AllowSpinning = args.Contains("--spin") }),
-        NullLogger<ExecutionProviderSelector>.Instance);
-    var loader = DiffusionModelLoader.Create(selector, NullLoggerFactory.Instance);
+    var loader = BenchSupport.Loader(args);
     await using var model = (DiffusionModel)await loader.LoadAsync(manifest, directory, CancellationToken.None);
     var pipeline = new StableDiffusionPipeline(model, NullLogger.Instance);
     var request = new ImageRequest
@@ -51,8 +43,8 @@ try
         File.WriteAllBytes(args[saveAt + 1], result.Images[0].Png);
     }
 
-    static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
-    Console.WriteLine($"device: {model.Device.Device}{(model.Device.FallbackReason is null ? "" : " (fallback: " + model.Device.FallbackReason + ")")}");
+    static string F(double value) => BenchSupport.F(value);
+    Console.WriteLine(BenchSupport.DeviceLine(model.Device));
     Console.WriteLine($"model: UNet {channels} channels, {layers} residual layers; {size}x{size}, {steps} steps, CFG batch 2, Euler");
     Console.WriteLine($"total wall: {F(stats.Total.TotalSeconds)} s; per step: {F(stats.UNetLoop.TotalMilliseconds / steps)} ms");
     Console.WriteLine($"inside ORT Run (text encoder + UNet + VAE) / total wall: {F(stats.InsideOrt / stats.Total)}");

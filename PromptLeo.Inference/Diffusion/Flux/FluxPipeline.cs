@@ -134,20 +134,8 @@ internal sealed class FluxPipeline(FluxModel model, ILogger logger) : IDiffusion
 
             var loop = Stopwatch.GetElapsedTime(loopStart);
             insideOrt += insideTransformer;
-
-            var images = new List<GeneratedImage>(batch);
-            var scratch = new float[latentLength];
-            var pixels = new float[3 * height * width];
-            for (var i = 0; i < batch; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                FluxLatents.Unpack(latents.AsSpan(i * latentLength, latentLength), channels, latentHeight, latentWidth, unpacked);
-                ortStart = Stopwatch.GetTimestamp();
-                model.VaeDecoder.Decode(unpacked, channels, model.Scaling, latentHeight, latentWidth, scratch, pixels, runOptions);
-                insideOrt += Stopwatch.GetElapsedTime(ortStart);
-                var seed = job.Seed + i;
-                images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, width, height, request.EmbedParameters ? Parameters(request, seed) : null), width, height, seed));
-            }
+            var (images, decoding) = Decode(job, latents, unpacked, runOptions, cancellationToken);
+            insideOrt += decoding;
 
             if (job.Stats is { } stats)
             {
@@ -167,6 +155,31 @@ internal sealed class FluxPipeline(FluxModel model, ILogger logger) : IDiffusion
         {
             throw new OperationCanceledException(cancellationToken);
         }
+    }
+
+    /// <summary>Unpacks and decodes every image of the batch; returns the PNGs and the time spent inside the VAE's Run.</summary>
+    private (List<GeneratedImage> Images, TimeSpan InsideVae) Decode(DiffusionJob job, float[] latents, float[] unpacked, RunOptions runOptions, CancellationToken cancellationToken)
+    {
+        var request = job.Request;
+        int channels = model.LatentChannels, latentHeight = request.Height / 8, latentWidth = request.Width / 8;
+        var latentLength = unpacked.Length;
+        var scratch = new float[latentLength];
+        var pixels = new float[3 * request.Height * request.Width];
+        var insideVae = TimeSpan.Zero;
+        var images = new List<GeneratedImage>(request.BatchSize);
+        for (var i = 0; i < request.BatchSize; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            FluxLatents.Unpack(latents.AsSpan(i * latentLength, latentLength), channels, latentHeight, latentWidth, unpacked);
+            var start = Stopwatch.GetTimestamp();
+            model.VaeDecoder.Decode(unpacked, channels, model.Scaling, latentHeight, latentWidth, scratch, pixels, runOptions);
+            insideVae += Stopwatch.GetElapsedTime(start);
+            var seed = job.Seed + i;
+            var text = request.EmbedParameters ? Parameters(request, seed) : null;
+            images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, request.Width, request.Height, text), request.Width, request.Height, seed));
+        }
+
+        return (images, insideVae);
     }
 
     /// <summary>CLIP-L pooled output [b,768] and T5 hidden states [b,seq,4096], each encoded once and repeated per image.</summary>
