@@ -76,7 +76,8 @@ public static class TinyFluxModelWriter
         var manifest = new ModelManifest
         {
             Id = options.Id,
-            DisplayName = options.Guidance ? "Tiny FLUX.1-dev — Demo (random weights)" : "Tiny FLUX.1-schnell — Demo (random weights)",
+            // Sorts after "Tiny Stable Diffusion": the studio's default model stays the demo that runs 20+ steps with any scheduler.
+            DisplayName = options.Guidance ? "Tiny transformer FLUX.1-dev — Demo (random weights)" : "Tiny transformer FLUX.1-schnell — Demo (random weights)",
             Kind = ModelKind.Diffusion,
             IsDemo = true,
             License = "none (random weights, generated locally)",

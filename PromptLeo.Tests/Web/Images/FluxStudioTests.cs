@@ -7,6 +7,7 @@ using PromptLeo.Inference.Models;
 using PromptLeo.Inference.Models.Demo;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Features.Images;
+using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Records;
 
 namespace PromptLeo.Tests.Web.Images;
@@ -63,6 +64,18 @@ public sealed class FluxStudioTests(ImagesPortalFactory factory) : IClassFixture
         var record = await db.ProcessingRecords.SingleAsync(r => r.RequestId == result.RequestId);
         Assert.Equal((ProcessingPurpose.ImageGeneration, "completed", ModelId), (record.Purpose, record.Outcome, record.ModelId));
         Assert.Equal((2, 4), (factory.Meter.Settled[result.RequestId].ImageCount, factory.Meter.Settled[result.RequestId].Steps));
+    }
+
+    [Fact]
+    public async Task DiffusionChoices_WithFluxInstalled_KeepStableDiffusionDemoAsDefault()
+    {
+        await AddModelAsync();
+
+        var choices = factory.Services.GetRequiredService<ImageModelChoices>().Diffusion();
+
+        // The studio preselects the first choice; a FLUX.1-schnell default would refuse the form's 20 steps and Euler.
+        Assert.Equal(DemoModelSet.DemoDiffusionModelId, choices[0].Id);
+        Assert.Contains(choices, c => c.Id == ModelId && c.DisplayName.EndsWith("Demo (random weights)", StringComparison.Ordinal));
     }
 
     private sealed class Sync<T>(Action<T> onReport) : IProgress<T>
