@@ -100,7 +100,7 @@ internal sealed class FluxPipeline(FluxModel model, ILogger logger) : IDiffusion
 
             cancellationToken.ThrowIfCancellationRequested();
             var imageIds = FluxLatents.ImageIds(latentHeight, latentWidth);
-            using var transformer = model.Transformer.CreateRun(batch, imageTokens, imageIds, textHidden, model.TextSequenceLength, jointWidth,
+            using var transformer = model.Transformer.CreateRun(latents, batch, imageTokens, imageIds, textHidden, model.TextSequenceLength, jointWidth,
                 pooled, pooledWidth, request.GuidanceScale);
             var blend = mask is null ? null : new float[latentLength];
             var totalSteps = request.Steps - firstStep;
@@ -113,7 +113,6 @@ internal sealed class FluxPipeline(FluxModel model, ILogger logger) : IDiffusion
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-                latents.CopyTo(transformer.HiddenStates, 0);
                 var transformerStart = Stopwatch.GetTimestamp();
                 transformer.Run(scheduler.Sigmas[step], runOptions);
                 insideTransformer += Stopwatch.GetElapsedTime(transformerStart);

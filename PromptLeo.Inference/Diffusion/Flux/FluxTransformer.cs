@@ -38,17 +38,20 @@ internal sealed class FluxTransformer(InferenceSession session) : IDisposable
 
     public InferenceSession Session => session;
 
-    /// <summary>Binds the per-request inputs that stay fixed over the steps; the run owns its buffers.</summary>
-    public FluxTransformerRun CreateRun(int batch, int imageTokens, float[] imageIds, float[] textHidden, int textTokens, int jointWidth,
+    /// <summary>
+    /// Binds one request's inputs; <paramref name="latents"/> [b,tokens,4C] is bound as <c>hidden_states</c> itself
+    /// (pinned for float32), so the step loop updates it in place and never copies it.
+    /// </summary>
+    public FluxTransformerRun CreateRun(float[] latents, int batch, int imageTokens, float[] imageIds, float[] textHidden, int textTokens, int jointWidth,
         float[] pooled, int pooledWidth, float guidance) =>
-        new(this, batch, imageTokens, imageIds, textHidden, textTokens, jointWidth, pooled, pooledWidth, guidance);
+        new(this, latents, batch, imageTokens, imageIds, textHidden, textTokens, jointWidth, pooled, pooledWidth, guidance);
 
     internal static int? Dimension(NodeMetadata metadata, int axis) =>
         metadata.Dimensions.Length > axis && metadata.Dimensions[axis] > 0 ? metadata.Dimensions[axis] : null;
 
     public void Dispose() => session.Dispose();
 
-    /// <summary>One request's bound tensors: the step loop writes <see cref="HiddenStates"/> and reads <see cref="Output"/>.</summary>
+    /// <summary>One request's bound tensors: the step loop updates the bound latents and reads <see cref="Output"/>.</summary>
     internal sealed class FluxTransformerRun : IDisposable
     {
         private readonly InferenceSession session;
@@ -61,14 +64,14 @@ internal sealed class FluxTransformer(InferenceSession session) : IDisposable
         private readonly string[] outputNames;
         private readonly OrtValue[] outputValues;
 
-        public FluxTransformerRun(FluxTransformer transformer, int batch, int imageTokens, float[] imageIds, float[] textHidden, int textTokens, int jointWidth,
+        public FluxTransformerRun(FluxTransformer transformer, float[] latents, int batch, int imageTokens, float[] imageIds, float[] textHidden, int textTokens, int jointWidth,
             float[] pooled, int pooledWidth, float guidance)
         {
             session = transformer.Session;
             var inputs = session.InputMetadata;
             try
             {
-                hidden = Bind(HiddenStatesName, [batch, imageTokens, transformer.PackedChannels]);
+                hidden = Bind(HiddenStatesName, [batch, imageTokens, transformer.PackedChannels], latents);
                 var encoder = Bind(EncoderHiddenStatesName, [batch, textTokens, jointWidth], textHidden);
                 var pooledBinding = Bind(PooledProjectionsName, [batch, pooledWidth], pooled);
                 timestep = Bind(TimestepName, inputs[TimestepName].Dimensions.Length == 0 ? [] : [batch]);
@@ -134,10 +137,7 @@ internal sealed class FluxTransformer(InferenceSession session) : IDisposable
             }
         }
 
-        /// <summary>Packed latents of the whole batch, [b,tokens,4C], written by the pipeline before each step.</summary>
-        public float[] HiddenStates => hidden.Data;
-
-        /// <summary>The predicted velocity after <see cref="Run"/>, same layout as <see cref="HiddenStates"/>.</summary>
+        /// <summary>The predicted velocity after <see cref="Run"/>, [b,tokens,4C] like the latents.</summary>
         public float[] Output => output.Data;
 
         /// <summary>One transformer call at noise level <paramref name="sigma"/> (diffusers passes timestep/1000).</summary>
