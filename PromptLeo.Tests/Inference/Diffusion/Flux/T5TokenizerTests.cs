@@ -59,6 +59,16 @@ public sealed class T5TokenizerTests : IDisposable
     }
 
     [Fact]
+    public void SentencePieceTokenizer_T5ModelUnpatched_StillFailsInThisLibraryVersion()
+    {
+        // Why WithBeginOfSentenceId exists: Microsoft.ML.Tokenizers 2.0.1 indexes its vocabulary with bos_id −1.
+        // When this assertion fails, a newer library loads T5 as it is and the workaround can go.
+        using var stream = File.OpenRead(Path.Combine(directory, T5Tokenizer.ModelFile));
+
+        Assert.Throws<IndexOutOfRangeException>(() => Microsoft.ML.Tokenizers.SentencePieceTokenizer.Create(stream, false, false));
+    }
+
+    [Fact]
     public void Load_MissingModel_NamesTheFile()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => T5Tokenizer.Load(Path.Combine(directory, "missing")));
