@@ -31,6 +31,7 @@ public sealed class ModelStatusPanelTests : BunitContext, IAsyncLifetime, IClass
         Services.AddSingleton(portal.Services.GetRequiredService<ModelAdministration>());
         Services.AddSingleton(portal.Services.GetRequiredService<IModelRegistry>());
         Services.AddSingleton(portal.Services.GetRequiredService<IOptions<InferenceOptions>>());
+        Services.AddSingleton(portal.Services.GetRequiredService<PromptLeo.Inference.Llm.IPromptCache>());
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
