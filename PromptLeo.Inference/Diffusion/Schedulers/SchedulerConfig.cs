@@ -5,6 +5,8 @@ namespace PromptLeo.Inference.Diffusion.Schedulers;
 /// <summary>The fields of a diffusers <c>scheduler_config.json</c> the schedulers use (defaults: Stable Diffusion 1.5).</summary>
 internal sealed record SchedulerConfig
 {
+    /// <summary>The diffusers class the model ships with (<c>_class_name</c>); the pipeline's default scheduler.</summary>
+    public string? ClassName { get; init; }
     public int NumTrainTimesteps { get; init; } = 1000;
     public double BetaStart { get; init; } = 0.00085;
     public double BetaEnd { get; init; } = 0.012;
@@ -33,6 +35,7 @@ internal sealed record SchedulerConfig
         var defaults = new SchedulerConfig();
         var config = new SchedulerConfig
         {
+            ClassName = String(root, "_class_name"),
             NumTrainTimesteps = Int(root, "num_train_timesteps") ?? defaults.NumTrainTimesteps,
             BetaStart = Double(root, "beta_start") ?? defaults.BetaStart,
             BetaEnd = Double(root, "beta_end") ?? defaults.BetaEnd,
@@ -61,6 +64,24 @@ internal sealed record SchedulerConfig
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// <paramref name="available"/> with the scheduler the model ships with first (diffusers uses it when none is
+    /// picked: DDIM for SD 2.1, Euler for SD-Turbo); PNDM and unknown classes keep the given order.
+    /// </summary>
+    public IReadOnlyList<SchedulerKind> ShippedFirst(IReadOnlyList<SchedulerKind> available)
+    {
+        SchedulerKind? shipped = ClassName switch
+        {
+            "EulerDiscreteScheduler" => SchedulerKind.Euler,
+            "EulerAncestralDiscreteScheduler" => SchedulerKind.EulerAncestral,
+            "DDIMScheduler" => SchedulerKind.Ddim,
+            "LMSDiscreteScheduler" => SchedulerKind.Lms,
+            "LCMScheduler" => SchedulerKind.Lcm,
+            _ => null,
+        };
+        return shipped is { } first && available.Contains(first) ? [first, .. available.Where(k => k != first)] : available;
     }
 
     /// <summary>ᾱ_t = Π(1 − β), computed in double like diffusers' float64 numpy path.</summary>

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models.Demo;
 using PromptLeo.Tests.Fixtures;
-using SkiaSharp;
 
 namespace PromptLeo.Tests.Inference.Diffusion;
 
@@ -29,7 +28,7 @@ public sealed class HalfPrecisionTests : IDisposable
         Assert.Equal("float32", full.Precision);
         Assert.Equal(expectedName, half.Precision);
         // Same seed, same weights up to rounding: the images differ by a few levels at most, not by content.
-        Assert.True(MeanAbsoluteDifference(full.Png, half.Png) < 6.0, $"mean difference {MeanAbsoluteDifference(full.Png, half.Png)}");
+        Assert.True(TestImages.MeanAbsoluteDifference(full.Png, half.Png) < 6.0, $"mean difference {TestImages.MeanAbsoluteDifference(full.Png, half.Png)}");
         Assert.True(half.WeightBytes < full.WeightBytes * 0.6, $"{half.WeightBytes} vs {full.WeightBytes} bytes");
     }
 
@@ -42,23 +41,5 @@ public sealed class HalfPrecisionTests : IDisposable
             new DiffusionJob(new ImageRequest { ModelId = "half", Prompt = "a red house", Width = 64, Height = 64, Steps = 4 }, Seed: 7),
             progress: null, CancellationToken.None);
         return (model.Capabilities.Precision, result.Images[0].Png, DiffusionFolder.WeightBytes(directory));
-    }
-
-    private static double MeanAbsoluteDifference(byte[] a, byte[] b)
-    {
-        using var first = SKBitmap.Decode(a);
-        using var second = SKBitmap.Decode(b);
-        double sum = 0;
-        for (var y = 0; y < first.Height; y++)
-        {
-            for (var x = 0; x < first.Width; x++)
-            {
-                var p = first.GetPixel(x, y);
-                var q = second.GetPixel(x, y);
-                sum += Math.Abs(p.Red - q.Red) + Math.Abs(p.Green - q.Green) + Math.Abs(p.Blue - q.Blue);
-            }
-        }
-
-        return sum / (3.0 * first.Width * first.Height);
     }
 }
