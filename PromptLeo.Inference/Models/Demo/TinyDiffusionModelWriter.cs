@@ -61,6 +61,8 @@ public sealed record TinyDiffusionModelOptions
     /// to it, as exports of models over 2 GB do; null keeps them inside <c>model.onnx</c>.
     /// </summary>
     public string? ExternalDataFile { get; init; }
+    /// <summary>Write <c>vae_encoder/model.onnx</c>; without it the model is text-to-image only, as some exports ship.</summary>
+    public bool VaeEncoder { get; init; } = true;
 }
 
 /// <summary>
@@ -91,10 +93,14 @@ public static class TinyDiffusionModelWriter
         WriteTextEncoder(Path.Combine(modelDirectory, "text_encoder", "model.onnx"), vocabularySize, options);
         WriteUNet(Path.Combine(modelDirectory, "unet", "model.onnx"), options);
         WriteVaeDecoder(Path.Combine(modelDirectory, "vae_decoder", "model.onnx"), options.Seed + 3, options);
-        WriteVaeEncoder(Path.Combine(modelDirectory, "vae_encoder", "model.onnx"), options.Seed + 4, options);
+        if (options.VaeEncoder)
+        {
+            WriteVaeEncoder(Path.Combine(modelDirectory, "vae_encoder", "model.onnx"), options.Seed + 4, options);
+        }
+
         WriteSchedulerConfig(Path.Combine(modelDirectory, "scheduler", "scheduler_config.json"), options.Flavor);
         WriteUNetConfig(Path.Combine(modelDirectory, "unet", "config.json"), options);
-        WriteModelIndex(Path.Combine(modelDirectory, "model_index.json"), options.Inpainting, SchedulerClass(options.Flavor));
+        WriteModelIndex(Path.Combine(modelDirectory, "model_index.json"), options.Inpainting, SchedulerClass(options.Flavor), options.VaeEncoder);
 
         var manifest = new ModelManifest
         {
@@ -341,7 +347,7 @@ public static class TinyDiffusionModelWriter
         File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private static void WriteModelIndex(string path, bool inpainting, string schedulerClass)
+    private static void WriteModelIndex(string path, bool inpainting, string schedulerClass, bool vaeEncoder)
     {
         var index = new JsonObject
         {
@@ -353,7 +359,7 @@ public static class TinyDiffusionModelWriter
             ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"),
             ["unet"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
             ["vae_decoder"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
-            ["vae_encoder"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
+            ["vae_encoder"] = vaeEncoder ? new JsonArray("diffusers", "OnnxRuntimeModel") : new JsonArray(null, null),
         };
         File.WriteAllText(path, index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -1,16 +1,22 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference;
+using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models;
 
 namespace PromptLeo.Web.Features.Images;
 
-/// <summary>A model the studio offers.</summary>
-public sealed record ImageModelChoice(string Id, string DisplayName, bool IsDemo, bool SupportsInpainting, int DefaultWidth, int DefaultHeight, int DefaultSteps, float DefaultGuidance);
+/// <summary>A model the studio offers; its defaults and abilities come from <see cref="ImageModelChoices.DescribeAsync"/>.</summary>
+public sealed record ImageModelChoice(string Id, string DisplayName, bool IsDemo, bool SupportsInpainting);
 
 /// <summary>Installed, healthy models per kind, read from the registry each time (models come and go while a page is open).</summary>
-public sealed class ImageModelChoices(IModelRegistry registry, IOptions<InferenceOptions> inference)
+public sealed class ImageModelChoices(IModelRegistry registry, IImageGenerator generator, IOptions<InferenceOptions> inference)
 {
+    /// <summary>What the model can do and its defaults, from the loaded model (loads it if needed).</summary>
+    /// <exception cref="ModelNotFoundException">The model is not installed any more.</exception>
+    /// <exception cref="ModelLoadException">The model's files cannot be loaded.</exception>
+    public Task<ImageModelCapabilities> DescribeAsync(string modelId, CancellationToken cancellationToken) => generator.DescribeAsync(modelId, cancellationToken);
+
     /// <summary>Diffusion models: real before demo, plain before inpainting, then by name.</summary>
     public IReadOnlyList<ImageModelChoice> Diffusion() => Of(ModelKind.Diffusion)
         .OrderBy(m => m.IsDemo).ThenBy(m => m.SupportsInpainting).ThenBy(m => m.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
@@ -21,9 +27,7 @@ public sealed class ImageModelChoices(IModelRegistry registry, IOptions<Inferenc
     private IEnumerable<ImageModelChoice> Of(ModelKind kind) => registry.List()
         .Where(s => s.Manifest.Kind == kind && s.State != ModelState.Failed)
         .Select(s => new ImageModelChoice(
-            s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo, kind == ModelKind.Diffusion && IsInpainting(s.Manifest.Id),
-            Default(s.Manifest, "width", 512), Default(s.Manifest, "height", 512), Default(s.Manifest, "steps", 20),
-            (float)s.Manifest.DefaultParameters.GetValueOrDefault("guidance", 7.5)));
+            s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo, kind == ModelKind.Diffusion && IsInpainting(s.Manifest.Id)));
 
     // The diffusers pipeline class in model_index.json tells an inpainting export without loading its UNet.
     private bool IsInpainting(string modelId)
@@ -43,7 +47,4 @@ public sealed class ImageModelChoices(IModelRegistry registry, IOptions<Inferenc
             return false;
         }
     }
-
-    private static int Default(ModelManifest manifest, string key, int fallback) =>
-        manifest.DefaultParameters.TryGetValue(key, out var value) ? (int)value : fallback;
 }
