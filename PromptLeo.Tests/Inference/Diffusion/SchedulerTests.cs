@@ -276,21 +276,13 @@ public sealed class SchedulerTests
     [Fact]
     public void SchedulerConfig_Sd21AndTurboFiles_ReadPredictionSpacingAndRescale()
     {
-        var path = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N") + ".json");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, """{"_class_name":"DDIMScheduler","prediction_type":"v_prediction","timestep_spacing":"trailing","rescale_betas_zero_snr":true,"steps_offset":1}""");
-        try
-        {
-            var config = SchedulerConfig.Load(path);
-            Assert.Equal("v_prediction", config.PredictionType);
-            Assert.Equal("trailing", config.TimestepSpacing);
-            Assert.True(config.RescaleBetasZeroSnr);
-            Assert.Null(config.ClipSample);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var config = LoadConfig("""{"_class_name":"DDIMScheduler","prediction_type":"v_prediction","timestep_spacing":"trailing","rescale_betas_zero_snr":true,"steps_offset":1}""");
+
+        Assert.Equal("v_prediction", config.PredictionType);
+        Assert.Equal("trailing", config.TimestepSpacing);
+        Assert.True(config.RescaleBetasZeroSnr);
+        Assert.Null(config.ClipSample);
+        Assert.Equal(SchedulerKind.Ddim, config.ShippedFirst([SchedulerKind.Euler, SchedulerKind.Ddim])[0]);
     }
 
     [Theory]
@@ -298,12 +290,19 @@ public sealed class SchedulerTests
     [InlineData("timestep_spacing", "karras", "timestep_spacing 'karras' is not supported")]
     public void SchedulerConfig_UnknownValue_RefusedAtLoad(string field, string value, string expected)
     {
+        var error = Assert.Throws<InvalidOperationException>(() => LoadConfig($$"""{"{{field}}":"{{value}}"}"""));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    private static SchedulerConfig LoadConfig(string json)
+    {
         var path = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N") + ".json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, $$"""{"{{field}}":"{{value}}"}""");
+        File.WriteAllText(path, json);
         try
         {
-            Assert.Contains(expected, Assert.Throws<InvalidOperationException>(() => SchedulerConfig.Load(path)).Message);
+            return SchedulerConfig.Load(path);
         }
         finally
         {
