@@ -1,6 +1,8 @@
 // Image engine benchmark: a 20-step text-to-image generation on a generated model with a heavy UNet.
 // Reports the share of wall time spent inside ONNX Runtime Run and the managed allocation per denoising step.
 // Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin] [--save out.png]]
+// Precision comparison (fp32 vs fp16, each in its own process so memory does not carry over):
+//        dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion -- precision [<size> <steps>]
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -8,6 +10,11 @@ using PromptLeo.Inference;
 using PromptLeo.Inference.Devices;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models.Demo;
+
+if (args.Length > 0 && args[0] is "precision" or "precision-one")
+{
+    return await PrecisionBench.RunAsync(args);
+}
 
 var size = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 512;
 var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
@@ -62,3 +69,5 @@ finally
 {
     Directory.Delete(directory, recursive: true);
 }
+
+return 0;

@@ -60,6 +60,31 @@ public sealed class StableDiffusionVariantsTests : IDisposable
     }
 
     [Fact]
+    public async Task Sd15_ManifestWithoutDefaults_Describes512TwentyStepsGuidedEuler()
+    {
+        var directory = Path.Combine(root, "sd15");
+        var manifest = TinyDiffusionModelWriter.Write(directory, new TinyDiffusionModelOptions { Id = "sd15" }) with { DefaultParameters = new Dictionary<string, double>() };
+        await using var model = (IDiffusionModel)await TinyOnnxModels.DiffusionLoader().LoadAsync(manifest, directory, CancellationToken.None);
+
+        var c = model.Capabilities;
+
+        Assert.Equal((512, 512, 20, 7.5f, (int?)null), (c.DefaultWidth, c.DefaultHeight, c.DefaultSteps, c.DefaultGuidance, c.MaxSteps));
+        // SD 1.5 ships a PNDM config, which is not implemented: Euler leads.
+        Assert.Equal([SchedulerKind.Euler, SchedulerKind.EulerAncestral, SchedulerKind.Ddim, SchedulerKind.Lms, SchedulerKind.Lcm], c.Schedulers);
+        Assert.True(c.NegativePrompt && c.Guidance);
+    }
+
+    [Fact]
+    public async Task Turbo_WithoutGuidance_IgnoresTheNegativePrompt()
+    {
+        await using var model = await LoadAsync(TinyDiffusionModelOptions.Turbo("turbo"));
+        var request = DefaultsOf(model.Capabilities, "a blue car") with { Width = 64, Height = 64 };
+
+        Assert.Equal(Run(model, request).Png, Run(model, request with { NegativePrompt = "blurry dark" }).Png);
+        Assert.NotEqual(Run(model, request with { GuidanceScale = 7.5f }).Png, Run(model, request with { GuidanceScale = 7.5f, NegativePrompt = "blurry dark" }).Png);
+    }
+
+    [Fact]
     public async Task Sd21_PredictionTypeFromConfig_ChangesTheImage()
     {
         // Same weights and seed; only scheduler_config.json's prediction_type differs, so the config reaches every step.

@@ -39,6 +39,7 @@ public sealed class ImageModelDefaultsApiTests(ImageModelDefaultsApiTests.Portal
     [InlineData("sd21-fp16", 768, 20)]
     [InlineData("turbo-fp32", 512, 1)]
     [InlineData("turbo-fp16", 512, 1)]
+    [InlineData(ApiPortalFactory.ImageModel, 256, 20)]
     public async Task Generations_SizeStepsGuidanceOmitted_UseTheModelsDefaultsAndBillThem(string model, int size, int steps)
     {
         var (client, userId, _) = await factory.CreateApiClientAsync();
