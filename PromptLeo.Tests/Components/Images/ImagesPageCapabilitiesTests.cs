@@ -1,13 +1,10 @@
 using System.Security.Claims;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Extensions;
 using MudBlazor.Services;
-using PromptLeo.Inference;
 using PromptLeo.Inference.Diffusion;
-using PromptLeo.Inference.Models;
 using PromptLeo.Inference.Models.Demo;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Features.Images;
@@ -22,19 +19,9 @@ public sealed class ImagesPageCapabilitiesTests : BunitContext, IClassFixture<Im
     {
         protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?> { ["Inference:Device"] = "Cpu" };
 
-        public async Task InitializeAsync()
-        {
-            var models = Services.GetRequiredService<IOptions<InferenceOptions>>().Value.ModelsDirectory;
-            foreach (var options in new[]
-            {
-                TinyDiffusionModelOptions.Turbo("page-turbo", TensorPrecision.Float16), TinyDiffusionModelOptions.Sd21("page-sd21"),
-                TinyDiffusionModelOptions.Turbo("page-text-only") with { VaeEncoder = false },
-            })
-            {
-                TinyDiffusionModelWriter.Write(Path.Combine(models, options.Id), options);
-            }
-            await Services.GetRequiredService<IModelRegistry>().RescanAsync();
-        }
+        public Task InitializeAsync() => PortalDiffusionModels.InstallAsync(Services,
+            TinyDiffusionModelOptions.Turbo("page-turbo", TensorPrecision.Float16), TinyDiffusionModelOptions.Sd21("page-sd21"),
+            TinyDiffusionModelOptions.Turbo("page-text-only") with { VaeEncoder = false });
 
         Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
     }

@@ -1,10 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using PromptLeo.Inference;
-using PromptLeo.Inference.Models;
 using PromptLeo.Inference.Models.Demo;
 using PromptLeo.Tests.Fixtures;
 
@@ -16,20 +12,10 @@ public sealed class ImageModelDefaultsApiTests(ImageModelDefaultsApiTests.Portal
     /// <summary>The API portal plus the SD 2.1 / SD-Turbo models, written and picked up by a registry rescan.</summary>
     public sealed class Portal : ApiPortalFactory, IAsyncLifetime
     {
-        public async Task InitializeAsync()
-        {
-            var models = Services.GetRequiredService<IOptions<InferenceOptions>>().Value.ModelsDirectory;
-            foreach (var options in new[]
-            {
-                TinyDiffusionModelOptions.Sd21("sd21-fp32"), TinyDiffusionModelOptions.Sd21("sd21-fp16", TensorPrecision.Float16),
-                TinyDiffusionModelOptions.Turbo("turbo-fp32"), TinyDiffusionModelOptions.Turbo("turbo-fp16", TensorPrecision.Float16),
-                TinyDiffusionModelOptions.Turbo("turbo-text-only") with { VaeEncoder = false },
-            })
-            {
-                TinyDiffusionModelWriter.Write(Path.Combine(models, options.Id), options);
-            }
-            await Services.GetRequiredService<IModelRegistry>().RescanAsync();
-        }
+        public Task InitializeAsync() => PortalDiffusionModels.InstallAsync(Services,
+            TinyDiffusionModelOptions.Sd21("sd21-fp32"), TinyDiffusionModelOptions.Sd21("sd21-fp16", TensorPrecision.Float16),
+            TinyDiffusionModelOptions.Turbo("turbo-fp32"), TinyDiffusionModelOptions.Turbo("turbo-fp16", TensorPrecision.Float16),
+            TinyDiffusionModelOptions.Turbo("turbo-text-only") with { VaeEncoder = false });
 
         Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
     }

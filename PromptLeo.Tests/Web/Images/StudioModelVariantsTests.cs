@@ -1,8 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using PromptLeo.Inference;
-using PromptLeo.Inference.Models;
 using PromptLeo.Inference.Models.Demo;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Features.Images;
@@ -13,21 +10,9 @@ namespace PromptLeo.Tests.Web.Images;
 /// <summary>SD 2.1 and SD-Turbo (fp32 and fp16) through the studio: form defaults from the model, stored image, usage and record.</summary>
 public sealed class StudioModelVariantsTests(ImagesPortalFactory factory) : IClassFixture<ImagesPortalFactory>, IAsyncLifetime
 {
-    private static readonly TinyDiffusionModelOptions[] Variants =
-    [
+    public Task InitializeAsync() => PortalDiffusionModels.InstallAsync(factory.Services,
         TinyDiffusionModelOptions.Sd21("studio-sd21-fp32"), TinyDiffusionModelOptions.Sd21("studio-sd21-fp16", TensorPrecision.Float16),
-        TinyDiffusionModelOptions.Turbo("studio-turbo-fp32"), TinyDiffusionModelOptions.Turbo("studio-turbo-fp16", TensorPrecision.Float16),
-    ];
-
-    public async Task InitializeAsync()
-    {
-        var models = factory.Services.GetRequiredService<IOptions<InferenceOptions>>().Value.ModelsDirectory;
-        foreach (var options in Variants.Where(v => !Directory.Exists(Path.Combine(models, v.Id))))
-        {
-            TinyDiffusionModelWriter.Write(Path.Combine(models, options.Id), options);
-        }
-        await factory.Services.GetRequiredService<IModelRegistry>().RescanAsync();
-    }
+        TinyDiffusionModelOptions.Turbo("studio-turbo-fp32"), TinyDiffusionModelOptions.Turbo("studio-turbo-fp16", TensorPrecision.Float16));
 
     public Task DisposeAsync() => Task.CompletedTask;
 
