@@ -87,9 +87,15 @@ internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, I
 }
 
 /// <summary>The parts of a diffusers <c>model_index.json</c> that tell the family: the pipeline class and its components.</summary>
-internal sealed record DiffusionModelIndex(string? ClassName, IReadOnlySet<string> Components)
+/// <param name="ClassName">The diffusers pipeline class, for example <c>OnnxStableDiffusionInpaintPipeline</c>.</param>
+/// <param name="Components">The components the folder declares (<c>unet</c>, <c>transformer</c>, <c>text_encoder_2</c> ...).</param>
+public sealed record DiffusionModelIndex(string? ClassName, IReadOnlySet<string> Components)
 {
+    /// <summary>The file name inside a model folder.</summary>
     public const string FileName = "model_index.json";
+
+    /// <summary>True for an inpainting export (its pipeline class says so), known without loading the UNet.</summary>
+    public bool IsInpaintingExport => ClassName?.Contains("Inpaint", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>FLUX has a <c>transformer</c>; SDXL a second text encoder; everything else is SD 1.x/2.x.</summary>
     public ImageModelFamily Family =>
@@ -98,6 +104,7 @@ internal sealed record DiffusionModelIndex(string? ClassName, IReadOnlySet<strin
         : ImageModelFamily.StableDiffusion;
 
     /// <summary>Reads the index; a folder without one is treated as Stable Diffusion 1.x/2.x (older hand-made layouts).</summary>
+    /// <exception cref="ModelLoadException">The file exists but is not valid JSON.</exception>
     public static DiffusionModelIndex Read(string modelDirectory)
     {
         var path = Path.Combine(modelDirectory, FileName);
@@ -171,9 +178,9 @@ internal sealed class StableDiffusionModelLoader(ILogger<StableDiffusionModelLoa
             logger.LogInformation("Loaded diffusion model {ModelId} on {Device} (UNet input channels {Channels}, {Precision}, timestep {TimestepType} rank {TimestepRank})",
                 manifest.Id, selection.Status.Device, unet.InChannels, DiffusionFolder.PrecisionName(unet.SampleType), unet.TimestepType, unet.TimestepRank);
             var capabilities = DiffusionFolder.Capabilities(manifest, ImageModelFamily.StableDiffusion,
-                imageToImage: vaeEncoder is not null, inpainting: unet.InChannels == 9, defaultSize: 512,
+                imageToImage: vaeEncoder is not null, inpainting: unet.InChannels == 9, defaultSize: DiffusionFolder.ReadNativeSize(modelDirectory, "unet", 512),
                 precision: DiffusionFolder.PrecisionName(unet.SampleType),
-                schedulers: [SchedulerKind.Euler, SchedulerKind.EulerAncestral, SchedulerKind.Ddim, SchedulerKind.Lms, SchedulerKind.Lcm]);
+                schedulers: schedulerConfig.ShippedFirst([SchedulerKind.Euler, SchedulerKind.EulerAncestral, SchedulerKind.Ddim, SchedulerKind.Lms, SchedulerKind.Lcm]));
             return new DiffusionModel(manifest, selection.Status, residentBytes, tokenizer, textEncoder, unet, vaeDecoder, vaeEncoder,
                 schedulerConfig, DiffusionFolder.ReadScalingFactor(modelDirectory, DefaultScalingFactor), capabilities);
         }
@@ -244,6 +251,32 @@ internal static class DiffusionFolder
         catch (JsonException ex)
         {
             throw new ModelLoadException($"vae_decoder/config.json: not valid JSON ({ex.Message}).", ex);
+        }
+    }
+
+    /// <summary>
+    /// The denoiser's native image size: <c>sample_size</c> × 8 from <c>&lt;folder&gt;/config.json</c> (96 → 768 for
+    /// SD 2.1 768-v, 128 → 1024 for SDXL), as diffusers pipelines default to; the fallback when the export has no config.
+    /// </summary>
+    public static int ReadNativeSize(string modelDirectory, string folder, int fallback)
+    {
+        var path = Path.Combine(modelDirectory, folder, "config.json");
+        if (!File.Exists(path))
+        {
+            return fallback;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("sample_size", out var size)
+                   && size.ValueKind == JsonValueKind.Number && size.TryGetInt32(out var latent) && latent is > 0 and <= 512
+                ? latent * 8
+                : fallback;
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelLoadException($"{folder}/config.json: not valid JSON ({ex.Message}).", ex);
         }
     }
 

@@ -22,7 +22,8 @@ internal static class OnnxModelFile
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new ModelLoadException($"{relativePath}: ONNX Runtime cannot load the file ({FirstLine(ex.Message)}).", ex);
+            throw new ModelLoadException(
+                ExternalDataProblem(modelDirectory, relativePath) ?? $"{relativePath}: ONNX Runtime cannot load the file ({FirstLine(ex.Message)}).", ex);
         }
 
         try
@@ -47,6 +48,57 @@ internal static class OnnxModelFile
         }
 
         return session;
+    }
+
+    /// <summary>
+    /// Names a missing or short external data file (<c>model.onnx_data</c> of models over 2 GB), which ONNX Runtime
+    /// reports only as a generic load error. Read only after a failed load: the graph without its weights is small.
+    /// </summary>
+    internal static string? ExternalDataProblem(string modelDirectory, string relativePath)
+    {
+        Onnx.ModelProto model;
+        try
+        {
+            using var stream = File.OpenRead(Path.Combine(modelDirectory, relativePath));
+            if (stream.Length > int.MaxValue)
+            {
+                return null;
+            }
+
+            model = Onnx.ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (Exception ex) when (ex is Google.Protobuf.InvalidProtocolBufferException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        var folder = Path.GetDirectoryName(relativePath) ?? "";
+        foreach (var tensor in model.Graph?.Initializer.Where(t => t.DataLocation == Onnx.TensorProto.Types.DataLocation.External) ?? [])
+        {
+            var entries = tensor.ExternalData.GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.First().Value);
+            if (!entries.TryGetValue("location", out var location))
+            {
+                continue;
+            }
+
+            var dataPath = Path.Combine(folder, location).Replace('\\', '/');
+            var info = new FileInfo(Path.Combine(modelDirectory, dataPath));
+            if (!info.Exists)
+            {
+                return $"{dataPath}: external data file missing ({relativePath} keeps its weights there).";
+            }
+
+            var end = Number(entries, "offset") + Number(entries, "length");
+            if (info.Length < end)
+            {
+                return $"{dataPath}: external data file too short ({info.Length} bytes; {relativePath} needs {end}).";
+            }
+        }
+
+        return null;
+
+        static long Number(Dictionary<string, string> entries, string key) =>
+            entries.TryGetValue(key, out var text) && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : 0;
     }
 
     private static void Require(string file, string kind, IReadOnlyDictionary<string, NodeMetadata> metadata, string[] names)

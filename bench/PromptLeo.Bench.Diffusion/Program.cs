@@ -3,6 +3,8 @@
 // Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin] [--save out.png]]
 // With --sdxl it runs the tiny SDXL demo model as written for tests and demo mode (size 0 = its default size, CFG 5).
 //        dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion -- --flux [<size> <steps> <hidden> <layers>] (FluxBenchmark.cs)
+// Precision comparison (fp32 vs fp16, each in its own process so memory does not carry over):
+//        dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion -- precision [<size> <steps>]
 using Microsoft.Extensions.Logging.Abstractions;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models.Demo;
@@ -10,7 +12,12 @@ using PromptLeo.Inference.Models.Demo;
 if (args.Contains("--flux"))
 {
     await FluxBenchmark.RunAsync(args.Where(a => a != "--flux").ToArray());
-    return;
+    return 0;
+}
+
+if (args.Length > 0 && args[0] is "precision" or "precision-one")
+{
+    return await PrecisionBench.RunAsync(args);
 }
 
 var size = BenchSupport.Number(args, 0, 512);
@@ -68,3 +75,5 @@ finally
 {
     Directory.Delete(directory, recursive: true);
 }
+
+return 0;

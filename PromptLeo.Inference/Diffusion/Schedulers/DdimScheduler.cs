@@ -5,13 +5,16 @@ namespace PromptLeo.Inference.Diffusion.Schedulers;
 /// <summary>Shared ᾱ bookkeeping of the DDPM-parameterised schedulers (DDIM, LCM).</summary>
 internal abstract class AlphaScheduler : IScheduler
 {
-    private readonly bool vPrediction;
+    private readonly string predictionType;
+    private readonly float clipRange;
 
-    protected AlphaScheduler(SchedulerConfig config)
+    // clipByDefault: diffusers' clip_sample default of the scheduler (DDIM true, LCM false), used when the config names none.
+    protected AlphaScheduler(SchedulerConfig config, bool clipByDefault)
     {
         AlphasCumprod = config.AlphasCumprod();
         FinalAlphaCumprod = config.SetAlphaToOne ? 1.0 : AlphasCumprod[0];
-        vPrediction = config.PredictionType == "v_prediction";
+        predictionType = config.PredictionType;
+        clipRange = config.ClipSample ?? clipByDefault ? (float)config.ClipSampleRange : float.PositiveInfinity;
     }
 
     public double[] AlphasCumprod { get; }
@@ -37,16 +40,42 @@ internal abstract class AlphaScheduler : IScheduler
 
     protected double AlphaAt(int timestep) => timestep >= 0 ? AlphasCumprod[timestep] : FinalAlphaCumprod;
 
-    /// <summary>x̂₀ = (x − √(1−ᾱ)ε)/√ᾱ, or √ᾱx − √(1−ᾱ)v; <paramref name="epsilon"/> receives ε (equal to the model output for ε-prediction).</summary>
+    /// <summary>
+    /// x̂₀ = (x − √(1−ᾱ)ε)/√ᾱ, or √ᾱx − √(1−ᾱ)v, or the output itself for sample-prediction; then clamped when
+    /// clip_sample is on. <paramref name="epsilon"/> (may be empty) receives ε, computed before the clamp as diffusers does.
+    /// </summary>
     protected void PredictOriginal(double alpha, ReadOnlySpan<float> modelOutput, ReadOnlySpan<float> sample, Span<float> predictedOriginal, Span<float> epsilon)
     {
+        PredictUnclipped(alpha, modelOutput, sample, predictedOriginal, epsilon);
+        if (float.IsFinite(clipRange))
+        {
+            TensorPrimitives.Clamp(predictedOriginal, -clipRange, clipRange, predictedOriginal);
+        }
+    }
+
+    private void PredictUnclipped(double alpha, ReadOnlySpan<float> modelOutput, ReadOnlySpan<float> sample, Span<float> predictedOriginal, Span<float> epsilon)
+    {
         float sqrtAlpha = (float)Math.Sqrt(alpha), sqrtOneMinus = (float)Math.Sqrt(1 - alpha);
-        if (vPrediction)
+        if (predictionType == "sample")
+        {
+            modelOutput.CopyTo(predictedOriginal);
+            if (epsilon.Length > 0)
+            {
+                // ε = (x − √ᾱ·x̂₀)/√(1−ᾱ)
+                TensorPrimitives.MultiplyAdd(modelOutput, -sqrtAlpha, sample, epsilon);
+                TensorPrimitives.Multiply(epsilon, 1 / sqrtOneMinus, epsilon);
+            }
+        }
+        else if (predictionType == "v_prediction")
         {
             TensorPrimitives.Multiply(sample, sqrtAlpha, predictedOriginal);
             TensorPrimitives.MultiplyAdd(modelOutput, -sqrtOneMinus, predictedOriginal, predictedOriginal);
-            TensorPrimitives.Multiply(modelOutput, sqrtAlpha, epsilon);
-            TensorPrimitives.MultiplyAdd(sample, sqrtOneMinus, epsilon, epsilon);
+            // LCM passes no ε buffer (it needs only x̂₀); a v-prediction LCM used to throw here.
+            if (epsilon.Length > 0)
+            {
+                TensorPrimitives.Multiply(modelOutput, sqrtAlpha, epsilon);
+                TensorPrimitives.MultiplyAdd(sample, sqrtOneMinus, epsilon, epsilon);
+            }
         }
         else
         {
@@ -66,7 +95,7 @@ internal sealed class DdimScheduler : AlphaScheduler
     private readonly int stepRatio;
     private readonly float[] epsilon;
 
-    public DdimScheduler(SchedulerConfig config, int steps, int sampleLength) : base(config)
+    public DdimScheduler(SchedulerConfig config, int steps, int sampleLength) : base(config, clipByDefault: true)
     {
         Timesteps = config.Timesteps(steps, config.TimestepSpacing ?? "leading")
             .Select(t => Math.Round(t)).ToArray();

@@ -8,7 +8,7 @@ internal sealed class LcmScheduler : AlphaScheduler
     private const double SigmaData = 0.5;
     private const double TimestepScaling = 10.0;
 
-    public LcmScheduler(SchedulerConfig config, int steps) : base(config)
+    public LcmScheduler(SchedulerConfig config, int steps) : base(config, clipByDefault: false)
     {
         var originalSteps = Math.Max(config.OriginalInferenceSteps, steps);
         var k = config.NumTrainTimesteps / originalSteps;

@@ -5,6 +5,8 @@ namespace PromptLeo.Inference.Diffusion.Schedulers;
 /// <summary>The fields of a diffusers <c>scheduler_config.json</c> the schedulers use (defaults: Stable Diffusion 1.5).</summary>
 internal sealed record SchedulerConfig
 {
+    /// <summary>The diffusers class the model ships with (<c>_class_name</c>); the pipeline's default scheduler.</summary>
+    public string? ClassName { get; init; }
     public int NumTrainTimesteps { get; init; } = 1000;
     public double BetaStart { get; init; } = 0.00085;
     public double BetaEnd { get; init; } = 0.012;
@@ -14,17 +16,26 @@ internal sealed record SchedulerConfig
     public bool SetAlphaToOne { get; init; }
     /// <summary>"leading", "linspace" or "trailing"; null uses each scheduler's diffusers default.</summary>
     public string? TimestepSpacing { get; init; }
-    /// <summary>"epsilon" or "v_prediction".</summary>
+    /// <summary>"epsilon", "v_prediction" (SD 2.x 768) or "sample".</summary>
     public string PredictionType { get; init; } = "epsilon";
     public int OriginalInferenceSteps { get; init; } = 50;
+    /// <summary>Rescale the betas to zero terminal SNR (Lin et al. 2023, Algorithm 1); used with v-prediction and trailing spacing.</summary>
+    public bool RescaleBetasZeroSnr { get; init; }
+    /// <summary>Clamp x̂₀ to ±<see cref="ClipSampleRange"/> in DDIM and LCM; null uses each scheduler's diffusers default.</summary>
+    public bool? ClipSample { get; init; } = false;
+    public double ClipSampleRange { get; init; } = 1.0;
+
+    public static readonly IReadOnlyList<string> PredictionTypes = ["epsilon", "v_prediction", "sample"];
+    public static readonly IReadOnlyList<string> Spacings = ["linspace", "leading", "trailing"];
 
     public static SchedulerConfig Load(string path)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         var root = document.RootElement;
         var defaults = new SchedulerConfig();
-        return new SchedulerConfig
+        var config = new SchedulerConfig
         {
+            ClassName = String(root, "_class_name"),
             NumTrainTimesteps = Int(root, "num_train_timesteps") ?? defaults.NumTrainTimesteps,
             BetaStart = Double(root, "beta_start") ?? defaults.BetaStart,
             BetaEnd = Double(root, "beta_end") ?? defaults.BetaEnd,
@@ -37,7 +48,40 @@ internal sealed record SchedulerConfig
             TimestepSpacing = String(root, "timestep_spacing"),
             PredictionType = String(root, "prediction_type") ?? defaults.PredictionType,
             OriginalInferenceSteps = Int(root, "original_inference_steps") ?? defaults.OriginalInferenceSteps,
+            RescaleBetasZeroSnr = root.TryGetProperty("rescale_betas_zero_snr", out var rescale) && rescale.ValueKind == JsonValueKind.True,
+            ClipSample = root.TryGetProperty("clip_sample", out var clip) && clip.ValueKind is JsonValueKind.True or JsonValueKind.False ? clip.GetBoolean() : null,
+            ClipSampleRange = Double(root, "clip_sample_range") ?? defaults.ClipSampleRange,
         };
+        // A value the schedulers do not know would silently run as epsilon/default spacing and give noise: refuse it at load.
+        if (!PredictionTypes.Contains(config.PredictionType))
+        {
+            throw new InvalidOperationException($"prediction_type '{config.PredictionType}' is not supported (supported: {string.Join(", ", PredictionTypes)}).");
+        }
+
+        if (config.TimestepSpacing is { } spacing && !Spacings.Contains(spacing))
+        {
+            throw new InvalidOperationException($"timestep_spacing '{spacing}' is not supported (supported: {string.Join(", ", Spacings)}).");
+        }
+
+        return config;
+    }
+
+    /// <summary>
+    /// <paramref name="available"/> with the scheduler the model ships with first (diffusers uses it when none is
+    /// picked: DDIM for SD 2.1, Euler for SD-Turbo); PNDM and unknown classes keep the given order.
+    /// </summary>
+    public IReadOnlyList<SchedulerKind> ShippedFirst(IReadOnlyList<SchedulerKind> available)
+    {
+        SchedulerKind? shipped = ClassName switch
+        {
+            "EulerDiscreteScheduler" => SchedulerKind.Euler,
+            "EulerAncestralDiscreteScheduler" => SchedulerKind.EulerAncestral,
+            "DDIMScheduler" => SchedulerKind.Ddim,
+            "LMSDiscreteScheduler" => SchedulerKind.Lms,
+            "LCMScheduler" => SchedulerKind.Lcm,
+            _ => null,
+        };
+        return shipped is { } first && available.Contains(first) ? [first, .. available.Where(k => k != first)] : available;
     }
 
     /// <summary>ᾱ_t = Π(1 − β), computed in double like diffusers' float64 numpy path.</summary>
@@ -57,7 +101,17 @@ internal sealed record SchedulerConfig
             cumulative[i] = product;
         }
 
-        return cumulative;
+        return RescaleBetasZeroSnr ? RescaleZeroTerminalSnr(cumulative) : cumulative;
+    }
+
+    /// <summary>
+    /// diffusers <c>rescale_zero_terminal_snr</c>: √ᾱ shifted so the last is 0 and scaled so the first is unchanged,
+    /// √ᾱ'_t = (√ᾱ_t − √ᾱ_T)·√ᾱ_0/(√ᾱ_0 − √ᾱ_T); the rescaled betas' cumulative product is ᾱ'_t = (√ᾱ'_t)².
+    /// </summary>
+    private static double[] RescaleZeroTerminalSnr(double[] alphasCumprod)
+    {
+        double first = Math.Sqrt(alphasCumprod[0]), last = Math.Sqrt(alphasCumprod[^1]);
+        return alphasCumprod.Select(a => Math.Pow((Math.Sqrt(a) - last) * first / (first - last), 2)).ToArray();
     }
 
     public static double[] Linspace(double start, double end, int count)

@@ -5,11 +5,17 @@ namespace PromptLeo.Inference.Diffusion.Schedulers;
 /// <summary>Shared sigma bookkeeping of the k-diffusion style schedulers (Euler, Euler ancestral, LMS).</summary>
 internal abstract class SigmaScheduler : IScheduler
 {
-    private readonly bool vPrediction;
+    private readonly string predictionType;
 
     protected SigmaScheduler(SchedulerConfig config, int steps)
     {
         var alphas = config.AlphasCumprod();
+        if (config.RescaleBetasZeroSnr)
+        {
+            // As diffusers: close to 0 without being 0, so the first sigma is finite (fp16's smallest subnormal).
+            alphas[^1] = Math.Pow(2, -24);
+        }
+
         var trainSigmas = alphas.Select(a => Math.Sqrt((1 - a) / a)).ToArray();
         var spacing = config.TimestepSpacing ?? "linspace";
         var timesteps = config.Timesteps(steps, spacing);
@@ -22,7 +28,7 @@ internal abstract class SigmaScheduler : IScheduler
         Timesteps = timesteps;
         var max = Sigmas.Max();
         InitNoiseSigma = (float)(spacing is "linspace" or "trailing" ? max : Math.Sqrt(max * max + 1));
-        vPrediction = config.PredictionType == "v_prediction";
+        predictionType = config.PredictionType;
     }
 
     /// <summary>Noise levels per step plus a final 0.</summary>
@@ -41,10 +47,14 @@ internal abstract class SigmaScheduler : IScheduler
     public void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, int step, Span<float> destination) =>
         TensorPrimitives.MultiplyAdd(noise, (float)Sigmas[step], original, destination);
 
-    /// <summary>x₀ estimate: ε-prediction x − σε; v-prediction x/(σ²+1) − σv/√(σ²+1).</summary>
+    /// <summary>x₀ estimate: ε-prediction x − σε; v-prediction x/(σ²+1) − σv/√(σ²+1); sample-prediction the output itself.</summary>
     protected void PredictOriginal(double sigma, ReadOnlySpan<float> modelOutput, ReadOnlySpan<float> sample, Span<float> predictedOriginal)
     {
-        if (vPrediction)
+        if (predictionType == "sample")
+        {
+            modelOutput.CopyTo(predictedOriginal);
+        }
+        else if (predictionType == "v_prediction")
         {
             var scale = sigma * sigma + 1;
             TensorPrimitives.Multiply(sample, (float)(1 / scale), predictedOriginal);

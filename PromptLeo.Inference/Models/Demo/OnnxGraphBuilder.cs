@@ -153,7 +153,12 @@ internal sealed class OnnxGraphBuilder(string graphName, int seed, TensorPrecisi
             Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Ints("pads", pad, pad, pad, pad));
     }
 
-    public void Save(string path)
+    /// <summary>
+    /// Writes the model. With <paramref name="externalDataFile"/> (for example <c>model.onnx_data</c>) every raw
+    /// initializer goes into that file next to <paramref name="path"/>, referenced by location/offset/length, as
+    /// exporters do for models over protobuf's 2 GB limit.
+    /// </summary>
+    public void Save(string path, string? externalDataFile = null)
     {
         foreach (var (source, declared) in outputCasts)
         {
@@ -170,8 +175,30 @@ internal sealed class OnnxGraphBuilder(string graphName, int seed, TensorPrecisi
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (externalDataFile is not null)
+        {
+            MoveToExternalData(Path.Combine(Path.GetDirectoryName(path)!, externalDataFile), externalDataFile);
+        }
+
         using var stream = File.Create(path);
         model.WriteTo(stream);
+    }
+
+    private void MoveToExternalData(string dataPath, string location)
+    {
+        using var data = File.Create(dataPath);
+        foreach (var tensor in graph.Initializer.Where(t => !t.RawData.IsEmpty))
+        {
+            // Offsets aligned to 64 bytes, as onnx's save_external_data leaves them usable for aligned reads.
+            data.Position = (data.Position + 63) / 64 * 64;
+            var offset = data.Position;
+            tensor.RawData.WriteTo(data);
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = tensor.RawData.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            tensor.DataLocation = TensorProto.Types.DataLocation.External;
+            tensor.RawData = ByteString.Empty;
+        }
     }
 
     private static ValueInfoProto ValueInfo(string name, int elementType, object[] dims)

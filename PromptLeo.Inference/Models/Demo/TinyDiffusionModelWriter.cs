@@ -16,9 +16,30 @@ public enum UNetTimestepFormat
     FloatPerSample,
 }
 
+/// <summary>Which Stable Diffusion release a tiny model mirrors: its scheduler config, text width, default size and manifest defaults.</summary>
+public enum TinyDiffusionFlavor
+{
+    /// <summary>SD 1.5: PNDM config (ε-prediction, leading offset 1), 768-wide text, 512² (the demo writes 256² defaults).</summary>
+    StableDiffusion15,
+    /// <summary>SD 2.1 (768-v): DDIM config with v-prediction, 1024-wide text, UNet sample size 96 (768²).</summary>
+    StableDiffusion21,
+    /// <summary>SD-Turbo: Euler config with trailing spacing, 1024-wide text, 512², 1 step without guidance (at most 4).</summary>
+    Turbo,
+}
+
 /// <summary>Shape of a tiny random-weight Stable Diffusion model.</summary>
 public sealed record TinyDiffusionModelOptions
 {
+    /// <summary>SD 2.1 (768-v) test model: v-prediction, 1024-wide text encoder, 768² default size.</summary>
+    public static TinyDiffusionModelOptions Sd21(string id, TensorPrecision precision = TensorPrecision.Float32) =>
+        new() { Id = id, Flavor = TinyDiffusionFlavor.StableDiffusion21, TextHiddenSize = 1024, Precision = precision };
+
+    /// <summary>SD-Turbo test model: trailing spacing, 1024-wide text encoder, manifest defaults of 1 step, guidance 0, at most 4 steps, 512².</summary>
+    public static TinyDiffusionModelOptions Turbo(string id, TensorPrecision precision = TensorPrecision.Float32) =>
+        new() { Id = id, Flavor = TinyDiffusionFlavor.Turbo, TextHiddenSize = 1024, Precision = precision };
+
+    /// <summary>The release whose configs and defaults the model carries.</summary>
+    public TinyDiffusionFlavor Flavor { get; init; } = TinyDiffusionFlavor.StableDiffusion15;
     /// <summary>Manifest id; also the usual folder name.</summary>
     public string Id { get; init; } = "demo-sd-tiny";
     /// <summary>Seed for all random weights; the same seed writes byte-identical graphs.</summary>
@@ -35,6 +56,13 @@ public sealed record TinyDiffusionModelOptions
     public UNetTimestepFormat TimestepFormat { get; init; } = UNetTimestepFormat.Int64Single;
     /// <summary>Element type of the weights and of every floating input and output (float16 like GPU exports).</summary>
     public TensorPrecision Precision { get; init; } = TensorPrecision.Float32;
+    /// <summary>
+    /// When set (<c>model.onnx_data</c> or <c>model.onnx.data</c>), every ONNX file keeps its weights in this file next
+    /// to it, as exports of models over 2 GB do; null keeps them inside <c>model.onnx</c>.
+    /// </summary>
+    public string? ExternalDataFile { get; init; }
+    /// <summary>Write <c>vae_encoder/model.onnx</c>; without it the model is text-to-image only, as some exports ship.</summary>
+    public bool VaeEncoder { get; init; } = true;
 }
 
 /// <summary>
@@ -64,24 +92,30 @@ public static class TinyDiffusionModelWriter
         var vocabularySize = WriteTokenizer(Path.Combine(modelDirectory, "tokenizer"));
         WriteTextEncoder(Path.Combine(modelDirectory, "text_encoder", "model.onnx"), vocabularySize, options);
         WriteUNet(Path.Combine(modelDirectory, "unet", "model.onnx"), options);
-        WriteVaeDecoder(Path.Combine(modelDirectory, "vae_decoder", "model.onnx"), options.Seed + 3, options.Precision);
-        WriteVaeEncoder(Path.Combine(modelDirectory, "vae_encoder", "model.onnx"), options.Seed + 4, options.Precision);
-        WriteSchedulerConfig(Path.Combine(modelDirectory, "scheduler", "scheduler_config.json"));
-        WriteModelIndex(Path.Combine(modelDirectory, "model_index.json"), options.Inpainting);
+        WriteVaeDecoder(Path.Combine(modelDirectory, "vae_decoder", "model.onnx"), options.Seed + 3, options.Precision, options.ExternalDataFile);
+        if (options.VaeEncoder)
+        {
+            WriteVaeEncoder(Path.Combine(modelDirectory, "vae_encoder", "model.onnx"), options.Seed + 4, options.Precision, options.ExternalDataFile);
+        }
+
+        WriteSchedulerConfig(Path.Combine(modelDirectory, "scheduler", "scheduler_config.json"), options.Flavor);
+        WriteUNetConfig(Path.Combine(modelDirectory, "unet", "config.json"), options);
+        WriteModelIndex(Path.Combine(modelDirectory, "model_index.json"), options.Inpainting, SchedulerClass(options.Flavor), options.VaeEncoder);
 
         var manifest = new ModelManifest
         {
             Id = options.Id,
-            DisplayName = options.Inpainting
-                ? "Tiny Stable Diffusion Inpainting — Demo (random weights)"
-                : "Tiny Stable Diffusion — Demo (random weights)",
+            DisplayName = $"Tiny {FlavorName(options.Flavor)}{(options.Inpainting ? " Inpainting" : "")} — Demo (random weights)",
             Kind = ModelKind.Diffusion,
             IsDemo = true,
             License = "none (random weights, generated locally)",
             Files = DescribeFiles(modelDirectory),
-            DefaultParameters = new Dictionary<string, double>
+            DefaultParameters = options.Flavor switch
             {
-                ["steps"] = 20, ["guidance"] = 7.5, ["width"] = 256, ["height"] = 256,
+                // The defaults the real releases' model cards give (SD 2.1 768-v: 768², SD-Turbo: one step, no guidance).
+                TinyDiffusionFlavor.StableDiffusion21 => new Dictionary<string, double> { ["steps"] = 20, ["guidance"] = 7.5, ["width"] = 768, ["height"] = 768 },
+                TinyDiffusionFlavor.Turbo => new Dictionary<string, double> { ["steps"] = 1, ["guidance"] = 0, ["max_steps"] = 4, ["width"] = 512, ["height"] = 512 },
+                _ => new Dictionary<string, double> { ["steps"] = 20, ["guidance"] = 7.5, ["width"] = 256, ["height"] = 256 },
             },
         };
         WriteManifest(modelDirectory, manifest);
@@ -182,7 +216,7 @@ public static class TinyDiffusionModelWriter
         var biased = g.Node("Add", [projected, g.RandomWeight("proj.bias", 0.01f, c)]);
         g.Node("Tanh", [biased], hidden);
         g.Node("ReduceMean", [hidden], pooled, OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 0));
-        g.Save(path);
+        g.Save(path, options.ExternalDataFile);
     }
 
     private static void WriteUNet(string path, TinyDiffusionModelOptions options)
@@ -206,7 +240,7 @@ public static class TinyDiffusionModelWriter
         var timeEmbedding = TimeEmbedding(g, h);
         var contextEmbedding = ContextEmbedding(g, text, options.TextHiddenSize, h);
         WriteUNetBody(g, sample, inChannels, h, options.UNetResidualLayers, [timeEmbedding, contextEmbedding], outSample);
-        g.Save(path);
+        g.Save(path, options.ExternalDataFile);
     }
 
     /// <summary>Time embedding: sin(t / 1000) broadcast over a channel vector, shape [1 or batch, h, 1, 1].</summary>
@@ -246,7 +280,7 @@ public static class TinyDiffusionModelWriter
         g.Conv(x, h, 4, output: outSample);
     }
 
-    internal static void WriteVaeDecoder(string path, int seed, TensorPrecision precision)
+    internal static void WriteVaeDecoder(string path, int seed, TensorPrecision precision, string? externalDataFile = null)
     {
         var g = new OnnxGraphBuilder("vae_decoder", seed, precision);
         var latents = g.Input("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
@@ -257,53 +291,93 @@ public static class TinyDiffusionModelWriter
         var bias = g.RandomWeight("upsample.bias", 0.05f, 3);
         var up = g.Node("ConvTranspose", [x, weight, bias], attributes: [OnnxGraphBuilder.Ints("kernel_shape", 8, 8), OnnxGraphBuilder.Ints("strides", 8, 8)]);
         g.Node("Tanh", [up], pixels);
-        g.Save(path);
+        g.Save(path, externalDataFile);
     }
 
-    internal static void WriteVaeEncoder(string path, int seed, TensorPrecision precision)
+    internal static void WriteVaeEncoder(string path, int seed, TensorPrecision precision, string? externalDataFile = null)
     {
         var g = new OnnxGraphBuilder("vae_encoder", seed, precision);
         var pixels = g.Input("sample", OnnxGraphBuilder.Float, "batch", 3, "height", "width");
         var latents = g.Output("latent_sample", OnnxGraphBuilder.Float, "batch", 4, "latent_height", "latent_width");
         g.Conv(pixels, 3, 4, kernel: 8, stride: 8, gain: 4f, output: latents);
-        g.Save(path);
+        g.Save(path, externalDataFile);
     }
 
-    private static void WriteSchedulerConfig(string path)
+    private static string FlavorName(TinyDiffusionFlavor flavor) => flavor switch
+    {
+        TinyDiffusionFlavor.StableDiffusion21 => "Stable Diffusion 2.1",
+        TinyDiffusionFlavor.Turbo => "SD-Turbo",
+        _ => "Stable Diffusion",
+    };
+
+    private static string SchedulerClass(TinyDiffusionFlavor flavor) => flavor switch
+    {
+        TinyDiffusionFlavor.StableDiffusion21 => "DDIMScheduler",
+        TinyDiffusionFlavor.Turbo => "EulerDiscreteScheduler",
+        _ => "PNDMScheduler",
+    };
+
+    private static void WriteSchedulerConfig(string path, TinyDiffusionFlavor flavor)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // The scheduler_config.json shipped with Stable Diffusion 1.5.
-        const string config = """
-            {
-              "_class_name": "PNDMScheduler",
-              "_diffusers_version": "0.6.0",
-              "beta_end": 0.012,
-              "beta_schedule": "scaled_linear",
-              "beta_start": 0.00085,
-              "num_train_timesteps": 1000,
-              "set_alpha_to_one": false,
-              "skip_prk_steps": true,
-              "steps_offset": 1,
-              "trained_betas": null,
-              "clip_sample": false
-            }
-            """;
-        File.WriteAllText(path, config);
+        // The scheduler_config.json each release ships (SD 1.5, stabilityai/stable-diffusion-2-1, stabilityai/sd-turbo).
+        var config = new JsonObject
+        {
+            ["_class_name"] = SchedulerClass(flavor),
+            ["_diffusers_version"] = "0.6.0",
+            ["beta_end"] = 0.012,
+            ["beta_schedule"] = "scaled_linear",
+            ["beta_start"] = 0.00085,
+            ["num_train_timesteps"] = 1000,
+            ["set_alpha_to_one"] = false,
+            ["skip_prk_steps"] = true,
+            ["steps_offset"] = 1,
+            ["trained_betas"] = null,
+            ["clip_sample"] = false,
+        };
+        if (flavor == TinyDiffusionFlavor.StableDiffusion21)
+        {
+            config["prediction_type"] = "v_prediction";
+        }
+        else if (flavor == TinyDiffusionFlavor.Turbo)
+        {
+            config["prediction_type"] = "epsilon";
+            config["timestep_spacing"] = "trailing";
+            config["interpolation_type"] = "linear";
+            config["timestep_type"] = "discrete";
+            config["use_karras_sigmas"] = false;
+        }
+
+        File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private static void WriteModelIndex(string path, bool inpainting)
+    /// <summary>The UNet config the pipeline reads its native size from (sample_size × 8 pixels), as in diffusers exports.</summary>
+    private static void WriteUNetConfig(string path, TinyDiffusionModelOptions options)
+    {
+        var config = new JsonObject
+        {
+            ["_class_name"] = "UNet2DConditionModel",
+            ["in_channels"] = options.Inpainting ? 9 : 4,
+            ["out_channels"] = 4,
+            ["cross_attention_dim"] = options.TextHiddenSize,
+            ["sample_size"] = options.Flavor == TinyDiffusionFlavor.StableDiffusion21 ? 96 : 64,
+        };
+        File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static void WriteModelIndex(string path, bool inpainting, string schedulerClass, bool vaeEncoder)
     {
         var index = new JsonObject
         {
             ["_class_name"] = inpainting ? "OnnxStableDiffusionInpaintPipeline" : "OnnxStableDiffusionPipeline",
             ["_diffusers_version"] = "0.30.0",
             ["requires_safety_checker"] = false,
-            ["scheduler"] = new JsonArray("diffusers", "PNDMScheduler"),
+            ["scheduler"] = new JsonArray("diffusers", schedulerClass),
             ["text_encoder"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
             ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"),
             ["unet"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
             ["vae_decoder"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
-            ["vae_encoder"] = new JsonArray("diffusers", "OnnxRuntimeModel"),
+            ["vae_encoder"] = vaeEncoder ? new JsonArray("diffusers", "OnnxRuntimeModel") : new JsonArray(null, null),
         };
         File.WriteAllText(path, index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -159,4 +159,154 @@ public sealed class SchedulerTests
         Assert.Equal(lastTimestep, scheduler.Timesteps[^1], 6);
         Assert.True(scheduler.Timesteps[0] > scheduler.Timesteps[^1]);
     }
+
+    // SD 2.1 (768-v) ships a DDIMScheduler config with prediction_type v_prediction; SD-Turbo an Euler config with trailing spacing.
+    private static readonly SchedulerConfig Sd21 = Sd15 with { PredictionType = "v_prediction" };
+    private static readonly SchedulerConfig Turbo = Sd15 with { TimestepSpacing = "trailing" };
+
+    [Theory]
+    [InlineData(1, new[] { 999 }, 0.0)]
+    [InlineData(4, new[] { 999, 749, 499, 249 }, 4.081729363724309)]
+    public void EulerDiscrete_Trailing_TimestepsSigmasAndInitSigmaMatchDiffusers(int steps, int[] expected, double secondSigma)
+    {
+        // trailing: round(arange(T, 0, −T/n)) − 1; init_noise_sigma = max σ (no √(σ²+1) for linspace/trailing).
+        var scheduler = new EulerDiscreteScheduler(Turbo, steps);
+        Assert.Equal(expected.Select(t => (double)t), scheduler.Timesteps);
+        Near(14.614641229333646, scheduler.Sigmas[0]);
+        Near(secondSigma, scheduler.Sigmas[1]);
+        Near(14.614641229333646, scheduler.InitNoiseSigma);
+    }
+
+    [Fact]
+    public void EulerDiscrete_TurboOneStep_LandsOnPredictedOriginal()
+    {
+        // x₀ = x − σε; x ← x + (0 − σ)(x − x₀)/σ = x₀ = 1 − 14.6146·0.5.
+        var scheduler = new EulerDiscreteScheduler(Turbo, 1);
+        float[] sample = [1f], x0 = new float[1];
+        scheduler.Step(0, [0.5f], sample, [], x0);
+        Near(-6.307320614666823, sample[0]);
+    }
+
+    [Theory]
+    [InlineData(SchedulerKind.EulerAncestral)]
+    [InlineData(SchedulerKind.Lms)]
+    [InlineData(SchedulerKind.Ddim)]
+    public void OtherSchedulers_Trailing_UseTheSameTimesteps(SchedulerKind kind)
+    {
+        var scheduler = SchedulerFactory.Create(kind, Turbo, 4, 1);
+        Assert.Equal([999, 749, 499, 249], scheduler.Timesteps);
+        if (scheduler is SigmaScheduler sigmas)
+        {
+            Near(14.614641229333646, sigmas.InitNoiseSigma);
+        }
+    }
+
+    [Fact]
+    public void Ddim_LinspaceAndTrailing_MatchDiffusers()
+    {
+        // DDIM linspace: round(linspace(0, T−1, n))[::-1]; prev timestep is always t − T//n.
+        Assert.Equal([999, 666, 333, 0], new DdimScheduler(Sd15 with { TimestepSpacing = "linspace" }, 4, 1).Timesteps);
+        var trailing = new DdimScheduler(Turbo, 4, 1);
+        float[] sample = [1f], x0 = new float[1];
+        trailing.Step(0, [0.5f], sample, [], x0);
+        // √ᾱ₇₄₉·x̂₀ + √(1−ᾱ₇₄₉)·ε with x̂₀ = (x − √(1−ᾱ₉₉₉)ε)/√ᾱ₉₉₉.
+        Near(2.2325968372633254, sample[0]);
+    }
+
+    [Fact]
+    public void Ddim_ClipSampleOn_ClampsPredictedOriginal()
+    {
+        // clip_sample (DDIM's diffusers default when the config names none): x̂₀ clamped to ±1, ε kept.
+        var scheduler = new DdimScheduler(Turbo with { ClipSample = null }, 4, 1);
+        float[] sample = [1f], x0 = new float[1];
+        scheduler.Step(0, [0.5f], sample, [], x0);
+        Assert.Equal(1f, x0[0]);
+        Near(0.7235947671396997, sample[0]);
+    }
+
+    [Fact]
+    public void Ddim_SamplePrediction_UsesOutputAsOriginal()
+    {
+        // prediction_type sample: x̂₀ = output, ε = (x − √ᾱ·x̂₀)/√(1−ᾱ).
+        var scheduler = new DdimScheduler(Turbo with { PredictionType = "sample" }, 4, 1);
+        float[] sample = [1f], x0 = new float[1];
+        scheduler.Step(0, [0.3f], sample, [], x0);
+        Near(1.024996119990162, sample[0]);
+    }
+
+    [Theory]
+    [InlineData(SchedulerKind.Euler, 0.6045636623632851)]
+    [InlineData(SchedulerKind.Lms, 0.6045636623632851)]
+    [InlineData(SchedulerKind.EulerAncestral, 2.1345374181985157)]
+    [InlineData(SchedulerKind.Ddim, 0.995272757487793)]
+    [InlineData(SchedulerKind.Lcm, 0.14500030461340735)]
+    public void VPrediction_FirstStep_MatchesDiffusers(SchedulerKind kind, double expected)
+    {
+        // Sigma schedulers: x̂₀ = v·(−σ/√(σ²+1)) + x/(σ²+1) (20 linspace steps; LMS's first step is order 1, so equal to Euler).
+        // Alpha schedulers: x̂₀ = √ᾱ·x − √(1−ᾱ)·v, ε = √ᾱ·v + √(1−ᾱ)·x (DDIM 50 leading steps 981→961; LCM 4 steps 999→759 with c_skip/c_out).
+        var steps = kind switch { SchedulerKind.Ddim => 50, SchedulerKind.Lcm => 4, _ => 20 };
+        var scheduler = SchedulerFactory.Create(kind, Sd21, steps, 1);
+        float[] sample = [1f], x0 = new float[1];
+        scheduler.Step(0, [0.5f], sample, [0.25f], x0);
+        Near(expected, sample[0]);
+    }
+
+    [Fact]
+    public void RescaleBetasZeroSnr_AlphasEndAtZeroAndEulerKeepsSigmaFinite()
+    {
+        // rescale_zero_terminal_snr: √ᾱ' = (√ᾱ − √ᾱ_T)·√ᾱ_0/(√ᾱ_0 − √ᾱ_T); Euler then sets ᾱ'_T = 2⁻²⁴ (σ_max = √((1−2⁻²⁴)/2⁻²⁴)).
+        var config = Sd21 with { RescaleBetasZeroSnr = true, TimestepSpacing = "trailing" };
+        var alphas = config.AlphasCumprod();
+        Near(0.99915, alphas[0], 1e-9);
+        Near(0.2410187827573158, alphas[500]);
+        Assert.Equal(0, alphas[999]);
+
+        var euler = new EulerDiscreteScheduler(config, 4);
+        Near(4095.9998779296857, euler.Sigmas[0]);
+        Near(5.398738388094267, euler.Sigmas[1]);
+        Near(4095.9998779296857, euler.InitNoiseSigma);
+
+        // DDIM at ᾱ = 0 with v-prediction: x̂₀ = −v, ε = x.
+        var ddim = new DdimScheduler(config, 4, 1);
+        float[] sample = [1f], x0 = new float[1];
+        ddim.Step(0, [0.5f], sample, [], x0);
+        Near(0.8922091851812086, sample[0]);
+    }
+
+    [Fact]
+    public void SchedulerConfig_Sd21AndTurboFiles_ReadPredictionSpacingAndRescale()
+    {
+        var config = LoadConfig("""{"_class_name":"DDIMScheduler","prediction_type":"v_prediction","timestep_spacing":"trailing","rescale_betas_zero_snr":true,"steps_offset":1}""");
+
+        Assert.Equal("v_prediction", config.PredictionType);
+        Assert.Equal("trailing", config.TimestepSpacing);
+        Assert.True(config.RescaleBetasZeroSnr);
+        Assert.Null(config.ClipSample);
+        Assert.Equal(SchedulerKind.Ddim, config.ShippedFirst([SchedulerKind.Euler, SchedulerKind.Ddim])[0]);
+    }
+
+    [Theory]
+    [InlineData("prediction_type", "flow", "prediction_type 'flow' is not supported")]
+    [InlineData("timestep_spacing", "karras", "timestep_spacing 'karras' is not supported")]
+    public void SchedulerConfig_UnknownValue_RefusedAtLoad(string field, string value, string expected)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => LoadConfig($$"""{"{{field}}":"{{value}}"}"""));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    private static SchedulerConfig LoadConfig(string json)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N") + ".json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, json);
+        try
+        {
+            return SchedulerConfig.Load(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -104,4 +104,20 @@ public sealed class TinyDiffusionModelWriterTests : IDisposable
         Assert.Equal("0.485,0.456,0.406", manifest.Settings["mean"]);
         Assert.True(manifest.IsDemo);
     }
+
+    [Fact]
+    public void Write_Sd21AndTurbo_ShipTheirReleasesSchedulerConfigsAndUNetSize()
+    {
+        TinyDiffusionModelWriter.Write(Path.Combine(directory, "sd21"), TinyDiffusionModelOptions.Sd21("sd21"));
+        TinyDiffusionModelWriter.Write(Path.Combine(directory, "turbo"), TinyDiffusionModelOptions.Turbo("turbo"));
+
+        var sd21 = PromptLeo.Inference.Diffusion.Schedulers.SchedulerConfig.Load(Path.Combine(directory, "sd21", "scheduler", "scheduler_config.json"));
+        var turbo = PromptLeo.Inference.Diffusion.Schedulers.SchedulerConfig.Load(Path.Combine(directory, "turbo", "scheduler", "scheduler_config.json"));
+
+        Assert.Equal(("DDIMScheduler", "v_prediction", null, 1), (sd21.ClassName, sd21.PredictionType, sd21.TimestepSpacing, sd21.StepsOffset));
+        Assert.Equal(("EulerDiscreteScheduler", "epsilon", "trailing"), (turbo.ClassName, turbo.PredictionType, turbo.TimestepSpacing));
+        Assert.False(sd21.ClipSample);
+        Assert.Equal(768, PromptLeo.Inference.Diffusion.DiffusionFolder.ReadNativeSize(Path.Combine(directory, "sd21"), "unet", 0));
+        Assert.Equal(512, PromptLeo.Inference.Diffusion.DiffusionFolder.ReadNativeSize(Path.Combine(directory, "turbo"), "unet", 0));
+    }
 }

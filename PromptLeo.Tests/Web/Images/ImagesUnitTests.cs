@@ -85,6 +85,46 @@ public sealed class StudioFormTests
         Assert.Null(request.Seed);
         Assert.Equal("a tree", request.Prompt);
     }
+
+    // SD-Turbo: 1 step by default, at most 4, no guidance and so no negative prompt, text-to-image only here.
+    private static readonly ImageModelCapabilities Turbo = new(ImageModelFamily.StableDiffusion, ImageToImage: false, Inpainting: false,
+        NegativePrompt: false, Guidance: false, 512, 512, DefaultSteps: 1, MaxSteps: 4, DefaultGuidance: 0f, [SchedulerKind.Euler, SchedulerKind.Lcm], "float16");
+
+    [Fact]
+    public void ToRequest_FieldsTheModelHides_AreNotSent()
+    {
+        var form = new StudioForm { Prompt = "a cat", NegativePrompt = "blurry", Guidance = 9f };
+        form.ApplyModelDefaults("turbo", Turbo);
+        form.NegativePrompt = "left over from another model";
+        form.Guidance = 9f;
+
+        var request = form.ToRequest(initImage: TestImages.Gradient(8, 8), mask: TestImages.RightHalfMask(8, 8));
+
+        Assert.Equal(("turbo", 512, 512, 1, SchedulerKind.Euler), (request.ModelId, request.Width, request.Height, request.Steps, request.Scheduler));
+        Assert.Equal(("", 0f), (request.NegativePrompt, request.Guidance));
+        Assert.Null(request.InitImage);
+        Assert.Null(request.Mask);
+    }
+
+    [Fact]
+    public void FitTo_ReusedParametersBeyondTheModel_ClampsStepsAndPicksItsScheduler()
+    {
+        var form = new StudioForm { Steps = 30, Scheduler = SchedulerKind.Ddim };
+
+        form.FitTo(Turbo);
+
+        Assert.Equal((4, SchedulerKind.Euler, 4), (form.Steps, form.Scheduler, form.MaxSteps(150)));
+    }
+
+    [Fact]
+    public void SizePresetFor_NativeSizeNotInTheMenu_IsAddedInOrder()
+    {
+        var menu = SizePreset.For(Turbo with { DefaultWidth = 640, DefaultHeight = 640 });
+
+        Assert.Contains(new SizePreset(640, 640), menu);
+        Assert.Equal(menu.OrderBy(p => p.Width * p.Height).ThenBy(p => p.Width), menu);
+        Assert.Same(SizePreset.All, SizePreset.For(Turbo));
+    }
 }
 
 public sealed class ImageUploadValidatorTests

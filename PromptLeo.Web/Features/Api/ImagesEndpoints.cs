@@ -49,22 +49,26 @@ public sealed class ImagesEndpoints(
         OpenAiErrors.StampHeaders(context);
         var body = await ReadJsonAsync(context, options.Value.MaxJsonBodyBytes);
         var model = String(body, "model") ?? DefaultModel(ModelKind.Diffusion, inpainting: false);
-        var (width, height) = ParseSize(String(body, "size"));
+        var size = ParseSize(String(body, "size"));
+        var prompt = RequiredString(body, "prompt");
+        var (steps, guidance, scheduler) = (Integer(body, "steps"), Number(body, "guidance_scale") ?? Number(body, "guidance"), ParseScheduler(String(body, "scheduler")));
+        var count = ImageCount(Integer(body, "n"));
+        CheckResponseFormat(String(body, "response_format"));
+        var capabilities = await DescribeAsync(model, context.RequestAborted);
         var request = new ImageRequest
         {
             ModelId = model,
-            Prompt = RequiredString(body, "prompt"),
+            Prompt = prompt,
             NegativePrompt = String(body, "negative_prompt") ?? "",
-            Width = width,
-            Height = height,
-            Steps = (int)(Integer(body, "steps") ?? 20),
-            GuidanceScale = (float)(Number(body, "guidance_scale") ?? Number(body, "guidance") ?? 7.5),
+            Width = size?.Width ?? capabilities.DefaultWidth,
+            Height = size?.Height ?? capabilities.DefaultHeight,
+            Steps = (int)(steps ?? capabilities.DefaultSteps),
+            GuidanceScale = (float)(guidance ?? capabilities.DefaultGuidance),
             Seed = Integer(body, "seed"),
-            BatchSize = ImageCount(Integer(body, "n")),
-            Scheduler = ParseScheduler(String(body, "scheduler")),
+            BatchSize = count,
+            Scheduler = scheduler ?? capabilities.DefaultScheduler,
         };
-        CheckResponseFormat(String(body, "response_format"));
-        await RunAsync(context, caller, request, ProcessingPurpose.ImageGeneration);
+        await RunAsync(context, caller, request, capabilities, ProcessingPurpose.ImageGeneration);
     }
 
     public async Task EditAsync(HttpContext context)
@@ -76,25 +80,58 @@ public sealed class ImagesEndpoints(
             ?? throw ApiException.Invalid("image", "'image' is required.", "missing_required_parameter");
         var mask = await ReadFileAsync(form, "mask");
         var model = FormString(form, "model") ?? DefaultModel(ModelKind.Diffusion, inpainting: mask is not null);
-        var (width, height) = ParseSize(FormString(form, "size"));
+        var size = ParseSize(FormString(form, "size"));
+        var prompt = FormString(form, "prompt") ?? throw ApiException.Invalid("prompt", "'prompt' is required.", "missing_required_parameter");
+        var (steps, guidance, scheduler) = (FormInteger(form, "steps"), FormNumber(form, "guidance_scale") ?? FormNumber(form, "guidance"), ParseScheduler(FormString(form, "scheduler")));
+        var count = ImageCount(FormInteger(form, "n"));
+        var strength = FormNumber(form, "strength");
+        CheckResponseFormat(FormString(form, "response_format"));
+        var capabilities = await DescribeAsync(model, context.RequestAborted);
+        if (!capabilities.ImageToImage)
+        {
+            throw ApiException.Invalid("model", $"Model '{model}' cannot edit images: it has no image-to-image support. Use /v1/images/generations, or a model that can start from an image.");
+        }
         var request = new ImageRequest
         {
             ModelId = model,
-            Prompt = FormString(form, "prompt") ?? throw ApiException.Invalid("prompt", "'prompt' is required.", "missing_required_parameter"),
+            Prompt = prompt,
             NegativePrompt = FormString(form, "negative_prompt") ?? "",
-            Width = width,
-            Height = height,
-            Steps = (int)(FormInteger(form, "steps") ?? 20),
-            GuidanceScale = (float)(FormNumber(form, "guidance_scale") ?? FormNumber(form, "guidance") ?? 7.5),
+            Width = size?.Width ?? capabilities.DefaultWidth,
+            Height = size?.Height ?? capabilities.DefaultHeight,
+            Steps = (int)(steps ?? capabilities.DefaultSteps),
+            GuidanceScale = (float)(guidance ?? capabilities.DefaultGuidance),
             Seed = FormInteger(form, "seed"),
-            BatchSize = ImageCount(FormInteger(form, "n")),
-            Scheduler = ParseScheduler(FormString(form, "scheduler")),
+            BatchSize = count,
+            Scheduler = scheduler ?? capabilities.DefaultScheduler,
             InitImage = image,
             Mask = mask,
-            Strength = (float)(FormNumber(form, "strength") ?? 0.75),
+            Strength = (float)(strength ?? 0.75),
         };
-        CheckResponseFormat(FormString(form, "response_format"));
-        await RunAsync(context, caller, request, ProcessingPurpose.ImageEdit);
+        await RunAsync(context, caller, request, capabilities, ProcessingPurpose.ImageEdit);
+    }
+
+    /// <summary>The model's defaults and abilities (loading it if needed); an unknown model is a 404 before any load.</summary>
+    private Task<ImageModelCapabilities> DescribeAsync(string modelId, CancellationToken cancellationToken)
+    {
+        EnsureModel(modelId, ModelKind.Diffusion);
+        return generator.DescribeAsync(modelId, cancellationToken);
+    }
+
+    // The engine refuses these too, but only after the budget was reserved: a request the model cannot serve must be a 400, not a 402.
+    private static void CheckCapabilities(ImageRequest request, ImageModelCapabilities capabilities)
+    {
+        if (capabilities.MaxSteps is { } max && request.Steps > max)
+        {
+            throw ApiException.Invalid("steps", $"'steps' must be at most {max} for model '{request.ModelId}' (it is distilled for few steps).");
+        }
+        if (!capabilities.Schedulers.Contains(request.Scheduler))
+        {
+            throw ApiException.Invalid("scheduler", $"Model '{request.ModelId}' supports the schedulers {string.Join(", ", capabilities.Schedulers.Select(SchedulerName))}.");
+        }
+        if (request.Mask is not null && !capabilities.Inpainting)
+        {
+            throw ApiException.Invalid("mask", $"Model '{request.ModelId}' cannot repaint a masked region: it is not an inpainting model.");
+        }
     }
 
     public async Task RemoveBackgroundAsync(HttpContext context)
@@ -118,11 +155,11 @@ public sealed class ImagesEndpoints(
         await WriteImagesAsync(context, [png]);
     }
 
-    private async Task RunAsync(HttpContext context, ApiCallerContext caller, ImageRequest request, string purpose)
+    private async Task RunAsync(HttpContext context, ApiCallerContext caller, ImageRequest request, ImageModelCapabilities capabilities, string purpose)
     {
         var requestId = OpenAiErrors.RequestId(context);
-        EnsureModel(request.ModelId, ModelKind.Diffusion);
         CheckLimits(request);
+        CheckCapabilities(request, capabilities);
         var bound = new UsageActual(ImageCount: request.BatchSize, Width: request.Width, Height: request.Height, Steps: request.Steps);
         var result = await metered.RunAsync(new MeteredRequest(caller.Principal, purpose, request.ModelId, bound) { RequestId = requestId }, async call =>
         {
@@ -189,11 +226,12 @@ public sealed class ImagesEndpoints(
         return (int)(n ?? 1);
     }
 
-    private static (int Width, int Height) ParseSize(string? size)
+    /// <summary>The requested size, or null for the model's own default ("auto" or omitted).</summary>
+    private static (int Width, int Height)? ParseSize(string? size)
     {
         if (size is null or "auto")
         {
-            return (512, 512);
+            return null;
         }
         var parts = size.Split('x');
         if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h))
@@ -203,15 +241,25 @@ public sealed class ImagesEndpoints(
         return (w, h);
     }
 
-    private static SchedulerKind ParseScheduler(string? name) => name?.ToLowerInvariant().Replace("_", "").Replace("-", "") switch
+    /// <summary>The named scheduler, or null for the model's default.</summary>
+    private static SchedulerKind? ParseScheduler(string? name) => name?.ToLowerInvariant().Replace("_", "").Replace("-", "") switch
     {
-        null or "euler" => SchedulerKind.Euler,
+        null => null,
+        "euler" => SchedulerKind.Euler,
         "eulerancestral" or "eulera" => SchedulerKind.EulerAncestral,
         "ddim" => SchedulerKind.Ddim,
         "lms" => SchedulerKind.Lms,
         "lcm" => SchedulerKind.Lcm,
         "flowmatcheuler" => SchedulerKind.FlowMatchEuler,
         _ => throw ApiException.Invalid("scheduler", "'scheduler' must be one of euler, euler_ancestral, ddim, lms, lcm, flow_match_euler."),
+    };
+
+    /// <summary>The API spelling of a scheduler, as <see cref="ParseScheduler"/> reads it.</summary>
+    private static string SchedulerName(SchedulerKind kind) => kind switch
+    {
+        SchedulerKind.EulerAncestral => "euler_ancestral",
+        SchedulerKind.FlowMatchEuler => "flow_match_euler",
+        _ => kind.ToString().ToLowerInvariant(),
     };
 
     private static void CheckResponseFormat(string? format)

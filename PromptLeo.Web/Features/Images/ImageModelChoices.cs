@@ -1,49 +1,51 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference;
+using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models;
 
 namespace PromptLeo.Web.Features.Images;
 
-/// <summary>A model the studio offers.</summary>
-public sealed record ImageModelChoice(string Id, string DisplayName, bool IsDemo, bool SupportsInpainting, int DefaultWidth, int DefaultHeight, int DefaultSteps, float DefaultGuidance);
+/// <summary>A model the studio offers; its defaults and abilities come from <see cref="ImageModelChoices.DescribeAsync"/>.</summary>
+public sealed record ImageModelChoice(string Id, string DisplayName, bool IsDemo, bool SupportsInpainting, ImageModelFamily Family = ImageModelFamily.StableDiffusion);
 
-/// <summary>Installed, healthy models per kind, read from the registry each time (models come and go while a page is open).</summary>
-public sealed class ImageModelChoices(IModelRegistry registry, Models.ModelAvailability availability, IOptions<InferenceOptions> inference)
+/// <summary>Installed, healthy, enabled models per kind, read from the registry each time (models come and go while a page is open).</summary>
+public sealed class ImageModelChoices(IModelRegistry registry, IImageGenerator generator, Models.ModelAvailability availability, IOptions<InferenceOptions> inference)
 {
-    /// <summary>Diffusion models: real before demo, plain before inpainting, then by name.</summary>
+    /// <summary>What the model can do and its defaults, from the loaded model (loads it if needed).</summary>
+    /// <exception cref="ModelNotFoundException">The model is not installed any more.</exception>
+    /// <exception cref="ModelLoadException">The model's files cannot be loaded.</exception>
+    public Task<ImageModelCapabilities> DescribeAsync(string modelId, CancellationToken cancellationToken) => generator.DescribeAsync(modelId, cancellationToken);
+
+    /// <summary>
+    /// Diffusion models: real before demo, plain before inpainting, then by family (SD, SDXL, FLUX) and name. The
+    /// studio preselects the first, so the order is fixed by these rules, never by how display names happen to sort.
+    /// </summary>
     public IReadOnlyList<ImageModelChoice> Diffusion() => Of(ModelKind.Diffusion)
-        .OrderBy(m => m.IsDemo).ThenBy(m => m.SupportsInpainting).ThenBy(m => m.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
+        .OrderBy(m => m.IsDemo).ThenBy(m => m.SupportsInpainting).ThenBy(m => m.Family)
+        .ThenBy(m => m.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
 
     public IReadOnlyList<ImageModelChoice> BackgroundRemoval() => Of(ModelKind.BackgroundRemoval)
         .OrderBy(m => m.IsDemo).ThenBy(m => m.DisplayName, StringComparer.OrdinalIgnoreCase).ToList();
 
     private IEnumerable<ImageModelChoice> Of(ModelKind kind) => registry.List()
         .Where(s => s.Manifest.Kind == kind && s.State != ModelState.Failed && availability.IsOffered(s.Manifest.Id))
-        .Select(s => new ImageModelChoice(
-            s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo, kind == ModelKind.Diffusion && IsInpainting(s.Manifest.Id),
-            Default(s.Manifest, "width", 512), Default(s.Manifest, "height", 512), Default(s.Manifest, "steps", 20),
-            (float)s.Manifest.DefaultParameters.GetValueOrDefault("guidance", 7.5)));
+        .Select(s =>
+        {
+            var index = kind == ModelKind.Diffusion ? ReadIndex(s.Manifest.Id) : null;
+            return new ImageModelChoice(s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo, index?.IsInpaintingExport == true,
+                index?.Family ?? ImageModelFamily.StableDiffusion);
+        });
 
-    // The diffusers pipeline class in model_index.json tells an inpainting export without loading its UNet.
-    private bool IsInpainting(string modelId)
+    // model_index.json tells the family and an inpainting export without loading the model.
+    private DiffusionModelIndex? ReadIndex(string modelId)
     {
         try
         {
-            var path = Path.Combine(inference.Value.ModelsDirectory, modelId, "model_index.json");
-            if (!File.Exists(path))
-            {
-                return false;
-            }
-            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
-            return json.RootElement.TryGetProperty("_class_name", out var name) && name.GetString()?.Contains("Inpaint", StringComparison.OrdinalIgnoreCase) == true;
+            return DiffusionModelIndex.Read(Path.Combine(inference.Value.ModelsDirectory, modelId));
         }
-        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is ModelLoadException or IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
-
-    private static int Default(ModelManifest manifest, string key, int fallback) =>
-        manifest.DefaultParameters.TryGetValue(key, out var value) ? (int)value : fallback;
 }

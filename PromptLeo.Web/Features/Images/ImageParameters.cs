@@ -46,6 +46,8 @@ public sealed record ImageParameters
         SchedulerKind.Ddim => "DDIM",
         SchedulerKind.Lms => "LMS",
         SchedulerKind.Lcm => "LCM",
+        // Forge and ComfyUI label FLUX's flow-matching sampler "Euler" too; tools reading the chunk know that name.
+        SchedulerKind.FlowMatchEuler => "Euler",
         _ => kind.ToString(),
     };
 }

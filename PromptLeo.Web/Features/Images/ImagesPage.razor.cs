@@ -52,7 +52,7 @@ public sealed partial class ImagesPage
     {
         var state = await Authentication.GetAuthenticationStateAsync();
         userId = state.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
-        LoadModels();
+        await LoadModelsAsync();
         await LoadGalleryAsync(1);
     }
 
@@ -68,7 +68,7 @@ public sealed partial class ImagesPage
         }
     }
 
-    private void LoadModels()
+    private async Task LoadModelsAsync()
     {
         diffusionModels = Models.Diffusion();
         backgroundModels = Models.BackgroundRemoval();
@@ -77,7 +77,7 @@ public sealed partial class ImagesPage
             form.ModelId = null;
             if (diffusionModels.FirstOrDefault() is { } first)
             {
-                form.ApplyModelDefaults(first);
+                await OnModelChanged(first.Id);
             }
         }
         if (backgroundModelId is null || backgroundModels.All(m => m.Id != backgroundModelId))
@@ -86,15 +86,34 @@ public sealed partial class ImagesPage
         }
     }
 
-    private void OnModelChanged(string modelId)
+    /// <summary>Takes the picked model's defaults and shows only what it can do.</summary>
+    private async Task OnModelChanged(string modelId)
     {
-        if (diffusionModels.FirstOrDefault(m => m.Id == modelId) is { } model)
+        if (await DescribeAsync(modelId) is { } capabilities)
         {
-            form.ApplyModelDefaults(model);
+            form.ApplyModelDefaults(modelId, capabilities);
+        }
+    }
+
+    /// <summary>The model's capabilities (loading it if needed), or null with the reason shown.</summary>
+    private async Task<ImageModelCapabilities?> DescribeAsync(string modelId)
+    {
+        try
+        {
+            return await Models.DescribeAsync(modelId, Circuit);
+        }
+        catch (Exception ex) when (ex is ModelLoadException or ModelNotFoundException or ImageRequestException)
+        {
+            form.SelectUndescribed(modelId);
+            errorMessage = StudioErrorMessages.Describe(ex, T, Options.Value, Engine.Value)?.Value;
+            return null;
         }
     }
 
     private ImageModelChoice? SelectedModel => diffusionModels.FirstOrDefault(m => m.Id == form.ModelId);
+
+    // Without capabilities (the model could not be described) the manifest's pipeline class decides.
+    private bool CanInpaint => form.Capabilities?.Inpainting ?? SelectedModel?.SupportsInpainting == true;
 
     private string ModelLabel(ImageModelChoice model) =>
         model.IsDemo ? $"{model.DisplayName.Replace(" — Demo (random weights)", "")} — {T["Demo (random weights)"]}" : model.DisplayName;
@@ -105,6 +124,7 @@ public sealed partial class ImagesPage
         SchedulerKind.Ddim => "DDIM",
         SchedulerKind.Lms => "LMS",
         SchedulerKind.Lcm => "LCM",
+        SchedulerKind.FlowMatchEuler => T["Flow matching (Euler)"],
         _ => kind.ToString(),
     };
 
@@ -131,7 +151,7 @@ public sealed partial class ImagesPage
         var reporter = new RenderingProgress(this);
         try
         {
-            var result = await Studio.GenerateAsync(userId, form.ToRequest(initImage, SelectedModel?.SupportsInpainting == true ? maskImage : null), reporter, generation.Token);
+            var result = await Studio.GenerateAsync(userId, form.ToRequest(initImage, CanInpaint ? maskImage : null), reporter, generation.Token);
             latest = result.Images;
             if (result.Cancelled)
             {
@@ -149,7 +169,7 @@ public sealed partial class ImagesPage
         }
         catch (Exception ex)
         {
-            ShowError(ex);
+            await ShowErrorAsync(ex);
         }
         finally
         {
@@ -165,12 +185,12 @@ public sealed partial class ImagesPage
         generation?.Cancel();
     }
 
-    private void ShowError(Exception ex)
+    private async Task ShowErrorAsync(Exception ex)
     {
         if (ex is ModelNotFoundException)
         {
             // Uninstalled while the page was open: offer what is still there.
-            LoadModels();
+            await LoadModelsAsync();
         }
         errorMessage = StudioErrorMessages.Describe(ex, T, Options.Value, Engine.Value)?.Value;
         if (errorMessage is null)
@@ -238,7 +258,7 @@ public sealed partial class ImagesPage
         }
         catch (Exception ex)
         {
-            ShowError(ex);
+            await ShowErrorAsync(ex);
         }
         finally
         {
@@ -264,7 +284,7 @@ public sealed partial class ImagesPage
         }
         catch (Exception ex)
         {
-            ShowError(ex);
+            await ShowErrorAsync(ex);
             return null;
         }
     }
@@ -288,7 +308,7 @@ public sealed partial class ImagesPage
             switch (action)
             {
                 case LightboxAction.Reuse:
-                    Reuse(item);
+                    await ReuseAsync(item);
                     break;
                 case LightboxAction.UseAsInput:
                     await UseAsInputAsync(item);
@@ -300,12 +320,16 @@ public sealed partial class ImagesPage
         }
     }
 
-    private void Reuse(GalleryItem item)
+    private async Task ReuseAsync(GalleryItem item)
     {
         form.ApplyParameters(item);
         if (diffusionModels.All(m => m.Id != item.ModelId))
         {
-            LoadModels();
+            await LoadModelsAsync();
+        }
+        else if (await DescribeAsync(item.ModelId) is { } capabilities)
+        {
+            form.FitTo(capabilities);
         }
         activeTab = 0;
         Snackbar.Add(T["The form now holds this image's parameters."], Severity.Info);
