@@ -93,6 +93,23 @@ public sealed class ImageGeneratorTests(TinyOnnxModels models) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GenerateAsync_Previews_MarkedAsGeneratedWithoutModel()
+    {
+        var previews = new List<byte[]>();
+
+        await generator.GenerateAsync(Valid with { Prompt = "a unique prompt qx85", Steps = 3, PreviewEvery = 1 }, new SyncProgress(p =>
+        {
+            if (p.PreviewPng is { } png)
+            {
+                previews.Add(png);
+            }
+        }));
+
+        Assert.NotEmpty(previews);
+        Assert.All(previews, png => TestImages.AssertAiMarking(png, "trainedAlgorithmicMedia", null, "qx85"));
+    }
+
+    [Fact]
     public async Task RemoveBackgroundAsync_Output_MarkedAsAlgorithmicallyEnhancedByTheModel()
     {
         var png = await generator.RemoveBackgroundAsync(TinyOnnxModels.BackgroundRemovalId, TestImages.Gradient(40, 24));
