@@ -41,7 +41,14 @@ public sealed class AiMarkingPathTests(ApiPortalFactory factory) : IClassFixture
         return Convert.FromBase64String(doc.RootElement.GetProperty("data")[0].GetProperty("b64_json").GetString()!);
     }
 
-    private static MultipartFormDataContent EditForm(string model, string prompt, bool withMask)
+    private static async Task AssertResponseFormatRefusedAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("response_format", doc.RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    private static MultipartFormDataContent EditForm(string model, string prompt, bool withMask, string responseFormat = "b64_json")
     {
         var form = new MultipartFormDataContent
         {
@@ -51,7 +58,7 @@ public sealed class AiMarkingPathTests(ApiPortalFactory factory) : IClassFixture
             { new StringContent("64x64"), "size" },
             { new StringContent("2"), "steps" },
             { new StringContent("0.6"), "strength" },
-            { new StringContent("b64_json"), "response_format" },
+            { new StringContent(responseFormat), "response_format" },
         };
         if (withMask)
         {
@@ -143,7 +150,7 @@ public sealed class AiMarkingPathTests(ApiPortalFactory factory) : IClassFixture
         TestImages.AssertAiMarking(byDefault, Generated, ApiPortalFactory.ImageModel, prompt);
         TestImages.AssertAiMarking(b64, Generated, ApiPortalFactory.ImageModel, prompt);
         // The API stores no images, so there is no URL path that could serve an unmarked copy.
-        Assert.Equal(HttpStatusCode.BadRequest, url.StatusCode);
+        await AssertResponseFormatRefusedAsync(url);
     }
 
     [Fact]
@@ -154,13 +161,11 @@ public sealed class AiMarkingPathTests(ApiPortalFactory factory) : IClassFixture
 
         var img2img = await FirstB64ImageAsync(await client.PostAsync("/v1/images/edits", EditForm(ApiPortalFactory.ImageModel, prompt, withMask: false)));
         var inpaint = await FirstB64ImageAsync(await client.PostAsync("/v1/images/edits", EditForm(DemoModelSet.DemoInpaintingModelId, prompt, withMask: true)));
-        var urlForm = EditForm(ApiPortalFactory.ImageModel, prompt, withMask: false);
-        urlForm.Add(new StringContent("url"), "response_format");
-        var url = await client.PostAsync("/v1/images/edits", urlForm);
+        var url = await client.PostAsync("/v1/images/edits", EditForm(ApiPortalFactory.ImageModel, prompt, withMask: false, responseFormat: "url"));
 
         TestImages.AssertAiMarking(img2img, Generated, ApiPortalFactory.ImageModel, prompt);
         TestImages.AssertAiMarking(inpaint, Composite, DemoModelSet.DemoInpaintingModelId, prompt);
-        Assert.Equal(HttpStatusCode.BadRequest, url.StatusCode);
+        await AssertResponseFormatRefusedAsync(url);
     }
 
     [Fact]
