@@ -62,4 +62,18 @@ public sealed class InferenceOptions
     /// </summary>
     [Range(0, 86_400)]
     public int ModelFileCheckSeconds { get; set; } = 30;
+
+    /// <summary>Where model installs fetch <c>&lt;repo&gt;/resolve/&lt;revision&gt;/&lt;path&gt;</c>; an internal mirror may replace Hugging Face.</summary>
+    [Url]
+    public string HuggingFaceBaseUrl { get; set; } = "https://huggingface.co";
+
+    /// <summary>
+    /// Access token for gated repositories (sent as <c>Authorization: Bearer</c> to the base URL's host only, never to the
+    /// CDN it redirects to). A secret: set it through the environment or a credential file, not on the command line.
+    /// </summary>
+    public string? HuggingFaceToken { get; set; }
+
+    /// <summary>Free disk space an install must leave on the models drive; an install that would go below it is refused before it starts.</summary>
+    [Range(0, long.MaxValue)]
+    public long InstallDiskReserveBytes { get; set; } = 64L << 20;
 }

@@ -68,6 +68,7 @@ internal sealed class DiffusionModelLoader(ExecutionProviderSelector selector, I
     [
         new StableDiffusionModelLoader(loggers.CreateLogger<StableDiffusionModelLoader>()),
         new StableDiffusionXLModelLoader(loggers.CreateLogger<StableDiffusionXLModelLoader>()),
+        new Flux.FluxModelLoader(loggers.CreateLogger<Flux.FluxModelLoader>()),
     ];
 
     /// <summary>A loader for every family of this build on <paramref name="selector"/>'s device.</summary>

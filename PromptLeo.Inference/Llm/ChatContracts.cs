@@ -44,11 +44,17 @@ public sealed record SamplingOptions
 /// <param name="Messages">System, user and assistant turns, oldest first.</param>
 /// <param name="Sampling">Sampling parameters.</param>
 /// <param name="FairnessKey">Opaque key (for example a pseudonymous user id) used for fair queueing; never logged.</param>
+/// <param name="CacheScope">
+/// Opaque scope of the prompt cache: the KV cache of a finished request is kept for later requests of the same scope or
+/// of a scope below it (<c>"a/b"</c> is below <c>"a"</c>, see <see cref="IPromptCache.DropScope"/>) and never matched
+/// for any other. Null = nothing is kept and nothing is reused.
+/// </param>
 public sealed record ChatRequest(
     string ModelId,
     IReadOnlyList<ChatMessage> Messages,
     SamplingOptions Sampling,
-    string? FairnessKey = null)
+    string? FairnessKey = null,
+    string? CacheScope = null)
 {
     /// <summary>
     /// False turns a thinking model's reasoning off, as Qwen3's <c>enable_thinking=false</c> does: the prompt ends with
@@ -70,6 +76,8 @@ public sealed record ChatUpdate
     /// </summary>
     public string ReasoningDelta { get; init; } = "";
     public int PromptTokens { get; init; }
+    /// <summary>Prompt tokens whose KV cache was reused from an earlier request of the same scope (not evaluated again).</summary>
+    public int CachedPromptTokens { get; init; }
     public int CompletionTokens { get; init; }
     /// <summary>Of <see cref="CompletionTokens"/>, those spent in the think block (its tags included); cumulative.</summary>
     public int ReasoningTokens { get; init; }
@@ -90,4 +98,24 @@ public interface IChatEngine
     /// ends the stream with <see cref="FinishReason.Cancelled"/>.
     /// </summary>
     IAsyncEnumerable<ChatUpdate> StreamAsync(ChatRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The prompt caches of all loaded chat models: finished conversations kept in the KV cache, matched only within their
+/// cache scope (<see cref="ChatRequest.CacheScope"/>).
+/// </summary>
+public interface IPromptCache
+{
+    /// <summary>
+    /// Drops what is cached for <paramref name="scope"/> and every scope below it (<c>scope + "/..."</c>) on every loaded
+    /// model; requests of those scopes still running will not be kept. The entries stop matching at once; their KV
+    /// cells are freed by each model's loop within one decode step.
+    /// </summary>
+    void DropScope(string scope);
+
+    /// <summary>KV-cache bytes held by kept conversations, all models together.</summary>
+    long BytesHeld { get; }
+
+    /// <summary>Kept conversations, all models together.</summary>
+    int EntryCount { get; }
 }

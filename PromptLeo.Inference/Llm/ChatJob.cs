@@ -15,8 +15,9 @@ internal sealed class ChatJob
     private readonly int _holdBack;
 
     public ChatJob(LLamaWeights weights, IReadOnlyList<LLamaToken> promptTokens, SamplingOptions sampling,
-        int droppedTurns, string fairnessKey, CancellationToken cancellationToken)
+        int droppedTurns, string fairnessKey, string? cacheScope, CancellationToken cancellationToken)
     {
+        CacheScope = cacheScope;
         Sequence = [.. promptTokens];
         PromptTokenCount = promptTokens.Count;
         Sampling = sampling;
@@ -45,6 +46,10 @@ internal sealed class ChatJob
     public SamplingOptions Sampling { get; }
     public int DroppedTurns { get; }
     public string FairnessKey { get; }
+    /// <summary>Scope whose prompt cache this request may use and join; cleared when the scope is dropped while it runs.</summary>
+    public string? CacheScope { get; set; }
+    /// <summary>Prompt tokens reused from the prompt cache at admission.</summary>
+    public int CachedPromptTokens { get; set; }
     public CancellationToken CancellationToken { get; }
     public StreamingTokenDecoder Decoder { get; }
     public DefaultSamplingPipeline Sampler { get; }
@@ -61,6 +66,7 @@ internal sealed class ChatJob
     public ChatUpdate Snapshot() => new()
     {
         PromptTokens = PromptTokenCount,
+        CachedPromptTokens = CachedPromptTokens,
         CompletionTokens = CompletionTokens,
         DroppedTurns = DroppedTurns,
     };
@@ -111,6 +117,15 @@ internal sealed class ChatJob
         Updates.Writer.TryComplete();
         DisposeConversation();
         Sampler.Dispose();
+    }
+
+    /// <summary>Hands the conversation (and its KV cells) over to the prompt cache instead of disposing it.</summary>
+    public Conversation? DetachConversation()
+    {
+        var conversation = Conversation;
+        Conversation = null;
+        PendingToken = null;
+        return conversation;
     }
 
     public void DisposeConversation()

@@ -13,7 +13,8 @@ namespace PromptLeo.Inference.Llm;
 /// step it admits waiting requests (round-robin over fairness keys), runs one decode for every active conversation,
 /// samples one token per conversation and retires finished or cancelled ones at once, which frees their KV cells.
 /// When the KV cache would overflow, the youngest conversation is evicted and re-queued with its tokens so far; it
-/// resumes later without repeating text.
+/// resumes later without repeating text. Finished conversations of a request with a cache scope stay in the KV cache
+/// (<see cref="PromptCache"/>) until a follow-up of the same scope continues them, or they give way to new requests.
 /// </summary>
 internal sealed class ContinuousBatchScheduler : IAsyncDisposable
 {
@@ -24,6 +25,9 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
     private readonly LlmMetrics _metrics;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _modelTag;
+    private readonly PromptCache _cache;
+    private readonly PromptCacheDirectory _cacheDirectory;
+    private long _reportedCacheBytes;
 
     private readonly Lock _gate = new();
     private readonly LinkedList<ChatJob> _resume = new(); // evicted jobs, admitted first
@@ -38,7 +42,8 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
     private readonly Task _loop;
 
     public ContinuousBatchScheduler(string modelId, LLamaWeights weights, IContextParams contextParams,
-        int sequenceLimit, LlmOptions options, LlmMetrics metrics, ILogger logger)
+        int sequenceLimit, int promptCacheEntries, LlmOptions options, LlmMetrics metrics, PromptCacheDirectory cacheDirectory,
+        ILogger logger)
     {
         _modelId = modelId;
         _weights = weights;
@@ -50,7 +55,50 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
         _executor = new BatchedExecutor(weights, contextParams);
         KvCells = (int)_executor.Context.ContextSize;
         SequenceLimit = Math.Min(sequenceLimit, KvCells);
+        _cache = new PromptCache(promptCacheEntries, options.PromptCacheMaxBytes, BytesPerCell(weights));
+        _cacheDirectory = cacheDirectory;
+        cacheDirectory.Register(this);
         _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>KV-cache bytes of one cell: F16 K and V for every layer.</summary>
+    public static long BytesPerCell(LLamaWeights weights)
+    {
+        var handle = weights.NativeHandle;
+        var headDim = handle.HeadCount > 0 ? weights.EmbeddingSize / handle.HeadCount : 0;
+        return 2L * 2 * handle.LayerCount * handle.KVHeadCount * headDim;
+    }
+
+    /// <summary>KV-cache bytes held by kept conversations.</summary>
+    public long PromptCacheBytes
+    {
+        get { lock (_gate) return _cache.Bytes; }
+    }
+
+    public int PromptCacheEntries
+    {
+        get { lock (_gate) return _cache.Count; }
+    }
+
+    /// <summary>
+    /// Drops the kept conversations of <paramref name="scope"/> and the scopes below it, and stops queued or running
+    /// requests of those scopes from being kept. Their cells are freed by the loop, which this wakes.
+    /// </summary>
+    public void DropCacheScope(string scope)
+    {
+        lock (_gate)
+        {
+            _cache.DropScope(scope);
+            foreach (var job in _active.Concat(_resume).Concat(_queues.Values.SelectMany(q => q)))
+            {
+                if (job.CacheScope is { } jobScope && PromptCache.InScope(jobScope, scope))
+                    job.CacheScope = null;
+            }
+
+            ReportCacheBytes();
+        }
+
+        _wake.Release();
     }
 
     /// <summary>KV-cache cells shared by all conversations of this model.</summary>
@@ -77,10 +125,10 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
 
     /// <summary>Queues a request; throws <see cref="EngineBusyException"/> when the queue is full.</summary>
     public ChatJob Submit(IReadOnlyList<LLamaToken> promptTokens, SamplingOptions sampling, int droppedTurns,
-        string fairnessKey, CancellationToken cancellationToken)
+        string fairnessKey, string? cacheScope, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        var job = new ChatJob(_weights, promptTokens, sampling, droppedTurns, fairnessKey, cancellationToken);
+        var job = new ChatJob(_weights, promptTokens, sampling, droppedTurns, fairnessKey, cacheScope, cancellationToken);
         lock (_gate)
         {
             if (_active.Count + _waitingCount >= _options.MaxParallelSequences + _options.MaxQueueLength)
@@ -111,6 +159,7 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
             try
             {
                 DropCancelledWaiting();
+                FreeReleasedCache();
                 Admit();
                 ReportQueuePositions();
                 if (ActiveCount == 0)
@@ -187,25 +236,44 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
         }
     }
 
+    private void FreeReleasedCache()
+    {
+        lock (_gate)
+        {
+            _cache.DisposeReleased();
+            ReportCacheBytes();
+        }
+    }
+
     private void Admit()
     {
-        List<ChatJob> admitted = [];
+        List<(ChatJob Job, PromptCache.Entry? Kept, int Common)> admitted = [];
         lock (_gate)
         {
             var used = _active.Sum(j => j.Sequence.Count);
             while (_active.Count < _options.MaxParallelSequences && PeekNext() is { } next)
             {
+                // A resumed request re-prompts its own tokens; only a new one looks for a kept conversation to continue.
+                var hit = next.CompletionTokens == 0 ? _cache.FindLongestPrefix(next.CacheScope, next.Sequence) : null;
+                var keptCells = hit?.Entry.Tokens.Count ?? 0;
+                // Kept conversations give way to requests, least recently used first.
+                while (used + _cache.Cells - keptCells + next.Sequence.Count + 1 > KvCells && _cache.ReleaseOldest(except: hit?.Entry))
+                    _cache.DisposeReleased();
                 // Wait for cells unless nothing else runs (then it must fit: prompts are checked against the limit).
-                if (_active.Count > 0 && used + next.Sequence.Count + 1 > KvCells)
+                if (_active.Count > 0 && used + _cache.Cells - keptCells + next.Sequence.Count + 1 > KvCells)
                     break;
                 TakeNext();
+                if (hit is { } found)
+                    _cache.Take(found.Entry);
                 _active.Add(next);
                 used += next.Sequence.Count;
-                admitted.Add(next);
+                admitted.Add((next, hit?.Entry, hit?.Common ?? 0));
             }
+
+            ReportCacheBytes();
         }
 
-        foreach (var job in admitted)
+        foreach (var (job, kept, common) in admitted)
         {
             _metrics.QueueDepth.Add(-1, _modelTag);
             _metrics.ActiveSequences.Add(1, _modelTag);
@@ -214,8 +282,19 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
             job.ReportedQueuePosition = null;
             try
             {
-                job.Conversation = _executor.Create();
-                job.Conversation.Prompt(CollectionsMarshal.AsSpan(job.Sequence), false);
+                // At least the last prompt token is evaluated again: its logits give the first new token.
+                var reuse = kept is null ? 0 : Math.Min(common, job.Sequence.Count - 1);
+                job.Conversation = kept?.Conversation ?? _executor.Create();
+                if (kept is not null)
+                    job.Conversation.Modify((end, kv) =>
+                    {
+                        kv.Remove(reuse, end);
+                        return reuse;
+                    });
+                job.CachedPromptTokens = reuse;
+                _metrics.PromptTokensEvaluated.Add(job.Sequence.Count - reuse, _modelTag);
+                _metrics.PromptCacheHitTokens.Add(reuse, _modelTag);
+                job.Conversation.Prompt(CollectionsMarshal.AsSpan(job.Sequence)[reuse..], false);
             }
             catch (Exception ex)
             {
@@ -337,6 +416,14 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
     private void EvictToFit()
     {
         var used = ActiveSnapshot().Sum(j => j.Sequence.Count);
+        lock (_gate)
+        {
+            // Kept conversations go before any running one is interrupted.
+            while (used + _cache.Cells > KvCells && _cache.ReleaseOldest())
+                _cache.DisposeReleased();
+            ReportCacheBytes();
+        }
+
         while (used > KvCells)
         {
             // The youngest conversation that sampled this step yields; its KV cells are freed by disposing it.
@@ -380,10 +467,38 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
     {
         bool removed;
         lock (_gate)
+        {
             removed = _active.Remove(job);
+            if (removed && reason != FinishReason.Error)
+                Keep(job);
+        }
+
         if (removed)
             _metrics.ActiveSequences.Add(-1, _modelTag);
         job.Complete(reason, error);
+    }
+
+    /// <summary>Moves a finished request's conversation into the prompt cache when it has a scope. Loop thread, under the lock.</summary>
+    private void Keep(ChatJob job)
+    {
+        if (job.CacheScope is not { } scope || job.Conversation is not { RequiresInference: false, TokenCount: > 0 } conversation)
+            return;
+        // The KV cache holds the tokens decoded so far: the last sampled token may not have been fed back.
+        var tokens = job.Sequence.GetRange(0, Math.Min(conversation.TokenCount, job.Sequence.Count));
+        job.DetachConversation();
+        if (!_cache.Add(scope, tokens, conversation))
+            conversation.Dispose();
+        ReportCacheBytes();
+    }
+
+    /// <summary>Brings the bytes gauge in line with the cache. Under the lock.</summary>
+    private void ReportCacheBytes()
+    {
+        var bytes = _cache.Bytes;
+        if (bytes == _reportedCacheBytes)
+            return;
+        _metrics.PromptCacheBytes.Add(bytes - _reportedCacheBytes, _modelTag);
+        _reportedCacheBytes = bytes;
     }
 
     private void FailActive(string error)
@@ -414,6 +529,7 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
     {
         foreach (var job in ActiveSnapshot())
             job.DisposeConversation();
+        DropWholeCache();
         try
         {
             _executor.Dispose();
@@ -424,6 +540,16 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
         }
 
         _executor = new BatchedExecutor(_weights, _contextParams);
+    }
+
+    private void DropWholeCache()
+    {
+        lock (_gate)
+        {
+            _cache.ReleaseAll();
+            _cache.DisposeReleased();
+            ReportCacheBytes();
+        }
     }
 
     private List<ChatJob> ActiveSnapshot()
@@ -460,6 +586,8 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
 
         foreach (var job in waiting)
             job.Complete(FinishReason.Error, "The model was unloaded.");
+        _cacheDirectory.Unregister(this);
+        DropWholeCache();
         _executor.Dispose();
         _stopping.Dispose();
     }

@@ -13,8 +13,12 @@ internal sealed class GgufModelLoader(
     LlamaNativeLibrary nativeLibrary,
     IOptions<LlmOptions> options,
     LlmMetrics metrics,
+    PromptCacheDirectory promptCaches,
     ILoggerFactory loggerFactory) : IModelLoader
 {
+    /// <summary>llama.cpp's LLAMA_MAX_SEQ: sequence ids per context.</summary>
+    private const int MaxSequenceIds = 256;
+
     private readonly ILogger _logger = loggerFactory.CreateLogger<GgufModelLoader>();
 
     public IReadOnlyCollection<ModelKind> Kinds { get; } = [ModelKind.Chat];
@@ -34,11 +38,13 @@ internal sealed class GgufModelLoader(
         var trainedContext = info.ContextLength > 0 ? info.ContextLength
             : manifest.ContextLength > 0 ? manifest.ContextLength : 2048;
         var kvCells = o.ContextSize > 0 ? o.ContextSize : trainedContext;
+        // Kept conversations hold sequence ids beside the running ones.
+        var promptCacheEntries = Math.Max(0, Math.Min(o.PromptCacheMaxEntries, MaxSequenceIds - o.MaxParallelSequences));
         var parameters = new ModelParams(path)
         {
             ContextSize = (uint)kvCells,
             GpuLayerCount = o.GpuLayerCount,
-            SeqMax = (uint)o.MaxParallelSequences,
+            SeqMax = (uint)(o.MaxParallelSequences + promptCacheEntries),
             KVUnified = true, // one pool of cells shared by all conversations, not n_ctx / n_seq each
             BatchSize = (uint)o.BatchSize,
             Threads = o.Threads,
@@ -68,12 +74,10 @@ internal sealed class GgufModelLoader(
 
         try
         {
-            var scheduler = new ContinuousBatchScheduler(manifest.Id, weights, parameters, trainedContext, o, metrics,
-                loggerFactory.CreateLogger<ContinuousBatchScheduler>());
-            var handle = weights.NativeHandle;
-            var headDim = handle.HeadCount > 0 ? weights.EmbeddingSize / handle.HeadCount : 0;
-            // F16 K and V per layer per cell.
-            var kvBytes = 2L * 2 * handle.LayerCount * handle.KVHeadCount * headDim * scheduler.KvCells;
+            var scheduler = new ContinuousBatchScheduler(manifest.Id, weights, parameters, trainedContext, promptCacheEntries, o,
+                metrics, promptCaches, loggerFactory.CreateLogger<ContinuousBatchScheduler>());
+            // Kept conversations live in these cells too: the prompt cache adds no memory beyond them.
+            var kvBytes = ContinuousBatchScheduler.BytesPerCell(weights) * scheduler.KvCells;
             return new LlamaChatModel(manifest, weights, scheduler, DescribeDevice(o), (long)weights.SizeInBytes + kvBytes);
         }
         catch (Exception ex)

@@ -30,7 +30,8 @@ public sealed class LlamaChatEngine(IModelRegistry registry, IOptions<LlmOptions
 
         // Cancelled by the caller, or by us when the caller stops reading: either way decoding stops.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var job = model.Scheduler.Submit(tokens, request.Sampling, dropped, request.FairnessKey ?? "", stop.Token);
+        var job = model.Scheduler.Submit(tokens, request.Sampling, dropped, request.FairnessKey ?? "",
+            string.IsNullOrEmpty(request.CacheScope) ? null : request.CacheScope, stop.Token);
         try
         {
             await foreach (var update in job.Updates.Reader.ReadAllAsync(CancellationToken.None))

@@ -48,6 +48,17 @@ public sealed class LlmOptions
     /// </summary>
     public bool UseMemoryMap { get; set; }
 
+    /// <summary>
+    /// Finished conversations kept in the KV cache per model, so that a follow-up of the same cache scope evaluates
+    /// only its new tokens; 0 = no prompt cache. Each one holds a sequence id beside <see cref="MaxParallelSequences"/>.
+    /// </summary>
+    [Range(0, 128)]
+    public int PromptCacheMaxEntries { get; set; } = 32;
+
+    /// <summary>KV-cache bytes the kept conversations may hold per model (least recently used go first).</summary>
+    [Range(0, long.MaxValue)]
+    public long PromptCacheMaxBytes { get; set; } = 512L << 20;
+
     /// <summary>Retry-After hint given with <see cref="EngineBusyException"/>.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 2;

@@ -15,6 +15,8 @@ internal static class LlmServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<LlmMetrics>();
         services.TryAddSingleton<LlamaNativeLibrary>();
+        services.TryAddSingleton<PromptCacheDirectory>();
+        services.TryAddSingleton<IPromptCache>(sp => sp.GetRequiredService<PromptCacheDirectory>());
         services.AddSingleton<IModelLoader, GgufModelLoader>();
         services.TryAddSingleton<IChatEngine, LlamaChatEngine>();
         return services;

@@ -9,7 +9,7 @@ namespace PromptLeo.Inference.Models;
 public static class ModelsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IModelRegistry"/> (also as <see cref="ModelRegistry"/>), <see cref="ModelDownloader"/>,
+    /// Adds <see cref="IModelRegistry"/> (also as <see cref="ModelRegistry"/>), <see cref="ModelPackageInstaller"/>, <see cref="ModelDownloader"/>,
     /// <see cref="DemoModelInstaller"/> and the hosted service that scans (and with
     /// <see cref="InferenceOptions.PreloadModels"/> loads) the models at start. Loaders are added per kind as
     /// <see cref="IModelLoader"/> singletons.
@@ -20,7 +20,13 @@ public static class ModelsServiceCollectionExtensions
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<IModelRegistry>(sp => sp.GetRequiredService<ModelRegistry>());
         services.TryAddSingleton<DemoModelInstaller>();
-        services.AddHttpClient<ModelDownloader>(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // Redirects are followed by hand, so the X-Linked-* headers of the first hop (Hugging Face) are kept.
+        services.AddHttpClient<ModelPackageInstaller>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        // One installer per process, so "one install per model id" holds across callers.
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ModelPackageInstaller>(sp,
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ModelPackageInstaller))));
+        services.TryAddSingleton<ModelDownloader>();
         services.AddHostedService<ModelPreloadService>();
         services.AddHostedService<ModelFileMonitor>();
         services.AddHostedService<IdleModelUnloader>();

@@ -69,6 +69,7 @@ public sealed class CommandLineTests(PortalFactory factory) : IClassFixture<Port
     [InlineData("/admin:password=Secret-Passw0rd-1", "Admin:Password")]
     [InlineData("--Email:Password=smtp-secret", "Email:Password")]
     [InlineData("--Storage:KeyRingCertificatePassword=pfx-secret", "Storage:KeyRingCertificatePassword")]
+    [InlineData("--Inference:HuggingFaceToken=hf_secret", "Inference:HuggingFaceToken")]
     public void SecretArgument_IsRefusedNamingTheEnvironmentVariable(string argument, string setting)
     {
         var error = new StringWriter();

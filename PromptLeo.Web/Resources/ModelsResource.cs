@@ -1,4 +1,4 @@
 namespace PromptLeo.Web.Resources;
 
-/// <summary>Marker for the model administration's strings (admin page and its panel). Keys are the English text.</summary>
+/// <summary>Marker for the model administration's and install panel's strings (admin page). Keys are the English text.</summary>
 public sealed class ModelsResource;

@@ -2,18 +2,21 @@
 // Reports the share of wall time spent inside ONNX Runtime Run and the managed allocation per denoising step.
 // Usage: dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion [-- <size> <steps> <channels> <layers> [--spin] [--save out.png]]
 // With --sdxl it runs the tiny SDXL demo model as written for tests and demo mode (size 0 = its default size, CFG 5).
-using System.Globalization;
+//        dotnet run -c Release --project bench/PromptLeo.Bench.Diffusion -- --flux [<size> <steps> <hidden> <layers>] (FluxBenchmark.cs)
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using PromptLeo.Inference;
-using PromptLeo.Inference.Devices;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models.Demo;
 
-var size = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 512;
-var steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
-var channels = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
-var layers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 6;
+if (args.Contains("--flux"))
+{
+    await FluxBenchmark.RunAsync(args.Where(a => a != "--flux").ToArray());
+    return;
+}
+
+var size = BenchSupport.Number(args, 0, 512);
+var steps = BenchSupport.Number(args, 1, 20);
+var channels = BenchSupport.Number(args, 2, 64);
+var layers = BenchSupport.Number(args, 3, 6);
 
 var sdxl = args.Contains("--sdxl");
 var directory = Path.Combine(Path.GetTempPath(), "promptleo-bench-diffusion-" + Environment.ProcessId);
@@ -25,11 +28,7 @@ try
         {
             Id = "bench-heavy-unet", UNetChannels = channels, UNetResidualLayers = layers, TextHiddenSize = 64,
         });
-    var selector = new ExecutionProviderSelector(
-        Options.Create(new InferenceOptions { Device = DevicePreference.Auto }),
-        Options.Create(new DiffusionOptions { AllowSpinning = args.Contains("--spin") }),
-        NullLogger<ExecutionProviderSelector>.Instance);
-    var loader = DiffusionModelLoader.Create(selector, NullLoggerFactory.Instance);
+    var loader = BenchSupport.Loader(args);
     await using var model = (IDiffusionModel)await loader.LoadAsync(manifest, directory, CancellationToken.None);
     var pipeline = model.CreatePipeline(NullLogger.Instance);
     size = size == 0 ? model.Capabilities.DefaultWidth : size;
@@ -49,8 +48,8 @@ try
         File.WriteAllBytes(args[saveAt + 1], result.Images[0].Png);
     }
 
-    static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
-    Console.WriteLine($"device: {model.Device.Device}{(model.Device.FallbackReason is null ? "" : " (fallback: " + model.Device.FallbackReason + ")")}");
+    static string F(double value) => BenchSupport.F(value);
+    Console.WriteLine(BenchSupport.DeviceLine(model.Device));
     Console.WriteLine(sdxl
         ? $"model: tiny SDXL demo ({model.Capabilities.Family}, {model.Capabilities.Precision}); {size}x{size}, {steps} steps, CFG batch 2, Euler"
         : $"model: UNet {channels} channels, {layers} residual layers; {size}x{size}, {steps} steps, CFG batch 2, Euler");

@@ -1,5 +1,6 @@
 // LLM engine benchmark: the engine against a bare LLamaSharp BatchedExecutor loop on the same generated F16 model.
 // usage: dotnet run -c Release --project bench/PromptLeo.Bench.Llm [tokensPerStream]
+//        dotnet run -c Release --project bench/PromptLeo.Bench.Llm prompt-cache [wordsPerTurn] [repetitions]
 using System.Diagnostics;
 using LLama;
 using LLama.Batched;
@@ -13,7 +14,8 @@ using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
 using PromptLeo.Inference.Models.Demo;
 
-var tokensPerStream = args.Length > 0 ? int.Parse(args[0]) : 48;
+var promptCacheMode = args is ["prompt-cache", ..];
+var tokensPerStream = args is [var first, ..] && int.TryParse(first, out var tokens) ? tokens : 48;
 int[] concurrency = [1, 2, 4, 8];
 var modelsDirectory = Path.Combine(Path.GetTempPath(), "promptleo-bench-llm");
 var options = new DemoChatModelOptions
@@ -36,6 +38,13 @@ await using var services = new ServiceCollection().AddSingleton<IConfiguration>(
 var engine = services.GetRequiredService<IChatEngine>();
 var registry = services.GetRequiredService<IModelRegistry>();
 using var lease = await registry.AcquireAsync(options.Id);
+if (promptCacheMode)
+{
+    await PromptCacheBench.RunAsync(engine, services.GetRequiredService<IPromptCache>(), options.Id,
+        args.Length > 1 ? int.Parse(args[1]) : 80, args.Length > 2 ? int.Parse(args[2]) : 3);
+    return;
+}
+
 var ggufPath = Path.Combine(modelsDirectory, options.Id, DemoChatModelWriter.GgufFileName);
 var bareParams = new ModelParams(ggufPath) { ContextSize = 2048, SeqMax = 8, KVUnified = true, BatchSize = 512 };
 // The bare loop gets its own weights handle (llama.cpp memory-maps the same file).

@@ -14,6 +14,10 @@ public sealed partial class ModelsLocalizationTests
         Assert.True(missing.Count == 0, "Missing German strings:\n" + string.Join("\n", missing));
     }
 
+    [Fact]
+    public void EveryInstallPanelString_HasGermanTranslation() =>
+        GermanStrings.AssertFeatureTranslated("ModelsResource", Path.Combine("Features", "Models"), minimumKeys: 20);
+
     [GeneratedRegex("""\bM\["((?:[^"\\]|\\.)+)"[,\]]""")]
     private static partial Regex KeyPattern();
 }

@@ -105,7 +105,7 @@ public sealed class ChatCompletionsEndpoint(
         var reasoning = parsed.Stream || !parsed.IncludeReasoning ? null : new StringBuilder();
         DeltaChunkWriter? deltas = null;
         DeltaChunkWriter? reasoningDeltas = null;
-        await using var updates = engine.StreamAsync(parsed.Request with { FairnessKey = call.Request.Principal.UserId }, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+        await using var updates = engine.StreamAsync(parsed.Request with { FairnessKey = call.Request.Principal.UserId, CacheScope = call.Account.StoresChats ? call.Request.Principal.CacheScope : null }, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
         try
         {
             // The first update surfaces validation, busy and load errors before any byte is sent, so they keep their status.

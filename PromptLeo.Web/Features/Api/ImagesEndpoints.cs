@@ -210,7 +210,8 @@ public sealed class ImagesEndpoints(
         "ddim" => SchedulerKind.Ddim,
         "lms" => SchedulerKind.Lms,
         "lcm" => SchedulerKind.Lcm,
-        _ => throw ApiException.Invalid("scheduler", "'scheduler' must be one of euler, euler_ancestral, ddim, lms, lcm."),
+        "flowmatcheuler" => SchedulerKind.FlowMatchEuler,
+        _ => throw ApiException.Invalid("scheduler", "'scheduler' must be one of euler, euler_ancestral, ddim, lms, lcm, flow_match_euler."),
     };
 
     private static void CheckResponseFormat(string? format)

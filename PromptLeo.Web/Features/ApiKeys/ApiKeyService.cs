@@ -30,7 +30,7 @@ public sealed record ApiCaller(string UserId, Guid KeyId, IReadOnlyList<string> 
 /// database keeps the visible prefix and the SHA-256 of the whole key. SHA-256 (not a slow password hash) is right
 /// here because the secret has 256 bits of entropy and every API request verifies it.
 /// </summary>
-public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Privacy.AuditLog audit, TimeProvider time, ILogger<ApiKeyService> logger)
+public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Privacy.AuditLog audit, Content.PromptCacheScopes promptCaches, TimeProvider time, ILogger<ApiKeyService> logger)
 {
     public const int MaxKeysPerUser = 50;
 
@@ -88,6 +88,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Pri
         {
             await audit.WriteAsync(userId, userId, Privacy.AuditActions.ApiKeyRevoked, $"key {keyId}", cancellationToken);
             logger.LogInformation("API key {KeyId} revoked by {UserId}", keyId, userId);
+            promptCaches.DropApiKey(userId, keyId);
         }
         return changed > 0;
     }

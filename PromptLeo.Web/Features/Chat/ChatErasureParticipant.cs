@@ -1,12 +1,19 @@
 using Microsoft.EntityFrameworkCore;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Web.Features.Chat;
 
-/// <summary>Chat's part in an erasure: conversations, messages and presets go entirely; nothing is retained.</summary>
-public sealed class ChatErasureParticipant : IErasureParticipant
+/// <summary>Chat's part in an erasure: conversations, messages, presets and the prompt cache go entirely; nothing is retained.</summary>
+public sealed class ChatErasureParticipant(PromptCacheScopes promptCaches) : IErasureParticipant
 {
+    public Task BeforeEraseAsync(string userId, CancellationToken cancellationToken)
+    {
+        promptCaches.DropUser(userId);
+        return Task.CompletedTask;
+    }
+
     public async Task<IReadOnlyDictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new Dictionary<string, int>
     {
         ["conversations"] = await db.Conversations.CountAsync(c => c.UserId == userId, cancellationToken),
@@ -19,5 +26,7 @@ public sealed class ChatErasureParticipant : IErasureParticipant
         await db.ConversationMessages.Where(m => m.Conversation!.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.Conversations.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.ChatPresets.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        // Again here: a request that was running when the erasure began may have finished since.
+        promptCaches.DropUser(userId);
     }
 }

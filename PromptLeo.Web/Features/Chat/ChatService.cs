@@ -100,7 +100,9 @@ public sealed class ChatService(
                 TopP = settings.TopP,
                 MaxTokens = settings.MaxTokens,
                 Seed = settings.Seed is { } seed ? unchecked((uint)seed) : null,
-            }, FairnessKey: request.UserId);
+            }, FairnessKey: request.UserId,
+                // Kept in the KV cache only where the chat itself is kept: not for temporary chats or zero retention.
+                CacheScope: store ? call.Request.Principal.CacheScope : null);
             updates = engine.StreamAsync(chatRequest, cancellationToken).GetAsyncEnumerator(cancellationToken);
             // The engine throws validation, busy and missing-model errors before its first update.
             hasFirst = await updates.MoveNextAsync();

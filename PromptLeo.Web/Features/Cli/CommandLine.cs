@@ -14,7 +14,7 @@ namespace PromptLeo.Web.Features.Cli;
 public static class CommandLine
 {
     /// <summary>Settings that must never be passed as arguments: every user of the machine can read them with <c>ps</c>.</summary>
-    public static readonly string[] SecretSettings = ["Admin:Password", "Email:Password", "Storage:KeyRingCertificatePassword"];
+    public static readonly string[] SecretSettings = ["Admin:Password", "Email:Password", "Storage:KeyRingCertificatePassword", "Inference:HuggingFaceToken"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "admin" or "models";
 
@@ -58,9 +58,11 @@ public static class CommandLine
                       models create-demo [--overwrite]                  write the tiny random-weight demo models into the models folder
                       models list                                       list installed models and their status
                       models catalog                                    list the catalog (real models to install)
-                      models install CATALOG-ID                         download and install a catalog model (resumable, SHA-256 checked)
+                      models install CATALOG-ID [--accept-license]      download and install a catalog model (resumable, SHA-256 checked)
                       models install --id ID --url URL [--sha256 HEX]   install any GGUF file from a URL
-                      models install --id ID --repo HF-REPO --file FILE install a GGUF file from Hugging Face
+                      models install --id ID --repo HF-REPO --file FILE [--file FILE ...] [--revision REV] [--kind chat|diffusion|background-removal]
+                                                                        install files of a Hugging Face repository (or Inference:HuggingFaceBaseUrl)
+                      models install --discard ID                       delete what a failed or cancelled install of ID left behind
                     """ + ModelAdminCommands.Usage);
                 return 2;
         }
@@ -134,29 +136,36 @@ public static class CommandLine
     {
         foreach (var entry in ModelCatalog.Entries)
         {
-            await output.WriteLineAsync($"{entry.Id}\t{entry.DisplayName}\t{entry.HuggingFaceRepo}/{entry.FileName}");
+            var restricted = entry.RequiresLicenseAcceptance ? "restricted (--accept-license)" : "open";
+            await output.WriteLineAsync($"{entry.Id}\t{entry.Kind}\t{entry.DisplayName}\t{entry.ApproximateSizeBytes / 1e9:0.0} GB\t{entry.License}\t{restricted}\t{entry.Repository}");
         }
         return 0;
     }
 
     private static async Task<int> InstallModelAsync(IServiceProvider services, string[] args, TextWriter output)
     {
-        var downloader = services.GetRequiredService<ModelDownloader>();
+        var installer = services.GetRequiredService<ModelPackageInstaller>();
         var lastReport = DateTime.MinValue;
-        var progress = new Progress<ModelDownloadProgress>(p =>
+        var progress = new SyncProgress<ModelInstallProgress>(p =>
         {
-            if (DateTime.UtcNow - lastReport < TimeSpan.FromSeconds(2))
+            if (DateTime.UtcNow - lastReport < TimeSpan.FromSeconds(2) && p.FileBytes != p.FileTotalBytes)
             {
                 return;
             }
             lastReport = DateTime.UtcNow;
-            var total = p.TotalBytes is { } t ? $" of {t / 1_048_576} MiB" : "";
-            output.WriteLine($"  {p.BytesDownloaded / 1_048_576} MiB{total} ({p.BytesPerSecond / 1_048_576:F1} MiB/s)");
+            var total = p.OverallTotalBytes is { } t ? $" of {t / 1_048_576} MiB" : "";
+            output.WriteLine($"  [{p.FileIndex + 1}/{p.FileCount}] {p.File}: {p.FileBytes / 1_048_576} MiB; overall {p.OverallBytes / 1_048_576} MiB{total} ({p.BytesPerSecond / 1_048_576:F1} MiB/s)");
         });
         try
         {
             ModelManifest manifest;
-            if (args is [var catalogId] && !catalogId.StartsWith("--"))
+            if (Option(args, "--discard") is { } discardId)
+            {
+                installer.DiscardStaging(discardId);
+                await output.WriteLineAsync($"Discarded the partial download of {discardId}.");
+                return 0;
+            }
+            if (args is [var catalogId, ..] && !catalogId.StartsWith("--"))
             {
                 var entry = ModelCatalog.Find(catalogId);
                 if (entry is null)
@@ -164,7 +173,13 @@ public static class CommandLine
                     await output.WriteLineAsync($"models install: '{catalogId}' is not in the catalog. See `models catalog`.");
                     return 2;
                 }
-                manifest = await downloader.InstallAsync(entry, progress);
+                var request = installer.FromCatalog(entry, licenseAccepted: args.Contains("--accept-license"));
+                if (request is { RequiresLicenseAcceptance: true, LicenseAccepted: true })
+                {
+                    await services.GetRequiredService<Privacy.AuditLog>().WriteAsync(Privacy.AuditActions.System, null, ModelAuditActions.LicenseAccepted,
+                        $"model {entry.Id}; license {entry.License}; command line");
+                }
+                manifest = await installer.InstallAsync(request, progress);
             }
             else if (Option(args, "--id") is { } id && Option(args, "--url") is { } url)
             {
@@ -173,25 +188,43 @@ public static class CommandLine
                     await output.WriteLineAsync("models install: --url must be an absolute http(s) URL.");
                     return 2;
                 }
-                manifest = await downloader.InstallAsync(new ModelInstallRequest
+                manifest = await services.GetRequiredService<ModelDownloader>().InstallAsync(new ModelInstallRequest
                 {
                     Id = id,
                     Url = uri,
                     FileName = Path.GetFileName(uri.LocalPath),
                     Sha256 = Option(args, "--sha256"),
-                }, progress);
+                });
             }
-            else if (Option(args, "--id") is { } hfId && Option(args, "--repo") is { } repo && Option(args, "--file") is { } file)
+            else if (Option(args, "--id") is { } repoId && Option(args, "--repo") is { } repo && Options(args, "--file") is { Count: > 0 } files)
             {
-                manifest = await downloader.InstallFromHuggingFaceAsync(hfId, repo, file, progress: progress);
+                ModelKind? kind = Option(args, "--kind") switch
+                {
+                    null => null,
+                    "chat" => ModelKind.Chat,
+                    "diffusion" => ModelKind.Diffusion,
+                    "background-removal" => ModelKind.BackgroundRemoval,
+                    var other => throw new ArgumentException($"--kind {other} is not one of chat, diffusion, background-removal."),
+                };
+                manifest = await installer.InstallAsync(installer.FromRepository(repoId, repo, files, Option(args, "--revision") ?? "main", kind), progress);
             }
             else
             {
                 await output.WriteLineAsync("models install: give a catalog id, --id with --url, or --id with --repo and --file.");
                 return 2;
             }
-            await output.WriteLineAsync($"Installed {manifest.Id} ({manifest.DisplayName}).");
+            await output.WriteLineAsync($"Installed {manifest.Id} ({manifest.DisplayName}, {manifest.Kind}, {manifest.Files.Count} files).");
             return 0;
+        }
+        catch (ModelLicenseNotAcceptedException ex)
+        {
+            await output.WriteLineAsync($"models install: {ex.Message} Pass --accept-license to accept it.");
+            return 2;
+        }
+        catch (ArgumentException ex)
+        {
+            await output.WriteLineAsync($"models install: {ex.Message}");
+            return 2;
         }
         catch (ModelDownloadException ex)
         {
@@ -226,6 +259,14 @@ public static class CommandLine
         }
         Console.WriteLine();
         return typed.ToString();
+    }
+
+    private static List<string> Options(string[] args, string name) =>
+        args.Select((value, i) => (value, i)).Where(a => a.value == name && a.i + 1 < args.Length).Select(a => args[a.i + 1]).ToList();
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 
     private static string? Option(string[] args, string name)

@@ -13,6 +13,7 @@ public static class ContentExtensions
         services.TryAddSingleton<DataFileWriter>();
         services.AddSingleton<EncryptedFileStore>();
         services.AddSingleton<InferenceAccessGuard>();
+        services.AddSingleton<PromptCacheScopes>();
         return builder;
     }
 }

@@ -23,6 +23,8 @@ public static class ModelsExtensions
         builder.Services.AddSingleton<DemoModelSet>();
         builder.Services.AddSingleton<ModelAvailability>();
         builder.Services.AddSingleton<ModelAdministration>();
+        builder.Services.AddSingleton<ModelInstallJobs>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelInstallJobs>());
         return builder;
     }
 
@@ -37,7 +39,7 @@ public static class ModelsExtensions
     }
 }
 
-/// <summary>Every demo model the portal writes: chat, text-to-image (SD and SDXL/SDXL-Turbo), inpainting and background removal.</summary>
+/// <summary>Every demo model the portal writes: chat, text-to-image (SD, SDXL/SDXL-Turbo and FLUX.1-schnell), inpainting and background removal.</summary>
 public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegistry registry)
 {
     public const string DemoDiffusionModelId = "demo-sd-tiny";
@@ -45,6 +47,7 @@ public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegis
     public const string DemoSdxlModelId = "demo-sdxl-tiny";
     public const string DemoSdxlTurboModelId = "demo-sdxl-turbo-tiny";
     public const string DemoBackgroundRemovalModelId = "demo-background-removal";
+    public const string DemoFluxModelId = "demo-flux-schnell-tiny";
 
     public async Task<IReadOnlyList<ModelManifest>> WriteAllAsync(bool overwrite, CancellationToken cancellationToken = default)
     {
@@ -59,6 +62,7 @@ public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegis
             (DemoInpaintingModelId, folder => TinyDiffusionModelWriter.Write(folder, new TinyDiffusionModelOptions { Id = DemoInpaintingModelId, Inpainting = true })),
             (DemoSdxlModelId, folder => TinyStableDiffusionXLModelWriter.Write(folder, new TinyStableDiffusionXLModelOptions { Id = DemoSdxlModelId })),
             (DemoSdxlTurboModelId, folder => TinyStableDiffusionXLModelWriter.Write(folder, new TinyStableDiffusionXLModelOptions { Id = DemoSdxlTurboModelId, Turbo = true })),
+            (DemoFluxModelId, folder => TinyFluxModelWriter.Write(folder, new TinyFluxModelOptions { Id = DemoFluxModelId })),
             (DemoBackgroundRemovalModelId, folder => TinyBackgroundRemovalModelWriter.Write(folder)),
         ];
         foreach (var (id, write) in models)

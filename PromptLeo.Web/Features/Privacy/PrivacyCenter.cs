@@ -31,6 +31,7 @@ public sealed class PrivacyCenter(
     AuditLog audit,
     IOptions<PrivacyOptions> options,
     Storage.DataPaths paths,
+    Content.PromptCacheScopes promptCaches,
     TimeProvider time)
 {
     /// <summary>Checks a fresh password and, when 2FA is on, an authenticator or recovery code. Failures count toward lockout.</summary>
@@ -95,6 +96,10 @@ public sealed class PrivacyCenter(
         user.ProcessingRestricted = restricted;
         db.AuditEntries.Add(audit.Create(userId, userId, AuditActions.RestrictionChanged, restricted ? "restricted" : "lifted"));
         await db.SaveChangesAsync(cancellationToken);
+        if (restricted)
+        {
+            promptCaches.DropUser(userId);
+        }
     }
 
     public async Task<DpaStatus> GetDpaStatusAsync(string userId, CancellationToken cancellationToken = default)

@@ -18,6 +18,7 @@ public sealed class SessionStore(
     IOptions<SessionsOptions> options,
     IOptions<HostingOptions> hosting,
     TimeProvider time,
+    Content.PromptCacheScopes promptCaches,
     ILogger<SessionStore> logger)
 {
     /// <summary>The claim (and authentication property) that carries the session id in the auth cookie.</summary>
@@ -120,6 +121,11 @@ public sealed class SessionStore(
         foreach (var id in ids)
         {
             cache.Remove(CacheKey(id));
+        }
+        if (except is null)
+        {
+            // Signed out everywhere (or disabled): the user's kept KV caches go too.
+            promptCaches.DropUser(userId);
         }
         return ids.Count;
     }
