@@ -33,6 +33,10 @@ public sealed record ImageProvenance(DigitalSourceType Source, string? ModelId)
     /// <summary>A fully generated image.</summary>
     public static ImageProvenance Generated(string? modelId) => new(DigitalSourceType.TrainedAlgorithmicMedia, modelId);
 
+    /// <summary>What a diffusion request makes: a composite when a mask keeps part of the user's image, else generated.</summary>
+    public static ImageProvenance Of(ImageRequest request, string modelId) =>
+        new(request.Mask is null ? DigitalSourceType.TrainedAlgorithmicMedia : DigitalSourceType.CompositeWithTrainedAlgorithmicMedia, modelId);
+
     /// <summary>The full IPTC URI, for example <c>http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia</c>.</summary>
     public string SourceTypeUri => DigitalSourceTypeVocabulary + Source switch
     {

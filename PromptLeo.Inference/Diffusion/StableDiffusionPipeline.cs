@@ -250,7 +250,7 @@ internal sealed class StableDiffusionPipeline(IUNetDiffusionModel model, ILogger
             var images = new List<GeneratedImage>(batch);
             var scratch = new float[latentLength];
             var pixels = new float[3 * height * width];
-            var provenance = new ImageProvenance(request.Mask is null ? DigitalSourceType.TrainedAlgorithmicMedia : DigitalSourceType.CompositeWithTrainedAlgorithmicMedia, model.Manifest.Id);
+            var provenance = ImageProvenance.Of(request, model.Manifest.Id);
             for (var i = 0; i < batch; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();

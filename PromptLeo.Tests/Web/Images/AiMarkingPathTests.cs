@@ -169,6 +169,22 @@ public sealed class AiMarkingPathTests(ApiPortalFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task ApiFlux_GenerationAndInpainting_MarkedWithFluxModel()
+    {
+        var (client, _, _) = await factory.CreateApiClientAsync();
+        var prompt = UniquePrompt();
+
+        var generated = await FirstB64ImageAsync(await client.PostAsync("/v1/images/generations",
+            Json(new { model = DemoModelSet.DemoFluxModelId, prompt, size = "64x64", steps = 2, guidance_scale = 0, scheduler = "flow_match_euler" })));
+        var form = EditForm(DemoModelSet.DemoFluxModelId, prompt, withMask: true);
+        form.Add(new StringContent("flow_match_euler"), "scheduler");
+        var inpaint = await FirstB64ImageAsync(await client.PostAsync("/v1/images/edits", form));
+
+        TestImages.AssertAiMarking(generated, Generated, DemoModelSet.DemoFluxModelId, prompt);
+        TestImages.AssertAiMarking(inpaint, Composite, DemoModelSet.DemoFluxModelId, prompt);
+    }
+
+    [Fact]
     public async Task ApiBackgroundRemoval_MarkedAsAlgorithmicallyEnhanced()
     {
         var (client, _, _) = await factory.CreateApiClientAsync();
