@@ -102,7 +102,8 @@ internal sealed class BackgroundRemovalModel : ILoadedModel
             target[i * 4 + 3] = (byte)(source[i * 4 + 3] * alpha[i * 4] / 255);
         }
 
-        return ImageCodec.Encode(output);
+        // The cut-out keeps only the user's own pixels; the model computes the alpha, it adds no content.
+        return ImageCodec.Encode(output, provenance: new ImageProvenance(DigitalSourceType.AlgorithmicallyEnhanced, Manifest.Id));
     }
 
     public ValueTask DisposeAsync()

@@ -79,8 +79,8 @@ internal static class ImageCodec
         }
     }
 
-    /// <summary>Encodes planar RGB floats in [-1,1] ([3,H,W]) as PNG.</summary>
-    public static byte[] EncodePng(ReadOnlySpan<float> planar, int width, int height, IReadOnlyDictionary<string, string>? text = null)
+    /// <summary>Encodes planar RGB floats in [-1,1] ([3,H,W]) as PNG with the AI marking (a generated image of an unnamed model unless <paramref name="provenance"/> says more).</summary>
+    public static byte[] EncodePng(ReadOnlySpan<float> planar, int width, int height, IReadOnlyDictionary<string, string>? text = null, ImageProvenance? provenance = null)
     {
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         var pixels = bitmap.GetPixelSpan();
@@ -95,23 +95,25 @@ internal static class ImageCodec
             pixels[i * 4 + 3] = 255;
         }
 
-        return Encode(bitmap, text);
+        return Encode(bitmap, text, provenance);
     }
 
-    public static byte[] Encode(SKBitmap bitmap, IReadOnlyDictionary<string, string>? text = null)
+    /// <summary>Encodes as PNG; the XMP AI marking is always written (EU AI Act Art. 50(2)), the text chunks only when given.</summary>
+    public static byte[] Encode(SKBitmap bitmap, IReadOnlyDictionary<string, string>? text = null, ImageProvenance? provenance = null)
     {
         using var pixmap = bitmap.PeekPixels();
         using var data = pixmap.Encode(PngOptions) ?? throw new InvalidOperationException("PNG encoding failed.");
-        var png = data.ToArray();
-        return text is { Count: > 0 } ? AddTextChunks(png, text) : png;
+        return AddChunks(data.ToArray(), provenance ?? ImageProvenance.Generated(null), text ?? new Dictionary<string, string>());
     }
 
-    /// <summary>Inserts tEXt chunks (iTXt when the value is not Latin-1) right after IHDR.</summary>
-    internal static byte[] AddTextChunks(byte[] png, IReadOnlyDictionary<string, string> text)
+    /// <summary>Inserts the XMP packet (iTXt) and tEXt chunks (iTXt when the value is not Latin-1) right after IHDR.</summary>
+    internal static byte[] AddChunks(byte[] png, ImageProvenance provenance, IReadOnlyDictionary<string, string> text)
     {
         const int afterHeader = 8 + 4 + 4 + 13 + 4;
-        using var output = new MemoryStream(png.Length + 256);
+        using var output = new MemoryStream(png.Length + 1024);
         output.Write(png, 0, afterHeader);
+        // iTXt always, even for pure ASCII: the XMP spec asks for iTXt, uncompressed, so readers can find the packet by scanning.
+        WriteChunk(output, "iTXt", [.. Encoding.Latin1.GetBytes(ImageProvenance.XmpKeyword), 0, 0, 0, 0, 0, .. Encoding.UTF8.GetBytes(provenance.ToXmpPacket())]);
         foreach (var (key, value) in text)
         {
             var latin1 = value.All(ch => ch <= 0xFF);

@@ -250,6 +250,7 @@ internal sealed class StableDiffusionPipeline(IUNetDiffusionModel model, ILogger
             var images = new List<GeneratedImage>(batch);
             var scratch = new float[latentLength];
             var pixels = new float[3 * height * width];
+            var provenance = ImageProvenance.Of(request, model.Manifest.Id);
             for (var i = 0; i < batch; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -258,7 +259,7 @@ internal sealed class StableDiffusionPipeline(IUNetDiffusionModel model, ILogger
                 insideOrt += Stopwatch.GetElapsedTime(ortStart);
                 var seed = job.Seed + i;
                 var text = request.EmbedParameters ? Parameters(request, seed) : null;
-                images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, width, height, text), width, height, seed));
+                images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, width, height, text, provenance), width, height, seed));
             }
 
             if (job.Stats is { } stats)

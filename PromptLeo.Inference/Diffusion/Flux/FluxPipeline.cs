@@ -175,7 +175,7 @@ internal sealed class FluxPipeline(FluxModel model, ILogger logger) : IDiffusion
             insideVae += Stopwatch.GetElapsedTime(start);
             var seed = job.Seed + i;
             var text = request.EmbedParameters ? Parameters(request, seed) : null;
-            images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, request.Width, request.Height, text), request.Width, request.Height, seed));
+            images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, request.Width, request.Height, text, ImageProvenance.Of(request, model.Manifest.Id)), request.Width, request.Height, seed));
         }
 
         return (images, insideVae);

@@ -1,4 +1,5 @@
 using PromptLeo.Inference.Diffusion;
+using PromptLeo.Tests.Fixtures;
 using SkiaSharp;
 
 namespace PromptLeo.Tests.Inference.Diffusion;
@@ -37,6 +38,22 @@ public sealed class ImageCodecTests
         var png = ImageCodec.Encode(bitmap);
 
         Assert.Equal(original, DecodeUnpremul(png));
+    }
+
+    [Fact]
+    public void Encode_WithoutProvenance_StillMarksAsGeneratedWithoutModel()
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(8, 8, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+
+        TestImages.AssertAiMarking(ImageCodec.Encode(bitmap), "trainedAlgorithmicMedia", null);
+    }
+
+    [Fact]
+    public void EncodePng_ModelIdWithXmlCharacters_IsEscapedAndReadBack()
+    {
+        var png = ImageCodec.EncodePng(new float[3 * 8 * 8], 8, 8, provenance: new ImageProvenance(DigitalSourceType.CompositeWithTrainedAlgorithmicMedia, "a\"<b>&c"));
+
+        TestImages.AssertAiMarking(png, "compositeWithTrainedAlgorithmicMedia", "a\"<b>&c");
     }
 
     private static byte[] DecodeUnpremul(byte[] png)

@@ -68,6 +68,55 @@ public sealed class ImageGeneratorTests(TinyOnnxModels models) : IAsyncLifetime
         Assert.Single(inpaint.Images);
     }
 
+    [Fact]
+    public async Task GenerateAsync_EveryKindWithoutParameters_MarkedAsAiWithModelAndNoPrompt()
+    {
+        var text = await generator.GenerateAsync(Valid with { Prompt = "a unique prompt qx81" });
+        var img2img = await generator.GenerateAsync(Valid with { Prompt = "a unique prompt qx82", InitImage = TestImages.Gradient(64, 64), Strength = 0.5f, Steps = 4 });
+        var inpaint = await generator.GenerateAsync(Valid with
+        {
+            ModelId = TinyOnnxModels.InpaintingId, Prompt = "a unique prompt qx83", InitImage = TestImages.Gradient(64, 64), Mask = TestImages.RightHalfMask(64, 64),
+        });
+
+        TestImages.AssertAiMarking(text.Images[0].Png, "trainedAlgorithmicMedia", TinyOnnxModels.TextToImageId, "qx81");
+        TestImages.AssertAiMarking(img2img.Images[0].Png, "trainedAlgorithmicMedia", TinyOnnxModels.TextToImageId, "qx82");
+        TestImages.AssertAiMarking(inpaint.Images[0].Png, "compositeWithTrainedAlgorithmicMedia", TinyOnnxModels.InpaintingId, "qx83");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_WithParameters_KeepsTheMarkingNextToThem()
+    {
+        var result = await generator.GenerateAsync(Valid with { Prompt = "a unique prompt qx84", EmbedParameters = true });
+
+        TestImages.AssertAiMarking(result.Images[0].Png, "trainedAlgorithmicMedia", TinyOnnxModels.TextToImageId);
+        Assert.StartsWith("a unique prompt qx84", TestImages.TextChunks(result.Images[0].Png).Single(c => c.Keyword == "parameters").Text);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_Previews_MarkedAsGeneratedWithoutModel()
+    {
+        var previews = new List<byte[]>();
+
+        await generator.GenerateAsync(Valid with { Prompt = "a unique prompt qx85", Steps = 3, PreviewEvery = 1 }, new SyncProgress(p =>
+        {
+            if (p.PreviewPng is { } png)
+            {
+                previews.Add(png);
+            }
+        }));
+
+        Assert.NotEmpty(previews);
+        Assert.All(previews, png => TestImages.AssertAiMarking(png, "trainedAlgorithmicMedia", null, "qx85"));
+    }
+
+    [Fact]
+    public async Task RemoveBackgroundAsync_Output_MarkedAsAlgorithmicallyEnhancedByTheModel()
+    {
+        var png = await generator.RemoveBackgroundAsync(TinyOnnxModels.BackgroundRemovalId, TestImages.Gradient(40, 24));
+
+        TestImages.AssertAiMarking(png, "algorithmicallyEnhanced", TinyOnnxModels.BackgroundRemovalId);
+    }
+
     public static TheoryData<string, ImageRequest> BadRequests => new()
     {
         { nameof(ImageRequest.Width), Valid with { Width = 60 } },

@@ -157,7 +157,7 @@ public sealed class ImageStudioService(
             if (!storing)
             {
                 // Zero-retention mode: the picture goes back to the browser and is never written.
-                result.Add(new StudioImage(null, image.Png, image.Width, image.Height, image.Seed));
+                result.Add(new StudioImage(null, image.Png, image.Width, image.Height, image.Seed, modelId, kind));
                 continue;
             }
             var row = new ImageRow
@@ -170,7 +170,7 @@ public sealed class ImageStudioService(
             save.OnFailure(() => files.Delete(userId, row.FileName));
             await files.WriteAsync(userId, row.FileName, ContentPurpose.ImageFile, image.Png);
             save.Db.GeneratedImages.Add(row);
-            result.Add(new StudioImage(row.Id, null, image.Width, image.Height, image.Seed));
+            result.Add(new StudioImage(row.Id, null, image.Width, image.Height, image.Seed, modelId, kind));
         }
     }
 
