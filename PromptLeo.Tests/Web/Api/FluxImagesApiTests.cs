@@ -60,8 +60,8 @@ public sealed class FluxImagesApiTests(ApiPortalFactory factory) : IClassFixture
 
     [Theory]
     [InlineData("72x72", 4, "flow_match_euler", "size", "multiple of 16")]
-    [InlineData("64x64", 8, "flow_match_euler", "steps", "at most 4 steps")]
-    [InlineData("64x64", 4, "euler", "scheduler", "FlowMatchEuler")]
+    [InlineData("64x64", 8, "flow_match_euler", "steps", "must be at most 4")]
+    [InlineData("64x64", 4, "euler", "scheduler", "supports the schedulers flow_match_euler")]
     public async Task Generate_SchnellOutsideItsCapabilities_Is400NamingTheParameter(string size, int steps, string scheduler, string param, string message)
     {
         var (client, userId, _) = await factory.CreateApiClientAsync();

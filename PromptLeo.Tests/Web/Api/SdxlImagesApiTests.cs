@@ -41,7 +41,7 @@ public sealed class SdxlImagesApiTests(ApiPortalFactory factory) : IClassFixture
             Json(new { model = DemoModelSet.DemoSdxlTurboModelId, prompt = "a cat", size = "64x64", steps = 8, guidance_scale = 0 }));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("at most 4 steps", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("must be at most 4", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Empty(await factory.UsageEventsAsync(userId));
     }
 
