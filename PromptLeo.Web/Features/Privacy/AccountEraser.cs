@@ -28,6 +28,7 @@ public sealed class AccountEraser(
     EncryptedFileStore files,
     ExportFiles exportFiles,
     DeletionCertificateWriter certificates,
+    ErasureLedger ledger,
     AuditLog audit,
     IOptions<PrivacyOptions> options,
     IServiceProvider services,
@@ -113,6 +114,8 @@ public sealed class AccountEraser(
     internal async Task EraseContentAsync(ErasureJob job, CancellationToken cancellationToken)
     {
         var userId = job.UserId;
+        // Recorded before anything is deleted, so a restored backup can never hold an erasure the ledger lacks.
+        await ledger.RecordAsync(userId, cancellationToken);
         foreach (var participant in Participants)
         {
             try

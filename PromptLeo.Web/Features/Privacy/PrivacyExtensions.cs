@@ -25,6 +25,8 @@ public static class PrivacyExtensions
         services.AddSingleton<ExportWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ExportWorker>());
         services.AddSingleton<AccountEraser>();
+        services.AddSingleton<ErasureLedger>();
+        services.AddSingleton<ErasureLedgerReplay>();
         services.AddHostedService<ErasureResumeService>();
         services.AddSingleton<RetentionPurger>();
         services.AddHostedService<RetentionPurgeService>();
