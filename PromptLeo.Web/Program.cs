@@ -51,7 +51,6 @@ if (CommandLine.IsCommand(args))
 }
 
 await app.Services.InitializeDatabaseAsync();
-await app.Services.ReplayErasureLedgerAsync();
 await app.Services.MarkInterruptedRequestsAsync();
 await app.Services.ProvisionAccountsAsync();
 await app.Services.EnsureDemoModelsAsync();

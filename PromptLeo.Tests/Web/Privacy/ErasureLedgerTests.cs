@@ -16,17 +16,27 @@ namespace PromptLeo.Tests.Web.Privacy;
 /// <summary>The portal on a given data folder with the erasure ledger at a path of its own, outside that folder.</summary>
 public sealed class LedgerPortal(string dataDirectory, string? ledgerPath) : PortalFactory(dataDirectory)
 {
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs));
+    }
+
     protected override IDictionary<string, string?> ExtraSettings =>
         ledgerPath is null ? new Dictionary<string, string?>() : new Dictionary<string, string?> { ["Storage:ErasureLedgerPath"] = ledgerPath };
 
     /// <summary>Starts the portal (and with it the ledger replay) and stops it again, keeping the data.</summary>
-    public static async Task RunAsync(string dataDirectory, string? ledgerPath, Func<LedgerPortal, Task> action)
+    public static async Task<LedgerPortal> RunAsync(string dataDirectory, string? ledgerPath, Func<LedgerPortal, Task> action)
     {
-        using (var portal = new LedgerPortal(dataDirectory, ledgerPath) { KeepDataOnDispose = true })
+        var portal = new LedgerPortal(dataDirectory, ledgerPath) { KeepDataOnDispose = true };
+        using (portal)
         {
             await action(portal);
         }
         SqliteConnection.ClearAllPools();
+        return portal;
     }
 
     public static void CopyFolder(string from, string to)
@@ -82,7 +92,7 @@ public sealed class RestoredBackupScenario : IAsyncLifetime
         Assert.True(Directory.Exists(Path.Combine(Data, "files", Erased.Id)), "the restored copy holds the erased user's files");
 
         Restored = new LedgerPortal(Data, LedgerPath) { KeepDataOnDispose = true };
-        _ = Restored.Services; // starts the app; Program replays the ledger before the host listens
+        _ = Restored.Services; // starts the app; InitializeDatabaseAsync replays the ledger before the host listens
     }
 
     public Task DisposeAsync()
@@ -118,7 +128,9 @@ public sealed class ErasureLedgerRestoreTests(RestoredBackupScenario scenario) :
             Assert.False(await db.ChatPresets.AnyAsync(p => p.UserId == erased.Id));
             Assert.False(await db.GeneratedImages.AnyAsync(i => i.UserId == erased.Id));
             Assert.False(await db.ProcessingRecords.AnyAsync(r => r.SubjectId == erased.Id));
+            // The replay's own erasure: the backup predates the first, so any completed job and audit entry are new.
             Assert.True(await db.ErasureJobs.AnyAsync(j => j.Stage == ErasureStage.Completed));
+            Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == AuditActions.ErasureCompleted));
         }
         await using (var keys = await Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync())
         {
@@ -130,6 +142,11 @@ public sealed class ErasureLedgerRestoreTests(RestoredBackupScenario scenario) :
         Assert.Equal(HttpStatusCode.OK, login.StatusCode); // the form again, with its error: no such account
 
         DataFolderScan.AssertAbsent(scenario.Data, erased.Email, erased.DisplayName, erased.Secret, erased.Email.ToUpperInvariant());
+
+        // The log names counts only.
+        Assert.Contains(scenario.Restored.Logs.Lines, l => l.Contains("Erasure ledger replay: 1 accounts, 0 data keys and 0 user folders"));
+        Assert.DoesNotContain(scenario.Restored.Logs.Lines, l => l.Contains(erased.Id) || l.Contains(erased.Email));
+        Assert.DoesNotContain(scenario.Restored.Logs.Lines, l => l.Contains("lies inside the data folder"));
     }
 
     [Fact]
@@ -171,7 +188,7 @@ public sealed class ErasureLedgerRestoreTests(RestoredBackupScenario scenario) :
         var newcomer = await PrivacySeed.CreateAsync(scenario.Restored);
         var linesBefore = File.ReadAllLines(scenario.LedgerPath);
 
-        var counts = await Services.GetRequiredService<ErasureLedgerReplay>().RunAsync();
+        var counts = await Services.GetRequiredService<ErasureLedgerReplay>().ReplayLedgerAsync();
 
         Assert.Equal(new ReplayCounts(0, 0, 0), counts);
         Assert.Equal(linesBefore, File.ReadAllLines(scenario.LedgerPath));
@@ -260,6 +277,57 @@ public sealed class ErasureLedgerConditionTests
     }
 
     [Fact]
+    public async Task Restore_OldContentWithCurrentKeys_ErasesTheRestoredRowsAndFiles()
+    {
+        var root = NewRoot();
+        var data = Path.Combine(root, "data");
+        var ledger = Path.Combine(root, "ledger", "erasure-ledger.txt");
+        var contentBackup = Path.Combine(root, "content-backup");
+        var currentKeys = Path.Combine(root, "current-keys");
+        SeededUser user = null!;
+        await LedgerPortal.RunAsync(data, ledger, async portal => user = await PrivacySeed.CreateAsync(portal));
+        LedgerPortal.CopyFolder(data, contentBackup);
+        Directory.Delete(Path.Combine(contentBackup, "keys"), recursive: true);
+        await LedgerPortal.RunAsync(data, ledger, portal => portal.Services.GetRequiredService<AccountEraser>().EraseAsync(user.Id, user.Id));
+        LedgerPortal.CopyFolder(Path.Combine(data, "keys"), currentKeys);
+        LedgerPortal.RestoreFolder(contentBackup, data);
+        LedgerPortal.CopyFolder(currentKeys, Path.Combine(data, "keys"));
+
+        var restored = await LedgerPortal.RunAsync(data, ledger, async portal =>
+        {
+            await using var db = await portal.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+            Assert.False(await db.Users.AnyAsync(u => u.Id == user.Id));
+            Assert.False(await db.Conversations.AnyAsync(c => c.UserId == user.Id));
+            Assert.False(await db.GeneratedImages.AnyAsync(i => i.UserId == user.Id));
+        });
+        Assert.False(Directory.Exists(Path.Combine(data, "files", user.Id)));
+        Assert.Contains(restored.Logs.Lines, l => l.Contains("Erasure ledger replay: 1 accounts, 0 data keys and 0 user folders"));
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Restore_OldKeyStoreAlone_ShredsTheErasedAccountsKeyAgain()
+    {
+        var root = NewRoot();
+        var data = Path.Combine(root, "data");
+        var ledger = Path.Combine(root, "ledger", "erasure-ledger.txt");
+        var keyBackup = Path.Combine(root, "keys-backup");
+        SeededUser user = null!;
+        await LedgerPortal.RunAsync(data, ledger, async portal => user = await PrivacySeed.CreateAsync(portal));
+        LedgerPortal.CopyFolder(Path.Combine(data, "keys"), keyBackup);
+        await LedgerPortal.RunAsync(data, ledger, portal => portal.Services.GetRequiredService<AccountEraser>().EraseAsync(user.Id, user.Id));
+        LedgerPortal.RestoreFolder(keyBackup, Path.Combine(data, "keys"));
+
+        var restored = await LedgerPortal.RunAsync(data, ledger, async portal =>
+        {
+            await using var keys = await portal.Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync();
+            Assert.False(await keys.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
+        });
+        Assert.Contains(restored.Logs.Lines, l => l.Contains("Erasure ledger replay: 0 accounts, 1 data keys and 0 user folders"));
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Fact]
     public async Task Restore_LedgerInsideTheRestoredCopy_CannotKnowTheErasure()
     {
         var root = NewRoot();
@@ -272,12 +340,13 @@ public sealed class ErasureLedgerConditionTests
         LedgerPortal.RestoreFolder(backup, data);
 
         // The default ledger (<data>/keys) came back with the copy: the erasure is forgotten. Hence the backup rule.
-        await LedgerPortal.RunAsync(data, null, async portal =>
+        var restored = await LedgerPortal.RunAsync(data, null, async portal =>
         {
             await using var db = await portal.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
             var title = (await db.Conversations.SingleAsync(c => c.Id == user.ConversationId)).TitleCipher;
             Assert.Equal("Title " + user.Secret, await portal.Services.GetRequiredService<UserContentCipher>().DecryptStringAsync(user.Id, ContentPurpose.ConversationTitle, title));
         });
+        Assert.Contains(restored.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("lies inside the data folder") && l.Contains("Storage:ErasureLedgerPath"));
         Directory.Delete(root, recursive: true);
     }
 }

@@ -6,7 +6,7 @@ using PromptLeo.Web.Features.Storage;
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>
-/// Replays the <see cref="ErasureLedger"/> at start, before the portal listens: an account the ledger lists that is
+/// Replays the <see cref="ErasureLedger"/> at start (from <c>InitializeDatabaseAsync</c>, before the portal listens): an account the ledger lists that is
 /// back (a restored database) is erased again through <see cref="AccountEraser"/> with all its participants; a data key
 /// or a user folder the ledger lists (a restored key store or file tree) is deleted. Idempotent.
 /// </summary>
@@ -19,10 +19,12 @@ public sealed class ErasureLedgerReplay(
     EncryptedFileStore files,
     ExportFiles exportFiles,
     DataPaths paths,
-    ILogger<ErasureLedgerReplay> logger)
+    ILogger<ErasureLedgerReplay> logger) : IRestoreReplay
 {
-    /// <summary>Returns how many accounts, keys and user folders were erased again.</summary>
-    public async Task<ReplayCounts> RunAsync(CancellationToken cancellationToken = default)
+    Task IRestoreReplay.RunAsync(CancellationToken cancellationToken) => ReplayLedgerAsync(cancellationToken);
+
+    /// <summary>Returns how many accounts, keys and user folders (without their account) were erased again.</summary>
+    public async Task<ReplayCounts> ReplayLedgerAsync(CancellationToken cancellationToken = default)
     {
         await ledger.OpenAsync(cancellationToken);
         var counts = new ReplayCounts(0, 0, 0);
@@ -77,10 +79,3 @@ public sealed class ErasureLedgerReplay(
 }
 
 public sealed record ReplayCounts(int Accounts, int Keys, int Folders);
-
-public static class ErasureLedgerStartup
-{
-    /// <summary>Runs the replay; call it after the database migrations and before the app starts listening.</summary>
-    public static async Task ReplayErasureLedgerAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
-        await services.GetRequiredService<ErasureLedgerReplay>().RunAsync(cancellationToken);
-}

@@ -27,6 +27,7 @@ public static class PrivacyExtensions
         services.AddSingleton<AccountEraser>();
         services.AddSingleton<ErasureLedger>();
         services.AddSingleton<ErasureLedgerReplay>();
+        services.AddSingleton<PromptLeo.Web.Features.Storage.IRestoreReplay>(sp => sp.GetRequiredService<ErasureLedgerReplay>());
         services.AddHostedService<ErasureResumeService>();
         services.AddSingleton<RetentionPurger>();
         services.AddHostedService<RetentionPurgeService>();
