@@ -243,111 +243,114 @@ public sealed class ErasureLedgerRestoreTests(RestoredBackupScenario scenario) :
     }
 }
 
-/// <summary>The conditions: a ledger older than the data stops the start; one restored with the data cannot help.</summary>
-public sealed class ErasureLedgerConditionTests
+/// <summary>The restore cases one by one, and the conditions: a ledger older than the data stops the start; one restored with the data cannot help.</summary>
+public sealed class ErasureLedgerConditionTests : IDisposable
 {
-    private static string NewRoot() => Path.Combine(Path.GetTempPath(), "promptleo-tests", "ledger-" + Guid.NewGuid().ToString("N"));
+    private readonly string root = Path.Combine(Path.GetTempPath(), "promptleo-tests", "ledger-" + Guid.NewGuid().ToString("N"));
+
+    private string Data => Path.Combine(root, "data");
+    private string Ledger => Path.Combine(root, "ledger", "erasure-ledger.txt");
+    private string Copy => Path.Combine(root, "copy");
+    private string Keys => Path.Combine(Data, "keys");
+
+    /// <summary>Seeds a user, takes the backup, erases the user, restores; <paramref name="ledger"/> null keeps the default path.</summary>
+    private async Task<SeededUser> EraseBetweenBackupAndRestoreAsync(string? ledger, Action backup, Action restore)
+    {
+        SeededUser user = null!;
+        await LedgerPortal.RunAsync(Data, ledger, async portal => user = await PrivacySeed.CreateAsync(portal));
+        backup();
+        await LedgerPortal.RunAsync(Data, ledger, portal => portal.Services.GetRequiredService<AccountEraser>().EraseAsync(user.Id, user.Id));
+        restore();
+        return user;
+    }
 
     [Fact]
     public async Task Start_LedgerOlderThanTheDataFolder_RefusesToStart()
     {
-        var root = NewRoot();
-        var data = Path.Combine(root, "data");
-        var ledger = Path.Combine(root, "ledger", "erasure-ledger.txt");
-        SeededUser user = null!;
-        await LedgerPortal.RunAsync(data, ledger, async portal => user = await PrivacySeed.CreateAsync(portal));
-        var oldLedger = File.ReadAllBytes(ledger);
-        await LedgerPortal.RunAsync(data, ledger, portal => portal.Services.GetRequiredService<AccountEraser>().EraseAsync(user.Id, user.Id));
-        File.WriteAllBytes(ledger, oldLedger);
+        byte[] oldLedger = [];
+        await EraseBetweenBackupAndRestoreAsync(Ledger, () => oldLedger = File.ReadAllBytes(Ledger), () => File.WriteAllBytes(Ledger, oldLedger));
 
-        using (var stale = new LedgerPortal(data, ledger) { KeepDataOnDispose = true })
+        using (var stale = new LedgerPortal(Data, Ledger) { KeepDataOnDispose = true })
         {
             var error = Assert.Throws<InvalidOperationException>(() => stale.Services);
             Assert.Contains("is older than this data folder", error.Message);
         }
 
-        File.Delete(ledger);
-        using (var missing = new LedgerPortal(data, ledger) { KeepDataOnDispose = true })
+        File.Delete(Ledger);
+        using (var missing = new LedgerPortal(Data, Ledger) { KeepDataOnDispose = true })
         {
             var error = Assert.Throws<InvalidOperationException>(() => missing.Services);
             Assert.Contains("is missing", error.Message);
         }
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(root, recursive: true);
     }
 
     [Fact]
     public async Task Restore_OldContentWithCurrentKeys_ErasesTheRestoredRowsAndFiles()
     {
-        var root = NewRoot();
-        var data = Path.Combine(root, "data");
-        var ledger = Path.Combine(root, "ledger", "erasure-ledger.txt");
-        var contentBackup = Path.Combine(root, "content-backup");
         var currentKeys = Path.Combine(root, "current-keys");
-        SeededUser user = null!;
-        await LedgerPortal.RunAsync(data, ledger, async portal => user = await PrivacySeed.CreateAsync(portal));
-        LedgerPortal.CopyFolder(data, contentBackup);
-        Directory.Delete(Path.Combine(contentBackup, "keys"), recursive: true);
-        await LedgerPortal.RunAsync(data, ledger, portal => portal.Services.GetRequiredService<AccountEraser>().EraseAsync(user.Id, user.Id));
-        LedgerPortal.CopyFolder(Path.Combine(data, "keys"), currentKeys);
-        LedgerPortal.RestoreFolder(contentBackup, data);
-        LedgerPortal.CopyFolder(currentKeys, Path.Combine(data, "keys"));
+        var user = await EraseBetweenBackupAndRestoreAsync(Ledger,
+            () =>
+            {
+                LedgerPortal.CopyFolder(Data, Copy);
+                Directory.Delete(Path.Combine(Copy, "keys"), recursive: true);
+            },
+            () =>
+            {
+                LedgerPortal.CopyFolder(Keys, currentKeys);
+                LedgerPortal.RestoreFolder(Copy, Data);
+                LedgerPortal.CopyFolder(currentKeys, Keys);
+            });
 
-        var restored = await LedgerPortal.RunAsync(data, ledger, async portal =>
+        var restored = await LedgerPortal.RunAsync(Data, Ledger, async portal =>
         {
             await using var db = await portal.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
             Assert.False(await db.Users.AnyAsync(u => u.Id == user.Id));
             Assert.False(await db.Conversations.AnyAsync(c => c.UserId == user.Id));
             Assert.False(await db.GeneratedImages.AnyAsync(i => i.UserId == user.Id));
         });
-        Assert.False(Directory.Exists(Path.Combine(data, "files", user.Id)));
+        Assert.False(Directory.Exists(Path.Combine(Data, "files", user.Id)));
         Assert.Contains(restored.Logs.Lines, l => l.Contains("Erasure ledger replay: 1 accounts, 0 data keys and 0 user folders"));
-        Directory.Delete(root, recursive: true);
     }
 
     [Fact]
     public async Task Restore_OldKeyStoreAlone_ShredsTheErasedAccountsKeyAgain()
     {
-        var root = NewRoot();
-        var data = Path.Combine(root, "data");
-        var ledger = Path.Combine(root, "ledger", "erasure-ledger.txt");
-        var keyBackup = Path.Combine(root, "keys-backup");
-        SeededUser user = null!;
-        await LedgerPortal.RunAsync(data, ledger, async portal => user = await PrivacySeed.CreateAsync(portal));
-        LedgerPortal.CopyFolder(Path.Combine(data, "keys"), keyBackup);
-        await LedgerPortal.RunAsync(data, ledger, portal => portal.Services.GetRequiredService<AccountEraser>().EraseAsync(user.Id, user.Id));
-        LedgerPortal.RestoreFolder(keyBackup, Path.Combine(data, "keys"));
+        var user = await EraseBetweenBackupAndRestoreAsync(Ledger, () => LedgerPortal.CopyFolder(Keys, Copy), () => LedgerPortal.RestoreFolder(Copy, Keys));
 
-        var restored = await LedgerPortal.RunAsync(data, ledger, async portal =>
+        var restored = await LedgerPortal.RunAsync(Data, Ledger, async portal =>
         {
             await using var keys = await portal.Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync();
             Assert.False(await keys.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
         });
         Assert.Contains(restored.Logs.Lines, l => l.Contains("Erasure ledger replay: 0 accounts, 1 data keys and 0 user folders"));
-        Directory.Delete(root, recursive: true);
     }
 
     [Fact]
     public async Task Restore_LedgerInsideTheRestoredCopy_CannotKnowTheErasure()
     {
-        var root = NewRoot();
-        var data = Path.Combine(root, "data");
-        var backup = Path.Combine(root, "backup");
-        SeededUser user = null!;
-        await LedgerPortal.RunAsync(data, null, async portal => user = await PrivacySeed.CreateAsync(portal));
-        LedgerPortal.CopyFolder(data, backup);
-        await LedgerPortal.RunAsync(data, null, portal => portal.Services.GetRequiredService<AccountEraser>().EraseAsync(user.Id, user.Id));
-        LedgerPortal.RestoreFolder(backup, data);
+        var user = await EraseBetweenBackupAndRestoreAsync(null, () => LedgerPortal.CopyFolder(Data, Copy), () => LedgerPortal.RestoreFolder(Copy, Data));
 
         // The default ledger (<data>/keys) came back with the copy: the erasure is forgotten. Hence the backup rule.
-        var restored = await LedgerPortal.RunAsync(data, null, async portal =>
+        var restored = await LedgerPortal.RunAsync(Data, null, async portal =>
         {
             await using var db = await portal.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
             var title = (await db.Conversations.SingleAsync(c => c.Id == user.ConversationId)).TitleCipher;
             Assert.Equal("Title " + user.Secret, await portal.Services.GetRequiredService<UserContentCipher>().DecryptStringAsync(user.Id, ContentPurpose.ConversationTitle, title));
         });
         Assert.Contains(restored.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("lies inside the data folder") && l.Contains("Storage:ErasureLedgerPath"));
-        Directory.Delete(root, recursive: true);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS temp cleaner.
+        }
     }
 }
 
@@ -371,5 +374,15 @@ public sealed class DeletionCertificateBackupTextTests
         // Each sentence is backed by a test above: the ledger scan, the restore, the refusal and the condition, the old key copy.
         Assert.All(sentences, sentence => Assert.Contains(sentence, text));
         Assert.DoesNotContain(language == "de" ? "auch in Sicherungen" : "including copies in backups", text);
+    }
+
+    [Fact]
+    public void Certificate_BackupRule_IsTheOneTheOperatorsGuideGives()
+    {
+        var operations = File.ReadAllText(Path.Combine(SourceTree.Root, "docs", "operations.md"));
+
+        Assert.Contains("## Backup and restore", operations);
+        Assert.Contains("**Keys separately, encrypted, briefly.**", operations);
+        Assert.Contains("**The ledger outside the data folder.**", operations);
     }
 }

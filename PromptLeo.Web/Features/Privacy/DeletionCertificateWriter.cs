@@ -57,8 +57,8 @@ public sealed class DeletionCertificateWriter(IOptions<PrivacyOptions> privacy, 
             "Spielt der Betreiber eine Sicherung von vor dieser Löschung zurück, löscht PromptLeo Ihr Konto daraus erneut, bevor das Portal jemanden bedient."),
         t.T("This holds as long as the ledger is kept apart from the restored data; a ledger older than the data stops the portal from starting.",
             "Das gilt, solange das Register getrennt von den zurückgespielten Daten aufbewahrt wird; ein Register, das älter ist als die Daten, verhindert den Start des Portals."),
-        t.T("Copies of the key store made before this erasure can still decrypt older backups of your content until they expire; they are kept encrypted, apart from the content and only briefly.",
-            "Kopien des Schlüsselspeichers von vor dieser Löschung können ältere Sicherungen Ihrer Inhalte entschlüsseln, bis sie ablaufen; sie werden verschlüsselt, getrennt von den Inhalten und nur kurz aufbewahrt."),
+        t.T("Copies of the key store made before this erasure can still decrypt older backups of your content until they expire; PromptLeo's backup rule keeps them encrypted, apart from the content and only briefly.",
+            "Kopien des Schlüsselspeichers von vor dieser Löschung können ältere Sicherungen Ihrer Inhalte entschlüsseln, bis sie ablaufen; die Sicherungsregel von PromptLeo bewahrt sie verschlüsselt, getrennt von den Inhalten und nur kurz auf."),
     ];
 
     internal static string CategoryName(string key, ReportText t) => key switch
