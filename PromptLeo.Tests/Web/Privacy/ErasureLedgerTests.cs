@@ -313,16 +313,29 @@ public sealed class ErasureLedgerConditionTests : IDisposable
     }
 
     [Fact]
-    public async Task Restore_OldKeyStoreAlone_ShredsTheErasedAccountsKeyAgain()
+    public async Task Restore_OldKeysAndFilesWithoutTheDatabase_DeletesTheErasedAccountsKeyAndFolderAgain()
     {
-        var user = await EraseBetweenBackupAndRestoreAsync(Ledger, () => LedgerPortal.CopyFolder(Keys, Copy), () => LedgerPortal.RestoreFolder(Copy, Keys));
+        var files = Path.Combine(Data, "files");
+        var user = await EraseBetweenBackupAndRestoreAsync(Ledger,
+            () =>
+            {
+                LedgerPortal.CopyFolder(Keys, Path.Combine(Copy, "keys"));
+                LedgerPortal.CopyFolder(files, Path.Combine(Copy, "files"));
+            },
+            () =>
+            {
+                LedgerPortal.RestoreFolder(Path.Combine(Copy, "keys"), Keys);
+                LedgerPortal.RestoreFolder(Path.Combine(Copy, "files"), files);
+            });
+        Assert.True(Directory.Exists(Path.Combine(files, user.Id)), "the restored file tree holds the erased user's folder");
 
         var restored = await LedgerPortal.RunAsync(Data, Ledger, async portal =>
         {
             await using var keys = await portal.Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync();
             Assert.False(await keys.UserDataKeys.AnyAsync(k => k.UserId == user.Id));
         });
-        Assert.Contains(restored.Logs.Lines, l => l.Contains("Erasure ledger replay: 0 accounts, 1 data keys and 0 user folders"));
+        Assert.False(Directory.Exists(Path.Combine(files, user.Id)));
+        Assert.Contains(restored.Logs.Lines, l => l.Contains("Erasure ledger replay: 0 accounts, 1 data keys and 1 user folders"));
     }
 
     [Fact]

@@ -159,6 +159,7 @@ public sealed class AccountEraser(
     {
         // A request that was already running when the account was locked may have written since stage 2
         // (an API call's usage event and record, a file): sweep once more before the account row goes.
+        await ledger.RecordAsync(job.UserId, cancellationToken); // no-op unless stage 2 ran before the ledger existed
         files.DeleteAll(job.UserId);
         exportFiles.DeleteAll(job.UserId);
         await cipher.ShredKeyAsync(job.UserId, cancellationToken);
