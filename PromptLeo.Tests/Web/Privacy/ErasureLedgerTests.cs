@@ -285,6 +285,26 @@ public sealed class ErasureLedgerConditionTests : IDisposable
     }
 
     [Fact]
+    public async Task Restore_RealProcess_FirstAnsweredRequestFindsTheAccountErased()
+    {
+        var user = await EraseBetweenBackupAndRestoreAsync(Ledger, () => LedgerPortal.CopyFolder(Data, Copy), () => LedgerPortal.RestoreFolder(Copy, Data));
+
+        // StartAsync returns at the first answered request (/health): by then the replay must be done.
+        await using var portal = await PortalProcess.StartAsync(Data, new Dictionary<string, string> { ["Storage__ErasureLedgerPath"] = Ledger });
+        await using (var db = new SqliteConnection($"Data Source={Path.Combine(Data, "promptleo.db")};Mode=ReadOnly;Pooling=False"))
+        {
+            await db.OpenAsync();
+            await using var count = db.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM AspNetUsers WHERE Id = $id";
+            count.Parameters.AddWithValue("$id", user.Id);
+            Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+        }
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = portal.Address };
+        var login = await PortalSession.LoginAsync(browser, user.Email, user.Password);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode); // the form again: no such account
+    }
+
+    [Fact]
     public async Task Restore_OldContentWithCurrentKeys_ErasesTheRestoredRowsAndFiles()
     {
         var currentKeys = Path.Combine(root, "current-keys");
