@@ -414,7 +414,7 @@ public sealed class DeletionCertificateBackupTextTests
     {
         var operations = File.ReadAllText(Path.Combine(SourceTree.Root, "docs", "operations.md"));
 
-        Assert.Contains("## Backup and restore", operations);
+        Assert.Contains("### Backup and restore", operations);
         Assert.Contains("**Keys separately, encrypted, briefly.**", operations);
         Assert.Contains("**The ledger outside the data folder.**", operations);
     }
