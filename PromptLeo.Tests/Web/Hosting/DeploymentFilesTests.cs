@@ -27,6 +27,8 @@ public sealed class DeploymentFilesTests
     [InlineData("UMask=0077")]
     [InlineData("ProtectSystem=strict")]
     [InlineData("ReadWritePaths=/var/lib/promptleo")]
+    [InlineData("StateDirectory=promptleo promptleo-ledger")]
+    [InlineData("Environment=Storage__ErasureLedgerPath=/var/lib/promptleo-ledger/erasure-ledger.txt")]
     [InlineData("ProtectHome=true")]
     [InlineData("PrivateTmp=true")]
     [InlineData("PrivateDevices=true")]

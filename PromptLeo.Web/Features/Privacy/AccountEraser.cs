@@ -28,6 +28,7 @@ public sealed class AccountEraser(
     EncryptedFileStore files,
     ExportFiles exportFiles,
     DeletionCertificateWriter certificates,
+    ErasureLedger ledger,
     AuditLog audit,
     IOptions<PrivacyOptions> options,
     IServiceProvider services,
@@ -113,6 +114,8 @@ public sealed class AccountEraser(
     internal async Task EraseContentAsync(ErasureJob job, CancellationToken cancellationToken)
     {
         var userId = job.UserId;
+        // Recorded before anything is deleted, so a restored backup can never hold an erasure the ledger lacks.
+        await ledger.RecordAsync(userId, cancellationToken);
         foreach (var participant in Participants)
         {
             try
@@ -156,6 +159,7 @@ public sealed class AccountEraser(
     {
         // A request that was already running when the account was locked may have written since stage 2
         // (an API call's usage event and record, a file): sweep once more before the account row goes.
+        await ledger.RecordAsync(job.UserId, cancellationToken); // no-op unless stage 2 ran before the ledger existed
         files.DeleteAll(job.UserId);
         exportFiles.DeleteAll(job.UserId);
         await cipher.ShredKeyAsync(job.UserId, cancellationToken);

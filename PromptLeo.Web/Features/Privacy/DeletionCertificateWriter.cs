@@ -25,8 +25,10 @@ public sealed class DeletionCertificateWriter(IOptions<PrivacyOptions> privacy, 
         pdf.Table([t.T("Category", "Kategorie"), t.T("Count", "Anzahl")],
             counts.Select(kv => (IReadOnlyList<string>)[CategoryName(kv.Key, t), kv.Value.ToString(t.Culture)]), [3, 1], [false, true]);
         pdf.Paragraph(t.T(
-            "Your per-user data key was destroyed. Encrypted copies of your chats, presets and images, including copies in backups, can no longer be decrypted (crypto-shredding). All sessions were signed out and API keys revoked. Your e-mail address is free for a new registration.",
-            "Ihr persönlicher Datenschlüssel wurde vernichtet. Verschlüsselte Kopien Ihrer Chats, Vorlagen und Bilder, auch in Sicherungen, sind nicht mehr entschlüsselbar (Crypto-Shredding). Alle Sitzungen wurden abgemeldet und API-Schlüssel widerrufen. Ihre E-Mail-Adresse ist für eine neue Registrierung frei."));
+            "Your per-user data key was destroyed. Encrypted copies of your chats, presets and images can no longer be decrypted with the keys in use (crypto-shredding). All sessions were signed out and API keys revoked. Your e-mail address is free for a new registration.",
+            "Ihr persönlicher Datenschlüssel wurde vernichtet. Verschlüsselte Kopien Ihrer Chats, Vorlagen und Bilder sind mit den verwendeten Schlüsseln nicht mehr entschlüsselbar (Crypto-Shredding). Alle Sitzungen wurden abgemeldet und API-Schlüssel widerrufen. Ihre E-Mail-Adresse ist für eine neue Registrierung frei."));
+        pdf.Heading(t.T("Backups", "Sicherungen"));
+        pdf.Paragraph(string.Join(" ", BackupSentences(t)));
         pdf.Heading(t.T("Retained", "Aufbewahrt"));
         var retainedRows = retained.Select(r => (IReadOnlyList<string>)[r.Name, r.Reason, t.Date(r.RetainedUntil)]).ToList();
         retainedRows.Add([
@@ -45,6 +47,19 @@ public sealed class DeletionCertificateWriter(IOptions<PrivacyOptions> privacy, 
             "Dieses Protokoll enthält außer der Referenz keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz Ihnen nicht mehr zuordnen."));
         return pdf.ToBytes();
     }
+
+    /// <summary>What holds for backups, and under which condition; each sentence has its own test.</summary>
+    internal static IEnumerable<string> BackupSentences(ReportText t) =>
+    [
+        t.T("This erasure is recorded in the erasure ledger as the time and a salted hash of your account id, without your name or e-mail address.",
+            "Diese Löschung ist im Löschregister als Zeitpunkt und gesalzener Hash Ihrer Konto-ID vermerkt, ohne Ihren Namen oder Ihre E-Mail-Adresse."),
+        t.T("If the operator restores a backup taken before this erasure, PromptLeo erases your account from it again before the portal serves anyone.",
+            "Spielt der Betreiber eine Sicherung von vor dieser Löschung zurück, löscht PromptLeo Ihr Konto daraus erneut, bevor das Portal jemanden bedient."),
+        t.T("This holds as long as the ledger is kept apart from the restored data; a ledger older than the data stops the portal from starting.",
+            "Das gilt, solange das Register getrennt von den zurückgespielten Daten aufbewahrt wird; ein Register, das älter ist als die Daten, verhindert den Start des Portals."),
+        t.T("Copies of the key store made before this erasure can still decrypt older backups of your content until they expire; PromptLeo's backup rule keeps them encrypted, apart from the content and only briefly.",
+            "Kopien des Schlüsselspeichers von vor dieser Löschung können ältere Sicherungen Ihrer Inhalte entschlüsseln, bis sie ablaufen; die Sicherungsregel von PromptLeo bewahrt sie verschlüsselt, getrennt von den Inhalten und nur kurz auf."),
+    ];
 
     internal static string CategoryName(string key, ReportText t) => key switch
     {

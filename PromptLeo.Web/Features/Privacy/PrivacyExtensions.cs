@@ -25,6 +25,9 @@ public static class PrivacyExtensions
         services.AddSingleton<ExportWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<ExportWorker>());
         services.AddSingleton<AccountEraser>();
+        services.AddSingleton<ErasureLedger>();
+        services.AddSingleton<ErasureLedgerReplay>();
+        services.AddSingleton<PromptLeo.Web.Features.Storage.IRestoreReplay>(sp => sp.GetRequiredService<ErasureLedgerReplay>());
         services.AddHostedService<ErasureResumeService>();
         services.AddSingleton<RetentionPurger>();
         services.AddHostedService<RetentionPurgeService>();

@@ -66,8 +66,8 @@ public static class StorageExtensions
     }
 
     /// <summary>
-    /// Protects the key ring (or warns), applies migrations to the content and key databases and switches the SQLite
-    /// files to WAL mode.
+    /// Protects the key ring (or warns), applies migrations to the content and key databases, replays erasures a restore
+    /// brought back (<see cref="IRestoreReplay"/>) and switches the SQLite files to WAL mode.
     /// </summary>
     public static async Task InitializeDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
@@ -78,6 +78,11 @@ public static class StorageExtensions
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         await MoveLegacyDataKeysAsync(db, keys, cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
+        // Accounts erased after a restored backup was taken go again before anything reads or serves the data.
+        if (scope.ServiceProvider.GetService<IRestoreReplay>() is { } replay)
+        {
+            await replay.RunAsync(cancellationToken);
+        }
         await EnsureKeysMatchContentAsync(db, keys, cancellationToken);
         foreach (var database in new DbContext[] { db, keys })
         {
@@ -153,7 +158,13 @@ public static class StorageExtensions
         if (await db.Conversations.AnyAsync(cancellationToken) || await db.GeneratedImages.AnyAsync(cancellationToken) || await db.ChatPresets.AnyAsync(cancellationToken))
         {
             throw new InvalidOperationException(
-                "The key database is empty but encrypted content exists. Check ConnectionStrings:DataKeys or restore <data>/keys/datakeys.db from its backup.");
+                "The key database is empty but encrypted content exists. Check ConnectionStrings:DataKeys or restore <data>/keys from its key backup (see docs/operations.md, \"Backup and restore\").");
         }
     }
+}
+
+/// <summary>Runs at start after the migrations, before anything serves the data: undoes what a restored backup brought back.</summary>
+public interface IRestoreReplay
+{
+    Task RunAsync(CancellationToken cancellationToken);
 }

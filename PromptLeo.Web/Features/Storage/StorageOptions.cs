@@ -11,6 +11,12 @@ public sealed class StorageOptions
     /// <summary>A PFX file (with private key), outside the data folder, that encrypts the Data Protection key ring at rest.</summary>
     public string? KeyRingCertificatePath { get; set; }
 
+    /// <summary>
+    /// The erasure ledger file (default <c>&lt;data&gt;/keys/erasure-ledger.txt</c>). Put it outside the data folder, on
+    /// storage backed up with the keys, so that restoring an old copy of the data folder cannot roll it back.
+    /// </summary>
+    public string? ErasureLedgerPath { get; set; }
+
     /// <summary>The PFX password; set it as the environment variable <c>Storage__KeyRingCertificatePassword</c>.</summary>
     public string? KeyRingCertificatePassword { get; set; }
 }
