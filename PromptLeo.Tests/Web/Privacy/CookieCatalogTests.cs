@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
+using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Reports;
+
+namespace PromptLeo.Tests.Web.Privacy;
+
+/// <summary>The privacy policy's cookie table against the cookies the app really sets.</summary>
+public sealed class CookieCatalogTests(PortalFactory factory) : IClassFixture<PortalFactory>
+{
+    /// <summary>Notes the name of every cookie a response sets (or clears).</summary>
+    private sealed class SetCookieRecorder : DelegatingHandler
+    {
+        public ConcurrentBag<string> Names { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (response.Headers.TryGetValues("Set-Cookie", out var cookies))
+            {
+                foreach (var cookie in cookies)
+                {
+                    Names.Add(cookie[..cookie.IndexOf('=')]);
+                }
+            }
+            return response;
+        }
+    }
+
+    [Fact]
+    public async Task CookieTable_RegisterSignInCultureThemeSignOut_ListsEveryCookieSet()
+    {
+        var recorder = new SetCookieRecorder();
+        var client = factory.CreateDefaultClient(recorder, new CookieContainerHandler());
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await FormPost.PostWithTokenFromAsync(client, "/", "/preferences/culture/de", new Dictionary<string, string> { ["returnUrl"] = "/" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await FormPost.PostWithTokenFromAsync(client, "/", "/preferences/theme/dark", new Dictionary<string, string> { ["returnUrl"] = "/" })).StatusCode);
+        await PortalSession.RegisterConfirmAndLoginAsync(factory, client, $"cookies-{Guid.NewGuid():N}@promptleo.test", "Cookie-Passw0rd!");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/Account/Manage")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await FormPost.PostWithTokenFromAsync(client, "/Account/Manage", "/Account/Logout", new Dictionary<string, string> { ["ReturnUrl"] = "" })).StatusCode);
+
+        var seen = recorder.Names.ToHashSet();
+        var catalog = CookieCatalog.Describe(new ReportText("en"));
+        Assert.Contains(CookieCatalog.AuthCookie, seen);
+        Assert.Contains(".AspNetCore.Culture", seen);
+        Assert.Contains("PromptLeo.Theme", seen);
+        Assert.Contains(seen, name => name.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal));
+        var missing = seen.Where(name => !catalog.Any(c => c.Matches(name))).ToList();
+        Assert.True(missing.Count == 0, $"Cookies set but not in the privacy policy's table: {string.Join(", ", missing)}");
+    }
+
+    [Fact]
+    public void CookieTable_BothLanguages_SameCookiesWithPurposeAndLifetime()
+    {
+        var english = CookieCatalog.Describe(new ReportText("en"));
+        var german = CookieCatalog.Describe(new ReportText("de"));
+
+        Assert.Equal(english.Select(c => c.Name), german.Select(c => c.Name));
+        Assert.All(english.Concat(german), c => Assert.False(string.IsNullOrWhiteSpace(c.Purpose) || string.IsNullOrWhiteSpace(c.Lifetime)));
+        Assert.All(english.Zip(german), pair => Assert.NotEqual(pair.First.Purpose, pair.Second.Purpose));
+    }
+}
