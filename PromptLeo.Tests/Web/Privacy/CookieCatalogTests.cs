@@ -15,6 +15,8 @@ public sealed class CookieCatalogTests(PortalFactory factory) : IClassFixture<Po
     {
         public ConcurrentBag<string> Names { get; } = [];
 
+        public ConcurrentBag<string> Headers { get; } = [];
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken);
@@ -23,6 +25,7 @@ public sealed class CookieCatalogTests(PortalFactory factory) : IClassFixture<Po
                 foreach (var cookie in cookies)
                 {
                     Names.Add(cookie[..cookie.IndexOf('=')]);
+                    Headers.Add(cookie);
                 }
             }
             return response;
@@ -48,9 +51,24 @@ public sealed class CookieCatalogTests(PortalFactory factory) : IClassFixture<Po
         Assert.Contains(".AspNetCore.Culture", seen);
         Assert.Contains("PromptLeo.Theme", seen);
         Assert.Contains(seen, name => name.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal));
+        // The lifetimes the table states: a year for the preferences, the browser session for sign-in (no "Remember me") and forms.
+        var yearLong = Set(recorder, ".AspNetCore.Culture=").Concat(Set(recorder, "PromptLeo.Theme=")).ToList();
+        var sessionLong = Set(recorder, ".AspNetCore.Antiforgery.").Concat(Set(recorder, CookieCatalog.AuthCookie + "=")).ToList();
+        Assert.True(yearLong.Count >= 2 && sessionLong.Count >= 2);
+        Assert.All(yearLong, h => Assert.InRange(Expires(h)!.Value, DateTimeOffset.UtcNow.AddDays(364), DateTimeOffset.UtcNow.AddDays(366)));
+        Assert.All(sessionLong, h => Assert.Null(Expires(h)));
         var missing = seen.Where(name => !catalog.Any(c => c.Matches(name))).ToList();
         Assert.True(missing.Count == 0, $"Cookies set but not in the privacy policy's table: {string.Join(", ", missing)}");
     }
+
+    /// <summary>Set-Cookie headers that set a value (not the ones that clear the cookie).</summary>
+    private static IEnumerable<string> Set(SetCookieRecorder recorder, string prefix) =>
+        recorder.Headers.Where(h => h.StartsWith(prefix, StringComparison.Ordinal) && !h.Contains("=;", StringComparison.Ordinal));
+
+    private static DateTimeOffset? Expires(string setCookie) =>
+        setCookie.Split("; ").FirstOrDefault(a => a.StartsWith("expires=", StringComparison.OrdinalIgnoreCase)) is { } expires
+            ? DateTimeOffset.Parse(expires["expires=".Length..], System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 
     [Fact]
     public void CookieTable_BothLanguages_SameCookiesWithPurposeAndLifetime()

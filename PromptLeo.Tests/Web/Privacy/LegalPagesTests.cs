@@ -21,6 +21,13 @@ public sealed class LegalPagesTests(PortalFactory factory) : IClassFixture<Porta
 
     private LegalDocuments Documents => factory.Services.GetRequiredService<LegalDocuments>();
 
+    internal static async Task<HttpClient> AdminAsync(PortalFactory portal)
+    {
+        var client = portal.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
+        return client;
+    }
+
     internal static async Task<string> GetTextAsync(HttpClient client, string path, string language)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -97,8 +104,7 @@ public sealed class LegalPagesTests(PortalFactory factory) : IClassFixture<Porta
     [Fact]
     public async Task PrivacyPolicy_ActivitiesTable_IsTheArt30RegistersList()
     {
-        var admin = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(admin, PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
+        var admin = await AdminAsync(factory);
 
         var register = PdfArtifacts.Text(await admin.GetByteArrayAsync("/admin/privacy/register.pdf"));
 
@@ -131,8 +137,7 @@ public sealed class LegalPagesTests(PortalFactory factory) : IClassFixture<Porta
     [InlineData("/Account/Manage/Sessions")]
     public async Task Footer_SignedInPages_LinksBothLegalPages(string path)
     {
-        var client = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
+        var client = await AdminAsync(factory);
 
         // Signing in applies the account's stored language (English) over the browser's.
         var html = await GetTextAsync(client, path, "de");
@@ -191,8 +196,7 @@ public sealed class LegalPagesTests(PortalFactory factory) : IClassFixture<Porta
     [Fact]
     public async Task AdminPage_PlaceholdersLeft_WarnsAndListsEachSetting()
     {
-        var admin = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(admin, PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
+        var admin = await AdminAsync(factory);
 
         var html = await GetTextAsync(admin, "/admin", "en");
 
@@ -207,8 +211,7 @@ public sealed class LegalPagesTests(PortalFactory factory) : IClassFixture<Porta
     [Fact]
     public async Task Pdfs_PlaceholdersLeft_PrintTheNoticeNeverTheExampleData()
     {
-        var admin = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(admin, PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
+        var admin = await AdminAsync(factory);
         var user = await PrivacySeed.CreateAsync(factory);
         var services = factory.Services;
         var now = DateTimeOffset.UtcNow;
@@ -260,8 +263,7 @@ public sealed class CompletedOperatorTests(CompletedOperatorPortalFactory factor
     [Fact]
     public async Task AdminPageAndPdfs_CompletedData_NoWarningAndTheRealOperator()
     {
-        var admin = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(admin, PortalFactory.AdminEmail, PortalFactory.AdminPassword)).StatusCode);
+        var admin = await LegalPagesTests.AdminAsync(factory);
 
         var html = await LegalPagesTests.GetTextAsync(admin, "/admin", "en");
         var dpa = PdfArtifacts.Text(await admin.GetByteArrayAsync("/privacy/dpa.pdf"));
