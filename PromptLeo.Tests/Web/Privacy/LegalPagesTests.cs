@@ -203,9 +203,14 @@ public sealed class LegalPagesTests(PortalFactory factory) : IClassFixture<Porta
         Assert.Contains("id=\"operator-placeholders\"", html);
         foreach (var field in Enum.GetValues<OperatorField>().Where(f => f != OperatorField.SupervisoryAuthority))
         {
-            Assert.Contains($"data-placeholder=\"{field}\">Operator:{field}</code>", html);
+            Assert.Contains($"data-placeholder=\"Operator:{field}\">Operator:{field}</code>", html);
         }
-        Assert.DoesNotContain("data-placeholder=\"SupervisoryAuthority\"", html);
+        foreach (var seller in new[] { "SellerName", "SellerStreet", "SellerVatId" })
+        {
+            Assert.Contains($"data-placeholder=\"Invoicing:{seller}\">Invoicing:{seller}</code>", html);
+        }
+        Assert.DoesNotContain("data-placeholder=\"Operator:SupervisoryAuthority\"", html);
+        Assert.DoesNotContain("data-placeholder=\"Invoicing:SellerCity\"", html);
     }
 
     [Fact]

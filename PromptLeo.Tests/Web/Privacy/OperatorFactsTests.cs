@@ -24,6 +24,9 @@ public sealed class OperatorFactsTests
         ["Operator:VatId"] = "DE287654321",
         ["Operator:DataProtectionOfficer"] = "",
         ["Operator:HostingProvider"] = "Rechenzentrum Rhein-Main GmbH, Frankfurt am Main, Germany",
+        ["Invoicing:SellerName"] = "Lindenhof KI Dienste GmbH",
+        ["Invoicing:SellerStreet"] = "Hanauer Landstraße 291",
+        ["Invoicing:SellerVatId"] = "DE287654321",
     };
 
     private static OperatorFacts Facts(OperatorOptions options) => new(Options.Create(options));
