@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing.Handlers;
+using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Reports;
 
@@ -46,7 +49,6 @@ public sealed class CookieCatalogTests(PortalFactory factory) : IClassFixture<Po
         Assert.Equal(HttpStatusCode.Redirect, (await FormPost.PostWithTokenFromAsync(client, "/Account/Manage", "/Account/Logout", new Dictionary<string, string> { ["ReturnUrl"] = "" })).StatusCode);
 
         var seen = recorder.Names.ToHashSet();
-        var catalog = CookieCatalog.Describe(new ReportText("en"));
         Assert.Contains(CookieCatalog.AuthCookie, seen);
         Assert.Contains(".AspNetCore.Culture", seen);
         Assert.Contains("PromptLeo.Theme", seen);
@@ -57,6 +59,49 @@ public sealed class CookieCatalogTests(PortalFactory factory) : IClassFixture<Po
         Assert.True(yearLong.Count >= 2 && sessionLong.Count >= 2);
         Assert.All(yearLong, h => Assert.InRange(Expires(h)!.Value, DateTimeOffset.UtcNow.AddDays(364), DateTimeOffset.UtcNow.AddDays(366)));
         Assert.All(sessionLong, h => Assert.Null(Expires(h)));
+        AssertAllListed(seen);
+    }
+
+    [Fact]
+    public async Task CookieTable_TwoFactorSignInRememberingTheMachine_ListsEveryCookieSet()
+    {
+        var user = await PrivacySeed.CreateAsync(factory);
+        string key;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            var account = (await users.FindByIdAsync(user.Id))!;
+            await users.ResetAuthenticatorKeyAsync(account);
+            key = (await users.GetAuthenticatorKeyAsync(account))!;
+            await users.SetTwoFactorEnabledAsync(account, true);
+        }
+        var recorder = new SetCookieRecorder();
+        var client = factory.CreateDefaultClient(recorder, new CookieContainerHandler());
+
+        var password = await PortalSession.LoginAsync(client, user.Email, user.Password);
+        var secondStep = new Uri(new Uri("http://localhost"), password.Headers.Location!).PathAndQuery;
+        Assert.StartsWith("/Account/LoginWith2fa", secondStep);
+        var second = await FormPost.SubmitAsync(client, secondStep, "login-with-2fa", new Dictionary<string, string>
+        {
+            ["Input.TwoFactorCode"] = Totp.Code(key),
+            ["Input.RememberMachine"] = "true",
+        });
+
+        Assert.Equal(HttpStatusCode.Redirect, second.StatusCode);
+        var seen = recorder.Names.ToHashSet();
+        Assert.Contains("Identity.TwoFactorUserId", seen);
+        Assert.Contains("Identity.TwoFactorRememberMe", seen);
+        Assert.Contains(CookieCatalog.AuthCookie, seen);
+        Assert.NotEmpty(Set(recorder, "Identity.TwoFactorUserId="));
+        Assert.NotEmpty(Set(recorder, "Identity.TwoFactorRememberMe="));
+        Assert.All(Set(recorder, "Identity.TwoFactorUserId="), h => Assert.Null(Expires(h)));
+        Assert.All(Set(recorder, "Identity.TwoFactorRememberMe="), h => Assert.InRange(Expires(h)!.Value, DateTimeOffset.UtcNow.AddDays(13), DateTimeOffset.UtcNow.AddDays(15)));
+        AssertAllListed(seen);
+    }
+
+    private static void AssertAllListed(IEnumerable<string> seen)
+    {
+        var catalog = CookieCatalog.Describe(new ReportText("en"));
         var missing = seen.Where(name => !catalog.Any(c => c.Matches(name))).ToList();
         Assert.True(missing.Count == 0, $"Cookies set but not in the privacy policy's table: {string.Join(", ", missing)}");
     }
