@@ -44,8 +44,6 @@ public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivi
         {
             sections.Add(new("vat", t.T("VAT identification number", "Umsatzsteuer-Identifikationsnummer"), [t.T("According to § 27a UStG: ", "Gemäß § 27a UStG: ") + vatId]));
         }
-        sections.Add(new("responsible", t.T("Responsible for the content (§ 18 para. 2 MStV)", "Verantwortlich für den Inhalt (§ 18 Abs. 2 MStV)"),
-            [$"{Show(OperatorField.Representatives)}, {Show(OperatorField.Address)}"]));
         return new(t.T("Legal notice", "Impressum"), sections);
     }
 
