@@ -17,6 +17,11 @@ public static partial class FormPost
             ["__RequestVerificationToken"] = token,
             ["_handler"] = formName,
         };
+        // A browser also sends the form's hidden inputs, e.g. the privacy notice version on the registration form.
+        foreach (Match hidden in HiddenInputPattern().Matches(html))
+        {
+            form.TryAdd(hidden.Groups[1].Value, WebUtility.HtmlDecode(hidden.Groups[2].Value));
+        }
         return await client.PostAsync(pageUrl, new FormUrlEncodedContent(form));
     }
 
@@ -35,6 +40,9 @@ public static partial class FormPost
         Assert.True(match.Success, "The page has no antiforgery token.");
         return WebUtility.HtmlDecode(match.Groups[1].Value);
     }
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"(Input\\.[^\"]+)\" value=\"([^\"]*)\"")]
+    private static partial Regex HiddenInputPattern();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();

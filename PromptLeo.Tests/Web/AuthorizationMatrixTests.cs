@@ -91,6 +91,8 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Page("/privacy/dpa", Login, Ok),
         Page("/privacy/erase", Login, Ok),
         Page("/privacy/erased/{JobId:guid}", Ok, Ok, path: "/privacy/erased/{guid}"),
+        Page("/impressum", Ok, Ok),
+        Page("/datenschutz", Ok, Ok),
         Page("/admin", Login, Forbidden, admin: Ok),
         Page("/admin/audit", Login, Forbidden, admin: Ok),
         Page("/Account/Login", Ok, Ok),

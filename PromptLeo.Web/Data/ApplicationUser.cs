@@ -45,6 +45,10 @@ public class ApplicationUser : IdentityUser
 
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 
+    /// <summary>The version of the privacy notice (Art. 13) shown on the registration form this account was created with.</summary>
+    [PersonalData, MaxLength(64)]
+    public string? PrivacyNoticeVersion { get; set; }
+
     /// <summary>Set by an admin: no sign-in, no API key and no inference until cleared. Independent of sign-in lockout.</summary>
     public DateTimeOffset? DisabledAt { get; set; }
 }

@@ -11,7 +11,18 @@ using static PromptLeo.Tests.Web.Api.ChatCompletionsApiTests;
 
 namespace PromptLeo.Tests.Web.Billing;
 
-public sealed class InvoiceTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+/// <summary>A seller that is no longer the shipped example, so invoices print it (see <see cref="InvoiceSellerTests"/>).</summary>
+public sealed class SellerPortalFactory : ApiPortalFactory
+{
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
+    {
+        ["Invoicing:SellerName"] = "Lindenhof KI Dienste GmbH",
+        ["Invoicing:SellerStreet"] = "Hanauer Landstraße 291",
+        ["Invoicing:SellerVatId"] = "DE287654321",
+    };
+}
+
+public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<SellerPortalFactory>
 {
     private InvoiceIssuer Issuer => factory.Services.GetRequiredService<InvoiceIssuer>();
 
@@ -61,8 +72,8 @@ public sealed class InvoiceTests(ApiPortalFactory factory) : IClassFixture<ApiPo
 
         var text = PdfText(invoice.Pdf);
         Assert.Contains(invoice.Number, text);
-        Assert.Contains("PromptLeo GmbH", text);
-        Assert.Contains("DE000000000", text);
+        Assert.Contains("Lindenhof KI Dienste GmbH", text);
+        Assert.Contains("DE287654321", text);
         Assert.Contains("Muster GmbH", text);
         Assert.Contains("DE123456789", text);
         Assert.Contains("Leistungszeitraum", text);

@@ -66,6 +66,7 @@ public class ExportTests(PortalFactory factory) : IClassFixture<PortalFactory>
         Assert.Equal(user.Secret, conversation.GetProperty("messages")[0].GetProperty("content").GetString());
         using var profile = JsonDocument.Parse(zip.GetEntry("profile.json")!.Open());
         Assert.Equal(user.Email, profile.RootElement.GetProperty("Email").GetString());
+        Assert.Equal(factory.Services.GetRequiredService<LegalDocuments>().PrivacyNoticeVersion, profile.RootElement.GetProperty("PrivacyNoticeVersion").GetString());
         using var images = JsonDocument.Parse(zip.GetEntry("images/index.json")!.Open());
         Assert.Equal(user.Secret, images.RootElement[0].GetProperty("parameters").GetProperty("prompt").GetString());
         using (var png = zip.GetEntry($"images/{user.ImageId:N}.png")!.Open())

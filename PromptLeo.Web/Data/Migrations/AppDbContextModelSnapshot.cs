@@ -316,6 +316,10 @@ namespace PromptLeo.Web.Data.Migrations
                     b.Property<bool>("PrefersDarkMode")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PrivacyNoticeVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("ProcessingRestricted")
                         .HasColumnType("INTEGER");
 

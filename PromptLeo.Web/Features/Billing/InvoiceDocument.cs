@@ -46,7 +46,7 @@ public static class InvoiceDocument
             var small = new XFont(FontFamily, 8, XFontStyleEx.Regular);
             const double left = 56;
             var right = page.Width.Point - 56;
-            var s = c.Seller;
+            var s = c.Seller.Printable();
 
             gfx.DrawString($"{s.SellerName} · {s.SellerStreet} · {s.SellerPostalCode} {s.SellerCity} · {s.SellerCountry}", small, XBrushes.Gray, left, 60);
             var y = 90.0;

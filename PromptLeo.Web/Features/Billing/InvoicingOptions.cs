@@ -34,4 +34,30 @@ public sealed class InvoicingOptions
 
     [Range(0, 100)]
     public int VatRatePercent { get; set; } = 19;
+
+    /// <summary>Short, so it fits the invoice's narrow columns.</summary>
+    public const string PlaceholderNotice = "[zu ergänzen / to be completed]";
+
+    private static readonly InvoicingOptions Shipped = new();
+
+    private (string Key, string? Value, string? ShippedValue)[] ExampleFields() =>
+        [(nameof(SellerName), SellerName, Shipped.SellerName), (nameof(SellerStreet), SellerStreet, Shipped.SellerStreet), (nameof(SellerVatId), SellerVatId, Shipped.SellerVatId)];
+
+    // The shipped seller is an example (PromptLeo GmbH, Musterstraße 1, DE000000000), as is anything marked "example" or "Muster".
+    private static bool IsExample(string? value, string? shipped) =>
+        value is { Length: > 0 } && (value == shipped || value.Contains("example", StringComparison.OrdinalIgnoreCase) || value.Contains("muster", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The settings that still hold example seller data, e.g. <c>Invoicing:SellerVatId</c>.</summary>
+    public IReadOnlyList<string> PlaceholderKeys() =>
+        [.. ExampleFields().Where(f => IsExample(f.Value, f.ShippedValue)).Select(f => $"{SectionName}:{f.Key}")];
+
+    /// <summary>The seller as an invoice prints it: example data becomes <see cref="PlaceholderNotice"/>, never a fact.</summary>
+    public InvoicingOptions Printable()
+    {
+        var printable = (InvoicingOptions)MemberwiseClone();
+        printable.SellerName = IsExample(SellerName, Shipped.SellerName) ? PlaceholderNotice : SellerName;
+        printable.SellerStreet = IsExample(SellerStreet, Shipped.SellerStreet) ? PlaceholderNotice : SellerStreet;
+        printable.SellerVatId = IsExample(SellerVatId, Shipped.SellerVatId) ? PlaceholderNotice : SellerVatId;
+        return printable;
+    }
 }

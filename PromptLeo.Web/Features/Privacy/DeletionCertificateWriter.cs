@@ -6,16 +6,16 @@ using PromptLeo.Web.Features.Reports;
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>Löschprotokoll: what an erasure removed, what is retained, why and until when.</summary>
-public sealed class DeletionCertificateWriter(IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
+public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
 {
     public byte[] Write(ErasureJob job, IReadOnlyDictionary<string, int> counts, IReadOnlyList<RetainedCategory> retained, DateTimeOffset now)
     {
         var t = new ReportText(job.Language);
         var p = privacy.Value;
-        using var pdf = new PdfReport(t.T("Deletion certificate (Art. 17 GDPR)", "Löschprotokoll (Art. 17 DSGVO)"), $"PromptLeo · {p.OperatorName} · {job.Pseudonym}");
+        using var pdf = new PdfReport(t.T("Deletion certificate (Art. 17 GDPR)", "Löschprotokoll (Art. 17 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {job.Pseudonym}");
         pdf.KeyValues(
         [
-            (t.T("Controller", "Verantwortlicher"), $"{p.OperatorName}, {p.OperatorAddress}"),
+            (t.T("Controller", "Verantwortlicher"), operatorFacts.Contact(t, withEmail: false)),
             (t.T("Reference", "Referenz"), job.Pseudonym),
             (t.T("Requested", "Beantragt"), t.DateTime(job.RequestedAt)),
             (t.T("Completed", "Abgeschlossen"), t.DateTime(now)),

@@ -6,7 +6,7 @@ using PromptLeo.Web.Features.Reports;
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>The data processing agreement (Auftragsverarbeitungsvertrag, Art. 28) with the TOMs annex.</summary>
-public sealed class DpaDocumentWriter(TechnicalMeasures measures, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
+public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
 {
     public async Task<byte[]> WriteAsync(string language, DpaAcceptance? acceptance, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -16,7 +16,7 @@ public sealed class DpaDocumentWriter(TechnicalMeasures measures, IOptions<Priva
         pdf.KeyValues(
         [
             (t.T("Version", "Version"), p.DpaVersion),
-            (t.T("Processor", "Auftragsverarbeiter"), $"{p.OperatorName}, {p.OperatorAddress}"),
+            (t.T("Processor", "Auftragsverarbeiter"), operatorFacts.Contact(t, withEmail: false)),
             (t.T("Controller (customer)", "Verantwortlicher (Kunde)"), acceptance is null ? t.T("— not yet accepted —", "— noch nicht angenommen —") : $"{acceptance.CompanyName}, {acceptance.CompanyAddress}" + (string.IsNullOrEmpty(acceptance.VatId) ? "" : $", {acceptance.VatId}")),
             (t.T("Accepted", "Angenommen"), acceptance is null ? "—" : $"{t.DateTime(acceptance.AcceptedAt)} (IP hash {acceptance.IpHash[..16]}…)"),
         ]);

@@ -134,5 +134,6 @@ public sealed class PersonalDataExporter(
         user.PrefersDarkMode,
         user.TwoFactorEnabled,
         user.CreatedAt,
+        user.PrivacyNoticeVersion,
     });
 }

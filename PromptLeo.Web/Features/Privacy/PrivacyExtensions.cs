@@ -16,6 +16,10 @@ public static class PrivacyExtensions
     {
         var services = builder.Services;
         services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OperatorOptions>().BindConfiguration(OperatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<OperatorFacts>();
+        services.AddSingleton<ProcessingActivities>();
+        services.AddSingleton<LegalDocuments>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, AccountDefaultsInterceptor>();
         services.AddSingleton<ExportFiles>();

@@ -2,27 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace PromptLeo.Web.Features.Privacy;
 
-/// <summary>The <c>Privacy</c> section: the controller/processor facts that the Art. 15 report, the Art. 30 register and the DPA print.</summary>
+/// <summary>The <c>Privacy</c> section: retention, exports, the DPA version and annexes. Who the operator is lives in <see cref="OperatorOptions"/>.</summary>
 public sealed class PrivacyOptions
 {
     public const string SectionName = "Privacy";
-
-    [Required]
-    public string OperatorName { get; set; } = "PromptLeo GmbH";
-
-    [Required]
-    public string OperatorAddress { get; set; } = "Musterstraße 1, 60311 Frankfurt am Main, Germany";
-
-    [Required, EmailAddress]
-    public string OperatorEmail { get; set; } = "privacy@promptleo.example";
-
-    /// <summary>Data protection officer contact; empty when none is appointed.</summary>
-    public string? DataProtectionOfficer { get; set; }
-
-    /// <summary>The competent supervisory authority named in reports (Art. 77 complaint right).</summary>
-    [Required]
-    public string SupervisoryAuthority { get; set; } =
-        "Der Hessische Beauftragte für Datenschutz und Informationsfreiheit, Gustav-Stresemann-Ring 1, 65189 Wiesbaden, Germany";
 
     /// <summary>Current version of the data processing agreement; a new value asks every business user to accept again.</summary>
     [Required, MaxLength(20)]

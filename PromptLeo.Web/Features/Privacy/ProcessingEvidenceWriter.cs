@@ -7,7 +7,7 @@ using PromptLeo.Web.Features.Reports;
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>Verarbeitungsnachweis: a user's processing records for a period.</summary>
-public sealed class ProcessingEvidenceWriter(IDbContextFactory<AppDbContext> dbFactory, IOptions<PrivacyOptions> privacy)
+public sealed class ProcessingEvidenceWriter(IDbContextFactory<AppDbContext> dbFactory, OperatorFacts operatorFacts)
 {
     public async Task<byte[]> WriteAsync(string userId, string language, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
@@ -16,7 +16,7 @@ public sealed class ProcessingEvidenceWriter(IDbContextFactory<AppDbContext> dbF
         var rows = await db.ProcessingRecords.AsNoTracking()
             .Where(r => r.SubjectId == userId && r.At >= from && r.At < to)
             .OrderBy(r => r.At).Take(5000).ToListAsync(cancellationToken);
-        using var pdf = new PdfReport(t.T("Proof of processing", "Verarbeitungsnachweis"), $"PromptLeo · {privacy.Value.OperatorName} · {t.Date(from)}–{t.Date(to.AddSeconds(-1))}");
+        using var pdf = new PdfReport(t.T("Proof of processing", "Verarbeitungsnachweis"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(from)}–{t.Date(to.AddSeconds(-1))}");
         pdf.KeyValues(
         [
             (t.T("Subject (pseudonymous id)", "Betroffener (pseudonyme ID)"), userId),

@@ -1,0 +1,38 @@
+using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Features.Billing;
+
+namespace PromptLeo.Tests.Web.Billing;
+
+/// <summary>The seller on an invoice: the shipped example data is never printed as fact.</summary>
+public sealed class InvoiceSellerTests
+{
+    private static string Render(InvoicingOptions seller) => PdfArtifacts.Text(InvoiceDocument.Render(new InvoiceContent(
+        "PL-2026-000001", false, null, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30),
+        seller, ["Kunde AG", "Hauptstraße 5", "10115 Berlin"], null, [("Chat", 1_000_000)], 1_000_000, 19, 190_000, 1_190_000, false)));
+
+    [Fact]
+    public void Render_ShippedSeller_PrintsNoticeInsteadOfExampleData()
+    {
+        var text = Render(new InvoicingOptions());
+
+        Assert.Contains(InvoicingOptions.PlaceholderNotice, text);
+        foreach (var example in new[] { "PromptLeo GmbH", "Musterstraße", "DE000000000" })
+        {
+            Assert.DoesNotContain(example, text);
+        }
+        Assert.Equal(["Invoicing:SellerName", "Invoicing:SellerStreet", "Invoicing:SellerVatId"], new InvoicingOptions().PlaceholderKeys());
+    }
+
+    [Fact]
+    public void Render_ConfiguredSeller_PrintsItAndNoNotice()
+    {
+        var seller = new InvoicingOptions { SellerName = "Lindenhof KI Dienste GmbH", SellerStreet = "Hanauer Landstraße 291", SellerVatId = "DE287654321" };
+
+        var text = Render(seller);
+
+        Assert.Contains("Lindenhof KI Dienste GmbH", text);
+        Assert.Contains("DE287654321", text);
+        Assert.DoesNotContain(InvoicingOptions.PlaceholderNotice, text);
+        Assert.Empty(seller.PlaceholderKeys());
+    }
+}
