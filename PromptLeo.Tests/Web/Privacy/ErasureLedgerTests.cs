@@ -395,6 +395,7 @@ public sealed class DeletionCertificateBackupTextTests
     public void Certificate_AnyLanguage_StatesTheBackupConditionSentenceBySentence(string language, string heading)
     {
         var writer = new DeletionCertificateWriter(
+            new OperatorFacts(Microsoft.Extensions.Options.Options.Create(new OperatorOptions())),
             Microsoft.Extensions.Options.Options.Create(new PrivacyOptions()),
             Microsoft.Extensions.Options.Options.Create(new PromptLeo.Web.Features.Hosting.HostingOptions()));
         var job = new ErasureJob { Pseudonym = "erased-0123456789abcdef01234567", Language = language };
