@@ -66,7 +66,7 @@ public sealed class ModelFamiliesWalkTests(BrowserPortal portal) : IClassFixture
         await page.GotoAsync("/admin");
         await Assertions.Expect(page.Locator("#admin-models")).ToContainTextAsync("demo-flux-schnell-tiny");
         await Assertions.Expect(page.Locator("#admin-models")).ToContainTextAsync("demo-sdxl-turbo-tiny");
-        await Assertions.Expect(page.Locator("#model-install")).ToContainTextAsync("flux.1-schnell-onnx");
+        await Assertions.Expect(page.Locator("#model-install")).ToContainTextAsync("FLUX.1 [schnell] (ONNX)");
         await ScreenshotAsync(page, $"walk-admin-models-{culture}-{theme}-{width}");
     }
 
@@ -93,7 +93,17 @@ public sealed class ModelFamiliesWalkTests(BrowserPortal portal) : IClassFixture
     {
         var width = page.ViewportSize!.Width;
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        Assert.True(overflow <= width, $"{name}: the page is {overflow} px wide on a {width} px screen");
+        if (overflow > width)
+        {
+            // Name the outermost elements that stick out, so the failure says where to look.
+            var culprits = await page.EvaluateAsync<string[]>($$"""
+                () => [...document.querySelectorAll('body *')]
+                  .filter(e => e.getBoundingClientRect().right > {{width}} + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > {{width}} + 1))
+                  .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)
+                """);
+            Assert.Fail($"{name}: the page is {overflow} px wide on a {width} px screen; sticking out: {string.Join(", ", culprits)}");
+        }
+
         await BrowserPortal.ScreenshotAsync(page, name);
     }
 }
