@@ -25,6 +25,17 @@ internal sealed class PipelineStats
     public TimeSpan InsideUNet { get; set; }
     public long MaxAllocatedBytesPerStep { get; set; }
     public long LoopAllocatedBytes { get; set; }
+
+    /// <summary>Fills the counters at the end of a generation (shared by every family's pipeline).</summary>
+    public void Record(TimeSpan total, TimeSpan insideOrt, TimeSpan denoisingLoop, TimeSpan insideDenoiser, long maxAllocatedBytesPerStep, long allocatedAtStart)
+    {
+        Total = total;
+        InsideOrt = insideOrt;
+        UNetLoop = denoisingLoop;
+        InsideUNet = insideDenoiser;
+        MaxAllocatedBytesPerStep = maxAllocatedBytesPerStep;
+        LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
+    }
 }
 
 /// <summary>
@@ -262,15 +273,7 @@ internal sealed class StableDiffusionPipeline(IUNetDiffusionModel model, ILogger
                 images.Add(new GeneratedImage(ImageCodec.EncodePng(pixels, width, height, text, provenance), width, height, seed));
             }
 
-            if (job.Stats is { } stats)
-            {
-                stats.Total = stopwatch.Elapsed;
-                stats.InsideOrt = insideOrt;
-                stats.UNetLoop = unetLoop;
-                stats.InsideUNet = insideUNet;
-                stats.MaxAllocatedBytesPerStep = maxStepAllocation;
-                stats.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
-            }
+            job.Stats?.Record(stopwatch.Elapsed, insideOrt, unetLoop, insideUNet, maxStepAllocation, allocatedAtStart);
 
             logger.LogInformation("Generated {Count} image(s) with {ModelId}: {Steps} steps, {Width}x{Height}, {Scheduler}, in {ElapsedMs} ms",
                 batch, model.Manifest.Id, stepsRun, width, height, request.Scheduler, stopwatch.ElapsedMilliseconds);

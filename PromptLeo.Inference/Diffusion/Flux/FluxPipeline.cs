@@ -136,15 +136,7 @@ internal sealed class FluxPipeline(FluxModel model, ILogger logger) : IDiffusion
             var (images, decoding) = Decode(job, latents, unpacked, runOptions, cancellationToken);
             insideOrt += decoding;
 
-            if (job.Stats is { } stats)
-            {
-                stats.Total = stopwatch.Elapsed;
-                stats.InsideOrt = insideOrt;
-                stats.UNetLoop = loop;
-                stats.InsideUNet = insideTransformer;
-                stats.MaxAllocatedBytesPerStep = maxStepAllocation;
-                stats.LoopAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
-            }
+            job.Stats?.Record(stopwatch.Elapsed, insideOrt, loop, insideTransformer, maxStepAllocation, allocatedAtStart);
 
             logger.LogInformation("Generated {Count} image(s) with FLUX model {ModelId}: {Steps} steps, {Width}x{Height}, in {ElapsedMs} ms",
                 batch, model.Manifest.Id, stepsRun, width, height, stopwatch.ElapsedMilliseconds);
