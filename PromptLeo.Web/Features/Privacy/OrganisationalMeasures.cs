@@ -3,15 +3,8 @@ using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Privacy;
 
-/// <summary>The organisational Art. 32 measures the operator states, each one confirmable on its own.</summary>
-public enum OrganisationalMeasure
-{
-    PhysicalAccess,
-    StaffConfidentiality,
-    RestoreTests,
-    SecurityTesting,
-    IncidentResponse,
-}
+/// <summary>The organisational Art. 32 measures the operator states, each named like its setting and confirmable on its own.</summary>
+public enum OrganisationalMeasure { PhysicalAccess, StaffConfidentiality, RestoreTests, SecurityTesting, IncidentResponse }
 
 /// <summary>
 /// The organisational measures as the DPA annex may print them: one still holding its shipped suggestion prints as
@@ -35,12 +28,7 @@ public sealed class OrganisationalMeasures(IOptions<OrganisationalMeasuresOption
 
     public string Show(OrganisationalMeasure measure, ReportText t) => IsUnconfirmed(measure) ? Unconfirmed(t) : Value(options.Value, measure).Trim();
 
-    private static string Value(OrganisationalMeasuresOptions o, OrganisationalMeasure measure) => measure switch
-    {
-        OrganisationalMeasure.PhysicalAccess => o.PhysicalAccess,
-        OrganisationalMeasure.StaffConfidentiality => o.StaffConfidentiality,
-        OrganisationalMeasure.RestoreTests => o.RestoreTests,
-        OrganisationalMeasure.SecurityTesting => o.SecurityTesting,
-        _ => o.IncidentResponse,
-    };
+    // Each measure is named like its property, which also keeps Key() equal to the setting's name.
+    private static string Value(OrganisationalMeasuresOptions o, OrganisationalMeasure measure) =>
+        (string)typeof(OrganisationalMeasuresOptions).GetProperty(measure.ToString())!.GetValue(o)!;
 }
