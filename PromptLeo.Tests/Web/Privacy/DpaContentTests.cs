@@ -142,6 +142,7 @@ public sealed partial class DpaContentTests(PortalFactory factory) : IClassFixtu
         var otherSentences = DpaDocumentWriter.Clauses(other)
             .SelectMany(c => DpaDocumentWriter.Fill(c.Body, options).Split(". ").Append(c.Title))
             .Concat(Art32Headings[other].Where(h => !Art32Headings[language].Contains(h)))
+            .Concat((await factory.Services.GetRequiredService<TechnicalMeasures>().DescribeAsync(new PromptLeo.Web.Features.Reports.ReportText(other))).SelectMany(m => m.Measure.Split("; ")))
             .Where(s => s.Length > 12);
 
         foreach (var sentence in otherSentences)
