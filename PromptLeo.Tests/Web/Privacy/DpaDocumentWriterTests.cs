@@ -5,13 +5,13 @@ namespace PromptLeo.Tests.Web.Privacy;
 public class DpaDocumentWriterTests
 {
     [Theory]
-    [InlineData("en", "§ 1 Subject and duration", "§ 8 Audits")]
-    [InlineData("de", "§ 1 Gegenstand und Dauer", "§ 8 Kontrollen")]
-    public void Clauses_EachLanguage_EightNumberedClausesWithText(string language, string first, string last)
+    [InlineData("en", "§ 1 Subject and duration", "§ 14 Precedence and final provisions")]
+    [InlineData("de", "§ 1 Gegenstand und Dauer", "§ 14 Vorrang und Schlussbestimmungen")]
+    public void Clauses_EachLanguage_FourteenNumberedClausesWithText(string language, string first, string last)
     {
         var clauses = DpaDocumentWriter.Clauses(language);
 
-        Assert.Equal(8, clauses.Count);
+        Assert.Equal(14, clauses.Count);
         Assert.Equal(first, clauses[0].Title);
         Assert.Equal(last, clauses[^1].Title);
         Assert.All(clauses.Select((c, i) => (c, i)), x => Assert.StartsWith($"§ {x.i + 1} ", x.c.Title, StringComparison.Ordinal));
@@ -22,7 +22,24 @@ public class DpaDocumentWriterTests
     [Fact]
     public void Clauses_GermanAndEnglish_SayTheSameAboutCryptoShredding()
     {
-        Assert.Contains("crypto-shredding", DpaDocumentWriter.Clauses("en")[6].Body, StringComparison.Ordinal);
-        Assert.Contains("Crypto-Shredding", DpaDocumentWriter.Clauses("de")[6].Body, StringComparison.Ordinal);
+        Assert.Contains("crypto-shredding", DpaDocumentWriter.Clauses("en")[8].Body, StringComparison.Ordinal);
+        Assert.Contains("Crypto-Shredding", DpaDocumentWriter.Clauses("de")[8].Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("en")]
+    [InlineData("de")]
+    public void Fill_EveryPeriod_PrintsTheSettingAsANumberAndLeavesNoBrace(string language)
+    {
+        var options = new PrivacyOptions { BreachNoticeHours = 48, SubProcessorNoticeDays = 45, ReturnDeadlineDays = 60, KeyBackupRetentionDays = 14 };
+
+        var text = string.Join(" ", DpaDocumentWriter.Clauses(language).Select(c => DpaDocumentWriter.Fill(c.Body, options)));
+
+        Assert.DoesNotContain("{", text);
+        Assert.DoesNotContain("}", text);
+        foreach (var number in new[] { " 48 ", " 45 ", " 60 ", " 14 " })
+        {
+            Assert.Contains(number, text);
+        }
     }
 }

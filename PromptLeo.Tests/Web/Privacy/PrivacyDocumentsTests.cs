@@ -120,13 +120,13 @@ public class PrivacyDocumentsTests(PortalFactory factory) : IClassFixture<Portal
         await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
             var row = await db.DpaAcceptances.SingleAsync(d => d.UserId == user.Id);
-            Assert.Equal("2026-11", row.Version);
+            Assert.Equal("2026-12", row.Version);
             Assert.Matches("^[0-9a-f]{64}$", row.IpHash);
             Assert.True(await db.AuditEntries.AnyAsync(a => a.SubjectId == user.Id && a.Action == AuditActions.DpaAccepted));
         }
         var pdf = await client.GetByteArrayAsync("/privacy/dpa.pdf");
         var text = PdfArtifacts.Text(pdf);
-        foreach (var expected in new[] { "Art. 28", "Beispiel AG", "DE123456789", "2026-11", "Annex 1", "Technical and organisational", "Annex 2", "Sub-processors", "Hosting locations", "Frankfurt" })
+        foreach (var expected in new[] { "Art. 28", "Beispiel AG", "DE123456789", "2026-12", "Annex 1", "Technical and organisational", "Annex 2", "Sub-processors", "Hosting locations", "Frankfurt" })
         {
             Assert.Contains(expected, text);
         }

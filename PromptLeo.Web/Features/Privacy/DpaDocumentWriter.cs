@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Hosting;
@@ -22,12 +23,16 @@ public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts 
         ]);
         foreach (var (title, body) in Clauses(t.German ? "de" : "en"))
         {
-            pdf.Heading(title).Paragraph(body);
+            pdf.Heading(title).Paragraph(Fill(body, p));
         }
         pdf.Heading(t.T("Hosting locations", "Standorte der Verarbeitung"));
         pdf.Bullets(p.HostingLocations.Append(t.T($"Region: {hosting.Value.Region}", $"Region: {hosting.Value.Region}")));
         pdf.Heading(t.T("Annex 1: Technical and organisational measures", "Anlage 1: Technische und organisatorische Maßnahmen"));
-        pdf.KeyValues(await measures.DescribeAsync(t, cancellationToken));
+        // One numbered section per Art. 32 heading, so each heading reads as one line a customer can cite.
+        foreach (var ((area, measure), number) in (await measures.DescribeAsync(t, cancellationToken)).Select((m, i) => (m, i + 1)))
+        {
+            pdf.Heading($"{number}. {area}").Paragraph(measure);
+        }
         pdf.Heading(t.T("Annex 2: Sub-processors", "Anlage 2: Unterauftragsverarbeiter"));
         if (p.SubProcessors.Count == 0)
         {
@@ -39,6 +44,13 @@ public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts 
         }
         return pdf.ToBytes();
     }
+
+    /// <summary>The clauses' periods as numbers from the settings, so the contract states what the installation is set to.</summary>
+    internal static string Fill(string body, PrivacyOptions p) => body
+        .Replace("{BreachHours}", p.BreachNoticeHours.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{SubProcessorDays}", p.SubProcessorNoticeDays.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{ReturnDays}", p.ReturnDeadlineDays.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{KeyBackupDays}", p.KeyBackupRetentionDays.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
     /// <summary>The agreement's numbered clauses: the legal prose lives in DpaClauses-{language}.md, one "## " heading each.</summary>
     internal static IReadOnlyList<(string Title, string Body)> Clauses(string language)

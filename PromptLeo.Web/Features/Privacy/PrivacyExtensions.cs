@@ -18,6 +18,8 @@ public static class PrivacyExtensions
         services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OperatorOptions>().BindConfiguration(OperatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<OperatorFacts>();
+        services.AddOptions<OrganisationalMeasuresOptions>().BindConfiguration(OrganisationalMeasuresOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<OrganisationalMeasures>();
         services.AddSingleton<ProcessingActivities>();
         services.AddSingleton<LegalDocuments>();
         services.AddSingleton<AuditLog>();

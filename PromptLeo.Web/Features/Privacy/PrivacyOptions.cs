@@ -9,7 +9,7 @@ public sealed class PrivacyOptions
 
     /// <summary>Current version of the data processing agreement; a new value asks every business user to accept again.</summary>
     [Required, MaxLength(20)]
-    public string DpaVersion { get; set; } = "2026-11";
+    public string DpaVersion { get; set; } = "2026-12";
 
     /// <summary>Hosting locations printed in the DPA annex.</summary>
     public List<string> HostingLocations { get; set; } = ["Own hardware in a data centre in Frankfurt am Main, Germany"];
@@ -32,6 +32,22 @@ public sealed class PrivacyOptions
     /// <summary>How often the retention job runs.</summary>
     [Range(1, 1440)]
     public int PurgeIntervalMinutes { get; set; } = 60;
+
+    /// <summary>The DPA's latest breach notice to the controller, in hours after the processor becomes aware (Art. 33(2)).</summary>
+    [Range(1, 72)]
+    public int BreachNoticeHours { get; set; } = 24;
+
+    /// <summary>How many days ahead the DPA announces a new or replaced sub-processor, which is also the objection period.</summary>
+    [Range(1, 180)]
+    public int SubProcessorNoticeDays { get; set; } = 30;
+
+    /// <summary>Days after the end of the agreement by which the DPA promises deletion of all content.</summary>
+    [Range(1, 180)]
+    public int ReturnDeadlineDays { get; set; } = 30;
+
+    /// <summary>How long key backups are kept (docs/operations.md "Backup and restore"); after it no backup decrypts erased content.</summary>
+    [Range(1, 365)]
+    public int KeyBackupRetentionDays { get; set; } = 30;
 
     /// <summary>Statutory retention of usage events and invoices (§ 147 AO, § 257 HGB).</summary>
     [Range(1, 30)]
