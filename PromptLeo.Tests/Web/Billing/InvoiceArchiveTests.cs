@@ -157,6 +157,59 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
         Assert.Contains("Your final invoice, for the service up to today, is e-mailed to you", html);
     }
 
+    [Theory]
+    [InlineData("en", "invoices 8 years (§ 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b UStG, as of 2025)", "Usage and credit records 10 years (§ 147 Abs. 1 Nr. 1, Abs. 3 AO), pseudonymized")]
+    [InlineData("de", "Rechnungen 8 Jahre (§ 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b UStG, Fassung ab 2025)", "Nutzungs- und Guthabenbuchungen 10 Jahre (§ 147 Abs. 1 Nr. 1, Abs. 3 AO), nach")]
+    public async Task Register_BillingRow_CitesBothRetentionPeriodsAndTheirSources(string language, string invoices, string books)
+    {
+        var pdf = await factory.Services.GetRequiredService<ProcessingRegisterWriter>().WriteAsync(language, DateTimeOffset.UtcNow);
+
+        var text = PdfArtifacts.Text(pdf);
+
+        Assert.True(ContainsInOrder(text, invoices), $"the register says: {invoices}");
+        Assert.True(ContainsInOrder(text, books), $"the register says: {books}");
+    }
+
+    /// <summary>The phrase's words in order within a short window: a narrow table cell wraps, and its lines interleave with the next cells'.</summary>
+    private static bool ContainsInOrder(string text, string phrase)
+    {
+        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var wanted = phrase.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (var start = 0; start < words.Length; start++)
+        {
+            if (words[start] != wanted[0])
+            {
+                continue;
+            }
+            var found = 1;
+            for (var i = start + 1; i < words.Length && i < start + wanted.Length * 4 && found < wanted.Length; i++)
+            {
+                if (words[i] == wanted[found])
+                {
+                    found++;
+                }
+            }
+            if (found == wanted.Length)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    [Fact]
+    public async Task PrivacyPage_RetentionTable_StatesBooksAndInvoicePeriods()
+    {
+        var user = await PrivacySeed.CreateAsync(factory);
+        var client = factory.CreateBrowserLikeClient();
+        await PortalSession.LoginAsync(client, user.Email, user.Password);
+
+        var html = WebUtility.HtmlDecode(await client.GetStringAsync("/privacy"));
+
+        Assert.Contains("10 years, pseudonymized after erasure · invoices 8 years (§ 14b UStG), unlinked", html);
+        Assert.Contains("Usage records stay, pseudonymized, for 10 years; invoices, unlinked from them, for 8 years (tax law)", html);
+    }
+
     [Fact]
     public async Task Purge_AfterInvoiceRetention_RemovesArchivedInvoiceNotBefore()
     {
