@@ -146,11 +146,7 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
     [Fact]
     public async Task EraseAccountPage_BeforeErasure_StatesBothRetentionPeriodsAndTheFinalInvoice()
     {
-        var user = await PrivacySeed.CreateAsync(factory);
-        var client = factory.CreateBrowserLikeClient();
-        await PortalSession.LoginAsync(client, user.Email, user.Password);
-
-        var html = WebUtility.HtmlDecode(await client.GetStringAsync("/privacy/erase"));
+        var html = await SignedInPageAsync("/privacy/erase");
 
         Assert.Contains("usage records to be kept for 10 years", html);
         Assert.Contains("invoices for 8 years (§ 147 AO, § 14b UStG)", html);
@@ -200,11 +196,7 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
     [Fact]
     public async Task PrivacyPage_RetentionTable_StatesBooksAndInvoicePeriods()
     {
-        var user = await PrivacySeed.CreateAsync(factory);
-        var client = factory.CreateBrowserLikeClient();
-        await PortalSession.LoginAsync(client, user.Email, user.Password);
-
-        var html = WebUtility.HtmlDecode(await client.GetStringAsync("/privacy"));
+        var html = await SignedInPageAsync("/privacy");
 
         Assert.Contains("10 years, pseudonymized after erasure · invoices 8 years (§ 14b UStG), unlinked", html);
         Assert.Contains("Usage records stay, pseudonymized, for 10 years; invoices, unlinked from them, for 8 years (tax law)", html);
@@ -248,6 +240,29 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
         Assert.Equal(InvoiceArchive.Unlinked, await db.Invoices.Where(i => i.Id == legacy.Id).Select(i => i.UserId).SingleAsync());
         await threeYears.PurgeAsync(db, new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), CancellationToken.None);
         Assert.False(await db.Invoices.AnyAsync(i => i.Id == legacy.Id));
+    }
+
+    [Theory]
+    [InlineData("en", "Invoices: 8 years (§ 147 AO, § 14b UStG), after", "Usage events: 10 years (§ 147 AO), pseudonymized")]
+    [InlineData("de", "Rechnungen: 8 Jahre (§ 147 AO, § 14b UStG), nach", "Nutzungsereignisse: 10 Jahre (§ 147 AO), nach")]
+    public async Task AccessReport_Retention_StatesInvoiceAndBooksPeriods(string language, string invoices, string books)
+    {
+        var user = await PrivacySeed.CreateAsync(factory, language);
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var account = await db.Users.SingleAsync(u => u.Id == user.Id);
+
+        var text = PdfArtifacts.Text(factory.Services.GetRequiredService<AccessReportWriter>().Write(account, new Dictionary<string, int>(), DateTimeOffset.UtcNow));
+
+        Assert.True(ContainsInOrder(text, invoices), $"the report says: {invoices}");
+        Assert.True(ContainsInOrder(text, books), $"the report says: {books}");
+    }
+
+    private async Task<string> SignedInPageAsync(string path)
+    {
+        var user = await PrivacySeed.CreateAsync(factory);
+        var client = factory.CreateBrowserLikeClient();
+        await PortalSession.LoginAsync(client, user.Email, user.Password);
+        return WebUtility.HtmlDecode(await client.GetStringAsync(path));
     }
 
     private static async Task<List<string>> TablesAsync(DbConnection connection)
