@@ -26,6 +26,9 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
     private static readonly string[] ErasedWithTheAccountRow =
         [nameof(ApplicationUser), "IdentityUserClaim`1", "IdentityUserLogin`1", "IdentityUserToken`1", "IdentityUserRole`1", "IdentityUserPasskey`1"];
 
+    /// <summary>Invoices stay under the account until the certificate has named them; they go to the unlinked archive in the last stage (no foreign key, so no cascade can hide a missing step).</summary>
+    private static readonly string[] ArchivedWithTheAccountRow = [nameof(Invoice)];
+
     /// <summary>Written by the erasure itself, so there is none before it; afterwards it names only the pseudonym.</summary>
     private static readonly Type[] CreatedByErasure = [typeof(ErasureJob)];
 
@@ -51,7 +54,7 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         var eraser = factory.Services.GetRequiredService<AccountEraser>();
         var job = await eraser.BeginAsync(user.Id, user.Id, CancellationToken.None);
         await eraser.EraseContentAsync(job, CancellationToken.None);
-        foreach (var probe in probes.Where(p => !ErasedWithTheAccountRow.Contains(p.Entity.ClrType.Name) && !CreatedByErasure.Contains(p.Entity.ClrType)))
+        foreach (var probe in probes.Where(p => !ErasedWithTheAccountRow.Contains(p.Entity.ClrType.Name) && !ArchivedWithTheAccountRow.Contains(p.Entity.ClrType.Name) && !CreatedByErasure.Contains(p.Entity.ClrType)))
         {
             Assert.True((await probe.RowsAsync(db, user.Id)).Count == 0, $"{probe.Name} still holds rows of the user after the content stage: no IErasureParticipant deletes or pseudonymizes them.");
         }

@@ -22,7 +22,9 @@ public static class BillingExtensions
         services.AddSingleton<UsageReports>();
         services.AddOptions<InvoicingOptions>().BindConfiguration(InvoicingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<InvoiceIssuer>();
+        services.AddSingleton<FinalInvoiceMail>();
         services.AddSingleton<IErasureParticipant, BillingErasureParticipant>();
+        services.AddSingleton<IRetentionParticipant, InvoiceArchiveRetention>();
         services.AddSingleton<IExportContributor, BillingExportContributor>();
         services.AddHostedService<MonthlyInvoiceJob>();
         return builder;

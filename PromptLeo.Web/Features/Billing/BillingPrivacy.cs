@@ -8,21 +8,33 @@ using PromptLeo.Web.Features.Privacy;
 namespace PromptLeo.Web.Features.Billing;
 
 /// <summary>
-/// Billing's part in an erasure: API keys go at once; usage events, credit transactions and invoices stay under
-/// § 147 AO / § 257 HGB, pseudonymized (the user id is replaced by the erasure reference).
+/// Billing's part in an erasure: API keys go at once; usage events and credit transactions stay as books and records,
+/// pseudonymized with the erasure reference; invoices stay as issued in the invoice archive, which shares no key with
+/// that reference (their user id is cleared in the erasure's last transaction), so no query joins usage to a name.
 /// </summary>
-public sealed class BillingErasureParticipant(IOptions<PrivacyOptions> privacy, IOptions<BillingOptions> billing, InvoiceIssuer invoices, TimeProvider time) : IErasureParticipant
+public sealed class BillingErasureParticipant(
+    IOptions<PrivacyOptions> privacy, IOptions<BillingOptions> billing, InvoiceIssuer invoices, FinalInvoiceMail mail, TimeProvider time) : IErasureParticipant
 {
-    /// <summary>The final invoices (last month if still open, and this month so far) are issued while the buyer's address exists.</summary>
+    /// <summary>The final invoices (last month if still open, and this month up to the erasure date) are issued and mailed while the buyer's address exists.</summary>
     public async Task BeforeEraseAsync(string userId, CancellationToken cancellationToken)
     {
         if (!billing.Value.IssueInvoicesAutomatically)
         {
             return; // operators who invoice by hand keep their own numbering; the usage stays, pseudonymized
         }
-        var thisMonth = UsageLedger.MonthStart(time.GetUtcNow());
-        await invoices.IssueAsync(userId, thisMonth.AddMonths(-1), cancellationToken);
-        await invoices.IssueAsync(userId, thisMonth, cancellationToken);
+        var now = time.GetUtcNow();
+        var thisMonth = UsageLedger.MonthStart(now);
+        var erasureDayEnd = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
+        var issued = new List<Invoice>();
+        if (await invoices.IssueAsync(userId, thisMonth.AddMonths(-1), cancellationToken) is { } lastMonth)
+        {
+            issued.Add(lastMonth);
+        }
+        if (await invoices.IssueAsync(userId, thisMonth, cancellationToken, serviceEnd: erasureDayEnd) is { } final)
+        {
+            issued.Add(final);
+        }
+        await mail.SendAsync(userId, issued, cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new Dictionary<string, int>
@@ -36,16 +48,69 @@ public sealed class BillingErasureParticipant(IOptions<PrivacyOptions> privacy, 
         await db.BillingAccounts.Where(a => a.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.UsageEvents.Where(e => e.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(e => e.UserId, pseudonym), cancellationToken);
         await db.CreditTransactions.Where(c => c.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(c => c.UserId, pseudonym), cancellationToken);
-        await db.Invoices.Where(i => i.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(i => i.UserId, pseudonym), cancellationToken);
     }
 
-    public IEnumerable<RetainedCategory> RetainedCategories(DateTimeOffset now)
+    /// <summary>Invoices leave the account for the archive only now, after the certificate has named them.</summary>
+    public Task ArchiveAsync(AppDbContext db, string userId, CancellationToken cancellationToken) =>
+        db.Invoices.Where(i => i.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(i => i.UserId, InvoiceArchive.Unlinked), cancellationToken);
+
+    public async Task<IReadOnlyList<RetainedCategory>> RetainedAsync(AppDbContext db, string userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // The retention period starts at the end of the calendar year of the last entry (§ 147 Abs. 4 AO).
-        var until = new DateTimeOffset(now.Year + privacy.Value.StatutoryRetentionYears, 12, 31, 0, 0, 0, TimeSpan.Zero);
-        yield return new RetainedCategory("Usage events (model, tokens, images, amounts; no content) / Nutzungsereignisse", "§ 147 AO, § 257 HGB; pseudonymized", until);
-        yield return new RetainedCategory("Invoices and credit notes as issued, with buyer address / Rechnungen und Gutschriften", "§ 147 AO, § 14b UStG, § 257 HGB; invoices must stay unchanged", until);
-        yield return new RetainedCategory("Prepaid credit transactions / Guthabenbuchungen", "§ 147 AO, § 257 HGB; pseudonymized", until);
+        var p = privacy.Value;
+        var books = PrivacyOptions.RetainedUntil(now, p.BooksRetentionYears);
+        var rows = new List<RetainedCategory>
+        {
+            new("Usage events (model, tokens, images, amounts; no content) / Nutzungsereignisse", $"{InvoiceArchive.BooksSource}; pseudonymized with the reference / pseudonymisiert mit der Referenz", books),
+            new("Prepaid credit transactions / Guthabenbuchungen", $"{InvoiceArchive.BooksSource}; pseudonymized / pseudonymisiert", books),
+        };
+        var issued = await db.Invoices.AsNoTracking().Where(i => i.UserId == userId)
+            .Select(i => new { i.Id, i.Number, i.IssuedAt, i.PeriodStart, i.PeriodEnd, i.CorrectsInvoiceId }).ToListAsync(cancellationToken);
+        var finalFrom = UsageLedger.MonthStart(now).AddMonths(-1);
+        foreach (var invoice in issued.Where(i => i.CorrectsInvoiceId is null && i.PeriodStart >= finalFrom).OrderBy(i => i.Number, StringComparer.Ordinal))
+        {
+            var period = $"{invoice.PeriodStart.UtcDateTime:yyyy-MM-dd} – {invoice.PeriodEnd.UtcDateTime.AddDays(-1):yyyy-MM-dd}";
+            rows.Add(new($"Final invoice / Schlussrechnung {invoice.Number} ({invoice.IssuedAt.UtcDateTime:yyyy-MM-dd}; service / Leistung {period})",
+                $"{InvoiceArchive.InvoiceSource}; {InvoiceArchive.Separation}", PrivacyOptions.RetainedUntil(invoice.IssuedAt, p.InvoiceRetentionYears),
+                new ErasureDocument($"{invoice.Number}.pdf", await db.Invoices.Where(i => i.Id == invoice.Id).Select(i => i.Pdf).FirstAsync(cancellationToken))));
+        }
+        if (issued.Count > 0)
+        {
+            rows.Add(new($"All {issued.Count} invoices and credit notes as issued, with buyer address / Alle {issued.Count} Rechnungen und Gutschriften",
+                $"{InvoiceArchive.InvoiceSource}; {InvoiceArchive.Separation}", PrivacyOptions.RetainedUntil(issued.Max(i => i.IssuedAt), p.InvoiceRetentionYears)));
+        }
+        return rows;
+    }
+}
+
+/// <summary>The invoice archive: erased accounts' invoices as issued, under no key shared with the pseudonymized records.</summary>
+public static class InvoiceArchive
+{
+    /// <summary>The user id of an archived invoice: empty, so it joins nothing.</summary>
+    public const string Unlinked = "";
+
+    public const string InvoiceSource =
+        "8 years from the end of the year of issue, § 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b Abs. 1 UStG, § 257 Abs. 4 HGB as amended by BEG IV with effect from 1 Jan 2025 / 8 Jahre ab Ende des Ausstellungsjahres";
+
+    public const string BooksSource =
+        "Books and records: 10 years, § 147 Abs. 1 Nr. 1, Abs. 3 AO, § 257 Abs. 4 HGB / Bücher und Aufzeichnungen: 10 Jahre";
+
+    public const string Separation =
+        "kept in the invoice archive without the reference, user id or request ids; found only by invoice number and date / im Rechnungsarchiv ohne Referenz, Nutzer-ID oder Anfrage-IDs, auffindbar nur über Rechnungsnummer und Datum";
+}
+
+/// <summary>
+/// Storage limitation for billing: archived invoices go after <see cref="PrivacyOptions.InvoiceRetentionYears"/>; invoices
+/// pseudonymized before the archive existed are moved into it first.
+/// </summary>
+public sealed class InvoiceArchiveRetention(IOptions<PrivacyOptions> privacy) : IRetentionParticipant
+{
+    public async Task<IReadOnlyDictionary<string, int>> PurgeAsync(AppDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await db.Invoices.Where(i => i.UserId.StartsWith("erased-")).ExecuteUpdateAsync(s => s.SetProperty(i => i.UserId, InvoiceArchive.Unlinked), cancellationToken);
+        // Kept to the end of the year of issue + N (§ 147 Abs. 4 AO): anything issued before 1 Jan of (this year − N) is past it.
+        var issuedBefore = new DateTimeOffset(now.UtcDateTime.Year - privacy.Value.InvoiceRetentionYears, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var purged = await db.Invoices.Where(i => i.UserId == InvoiceArchive.Unlinked && i.IssuedAt < issuedBefore).ExecuteDeleteAsync(cancellationToken);
+        return new Dictionary<string, int> { ["archivedInvoices"] = purged };
     }
 }
 

@@ -40,11 +40,14 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         return issued;
     }
 
-    /// <summary>The invoice for one account and month; null when there is nothing to bill. Returns the existing one when already issued.</summary>
-    public async Task<Invoice?> IssueAsync(string userId, DateTimeOffset monthStart, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The invoice for one account and month; null when there is nothing to bill. Returns the existing one when already issued.
+    /// <paramref name="serviceEnd"/> (exclusive) ends the service period early: the final invoice at erasure ends on the erasure date.
+    /// </summary>
+    public async Task<Invoice?> IssueAsync(string userId, DateTimeOffset monthStart, CancellationToken cancellationToken = default, DateTimeOffset? serviceEnd = null)
     {
         monthStart = UsageLedger.MonthStart(monthStart);
-        var end = monthStart.AddMonths(1);
+        var end = serviceEnd is { } early && early < monthStart.AddMonths(1) ? early : monthStart.AddMonths(1);
         await gate.WaitAsync(cancellationToken);
         try
         {

@@ -45,7 +45,8 @@ public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<Pri
             t.T($"Images: {RetentionText(user.ImageRetentionDays, t)}.", $"Bilder: {RetentionText(user.ImageRetentionDays, t)}."),
             t.T($"Exports: {p.ExportLinkHours} hours.", $"Exporte: {p.ExportLinkHours} Stunden."),
             t.T($"Processing records: {records.Value.RetentionDays} days.", $"Verarbeitungsnachweise: {records.Value.RetentionDays} Tage."),
-            t.T($"Usage events and invoices: {p.StatutoryRetentionYears} years (statutory), pseudonymized after account erasure.", $"Nutzungsereignisse und Rechnungen: {p.StatutoryRetentionYears} Jahre (gesetzlich), nach Kontolöschung pseudonymisiert."),
+            t.T($"Usage events: {p.BooksRetentionYears} years (§ 147 AO), pseudonymized after account erasure. Invoices: {p.InvoiceRetentionYears} years (§ 147 AO, § 14b UStG), after account erasure in an archive not linked to the usage.",
+                $"Nutzungsereignisse: {p.BooksRetentionYears} Jahre (§ 147 AO), nach Kontolöschung pseudonymisiert. Rechnungen: {p.InvoiceRetentionYears} Jahre (§ 147 AO, § 14b UStG), nach Kontolöschung in einem nicht mit der Nutzung verknüpften Archiv."),
         ]);
         pdf.Heading(t.T("5. Your rights", "5. Ihre Rechte"));
         pdf.Bullets([

@@ -171,7 +171,11 @@ public sealed class AccountEraser(
         }
         var now = time.GetUtcNow();
         var counts = JsonSerializer.Deserialize<Dictionary<string, int>>(job.CountsJson) ?? [];
-        var retained = Participants.SelectMany(p => p.RetainedCategories(now)).ToList();
+        var retained = new List<RetainedCategory>();
+        foreach (var participant in Participants)
+        {
+            retained.AddRange(await participant.RetainedAsync(db, job.UserId, now, cancellationToken));
+        }
         var certificate = certificates.Write(job, counts, retained, now);
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
 
@@ -192,13 +196,17 @@ public sealed class AccountEraser(
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await PseudonymizeRetainedAsync(db, job.UserId, job.Pseudonym, cancellationToken);
+        foreach (var participant in Participants)
+        {
+            await participant.ArchiveAsync(db, job.UserId, cancellationToken);
+        }
         // Identity's own rows (logins, tokens, claims, roles) cascade with the user row.
         await db.Users.Where(u => u.Id == job.UserId).ExecuteDeleteAsync(cancellationToken);
         await db.ErasureJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.Stage, ErasureStage.Completed)
             .SetProperty(j => j.CompletedAt, now)
             .SetProperty(j => j.UserId, job.Pseudonym)
-            .SetProperty(j => j.Certificate, certificate)
+            .SetProperty(j => j.Certificate, CertificateSeal.Seal(CertificateSeal.Bundle(certificate, retained.Select(r => r.Document).OfType<ErasureDocument>()), token))
             .SetProperty(j => j.CertificateTokenHash, HashToken(token))
             .SetProperty(j => j.CertificateExpiresAt, now.AddHours(options.Value.ExportLinkHours)), cancellationToken);
         db.AuditEntries.Add(audit.Create(AuditActions.System, job.Pseudonym, AuditActions.ErasureCompleted, CountsText(counts)));
@@ -213,15 +221,20 @@ public sealed class AccountEraser(
     }
 
     /// <summary>The certificate for a valid token within its window, else null.</summary>
-    public async Task<byte[]?> GetCertificateAsync(Guid jobId, string token, CancellationToken cancellationToken = default)
+    public async Task<byte[]?> GetCertificateAsync(Guid jobId, string token, CancellationToken cancellationToken = default) =>
+        (await GetDocumentsAsync(jobId, token, cancellationToken))?.GetValueOrDefault(CertificateSeal.CertificateName);
+
+    /// <summary>The certificate and the documents that came with it (the final invoice), for a valid token within its window; else null.</summary>
+    public async Task<Dictionary<string, byte[]>?> GetDocumentsAsync(Guid jobId, string token, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var job = await db.ErasureJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken);
-        if (job?.Certificate is null || job.CertificateExpiresAt < time.GetUtcNow() || string.IsNullOrEmpty(token))
+        if (job?.Certificate is null || job.CertificateExpiresAt < time.GetUtcNow() || string.IsNullOrEmpty(token)
+            || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(HashToken(token)), Encoding.ASCII.GetBytes(job.CertificateTokenHash)))
         {
             return null;
         }
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(HashToken(token)), Encoding.ASCII.GetBytes(job.CertificateTokenHash)) ? job.Certificate : null;
+        return CertificateSeal.Open(job.Certificate, token) is { } bundle ? CertificateSeal.Unbundle(bundle) : null;
     }
 
     /// <summary>Jobs interrupted by a crash or restart.</summary>

@@ -42,11 +42,24 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
             t.T("with the processing records", "wie Verarbeitungsnachweise"),
         ]);
         pdf.Table([t.T("Category", "Kategorie"), t.T("Reason", "Grund"), t.T("Retained until", "Aufbewahrt bis")], retainedRows, [2, 3, 1.3]);
+        pdf.Heading(t.T("Invoice archive", "Rechnungsarchiv"));
+        pdf.Paragraph(string.Join(" ", InvoiceArchiveSentences(t, p)));
         pdf.Small(t.T(
             "This certificate holds no personal data besides the reference. Keep it: the operator cannot link the reference to you any more.",
             "Dieses Protokoll enthält außer der Referenz keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz Ihnen nicht mehr zuordnen."));
         return pdf.ToBytes();
     }
+
+    /// <summary>What is kept of the invoices, why, until when and how it is kept apart from the pseudonymized records.</summary>
+    internal static IEnumerable<string> InvoiceArchiveSentences(ReportText t, PrivacyOptions p) =>
+    [
+        t.T($"Invoices keep your name and address as issued, because tax law requires them unchanged: {p.InvoiceRetentionYears} years from the end of the year of issue (§ 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b Abs. 1 UStG, as amended with effect from 2025). Usage and credit records are books and records: {p.BooksRetentionYears} years (§ 147 Abs. 1 Nr. 1, Abs. 3 AO, § 257 Abs. 4 HGB).",
+            $"Rechnungen behalten Ihren Namen und Ihre Anschrift wie ausgestellt, weil das Steuerrecht sie unverändert verlangt: {p.InvoiceRetentionYears} Jahre ab Ende des Ausstellungsjahres (§ 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b Abs. 1 UStG in der ab 2025 geltenden Fassung). Nutzungs- und Guthabenbuchungen sind Bücher und Aufzeichnungen: {p.BooksRetentionYears} Jahre (§ 147 Abs. 1 Nr. 1, Abs. 3 AO, § 257 Abs. 4 HGB)."),
+        t.T("The invoices are kept in an archive that carries neither the reference above nor your account id nor any request id; the operator finds an invoice only by its number and date, and no retained record holds the number. The retained records therefore hold no key that links the pseudonymized usage to your name.",
+            "Die Rechnungen liegen in einem Archiv, das weder obige Referenz noch Ihre Konto-ID noch eine Anfrage-ID trägt; der Betreiber findet eine Rechnung nur über Nummer und Datum, und kein aufbewahrter Datensatz enthält die Nummer. Die aufbewahrten Datensätze enthalten daher keinen Schlüssel, der die pseudonymisierte Nutzung Ihrem Namen zuordnet."),
+        t.T("The final invoice was sent to your e-mail address before it was deleted and is offered for download with this certificate. After the retention period the archive deletes the invoices.",
+            "Die Schlussrechnung wurde vor der Löschung an Ihre E-Mail-Adresse gesendet und wird mit diesem Protokoll zum Download angeboten. Nach Ablauf der Frist löscht das Archiv die Rechnungen."),
+    ];
 
     /// <summary>What holds for backups, and under which condition; each sentence has its own test.</summary>
     internal static IEnumerable<string> BackupSentences(ReportText t) =>

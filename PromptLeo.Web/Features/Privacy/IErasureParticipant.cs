@@ -20,4 +20,11 @@ public interface IErasureParticipant
 
     /// <summary>What stays under statutory retention, for the certificate.</summary>
     IEnumerable<RetainedCategory> RetainedCategories(DateTimeOffset now) => [];
+
+    /// <summary>The certificate's rows, read while the account row still exists (e.g. naming the final invoice).</summary>
+    Task<IReadOnlyList<RetainedCategory>> RetainedAsync(AppDbContext db, string userId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RetainedCategory>>(RetainedCategories(now).ToList());
+
+    /// <summary>Runs in the last transaction, after the certificate is written and before the account row goes (e.g. moving invoices to an unlinked archive).</summary>
+    Task ArchiveAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -108,6 +108,17 @@ public static class PrivacyExtensions
             return TypedResults.File(pdf, "application/pdf", "loeschprotokoll.pdf");
         }).AllowAnonymous();
 
+        // The final invoice, sealed with the certificate under the same token (the account and its invoice list are gone).
+        endpoints.MapGet("/privacy/erasure/{id:guid}/documents/{name}", async Task<Results<FileContentHttpResult, NotFound>> (Guid id, string name, string? token, HttpContext context, AccountEraser eraser, CancellationToken ct) =>
+        {
+            if ((await eraser.GetDocumentsAsync(id, token ?? "", ct))?.GetValueOrDefault(name) is not { } pdf)
+            {
+                return TypedResults.NotFound();
+            }
+            context.Response.NoStore();
+            return TypedResults.File(pdf, "application/pdf", name);
+        }).AllowAnonymous();
+
         endpoints.MapGet("/admin/privacy/register.pdf", async (HttpContext context, ProcessingRegisterWriter writer, TimeProvider time, CancellationToken ct) =>
         {
             var pdf = await writer.WriteAsync(Language, time.GetUtcNow(), ct);

@@ -49,7 +49,14 @@ public sealed class PrivacyOptions
     [Range(1, 365)]
     public int KeyBackupRetentionDays { get; set; } = 30;
 
-    /// <summary>Statutory retention of usage events and invoices (§ 147 AO, § 257 HGB).</summary>
+    /// <summary>Books and records (usage events, credit transactions): 10 years, § 147 Abs. 1 Nr. 1, Abs. 3 AO, § 257 HGB.</summary>
     [Range(1, 30)]
-    public int StatutoryRetentionYears { get; set; } = 10;
+    public int BooksRetentionYears { get; set; } = 10;
+
+    /// <summary>Invoices and booking vouchers: 8 years, § 147 Abs. 3 AO and § 14b Abs. 1 UStG as amended with effect from 2025 (BEG IV).</summary>
+    [Range(1, 30)]
+    public int InvoiceRetentionYears { get; set; } = 8;
+
+    /// <summary>The retention period runs to the end of the calendar year <paramref name="years"/> after the record's year (§ 147 Abs. 4 AO).</summary>
+    public static DateTimeOffset RetainedUntil(DateTimeOffset recordedAt, int years) => new(recordedAt.UtcDateTime.Year + years, 12, 31, 0, 0, 0, TimeSpan.Zero);
 }
