@@ -151,6 +151,8 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
         Assert.Contains("usage records to be kept for 10 years", html);
         Assert.Contains("invoices for 8 years (§ 147 AO, § 14b UStG)", html);
         Assert.Contains("Your final invoice, for the service up to today, is e-mailed to you", html);
+        // Backups: the page names the same condition as the certificate and the DPA, with the configured key-backup days.
+        Assert.Contains($"so encrypted copies in backups become unreadable once the key backups kept by the operator have expired (at most {KeyBackupDays} days)", html);
     }
 
     [Theory]
@@ -200,7 +202,10 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
 
         Assert.Contains("10 years, pseudonymized after erasure · invoices 8 years (§ 14b UStG), unlinked", html);
         Assert.Contains("Usage records stay, pseudonymized, for 10 years; invoices, unlinked from them, for 8 years (tax law)", html);
+        Assert.Contains($"so backup copies become unreadable once the key backups kept by the operator have expired (at most {KeyBackupDays} days)", html);
     }
+
+    private int KeyBackupDays => factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PromptLeo.Web.Features.Privacy.PrivacyOptions>>().Value.KeyBackupRetentionDays;
 
     [Fact]
     public async Task Purge_AfterInvoiceRetention_RemovesArchivedInvoiceNotBefore()
