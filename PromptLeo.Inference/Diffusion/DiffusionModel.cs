@@ -174,7 +174,7 @@ internal sealed class StableDiffusionModelLoader(ILogger<StableDiffusionModelLoa
                 throw new ModelLoadException("vae_encoder/model.onnx: file missing; an inpainting UNet needs it.");
             }
 
-            var residentBytes = DiffusionFolder.WeightBytes(modelDirectory);
+            var residentBytes = ModelFolder.WeightBytes(modelDirectory);
             logger.LogInformation("Loaded diffusion model {ModelId} on {Device} (UNet input channels {Channels}, {Precision}, timestep {TimestepType} rank {TimestepRank})",
                 manifest.Id, selection.Status.Device, unet.InChannels, DiffusionFolder.PrecisionName(unet.SampleType), unet.TimestepType, unet.TimestepRank);
             var capabilities = DiffusionFolder.Capabilities(manifest, ImageModelFamily.StableDiffusion,
@@ -225,12 +225,6 @@ internal static class DiffusionFolder
             throw new ModelLoadException($"scheduler/scheduler_config.json: {ex.Message}", ex);
         }
     }
-
-    /// <summary>Bytes of the weight files (<c>*.onnx</c> and their external data), the resident estimate of a loaded model.</summary>
-    public static long WeightBytes(string modelDirectory) =>
-        Directory.EnumerateFiles(modelDirectory, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !f.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
-            .Sum(f => new FileInfo(f).Length);
 
     /// <summary>A number from <c>vae_decoder/config.json</c> (for example <c>scaling_factor</c>, <c>shift_factor</c>), or the fallback.</summary>
     public static float ReadScalingFactor(string modelDirectory, float fallback, string property = "scaling_factor")

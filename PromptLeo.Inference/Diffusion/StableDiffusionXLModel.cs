@@ -187,7 +187,7 @@ internal sealed class StableDiffusionXLModelLoader(ILogger<StableDiffusionXLMode
                 schedulers: Schedulers(ReadSchedulerClass(modelDirectory)), defaultSteps: 30, defaultGuidance: 5f);
             logger.LogInformation("Loaded SDXL model {ModelId} on {Device} (UNet input channels {Channels}, {Precision}, timestep {TimestepType} rank {TimestepRank}, text {First}+{Second})",
                 manifest.Id, selection.Status.Device, unet.InChannels, precision, unet.TimestepType, unet.TimestepRank, first.HiddenOutput, second.HiddenOutput);
-            return new StableDiffusionXLModel(manifest, selection.Status, DiffusionFolder.WeightBytes(modelDirectory), tokenizers, (first, second), unet,
+            return new StableDiffusionXLModel(manifest, selection.Status, ModelFolder.WeightBytes(modelDirectory), tokenizers, (first, second), unet,
                 vaeDecoder, vaeEncoder, schedulerConfig, DiffusionFolder.ReadScalingFactor(modelDirectory, DefaultScalingFactor),
                 ReadForceZeros(modelDirectory), capabilities);
         }

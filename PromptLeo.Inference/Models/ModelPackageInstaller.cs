@@ -3,10 +3,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Llm;
 
 namespace PromptLeo.Inference.Models;
@@ -243,11 +243,12 @@ public sealed partial class ModelPackageInstaller(
         var settings = new Dictionary<string, string>(request.Settings);
         var defaults = new Dictionary<string, double>(request.DefaultParameters);
         var kind = request.Kind;
-        var index = Path.Combine(staging, "model_index.json");
-        if (File.Exists(index))
+        if (File.Exists(Path.Combine(staging, DiffusionModelIndex.FileName)))
         {
-            var pipeline = ReadPipelineClass(index);
-            var family = DiffusionFamily(pipeline);
+            // The same reading of model_index.json that picks the loader, so the manifest's family is the one that loads.
+            var index = ReadModelIndex(staging);
+            var pipeline = index.ClassName ?? throw new ModelDownloadException("model_index.json has no _class_name; this is not a diffusers pipeline.");
+            var family = FamilyName(index.Family);
             settings["pipeline"] = pipeline;
             settings["family"] = family;
             kind ??= ModelKind.Diffusion;
@@ -270,26 +271,25 @@ public sealed partial class ModelPackageInstaller(
         };
     }
 
-    private static string ReadPipelineClass(string modelIndexPath)
+    private static DiffusionModelIndex ReadModelIndex(string directory)
     {
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(modelIndexPath));
-            return document.RootElement.TryGetProperty("_class_name", out var name) && name.ValueKind == JsonValueKind.String
-                ? name.GetString()!
-                : throw new ModelDownloadException("model_index.json has no _class_name; this is not a diffusers pipeline.");
+            return DiffusionModelIndex.Read(directory);
         }
-        catch (JsonException ex)
+        catch (ModelLoadException ex)
         {
-            throw new ModelDownloadException($"model_index.json is not valid JSON: {ex.Message}", ex);
+            throw new ModelDownloadException($"model_index.json is not usable: {ex.Message}", ex);
         }
     }
 
-    /// <summary>The pipeline family of a diffusers <c>_class_name</c>: <c>flux</c>, <c>sdxl</c> or <c>sd</c>.</summary>
-    public static string DiffusionFamily(string pipelineClass) =>
-        pipelineClass.Contains("Flux", StringComparison.OrdinalIgnoreCase) ? "flux"
-        : pipelineClass.Contains("XL", StringComparison.Ordinal) ? "sdxl"
-        : "sd";
+    /// <summary>The manifest's name of a family: <c>flux</c>, <c>sdxl</c> or <c>sd</c>.</summary>
+    public static string FamilyName(ImageModelFamily family) => family switch
+    {
+        ImageModelFamily.Flux => "flux",
+        ImageModelFamily.StableDiffusionXL => "sdxl",
+        _ => "sd",
+    };
 
     private static Dictionary<string, double> FamilyDefaults(string family, string pipeline) => family switch
     {

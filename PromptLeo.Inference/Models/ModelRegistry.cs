@@ -573,7 +573,7 @@ public sealed class ModelRegistry(
 
     /// <summary>
     /// The bytes a model is expected to hold once loaded: the manifest's <see cref="ModelManifest.ResidentBytes"/>, else
-    /// the size of the files in its folder (the weights dominate).
+    /// the size of its weight files (<see cref="ModelFolder.WeightBytes"/>).
     /// </summary>
     public static long EstimateResidentBytes(string directory, ModelManifest manifest)
     {
@@ -581,8 +581,7 @@ public sealed class ModelRegistry(
             return declared;
         try
         {
-            return new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories)
-                .Where(f => f.Name != ModelManifestFile.FileName).Sum(f => f.Length);
+            return ModelFolder.WeightBytes(directory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,3 +1,4 @@
+using PromptLeo.Inference.Models;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -66,14 +67,14 @@ internal static class PrecisionBench
         var memoryModel = new TinyDiffusionModelOptions { Id = "bench-memory", UNetChannels = 320, UNetResidualLayers = 6, TextHiddenSize = 1024, Precision = precision };
         await RunAsync(memoryModel, size: 128, steps: 1, (directory, baseline, loaded, generated, _) =>
         {
-            Console.WriteLine($"weight files MiB (memory model)={F(DiffusionFolder.WeightBytes(directory) / 1048576.0)}");
+            Console.WriteLine($"weight files MiB (memory model)={F(ModelFolder.WeightBytes(directory) / 1048576.0)}");
             Console.WriteLine($"working set growth at load MiB={F(loaded - baseline)}");
             Console.WriteLine($"working set growth after one 128x128 generation MiB={F(generated - baseline)}");
         });
         var speedModel = new TinyDiffusionModelOptions { Id = "bench-speed", UNetChannels = 64, UNetResidualLayers = 6, TextHiddenSize = 64, Precision = precision };
         await RunAsync(speedModel, size, steps, (directory, _, _, _, stats) =>
         {
-            Console.WriteLine($"weight files MiB (speed model)={F(DiffusionFolder.WeightBytes(directory) / 1048576.0)}");
+            Console.WriteLine($"weight files MiB (speed model)={F(ModelFolder.WeightBytes(directory) / 1048576.0)}");
             Console.WriteLine($"s per step at {size}x{size}={F(stats.UNetLoop.TotalSeconds / steps)}");
         });
     }

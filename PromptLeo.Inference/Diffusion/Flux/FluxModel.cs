@@ -108,7 +108,7 @@ internal sealed class FluxModelLoader(ILogger<FluxModelLoader> logger) : IDiffus
                 maxSteps: transformer.HasGuidance ? null : 4) with { NegativePrompt = false, Guidance = transformer.HasGuidance };
             logger.LogInformation("Loaded FLUX model {ModelId} on {Device} ({Variant}, {Precision}, {SequenceLength} text tokens)",
                 manifest.Id, selection.Status.Device, transformer.HasGuidance ? "guidance-distilled" : "timestep-distilled", precision, sequenceLength);
-            return new FluxModel(manifest, selection.Status, DiffusionFolder.WeightBytes(modelDirectory), clipTokenizer, t5Tokenizer, clip, t5,
+            return new FluxModel(manifest, selection.Status, ModelFolder.WeightBytes(modelDirectory), clipTokenizer, t5Tokenizer, clip, t5,
                 transformer, decoder, encoder, schedulerConfig, scaling, sequenceLength, capabilities);
         }
         catch

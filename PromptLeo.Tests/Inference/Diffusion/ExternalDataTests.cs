@@ -47,7 +47,7 @@ public sealed class ExternalDataTests : IDisposable
             Assert.Equal(dataFile, t.ExternalData[0].Value);
         });
         // Resident bytes count the data files, so the budget of loaded models sees the real weight size.
-        Assert.Equal(DiffusionFolder.WeightBytes(Path.Combine(root, "external")), external.ResidentBytes);
+        Assert.Equal(ModelFolder.WeightBytes(Path.Combine(root, "external")), external.ResidentBytes);
         Assert.True(external.ResidentBytes >= inline.ResidentBytes, $"{external.ResidentBytes} < {inline.ResidentBytes}");
     }
 

@@ -1,3 +1,4 @@
+using PromptLeo.Inference.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Models.Demo;
@@ -40,6 +41,6 @@ public sealed class HalfPrecisionTests : IDisposable
         var result = model.CreatePipeline(NullLogger.Instance).Run(
             new DiffusionJob(new ImageRequest { ModelId = "half", Prompt = "a red house", Width = 64, Height = 64, Steps = 4 }, Seed: 7),
             progress: null, CancellationToken.None);
-        return (model.Capabilities.Precision, result.Images[0].Png, DiffusionFolder.WeightBytes(directory));
+        return (model.Capabilities.Precision, result.Images[0].Png, ModelFolder.WeightBytes(directory));
     }
 }

@@ -71,7 +71,7 @@ public sealed class FluxPipelineTests(TinyFluxModels models)
         Assert.Equal(Size, TestImages.Decode(b.Png).Width);
         var difference = MeanAbsoluteDifference(a.Png, b.Png);
         Assert.True(difference < 6.0, $"mean difference {difference}");
-        Assert.True(DiffusionFolder.WeightBytes(models.PathOf(half.Manifest.Id)) < DiffusionFolder.WeightBytes(models.PathOf(full.Manifest.Id)) * 0.6);
+        Assert.True(ModelFolder.WeightBytes(models.PathOf(half.Manifest.Id)) < ModelFolder.WeightBytes(models.PathOf(full.Manifest.Id)) * 0.6);
     }
 
     [Fact]
