@@ -175,6 +175,18 @@ public sealed partial class DpaContentTests(PortalFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task AdminPage_LedgerInsideTheDataFolder_WarnsAndNamesTheSetting()
+    {
+        var admin = await LegalPagesTests.AdminAsync(factory);
+
+        var html = await LegalPagesTests.GetTextAsync(admin, "/admin", "en");
+
+        Assert.Contains("id=\"ledger-inside-data\"", html);
+        Assert.Contains("The erasure ledger lies inside the data folder", html);
+        Assert.Contains("Storage:ErasureLedgerPath", html);
+    }
+
+    [Fact]
     public async Task AdminPage_ShippedOrganisationalMeasures_ListsEachAsToBeConfirmed()
     {
         var admin = await LegalPagesTests.AdminAsync(factory);

@@ -10,7 +10,22 @@ namespace PromptLeo.Tests.Web.Privacy;
 
 public sealed class CompletedOperatorPortalFactory : PortalFactory
 {
-    protected override IDictionary<string, string?> ExtraSettings => OperatorFactsTests.Completed;
+    /// <summary>A finished installation keeps the erasure ledger outside the data folder, as the systemd unit does.</summary>
+    public string LedgerDirectory { get; } = Path.Combine(Path.GetTempPath(), "promptleo-tests", "ledger-" + Guid.NewGuid().ToString("N"));
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(OperatorFactsTests.Completed)
+    {
+        ["Storage:ErasureLedgerPath"] = Path.Combine(LedgerDirectory, "erasures.ledger"),
+    };
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(LedgerDirectory))
+        {
+            Directory.Delete(LedgerDirectory, recursive: true);
+        }
+    }
 }
 
 /// <summary>The Impressum and the privacy policy with the shipped placeholder operator data.</summary>
@@ -276,6 +291,7 @@ public sealed class CompletedOperatorTests(CompletedOperatorPortalFactory factor
 
         Assert.Contains("id=\"admin-title\"", html);
         Assert.DoesNotContain("operator-placeholders", html);
+        Assert.DoesNotContain("ledger-inside-data", html);
         Assert.Contains("Lindenhof KI Dienste GmbH, Hanauer Landstraße 291", dpa);
         Assert.DoesNotContain("to be completed", dpa);
         Assert.Contains("datenschutz@lindenhof-ki.de", register);
