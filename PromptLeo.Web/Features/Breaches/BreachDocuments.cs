@@ -36,7 +36,7 @@ public sealed class BreachDocuments(OperatorFacts operatorFacts, IMailTransport 
             (t.T("Approximate number of data subjects", "Ungefähre Zahl betroffener Personen"), SubjectCount(t, incident)),
             (t.T("Categories of personal data", "Kategorien personenbezogener Daten"), BreachTexts.CategoryList(t, incident)),
             (t.T("Approximate number of records", "Ungefähre Zahl betroffener Datensätze"), t.T($"{incident.AffectedRecords} processing requests in the period", $"{incident.AffectedRecords} Verarbeitungsvorgänge im Zeitraum")),
-        ]);
+        ], keyWidth: 220);
         pdf.Heading(t.T("(b) Data protection officer or other contact point", "(b) Datenschutzbeauftragter oder sonstige Anlaufstelle"))
             .Paragraph(Contact(t));
         pdf.Heading(t.T("(c) Likely consequences of the breach", "(c) Wahrscheinliche Folgen der Verletzung")).Paragraph(incident.Consequences);
