@@ -70,9 +70,12 @@ public sealed class BreachWorkflowTests(PortalFactory factory) : IClassFixture<P
         Assert.Contains("Was das für Sie bedeuten kann: Third parties may have seen", germanMail.TextBody);
         Assert.Contains("Datenschutzbeauftragter: [vom Betreiber zu ergänzen]", germanMail.TextBody);
         Assert.Contains("Was wir getan haben und tun werden: Bucket closed", germanMail.TextBody);
+        Assert.Contains("Sie können sich auch bei der Aufsichtsbehörde beschweren: Der Hessische Beauftragte", germanMail.TextBody);
+        Assert.Contains("Welche Ihrer Daten: Prompts (Eingaben); Nutzungsmetadaten", germanMail.TextBody);
         Assert.Equal("Important: a security incident concerning your data", englishMail.Subject);
         Assert.Contains("What this may mean for you: Third parties may have seen", englishMail.TextBody);
         Assert.Contains("Data protection officer: [to be completed by the operator]", englishMail.TextBody);
+        Assert.Contains("You may also complain to the supervisory authority", englishMail.TextBody);
         Assert.DoesNotContain("Was geschehen ist", englishMail.TextBody);
         Assert.DoesNotContain("What happened", germanMail.TextBody);
 
