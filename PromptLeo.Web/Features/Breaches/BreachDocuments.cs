@@ -22,7 +22,7 @@ public sealed class BreachDocuments(OperatorFacts operatorFacts, IMailTransport 
         [
             (t.T("To", "An"), operatorFacts.SupervisoryAuthority(t)),
             (t.T("Controller", "Verantwortlicher"), operatorFacts.Contact(t)),
-            (t.T("Reference", "Aktenzeichen"), BreachTexts.Reference(incident)),
+            (t.T("Our reference", "Unsere Vorgangsnummer"), BreachTexts.Reference(incident)),
             (t.T("Discovered", "Bekannt geworden"), t.DateTime(incident.DiscoveredAt)),
             (t.T("Period of the breach", "Zeitraum der Verletzung"), Window(t, incident)),
             (t.T("Notification deadline (72 hours)", "Meldefrist (72 Stunden)"), t.DateTime(BreachClock.DeadlineOf(incident))),
@@ -105,7 +105,7 @@ public sealed class BreachDocuments(OperatorFacts operatorFacts, IMailTransport 
             t.T("Questions? Contact: ", "Fragen? Wenden Sie sich an: ") + Contact(t),
             t.T($"You may also complain to the supervisory authority: {operatorFacts.SupervisoryAuthority(t)}.",
                 $"Sie können sich auch bei der Aufsichtsbehörde beschweren: {operatorFacts.SupervisoryAuthority(t)}."),
-            t.T($"Reference: {BreachTexts.Reference(incident)}", $"Aktenzeichen: {BreachTexts.Reference(incident)}"));
+            t.T($"Reference: {BreachTexts.Reference(incident)}", $"Vorgangsnummer: {BreachTexts.Reference(incident)}"));
         return (subject, t.T("Hello,", "Guten Tag,") + "\n\n" + body + "\n");
     }
 
