@@ -3,6 +3,7 @@ using PromptLeo.Web.Features.Admin;
 using PromptLeo.Web.Features.Api;
 using PromptLeo.Web.Features.ApiKeys;
 using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Breaches;
 using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
@@ -42,6 +43,7 @@ builder.AddPromptLeoBilling();
 builder.AddPromptLeoApiKeys();
 builder.AddPromptLeoApi();
 builder.AddPromptLeoAdmin();
+builder.AddPromptLeoBreaches();
 
 var app = builder.Build();
 
@@ -63,6 +65,7 @@ app.MapPromptLeoImages();
 app.MapPromptLeoChat();
 app.MapPromptLeoBilling();
 app.MapPromptLeoApi();
+app.MapPromptLeoBreaches();
 
 await app.RunAsync();
 return 0;

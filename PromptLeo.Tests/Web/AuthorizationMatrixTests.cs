@@ -95,6 +95,8 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Page("/datenschutz", Ok, Ok),
         Page("/admin", Login, Forbidden, admin: Ok),
         Page("/admin/audit", Login, Forbidden, admin: Ok),
+        Page("/admin/incidents", Login, Forbidden, admin: Ok),
+        Page("/admin/incidents/{Id:int}", Login, Forbidden, admin: Ok, path: "/admin/incidents/1"),
         Page("/Account/Login", Ok, Ok),
         Page("/Account/Register", Ok, Ok),
         Page("/Account/RegisterConfirmation", Redirect, Redirect),
@@ -139,6 +141,8 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("GET", "/privacy/records.pdf", Unauthorized, Ok),
         Portal("GET", "/privacy/dpa.pdf", Login, Ok),
         Portal("GET", "/admin/privacy/register.pdf", Login, Forbidden, admin: Ok),
+        Portal("GET", "/admin/incidents/register.pdf", Unauthorized, Forbidden, admin: Ok),
+        Portal("GET", "/admin/incidents/{id:int}/authority-notice.pdf", Unauthorized, Forbidden, admin: NotFound, path: "/admin/incidents/999999/authority-notice.pdf"),
         Everyone("GET", "/privacy/erasure/{id:guid}/certificate", NotFound, path: "/privacy/erasure/{guid}/certificate?token=x"),
         Everyone("GET", "/privacy/erasure/{id:guid}/documents/{name}", NotFound, path: "/privacy/erasure/{guid}/documents/RE-2026-000001.pdf?token=x"),
 

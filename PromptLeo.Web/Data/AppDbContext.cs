@@ -24,6 +24,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<InvoiceCounter> InvoiceCounters => Set<InvoiceCounter>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<ModelSetting> ModelSettings => Set<ModelSetting>();
+    public DbSet<BreachIncident> BreachIncidents => Set<BreachIncident>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -102,6 +103,8 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasIndex(s => new { s.UserId, s.LastSeenAt });
             e.HasIndex(s => s.LastSeenAt);
         });
+
+        builder.Entity<BreachIncident>().HasIndex(b => b.ClosedAt);
 
         if (Database.IsSqlite())
         {

@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using PromptLeo.Tests.Fixtures;
+using PromptLeo.Tests.Web.Breaches;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Accounts;
+using PromptLeo.Web.Features.Breaches;
+using PromptLeo.Web.Features.Privacy;
+
+namespace PromptLeo.Tests.Components.Breaches;
+
+/// <summary>The incident pages, clicked, against the real app's register, database, mail transport and audit log.</summary>
+public sealed class IncidentPagesTests : BunitContext, IAsyncLifetime, IClassFixture<PortalFactory>
+{
+    private readonly PortalFactory portal;
+
+    public IncidentPagesTests(PortalFactory portal)
+    {
+        this.portal = portal;
+        Services.AddMudServices();
+        Services.AddLocalization();
+        Services.AddLogging();
+        Services.AddSingleton(portal.Services.GetRequiredService<BreachRegister>());
+        Services.AddSingleton(TimeProvider.System);
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    public async Task InitializeAsync()
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        var adminId = (await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByEmailAsync(PortalFactory.AdminEmail))!.Id;
+        AddAuthorization().SetAuthorized(PortalFactory.AdminEmail).SetRoles(Roles.Admin).SetClaims(new Claim(ClaimTypes.NameIdentifier, adminId));
+    }
+
+    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
+
+    private static AngleSharp.Dom.IElement Field(IRenderedComponent<IncidentsPage> cut, string id) =>
+        cut.Find($"input#{id}, textarea#{id}, #{id} input, #{id} textarea");
+
+    [Fact]
+    public async Task RecordForm_WindowEndBeforeStart_ShowsMessageAndStoresNothing()
+    {
+        var before = (await portal.Services.GetRequiredService<BreachRegister>().ListAsync()).Count;
+        var cut = Render<IncidentsPage>();
+
+        Field(cut, "description").Change("Test breach");
+        cut.Find("input[data-nature=Confidentiality]").Change(true);
+        cut.Find("input[data-category='usage metadata']").Change(true);
+        Field(cut, "window-start").Change("2026-11-30T10:00");
+        Field(cut, "window-end").Change("2026-11-30T09:00");
+        Field(cut, "consequences").Change("None known");
+        Field(cut, "measures").Change("Closed the hole");
+        await cut.InvokeAsync(() => cut.Find("#record-incident").Click());
+
+        Assert.Equal("The end of the incident window cannot be before its start.", cut.Find("#incident-errors").TextContent.Trim());
+        Assert.Equal(before, (await portal.Services.GetRequiredService<BreachRegister>().ListAsync()).Count);
+    }
+
+    [Fact]
+    public async Task IncidentPage_ErasedAccountsExplained_NoticeNeedsConfirmation_ThenSent()
+    {
+        var model = "breach-bunit-" + Guid.NewGuid().ToString("N")[..8];
+        var live = await BreachSeed.UserAsync(portal, "en");
+        var erased = await BreachSeed.UserAsync(portal, "de");
+        await BreachSeed.RecordAsync(portal, live, model, DateTimeOffset.UtcNow.AddHours(-1));
+        await BreachSeed.RecordAsync(portal, erased, model, DateTimeOffset.UtcNow.AddHours(-1));
+        Assert.NotEmpty((await portal.Services.GetRequiredService<AccountEraser>().EraseAsync(erased, erased)).Certificate);
+        var now = DateTimeOffset.UtcNow;
+        var incident = (await portal.Services.GetRequiredService<BreachRegister>().RecordAsync("admin", BreachSeed.Input(now, now.AddHours(-2), now, model))).Incident!;
+
+        var cut = Render<IncidentPage>(p => p.Add(c => c.Id, incident.Id));
+
+        Assert.Contains("2 accounts with 2 processing records in the period; 1 of them are erased.", cut.Find("#affected-count").TextContent);
+        Assert.Contains("cannot be notified", cut.Find("#affected-erased").TextContent);
+        Assert.Single(cut.FindAll("[data-affected]"));
+        Assert.True(cut.Find("#notify-users").HasAttribute("disabled"));
+
+        cut.Find("input#confirm-notice, #confirm-notice input").Change(true);
+        await cut.InvokeAsync(() => cut.Find("#notify-users").Click());
+
+        cut.WaitForAssertion(() => Assert.Contains("Notice sent to 1 accounts; 1 accounts could not be notified", cut.Find("#incident-messages").TextContent));
+        Assert.Equal("Important: a security incident concerning your data", (await MailPickup.WaitForMailToAsync(portal.MailDirectory, await BreachSeed.EmailOfAsync(portal, live))).Subject);
+        Assert.Contains("1 accounts", cut.Find("#users-status").TextContent);
+    }
+
+    [Fact]
+    public void IncidentPage_UnknownId_SaysSo() =>
+        Assert.Equal("There is no incident with this number.", Render<IncidentPage>(p => p.Add(c => c.Id, 987_654)).Find("#incident-missing").TextContent.Trim());
+}
