@@ -139,6 +139,8 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("GET", "/privacy/records.pdf", Unauthorized, Ok),
         Portal("GET", "/privacy/dpa.pdf", Login, Ok),
         Portal("GET", "/admin/privacy/register.pdf", Login, Forbidden, admin: Ok),
+        Portal("GET", "/admin/privacy/processor-register.pdf", Login, Forbidden, admin: Ok),
+        Portal("GET", "/admin/privacy/dpia.pdf", Login, Forbidden, admin: Ok),
         Everyone("GET", "/privacy/erasure/{id:guid}/certificate", NotFound, path: "/privacy/erasure/{guid}/certificate?token=x"),
         Everyone("GET", "/privacy/erasure/{id:guid}/documents/{name}", NotFound, path: "/privacy/erasure/{guid}/documents/RE-2026-000001.pdf?token=x"),
 

@@ -71,8 +71,8 @@ public sealed class ImpactAssessmentWriter(
             (t.T("Models", "Modelle"), models.Count == 0 ? t.T("None installed.", "Keine installiert.") : string.Join("; ", models.Select(m => $"{m.DisplayName} ({m.Id}, {Kind(m.Kind, t)}, {(disabled.Contains(m.Id) ? t.T("disabled", "deaktiviert") : t.T("enabled", "aktiviert"))})"))),
             (t.T("Where", "Ort"), t.T($"Region {h.Region}, node {h.Node ?? Environment.MachineName}; the models run in-process on the operator's hardware.", $"Region {h.Region}, Knoten {h.Node ?? Environment.MachineName}; die Modelle laufen im Prozess auf Hardware des Betreibers.")),
             (t.T("Scope", "Umfang"), t.T($"{accounts} accounts, of them {customers} business customers with a data processing agreement.", $"{accounts} Konten, davon {customers} Geschäftskunden mit Auftragsverarbeitungsvertrag.")),
-            (t.T("Retention", "Aufbewahrung"), t.T($"Chats: {AccessReportWriter.RetentionText(p.DefaultChatRetentionDays, t)} (default for new accounts, each user can change it); images: {AccessReportWriter.RetentionText(p.DefaultImageRetentionDays, t)}; processing records: {records.Value.RetentionDays} days; exports: {p.ExportLinkHours} hours.",
-                $"Chats: {AccessReportWriter.RetentionText(p.DefaultChatRetentionDays, t)} (Voreinstellung für neue Konten, je Nutzer änderbar); Bilder: {AccessReportWriter.RetentionText(p.DefaultImageRetentionDays, t)}; Verarbeitungsnachweise: {records.Value.RetentionDays} Tage; Exporte: {p.ExportLinkHours} Stunden.")),
+            (t.T("Retention", "Aufbewahrung"), t.T($"Chats: {Retention(p.DefaultChatRetentionDays, t)} (default for new accounts, each user can change it); images: {Retention(p.DefaultImageRetentionDays, t)}; processing records: {records.Value.RetentionDays} days; exports: {p.ExportLinkHours} hours.",
+                $"Chats: {Retention(p.DefaultChatRetentionDays, t)} (Voreinstellung für neue Konten, je Nutzer änderbar); Bilder: {Retention(p.DefaultImageRetentionDays, t)}; Verarbeitungsnachweise: {records.Value.RetentionDays} Tage; Exporte: {p.ExportLinkHours} Stunden.")),
         ]);
         pdf.Paragraph(t.T("Activities, data subjects and data categories (from the Art. 30 register):", "Tätigkeiten, Betroffene und Datenkategorien (aus dem Verzeichnis nach Art. 30):"));
         pdf.Table([t.T("Activity", "Tätigkeit"), t.T("Data subjects", "Betroffene"), t.T("Data categories", "Datenkategorien")],
@@ -85,7 +85,7 @@ public sealed class ImpactAssessmentWriter(
         pdf.Bullets(
         [
             t.T("Data minimisation: application logs never contain prompts, outputs or e-mail addresses; processing records hold metadata only, never content.", "Datenminimierung: Anwendungsprotokolle enthalten nie Prompts, Ausgaben oder E-Mail-Adressen; Verarbeitungsnachweise enthalten nur Metadaten, nie Inhalte."),
-            t.T($"Storage limitation: chats are kept {AccessReportWriter.RetentionText(p.DefaultChatRetentionDays, t)} and images {AccessReportWriter.RetentionText(p.DefaultImageRetentionDays, t)} by default; the purge runs every {p.PurgeIntervalMinutes} minutes.", $"Speicherbegrenzung: Chats werden standardmäßig {AccessReportWriter.RetentionText(p.DefaultChatRetentionDays, t)} und Bilder {AccessReportWriter.RetentionText(p.DefaultImageRetentionDays, t)} aufbewahrt; die Löschung läuft alle {p.PurgeIntervalMinutes} Minuten."),
+            t.T($"Storage limitation: chats are kept {Retention(p.DefaultChatRetentionDays, t)} and images {Retention(p.DefaultImageRetentionDays, t)} by default; the purge runs every {p.PurgeIntervalMinutes} minutes.", $"Speicherbegrenzung: Chats werden standardmäßig {Retention(p.DefaultChatRetentionDays, t)} und Bilder {Retention(p.DefaultImageRetentionDays, t)} aufbewahrt; die Löschung läuft alle {p.PurgeIntervalMinutes} Minuten."),
             t.T("Zero retention: every user can set chats to \"never stored\" or use temporary chats; then only the processing record remains.", "Keine Speicherung: Jeder Nutzer kann Chats auf „nie gespeichert“ stellen oder temporäre Chats nutzen; dann bleibt nur der Verarbeitungsnachweis."),
             t.T("Encryption per user: content is encrypted with AES-256-GCM under a key per user; erasure destroys the key.", "Verschlüsselung je Nutzer: Inhalte sind mit AES-256-GCM unter einem Schlüssel je Nutzer verschlüsselt; die Löschung vernichtet den Schlüssel."),
             t.T("No transfer: no data goes to model providers or third countries; models are not trained on user data; no profiling or automated decisions (Art. 22).", "Keine Übermittlung: Keine Daten gehen an Modellanbieter oder in Drittländer; die Modelle werden nicht mit Nutzerdaten trainiert; keine Profilbildung oder automatisierten Entscheidungen (Art. 22)."),
@@ -127,7 +127,7 @@ public sealed class ImpactAssessmentWriter(
         var allAdminsWith2fa = admins > 0 && admins == adminsWith2fa;
         var chatsKeptForever = p.DefaultChatRetentionDays is null;
         string Stated(OrganisationalMeasure measure) => organisational.Show(measure, t);
-        var chatRetention = AccessReportWriter.RetentionText(p.DefaultChatRetentionDays, t);
+        var chatRetention = Retention(p.DefaultChatRetentionDays, t);
 
         return
         [
@@ -183,6 +183,9 @@ public sealed class ImpactAssessmentWriter(
                 ledger.IsInsideDataFolder || organisational.IsUnconfirmed(OrganisationalMeasure.RestoreTests) ? RiskLevel.Medium : RiskLevel.Low),
         ];
     }
+
+    /// <summary>A retention setting in the third person, as documents for the operator word it.</summary>
+    internal static string Retention(int? days, ReportText t) => days is null ? t.T("until deleted by the user", "bis zur Löschung durch den Nutzer") : AccessReportWriter.RetentionText(days, t);
 
     private static string Kind(ModelKind kind, ReportText t) => kind switch
     {

@@ -65,7 +65,7 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
                 (t.T("Contact", "Kontakt"), c.Email ?? t.T("account no longer exists", "Konto besteht nicht mehr")),
                 (t.T("Agreement", "Vertrag"), t.T($"Version {a.Version}, accepted {t.DateTime(a.AcceptedAt)}", $"Version {a.Version}, angenommen am {t.DateTime(a.AcceptedAt)}")
                     + (a.Version == p.DpaVersion ? "" : t.T($" — not the current version {p.DpaVersion}; re-acceptance pending", $" — nicht die aktuelle Version {p.DpaVersion}; erneute Annahme ausstehend"))),
-                (t.T("Retention set by the controller", "Vom Verantwortlichen eingestellte Aufbewahrung"), t.T($"Chats: {AccessReportWriter.RetentionText(c.ChatRetentionDays, t)}; images: {AccessReportWriter.RetentionText(c.ImageRetentionDays, t)}", $"Chats: {AccessReportWriter.RetentionText(c.ChatRetentionDays, t)}; Bilder: {AccessReportWriter.RetentionText(c.ImageRetentionDays, t)}")),
+                (t.T("Retention set by the controller", "Vom Verantwortlichen eingestellte Aufbewahrung"), t.T($"Chats: {ImpactAssessmentWriter.Retention(c.ChatRetentionDays, t)}; images: {ImpactAssessmentWriter.Retention(c.ImageRetentionDays, t)}", $"Chats: {ImpactAssessmentWriter.Retention(c.ChatRetentionDays, t)}; Bilder: {ImpactAssessmentWriter.Retention(c.ImageRetentionDays, t)}")),
                 (t.T($"Processing recorded (last {records.Value.RetentionDays} days)", $"Erfasste Verarbeitungen (letzte {records.Value.RetentionDays} Tage)"), done.Count == 0
                     ? t.T("none", "keine")
                     : string.Join("; ", done.Select(r => $"{ProcessingActivities.PurposeLabel(r.Purpose, t)} ({Channel(r.Channel, t)}): {r.Count}"))),
