@@ -70,7 +70,7 @@ public sealed class ImpactAssessmentWriter(
             (t.T("Channels", "Kanäle"), t.T($"Web portal (signed-in users) and the OpenAI-compatible API (/v1) with API keys, limited to {api.Value.RequestsPerMinutePerKey} requests per minute per key and {api.Value.RequestsPerMinutePerUser} per account.", $"Webportal (angemeldete Nutzer) und die OpenAI-kompatible API (/v1) mit API-Schlüsseln, begrenzt auf {api.Value.RequestsPerMinutePerKey} Anfragen pro Minute je Schlüssel und {api.Value.RequestsPerMinutePerUser} je Konto.")),
             (t.T("Models", "Modelle"), models.Count == 0 ? t.T("None installed.", "Keine installiert.") : string.Join("; ", models.Select(m => $"{m.DisplayName} ({m.Id}, {Kind(m.Kind, t)}, {(disabled.Contains(m.Id) ? t.T("disabled", "deaktiviert") : t.T("enabled", "aktiviert"))})"))),
             (t.T("Where", "Ort"), t.T($"Region {h.Region}, node {h.Node ?? Environment.MachineName}; the models run in-process on the operator's hardware.", $"Region {h.Region}, Knoten {h.Node ?? Environment.MachineName}; die Modelle laufen im Prozess auf Hardware des Betreibers.")),
-            (t.T("Scope", "Umfang"), t.T($"{accounts} accounts, of them {customers} business customers with a data processing agreement.", $"{accounts} Konten, davon {customers} Geschäftskunden mit Auftragsverarbeitungsvertrag.")),
+            (t.T("Scope", "Umfang"), t.T($"Accounts: {accounts}; business customers with a data processing agreement: {customers}.", $"Konten: {accounts}; Geschäftskunden mit Auftragsverarbeitungsvertrag: {customers}.")),
             (t.T("Retention", "Aufbewahrung"), t.T($"Chats: {Retention(p.DefaultChatRetentionDays, t)} (default for new accounts, each user can change it); images: {Retention(p.DefaultImageRetentionDays, t)}; processing records: {records.Value.RetentionDays} days; exports: {p.ExportLinkHours} hours.",
                 $"Chats: {Retention(p.DefaultChatRetentionDays, t)} (Voreinstellung für neue Konten, je Nutzer änderbar); Bilder: {Retention(p.DefaultImageRetentionDays, t)}; Verarbeitungsnachweise: {records.Value.RetentionDays} Tage; Exporte: {p.ExportLinkHours} Stunden.")),
         ]);
@@ -112,10 +112,11 @@ public sealed class ImpactAssessmentWriter(
             : t.T($"The highest residual risk is {Level(highest, t)}; with the measures above no prior consultation of the supervisory authority (Art. 36) is required.", $"Das höchste Restrisiko ist {Level(highest, t)}; mit den genannten Maßnahmen ist keine vorherige Konsultation der Aufsichtsbehörde (Art. 36) erforderlich."));
         pdf.KeyValues(
         [
-            (t.T("Advice of the data protection officer (Art. 35(2))", "Stellungnahme des Datenschutzbeauftragten (Art. 35 Abs. 2)"), OrganisationalMeasures.Unconfirmed(t)),
+            (t.T("Advice of the data protection officer (Art. 35(2))", "Stellungnahme des Datenschutzbeauftragten (Art. 35 Abs. 2)"), Signature(t)),
+            (t.T("Approved by the controller", "Freigabe durch den Verantwortlichen"), Signature(t)),
             (t.T("Review (Art. 35(11))", "Überprüfung (Art. 35 Abs. 11)"), t.T("This document is regenerated from the live settings at every download; the operator reviews it whenever the processing changes.", "Dieses Dokument wird bei jedem Herunterladen aus den geltenden Einstellungen erzeugt; der Betreiber überprüft es bei jeder Änderung der Verarbeitung.")),
         ]);
-        ProcessingRegisterWriter.WriteAnnex(pdf, await measures.DescribeAsync(t, cancellationToken), t);
+        ProcessingRegisterWriter.WriteAnnex(pdf, await measures.DescribeAsync(t, cancellationToken), t, t.T("Art. 35(7)(d)", "Art. 35 Abs. 7 lit. d"));
         return pdf.ToBytes();
     }
 
@@ -143,8 +144,8 @@ public sealed class ImpactAssessmentWriter(
             new(t.T("Statements about real persons (hallucinations) and the limits of rectification (Art. 16)", "Aussagen über reale Personen (Halluzinationen) und Grenzen der Berichtigung (Art. 16)"),
                 chatModelEnabled ? RiskLevel.Medium : RiskLevel.Low, RiskLevel.Medium,
                 [
-                    t.T("Language models can produce false statements about named people. A model's weights cannot be corrected; rectification reaches the stored answers only: users edit or delete chats, and the operator can disable a model.", "Sprachmodelle können falsche Aussagen über namentlich genannte Personen erzeugen. Die Gewichte eines Modells lassen sich nicht berichtigen; die Berichtigung erreicht nur gespeicherte Antworten: Nutzer bearbeiten oder löschen Chats, und der Betreiber kann ein Modell deaktivieren."),
-                    t.T("Every answer and image is labelled as AI-generated (AI Act Art. 50); images carry machine-readable provenance.", "Jede Antwort und jedes Bild ist als KI-erzeugt gekennzeichnet (KI-VO Art. 50); Bilder tragen maschinenlesbare Herkunftsangaben."),
+                    t.T("Language models can produce false statements about named people. A model's weights cannot be corrected; rectification reaches the stored answers only: users delete chats, and the operator can disable a model.", "Sprachmodelle können falsche Aussagen über namentlich genannte Personen erzeugen. Die Gewichte eines Modells lassen sich nicht berichtigen; die Berichtigung erreicht nur gespeicherte Antworten: Nutzer löschen Chats, und der Betreiber kann ein Modell deaktivieren."),
+                    t.T("In the portal every answer and image is labelled as AI-generated (AI Act Art. 50); every image file carries machine-readable provenance.", "Im Portal ist jede Antwort und jedes Bild als KI-erzeugt gekennzeichnet (KI-VO Art. 50); jede Bilddatei trägt maschinenlesbare Herkunftsangaben."),
                     t.T("Models are not trained or fine-tuned on user data, so a statement does not spread to other users.", "Die Modelle werden nicht mit Nutzerdaten trainiert oder nachtrainiert, sodass sich eine Aussage nicht auf andere Nutzer überträgt."),
                 ],
                 chatModelEnabled ? RiskLevel.Medium : RiskLevel.Low),
@@ -183,6 +184,9 @@ public sealed class ImpactAssessmentWriter(
                 ledger.IsInsideDataFolder || organisational.IsUnconfirmed(OrganisationalMeasure.RestoreTests) ? RiskLevel.Medium : RiskLevel.Low),
         ];
     }
+
+    /// <summary>A line the operator fills in by hand: the DPO's advice and the sign-off are not something software can know.</summary>
+    private static string Signature(ReportText t) => "______________________________ " + t.T("(date, name, signature)", "(Datum, Name, Unterschrift)");
 
     /// <summary>A retention setting in the third person, as documents for the operator word it.</summary>
     internal static string Retention(int? days, ReportText t) => days is null ? t.T("until deleted by the user", "bis zur Löschung durch den Nutzer") : AccessReportWriter.RetentionText(days, t);

@@ -111,6 +111,11 @@ public sealed class ProcessingActivities(
         .. typeof(ProcessingPurpose).GetFields().Where(f => f.IsLiteral && f.Name != nameof(ProcessingPurpose.LegalBasis)).Select(f => (string)f.GetRawConstantValue()!),
     ];
 
+    /// <summary>No transfer by the operator; with sub-processors configured, their own entries state where they process.</summary>
+    public static string TransferText(PrivacyOptions p, string region, ReportText t) => p.SubProcessors.Count == 0
+        ? t.T($"None; processed in region {region}", $"Keine; Verarbeitung in Region {region}")
+        : t.T($"None by the operator (region {region}); sub-processors process where their entry under Recipients states", $"Keine durch den Betreiber (Region {region}); Unterauftragsverarbeiter verarbeiten dort, wo ihr Eintrag unter Empfänger es angibt");
+
     public IReadOnlyList<ProcessingActivity> Describe(ReportText t)
     {
         var p = privacy.Value;
@@ -119,7 +124,7 @@ public sealed class ProcessingActivities(
         var hostingRecipient = t.T($"Hosting provider (servers, data centre): {operatorFacts.Show(OperatorField.HostingProvider, t)}", $"Hosting-Dienstleister (Server, Rechenzentrum): {operatorFacts.Show(OperatorField.HostingProvider, t)}");
         var subProcessors = p.SubProcessors.Count == 0 ? "" : t.T("; sub-processors: ", "; Unterauftragsverarbeiter: ") + string.Join("; ", p.SubProcessors);
         var internalOnly = hostingRecipient + subProcessors;
-        var noTransfer = t.T($"None; processed in region {region}", $"Keine; Verarbeitung in Region {region}");
+        var noTransfer = TransferText(p, region, t);
         var smtpHost = email.Value.SmtpHost;
         var mailRecipient = string.IsNullOrWhiteSpace(smtpHost)
             ? t.T("None: no mail server is configured; messages stay as files in the data folder", "Keine: kein Mailserver eingerichtet; Nachrichten bleiben als Dateien im Datenordner")
@@ -157,7 +162,7 @@ public sealed class ProcessingActivities(
             new(RegisterActivity.Inference, t.T("Chat and image inference", "Chat- und Bild-Inferenz"), t.T($"Answering prompts, generating images, in the portal and through the API: {purposes} (Art. 6(1)(b); Art. 28 for business customers)", $"Beantwortung von Prompts, Bilderzeugung, im Portal und über die API: {purposes} (Art. 6 Abs. 1 lit. b; Art. 28 für Geschäftskunden)"),
                 t.T("Users and persons named in content", "Nutzer und in Inhalten genannte Personen"), t.T("Prompts, answers, system prompts, presets, uploaded and generated images (encrypted per user); special categories (Art. 9) if users enter them", "Prompts, Antworten, Systemprompts, Vorlagen, hochgeladene und erzeugte Bilder (je Nutzer verschlüsselt); besondere Kategorien (Art. 9), wenn Nutzer sie eingeben"),
                 AccessReportWriter.RetentionText(p.DefaultChatRetentionDays, t) + t.T(" (chats, default); images ", " (Chats, Standard); Bilder ") + AccessReportWriter.RetentionText(p.DefaultImageRetentionDays, t))
-            { Recipients = t.T("None: the models run in-process on the operator's hardware. ", "Keine: Die Modelle laufen im Prozess auf Hardware des Betreibers. ") + internalOnly, Transfer = noTransfer, Measures = Toms(encryption, separation, deletion) },
+            { Recipients = t.T("No model provider: the models run in-process on the operator's hardware. ", "Kein Modellanbieter: Die Modelle laufen im Prozess auf Hardware des Betreibers. ") + internalOnly, Transfer = noTransfer, Measures = Toms(encryption, separation, deletion) },
             new(RegisterActivity.ProcessingRecords, t.T("Processing records", "Verarbeitungsnachweise"), t.T("Accountability (Art. 5(2))", "Rechenschaftspflicht (Art. 5 Abs. 2)"),
                 t.T("Users", "Nutzer"), t.T("Request id, time, model, purpose, region, node — no content", "Anfrage-ID, Zeit, Modell, Zweck, Region, Knoten — kein Inhalt"),
                 t.T($"{records.Value.RetentionDays} days; pseudonymized after erasure", $"{records.Value.RetentionDays} Tage; nach Löschung pseudonymisiert"))

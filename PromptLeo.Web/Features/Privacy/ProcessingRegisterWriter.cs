@@ -47,21 +47,21 @@ public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, Operato
         }
         pdf.Heading(t.T("Transfers to third countries", "Übermittlungen in Drittländer"));
         pdf.Paragraph(t.T($"None. Processing takes place in region {hosting.Value.Region}.", $"Keine. Die Verarbeitung erfolgt in Region {hosting.Value.Region}."));
-        WriteAnnex(pdf, measureList, t);
+        WriteAnnex(pdf, measureList, t, t.T("Art. 30(1)(g)", "Art. 30 Abs. 1 lit. g"));
         return pdf.ToBytes();
     }
 
     /// <summary>"Annex, nos. 2, 8 (Access control; …)": the numbered TOMs headings an activity relies on.</summary>
     internal static string AnnexReference(IReadOnlyList<string> areas, IReadOnlyList<(string Area, string Measure)> measures, ReportText t)
     {
-        var numbers = areas.Select(area => measures.Select(m => m.Area).ToList().IndexOf(area) + 1).Where(n => n > 0).Order();
-        return t.T("Annex, nos. ", "Anlage, Nr. ") + string.Join(", ", numbers) + " (" + string.Join("; ", areas) + ")";
+        var headings = measures.Select(m => m.Area).ToList();
+        var cited = areas.Select(area => (Number: headings.IndexOf(area) + 1, Area: area)).Where(c => c.Number > 0).OrderBy(c => c.Number).ToList();
+        return t.T("Annex, nos. ", "Anlage, Nr. ") + string.Join(", ", cited.Select(c => c.Number)) + " (" + string.Join("; ", cited.Select(c => c.Area)) + ")";
     }
 
     /// <summary>The Art. 32 measures as a numbered annex, so each register entry can cite the headings that protect it.</summary>
-    internal static void WriteAnnex(PdfReport pdf, IReadOnlyList<(string Area, string Measure)> measureList, ReportText t, bool asProcessor = false)
+    internal static void WriteAnnex(PdfReport pdf, IReadOnlyList<(string Area, string Measure)> measureList, ReportText t, string article)
     {
-        var article = asProcessor ? t.T("Art. 30(2)(d)", "Art. 30 Abs. 2 lit. d") : t.T("Art. 30(1)(g)", "Art. 30 Abs. 1 lit. g");
         pdf.Heading(t.T($"Annex: technical and organisational measures ({article}, Art. 32)", $"Anlage: Technische und organisatorische Maßnahmen ({article}, Art. 32)"));
         pdf.KeyValues(measureList.Select((m, i) => ($"{i + 1}. {m.Area}", m.Measure)));
     }

@@ -69,7 +69,7 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
                 (t.T($"Processing recorded (last {records.Value.RetentionDays} days)", $"Erfasste Verarbeitungen (letzte {records.Value.RetentionDays} Tage)"), done.Count == 0
                     ? t.T("none", "keine")
                     : string.Join("; ", done.Select(r => $"{ProcessingActivities.PurposeLabel(r.Purpose, t)} ({Channel(r.Channel, t)}): {r.Count}"))),
-                (t.T("Third-country transfer", "Drittlandübermittlung"), t.T($"None; processed in region {hosting.Value.Region}", $"Keine; Verarbeitung in Region {hosting.Value.Region}")),
+                (t.T("Third-country transfer", "Drittlandübermittlung"), ProcessingActivities.TransferText(p, hosting.Value.Region, t)),
                 (t.T("TOMs", "TOM"), t.T("Annex below (= Annex 1 of the agreement)", "Anlage unten (= Anlage 1 des Vertrags)")),
             ]);
         }
@@ -84,7 +84,7 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
         }
         pdf.Heading(t.T("Transfers to third countries (Art. 30(2)(c))", "Übermittlungen in Drittländer (Art. 30 Abs. 2 lit. c)"));
         pdf.Paragraph(t.T($"None. Processing takes place in region {hosting.Value.Region}; transfers only on the controller's documented instruction (agreement § 3).", $"Keine. Die Verarbeitung erfolgt in Region {hosting.Value.Region}; Übermittlungen nur auf dokumentierte Weisung des Verantwortlichen (Vertrag § 3)."));
-        ProcessingRegisterWriter.WriteAnnex(pdf, await measures.DescribeAsync(t, cancellationToken), t, asProcessor: true);
+        ProcessingRegisterWriter.WriteAnnex(pdf, await measures.DescribeAsync(t, cancellationToken), t, t.T("Art. 30(2)(d)", "Art. 30 Abs. 2 lit. d"));
         return pdf.ToBytes();
     }
 
