@@ -48,8 +48,8 @@ public sealed class ProcessingRegisterTests(PortalFactory factory) : IClassFixtu
             Assert.True(text.Split(label).Length - 1 >= activities.Count, $"{label} is not printed for every activity");
         }
         var required = language == "de"
-            ? new[] { "Art. 30 Abs. 1", "Konto-E-Mails", "Anwendungsprotokolle", "API-Schlüssel", "Datenexporte", "Auftragsverarbeitungsverträge", "HMAC", "Abrechnung", "Verarbeitungsnachweise", "Audit-Log", "Chat- und Bild-Inferenz", "Sitzungen", "Anlage: Technische und organisatorische Maßnahmen", "Anlage, Nr." }
-            : new[] { "Art. 30(1)", "Account e-mails", "Application logs", "API keys", "Data exports", "Data processing agreements", "keyed hash of the IP address", "Billing", "Processing records", "Audit log", "Chat and image inference", "Sessions", "Annex: technical and organisational measures", "Annex, nos." };
+            ? new[] { "Art. 30 Abs. 1", "Verantwortlicher", "Vertreter", "Datenschutzbeauftragter", "Konto-E-Mails", "Anwendungsprotokolle", "API-Schlüssel", "Datenexporte", "Auftragsverarbeitungsverträge", "HMAC", "Abrechnung", "Verarbeitungsnachweise", "Audit-Log", "Chat- und Bild-Inferenz", "Sitzungen", "Anlage: Technische und organisatorische Maßnahmen", "Anlage, Nr." }
+            : new[] { "Art. 30(1)", "Controller", "Representatives", "Data protection officer", "Account e-mails", "Application logs", "API keys", "Data exports", "Data processing agreements", "keyed hash of the IP address", "Billing", "Processing records", "Audit log", "Chat and image inference", "Sessions", "Annex: technical and organisational measures", "Annex, nos." };
         foreach (var item in required)
         {
             Assert.Contains(item, text);
@@ -181,6 +181,7 @@ public class RegisterSettingsPortal : PortalFactory
         ["Sessions:IdleLifetime"] = "5.00:00:00",
         ["Email:SmtpHost"] = "mail.lindenhof.test",
         ["Hosting:Region"] = "DE-MUC",
+        ["Privacy:SubProcessors:0"] = "Nordlicht Backup GmbH, Hamburg, encrypted off-site backup, Germany",
     };
 }
 
@@ -197,6 +198,9 @@ public sealed class ProcessingRegisterSettingsTests(RegisterSettingsPortal facto
         Assert.All(expected, item => Assert.Contains(item, text));
         Assert.DoesNotContain(language == "de" ? "1095 Tage" : "1095 days", text);
         Assert.DoesNotContain(language == "de" ? "24 Stunden nach Fertigstellung" : "24 hours after completion", text);
+        // A sub-processor becomes a recipient of every activity, and the transfer entry points to where it processes.
+        Assert.Contains(language == "de" ? "Unterauftragsverarbeiter: Nordlicht Backup GmbH, Hamburg" : "sub-processors: Nordlicht Backup GmbH, Hamburg", text);
+        Assert.Contains(language == "de" ? "Keine durch den Betreiber (Region DE-MUC)" : "None by the operator (region DE-MUC)", text);
         // The mail server's location is not known to the software: flagged, never stated as fact.
         Assert.Contains(language == "de" ? "Standort des Mailservers mail.lindenhof.test: [vom Betreiber zu bestätigen]" : "location of mail server mail.lindenhof.test: [to be confirmed by the operator]", text);
     }
