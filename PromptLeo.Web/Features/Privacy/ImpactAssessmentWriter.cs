@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Models;
 using PromptLeo.Web.Data;
-using PromptLeo.Web.Features.Api;
 using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Records;
 using PromptLeo.Web.Features.Reports;
@@ -33,7 +32,7 @@ public sealed class ImpactAssessmentWriter(
     IOptions<PrivacyOptions> privacy,
     IOptions<RecordsOptions> records,
     IOptions<HostingOptions> hosting,
-    IOptions<ApiOptions> api,
+    IEnumerable<IProcessingChannel> channels,
     IOptions<IdentityOptions> identity)
 {
     public static string Level(RiskLevel level, ReportText t) => level switch
@@ -67,7 +66,7 @@ public sealed class ImpactAssessmentWriter(
         pdf.KeyValues(
         [
             (t.T("Nature", "Art"), t.T("Generative AI: language models answer prompts, image models generate and edit images; content is stored per user, encrypted.", "Generative KI: Sprachmodelle beantworten Prompts, Bildmodelle erzeugen und bearbeiten Bilder; Inhalte werden je Nutzer verschlüsselt gespeichert.")),
-            (t.T("Channels", "Kanäle"), t.T($"Web portal (signed-in users) and the OpenAI-compatible API (/v1) with API keys, limited to {api.Value.RequestsPerMinutePerKey} requests per minute per key and {api.Value.RequestsPerMinutePerUser} per account.", $"Webportal (angemeldete Nutzer) und die OpenAI-kompatible API (/v1) mit API-Schlüsseln, begrenzt auf {api.Value.RequestsPerMinutePerKey} Anfragen pro Minute je Schlüssel und {api.Value.RequestsPerMinutePerUser} je Konto.")),
+            (t.T("Channels", "Kanäle"), string.Join(t.T(" and ", " und "), channels.Select(c => c.Describe(t)).Prepend(t.T("Web portal (signed-in users)", "Webportal (angemeldete Nutzer)"))) + "."),
             (t.T("Models", "Modelle"), models.Count == 0 ? t.T("None installed.", "Keine installiert.") : string.Join("; ", models.Select(m => $"{m.DisplayName} ({m.Id}, {Kind(m.Kind, t)}, {(disabled.Contains(m.Id) ? t.T("disabled", "deaktiviert") : t.T("enabled", "aktiviert"))})"))),
             (t.T("Where", "Ort"), t.T($"Region {h.Region}, node {h.Node ?? Environment.MachineName}; the models run in-process on the operator's hardware.", $"Region {h.Region}, Knoten {h.Node ?? Environment.MachineName}; die Modelle laufen im Prozess auf Hardware des Betreibers.")),
             (t.T("Scope", "Umfang"), t.T($"Accounts: {accounts}; business customers with a data processing agreement: {customers}.", $"Konten: {accounts}; Geschäftskunden mit Auftragsverarbeitungsvertrag: {customers}.")),
