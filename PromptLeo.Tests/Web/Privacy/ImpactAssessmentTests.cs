@@ -64,8 +64,11 @@ public sealed class ImpactAssessmentTests(PortalFactory factory) : IClassFixture
         {
             Assert.DoesNotContain(OrganisationalMeasures.Suggestion(measure), text);
         }
-        // Unconfirmed restore tests keep the availability risk at medium likelihood.
-        Assert.Contains(language == "de" ? "Eintrittswahrscheinlichkeit mittel" : "Likelihood medium", Risk(text, language == "de" ? "4.5 Verlust" : "4.5 Loss"));
+        // Unconfirmed restore tests and a ledger inside the data folder keep the availability risk at medium.
+        var availability = Risk(text, language == "de" ? "4.5 Verlust" : "4.5 Loss");
+        Assert.Contains(language == "de" ? "Eintrittswahrscheinlichkeit mittel" : "Likelihood medium", availability);
+        Assert.Contains(language == "de" ? "Restrisiko mittel" : "Residual risk medium", availability);
+        Assert.Contains(language == "de" ? "liegt aber im Datenordner" : "but it lies inside the data folder", availability);
     }
 
     [Fact]
@@ -101,7 +104,20 @@ public class ImpactAssessmentSettingsPortal : PortalFactory
         ["Hosting:Node"] = "gpu-node-7",
         ["Api:RequestsPerMinutePerKey"] = "33",
         ["OrganisationalMeasures:RestoreTests"] = RestoreTests,
+        ["Storage:ErasureLedgerPath"] = Path.Combine(LedgerDirectory, "erasures.ledger"),
     };
+
+    /// <summary>The ledger outside the data folder, as the systemd unit keeps it.</summary>
+    public string LedgerDirectory { get; } = Path.Combine(Path.GetTempPath(), "promptleo-tests", "ledger-" + Guid.NewGuid().ToString("N"));
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(LedgerDirectory))
+        {
+            Directory.Delete(LedgerDirectory, recursive: true);
+        }
+    }
 }
 
 public sealed class ImpactAssessmentSettingsTests(ImpactAssessmentSettingsPortal factory) : IClassFixture<ImpactAssessmentSettingsPortal>
@@ -119,7 +135,11 @@ public sealed class ImpactAssessmentSettingsTests(ImpactAssessmentSettingsPortal
         Assert.Contains(limit, text);
         Assert.Contains(ImpactAssessmentSettingsPortal.RestoreTests, text);
         // Confirmed restore tests lower the likelihood of losing data; a chat retention limit lowers the Art. 9 residual risk.
-        Assert.Contains(restoreLikelihood, ImpactAssessmentTests.Risk(text, language == "de" ? "4.5 Verlust" : "4.5 Loss"));
+        // Confirmed restore tests and a ledger outside the data folder lower the availability risk to low.
+        var availability = ImpactAssessmentTests.Risk(text, language == "de" ? "4.5 Verlust" : "4.5 Loss");
+        Assert.Contains(restoreLikelihood, availability);
+        Assert.Contains(art9Residual, availability);
+        Assert.Contains(language == "de" ? "Das Löschregister liegt außerhalb des Datenordners" : "The erasure ledger lies outside the data folder", availability);
         Assert.Contains(art9Residual, ImpactAssessmentTests.Risk(text, "4.1 "));
     }
 }
