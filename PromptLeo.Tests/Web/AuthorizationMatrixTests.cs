@@ -143,6 +143,8 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("GET", "/admin/privacy/register.pdf", Login, Forbidden, admin: Ok),
         Portal("GET", "/admin/incidents/register.pdf", Unauthorized, Forbidden, admin: Ok),
         Portal("GET", "/admin/incidents/{id:int}/authority-notice.pdf", Unauthorized, Forbidden, admin: NotFound, path: "/admin/incidents/999999/authority-notice.pdf"),
+        Portal("GET", "/admin/privacy/processor-register.pdf", Login, Forbidden, admin: Ok),
+        Portal("GET", "/admin/privacy/dpia.pdf", Login, Forbidden, admin: Ok),
         Everyone("GET", "/privacy/erasure/{id:guid}/certificate", NotFound, path: "/privacy/erasure/{guid}/certificate?token=x"),
         Everyone("GET", "/privacy/erasure/{id:guid}/documents/{name}", NotFound, path: "/privacy/erasure/{guid}/documents/RE-2026-000001.pdf?token=x"),
 

@@ -11,7 +11,8 @@ namespace PromptLeo.Web.Features.Accounts;
 /// </summary>
 public sealed class SignInThrottle(IOptions<SignInThrottleOptions> options, TimeProvider time)
 {
-    private static readonly TimeSpan ForgetAfter = TimeSpan.FromHours(1);
+    /// <summary>How long failed sign-ins are remembered (in memory only); the Art. 30 register prints it.</summary>
+    public static readonly TimeSpan ForgetAfter = TimeSpan.FromHours(1);
 
     private readonly FailureThrottle accounts = new(options.Value.FreeFailuresPerAccount, options.Value.MaxDelayPerAccount, ForgetAfter, time);
     private readonly FailureThrottle addresses = new(options.Value.FreeFailuresPerAddress, options.Value.MaxDelayPerAddress, ForgetAfter, time);

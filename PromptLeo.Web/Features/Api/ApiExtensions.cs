@@ -30,6 +30,7 @@ public static class ApiExtensions
     {
         var services = builder.Services;
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Privacy.IProcessingChannel, ApiProcessingChannel>();
         // The key handler reports a rejection; the API answers it with an OpenAI error object.
         services.Configure<ApiKeyAuthenticationOptions>(ApiKeyAuthenticationHandler.SchemeName, o => o.OnRejected = (context, rejection) =>
             OpenAiErrors.WriteAsync(context, rejection.StatusCode, rejection.Message,

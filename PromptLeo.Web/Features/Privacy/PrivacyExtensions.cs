@@ -43,6 +43,8 @@ public static class PrivacyExtensions
         services.AddSingleton<AccessReportWriter>();
         services.AddSingleton<ProcessingEvidenceWriter>();
         services.AddSingleton<ProcessingRegisterWriter>();
+        services.AddSingleton<ProcessorRegisterWriter>();
+        services.AddSingleton<ImpactAssessmentWriter>();
         services.AddSingleton<DpaDocumentWriter>();
         return builder;
     }
@@ -124,6 +126,20 @@ public static class PrivacyExtensions
             var pdf = await writer.WriteAsync(Language, time.GetUtcNow(), ct);
             context.Response.NoStore();
             return TypedResults.File(pdf, "application/pdf", "verzeichnis-verarbeitungstaetigkeiten.pdf");
+        }).RequireAuthorization(Roles.Admin);
+
+        endpoints.MapGet("/admin/privacy/processor-register.pdf", async (HttpContext context, ProcessorRegisterWriter writer, TimeProvider time, CancellationToken ct) =>
+        {
+            var pdf = await writer.WriteAsync(Language, time.GetUtcNow(), ct);
+            context.Response.NoStore();
+            return TypedResults.File(pdf, "application/pdf", "verzeichnis-auftragsverarbeitung.pdf");
+        }).RequireAuthorization(Roles.Admin);
+
+        endpoints.MapGet("/admin/privacy/dpia.pdf", async (HttpContext context, ImpactAssessmentWriter writer, TimeProvider time, CancellationToken ct) =>
+        {
+            var pdf = await writer.WriteAsync(Language, time.GetUtcNow(), ct);
+            context.Response.NoStore();
+            return TypedResults.File(pdf, "application/pdf", "datenschutz-folgenabschaetzung.pdf");
         }).RequireAuthorization(Roles.Admin);
 
         return endpoints;

@@ -49,6 +49,13 @@ public sealed class PrivacyOptions
     [Range(1, 365)]
     public int KeyBackupRetentionDays { get; set; } = 30;
 
+    /// <summary>
+    /// How long the host keeps the application's logs (journald <c>MaxRetentionSec</c> under the shipped systemd unit);
+    /// the application cannot see it, so the register prints "[to be confirmed by the operator]" while it is empty.
+    /// </summary>
+    [Range(1, 3650)]
+    public int? ApplicationLogRetentionDays { get; set; }
+
     /// <summary>Books and records (usage events, credit transactions): 10 years, § 147 Abs. 1 Nr. 1, Abs. 3 AO, § 257 HGB.</summary>
     [Range(1, 30)]
     public int BooksRetentionYears { get; set; } = 10;

@@ -26,13 +26,18 @@ public sealed class TechnicalMeasures(
     KeyRingProtection keyRing,
     OrganisationalMeasures organisational)
 {
-    public async Task<IReadOnlyList<(string Area, string Measure)>> DescribeAsync(ReportText t, CancellationToken cancellationToken = default)
+    /// <summary>How many administrators there are and how many of them sign in with two factors.</summary>
+    public async Task<(int Admins, int WithTwoFactor)> AdminTwoFactorAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var adminRoleId = await db.Roles.Where(r => r.Name == Roles.Admin).Select(r => r.Id).FirstOrDefaultAsync(cancellationToken);
         var adminIds = db.UserRoles.Where(ur => ur.RoleId == adminRoleId).Select(ur => ur.UserId);
-        var admins = await db.Users.CountAsync(u => adminIds.Contains(u.Id), cancellationToken);
-        var adminsWith2fa = await db.Users.CountAsync(u => adminIds.Contains(u.Id) && u.TwoFactorEnabled, cancellationToken);
+        return (await db.Users.CountAsync(u => adminIds.Contains(u.Id), cancellationToken), await db.Users.CountAsync(u => adminIds.Contains(u.Id) && u.TwoFactorEnabled, cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<(string Area, string Measure)>> DescribeAsync(ReportText t, CancellationToken cancellationToken = default)
+    {
+        var (admins, adminsWith2fa) = await AdminTwoFactorAsync(cancellationToken);
         var h = hosting.Value;
         var id = identity.Value;
         var p = privacy.Value;
