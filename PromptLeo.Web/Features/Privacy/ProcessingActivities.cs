@@ -24,6 +24,7 @@ public enum RegisterActivity
     Erasure,
     AuditLog,
     ApplicationLogs,
+    Breaches,
 }
 
 /// <summary>
@@ -82,6 +83,7 @@ public sealed class ProcessingActivities(
         [typeof(DataExport)] = RegisterActivity.Exports,
         [typeof(ErasureJob)] = RegisterActivity.Erasure,
         [typeof(AuditEntry)] = RegisterActivity.AuditLog,
+        [typeof(BreachIncident)] = RegisterActivity.Breaches,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>
@@ -198,6 +200,10 @@ public sealed class ProcessingActivities(
                 t.T("Users", "Nutzer"), t.T("Pseudonymous ids, times, errors — never prompts, outputs or e-mail addresses", "Pseudonyme IDs, Zeiten, Fehler — nie Prompts, Ausgaben oder E-Mail-Adressen"),
                 logRetention)
             { Recipients = internalOnly, Transfer = noTransfer, Measures = Toms(input) },
+            new(RegisterActivity.Breaches, t.T("Personal data breach register", "Register der Datenschutzverletzungen"), t.T("Documenting breaches, notifying the supervisory authority and the people affected (Art. 33, 34; Art. 6(1)(c))", "Dokumentation von Verletzungen, Meldung an die Aufsichtsbehörde und Benachrichtigung der Betroffenen (Art. 33, 34; Art. 6 Abs. 1 lit. c)"),
+                t.T("Users, administrators", "Nutzer, Administratoren"), t.T("Recording administrator's id, description, categories and numbers of people and records concerned, times of the notifications; which accounts were notified is in the audit log", "ID des erfassenden Administrators, Beschreibung, betroffene Kategorien und Anzahl der Personen und Datensätze, Zeitpunkte der Meldungen; welche Konten benachrichtigt wurden, steht im Audit-Log"),
+                t.T("No automatic deletion: the documentation must stay available to the supervisory authority (Art. 33(5)); the register holds numbers, not the accounts", "Keine automatische Löschung: die Dokumentation muss der Aufsichtsbehörde zur Verfügung stehen (Art. 33 Abs. 5); das Register enthält Anzahlen, nicht die Konten"))
+            { Recipients = internalOnly + t.T("; the supervisory authority when a breach is notified", "; die Aufsichtsbehörde, wenn eine Verletzung gemeldet wird"), Transfer = noTransfer, Measures = Toms(access, input) },
         ];
     }
 }
