@@ -24,6 +24,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<InvoiceCounter> InvoiceCounters => Set<InvoiceCounter>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<ModelSetting> ModelSettings => Set<ModelSetting>();
+    public DbSet<ContractEvidence> ContractEvidence => Set<ContractEvidence>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -101,6 +102,13 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(s => new { s.UserId, s.LastSeenAt });
             e.HasIndex(s => s.LastSeenAt);
+        });
+
+        // Contract evidence of erased accounts: no foreign key and no user column, found by its own reference.
+        builder.Entity<ContractEvidence>(e =>
+        {
+            e.HasIndex(x => x.Reference);
+            e.HasIndex(x => x.RetainedUntil);
         });
 
         if (Database.IsSqlite())
