@@ -299,6 +299,35 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
         Assert.Contains("3 years after the end of the erasure year (§§ 195, 199 Abs. 1 BGB)", root.GetProperty("keptAfterErasure").GetString());
     }
 
+    [Theory]
+    [InlineData("en", "DPA acceptances and the privacy notice version: after account erasure 3 years from the end of that year (§§ 195, 199 Abs. 1 BGB), as contract evidence in an archive not linked to the usage or the invoices.")]
+    [InlineData("de", "AVV-Annahmen und die Version der Datenschutzhinweise: nach Kontolöschung 3 Jahre ab Ende dieses Jahres (§§ 195, 199 Abs. 1 BGB), als Vertragsnachweis in einem weder mit der Nutzung noch mit den Rechnungen verknüpften Archiv.")]
+    public async Task AccessReportAndRegister_Retention_StateTheEvidencePeriodAndItsSource(string language, string sentence)
+    {
+        var party = await SeedPartyAsync(language);
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var account = await db.Users.SingleAsync(u => u.Id == party.User.Id);
+
+        var report = Flat(PdfArtifacts.Text(factory.Services.GetRequiredService<AccessReportWriter>().Write(account, new Dictionary<string, int>(), DateTimeOffset.UtcNow)));
+        var activities = factory.Services.GetRequiredService<ProcessingActivities>().Describe(new PromptLeo.Web.Features.Reports.ReportText(language));
+
+        Assert.Contains(sentence, report);
+        var dpa = Assert.Single(activities, a => a.Name is "Data processing agreements" or "Auftragsverarbeitungsverträge");
+        Assert.Contains("3", dpa.Deletion);
+        Assert.Contains(ContractEvidenceArchive.LegalSource, dpa.Deletion);
+    }
+
+    [Fact]
+    public void Register_NoActivity_RestsOnConsent()
+    {
+        foreach (var language in new[] { "en", "de" })
+        {
+            var activities = factory.Services.GetRequiredService<ProcessingActivities>().Describe(new PromptLeo.Web.Features.Reports.ReportText(language));
+
+            Assert.DoesNotContain(activities, a => a.Purpose.Contains("6(1)(a)") || a.Purpose.Contains("lit. a"));
+        }
+    }
+
     private static string Flat(string text) => Regex.Replace(text, @"\s+", " ");
 
     /// <summary>One row of a table, every column as text.</summary>
