@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
@@ -367,19 +366,11 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
                 var cells = new List<(string, string)>();
                 for (var column = 0; column < reader.FieldCount; column++)
                 {
-                    cells.Add((reader.GetName(column), CellText(reader.GetValue(column))));
+                    cells.Add((reader.GetName(column), DatabaseScan.CellText(reader.GetValue(column))));
                 }
                 rows.Add(new ScannedRow(table, cells));
             }
         }
         return rows;
     }
-
-    private static string CellText(object value) => value switch
-    {
-        byte[] bytes when bytes.AsSpan().StartsWith("%PDF"u8) => PdfArtifacts.Text(bytes),
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
-        DBNull => "",
-        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
-    };
 }
