@@ -317,6 +317,18 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task EraseAccountPage_BeforeErasure_StatesTheEvidenceKeptAndItsPeriod()
+    {
+        var party = await SeedPartyAsync();
+        var client = factory.CreateBrowserLikeClient();
+        await PortalSession.LoginAsync(client, party.User.Email, party.User.Password);
+
+        var html = System.Net.WebUtility.HtmlDecode(await client.GetStringAsync("/privacy/erase"));
+
+        Assert.Contains("are kept as proof of the contract for 3 years from the end of this year (§§ 195, 199 BGB), under a reference of their own that is linked neither to the usage records nor to the invoices.", html);
+    }
+
+    [Fact]
     public void Register_NoActivity_RestsOnConsent()
     {
         foreach (var language in new[] { "en", "de" })
