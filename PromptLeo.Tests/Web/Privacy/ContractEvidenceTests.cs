@@ -181,6 +181,7 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
         var text = Flat(PdfArtifacts.Text(erased.Result.Certificate));
         Assert.Contains("None is kept: this account accepted no data processing agreement and holds no privacy notice version.", text);
         Assert.DoesNotContain("evidence-", text);
+        Assert.Contains("This certificate holds no personal data besides the reference.", text);
     }
 
     [Fact]
@@ -227,6 +228,7 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
     public async Task Certificate_InUsersLanguage_ListsEvidenceWhyUntilWhenAndHowItIsSeparated(string language, string heading, string dpa, string article, string period, string dateFormat, string otherLanguage)
     {
         var erased = await EraseAsync(await SeedPartyAsync(language));
+        PdfArtifacts.Save(erased.Result.Certificate, $"deletion-certificate-evidence-{language}");
         var text = Flat(PdfArtifacts.Text(erased.Result.Certificate));
         var until = new DateTime(DateTime.UtcNow.Year + 3, 12, 31).ToString(dateFormat, System.Globalization.CultureInfo.InvariantCulture);
 
@@ -240,6 +242,8 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
         Assert.Contains(Reference(erased.Result), text);
         Assert.Contains(language == "de" ? "Das Archiv trägt weder obige Referenz noch Ihre Konto-ID" : "The archive carries neither the reference above nor your account id", text);
         Assert.DoesNotContain(otherLanguage, text);
+        // The closing note no longer claims the certificate is free of personal data: it names the contracting party.
+        Assert.Contains(language == "de" ? "außer den Referenzen und den oben genannten Vertragsnachweisen keine personenbezogenen Daten" : "no personal data besides the references and the contract evidence listed above", text);
     }
 
     [Fact]

@@ -64,9 +64,11 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
             pdf.Paragraph(t.T("None is kept: this account accepted no data processing agreement and holds no privacy notice version.",
                 "Es wird keiner aufbewahrt: Dieses Konto hat keinen Auftragsverarbeitungsvertrag angenommen und keine Version der Datenschutzhinweise gespeichert."));
         }
-        pdf.Small(t.T(
-            "This certificate holds no personal data besides the reference. Keep it: the operator cannot link the reference to you any more.",
-            "Dieses Protokoll enthält außer der Referenz keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz Ihnen nicht mehr zuordnen."));
+        pdf.Small(evidence is { Items.Count: > 0 }
+            ? t.T("This certificate holds no personal data besides the references and the contract evidence listed above. Keep it: the operator cannot link the reference of the erasure to you any more.",
+                "Dieses Protokoll enthält außer den Referenzen und den oben genannten Vertragsnachweisen keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz der Löschung Ihnen nicht mehr zuordnen.")
+            : t.T("This certificate holds no personal data besides the reference. Keep it: the operator cannot link the reference to you any more.",
+                "Dieses Protokoll enthält außer der Referenz keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz Ihnen nicht mehr zuordnen."));
         return pdf.ToBytes();
     }
 
