@@ -147,6 +147,8 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
             }
         }
         Assert.DoesNotContain(rows, r => r.Holds([party.User.Id]) is not null);
+        // The evidence reference is printed on the certificate only; in the database it is the archive's own key.
+        Assert.All(rows.Where(r => r.Holds([reference]) is not null), r => Assert.Equal("ContractEvidence", r.Table));
         // The scan is not vacuous: both sides of the separation are there.
         Assert.Superset(new HashSet<string> { "Invoices", "ContractEvidence" }, nameRows);
         Assert.Superset(new HashSet<string> { "UsageEvents", "ProcessingRecords", "AuditEntries", "ErasureJobs" }, usageRows);
