@@ -25,6 +25,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<ModelSetting> ModelSettings => Set<ModelSetting>();
     public DbSet<BreachIncident> BreachIncidents => Set<BreachIncident>();
+    public DbSet<ContractEvidence> ContractEvidence => Set<ContractEvidence>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -105,6 +106,12 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         });
 
         builder.Entity<BreachIncident>().HasIndex(b => b.ClosedAt);
+        // Contract evidence of erased accounts: no foreign key and no user column, found by its own reference.
+        builder.Entity<ContractEvidence>(e =>
+        {
+            e.HasIndex(x => x.Reference);
+            e.HasIndex(x => x.RetainedUntil);
+        });
 
         if (Database.IsSqlite())
         {

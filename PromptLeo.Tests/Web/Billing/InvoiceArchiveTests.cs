@@ -82,7 +82,7 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
             {
                 for (var column = 0; column < reader.FieldCount; column++)
                 {
-                    var value = ValueText(reader.GetValue(column));
+                    var value = DatabaseScan.CellText(reader.GetValue(column));
                     scanned++;
                     // The archive carries no key of the pseudonymized rows; nothing else carries a value of the invoice.
                     var forbidden = table == "Invoices" ? recordKeys : invoiceIdentifiers;
@@ -282,13 +282,4 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
         }
         return tables;
     }
-
-    /// <summary>A cell as text; PDFs (the certificate, if it were stored in the clear) as their words.</summary>
-    private static string ValueText(object value) => value switch
-    {
-        byte[] bytes when bytes.AsSpan().StartsWith("%PDF"u8) => PdfArtifacts.Text(bytes),
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
-        DBNull => "",
-        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
-    };
 }

@@ -26,8 +26,8 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
     private static readonly string[] ErasedWithTheAccountRow =
         [nameof(ApplicationUser), "IdentityUserClaim`1", "IdentityUserLogin`1", "IdentityUserToken`1", "IdentityUserRole`1", "IdentityUserPasskey`1"];
 
-    /// <summary>Invoices stay under the account until the certificate has named them; they go to the unlinked archive in the last stage (no foreign key, so no cascade can hide a missing step).</summary>
-    private static readonly string[] ArchivedWithTheAccountRow = [nameof(Invoice)];
+    /// <summary>Invoices and DPA acceptances stay under the account until the certificate has named them; they go to their unlinked archives in the last stage (the invoice has no foreign key, so no cascade can hide a missing step; ContractEvidenceTests proves the acceptances arrive).</summary>
+    private static readonly string[] ArchivedWithTheAccountRow = [nameof(Invoice), nameof(DpaAcceptance)];
 
     /// <summary>Written by the erasure itself, so there is none before it; afterwards it names only the pseudonym.</summary>
     private static readonly Type[] CreatedByErasure = [typeof(ErasureJob)];

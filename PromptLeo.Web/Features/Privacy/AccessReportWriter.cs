@@ -47,6 +47,8 @@ public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<Pri
             t.T($"Processing records: {records.Value.RetentionDays} days.", $"Verarbeitungsnachweise: {records.Value.RetentionDays} Tage."),
             t.T($"Usage events: {p.BooksRetentionYears} years (§ 147 AO), pseudonymized after account erasure. Invoices: {p.InvoiceRetentionYears} years (§ 147 AO, § 14b UStG), after account erasure in an archive not linked to the usage.",
                 $"Nutzungsereignisse: {p.BooksRetentionYears} Jahre (§ 147 AO), nach Kontolöschung pseudonymisiert. Rechnungen: {p.InvoiceRetentionYears} Jahre (§ 147 AO, § 14b UStG), nach Kontolöschung in einem nicht mit der Nutzung verknüpften Archiv."),
+            t.T($"DPA acceptances and the privacy notice version: after account erasure {p.ContractEvidenceRetentionYears} years from the end of that year ({ContractEvidenceArchive.LegalSource}), as contract evidence in an archive not linked to the usage or the invoices.",
+                $"AVV-Annahmen und die Version der Datenschutzhinweise: nach Kontolöschung {p.ContractEvidenceRetentionYears} Jahre ab Ende dieses Jahres ({ContractEvidenceArchive.LegalSource}), als Vertragsnachweis in einem weder mit der Nutzung noch mit den Rechnungen verknüpften Archiv."),
         ]);
         pdf.Heading(t.T("5. Your rights", "5. Ihre Rechte"));
         pdf.Bullets([

@@ -13,12 +13,13 @@ namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>
 /// Art. 17 erasure with crypto-shredding, as a resumable job. Features with personal data take part through
-/// <see cref="IErasureParticipant"/>; this class knows only the account, exports, DPA and the retained records.
+/// <see cref="IErasureParticipant"/>; this class knows only the account, exports, the contract evidence and the retained records.
 /// 1. <see cref="ErasureStage.Locked"/>: in one transaction the account is locked, its sessions invalidated (new
 ///    security stamp) and the job row written; from here on nobody can sign in or run inference with it.
 /// 2. <see cref="ErasureStage.ContentErased"/>: files, content rows and the data key are deleted; retained records
 ///    (processing records, audit entries, usage and invoices) are pseudonymized.
-/// 3. <see cref="ErasureStage.Completed"/>: the account row goes, the e-mail address is free again, the certificate
+/// 3. <see cref="ErasureStage.Completed"/>: DPA acceptances and the privacy notice version move to the unlinked
+///    <see cref="ContractEvidenceArchive"/>, the account row goes, the e-mail address is free again, the certificate
 ///    (Löschprotokoll) is stored for its download window.
 /// Every step is idempotent, so <see cref="ErasureResumeService"/> finishes an interrupted job at the next start.
 /// </summary>
@@ -28,6 +29,7 @@ public sealed class AccountEraser(
     EncryptedFileStore files,
     ExportFiles exportFiles,
     DeletionCertificateWriter certificates,
+    ContractEvidenceArchive evidenceArchive,
     ErasureLedger ledger,
     AuditLog audit,
     IOptions<PrivacyOptions> options,
@@ -135,7 +137,6 @@ public sealed class AccountEraser(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.DataExports.Where(e => e.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        await db.DpaAcceptances.Where(d => d.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await PseudonymizeRetainedAsync(db, userId, job.Pseudonym, cancellationToken);
         await db.ErasureJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Stage, ErasureStage.ContentErased), cancellationToken);
         await tx.CommitAsync(cancellationToken);
@@ -176,7 +177,8 @@ public sealed class AccountEraser(
         {
             retained.AddRange(await participant.RetainedAsync(db, job.UserId, now, cancellationToken));
         }
-        var certificate = certificates.Write(job, counts, retained, now);
+        var evidence = await evidenceArchive.CollectAsync(db, job.UserId, now, cancellationToken);
+        var certificate = certificates.Write(job, counts, retained, now, evidence);
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
 
         if (resumed && email is not null)
@@ -200,6 +202,7 @@ public sealed class AccountEraser(
         {
             await participant.ArchiveAsync(db, job.UserId, cancellationToken);
         }
+        await evidenceArchive.ArchiveAsync(db, job.UserId, job.Pseudonym, evidence, cancellationToken);
         // Identity's own rows (logins, tokens, claims, roles) cascade with the user row.
         await db.Users.Where(u => u.Id == job.UserId).ExecuteDeleteAsync(cancellationToken);
         await db.ErasureJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
@@ -269,7 +272,6 @@ public sealed class AccountEraser(
         {
             ["profile"] = 1,
             ["exports"] = await db.DataExports.CountAsync(e => e.UserId == userId, cancellationToken),
-            ["dpaAcceptances"] = await db.DpaAcceptances.CountAsync(d => d.UserId == userId, cancellationToken),
             ["logins"] = await db.UserLogins.CountAsync(l => l.UserId == userId, cancellationToken) + await db.UserTokens.CountAsync(t => t.UserId == userId, cancellationToken),
         };
         foreach (var participant in Participants)

@@ -8,7 +8,7 @@ namespace PromptLeo.Web.Features.Privacy;
 /// <summary>Löschprotokoll: what an erasure removed, what is retained, why and until when.</summary>
 public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
 {
-    public byte[] Write(ErasureJob job, IReadOnlyDictionary<string, int> counts, IReadOnlyList<RetainedCategory> retained, DateTimeOffset now)
+    public byte[] Write(ErasureJob job, IReadOnlyDictionary<string, int> counts, IReadOnlyList<RetainedCategory> retained, DateTimeOffset now, ContractEvidenceSet? evidence = null)
     {
         var t = new ReportText(job.Language);
         var p = privacy.Value;
@@ -41,12 +41,34 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
             t.T("Proof of this erasure, Art. 5(2) GDPR; pseudonymized", "Nachweis dieser Löschung, Art. 5 Abs. 2 DSGVO; pseudonymisiert"),
             t.T("with the processing records", "wie Verarbeitungsnachweise"),
         ]);
+        if (evidence is { Items.Count: > 0 })
+        {
+            retainedRows.Add([
+                t.T("Contract and consent evidence (see below)", "Vertrags- und Einwilligungsnachweise (siehe unten)"),
+                t.T($"Proof of the contract and of consent, Art. 7(1), Art. 5(2), Art. 17(3)(e) GDPR; {ContractEvidenceArchive.LegalSource}", $"Nachweis des Vertrags und der Einwilligung, Art. 7 Abs. 1, Art. 5 Abs. 2, Art. 17 Abs. 3 lit. e DSGVO; {ContractEvidenceArchive.LegalSource}"),
+                t.Date(evidence.RetainedUntil),
+            ]);
+        }
         pdf.Table([t.T("Category", "Kategorie"), t.T("Reason", "Grund"), t.T("Retained until", "Aufbewahrt bis")], retainedRows, [2, 3, 1.3]);
         pdf.Heading(t.T("Invoice archive", "Rechnungsarchiv"));
         pdf.Paragraph(string.Join(" ", InvoiceArchiveSentences(t, p)));
-        pdf.Small(t.T(
-            "This certificate holds no personal data besides the reference. Keep it: the operator cannot link the reference to you any more.",
-            "Dieses Protokoll enthält außer der Referenz keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz Ihnen nicht mehr zuordnen."));
+        pdf.Heading(t.T("Contract and consent evidence", "Vertrags- und Einwilligungsnachweise"));
+        if (evidence is { Items.Count: > 0 })
+        {
+            pdf.Table([t.T("Kept", "Aufbewahrt"), t.T("Retained until", "Aufbewahrt bis")],
+                evidence.Items.Select(e => (IReadOnlyList<string>)[EvidenceName(e, t), t.Date(e.RetainedUntil)]), [4, 1.3]);
+            pdf.Paragraph(string.Join(" ", EvidenceSentences(t, p, evidence)));
+        }
+        else
+        {
+            pdf.Paragraph(t.T("None is kept: this account accepted no data processing agreement and holds no privacy notice version.",
+                "Es wird keiner aufbewahrt: Dieses Konto hat keinen Auftragsverarbeitungsvertrag angenommen und keine Version der Datenschutzhinweise gespeichert."));
+        }
+        pdf.Small(evidence is { Items.Count: > 0 }
+            ? t.T("This certificate holds no personal data besides the references and the contract evidence listed above. Keep it: the operator cannot link the reference of the erasure to you any more.",
+                "Dieses Protokoll enthält außer den Referenzen und den oben genannten Vertragsnachweisen keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz der Löschung Ihnen nicht mehr zuordnen.")
+            : t.T("This certificate holds no personal data besides the reference. Keep it: the operator cannot link the reference to you any more.",
+                "Dieses Protokoll enthält außer der Referenz keine personenbezogenen Daten. Bewahren Sie es auf: Der Betreiber kann die Referenz Ihnen nicht mehr zuordnen."));
         return pdf.ToBytes();
     }
 
@@ -60,6 +82,29 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
         t.T("The final invoice was sent to your e-mail address before it was deleted and is offered for download with this certificate. After the retention period the archive deletes the invoices.",
             "Die Schlussrechnung wurde vor der Löschung an Ihre E-Mail-Adresse gesendet und wird mit diesem Protokoll zum Download angeboten. Nach Ablauf der Frist löscht das Archiv die Rechnungen."),
     ];
+
+    /// <summary>Why the contract evidence is kept, until when, and how it is kept apart from the pseudonymized records and the invoices.</summary>
+    internal static IEnumerable<string> EvidenceSentences(ReportText t, PrivacyOptions p, ContractEvidenceSet evidence) =>
+    [
+        t.T("These records prove the contract and what you accepted or were shown (Art. 7(1) and Art. 5(2) GDPR); they are kept for the establishment, exercise or defence of legal claims (Art. 17(3)(e) GDPR).",
+            "Diese Einträge weisen den Vertrag nach und was Sie angenommen haben oder Ihnen gezeigt wurde (Art. 7 Abs. 1 und Art. 5 Abs. 2 DSGVO); sie werden zur Geltendmachung, Ausübung oder Verteidigung von Rechtsansprüchen aufbewahrt (Art. 17 Abs. 3 lit. e DSGVO)."),
+        t.T($"They are kept until claims from the contract are time-barred: {p.ContractEvidenceRetentionYears} years from the end of the year in which the contract ended with this erasure ({ContractEvidenceArchive.LegalSource}), that is until {t.Date(evidence.RetainedUntil)}; then the archive deletes them.",
+            $"Sie werden aufbewahrt, bis Ansprüche aus dem Vertrag verjährt sind: {p.ContractEvidenceRetentionYears} Jahre ab Ende des Jahres, in dem der Vertrag mit dieser Löschung endete ({ContractEvidenceArchive.LegalSource}), also bis {t.Date(evidence.RetainedUntil)}; danach löscht das Archiv sie."),
+        t.T($"They lie in an evidence archive under their own reference {evidence.Reference}, which appears only on this certificate. The archive carries neither the reference above nor your account id, any request id or invoice number, and keeps only the day of an acceptance; the audit entries of the acceptances were removed. No retained record therefore links the pseudonymized usage to the contracting party, nor to the invoices.",
+            $"Sie liegen in einem Nachweisarchiv unter einer eigenen Referenz {evidence.Reference}, die nur in diesem Protokoll steht. Das Archiv trägt weder obige Referenz noch Ihre Konto-ID, eine Anfrage-ID oder Rechnungsnummer und bewahrt von einer Annahme nur den Tag auf; die Audit-Einträge der Annahmen wurden entfernt. Kein aufbewahrter Datensatz verknüpft daher die pseudonymisierte Nutzung mit der Vertragspartei oder mit den Rechnungen."),
+    ];
+
+    private static string EvidenceName(ContractEvidence e, ReportText t)
+    {
+        if (e.Kind == ContractEvidenceKinds.PrivacyNotice)
+        {
+            return t.T($"Version {e.Version} of the privacy notice, shown at registration", $"Version {e.Version} der Datenschutzhinweise, bei der Registrierung gezeigt");
+        }
+        var day = e.AcceptedOn is { } on ? t.Date(new DateTimeOffset(on.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)) : "—";
+        var vat = string.IsNullOrEmpty(e.VatId) ? "" : t.T($", VAT ID {e.VatId}", $", USt-IdNr. {e.VatId}");
+        return t.T($"Data processing agreement version {e.Version} accepted on {day} by {e.CompanyName}, {e.CompanyAddress}{vat} (IP hash {e.IpHash?[..Math.Min(16, e.IpHash.Length)]}…)",
+            $"Auftragsverarbeitungsvertrag Version {e.Version}, angenommen am {day} von {e.CompanyName}, {e.CompanyAddress}{vat} (IP-Hash {e.IpHash?[..Math.Min(16, e.IpHash.Length)]}…)");
+    }
 
     /// <summary>What holds for backups, and under which condition; each sentence has its own test.</summary>
     internal static IEnumerable<string> BackupSentences(ReportText t) =>

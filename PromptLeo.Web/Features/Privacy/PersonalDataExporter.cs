@@ -95,6 +95,9 @@ public sealed class PersonalDataExporter(
             await archive.WriteJsonAsync("consents-and-dpa.json", w => JsonSerializer.Serialize(w, new
             {
                 dpaAcceptances = dpa.Select(d => new { d.Version, d.AcceptedAt, d.IpHash, d.CompanyName, d.CompanyAddress, d.VatId }),
+                privacyNotice = new { version = user.PrivacyNoticeVersion, shownAt = user.CreatedAt },
+                // The same items the erasure moves into the contract evidence archive (ContractEvidenceArchive).
+                keptAfterErasure = $"DPA acceptances (version, day, company, address, VAT ID, IP hash) and the privacy notice version, under a reference of their own, until {services.GetRequiredService<IOptions<PrivacyOptions>>().Value.ContractEvidenceRetentionYears} years after the end of the erasure year ({ContractEvidenceArchive.LegalSource})",
             }));
             await Step();
 

@@ -36,6 +36,8 @@ public static class PrivacyExtensions
         services.AddSingleton<PromptLeo.Web.Features.Storage.IRestoreReplay>(sp => sp.GetRequiredService<ErasureLedgerReplay>());
         services.AddHostedService<ErasureResumeService>();
         services.AddSingleton<RetentionPurger>();
+        services.AddSingleton<ContractEvidenceArchive>();
+        services.AddSingleton<IRetentionParticipant>(sp => sp.GetRequiredService<ContractEvidenceArchive>());
         services.AddHostedService<RetentionPurgeService>();
         services.AddSingleton<PrivacyCenter>();
         services.AddSingleton<TechnicalMeasures>();

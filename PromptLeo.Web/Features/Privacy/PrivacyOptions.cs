@@ -64,6 +64,10 @@ public sealed class PrivacyOptions
     [Range(1, 30)]
     public int InvoiceRetentionYears { get; set; } = 8;
 
+    /// <summary>Contract and consent evidence of erased accounts (DPA acceptances, privacy notice version): the regular limitation period of contractual claims, 3 years from the end of the year the claim arose, §§ 195, 199 Abs. 1 BGB.</summary>
+    [Range(1, 30)]
+    public int ContractEvidenceRetentionYears { get; set; } = 3;
+
     /// <summary>The retention period runs to the end of the calendar year <paramref name="years"/> after the record's year (§ 147 Abs. 4 AO).</summary>
     public static DateTimeOffset RetainedUntil(DateTimeOffset recordedAt, int years) => new(recordedAt.UtcDateTime.Year + years, 12, 31, 0, 0, 0, TimeSpan.Zero);
 }

@@ -80,6 +80,7 @@ public sealed class ProcessingActivities(
         [typeof(ModelPrice)] = RegisterActivity.AuditLog,
         [typeof(ModelSetting)] = RegisterActivity.AuditLog,
         [typeof(DpaAcceptance)] = RegisterActivity.AgreementsAndConsents,
+        [typeof(ContractEvidence)] = RegisterActivity.AgreementsAndConsents,
         [typeof(DataExport)] = RegisterActivity.Exports,
         [typeof(ErasureJob)] = RegisterActivity.Erasure,
         [typeof(AuditEntry)] = RegisterActivity.AuditLog,
@@ -176,8 +177,9 @@ public sealed class ProcessingActivities(
             { Recipients = internalOnly + t.T("; tax authorities and auditors on request (§ 147 Abs. 6 AO)", "; Finanzbehörden und Prüfer auf Anforderung (§ 147 Abs. 6 AO)"), Transfer = noTransfer, Measures = Toms(deletion, separation) },
             new(RegisterActivity.AgreementsAndConsents, t.T("Data processing agreements and privacy notices", "Auftragsverarbeitungsverträge und Datenschutzhinweise"), t.T("Proof of the accepted agreement and of the notice shown at registration (Art. 28(3), Art. 13, Art. 6(1)(c))", "Nachweis des angenommenen Vertrags und der bei der Registrierung gezeigten Hinweise (Art. 28 Abs. 3, Art. 13, Art. 6 Abs. 1 lit. c)"),
                 t.T("Business customers, users", "Geschäftskunden, Nutzer"), t.T("Company, address, VAT ID, agreement version, time, keyed hash of the IP address (never the address itself); version of the privacy notice seen at registration", "Firma, Anschrift, USt-IdNr., Vertragsversion, Zeit, schlüsselbasierter Hash (HMAC) der IP-Adresse (nie die Adresse selbst); Version der bei der Registrierung gezeigten Datenschutzhinweise"),
-                t.T("On erasure of the account", "Bei Löschung des Kontos"))
-            { Recipients = internalOnly, Transfer = noTransfer, Measures = Toms(encryption, input) },
+                t.T($"Until erasure of the account; then {p.ContractEvidenceRetentionYears} years from the end of that year ({ContractEvidenceArchive.LegalSource}) in an archive not linked to the pseudonym",
+                    $"Bis zur Löschung des Kontos; danach {p.ContractEvidenceRetentionYears} Jahre ab Ende dieses Jahres ({ContractEvidenceArchive.LegalSource}) in einem nicht mit dem Pseudonym verknüpften Archiv"))
+            { Recipients = internalOnly, Transfer = noTransfer, Measures = Toms(encryption, input, separation) },
             new(RegisterActivity.Email, t.T("Account e-mails and notifications", "Konto-E-Mails und Benachrichtigungen"), t.T("Confirming the address, password reset, notices about exports, erasure, budgets and invoices (Art. 6(1)(b))", "Bestätigung der Adresse, Passwort-Zurücksetzung, Hinweise zu Export, Löschung, Budgets und Rechnungen (Art. 6 Abs. 1 lit. b)"),
                 t.T("Users", "Nutzer"), t.T("E-mail address, name, message text, invoice attachments", "E-Mail-Adresse, Name, Nachrichtentext, Rechnungsanhänge"),
                 string.IsNullOrWhiteSpace(smtpHost)
