@@ -317,7 +317,7 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
         var activities = factory.Services.GetRequiredService<ProcessingActivities>().Describe(new PromptLeo.Web.Features.Reports.ReportText(language));
 
         Assert.Contains(sentence, report);
-        var dpa = Assert.Single(activities, a => a.Name is "Data processing agreements" or "Auftragsverarbeitungsverträge");
+        var dpa = Assert.Single(activities, a => a.Kind == RegisterActivity.AgreementsAndConsents);
         Assert.Contains("3", dpa.Deletion);
         Assert.Contains(ContractEvidenceArchive.LegalSource, dpa.Deletion);
     }
