@@ -155,7 +155,7 @@ public sealed class PdfReport : IDisposable
     private void DrawTable(IReadOnlyList<string> headers, List<IReadOnlyList<string>> rows, IReadOnlyList<double>? weights, IReadOnlyList<bool>? rightAligned, bool dense)
     {
         weights ??= Enumerable.Repeat(1.0, headers.Count).ToArray();
-        var (widths, headerFont) = HeaderLayout(headers, weights, dense ? smallBoldFont : boldFont);
+        var (widths, headerFont) = HeaderLayout(headers, rows, weights, dense ? smallBoldFont : boldFont, dense ? smallFont : bodyFont);
         Begin(PdfBlockLevelElementTag.Table);
         var headerLines = DrawRow(headers, widths, headerFont, rightAligned, header: true);
         if (structure is not null)
@@ -170,24 +170,44 @@ public sealed class PdfReport : IDisposable
         y += 6;
     }
 
-    /// <summary>The column widths and header font: each column at least as wide as its longest header word.</summary>
-    private (double[] Widths, XFont Font) HeaderLayout(IReadOnlyList<string> headers, IReadOnlyList<double> weights, XFont font)
+    /// <summary>
+    /// The column widths and header font: each column at least as wide as its longest header word (the header font
+    /// shrinks until they fit), then, column by column while the page allows, as its longest body word of letters
+    /// ("Verarbeitungsnachweise"); ids and hashes may still split.
+    /// </summary>
+    private (double[] Widths, XFont Font) HeaderLayout(IReadOnlyList<string> headers, List<IReadOnlyList<string>> rows, IReadOnlyList<double> weights, XFont font, XFont cellFont)
     {
-        while (true)
+        var minimum = headers.Select(h => MinimumWidth(h, font)).ToArray();
+        while (ColumnWidths(Width, weights, minimum) is null)
         {
-            var minimum = headers.Select(h => h.Split(' ').Max(word => gfx.MeasureString(word, font).Width) + CellPadding + 0.5).ToArray();
-            if (ColumnWidths(Width, weights, minimum) is { } widths)
-            {
-                return (widths, font);
-            }
             if (font.Size - 0.5 < SmallestHeaderFont)
             {
                 var total = weights.Sum();
                 return (weights.Select(w => Width * w / total).ToArray(), font); // cannot fit: words split, as before
             }
             font = new XFont(FontFamily, font.Size - 0.5, XFontStyleEx.Bold);
+            minimum = headers.Select(h => MinimumWidth(h, font)).ToArray();
         }
+        var bodyMinimum = headers.Select((_, i) => rows.Select(r => MinimumWidth(LetterWords(r[i]), cellFont)).DefaultIfEmpty(0).Max()).ToArray();
+        foreach (var column in Enumerable.Range(0, headers.Count).OrderBy(i => bodyMinimum[i] - minimum[i]))
+        {
+            var trial = minimum.ToArray();
+            trial[column] = Math.Max(trial[column], bodyMinimum[column]);
+            if (ColumnWidths(Width, weights, trial) is not null)
+            {
+                minimum = trial;
+            }
+        }
+        return (ColumnWidths(Width, weights, minimum)!, font);
     }
+
+    /// <summary>The width a cell needs so that none of its words is cut.</summary>
+    private double MinimumWidth(string text, XFont font) =>
+        text.Split(' ').Select(word => gfx.MeasureString(word, font).Width).DefaultIfEmpty(0).Max() + CellPadding + 0.5;
+
+    /// <summary>The words made of letters and hyphens only: words of the language, not ids.</summary>
+    private static string LetterWords(string text) =>
+        string.Join(' ', text.Split(' ').Where(w => w.Length > 0 && w.All(c => char.IsLetter(c) || c == '-')));
 
     /// <summary>Widths by weight, where a column below its minimum gets the minimum and the others share the rest by weight; null if the minimums exceed the total.</summary>
     internal static double[]? ColumnWidths(double total, IReadOnlyList<double> weights, IReadOnlyList<double> minimum)
