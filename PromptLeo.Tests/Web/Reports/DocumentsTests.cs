@@ -8,6 +8,7 @@ using PdfSharp.Pdf.IO;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Tests.Web.Privacy;
 using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Records;
 using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Tests.Web.Reports;
@@ -15,10 +16,11 @@ namespace PromptLeo.Tests.Web.Reports;
 /// <summary>Every document of <see cref="PortalDocuments.All"/>, in German and English: language, table headers, structure, tags.</summary>
 public sealed class DocumentsTests(CompletedOperatorPortalFactory factory) : IClassFixture<CompletedOperatorPortalFactory>
 {
-    public static TheoryData<string, string> Cases()
+    /// <summary>Each document in German and English; <paramref name="check"/> "language" and "tagged" keep the documents those checks apply to.</summary>
+    public static TheoryData<string, string> Cases(string check)
     {
         var cases = new TheoryData<string, string>();
-        foreach (var document in PortalDocuments.All)
+        foreach (var document in PortalDocuments.All.Where(d => check switch { "language" => d.OneLanguage, "tagged" => d.Tagged, _ => true }))
         {
             cases.Add(document.Name, "de");
             cases.Add(document.Name, "en");
@@ -27,10 +29,10 @@ public sealed class DocumentsTests(CompletedOperatorPortalFactory factory) : ICl
     }
 
     /// <summary>English function words that never belong in a German document ("per" is German too: "per E-Mail").</summary>
-    private static readonly HashSet<string> EnglishWords = ["the", "and", "of", "with", "to", "is", "are", "for", "your", "you", "this", "by", "from", "which", "that", "not", "at", "or", "be", "been", "has", "have", "will", "on", "as", "after", "before", "until", "days", "years", "hours"];
+    private static readonly HashSet<string> EnglishWords = ["the", "and", "of", "with", "to", "is", "are", "for", "your", "you", "this", "by", "from", "which", "that", "not", "at", "or", "be", "been", "has", "have", "will", "on", "as", "after", "before", "until", "days", "years", "hours", "gdpr"];
 
     /// <summary>German function words that never belong in an English document.</summary>
-    private static readonly HashSet<string> GermanWords = ["der", "die", "das", "und", "mit", "für", "von", "ist", "sind", "nicht", "oder", "auf", "bei", "zu", "den", "dem", "ein", "eine", "einer", "ihre", "ihr", "werden", "wird", "nach", "bis", "über", "keine", "tage", "jahre", "stunden"];
+    private static readonly HashSet<string> GermanWords = ["der", "die", "das", "und", "mit", "für", "von", "ist", "sind", "nicht", "oder", "auf", "bei", "zu", "den", "dem", "ein", "eine", "einer", "ihre", "ihr", "werden", "wird", "nach", "bis", "über", "keine", "tage", "jahre", "stunden", "dsgvo"];
 
     /// <summary>
     /// Words allowed in either language: citations of German law in English documents ("§ 147 Abs. 1 Nr. 4 AO" cites the
@@ -43,7 +45,7 @@ public sealed class DocumentsTests(CompletedOperatorPortalFactory factory) : ICl
     ];
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(Cases), "language")]
     public async Task Document_RenderedInOneLanguage_HoldsNoTextOfTheOther(string name, string language)
     {
         var (pdf, recording) = await RenderAsync(name, language);
@@ -73,7 +75,17 @@ public sealed class DocumentsTests(CompletedOperatorPortalFactory factory) : ICl
         var foreign = words.Where(w => (german ? EnglishWords : GermanWords).Contains(w.ToLowerInvariant())).Distinct().ToList();
         Assert.True(foreign.Count == 0, $"{name} ({language}) holds words of the other language: {string.Join(", ", foreign)}");
 
-        // 3. Dates and numbers in the document's culture.
+        // 3. Stored codes printed raw: purposes ("image-generation"), count keys and other camelCase identifiers.
+        var codes = typeof(ProcessingPurpose).GetFields().Where(f => f.IsLiteral && f.Name != nameof(ProcessingPurpose.LegalBasis)).Select(f => (string)f.GetRawConstantValue()!);
+        Assert.All(codes, code => Assert.False(ContainsPhrase(text, code), $"{name} ({language}) prints the code \"{code}\""));
+        var identifier = Regex.Match(checkedText, @"\b[a-z]+[A-Z][A-Za-z]*\b");
+        Assert.False(identifier.Success, $"{name} ({language}) prints the identifier \"{identifier.Value}\"");
+        if (german)
+        {
+            Assert.DoesNotMatch(@"\d\(\d+\)(\([a-z]\))?", text); // English citation style "Art. 6(1)(b)"; German: "Art. 6 Abs. 1 lit. b"
+        }
+
+        // 4. Dates and numbers in the document's culture.
         var (wrongDate, wrongNumber) = german
             ? (@"\b\d{4}-\d{2}-\d{2}\b", @"\b\d{1,3}(,\d{3})+\b(?!,)")  // ISO dates, 1,234
             : (@"\b\d{1,2}\.\d{1,2}\.\d{4}\b", @"\b\d{1,3}(\.\d{3})+\b(?!\.\d)"); // 01.12.2026, 1.234
@@ -85,7 +97,7 @@ public sealed class DocumentsTests(CompletedOperatorPortalFactory factory) : ICl
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(Cases), "tagged")]
     public async Task Document_EveryTableHeader_WrapsOnlyBetweenWords(string name, string language)
     {
         var (pdf, recording) = await RenderAsync(name, language);
@@ -107,7 +119,7 @@ public sealed class DocumentsTests(CompletedOperatorPortalFactory factory) : ICl
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(Cases), "all")]
     public async Task Document_QpdfCheckAndPdfPig_PassWithoutWarnings(string name, string language)
     {
         var (pdf, _) = await RenderAsync(name, language);
@@ -129,7 +141,7 @@ public sealed class DocumentsTests(CompletedOperatorPortalFactory factory) : ICl
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(Cases), "tagged")]
     public async Task Document_Tagged_HasMarkInfoStructureTreeLanguageAndTitle(string name, string language)
     {
         var (pdf, recording) = await RenderAsync(name, language);

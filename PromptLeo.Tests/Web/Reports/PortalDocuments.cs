@@ -2,14 +2,20 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Tests.Web.Privacy;
+using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Records;
 
 namespace PromptLeo.Tests.Web.Reports;
 
-/// <summary>A PDF the portal writes, rendered with realistic data in the given language ("de" or "en").</summary>
-public sealed record PortalDocument(string Name, Func<DocumentData, string, Task<byte[]>> Render)
+/// <summary>
+/// A PDF the portal writes, rendered with realistic data in the given language ("de" or "en"). Every document gets
+/// the structural check; <paramref name="OneLanguage"/> and <paramref name="Tagged"/> say whether the language and
+/// tagging checks apply (false only for the invoice, which is bilingual by design and drawn without PdfReport).
+/// </summary>
+public sealed record PortalDocument(string Name, Func<DocumentData, string, Task<byte[]>> Render, bool OneLanguage = true, bool Tagged = true)
 {
     public override string ToString() => Name;
 }
@@ -68,7 +74,16 @@ public static class PortalDocuments
         new("dpa-not-accepted", (d, l) => d.Get<DpaDocumentWriter>().WriteAsync(l, null, d.Now)),
         new("processing-evidence", (d, l) => d.Get<ProcessingEvidenceWriter>().WriteAsync(d.User.Id, l, d.Now.AddDays(-30), d.Now.AddMinutes(1))),
         new("processing-register", (d, l) => d.Get<ProcessingRegisterWriter>().WriteAsync(l, d.Now)),
+        new("invoice", (d, _) => Task.FromResult(Invoice(d, reverseCharge: false)), OneLanguage: false, Tagged: false),
+        new("invoice-reverse-charge", (d, _) => Task.FromResult(Invoice(d, reverseCharge: true)), OneLanguage: false, Tagged: false),
     ];
+
+    /// <summary>An invoice of the configured seller with two usage lines, as <see cref="InvoiceIssuer"/> renders it.</summary>
+    private static byte[] Invoice(DocumentData d, bool reverseCharge) => InvoiceDocument.Render(new InvoiceContent(
+        "PL-2026-000042", false, null, d.Now, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), d.Get<IOptions<InvoicingOptions>>().Value,
+        ["Zylinski Beratung GmbH", "Renate Zylinski", "Domstraße 12", "50668 Köln"], reverseCharge ? "FR12345678901" : "DE123456789",
+        [("Chat demo-chat: 1.234.567 Tokens", 12_345_678), ("Bilder demo-sd-tiny: 42", 4_200_000)], 16_550_000,
+        reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge));
 
     /// <summary>A second and third processing record (image generation over the API, an edit) beside the seed's chat.</summary>
     public static async Task AddRecordsAsync(IServiceProvider services, string userId)
