@@ -93,12 +93,14 @@ public sealed class PdfReport : IDisposable
         return Queue(() => DrawBullets(list));
     }
 
+    /// <summary>Label in bold on the left, value wrapped on the right; tagged as a table whose rows start with a header cell.</summary>
     public PdfReport KeyValues(IEnumerable<(string Key, string Value)> rows, double keyWidth = 170)
     {
         var list = rows.ToList();
         return Queue(() => DrawKeyValues(list, keyWidth));
     }
 
+    /// <summary>A table with a bold header row; columns share the width by the given weights, widened so no header word is cut.</summary>
     public PdfReport Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, IReadOnlyList<double>? weights = null, IReadOnlyList<bool>? rightAligned = null, bool dense = false)
     {
         var list = rows.ToList();
@@ -128,7 +130,7 @@ public sealed class PdfReport : IDisposable
         y += 4;
     }
 
-    /// <summary>Label in bold on the left, value wrapped on the right; tagged as a table whose rows start with a header cell.</summary>
+    /// <summary>Draws the key/value rows queued by <see cref="KeyValues"/>.</summary>
     private void DrawKeyValues(List<(string Key, string Value)> rows, double keyWidth)
     {
         Begin(PdfBlockLevelElementTag.Table);
