@@ -102,7 +102,7 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
         var keptUntil = $"31.12.{erased.Invoice.IssuedAt.Year + 8}";
 
         Assert.Contains(erased.Invoice.Number, text);
-        Assert.Contains(Today("yyyy-MM-dd"), text);
+        Assert.Contains(Today("dd.MM.yyyy"), text);
         Assert.Contains(keptUntil, text);
         Assert.Contains("§ 14b Abs. 1 UStG", text);
         Assert.Contains("§ 147 Abs. 1 Nr. 4, Abs. 3 AO", text);

@@ -147,8 +147,8 @@ public class PrivacyDocumentsTests(PortalFactory factory) : IClassFixture<Portal
         var pdf = await response.Content.ReadAsByteArrayAsync();
         var text = PdfArtifacts.Text(pdf);
         Assert.Contains("Proof of processing", text);
-        Assert.Contains("chat-completion", text);
-        Assert.Contains("demo-chat", text);
+        Assert.Contains("Chat demo-chat Portal", text); // purpose and channel in words, not the stored codes
+        Assert.DoesNotContain("chat-completion", text);
         Assert.Contains("Art. 6(1)(b)", text);
         Assert.DoesNotContain(user.Secret, text);
         PdfArtifacts.Save(pdf, "processing-evidence");

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Billing;
 
@@ -60,23 +61,40 @@ public sealed class BillingErasureParticipant(
         var books = PrivacyOptions.RetainedUntil(now, p.BooksRetentionYears);
         var rows = new List<RetainedCategory>
         {
-            new("Usage events (model, tokens, images, amounts; no content) / Nutzungsereignisse", $"{InvoiceArchive.BooksSource}; pseudonymized with the reference / pseudonymisiert mit der Referenz", books),
-            new("Prepaid credit transactions / Guthabenbuchungen", $"{InvoiceArchive.BooksSource}; pseudonymized / pseudonymisiert", books),
+            new("Usage events (model, tokens, images, amounts; no content)", $"{InvoiceArchive.BooksSource}; pseudonymized with the reference", books)
+            {
+                GermanName = "Nutzungsereignisse (Modell, Tokens, Bilder, Beträge; kein Inhalt)",
+                GermanReason = $"{InvoiceArchive.BooksSourceGerman}; pseudonymisiert mit der Referenz",
+            },
+            new("Prepaid credit transactions", $"{InvoiceArchive.BooksSource}; pseudonymized", books)
+            {
+                GermanName = "Guthabenbuchungen",
+                GermanReason = $"{InvoiceArchive.BooksSourceGerman}; pseudonymisiert",
+            },
         };
         var issued = await db.Invoices.AsNoTracking().Where(i => i.UserId == userId)
             .Select(i => new { i.Id, i.Number, i.IssuedAt, i.PeriodStart, i.PeriodEnd, i.CorrectsInvoiceId }).ToListAsync(cancellationToken);
         var finalFrom = UsageLedger.MonthStart(now).AddMonths(-1);
+        var (english, german) = (new ReportText("en"), new ReportText("de"));
         foreach (var invoice in issued.Where(i => i.CorrectsInvoiceId is null && i.PeriodStart >= finalFrom).OrderBy(i => i.Number, StringComparer.Ordinal))
         {
-            var period = $"{invoice.PeriodStart.UtcDateTime:yyyy-MM-dd} – {invoice.PeriodEnd.UtcDateTime.AddDays(-1):yyyy-MM-dd}";
-            rows.Add(new($"Final invoice / Schlussrechnung {invoice.Number} ({invoice.IssuedAt.UtcDateTime:yyyy-MM-dd}; service / Leistung {period})",
+            string Period(ReportText t) => $"{t.Date(invoice.PeriodStart)} – {t.Date(invoice.PeriodEnd.AddDays(-1))}";
+            rows.Add(new($"Final invoice {invoice.Number} ({english.Date(invoice.IssuedAt)}; service {Period(english)})",
                 $"{InvoiceArchive.InvoiceSource}; {InvoiceArchive.Separation}", PrivacyOptions.RetainedUntil(invoice.IssuedAt, p.InvoiceRetentionYears),
-                new ErasureDocument($"{invoice.Number}.pdf", await db.Invoices.Where(i => i.Id == invoice.Id).Select(i => i.Pdf).FirstAsync(cancellationToken))));
+                new ErasureDocument($"{invoice.Number}.pdf", await db.Invoices.Where(i => i.Id == invoice.Id).Select(i => i.Pdf).FirstAsync(cancellationToken)))
+            {
+                GermanName = $"Schlussrechnung {invoice.Number} ({german.Date(invoice.IssuedAt)}; Leistung {Period(german)})",
+                GermanReason = $"{InvoiceArchive.InvoiceSourceGerman}; {InvoiceArchive.SeparationGerman}",
+            });
         }
         if (issued.Count > 0)
         {
-            rows.Add(new($"All {issued.Count} invoices and credit notes as issued, with buyer address / Alle {issued.Count} Rechnungen und Gutschriften",
-                $"{InvoiceArchive.InvoiceSource}; {InvoiceArchive.Separation}", PrivacyOptions.RetainedUntil(issued.Max(i => i.IssuedAt), p.InvoiceRetentionYears)));
+            rows.Add(new($"All {issued.Count} invoices and credit notes as issued, with buyer address",
+                $"{InvoiceArchive.InvoiceSource}; {InvoiceArchive.Separation}", PrivacyOptions.RetainedUntil(issued.Max(i => i.IssuedAt), p.InvoiceRetentionYears))
+            {
+                GermanName = $"Alle {issued.Count} Rechnungen und Gutschriften wie ausgestellt, mit Anschrift des Empfängers",
+                GermanReason = $"{InvoiceArchive.InvoiceSourceGerman}; {InvoiceArchive.SeparationGerman}",
+            });
         }
         return rows;
     }
@@ -89,13 +107,22 @@ public static class InvoiceArchive
     public const string Unlinked = "";
 
     public const string InvoiceSource =
-        "8 years from the end of the year of issue, § 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b Abs. 1 UStG, § 257 Abs. 4 HGB as amended by BEG IV with effect from 1 Jan 2025 / 8 Jahre ab Ende des Ausstellungsjahres";
+        "8 years from the end of the year of issue, § 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b Abs. 1 UStG, § 257 Abs. 4 HGB as amended by BEG IV with effect from 1 Jan 2025";
+
+    public const string InvoiceSourceGerman =
+        "8 Jahre ab Ende des Ausstellungsjahres, § 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b Abs. 1 UStG, § 257 Abs. 4 HGB in der Fassung des BEG IV ab 1. Januar 2025";
 
     public const string BooksSource =
-        "Books and records: 10 years, § 147 Abs. 1 Nr. 1, Abs. 3 AO, § 257 Abs. 4 HGB / Bücher und Aufzeichnungen: 10 Jahre";
+        "Books and records: 10 years, § 147 Abs. 1 Nr. 1, Abs. 3 AO, § 257 Abs. 4 HGB";
+
+    public const string BooksSourceGerman =
+        "Bücher und Aufzeichnungen: 10 Jahre, § 147 Abs. 1 Nr. 1, Abs. 3 AO, § 257 Abs. 4 HGB";
 
     public const string Separation =
-        "kept in the invoice archive without the reference, user id or request ids; found only by invoice number and date / im Rechnungsarchiv ohne Referenz, Nutzer-ID oder Anfrage-IDs, auffindbar nur über Rechnungsnummer und Datum";
+        "kept in the invoice archive without the reference, user id or request ids; found only by invoice number and date";
+
+    public const string SeparationGerman =
+        "im Rechnungsarchiv ohne Referenz, Nutzer-ID oder Anfrage-IDs, auffindbar nur über Rechnungsnummer und Datum";
 }
 
 /// <summary>

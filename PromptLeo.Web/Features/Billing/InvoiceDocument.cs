@@ -35,6 +35,7 @@ public static class InvoiceDocument
     {
         EnsureFonts();
         using var document = new PdfDocument();
+        document.Options.CompressContentStreams = false; // compressed below with a complete zlib stream, so qpdf --check passes
         document.Info.Title = (c.IsCreditNote ? "Gutschrift " : "Rechnung ") + c.Number;
         var page = document.AddPage();
         page.Size = PdfSharp.PageSize.A4;
@@ -118,6 +119,7 @@ public static class InvoiceDocument
             }
             gfx.DrawString($"{s.SellerName} · {s.SellerStreet} · {s.SellerPostalCode} {s.SellerCity}", small, XBrushes.Gray, left, page.Height.Point - 40);
         }
+        Reports.PdfReport.CompressContents(document);
         using var output = new MemoryStream();
         document.Save(output, false);
         return output.ToArray();

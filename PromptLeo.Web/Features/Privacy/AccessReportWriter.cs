@@ -13,7 +13,7 @@ public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<Pri
     {
         var t = new ReportText(user.PreferredLanguage);
         var p = privacy.Value;
-        using var pdf = new PdfReport(t.T("Information on your personal data (Art. 15 GDPR)", "Auskunft über Ihre personenbezogenen Daten (Art. 15 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}");
+        using var pdf = new PdfReport(t.T("Information on your personal data (Art. 15 GDPR)", "Auskunft über Ihre personenbezogenen Daten (Art. 15 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}", language: t.Language);
         pdf.KeyValues(
         [
             (t.T("Data subject", "Betroffene Person"), $"{user.DisplayName} <{user.Email}>"),
@@ -30,7 +30,7 @@ public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<Pri
         ]);
         pdf.Heading(t.T("2. Categories of personal data", "2. Kategorien personenbezogener Daten"));
         pdf.Table([t.T("Category", "Kategorie"), t.T("Records in this export", "Einträge in diesem Export")],
-            counts.Select(kv => (IReadOnlyList<string>)[kv.Key, kv.Value.ToString(t.Culture)]), [3, 1], [false, true]);
+            counts.Select(kv => (IReadOnlyList<string>)[DeletionCertificateWriter.CategoryName(kv.Key, t), t.Number(kv.Value)]), [3, 1], [false, true]);
         pdf.Heading(t.T("3. Recipients", "3. Empfänger"));
         pdf.Paragraph(t.T(
             $"None outside the operator. The models run in-process on the operator's own hardware in region {hosting.Value.Region}; no data is transferred to third countries or to model providers.",

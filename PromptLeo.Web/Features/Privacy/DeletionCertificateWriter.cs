@@ -12,7 +12,7 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
     {
         var t = new ReportText(job.Language);
         var p = privacy.Value;
-        using var pdf = new PdfReport(t.T("Deletion certificate (Art. 17 GDPR)", "Löschprotokoll (Art. 17 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {job.Pseudonym}");
+        using var pdf = new PdfReport(t.T("Deletion certificate (Art. 17 GDPR)", "Löschprotokoll (Art. 17 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {job.Pseudonym}", language: t.Language);
         pdf.KeyValues(
         [
             (t.T("Controller", "Verantwortlicher"), operatorFacts.Contact(t, withEmail: false)),
@@ -23,14 +23,14 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
         ]);
         pdf.Heading(t.T("Erased", "Gelöscht"));
         pdf.Table([t.T("Category", "Kategorie"), t.T("Count", "Anzahl")],
-            counts.Select(kv => (IReadOnlyList<string>)[CategoryName(kv.Key, t), kv.Value.ToString(t.Culture)]), [3, 1], [false, true]);
+            counts.Select(kv => (IReadOnlyList<string>)[CategoryName(kv.Key, t), t.Number(kv.Value)]), [3, 1], [false, true]);
         pdf.Paragraph(t.T(
             "Your per-user data key was destroyed. Encrypted copies of your chats, presets and images can no longer be decrypted with the keys in use (crypto-shredding). All sessions were signed out and API keys revoked. Your e-mail address is free for a new registration.",
             "Ihr persönlicher Datenschlüssel wurde vernichtet. Verschlüsselte Kopien Ihrer Chats, Vorlagen und Bilder sind mit den verwendeten Schlüsseln nicht mehr entschlüsselbar (Crypto-Shredding). Alle Sitzungen wurden abgemeldet und API-Schlüssel widerrufen. Ihre E-Mail-Adresse ist für eine neue Registrierung frei."));
         pdf.Heading(t.T("Backups", "Sicherungen"));
         pdf.Paragraph(string.Join(" ", BackupSentences(t)));
         pdf.Heading(t.T("Retained", "Aufbewahrt"));
-        var retainedRows = retained.Select(r => (IReadOnlyList<string>)[r.Name, r.Reason, t.Date(r.RetainedUntil)]).ToList();
+        var retainedRows = retained.Select(r => (IReadOnlyList<string>)[t.T(r.Name, r.GermanName ?? r.Name), t.T(r.Reason, r.GermanReason ?? r.Reason), t.Date(r.RetainedUntil)]).ToList();
         retainedRows.Add([
             t.T("Processing records (metadata, no content)", "Verarbeitungsnachweise (Metadaten, kein Inhalt)"),
             t.T("Accountability, Art. 5(2) GDPR; pseudonymized with the reference above", "Rechenschaftspflicht, Art. 5 Abs. 2 DSGVO; pseudonymisiert mit obiger Referenz"),
@@ -119,6 +119,7 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
             "Kopien des Schlüsselspeichers von vor dieser Löschung können ältere Sicherungen Ihrer Inhalte entschlüsseln, bis sie ablaufen; die Sicherungsregel von PromptLeo bewahrt sie verschlüsselt, getrennt von den Inhalten und nur kurz auf."),
     ];
 
+    /// <summary>The category's name in the document's language; every count key the features report has one.</summary>
     internal static string CategoryName(string key, ReportText t) => key switch
     {
         "profile" => t.T("Profile and account", "Profil und Konto"),
@@ -131,6 +132,11 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
         "logins" => t.T("Logins and authenticator tokens", "Anmeldungen und Authentifizierungs-Token"),
         "apiKeys" => t.T("API keys", "API-Schlüssel"),
         "sessions" => t.T("Sign-in sessions (browser, network, region)", "Anmeldesitzungen (Browser, Netzwerk, Region)"),
+        "processingRecords" => t.T("Processing records (metadata, no content)", "Verarbeitungsnachweise (Metadaten, kein Inhalt)"),
+        "auditEntries" => t.T("Audit entries", "Audit-Einträge"),
+        "usageEvents" => t.T("Usage events", "Nutzungsereignisse"),
+        "creditTransactions" => t.T("Prepaid credit transactions", "Guthabenbuchungen"),
+        "invoices" => t.T("Invoices and credit notes", "Rechnungen und Gutschriften"),
         _ => key,
     };
 }

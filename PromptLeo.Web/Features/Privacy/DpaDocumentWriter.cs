@@ -13,20 +13,20 @@ public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts 
     {
         var t = new ReportText(language);
         var p = privacy.Value;
-        using var pdf = new PdfReport(t.T("Data processing agreement (Art. 28 GDPR)", "Auftragsverarbeitungsvertrag (Art. 28 DSGVO)"), $"PromptLeo · AVV {p.DpaVersion}");
+        using var pdf = new PdfReport(t.T("Data processing agreement (Art. 28 GDPR)", "Auftragsverarbeitungsvertrag (Art. 28 DSGVO)"), $"PromptLeo · {t.T("DPA", "AVV")} {p.DpaVersion}", language: t.Language);
         pdf.KeyValues(
         [
             (t.T("Version", "Version"), p.DpaVersion),
             (t.T("Processor", "Auftragsverarbeiter"), operatorFacts.Contact(t, withEmail: false)),
             (t.T("Controller (customer)", "Verantwortlicher (Kunde)"), acceptance is null ? t.T("— not yet accepted —", "— noch nicht angenommen —") : $"{acceptance.CompanyName}, {acceptance.CompanyAddress}" + (string.IsNullOrEmpty(acceptance.VatId) ? "" : $", {acceptance.VatId}")),
-            (t.T("Accepted", "Angenommen"), acceptance is null ? "—" : $"{t.DateTime(acceptance.AcceptedAt)} (IP hash {acceptance.IpHash[..16]}…)"),
+            (t.T("Accepted", "Angenommen"), acceptance is null ? "—" : $"{t.DateTime(acceptance.AcceptedAt)} ({t.T("IP hash", "IP-Hash")} {acceptance.IpHash[..16]}…)"),
         ]);
         foreach (var (title, body) in Clauses(t.German ? "de" : "en"))
         {
             pdf.Heading(title).Paragraph(Fill(body, p));
         }
         pdf.Heading(t.T("Hosting locations", "Standorte der Verarbeitung"));
-        pdf.Bullets(p.HostingLocations.Append(t.T($"Region: {hosting.Value.Region}", $"Region: {hosting.Value.Region}")));
+        pdf.Bullets((t.German && p.HostingLocationsGerman.Count > 0 ? p.HostingLocationsGerman : p.HostingLocations).Append(t.T($"Region: {hosting.Value.Region}", $"Region: {hosting.Value.Region}")));
         pdf.Heading(t.T("Annex 1: Technical and organisational measures", "Anlage 1: Technische und organisatorische Maßnahmen"));
         // One numbered section per Art. 32 heading, so each heading reads as one line a customer can cite.
         foreach (var ((area, measure), number) in (await measures.DescribeAsync(t, cancellationToken)).Select((m, i) => (m, i + 1)))

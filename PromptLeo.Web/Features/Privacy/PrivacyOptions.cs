@@ -11,8 +11,11 @@ public sealed class PrivacyOptions
     [Required, MaxLength(20)]
     public string DpaVersion { get; set; } = "2026-12";
 
-    /// <summary>Hosting locations printed in the DPA annex.</summary>
+    /// <summary>Hosting locations printed in the English DPA.</summary>
     public List<string> HostingLocations { get; set; } = ["Own hardware in a data centre in Frankfurt am Main, Germany"];
+
+    /// <summary>The same hosting locations for the German DPA (Standorte der Verarbeitung); empty: the English list is printed.</summary>
+    public List<string> HostingLocationsGerman { get; set; } = ["Eigene Hardware in einem Rechenzentrum in Frankfurt am Main, Deutschland"];
 
     /// <summary>Sub-processors ("name, address, service, location"); empty by default because everything runs in-process.</summary>
     public List<string> SubProcessors { get; set; } = [];

@@ -11,7 +11,7 @@ public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, Operato
     {
         var t = new ReportText(language);
         var p = privacy.Value;
-        using var pdf = new PdfReport(t.T("Record of processing activities (Art. 30(1) GDPR)", "Verzeichnis von Verarbeitungstätigkeiten (Art. 30 Abs. 1 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}");
+        using var pdf = new PdfReport(t.T("Record of processing activities (Art. 30(1) GDPR)", "Verzeichnis von Verarbeitungstätigkeiten (Art. 30 Abs. 1 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}", language: t.Language);
         pdf.KeyValues(
         [
             (t.T("Controller", "Verantwortlicher"), t.T(

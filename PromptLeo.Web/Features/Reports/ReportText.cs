@@ -7,7 +7,17 @@ public readonly record struct ReportText(string Language)
 {
     public bool German => Language == "de";
 
-    public string T(string english, string german) => German ? german : english;
+    public string T(string english, string german)
+    {
+        ReportRecording.Pair(english, german);
+        return German ? german : english;
+    }
+
+    /// <summary>The BCP 47 tag written into the PDF as /Lang, so screen readers speak the right language.</summary>
+    public string LanguageTag => German ? "de-DE" : "en-GB";
+
+    /// <summary>A whole number with the culture's group separator (1.234 or 1,234).</summary>
+    public string Number(long value) => value.ToString("N0", Culture);
 
     public CultureInfo Culture => CultureInfo.GetCultureInfo(German ? "de-DE" : "en-GB");
 

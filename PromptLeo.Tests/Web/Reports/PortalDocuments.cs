@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Tests.Fixtures;
+using PromptLeo.Tests.Web.Privacy;
+using Microsoft.Extensions.Options;
+using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Records;
+
+namespace PromptLeo.Tests.Web.Reports;
+
+/// <summary>
+/// A PDF the portal writes, rendered with realistic data in the given language ("de" or "en"). Every document gets
+/// the structural check; <paramref name="OneLanguage"/> and <paramref name="Tagged"/> say whether the language and
+/// tagging checks apply (false only for the invoice, which is bilingual by design and drawn without PdfReport).
+/// </summary>
+public sealed record PortalDocument(string Name, Func<DocumentData, string, Task<byte[]>> Render, bool OneLanguage = true, bool Tagged = true)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>The seeded account and services every document renders from.</summary>
+public sealed record DocumentData(IServiceProvider Services, SeededUser User, DateTimeOffset Now)
+{
+    /// <summary>Every count key the features report, with numbers large enough to show the group separator.</summary>
+    public static readonly IReadOnlyDictionary<string, int> Counts = new Dictionary<string, int>
+    {
+        ["profile"] = 1, ["conversations"] = 12, ["messages"] = 1234, ["images"] = 7, ["presets"] = 3, ["exports"] = 2,
+        ["dpaAcceptances"] = 1, ["logins"] = 4, ["apiKeys"] = 2, ["sessions"] = 5, ["processingRecords"] = 2345,
+        ["auditEntries"] = 19, ["usageEvents"] = 1500, ["creditTransactions"] = 6, ["invoices"] = 3,
+    };
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public async Task<ApplicationUser> AccountAsync(string language)
+    {
+        await using var db = await Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var account = await db.Users.AsNoTracking().SingleAsync(u => u.Id == User.Id);
+        account.PreferredLanguage = language;
+        account.ChatRetentionDays = 30;
+        return account;
+    }
+
+    /// <summary>What the participants retain for the seeded account, as an erasure would list it.</summary>
+    public async Task<IReadOnlyList<RetainedCategory>> RetainedAsync()
+    {
+        await using var db = await Get<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var retained = new List<RetainedCategory>();
+        foreach (var participant in Services.GetServices<IErasureParticipant>())
+        {
+            retained.AddRange(await participant.RetainedAsync(db, User.Id, Now, CancellationToken.None));
+        }
+        return retained;
+    }
+}
+
+/// <summary>
+/// Every PDF the portal writes. A new document is one line here: the language, header, structure and qpdf tests
+/// (<see cref="DocumentsTests"/>) then check it in German and English.
+/// </summary>
+public static class PortalDocuments
+{
+    public static readonly IReadOnlyList<PortalDocument> All =
+    [
+        new("access-report", async (d, l) => d.Get<AccessReportWriter>().Write(await d.AccountAsync(l), DocumentData.Counts, d.Now)),
+        new("deletion-certificate", async (d, l) => d.Get<DeletionCertificateWriter>().Write(
+            new ErasureJob { Pseudonym = "erased-7f3c9a1b2d4e", Language = l, RequestedAt = d.Now.AddMinutes(-3) }, DocumentData.Counts, await d.RetainedAsync(), d.Now)),
+        new("dpa", (d, l) => d.Get<DpaDocumentWriter>().WriteAsync(l, new DpaAcceptance
+        {
+            Version = "2026-12", AcceptedAt = d.Now, IpHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            CompanyName = "Zylinski Beratung GmbH", CompanyAddress = "Domstraße 12, 50668 Köln", VatId = "DE123456789",
+        }, d.Now)),
+        new("dpa-not-accepted", (d, l) => d.Get<DpaDocumentWriter>().WriteAsync(l, null, d.Now)),
+        new("processing-evidence", (d, l) => d.Get<ProcessingEvidenceWriter>().WriteAsync(d.User.Id, l, d.Now.AddDays(-30), d.Now.AddMinutes(1))),
+        new("processing-register", (d, l) => d.Get<ProcessingRegisterWriter>().WriteAsync(l, d.Now)),
+        new("invoice", (d, _) => Task.FromResult(Invoice(d, reverseCharge: false)), OneLanguage: false, Tagged: false),
+        new("invoice-reverse-charge", (d, _) => Task.FromResult(Invoice(d, reverseCharge: true)), OneLanguage: false, Tagged: false),
+    ];
+
+    /// <summary>An invoice of the configured seller with two usage lines, as <see cref="InvoiceIssuer"/> renders it.</summary>
+    private static byte[] Invoice(DocumentData d, bool reverseCharge) => InvoiceDocument.Render(new InvoiceContent(
+        "PL-2026-000042", false, null, d.Now, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), d.Get<IOptions<InvoicingOptions>>().Value,
+        ["Zylinski Beratung GmbH", "Renate Zylinski", "Domstraße 12", "50668 Köln"], reverseCharge ? "FR12345678901" : "DE123456789",
+        [("Chat demo-chat: 1.234.567 Tokens", 12_345_678), ("Bilder demo-sd-tiny: 42", 4_200_000)], 16_550_000,
+        reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge));
+
+    /// <summary>A second and third processing record (image generation over the API, an edit) beside the seed's chat.</summary>
+    public static async Task AddRecordsAsync(IServiceProvider services, string userId)
+    {
+        var records = services.GetRequiredService<ProcessingRecordWriter>();
+        await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.ImageGeneration, "demo-sd-tiny", "api"));
+        db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.BackgroundRemoval, "demo-rembg", "portal"));
+        await db.SaveChangesAsync();
+    }
+}
