@@ -25,7 +25,7 @@ public sealed class PdfReportTests
     public void Table_ShortHeaders_KeepTheBodyFontSize()
     {
         using var recording = ReportRecording.Start();
-        using var report = new PdfReport("Title", "Test");
+        using var report = new PdfReport("Title", "Test", language: "en");
 
         report.Table(["Category", "Count"], [["Messages", "1,234"]], [3, 1], [false, true]).ToBytes();
 

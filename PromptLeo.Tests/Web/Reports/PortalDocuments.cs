@@ -5,6 +5,7 @@ using PromptLeo.Tests.Web.Privacy;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Breaches;
 using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Records;
 
@@ -74,6 +75,10 @@ public static class PortalDocuments
         new("dpa-not-accepted", (d, l) => d.Get<DpaDocumentWriter>().WriteAsync(l, null, d.Now)),
         new("processing-evidence", (d, l) => d.Get<ProcessingEvidenceWriter>().WriteAsync(d.User.Id, l, d.Now.AddDays(-30), d.Now.AddMinutes(1))),
         new("processing-register", (d, l) => d.Get<ProcessingRegisterWriter>().WriteAsync(l, d.Now)),
+        new("processor-register", (d, l) => d.Get<ProcessorRegisterWriter>().WriteAsync(l, d.Now)),
+        new("dpia", (d, l) => d.Get<ImpactAssessmentWriter>().WriteAsync(l, d.Now)),
+        new("breach-authority-notice", (d, l) => Task.FromResult(d.Get<BreachDocuments>().AuthorityNotice(Breach(d, l), l))),
+        new("breach-register", (d, l) => Task.FromResult(d.Get<BreachDocuments>().Register([Breach(d, l), Breach(d, l, notified: true)], l))),
         new("invoice", (d, _) => Task.FromResult(Invoice(d, reverseCharge: false)), OneLanguage: false, Tagged: false),
         new("invoice-reverse-charge", (d, _) => Task.FromResult(Invoice(d, reverseCharge: true)), OneLanguage: false, Tagged: false),
     ];
@@ -84,6 +89,26 @@ public static class PortalDocuments
         ["Zylinski Beratung GmbH", "Renate Zylinski", "Domstraße 12", "50668 Köln"], reverseCharge ? "FR12345678901" : "DE123456789",
         [("Chat demo-chat: 1.234.567 Tokens", 12_345_678), ("Bilder demo-sd-tiny: 42", 4_200_000)], 16_550_000,
         reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge));
+
+    /// <summary>A breach as an admin records it; the free text is typed in the document's language, as an admin would.</summary>
+    private static BreachIncident Breach(DocumentData d, string language, bool notified = false)
+    {
+        var german = language == "de";
+        return new BreachIncident
+        {
+            Id = notified ? 8 : 7,
+            RecordedAt = d.Now.AddHours(-5), DiscoveredAt = d.Now.AddHours(-6),
+            WindowStart = d.Now.AddDays(-2), WindowEnd = d.Now.AddDays(-1),
+            Description = german ? "Ein Sicherungsdatenträger wurde unverschlüsselt versandt und ist verloren gegangen." : "A backup disk was shipped unencrypted and has been lost.",
+            Nature = BreachNature.Confidentiality | BreachNature.Availability,
+            DataCategories = "account; prompt text; usage metadata",
+            Consequences = german ? "Unbefugte könnten Kontodaten und Prompts lesen." : "Unauthorised persons could read account data and prompts.",
+            Measures = german ? "Zugangsdaten zurückgesetzt, Versanddienstleister informiert." : "Credentials reset, courier informed.",
+            Risk = BreachRisk.HighRisk, AffectedAccounts = 1234, AffectedErasedAccounts = 2, AffectedRecords = 5678,
+            AuthorityNotifiedAt = notified ? d.Now.AddHours(-1) : null, AuthorityReference = notified ? "LDI-2026-0815" : null,
+            UsersNotifiedAt = notified ? d.Now : null, UsersNotified = notified ? 1232 : 0,
+        };
+    }
 
     /// <summary>A second and third processing record (image generation over the API, an edit) beside the seed's chat.</summary>
     public static async Task AddRecordsAsync(IServiceProvider services, string userId)

@@ -17,7 +17,7 @@ public sealed class BreachDocuments(OperatorFacts operatorFacts, IMailTransport 
     {
         var t = new ReportText(language);
         var title = t.T("Notification of a personal data breach to the supervisory authority (Art. 33 GDPR)", "Meldung einer Verletzung des Schutzes personenbezogener Daten an die Aufsichtsbehörde (Art. 33 DSGVO)");
-        using var pdf = new PdfReport(title, $"{BreachTexts.Reference(incident)} · {operatorFacts.Name(t)} · {t.DateTime(time.GetUtcNow())}");
+        using var pdf = new PdfReport(title, $"{BreachTexts.Reference(incident)} · {operatorFacts.Name(t)} · {t.DateTime(time.GetUtcNow())}", language: t.Language);
         pdf.KeyValues(
         [
             (t.T("To", "An"), operatorFacts.SupervisoryAuthority(t)),
@@ -35,7 +35,7 @@ public sealed class BreachDocuments(OperatorFacts operatorFacts, IMailTransport 
             (t.T("Categories of data subjects", "Kategorien betroffener Personen"), t.T("Users of the service (customers' employees)", "Nutzer des Dienstes (Beschäftigte der Kunden)")),
             (t.T("Approximate number of data subjects", "Ungefähre Zahl betroffener Personen"), SubjectCount(t, incident)),
             (t.T("Categories of personal data", "Kategorien personenbezogener Daten"), BreachTexts.CategoryList(t, incident)),
-            (t.T("Approximate number of records", "Ungefähre Zahl betroffener Datensätze"), t.T($"{incident.AffectedRecords} processing requests in the period", $"{incident.AffectedRecords} Verarbeitungsvorgänge im Zeitraum")),
+            (t.T("Approximate number of records", "Ungefähre Zahl betroffener Datensätze"), t.T($"{t.Number(incident.AffectedRecords)} processing requests in the period", $"{t.Number(incident.AffectedRecords)} Verarbeitungsvorgänge im Zeitraum")),
         ], keyWidth: 220);
         pdf.Heading(t.T("(b) Data protection officer or other contact point", "(b) Datenschutzbeauftragter oder sonstige Anlaufstelle"))
             .Paragraph(Contact(t));
@@ -55,7 +55,9 @@ public sealed class BreachDocuments(OperatorFacts operatorFacts, IMailTransport 
     {
         var t = new ReportText(language);
         var now = time.GetUtcNow();
-        using var pdf = new PdfReport(t.T("Register of personal data breaches (Art. 33(5) GDPR)", "Dokumentation von Datenschutzverletzungen (Art. 33 Abs. 5 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.DateTime(now)}");
+        using var pdf = new PdfReport(t.T("Register of personal data breaches (Art. 33(5) GDPR)", "Dokumentation von Datenschutzverletzungen (Art. 33 Abs. 5 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.DateTime(now)}", language: t.Language);
+        pdf.Paragraph(t.T("The controller documents every personal data breach here, with its facts, effects and the remedial action taken, whether or not it was notified (Art. 33(5) GDPR).",
+            "Der Verantwortliche dokumentiert hier jede Verletzung des Schutzes personenbezogener Daten mit den Fakten, ihren Auswirkungen und den ergriffenen Abhilfemaßnahmen, unabhängig davon, ob sie gemeldet wurde (Art. 33 Abs. 5 DSGVO)."));
         pdf.KeyValues([(t.T("Controller", "Verantwortlicher"), operatorFacts.Contact(t)), (t.T("As of", "Stand"), t.DateTime(now)), (t.T("Incidents", "Vorfälle"), incidents.Count.ToString(t.Culture))]);
         if (incidents.Count == 0)
         {
@@ -79,7 +81,7 @@ public sealed class BreachDocuments(OperatorFacts operatorFacts, IMailTransport 
                     : t.T("no", "nein")),
                 (t.T("Reasons for the delay", "Gründe für die Verzögerung"), incident.DelayReason ?? "—"),
                 (t.T("Users notified", "Nutzer benachrichtigt"), incident.UsersNotifiedAt is { } told
-                    ? t.T($"{t.DateTime(told)}, {incident.UsersNotified} accounts", $"{t.DateTime(told)}, {incident.UsersNotified} Konten")
+                    ? t.T($"{t.DateTime(told)}, {t.Number(incident.UsersNotified)} accounts", $"{t.DateTime(told)}, {t.Number(incident.UsersNotified)} Konten")
                     : t.T("no", "nein")),
                 (t.T("Closed", "Abgeschlossen"), incident.ClosedAt is { } closed ? t.DateTime(closed) : t.T("open", "offen")),
             ]);
@@ -145,6 +147,6 @@ public sealed class BreachDocuments(OperatorFacts operatorFacts, IMailTransport 
     }
 
     private static string SubjectCount(ReportText t, BreachIncident incident) =>
-        t.T($"{incident.AffectedAccounts} user accounts, of which {incident.AffectedErasedAccounts} have since been erased (pseudonymized records)",
-            $"{incident.AffectedAccounts} Nutzerkonten, davon {incident.AffectedErasedAccounts} inzwischen gelöscht (pseudonymisierte Nachweise)");
+        t.T($"{t.Number(incident.AffectedAccounts)} user accounts, of which {t.Number(incident.AffectedErasedAccounts)} have since been erased (pseudonymized records)",
+            $"{t.Number(incident.AffectedAccounts)} Nutzerkonten, davon {t.Number(incident.AffectedErasedAccounts)} inzwischen gelöscht (pseudonymisierte Nachweise)");
 }

@@ -54,7 +54,7 @@ public sealed class ImpactAssessmentWriter(
         var customers = await db.DpaAcceptances.Select(a => a.UserId).Distinct().CountAsync(cancellationToken);
         var risks = await RisksAsync(t, models.Any(m => m.Kind == ModelKind.Chat && !disabled.Contains(m.Id)), cancellationToken);
 
-        using var pdf = new PdfReport(t.T("Data protection impact assessment (Art. 35 GDPR)", "Datenschutz-Folgenabschätzung (Art. 35 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}");
+        using var pdf = new PdfReport(t.T("Data protection impact assessment (Art. 35 GDPR)", "Datenschutz-Folgenabschätzung (Art. 35 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}", language: t.Language);
         pdf.KeyValues(
         [
             (t.T("Controller", "Verantwortlicher"), operatorFacts.Contact(t)),
@@ -67,7 +67,7 @@ public sealed class ImpactAssessmentWriter(
         [
             (t.T("Nature", "Art"), t.T("Generative AI: language models answer prompts, image models generate and edit images; content is stored per user, encrypted.", "Generative KI: Sprachmodelle beantworten Prompts, Bildmodelle erzeugen und bearbeiten Bilder; Inhalte werden je Nutzer verschlüsselt gespeichert.")),
             (t.T("Channels", "Kanäle"), string.Join(t.T(" and ", " und "), channels.Select(c => c.Describe(t)).Prepend(t.T("Web portal (signed-in users)", "Webportal (angemeldete Nutzer)"))) + "."),
-            (t.T("Models", "Modelle"), models.Count == 0 ? t.T("None installed.", "Keine installiert.") : string.Join("; ", models.Select(m => $"{m.DisplayName} ({m.Id}, {Kind(m.Kind, t)}, {(disabled.Contains(m.Id) ? t.T("disabled", "deaktiviert") : t.T("enabled", "aktiviert"))})"))),
+            (t.T("Models", "Modelle"), models.Count == 0 ? t.T("None installed.", "Keine installiert.") : string.Join("; ", models.Select(m => $"{m.Id} ({Kind(m.Kind, t)}, {(disabled.Contains(m.Id) ? t.T("disabled", "deaktiviert") : t.T("enabled", "aktiviert"))})"))),
             (t.T("Where", "Ort"), t.T($"Region {h.Region}, node {h.Node ?? Environment.MachineName}; the models run in-process on the operator's hardware.", $"Region {h.Region}, Knoten {h.Node ?? Environment.MachineName}; die Modelle laufen im Prozess auf Hardware des Betreibers.")),
             (t.T("Scope", "Umfang"), t.T($"Accounts: {accounts}; business customers with a data processing agreement: {customers}.", $"Konten: {accounts}; Geschäftskunden mit Auftragsverarbeitungsvertrag: {customers}.")),
             (t.T("Retention", "Aufbewahrung"), t.T($"Chats: {Retention(p.DefaultChatRetentionDays, t)} (default for new accounts, each user can change it); images: {Retention(p.DefaultImageRetentionDays, t)}; processing records: {records.Value.RetentionDays} days; exports: {p.ExportLinkHours} hours.",

@@ -33,7 +33,7 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
             .GroupBy(r => new { r.SubjectId, r.Purpose, r.Channel }).Select(g => new { g.Key.SubjectId, g.Key.Purpose, g.Key.Channel, Count = g.Count() })
             .ToListAsync(cancellationToken);
 
-        using var pdf = new PdfReport(t.T("Record of processing activities as processor (Art. 30(2) GDPR)", "Verzeichnis der Verarbeitungstätigkeiten als Auftragsverarbeiter (Art. 30 Abs. 2 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}");
+        using var pdf = new PdfReport(t.T("Record of processing activities as processor (Art. 30(2) GDPR)", "Verzeichnis der Verarbeitungstätigkeiten als Auftragsverarbeiter (Art. 30 Abs. 2 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}", language: t.Language);
         pdf.KeyValues(
         [
             (t.T("Processor", "Auftragsverarbeiter"), operatorFacts.Contact(t)),

@@ -41,12 +41,12 @@ public sealed class PdfReport : IDisposable
     private double y;
 
     /// <param name="language">"de" or "en", as <see cref="ReportText.Language"/>: written as the document's /Lang.</param>
-    public PdfReport(string title, string footer, string? author = null, string? language = null)
+    public PdfReport(string title, string footer, string language, string? author = null)
     {
         EnsureFonts();
         this.title = title;
         this.author = author ?? "PromptLeo";
-        languageTag = new ReportText(language ?? "en").LanguageTag;
+        languageTag = new ReportText(language).LanguageTag;
         titleFont = new XFont(FontFamily, 18, XFontStyleEx.Bold);
         headingFont = new XFont(FontFamily, 12.5, XFontStyleEx.Bold);
         bodyFont = new XFont(FontFamily, 10);
