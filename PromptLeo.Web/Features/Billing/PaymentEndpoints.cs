@@ -54,6 +54,11 @@ public static class PaymentEndpoints
     private static async Task<Results<Ok, BadRequest<string>, NotFound, StatusCodeHttpResult>> ReceiveWebhookAsync(
         HttpContext context, IOptions<PaymentsOptions> options, IServiceProvider services)
     {
+        // Stripe reads status codes, not pages; a re-executed error page would also demand an antiforgery token.
+        if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+        {
+            pages.Enabled = false;
+        }
         if (!options.Value.Enabled)
         {
             return TypedResults.NotFound();
