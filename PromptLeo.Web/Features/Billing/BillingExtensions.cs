@@ -51,7 +51,7 @@ public static class BillingExtensions
         var billing = app.MapGroup("/billing").RequireAuthorization();
         billing.MapGet("/usage.csv", DownloadUsageAsync);
         billing.MapGet("/invoices/{id:guid}.pdf", DownloadInvoiceAsync);
-        app.MapPayments();
+        PaymentEndpoints.Map(app);
         return app;
     }
 

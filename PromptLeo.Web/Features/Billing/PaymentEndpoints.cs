@@ -14,7 +14,8 @@ public static class PaymentEndpoints
     /// <summary>Stripe's events are a few KiB; anything much larger is not from Stripe.</summary>
     public const int WebhookBodyLimitBytes = 256 * 1024;
 
-    public static IEndpointRouteBuilder MapPayments(this IEndpointRouteBuilder app)
+    /// <summary>Part of the billing feature's endpoints (called from its <c>MapPromptLeoBilling</c>).</summary>
+    internal static void Map(IEndpointRouteBuilder app)
     {
         var billing = app.MapGroup("/billing").RequireAuthorization().ExcludeFromDescription();
         billing.MapPost("/top-up", StartTopUpAsync)
@@ -23,7 +24,6 @@ public static class PaymentEndpoints
         billing.MapGet("/payments/{id:guid}/receipt.pdf", DownloadReceiptAsync);
         // Stripe signs its calls instead of signing in; the signature check is the authentication.
         app.MapPost("/billing/stripe/webhook", ReceiveWebhookAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
-        return app;
     }
 
     private static async Task<Results<RedirectHttpResult, NotFound>> StartTopUpAsync(
