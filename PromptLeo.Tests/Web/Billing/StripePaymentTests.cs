@@ -267,7 +267,7 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
     [InlineData("en", "Receipt for a credit top-up", "25.00 EUR", "Card", "Payment reference")]
     public async Task Receipt_BookedTopUp_OwnerDownloadsPdfInTheLanguage(string language, string title, string amount, string method, string reference)
     {
-        var (paymentId, userId, email, intent) = await BookedTopUpAsync("25", german: false);
+        var (paymentId, _, email, intent) = await BookedTopUpAsync("25", german: false);
         var client = factory.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, email, Password)).StatusCode);
         var billing = WebUtility.HtmlDecode(await client.GetStringAsync("/billing"));
@@ -283,7 +283,6 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         }
         Assert.DoesNotContain(language == "de" ? "Receipt" : "Beleg", text);
         Assert.DoesNotContain(email, text);
-        _ = userId;
     }
 
     [Fact]
@@ -299,6 +298,51 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         var email = await db.Users.Where(u => u.Id == owner).Select(u => u.Email).SingleAsync();
         Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, email!, Password)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/billing/payments/{pending}/receipt.pdf")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Export_BookedTopUp_ListsPaymentAndReceiptPdf()
+    {
+        var (paymentId, userId, _, intent) = await BookedTopUpAsync("25", german: true);
+        var contributor = factory.Services.GetServices<PromptLeo.Web.Features.Privacy.IExportContributor>().OfType<PaymentsExportContributor>().Single();
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            await using var db = await DbAsync();
+            var counts = await contributor.WriteAsync(new PromptLeo.Web.Features.Privacy.ExportArchive(zip, userId, () => Task.CompletedTask), db, CancellationToken.None);
+            Assert.Equal(1, counts["receipts"]);
+        }
+        buffer.Position = 0;
+        using var read = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Read);
+        using (var json = new StreamReader(read.GetEntry("payments.json")!.Open()))
+        {
+            var text = await json.ReadToEndAsync();
+            Assert.Contains(paymentId, text);
+            Assert.Contains(intent, text);
+        }
+        using var pdf = new MemoryStream();
+        await read.GetEntry($"receipts/receipt-{paymentId}.pdf")!.Open().CopyToAsync(pdf);
+        Assert.Contains("Beleg über eine Guthabenaufladung", PdfText(pdf.ToArray()));
+    }
+
+    [Fact]
+    public async Task Erase_WithBookedAndPendingTopUps_KeepsBookedPaymentPseudonymizedLikeItsCreditAndDropsThePending()
+    {
+        var (booked, userId, _, _) = await BookedTopUpAsync("25", german: false);
+        await using (var db = await DbAsync())
+        {
+            db.Payments.Add(new Payment { UserId = userId, AmountMicros = Money.FromEuro(9m), CreatedAt = DateTimeOffset.UtcNow, SessionId = "cs_test_pending_" + Guid.NewGuid().ToString("N") });
+            await db.SaveChangesAsync();
+        }
+        await factory.Services.GetRequiredService<PromptLeo.Web.Features.Privacy.AccountEraser>().EraseAsync(userId, userId);
+
+        await using var check = await DbAsync();
+        Assert.False(await check.Payments.AnyAsync(p => p.UserId == userId));
+        var kept = await check.Payments.SingleAsync(p => p.Id == Guid.Parse(booked));
+        Assert.StartsWith("erased-", kept.UserId);
+        var credit = await check.CreditTransactions.SingleAsync(c => c.Reference == StripeWebhook.CreditReferencePrefix + booked);
+        Assert.Equal(kept.UserId, credit.UserId);
+        Assert.Equal(1, await check.Payments.CountAsync(p => p.UserId == kept.UserId));
     }
 
     private static string PdfText(byte[] pdf)
@@ -327,7 +371,7 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
     private static Task<HttpResponseMessage> StartTopUpAsync(HttpClient client, string amount) =>
         FormPost.PostWithTokenFromAsync(client, "/billing", "/billing/top-up", new Dictionary<string, string> { ["amount"] = amount });
 
-    private async Task<(string PaymentId, string UserId, string SessionId, long Cents)> PendingTopUpAsync(string amount, bool german = false, string? emailOut = null)
+    private async Task<(string PaymentId, string UserId, string SessionId, long Cents)> PendingTopUpAsync(string amount, bool german = false)
     {
         var (client, _, userId) = await SignedInAsync(german);
         Assert.Equal(HttpStatusCode.Redirect, (await StartTopUpAsync(client, amount)).StatusCode);
