@@ -439,3 +439,27 @@ public sealed class ManualTopUpTests(PortalFactory factory) : IClassFixture<Port
         Assert.Equal(HttpStatusCode.NotFound, webhook.StatusCode);
     }
 }
+
+public sealed class PaymentsSecretsTests
+{
+    [Theory]
+    [InlineData("--Payments:StripeSecretKey=sk_live_abc123", "Payments:StripeSecretKey")]
+    [InlineData("--Payments:StripeWebhookSecret=whsec_abc123", "Payments:StripeWebhookSecret")]
+    public void SecretArgument_StripeKeys_AreRefusedWithoutEchoingThem(string argument, string setting)
+    {
+        var error = new StringWriter();
+        Assert.True(PromptLeo.Web.Features.Cli.CommandLine.RefusesSecretArguments(["--urls", "http://127.0.0.1:5080", argument], error));
+        Assert.Contains($"{setting} is not accepted on the command line", error.ToString());
+        Assert.DoesNotContain("abc123", error.ToString());
+    }
+
+    [Fact]
+    public void Options_StripeWithoutSecrets_FailValidationNamingTheSettingOnly()
+    {
+        var options = new PaymentsOptions { Provider = PaymentProviderKind.Stripe, StripeSecretKey = " " };
+        var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
+        Assert.Contains("Payments:StripeSecretKey is required when Payments:Provider is Stripe.", errors);
+        Assert.Contains("Payments:StripeWebhookSecret is required when Payments:Provider is Stripe.", errors);
+        Assert.Empty(new PaymentsOptions().Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)));
+    }
+}
