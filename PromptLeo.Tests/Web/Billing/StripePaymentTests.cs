@@ -137,6 +137,20 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Webhook_AmountOtherThanRequestedOrOversizedBody_BooksNothing()
+    {
+        var (paymentId, userId, sessionId, cents) = await PendingTopUpAsync("10");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("checkout.session.completed", StripeStub.Session(sessionId, paymentId, cents + 1, "paid", "pi_y", "complete")))).StatusCode);
+        Assert.Equal(0, await BalanceAsync(userId));
+        Assert.Equal(PaymentStatus.Pending, (await PaymentAsync(paymentId)).Status);
+
+        var padded = StripeStub.Session(sessionId, paymentId, cents, "paid", "pi_y", "complete");
+        padded["metadata"] = new Dictionary<string, string> { ["payment_id"] = paymentId, ["padding"] = new string('x', PaymentEndpoints.WebhookBodyLimitBytes) };
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await SendAsync(StripeEvents.Envelope("checkout.session.completed", padded))).StatusCode);
+        Assert.Equal(0, await BalanceAsync(userId));
+    }
+
+    [Fact]
     public async Task Webhook_SepaAsyncSuccess_BooksOnlyOnSuccessWithMethodSepa()
     {
         var (paymentId, userId, sessionId, cents) = await PendingTopUpAsync("50");
@@ -333,6 +347,13 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         {
             db.Payments.Add(new Payment { UserId = userId, AmountMicros = Money.FromEuro(9m), CreatedAt = DateTimeOffset.UtcNow, SessionId = "cs_test_pending_" + Guid.NewGuid().ToString("N") });
             await db.SaveChangesAsync();
+        }
+        await using (var db = await DbAsync())
+        {
+            var participant = factory.Services.GetServices<PromptLeo.Web.Features.Privacy.IErasureParticipant>().OfType<PaymentsErasureParticipant>().Single();
+            var retained = Assert.Single(await participant.RetainedAsync(db, userId, DateTimeOffset.UtcNow, CancellationToken.None));
+            Assert.StartsWith("1 payments for top-ups", retained.Name);
+            Assert.Equal(DateTimeOffset.UtcNow.Year + 8, retained.RetainedUntil.Year);
         }
         await factory.Services.GetRequiredService<PromptLeo.Web.Features.Privacy.AccountEraser>().EraseAsync(userId, userId);
 
