@@ -180,6 +180,23 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Webhook_AbandonedCheckoutExpires_ListedAsFailedOnTheBillingPage()
+    {
+        var (client, _, userId) = await SignedInAsync();
+        Assert.Equal(HttpStatusCode.Redirect, (await StartTopUpAsync(client, "15")).StatusCode);
+        var paymentId = factory.Stripe.SessionRequests.Last().Form["client_reference_id"];
+        var (sessionId, cents) = factory.Stripe.SessionFor(paymentId);
+        Assert.Contains("<td>Pending</td>", WebUtility.HtmlDecode(await client.GetStringAsync("/billing")));
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("checkout.session.expired", StripeStub.Session(sessionId, paymentId, cents, "unpaid", null, "expired")))).StatusCode);
+        Assert.Equal(PaymentStatus.Failed, (await PaymentAsync(paymentId)).Status);
+        var html = WebUtility.HtmlDecode(await client.GetStringAsync("/billing"));
+        Assert.Contains("<td>Failed</td>", html);
+        Assert.DoesNotContain($"/billing/payments/{paymentId}/receipt.pdf", html);
+        Assert.Equal(0, await BalanceAsync(userId));
+    }
+
+    [Fact]
     public async Task Webhook_DisputeAfterUse_ReversesCreditStopsInferenceAndMailsInGerman()
     {
         var (paymentId, userId, email, intent) = await BookedTopUpAsync("20", german: true);

@@ -76,7 +76,8 @@ public sealed class StripeWebhook(
                 case (EventTypes.CheckoutSessionAsyncPaymentSucceeded, Session session):
                     outcome = await BookAsync(db, stripeEvent, session, "sepa_debit", now, cancellationToken);
                     break;
-                case (EventTypes.CheckoutSessionAsyncPaymentFailed, Session session):
+                // An abandoned checkout expires after 24 hours; it is closed like a failed payment.
+                case (EventTypes.CheckoutSessionAsyncPaymentFailed or EventTypes.CheckoutSessionExpired, Session session):
                     outcome = await FailAsync(db, stripeEvent, session, cancellationToken);
                     break;
                 case (EventTypes.ChargeRefunded, Charge charge):

@@ -11,7 +11,7 @@ public sealed class TopUpReceipts(IDbContextFactory<AppDbContext> dbFactory, Ope
     public async Task<IReadOnlyList<Payment>> ListAsync(string userId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Payments.AsNoTracking().Where(p => p.UserId == userId && p.Status != PaymentStatus.Pending).ToListAsync(cancellationToken);
+        var rows = await db.Payments.AsNoTracking().Where(p => p.UserId == userId).ToListAsync(cancellationToken);
         return [.. rows.OrderByDescending(p => p.CreatedAt)];
     }
 
