@@ -137,6 +137,10 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("GET", "/images/file/{id:guid}", Login, Ok, other: NotFound, path: "/images/file/{image}"),
         Portal("GET", "/billing/usage.csv", Unauthorized, Ok),
         Portal("GET", "/billing/invoices/{id:guid}.pdf", Login, NotFound, path: "/billing/invoices/{guid}.pdf"),
+        Portal("POST", "/billing/top-up", Login, BadRequest),
+        Portal("GET", "/billing/payments/{id:guid}/receipt.pdf", Login, NotFound, path: "/billing/payments/{guid}/receipt.pdf"),
+        // Stripe signs instead of signing in; without a configured provider the webhook does not exist.
+        Everyone("POST", "/billing/stripe/webhook", NotFound),
         Portal("GET", "/privacy/exports/{id:guid}/download", Login, NotFound, path: "/privacy/exports/{guid}/download"),
         Portal("GET", "/privacy/records.pdf", Unauthorized, Ok),
         Portal("GET", "/privacy/dpa.pdf", Login, Ok),

@@ -22,6 +22,8 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<CreditTransaction> CreditTransactions => Set<CreditTransaction>();
     public DbSet<Invoice> Invoices => Set<Invoice>();
     public DbSet<InvoiceCounter> InvoiceCounters => Set<InvoiceCounter>();
+    public DbSet<Payment> Payments => Set<Payment>();
+    public DbSet<ProcessedPaymentEvent> ProcessedPaymentEvents => Set<ProcessedPaymentEvent>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<ModelSetting> ModelSettings => Set<ModelSetting>();
     public DbSet<BreachIncident> BreachIncidents => Set<BreachIncident>();
@@ -98,6 +100,13 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasIndex(i => new { i.UserId, i.PeriodStart });
         });
         builder.Entity<InvoiceCounter>().Property(c => c.Id).ValueGeneratedNever();
+        builder.Entity<Payment>(e =>
+        {
+            e.HasIndex(p => p.UserId);
+            e.HasIndex(p => p.SessionId).IsUnique();
+            e.HasIndex(p => p.PaymentIntentId);
+            e.Property(p => p.Status).HasConversion<string>().HasMaxLength(20);
+        });
         builder.Entity<UserSession>(e =>
         {
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);

@@ -173,6 +173,7 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         Assert.Equal(ExportStatus.Completed, (await exports.ListAsync(user.Id)).Single(e => e.Id == export.Id).Status);
         await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         db.CreditTransactions.Add(new CreditTransaction { UserId = user.Id, AmountMicros = Money.FromEuro(5m), Reference = "top-up", At = DateTimeOffset.UtcNow });
+        db.Payments.Add(new Payment { UserId = user.Id, AmountMicros = Money.FromEuro(5m), Status = PaymentStatus.Booked, SessionId = "cs_seed", CreatedAt = DateTimeOffset.UtcNow, BookedAt = DateTimeOffset.UtcNow });
         db.DpaAcceptances.Add(new DpaAcceptance { UserId = user.Id, Version = "1", IpHash = "00", CompanyName = "Zylinski GmbH", CompanyAddress = "Köln" });
         await db.SaveChangesAsync();
         return user;

@@ -27,7 +27,22 @@ public static class BillingExtensions
         services.AddSingleton<IRetentionParticipant, InvoiceArchiveRetention>();
         services.AddSingleton<IExportContributor, BillingExportContributor>();
         services.AddHostedService<MonthlyInvoiceJob>();
+        AddPayments(services);
         return builder;
+    }
+
+    /// <summary>Top-ups through a payment provider (Stripe Checkout), receipts and the webhook; with no provider admins book credit by hand.</summary>
+    private static void AddPayments(IServiceCollection services)
+    {
+        services.AddOptions<PaymentsOptions>().BindConfiguration(PaymentsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(StripeCheckout.HttpClientName);
+        services.AddSingleton<StripeCheckout>();
+        services.AddSingleton<IPaymentProvider>(sp => sp.GetRequiredService<StripeCheckout>());
+        services.AddSingleton<StripeWebhook>();
+        services.AddSingleton<PaymentMail>();
+        services.AddSingleton<TopUpReceipts>();
+        services.AddSingleton<IErasureParticipant, PaymentsErasureParticipant>();
+        services.AddSingleton<IExportContributor, PaymentsExportContributor>();
     }
 
     /// <summary>Owner-only downloads for the billing page: the ledger as CSV.</summary>
@@ -36,6 +51,7 @@ public static class BillingExtensions
         var billing = app.MapGroup("/billing").RequireAuthorization();
         billing.MapGet("/usage.csv", DownloadUsageAsync);
         billing.MapGet("/invoices/{id:guid}.pdf", DownloadInvoiceAsync);
+        PaymentEndpoints.Map(app);
         return app;
     }
 

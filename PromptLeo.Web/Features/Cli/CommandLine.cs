@@ -14,7 +14,8 @@ namespace PromptLeo.Web.Features.Cli;
 public static class CommandLine
 {
     /// <summary>Settings that must never be passed as arguments: every user of the machine can read them with <c>ps</c>.</summary>
-    public static readonly string[] SecretSettings = ["Admin:Password", "Email:Password", "Storage:KeyRingCertificatePassword", "Inference:HuggingFaceToken"];
+    public static readonly string[] SecretSettings = ["Admin:Password", "Email:Password", "Storage:KeyRingCertificatePassword", "Inference:HuggingFaceToken",
+        "Payments:StripeSecretKey", "Payments:StripeWebhookSecret"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "admin" or "models";
 
