@@ -50,7 +50,7 @@ public sealed class TopUpReceipts(IDbContextFactory<AppDbContext> dbFactory, Ope
         {
             rows.Add((t.T("Reversed", "Storniert"), $"{Amount(payment.ReversedMicros, t)} ({t.Date(reversedAt)})"));
         }
-        using var report = new PdfReport(t.T("Receipt for a credit top-up", "Beleg über eine Guthabenaufladung"), operatorFacts.Name(t));
+        using var report = new PdfReport(t.T("Receipt for a credit top-up", "Beleg über eine Guthabenaufladung"), operatorFacts.Name(t), language: t.Language);
         report.KeyValues(rows)
             .Small(t.T("This receipt confirms the payment received. It is not an invoice.", "Dieser Beleg bestätigt den Zahlungseingang. Er ist keine Rechnung."));
         return report.ToBytes();
