@@ -17,6 +17,7 @@ using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Records;
 using PromptLeo.Web.Features.Sessions;
 using PromptLeo.Web.Features.Storage;
+using PromptLeo.Web.Features.SubProcessors;
 
 if (CommandLine.RefusesSecretArguments(args, Console.Error))
 {
@@ -36,6 +37,7 @@ builder.AddPromptLeoRecords();
 builder.AddPromptLeoContent();
 builder.AddPromptLeoMetering();
 builder.AddPromptLeoPrivacy();
+builder.AddPromptLeoSubProcessors();
 builder.AddPromptLeoImages();
 builder.AddPromptLeoChat();
 builder.AddPromptLeoBilling();
@@ -59,6 +61,7 @@ app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
 app.MapPreferences();
 app.MapPromptLeoPrivacy();
+app.MapPromptLeoSubProcessors();
 app.MapPromptLeoImages();
 app.MapPromptLeoChat();
 app.MapPromptLeoBilling();

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Reports;
+using PromptLeo.Web.Features.SubProcessors;
 
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>The Art. 30 register (Verzeichnis von Verarbeitungstätigkeiten), generated from configuration.</summary>
-public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, ProcessingActivities processingActivities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
+public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, ProcessingActivities processingActivities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, SubProcessorRegistry subProcessors)
 {
     public async Task<byte[]> WriteAsync(string language, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -25,12 +26,13 @@ public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, Operato
         pdf.Table([t.T("Activity", "Tätigkeit"), t.T("Purpose and legal basis", "Zweck und Rechtsgrundlage"), t.T("Data subjects", "Betroffene"), t.T("Data categories", "Datenkategorien"), t.T("Deletion", "Löschfrist")],
             activities.Select(a => (IReadOnlyList<string>)[a.Name, a.Purpose, a.Subjects, a.Data, a.Deletion]), [1.1, 1.8, 1.1, 1.8, 1.3]);
         pdf.Heading(t.T("Recipients", "Empfänger"));
-        pdf.Paragraph(p.SubProcessors.Count == 0
+        var list = await subProcessors.CurrentAsync(now, cancellationToken);
+        pdf.Paragraph(list.InForce.Count == 0
             ? t.T("None outside the operator; no sub-processors.", "Keine außerhalb des Betreibers; keine Unterauftragsverarbeiter.")
             : t.T("Sub-processors:", "Unterauftragsverarbeiter:"));
-        if (p.SubProcessors.Count > 0)
+        if (list.InForce.Count > 0)
         {
-            pdf.Bullets(p.SubProcessors);
+            pdf.Bullets(list.Lines(t));
         }
         pdf.Heading(t.T("Transfers to third countries", "Übermittlungen in Drittländer"));
         pdf.Paragraph(t.T($"None. Processing takes place in region {hosting.Value.Region}.", $"Keine. Die Verarbeitung erfolgt in Region {hosting.Value.Region}."));
