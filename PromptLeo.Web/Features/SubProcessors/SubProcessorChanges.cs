@@ -50,7 +50,9 @@ public sealed class SubProcessorChanges(
 {
     public async Task<AnnounceResult> AnnounceAsync(string adminId, SubProcessorChangeKind kind, int? targetId, SubProcessorInput? input, string dpaPageUrl, CancellationToken cancellationToken = default)
     {
+        // Whole seconds: the stored date then equals the one announced in the mails and documents.
         var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
         var effective = now.AddDays(privacy.Value.SubProcessorNoticeDays);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         SubProcessor? removed = null;
