@@ -75,7 +75,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.UserId, x.Version });
         });
-        // Sub-processor changes: objections are kept (pseudonymized) as evidence, notices go with the account.
+        // Sub-processor changes: notices and objections go with the account (the erasure participant deletes them first).
         builder.Entity<SubProcessorChange>(e =>
         {
             e.HasOne(c => c.Added).WithMany().HasForeignKey(c => c.AddedId).OnDelete(DeleteBehavior.Restrict);

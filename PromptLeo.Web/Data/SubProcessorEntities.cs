@@ -69,7 +69,7 @@ public class SubProcessorChange
     public string AnnouncedBy { get; set; } = "";
 }
 
-/// <summary>A customer's objection to an announced change (Art. 28(2) sentence 2). Pseudonymized, reason dropped, on erasure.</summary>
+/// <summary>A customer's objection to an announced change (Art. 28(2) sentence 2). Deleted with the account; the audit entry stays.</summary>
 public class SubProcessorObjection
 {
     public long Id { get; set; }

@@ -3,12 +3,11 @@ using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Records;
 using PromptLeo.Web.Features.Reports;
-using PromptLeo.Web.Features.SubProcessors;
 
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>The human-readable Art. 15(1) report inside the export ZIP.</summary>
-public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, IOptions<RecordsOptions> records, SubProcessorRegistry subProcessors)
+public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, IOptions<RecordsOptions> records, ISubProcessorSource subProcessors)
 {
     public byte[] Write(ApplicationUser user, IReadOnlyDictionary<string, int> counts, DateTimeOffset now)
     {

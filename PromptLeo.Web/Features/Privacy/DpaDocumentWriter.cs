@@ -3,12 +3,11 @@ using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Reports;
-using PromptLeo.Web.Features.SubProcessors;
 
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>The data processing agreement (Auftragsverarbeitungsvertrag, Art. 28) with the TOMs annex.</summary>
-public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, SubProcessorRegistry subProcessors)
+public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, ISubProcessorSource subProcessors)
 {
     public async Task<byte[]> WriteAsync(string language, DpaAcceptance? acceptance, DateTimeOffset now, CancellationToken cancellationToken = default)
     {

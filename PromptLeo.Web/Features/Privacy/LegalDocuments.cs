@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Reports;
-using PromptLeo.Web.Features.SubProcessors;
 
 namespace PromptLeo.Web.Features.Privacy;
 
@@ -21,7 +20,7 @@ public sealed record LegalDocument(string Title, IReadOnlyList<LegalSection> Sec
 /// The Impressum (§ 5 DDG) and the privacy policy (Art. 13/14 GDPR), built from the operator settings, the processing
 /// activities and the cookie catalog. Long-form and versioned with the code, like the PDFs.
 /// </summary>
-public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivities activities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, SubProcessorRegistry subProcessors, TimeProvider time)
+public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivities activities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, ISubProcessorSource subProcessors, TimeProvider time)
 {
     private (string Key, string Version)? version;
 

@@ -1,12 +1,11 @@
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Features.Hosting;
 using PromptLeo.Web.Features.Reports;
-using PromptLeo.Web.Features.SubProcessors;
 
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>The Art. 30 register (Verzeichnis von Verarbeitungstätigkeiten), generated from configuration.</summary>
-public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, ProcessingActivities processingActivities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, SubProcessorRegistry subProcessors)
+public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, ProcessingActivities processingActivities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, ISubProcessorSource subProcessors)
 {
     public async Task<byte[]> WriteAsync(string language, DateTimeOffset now, CancellationToken cancellationToken = default)
     {

@@ -20,8 +20,8 @@ public sealed class SubProcessorExportContributor : IExportContributor
 }
 
 /// <summary>
-/// Notices go with the account. Objections stay as the processor's evidence that the controller objected, under the
-/// erasure pseudonym and without the free-text reason.
+/// Notices and objections go with the account. The audit log keeps, under the erasure pseudonym, that an objection to
+/// which change was made; the objection row with its free-text reason does not outlive the account.
 /// </summary>
 public sealed class SubProcessorErasureParticipant : IErasureParticipant
 {
@@ -35,7 +35,6 @@ public sealed class SubProcessorErasureParticipant : IErasureParticipant
     public async Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken)
     {
         await db.SubProcessorNotices.Where(n => n.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        await db.SubProcessorObjections.Where(o => o.UserId == userId)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.UserId, pseudonym).SetProperty(o => o.Reason, (string?)null), cancellationToken);
+        await db.SubProcessorObjections.Where(o => o.UserId == userId).ExecuteDeleteAsync(cancellationToken);
     }
 }

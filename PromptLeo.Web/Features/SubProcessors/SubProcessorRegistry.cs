@@ -2,61 +2,25 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Privacy;
-using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.SubProcessors;
-
-public sealed record SubProcessorEntry(int Id, string Name, string? Address, string Service, string Location, bool? InEea, string? TransferBasis)
-{
-    public static SubProcessorEntry From(SubProcessor s) => new(s.Id, s.Name, s.Address, s.Service, s.Location, s.InEea, s.TransferBasis);
-
-    /// <summary>"Name, address, service, location (EU/EEA)" as the documents print it; a row seeded from configuration reads as configured.</summary>
-    public string Describe(ReportText t)
-    {
-        var text = string.Join(", ", new[] { Name, Address, Service, Location }.Where(s => !string.IsNullOrWhiteSpace(s)));
-        return InEea switch
-        {
-            true => text + t.T(" (EU/EEA)", " (EU/EWR)"),
-            false => text + t.T($" (third country; transfer basis: {TransferBasis})", $" (Drittland; Übermittlungsgrundlage: {TransferBasis})"),
-            null => text,
-        };
-    }
-}
-
-public sealed record AnnouncedChange(Guid Id, SubProcessorChangeKind Kind, SubProcessorEntry? Added, SubProcessorEntry? Removed, DateTimeOffset AnnouncedAt, DateTimeOffset EffectiveAt)
-{
-    public string Describe(ReportText t) => Kind switch
-    {
-        SubProcessorChangeKind.Addition => t.T($"Addition of {Added!.Describe(t)}", $"Hinzuziehung von {Added!.Describe(t)}"),
-        SubProcessorChangeKind.Replacement => t.T($"Replacement of {Removed!.Describe(t)} by {Added!.Describe(t)}", $"Ersetzung von {Removed!.Describe(t)} durch {Added!.Describe(t)}"),
-        _ => t.T($"Removal of {Removed!.Describe(t)}", $"Wegfall von {Removed!.Describe(t)}"),
-    };
-
-    /// <summary>The change with its date, as the DPA and the privacy policy list it.</summary>
-    public string DescribeWithDate(ReportText t) => t.T($"{Describe(t)}, effective {t.Date(EffectiveAt)}", $"{Describe(t)}, wirksam ab {t.Date(EffectiveAt)}");
-}
-
-/// <summary>The sub-processors in force at one moment, and the changes announced but not yet in force.</summary>
-public sealed record SubProcessorList(IReadOnlyList<SubProcessorEntry> InForce, IReadOnlyList<AnnouncedChange> Announced)
-{
-    public IReadOnlyList<string> Lines(ReportText t) => [.. InForce.Select(s => s.Describe(t))];
-
-    public IReadOnlyList<string> AnnouncedLines(ReportText t) => [.. Announced.Select(c => c.DescribeWithDate(t))];
-
-    /// <summary>Changes whenever what the documents print changes.</summary>
-    public string Key => string.Join(";", InForce.Select(s => s.Id)) + "|" + string.Join(";", Announced.Select(c => c.Id));
-}
 
 /// <summary>
 /// The one place the DPA, the Art. 30 register, the privacy policy and the access report read sub-processors from. A change is
 /// in force from its effective date on (computed from the date, no job). Keeps the small table in memory so the synchronous
-/// documents can read it; every write and every <see cref="CurrentAsync"/> refreshes it.
+/// documents can read it; every write and every <see cref="CurrentAsync"/> refreshes it, and a read of a copy older than
+/// 30 s reloads it in the background (other nodes).
 /// </summary>
-public sealed class SubProcessorRegistry(IDbContextFactory<AppDbContext> dbFactory, IOptions<PrivacyOptions> privacy, ILogger<SubProcessorRegistry> logger)
+public sealed class SubProcessorRegistry(IDbContextFactory<AppDbContext> dbFactory, IOptions<PrivacyOptions> privacy, ILogger<SubProcessorRegistry> logger) : ISubProcessorSource
 {
     private volatile Snapshot? snapshot;
 
-    private sealed record Snapshot(IReadOnlyList<SubProcessor> Rows, IReadOnlyList<SubProcessorChange> Changes);
+    private sealed record Snapshot(IReadOnlyList<SubProcessor> Rows, IReadOnlyList<SubProcessorChange> Changes, long LoadedAt);
+
+    /// <summary>Another node may have announced a change; a snapshot older than this is reloaded in the background.</summary>
+    private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
+
+    private int refreshing;
 
     public async Task<SubProcessorList> CurrentAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -68,6 +32,10 @@ public sealed class SubProcessorRegistry(IDbContextFactory<AppDbContext> dbFacto
     public SubProcessorList Current(DateTimeOffset now)
     {
         var state = snapshot ?? LoadBlocking();
+        if (Environment.TickCount64 - state.LoadedAt > MaxAge.TotalMilliseconds && Interlocked.Exchange(ref refreshing, 1) == 0)
+        {
+            _ = RefreshInBackgroundAsync();
+        }
         var inForce = state.Rows.Where(s => (s.ActiveFrom is null || s.ActiveFrom <= now) && (s.ActiveUntil is null || s.ActiveUntil > now))
             .Select(SubProcessorEntry.From).ToList();
         var rows = state.Rows.ToDictionary(s => s.Id);
@@ -83,9 +51,27 @@ public sealed class SubProcessorRegistry(IDbContextFactory<AppDbContext> dbFacto
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.SubProcessors.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
+        // Changes first: a row added after them is harmless (not yet in force), a change without its row is not.
         var changes = await db.SubProcessorChanges.AsNoTracking().ToListAsync(cancellationToken);
-        snapshot = new Snapshot(rows, changes);
+        var rows = await db.SubProcessors.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
+        snapshot = new Snapshot(rows, changes, Environment.TickCount64);
+    }
+
+    private async Task RefreshInBackgroundAsync()
+    {
+        try
+        {
+            await RefreshAsync();
+        }
+        catch (Exception ex)
+        {
+            // The documents keep the last list; the next read tries again.
+            logger.LogWarning(ex, "Reloading the sub-processor list failed");
+        }
+        finally
+        {
+            Interlocked.Exchange(ref refreshing, 0);
+        }
     }
 
     private Snapshot LoadBlocking()

@@ -11,6 +11,8 @@ public static class SubProcessorsExtensions
     {
         var services = builder.Services;
         services.AddSingleton<SubProcessorRegistry>();
+        services.AddSingleton<Privacy.ISubProcessorSource>(sp => sp.GetRequiredService<SubProcessorRegistry>());
+        services.AddSingleton(new Privacy.DpaPageSection(typeof(SubProcessorChangesPanel)));
         services.AddHostedService<SubProcessorSeeding>();
         services.AddSingleton<SubProcessorChanges>();
         services.AddSingleton<Privacy.IExportContributor, SubProcessorExportContributor>();
