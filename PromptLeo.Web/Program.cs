@@ -18,6 +18,7 @@ using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Records;
 using PromptLeo.Web.Features.Sessions;
 using PromptLeo.Web.Features.Storage;
+using PromptLeo.Web.Features.SubProcessors;
 
 if (CommandLine.RefusesSecretArguments(args, Console.Error))
 {
@@ -37,6 +38,7 @@ builder.AddPromptLeoRecords();
 builder.AddPromptLeoContent();
 builder.AddPromptLeoMetering();
 builder.AddPromptLeoPrivacy();
+builder.AddPromptLeoSubProcessors();
 builder.AddPromptLeoImages();
 builder.AddPromptLeoChat();
 builder.AddPromptLeoBilling();
@@ -61,6 +63,7 @@ app.UsePromptLeoPipeline();
 app.MapPromptLeoEndpoints();
 app.MapPreferences();
 app.MapPromptLeoPrivacy();
+app.MapPromptLeoSubProcessors();
 app.MapPromptLeoImages();
 app.MapPromptLeoChat();
 app.MapPromptLeoBilling();

@@ -28,6 +28,10 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<ModelSetting> ModelSettings => Set<ModelSetting>();
     public DbSet<BreachIncident> BreachIncidents => Set<BreachIncident>();
     public DbSet<ContractEvidence> ContractEvidence => Set<ContractEvidence>();
+    public DbSet<SubProcessor> SubProcessors => Set<SubProcessor>();
+    public DbSet<SubProcessorChange> SubProcessorChanges => Set<SubProcessorChange>();
+    public DbSet<SubProcessorObjection> SubProcessorObjections => Set<SubProcessorObjection>();
+    public DbSet<SubProcessorNotice> SubProcessorNotices => Set<SubProcessorNotice>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -74,6 +78,25 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         {
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(x => new { x.UserId, x.Version });
+        });
+        // Sub-processor changes: notices and objections go with the account (the erasure participant deletes them first).
+        builder.Entity<SubProcessorChange>(e =>
+        {
+            e.HasOne(c => c.Added).WithMany().HasForeignKey(c => c.AddedId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne(c => c.Removed).WithMany().HasForeignKey(c => c.RemovedId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(c => c.EffectiveAt);
+        });
+        builder.Entity<SubProcessorObjection>(e =>
+        {
+            e.HasOne<SubProcessorChange>().WithMany().HasForeignKey(o => o.ChangeId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(o => new { o.ChangeId, o.UserId }).IsUnique();
+            e.HasIndex(o => o.UserId);
+        });
+        builder.Entity<SubProcessorNotice>(e =>
+        {
+            e.HasOne<SubProcessorChange>().WithMany().HasForeignKey(n => n.ChangeId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(n => n.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(n => new { n.UserId, n.ChangeId }).IsUnique();
         });
         // Survives the account row on purpose: it drives resumption and the certificate download.
         builder.Entity<ErasureJob>().HasIndex(j => j.UserId);

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.SubProcessors;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Privacy;
 using static PromptLeo.Tests.Web.Api.ChatCompletionsApiTests;
@@ -176,6 +177,10 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         db.Payments.Add(new Payment { UserId = user.Id, AmountMicros = Money.FromEuro(5m), Status = PaymentStatus.Booked, SessionId = "cs_seed", CreatedAt = DateTimeOffset.UtcNow, BookedAt = DateTimeOffset.UtcNow });
         db.DpaAcceptances.Add(new DpaAcceptance { UserId = user.Id, Version = "1", IpHash = "00", CompanyName = "Zylinski GmbH", CompanyAddress = "Köln" });
         await db.SaveChangesAsync();
+        // A customer with a DPA is notified of a sub-processor change and objects to it.
+        var announced = await services.GetRequiredService<SubProcessorChanges>().AnnounceAsync("admin", SubProcessorChangeKind.Addition, null,
+            new SubProcessorInput("Coverage GmbH", null, "Backup", "Germany", true, null), "https://portal.example/privacy/dpa");
+        Assert.Equal(ObjectionOutcome.Recorded, await services.GetRequiredService<SubProcessorChanges>().ObjectAsync(user.Id, announced.ChangeId!.Value, "coverage"));
         return user;
     }
 }

@@ -1224,6 +1224,147 @@ namespace PromptLeo.Web.Data.Migrations
                     b.ToTable("ProcessingRecords");
                 });
 
+            modelBuilder.Entity("PromptLeo.Web.Data.SubProcessor", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ActiveFrom")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ActiveUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("InEea")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Location")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TransferBasis")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SubProcessors");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.SubProcessorChange", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("AddedId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AnnouncedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AnnouncedBy")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EffectiveAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RemovedId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AddedId");
+
+                    b.HasIndex("EffectiveAt");
+
+                    b.HasIndex("RemovedId");
+
+                    b.ToTable("SubProcessorChanges");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.SubProcessorNotice", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ChangeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DismissedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MailedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChangeId");
+
+                    b.HasIndex("UserId", "ChangeId")
+                        .IsUnique();
+
+                    b.ToTable("SubProcessorNotices");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.SubProcessorObjection", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ChangeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("ChangeId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("SubProcessorObjections");
+                });
+
             modelBuilder.Entity("PromptLeo.Web.Data.UsageEvent", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1516,6 +1657,47 @@ namespace PromptLeo.Web.Data.Migrations
                     b.HasOne("PromptLeo.Web.Data.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.SubProcessorChange", b =>
+                {
+                    b.HasOne("PromptLeo.Web.Data.SubProcessor", "Added")
+                        .WithMany()
+                        .HasForeignKey("AddedId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("PromptLeo.Web.Data.SubProcessor", "Removed")
+                        .WithMany()
+                        .HasForeignKey("RemovedId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("Added");
+
+                    b.Navigation("Removed");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.SubProcessorNotice", b =>
+                {
+                    b.HasOne("PromptLeo.Web.Data.SubProcessorChange", null)
+                        .WithMany()
+                        .HasForeignKey("ChangeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("PromptLeo.Web.Data.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.SubProcessorObjection", b =>
+                {
+                    b.HasOne("PromptLeo.Web.Data.SubProcessorChange", null)
+                        .WithMany()
+                        .HasForeignKey("ChangeId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -7,7 +7,7 @@ using PromptLeo.Web.Features.Reports;
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>The human-readable Art. 15(1) report inside the export ZIP.</summary>
-public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, IOptions<RecordsOptions> records)
+public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, IOptions<RecordsOptions> records, ISubProcessorSource subProcessors)
 {
     public byte[] Write(ApplicationUser user, IReadOnlyDictionary<string, int> counts, DateTimeOffset now)
     {
@@ -35,9 +35,9 @@ public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<Pri
         pdf.Paragraph(t.T(
             $"None outside the operator. The models run in-process on the operator's own hardware in region {hosting.Value.Region}; no data is transferred to third countries or to model providers.",
             $"Keine außerhalb des Betreibers. Die Modelle laufen im Prozess auf eigener Hardware des Betreibers in Region {hosting.Value.Region}; keine Übermittlung in Drittländer oder an Modellanbieter."));
-        if (p.SubProcessors.Count > 0)
+        if (subProcessors.Current(now) is { InForce.Count: > 0 } list)
         {
-            pdf.Paragraph(t.T("Sub-processors:", "Unterauftragsverarbeiter:")).Bullets(p.SubProcessors);
+            pdf.Paragraph(t.T("Sub-processors:", "Unterauftragsverarbeiter:")).Bullets(list.Lines(t));
         }
         pdf.Heading(t.T("4. Retention periods", "4. Speicherdauer"));
         pdf.Bullets([

@@ -30,6 +30,8 @@ public static class AuditActions
     public const string ModelEnabled = "model.enabled";
     public const string ModelDisabled = "model.disabled";
     public const string PriceChanged = "price.changed";
+    public const string SubProcessorChangeAnnounced = "subprocessor.change-announced";
+    public const string SubProcessorObjected = "subprocessor.objected";
 
     public const string System = "system";
 

@@ -7,7 +7,7 @@ using PromptLeo.Web.Features.Reports;
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>The data processing agreement (Auftragsverarbeitungsvertrag, Art. 28) with the TOMs annex.</summary>
-public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
+public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, ISubProcessorSource subProcessors)
 {
     public async Task<byte[]> WriteAsync(string language, DpaAcceptance? acceptance, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -34,13 +34,19 @@ public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts 
             pdf.Heading($"{number}. {area}").Paragraph(measure);
         }
         pdf.Heading(t.T("Annex 2: Sub-processors", "Anlage 2: Unterauftragsverarbeiter"));
-        if (p.SubProcessors.Count == 0)
+        var list = await subProcessors.CurrentAsync(now, cancellationToken);
+        if (list.InForce.Count == 0)
         {
             pdf.Paragraph(t.T("None.", "Keine."));
         }
         else
         {
-            pdf.Bullets(p.SubProcessors);
+            pdf.Bullets(list.Lines(t));
+        }
+        if (list.Announced.Count > 0)
+        {
+            // Art. 28(2): the intended changes, each with the date it takes effect unless the controller objects.
+            pdf.Paragraph(t.T("Announced changes:", "Angekündigte Änderungen:")).Bullets(list.AnnouncedLines(t));
         }
         return pdf.ToBytes();
     }

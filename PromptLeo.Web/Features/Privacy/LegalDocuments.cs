@@ -20,9 +20,9 @@ public sealed record LegalDocument(string Title, IReadOnlyList<LegalSection> Sec
 /// The Impressum (§ 5 DDG) and the privacy policy (Art. 13/14 GDPR), built from the operator settings, the processing
 /// activities and the cookie catalog. Long-form and versioned with the code, like the PDFs.
 /// </summary>
-public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivities activities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
+public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivities activities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, ISubProcessorSource subProcessors, TimeProvider time)
 {
-    private string? version;
+    private (string Key, string Version)? version;
 
     public LegalDocument Imprint(ReportText t)
     {
@@ -52,6 +52,7 @@ public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivi
         var p = privacy.Value;
         var region = hosting.Value.Region;
         var cookies = CookieCatalog.Describe(t);
+        var subs = subProcessors.Current(time.GetUtcNow());
         return new(t.T("Privacy policy", "Datenschutzerklärung"),
         [
             new("controller", t.T("1. Controller", "1. Verantwortlicher"),
@@ -68,8 +69,14 @@ public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivi
                 t.T($"Hosting (servers and data centre): {operatorFacts.Show(OperatorField.HostingProvider, t)}.", $"Hosting (Server und Rechenzentrum): {operatorFacts.Show(OperatorField.HostingProvider, t)}."),
                 t.T("Account e-mails: the mail server configured for this installation delivers them.", "Konto-E-Mails: Der für diese Installation eingerichtete Mailserver stellt sie zu."),
                 t.T("The language and image models run on the operator's own hardware; no data goes to model providers.", "Die Sprach- und Bildmodelle laufen auf eigener Hardware des Betreibers; keine Daten gehen an Modellanbieter."),
-                p.SubProcessors.Count == 0 ? t.T("Sub-processors: none.", "Unterauftragsverarbeiter: keine.") : t.T("Sub-processors:", "Unterauftragsverarbeiter:"),
-            ]) { Bullets = p.SubProcessors },
+                subs.InForce.Count == 0 ? t.T("Sub-processors: none.", "Unterauftragsverarbeiter: keine.") : t.T("Sub-processors:", "Unterauftragsverarbeiter:"),
+            ])
+            {
+                Bullets = subs.Lines(t),
+                // Art. 28(2) notice, repeated here so a customer without the DPA open sees what is about to change.
+                TableHeader = subs.Announced.Count == 0 ? [] : [t.T("Announced change of sub-processors", "Angekündigte Änderung der Unterauftragsverarbeiter"), t.T("Effective from", "Wirksam ab")],
+                Rows = [.. subs.Announced.Select(c => (IReadOnlyList<string>)[c.Describe(t), t.Date(c.EffectiveAt)])],
+            },
             new("transfers", t.T("5. Transfers to third countries", "5. Übermittlung in Drittländer"),
                 [t.T($"None. All processing takes place in region {region}.", $"Keine. Die gesamte Verarbeitung erfolgt in Region {region}.")]),
             new("retention", t.T("6. Storage period", "6. Speicherdauer"),
@@ -101,7 +108,19 @@ public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivi
     }
 
     /// <summary>A hash of the privacy policy in both languages: it changes whenever anything the policy says changes.</summary>
-    public string PrivacyNoticeVersion => version ??= Hash(PrivacyPolicy(new ReportText("en")), PrivacyPolicy(new ReportText("de")));
+    public string PrivacyNoticeVersion
+    {
+        get
+        {
+            // The policy names the sub-processors in force and the announced changes, so its version follows them.
+            var key = subProcessors.Current(time.GetUtcNow()).Key;
+            if (version is not { } cached || cached.Key != key)
+            {
+                version = cached = (key, Hash(PrivacyPolicy(new ReportText("en")), PrivacyPolicy(new ReportText("de"))));
+            }
+            return cached.Version;
+        }
+    }
 
     private static string Hash(params LegalDocument[] documents)
     {

@@ -48,7 +48,9 @@ public sealed class ProcessingActivities(
     IOptions<SessionsOptions> sessions,
     IOptions<HostingOptions> hosting,
     IOptions<EmailOptions> email,
-    OperatorFacts operatorFacts)
+    OperatorFacts operatorFacts,
+    ISubProcessorSource subProcessorSource,
+    TimeProvider time)
 {
     /// <summary>
     /// Where each activity's data lives: every entity of the database maps to the activity that registers it, so a new
@@ -115,7 +117,7 @@ public sealed class ProcessingActivities(
     ];
 
     /// <summary>No transfer by the operator; with sub-processors configured, their own entries state where they process.</summary>
-    public static string TransferText(PrivacyOptions p, string region, ReportText t) => p.SubProcessors.Count == 0
+    public static string TransferText(SubProcessorList subProcessors, string region, ReportText t) => subProcessors.InForce.Count == 0
         ? t.T($"None; processed in region {region}", $"Keine; Verarbeitung in Region {region}")
         : t.T($"None by the operator (region {region}); sub-processors process where their entry under Recipients states", $"Keine durch den Betreiber (Region {region}); Unterauftragsverarbeiter verarbeiten dort, wo ihr Eintrag unter Empfänger es angibt");
 
@@ -125,9 +127,10 @@ public sealed class ProcessingActivities(
         var sessionDays = (int)sessions.Value.IdleLifetime.TotalDays;
         var region = hosting.Value.Region;
         var hostingRecipient = t.T($"Hosting provider (servers, data centre): {operatorFacts.Show(OperatorField.HostingProvider, t)}", $"Hosting-Dienstleister (Server, Rechenzentrum): {operatorFacts.Show(OperatorField.HostingProvider, t)}");
-        var subProcessors = p.SubProcessors.Count == 0 ? "" : t.T("; sub-processors: ", "; Unterauftragsverarbeiter: ") + string.Join("; ", p.SubProcessors);
+        var inForce = subProcessorSource.Current(time.GetUtcNow());
+        var subProcessors = inForce.InForce.Count == 0 ? "" : t.T("; sub-processors: ", "; Unterauftragsverarbeiter: ") + string.Join("; ", inForce.Lines(t));
         var internalOnly = hostingRecipient + subProcessors;
-        var noTransfer = TransferText(p, region, t);
+        var noTransfer = TransferText(inForce, region, t);
         var smtpHost = email.Value.SmtpHost;
         var mailRecipient = string.IsNullOrWhiteSpace(smtpHost)
             ? t.T("None: no mail server is configured; messages stay as files in the data folder", "Keine: kein Mailserver eingerichtet; Nachrichten bleiben als Dateien im Datenordner")

@@ -5,7 +5,7 @@ using PromptLeo.Web.Features.Reports;
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>The Art. 30(1) register (Verzeichnis von Verarbeitungstätigkeiten), generated from configuration.</summary>
-public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, ProcessingActivities processingActivities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting)
+public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, OperatorFacts operatorFacts, ProcessingActivities processingActivities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, ISubProcessorSource subProcessors)
 {
     public async Task<byte[]> WriteAsync(string language, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -38,12 +38,13 @@ public sealed class ProcessingRegisterWriter(TechnicalMeasures measures, Operato
             ]);
         }
         pdf.Heading(t.T("Recipients", "Empfänger"));
-        pdf.Paragraph(p.SubProcessors.Count == 0
+        var list = await subProcessors.CurrentAsync(now, cancellationToken);
+        pdf.Paragraph(list.InForce.Count == 0
             ? t.T("None outside the operator and its hosting provider; no sub-processors.", "Keine außerhalb des Betreibers und seines Hosting-Dienstleisters; keine Unterauftragsverarbeiter.")
             : t.T("Sub-processors:", "Unterauftragsverarbeiter:"));
-        if (p.SubProcessors.Count > 0)
+        if (list.InForce.Count > 0)
         {
-            pdf.Bullets(p.SubProcessors);
+            pdf.Bullets(list.Lines(t));
         }
         pdf.Heading(t.T("Transfers to third countries", "Übermittlungen in Drittländer"));
         pdf.Paragraph(t.T($"None. Processing takes place in region {hosting.Value.Region}.", $"Keine. Die Verarbeitung erfolgt in Region {hosting.Value.Region}."));

@@ -12,7 +12,7 @@ namespace PromptLeo.Web.Features.Privacy;
 /// acceptance per account), the processing carried out on its behalf as its processing records show it, transfers and
 /// the TOMs. Generated from the database and the settings, like the Art. 30(1) register.
 /// </summary>
-public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFactory, TechnicalMeasures measures, OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, IOptions<RecordsOptions> records)
+public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFactory, TechnicalMeasures measures, OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, IOptions<RecordsOptions> records, ISubProcessorSource subProcessors)
 {
     private sealed record Controller(DpaAcceptance Acceptance, string? Email, int? ChatRetentionDays, int? ImageRetentionDays);
 
@@ -20,6 +20,7 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
     {
         var t = new ReportText(language);
         var p = privacy.Value;
+        var inForce = await subProcessors.CurrentAsync(now, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // The latest acceptance per account: an older version is superseded by the one accepted after it.
         var acceptances = await db.DpaAcceptances.AsNoTracking().ToListAsync(cancellationToken);
@@ -69,18 +70,18 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
                 (t.T($"Processing recorded (last {records.Value.RetentionDays} days)", $"Erfasste Verarbeitungen (letzte {records.Value.RetentionDays} Tage)"), done.Count == 0
                     ? t.T("none", "keine")
                     : string.Join("; ", done.Select(r => $"{ProcessingActivities.PurposeLabel(r.Purpose, t)} ({Channel(r.Channel, t)}): {r.Count}"))),
-                (t.T("Third-country transfer", "Drittlandübermittlung"), ProcessingActivities.TransferText(p, hosting.Value.Region, t)),
+                (t.T("Third-country transfer", "Drittlandübermittlung"), ProcessingActivities.TransferText(inForce, hosting.Value.Region, t)),
                 (t.T("TOMs", "TOM"), t.T("Annex below (= Annex 1 of the agreement)", "Anlage unten (= Anlage 1 des Vertrags)")),
             ]);
         }
         pdf.Heading(t.T("Sub-processors", "Unterauftragsverarbeiter"));
-        if (p.SubProcessors.Count == 0)
+        if (inForce.InForce.Count == 0)
         {
             pdf.Paragraph(t.T("None.", "Keine."));
         }
         else
         {
-            pdf.Bullets(p.SubProcessors);
+            pdf.Bullets(inForce.Lines(t));
         }
         pdf.Heading(t.T("Transfers to third countries (Art. 30(2)(c))", "Übermittlungen in Drittländer (Art. 30 Abs. 2 lit. c)"));
         pdf.Paragraph(t.T($"None. Processing takes place in region {hosting.Value.Region}; transfers only on the controller's documented instruction (agreement § 3).", $"Keine. Die Verarbeitung erfolgt in Region {hosting.Value.Region}; Übermittlungen nur auf dokumentierte Weisung des Verantwortlichen (Vertrag § 3)."));
