@@ -142,7 +142,7 @@ public static partial class FacturXDocument
     [GeneratedRegex(@"/Metadata\s+(\d+)\s+0\s+R")]
     private static partial Regex MetadataRegex();
 
-    [GeneratedRegex(@"trailer\s*<<(.*?)>>\s*startxref\s*(\d+)", RegexOptions.Singleline)]
+    [GeneratedRegex(@"trailer\s*<<(.*?)>>[^\n]*\s*startxref\s*(\d+)", RegexOptions.Singleline)]
     private static partial Regex TrailerRegex();
 
     [GeneratedRegex(@"/Prev\s+\d+")]
