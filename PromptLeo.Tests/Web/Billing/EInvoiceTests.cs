@@ -243,6 +243,19 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
     }
 
     [Fact]
+    public async Task FinalInvoiceMail_XRechnungCustomer_AttachesPdfAndXml()
+    {
+        var (invoice, email) = await IssueAsync("DE", null, EInvoiceFormat.XRechnung);
+        await factory.Services.GetRequiredService<FinalInvoiceMail>().SendAsync(invoice.UserId, [invoice], CancellationToken.None);
+        var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email);
+        var attachments = mail.Attachments.OfType<MimeKit.MimePart>().ToDictionary(a => a.FileName ?? "");
+        Assert.Equal([invoice.Number + ".pdf", invoice.Number + ".xml"], attachments.Keys.Order());
+        using var xml = new MemoryStream();
+        attachments[invoice.Number + ".xml"].Content!.DecodeTo(xml);
+        Assert.Equal(invoice.EInvoiceXml, xml.ToArray());
+    }
+
+    [Fact]
     public async Task SchemaValidation_ElementOutOfOrder_IsReported()
     {
         // Proves the vendored schemas are really applied: the same invoice with the currency moved behind the totals fails.
