@@ -235,6 +235,10 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         Assert.Equal("application/xml", xml.Content.Headers.ContentType!.MediaType);
         Assert.Equal(invoice.EInvoiceXml, await xml.Content.ReadAsByteArrayAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"/billing/invoices/{pdfOnly.Id}.xml")).StatusCode);
+        // The billing page links the chosen format next to the PDF.
+        var page = await owner.GetStringAsync("/billing");
+        Assert.Contains($"/billing/invoices/{invoice.Id}.xml", page);
+        Assert.Contains(">XRechnung<", page);
 
         var other = factory.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(other, pdfOnlyEmail, "Api-Passw0rd!")).StatusCode);
