@@ -167,6 +167,21 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Invoice_December2020_TakesTheRateValidOnTheLastServiceDay()
+    {
+        var (userId, _) = await InvoiceCustomers.WithUsageAsync(factory, "Altkunde GmbH", "DE", null);
+        var month = new DateTimeOffset(2020, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        await using (var db = await factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            db.UsageEvents.Add(new UsageEvent { UserId = userId, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 10_000_000, RequestId = $"req_{Guid.NewGuid():N}"[..24], At = month.AddDays(14) });
+            await db.SaveChangesAsync();
+        }
+        var invoice = (await Issuer.IssueAsync(userId, month))!;
+        Assert.Equal((16m, 1_600_000L), (invoice.VatRatePercent, invoice.VatMicros));
+        Assert.Contains("16 %", PdfText(invoice.Pdf));
+    }
+
+    [Fact]
     public async Task CreditNote_XRechnungInvoice_IsSchemaValid381ReferencingTheInvoice()
     {
         var (invoice, _) = await IssueAsync("DE", null, EInvoiceFormat.XRechnung);
@@ -182,7 +197,7 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
     [Fact]
     public async Task Zugferd_Pdf_EmbedsTheStandaloneXmlAsFacturXWithPdfA3Metadata()
     {
-        var (invoice, _) = await IssueAsync("DE", "DE123456789", EInvoiceFormat.Zugferd);
+        var (invoice, email) = await IssueAsync("DE", "DE123456789", EInvoiceFormat.Zugferd);
         Assert.NotNull(invoice.EInvoiceXml);
         Assert.Empty(SchemaErrors(invoice.EInvoiceXml));
         var doc = XDocument.Load(new MemoryStream(invoice.EInvoiceXml));
@@ -217,8 +232,12 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         Assert.Equal("EN 16931", xml.Descendants(fx + "ConformanceLevel").Single().Value);
         Assert.Contains("urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#", xml.ToString());
 
-        // Still the readable invoice.
+        // Still the readable invoice, offered under its format's name.
         Assert.Contains(invoice.Number, PdfText(invoice.Pdf));
+        var owner = factory.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(owner, email, "Api-Passw0rd!")).StatusCode);
+        Assert.Contains(">ZUGFeRD PDF<", await owner.GetStringAsync("/billing"));
+        Assert.Equal(invoice.Pdf, await owner.GetByteArrayAsync($"/billing/invoices/{invoice.Id}.pdf"));
         await File.WriteAllBytesAsync(Path.Combine(SourceTree.ArtifactsDirectory, "invoice-zugferd.pdf"), invoice.Pdf);
     }
 

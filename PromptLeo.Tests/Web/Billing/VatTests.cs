@@ -187,4 +187,15 @@ public sealed class VatTests
         Assert.False(LeitwegIds.IsValid(id));
         Assert.False(new LeitwegIdFormatAttribute().IsValid(id));
     }
+
+    [Fact]
+    public void InvoicingOptions_OnlineVatIdCheckRequested_FailsValidationBecauseNotBuilt()
+    {
+        var options = new InvoicingOptions { ValidateVatIdsOnline = true };
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true));
+        Assert.Contains(results, r => r.MemberNames.Contains(nameof(InvoicingOptions.ValidateVatIdsOnline)));
+        var shipped = new InvoicingOptions();
+        Assert.True(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(shipped, new(shipped), [], validateAllProperties: true));
+    }
 }
