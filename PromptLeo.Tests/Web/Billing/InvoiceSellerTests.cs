@@ -20,13 +20,13 @@ public sealed class InvoiceSellerTests
         {
             Assert.DoesNotContain(example, text);
         }
-        Assert.Equal(["Invoicing:SellerName", "Invoicing:SellerStreet", "Invoicing:SellerVatId"], new InvoicingOptions().PlaceholderKeys());
+        Assert.Equal(["Invoicing:SellerName", "Invoicing:SellerStreet", "Invoicing:SellerVatId", "Invoicing:SellerPhone", "Invoicing:SellerEmail"], new InvoicingOptions().PlaceholderKeys());
     }
 
     [Fact]
     public void Render_ConfiguredSeller_PrintsItAndNoNotice()
     {
-        var seller = new InvoicingOptions { SellerName = "Lindenhof KI Dienste GmbH", SellerStreet = "Hanauer Landstraße 291", SellerVatId = "DE287654321" };
+        var seller = new InvoicingOptions { SellerName = "Lindenhof KI Dienste GmbH", SellerStreet = "Hanauer Landstraße 291", SellerVatId = "DE287654321", SellerPhone = "+49 69 4711 0", SellerEmail = "rechnung@lindenhof-ki.de" };
 
         var text = Render(seller);
 
@@ -34,5 +34,22 @@ public sealed class InvoiceSellerTests
         Assert.Contains("DE287654321", text);
         Assert.DoesNotContain(InvoicingOptions.PlaceholderNotice, text);
         Assert.Empty(seller.PlaceholderKeys());
+    }
+
+    [Fact]
+    public void EInvoiceXml_ShippedSeller_StatesTheNoticeNeverTheExampleContact()
+    {
+        var content = new InvoiceContent("PL-2026-000001", false, null, DateTimeOffset.UtcNow, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30),
+            new InvoicingOptions(), ["Kunde AG", "Hauptstraße 5", "10115 Berlin"], null, [("Chat", 1_000_000)], 1_000_000, 19, 190_000, 1_190_000, false)
+        {
+            Treatment = VatRules.Decide("DE", "DE", null, new DateOnly(2026, 11, 30)),
+            Buyer = new InvoiceBuyer("Kunde AG", "Hauptstraße 5", "10115", "Berlin", "DE", null, "kunde@example.de", null),
+        };
+        var xml = System.Text.Encoding.UTF8.GetString(CiiInvoiceWriter.Write(content, EInvoiceFormat.XRechnung));
+        Assert.Contains(InvoicingOptions.PlaceholderNotice, xml);
+        foreach (var example in new[] { "PromptLeo GmbH", "Musterstraße", "DE000000000", "+49 69 000000", "rechnung@promptleo.example" })
+        {
+            Assert.DoesNotContain(example, xml);
+        }
     }
 }

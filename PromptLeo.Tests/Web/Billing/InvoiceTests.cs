@@ -19,6 +19,8 @@ public sealed class SellerPortalFactory : ApiPortalFactory
         ["Invoicing:SellerName"] = "Lindenhof KI Dienste GmbH",
         ["Invoicing:SellerStreet"] = "Hanauer Landstraße 291",
         ["Invoicing:SellerVatId"] = "DE287654321",
+        ["Invoicing:SellerPhone"] = "+49 69 4711 0",
+        ["Invoicing:SellerEmail"] = "rechnung@lindenhof-ki.de",
     };
 }
 

@@ -60,7 +60,8 @@ public sealed class InvoicingOptions
     private static readonly InvoicingOptions Shipped = new();
 
     private (string Key, string? Value, string? ShippedValue)[] ExampleFields() =>
-        [(nameof(SellerName), SellerName, Shipped.SellerName), (nameof(SellerStreet), SellerStreet, Shipped.SellerStreet), (nameof(SellerVatId), SellerVatId, Shipped.SellerVatId)];
+        [(nameof(SellerName), SellerName, Shipped.SellerName), (nameof(SellerStreet), SellerStreet, Shipped.SellerStreet), (nameof(SellerVatId), SellerVatId, Shipped.SellerVatId),
+         (nameof(SellerPhone), SellerPhone, Shipped.SellerPhone), (nameof(SellerEmail), SellerEmail, Shipped.SellerEmail)];
 
     // The shipped seller is an example (PromptLeo GmbH, Musterstraße 1, DE000000000), as is anything marked "example" or "Muster".
     private static bool IsExample(string? value, string? shipped) =>
@@ -77,6 +78,8 @@ public sealed class InvoicingOptions
         printable.SellerName = IsExample(SellerName, Shipped.SellerName) ? PlaceholderNotice : SellerName;
         printable.SellerStreet = IsExample(SellerStreet, Shipped.SellerStreet) ? PlaceholderNotice : SellerStreet;
         printable.SellerVatId = IsExample(SellerVatId, Shipped.SellerVatId) ? PlaceholderNotice : SellerVatId;
+        printable.SellerPhone = IsExample(SellerPhone, Shipped.SellerPhone) ? PlaceholderNotice : SellerPhone;
+        printable.SellerEmail = IsExample(SellerEmail, Shipped.SellerEmail) ? PlaceholderNotice : SellerEmail;
         return printable;
     }
 }
