@@ -293,6 +293,17 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
     }
 
     [Fact]
+    public void XRechnung_SellerIbanConfigured_SepaCreditTransferWithIban()
+    {
+        var seller = new InvoicingOptions { SellerName = "Lindenhof KI Dienste GmbH", SellerStreet = "Hanauer Landstraße 291", SellerVatId = "DE287654321", SellerIban = "DE02 1203 0000 0000 2020 51" };
+        var xml = CiiInvoiceWriter.Write(SampleContent(seller), EInvoiceFormat.XRechnung);
+        Assert.Empty(SchemaErrors(xml));
+        var doc = XDocument.Load(new MemoryStream(xml));
+        Assert.Equal("58", Value(doc, "SpecifiedTradeSettlementPaymentMeans", "TypeCode"));
+        Assert.Equal("DE02120300000000202051", Value(doc, "PayeePartyCreditorFinancialAccount", "IBANID"));
+    }
+
+    [Fact]
     public void CentLines_RoundedLinesAddUpToTheRoundedNet()
     {
         // 3 × 0.333333 € = 0.999999 € → net 1.00 €; floored lines give 0.99, the largest remainder gets the missing cent.
@@ -300,6 +311,15 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         Assert.Equal(1_000_000, lines.Sum(l => l.Cents));
         Assert.Equal([330_000L, 340_000L, 330_000L], lines.Select(l => l.Cents));
     }
+
+    /// <summary>A German B2C invoice over 1 € net for <paramref name="seller"/>, written without the portal.</summary>
+    internal static InvoiceContent SampleContent(InvoicingOptions seller) =>
+        new("PL-2026-000001", false, null, DateTimeOffset.UtcNow, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30),
+            seller, ["Kunde AG", "Hauptstraße 5", "10115 Berlin"], null, [("Chat", 1_000_000)], 1_000_000, 19, 190_000, 1_190_000, false)
+        {
+            Treatment = VatRules.Decide("DE", "DE", null, new DateOnly(2026, 11, 30)),
+            Buyer = new InvoiceBuyer("Kunde AG", "Hauptstraße 5", "10115", "Berlin", "DE", null, "kunde@example.de", null),
+        };
 
     private static string PdfText(byte[] bytes)
     {

@@ -39,13 +39,7 @@ public sealed class InvoiceSellerTests
     [Fact]
     public void EInvoiceXml_ShippedSeller_StatesTheNoticeNeverTheExampleContact()
     {
-        var content = new InvoiceContent("PL-2026-000001", false, null, DateTimeOffset.UtcNow, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30),
-            new InvoicingOptions(), ["Kunde AG", "Hauptstraße 5", "10115 Berlin"], null, [("Chat", 1_000_000)], 1_000_000, 19, 190_000, 1_190_000, false)
-        {
-            Treatment = VatRules.Decide("DE", "DE", null, new DateOnly(2026, 11, 30)),
-            Buyer = new InvoiceBuyer("Kunde AG", "Hauptstraße 5", "10115", "Berlin", "DE", null, "kunde@example.de", null),
-        };
-        var xml = System.Text.Encoding.UTF8.GetString(CiiInvoiceWriter.Write(content, EInvoiceFormat.XRechnung));
+        var xml = System.Text.Encoding.UTF8.GetString(CiiInvoiceWriter.Write(EInvoiceTests.SampleContent(new InvoicingOptions()), EInvoiceFormat.XRechnung));
         Assert.Contains(InvoicingOptions.PlaceholderNotice, xml);
         foreach (var example in new[] { "PromptLeo GmbH", "Musterstraße", "DE000000000", "+49 69 000000", "rechnung@promptleo.example" })
         {
