@@ -135,6 +135,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("GET", "/images/file/{id:guid}", Login, Ok, other: NotFound, path: "/images/file/{image}"),
         Portal("GET", "/billing/usage.csv", Unauthorized, Ok),
         Portal("GET", "/billing/invoices/{id:guid}.pdf", Login, NotFound, path: "/billing/invoices/{guid}.pdf"),
+        Portal("GET", "/billing/invoices/{id:guid}.xml", Login, NotFound, path: "/billing/invoices/{guid}.xml"),
         Portal("GET", "/privacy/exports/{id:guid}/download", Login, NotFound, path: "/privacy/exports/{guid}/download"),
         Portal("GET", "/privacy/records.pdf", Unauthorized, Ok),
         Portal("GET", "/privacy/dpa.pdf", Login, Ok),
