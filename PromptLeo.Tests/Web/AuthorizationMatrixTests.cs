@@ -143,6 +143,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("GET", "/billing/payments/{id:guid}/receipt.pdf", Login, NotFound, path: "/billing/payments/{guid}/receipt.pdf"),
         // Stripe signs instead of signing in; without a configured provider the webhook does not exist.
         Everyone("POST", "/billing/stripe/webhook", NotFound),
+        Portal("GET", "/billing/invoices/{id:guid}.xml", Login, NotFound, path: "/billing/invoices/{guid}.xml"),
         Portal("GET", "/privacy/exports/{id:guid}/download", Login, NotFound, path: "/privacy/exports/{guid}/download"),
         Portal("GET", "/privacy/records.pdf", Unauthorized, Ok),
         Portal("GET", "/privacy/dpa.pdf", Login, Ok),

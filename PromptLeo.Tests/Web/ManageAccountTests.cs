@@ -112,4 +112,46 @@ public sealed class ManageAccountTests(PortalFactory factory) : IClassFixture<Po
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("pl-error", await response.Content.ReadAsStringAsync());
     }
+
+    [Theory]
+    [InlineData("Input.VatId", "DE12345", "format")]
+    [InlineData("Input.LeitwegId", "992-90009-97", "Leitweg-ID")]
+    public async Task Profile_MalformedVatIdOrLeitwegId_RejectedWithMessage(string field, string value, string messagePart)
+    {
+        var client = factory.CreateBrowserLikeClient();
+        await PortalSession.RegisterConfirmAndLoginAsync(factory, client, $"vatid.{Guid.NewGuid():N}@example.de", Password);
+
+        var response = await FormPost.SubmitAsync(client, "/Account/Manage", "profile", new Dictionary<string, string>
+        {
+            ["Input.BillingCountry"] = "DE",
+            [field] = value,
+            ["Input.PreferredLanguage"] = "en",
+        });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = System.Net.WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.Contains("pl-error", html);
+        Assert.Contains(messagePart, html);
+        Assert.Contains(field == "Input.VatId" ? "This VAT ID does not have its country's format" : "This Leitweg-ID is not valid", html);
+    }
+
+    [Fact]
+    public async Task Profile_EInvoiceFormatAndLeitwegId_Saved()
+    {
+        var client = factory.CreateBrowserLikeClient();
+        var email = $"einvoice.{Guid.NewGuid():N}@example.de";
+        await PortalSession.RegisterConfirmAndLoginAsync(factory, client, email, Password);
+
+        var saved = await FormPost.SubmitAsync(client, "/Account/Manage", "profile", new Dictionary<string, string>
+        {
+            ["Input.BillingCountry"] = "AT",
+            ["Input.VatId"] = "atu 1234 5678",
+            ["Input.EInvoiceFormat"] = nameof(PromptLeo.Web.Features.Billing.EInvoiceFormat.XRechnung),
+            ["Input.LeitwegId"] = "992-90009-96",
+            ["Input.PreferredLanguage"] = "en",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        var users = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<PromptLeo.Web.Data.ApplicationUser>>(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateScope(factory.Services).ServiceProvider);
+        var user = (await users.FindByEmailAsync(email))!;
+        Assert.Equal(("ATU12345678", PromptLeo.Web.Features.Billing.EInvoiceFormat.XRechnung, "992-90009-96"), (user.VatId, user.EInvoiceFormat, user.LeitwegId));
+    }
 }

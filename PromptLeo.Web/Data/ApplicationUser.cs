@@ -27,6 +27,13 @@ public class ApplicationUser : IdentityUser
     [PersonalData, MaxLength(30)]
     public string? VatId { get; set; }
 
+    /// <summary>Which e-invoice the customer receives besides the PDF.</summary>
+    public Features.Billing.EInvoiceFormat EInvoiceFormat { get; set; }
+
+    /// <summary>Leitweg-ID of a German public buyer (XRechnung BT-10).</summary>
+    [PersonalData, MaxLength(46)]
+    public string? LeitwegId { get; set; }
+
     /// <summary>"de" or "en".</summary>
     [PersonalData, MaxLength(5)]
     public string PreferredLanguage { get; set; } = "en";

@@ -196,7 +196,21 @@ public class Invoice
 
     public long NetMicros { get; set; }
 
-    public int VatRatePercent { get; set; }
+    /// <summary>Decimal because rates such as Finland's 25.5 % exist.</summary>
+    public decimal VatRatePercent { get; set; }
+
+    /// <summary>EN 16931 VAT category: S (standard, domestic or OSS), AE (reverse charge), O (outside the EU).</summary>
+    [MaxLength(2)]
+    public string VatCategory { get; set; } = "S";
+
+    /// <summary>The country whose VAT applies (the seller's, or the customer's under OSS).</summary>
+    [MaxLength(2)]
+    public string? TaxCountry { get; set; }
+
+    public Features.Billing.EInvoiceFormat EInvoiceFormat { get; set; }
+
+    /// <summary>The CII XML as issued (XRechnung, or the one embedded in the ZUGFeRD PDF); null for PDF only.</summary>
+    public byte[]? EInvoiceXml { get; set; }
 
     public long VatMicros { get; set; }
 

@@ -20,13 +20,13 @@ public sealed class InvoiceSellerTests
         {
             Assert.DoesNotContain(example, text);
         }
-        Assert.Equal(["Invoicing:SellerName", "Invoicing:SellerStreet", "Invoicing:SellerVatId"], new InvoicingOptions().PlaceholderKeys());
+        Assert.Equal(["Invoicing:SellerName", "Invoicing:SellerStreet", "Invoicing:SellerVatId", "Invoicing:SellerPhone", "Invoicing:SellerEmail"], new InvoicingOptions().PlaceholderKeys());
     }
 
     [Fact]
     public void Render_ConfiguredSeller_PrintsItAndNoNotice()
     {
-        var seller = new InvoicingOptions { SellerName = "Lindenhof KI Dienste GmbH", SellerStreet = "Hanauer Landstraße 291", SellerVatId = "DE287654321" };
+        var seller = new InvoicingOptions { SellerName = "Lindenhof KI Dienste GmbH", SellerStreet = "Hanauer Landstraße 291", SellerVatId = "DE287654321", SellerPhone = "+49 69 4711 0", SellerEmail = "rechnung@lindenhof-ki.de" };
 
         var text = Render(seller);
 
@@ -34,5 +34,16 @@ public sealed class InvoiceSellerTests
         Assert.Contains("DE287654321", text);
         Assert.DoesNotContain(InvoicingOptions.PlaceholderNotice, text);
         Assert.Empty(seller.PlaceholderKeys());
+    }
+
+    [Fact]
+    public void EInvoiceXml_ShippedSeller_StatesTheNoticeNeverTheExampleContact()
+    {
+        var xml = System.Text.Encoding.UTF8.GetString(CiiInvoiceWriter.Write(EInvoiceTests.SampleContent(new InvoicingOptions()), EInvoiceFormat.XRechnung));
+        Assert.Contains(InvoicingOptions.PlaceholderNotice, xml);
+        foreach (var example in new[] { "PromptLeo GmbH", "Musterstraße", "DE000000000", "+49 69 000000", "rechnung@promptleo.example" })
+        {
+            Assert.DoesNotContain(example, xml);
+        }
     }
 }

@@ -19,14 +19,15 @@ public sealed class SellerPortalFactory : ApiPortalFactory
         ["Invoicing:SellerName"] = "Lindenhof KI Dienste GmbH",
         ["Invoicing:SellerStreet"] = "Hanauer Landstraße 291",
         ["Invoicing:SellerVatId"] = "DE287654321",
+        ["Invoicing:SellerPhone"] = "+49 69 4711 0",
+        ["Invoicing:SellerEmail"] = "rechnung@lindenhof-ki.de",
     };
 }
 
-public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<SellerPortalFactory>
+/// <summary>Customers with billing fields and one metered chat request this month, ready to be invoiced.</summary>
+public static class InvoiceCustomers
 {
-    private InvoiceIssuer Issuer => factory.Services.GetRequiredService<InvoiceIssuer>();
-
-    private async Task<(string UserId, string Email)> CustomerWithUsageAsync(string company, string country, string? vatId)
+    public static async Task<(string UserId, string Email)> WithUsageAsync(ApiPortalFactory factory, string company, string country, string? vatId, Action<ApplicationUser>? profile = null)
     {
         var email = $"invoice-{Guid.NewGuid():N}@promptleo.test";
         var userId = await factory.CreateUserAsync(email);
@@ -40,6 +41,7 @@ public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<Se
             user.BillingCity = "Berlin";
             user.BillingCountry = country;
             user.VatId = vatId;
+            profile?.Invoke(user);
             await users.UpdateAsync(user);
         }
         // A high price makes the amounts visible in whole cents.
@@ -50,6 +52,14 @@ public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<Se
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (userId, email);
     }
+}
+
+public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<SellerPortalFactory>
+{
+    private InvoiceIssuer Issuer => factory.Services.GetRequiredService<InvoiceIssuer>();
+
+    private Task<(string UserId, string Email)> CustomerWithUsageAsync(string company, string country, string? vatId) =>
+        InvoiceCustomers.WithUsageAsync(factory, company, country, vatId);
 
     private static string PdfText(byte[] pdf)
     {

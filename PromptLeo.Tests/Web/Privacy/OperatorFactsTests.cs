@@ -27,6 +27,8 @@ public sealed class OperatorFactsTests
         ["Invoicing:SellerName"] = "Lindenhof KI Dienste GmbH",
         ["Invoicing:SellerStreet"] = "Hanauer Landstraße 291",
         ["Invoicing:SellerVatId"] = "DE287654321",
+        ["Invoicing:SellerPhone"] = "+49 69 4711 0",
+        ["Invoicing:SellerEmail"] = "rechnung@lindenhof-ki.de",
     };
 
     private static OperatorFacts Facts(OperatorOptions options) => new(Options.Create(options));

@@ -41,6 +41,7 @@ public static class AccountFormText
     public static string BillingCity => Localizer["City"];
     public static string BillingCountry => Localizer["Country"];
     public static string VatId => Localizer["VAT ID"];
+    public static string LeitwegId => Localizer["Leitweg-ID (public buyers)"];
     public static string PreferredLanguage => Localizer["Preferred language"];
 
     // Validation messages ({0} is the field name, {1} the maximum and {2} the minimum length)
@@ -53,4 +54,6 @@ public static class AccountFormText
     public static string NewPasswordMismatch => Localizer["The new password and confirmation password do not match."];
     public static string InvalidCountryCode => Localizer["Enter a two-letter country code, for example DE."];
     public static string InvalidLanguage => Localizer["Choose German or English."];
+    public static string InvalidVatId => Localizer["This VAT ID does not have its country's format (for example DE and 9 digits, FR and 2 characters and 9 digits, ATU and 8 digits)."];
+    public static string InvalidLeitwegId => Localizer["This Leitweg-ID is not valid: 2 to 12 digits, an optional fine address, then 2 check digits, separated by hyphens (for example 992-90009-96)."];
 }

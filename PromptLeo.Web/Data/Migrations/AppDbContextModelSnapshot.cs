@@ -274,6 +274,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("EInvoiceFormat")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Email")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -283,6 +286,10 @@ namespace PromptLeo.Web.Data.Migrations
 
                     b.Property<int?>("ImageRetentionDays")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeitwegId")
+                        .HasMaxLength(46)
+                        .HasColumnType("TEXT");
 
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");
@@ -942,6 +949,12 @@ namespace PromptLeo.Web.Data.Migrations
                     b.Property<Guid?>("CorrectsInvoiceId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("EInvoiceFormat")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("EInvoiceXml")
+                        .HasColumnType("BLOB");
+
                     b.Property<long>("GrossMicros")
                         .HasColumnType("INTEGER");
 
@@ -972,16 +985,25 @@ namespace PromptLeo.Web.Data.Migrations
                     b.Property<long>("Sequence")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("TaxCountry")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(450)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("VatCategory")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("VatMicros")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("VatRatePercent")
-                        .HasColumnType("INTEGER");
+                    b.Property<decimal>("VatRatePercent")
+                        .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 

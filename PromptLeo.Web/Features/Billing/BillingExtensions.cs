@@ -52,6 +52,7 @@ public static class BillingExtensions
         billing.MapGet("/usage.csv", DownloadUsageAsync);
         billing.MapGet("/invoices/{id:guid}.pdf", DownloadInvoiceAsync);
         PaymentEndpoints.Map(app);
+        billing.MapGet("/invoices/{id:guid}.xml", DownloadEInvoiceAsync);
         return app;
     }
 
@@ -64,6 +65,17 @@ public static class BillingExtensions
             return TypedResults.NotFound();
         }
         return TypedResults.File(pdf.Pdf, "application/pdf", pdf.Number + ".pdf");
+    }
+
+    // The XRechnung (or the ZUGFeRD invoice's XML); 404 for someone else's invoice or one issued as PDF only.
+    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadEInvoiceAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices, HttpContext context)
+    {
+        context.Response.NoStore();
+        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId || await invoices.GetXmlAsync(userId, id) is not { } xml)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.File(xml.Xml, "application/xml", xml.Number + ".xml");
     }
 
     private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult, ProblemHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month, HttpContext context)

@@ -31,6 +31,10 @@ public sealed class FinalInvoiceMail(IDbContextFactory<AppDbContext> dbFactory, 
         foreach (var invoice in invoices)
         {
             body.Attachments.Add($"{invoice.Number}.pdf", invoice.Pdf, new MimeKit.ContentType("application", "pdf"));
+            if (invoice.EInvoiceFormat == EInvoiceFormat.XRechnung && invoice.EInvoiceXml is { } xml)
+            {
+                body.Attachments.Add($"{invoice.Number}.xml", xml, new MimeKit.ContentType("application", "xml"));
+            }
         }
         var subject = german ? $"Schlussrechnung {numbers}" : $"Final invoice {numbers}";
         try

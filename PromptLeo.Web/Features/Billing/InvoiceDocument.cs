@@ -19,23 +19,35 @@ public sealed record InvoiceContent(
     string? BuyerVatId,
     IReadOnlyList<(string Description, long NetMicros)> Lines,
     long NetMicros,
-    int VatRatePercent,
+    decimal VatRatePercent,
     long VatMicros,
     long GrossMicros,
-    bool ReverseCharge);
+    bool ReverseCharge)
+{
+    /// <summary>The VAT decision with its note; null prints only the reverse-charge note when <see cref="ReverseCharge"/> is set.</summary>
+    public VatTreatment? Treatment { get; init; }
+
+    /// <summary>The structured buyer for the e-invoice.</summary>
+    public InvoiceBuyer? Buyer { get; init; }
+}
 
 /// <summary>Renders invoice PDFs with PDFsharp. Fonts come from PdfSharp.WPFonts through the failsafe resolver, so no system font is needed.</summary>
 public static class InvoiceDocument
 {
-    public const string ReverseChargeNote = "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, § 13b UStG / Art. 196 MwStSystRL).";
+    public const string ReverseChargeNote = VatRules.ReverseChargeGerman;
     private const string FontFamily = "Segoe WP";
     private static readonly CultureInfo German = CultureInfo.GetCultureInfo("de-DE");
 
-    public static byte[] Render(InvoiceContent c)
+    /// <summary>The invoice PDF; with <paramref name="facturXml"/> a ZUGFeRD/Factur-X PDF/A-3 that embeds it (<see cref="FacturXDocument"/>).</summary>
+    public static byte[] Render(InvoiceContent c, byte[]? facturXml = null)
     {
         EnsureFonts();
         using var document = new PdfDocument();
         document.Options.CompressContentStreams = false; // compressed below with a complete zlib stream, so qpdf --check passes
+        if (facturXml is not null)
+        {
+            FacturXDocument.Prepare(document, facturXml, c.IssuedAt);
+        }
         document.Info.Title = (c.IsCreditNote ? "Gutschrift " : "Rechnung ") + c.Number;
         var page = document.AddPage();
         page.Size = PdfSharp.PageSize.A4;
@@ -101,7 +113,7 @@ public static class InvoiceDocument
             var totals = new (string, long, XFont)[]
             {
                 ("Nettobetrag / Net amount", c.NetMicros, regular),
-                ($"Umsatzsteuer / VAT {c.VatRatePercent} %", c.VatMicros, regular),
+                ($"Umsatzsteuer / VAT {c.VatRatePercent.ToString("0.##", German)} %{(c.Treatment is { TaxCountry: var country } && country != s.SellerCountry ? " (" + country + ")" : "")}", c.VatMicros, regular),
                 ("Gesamtbetrag / Gross amount", c.GrossMicros, bold),
             };
             foreach (var (label, amount, font) in totals)
@@ -110,19 +122,20 @@ public static class InvoiceDocument
                 gfx.DrawString(Eur(amount), font, XBrushes.Black, new XRect(left, y - 10, right - left, 12), XStringFormats.TopRight);
                 y += 15;
             }
-            if (c.ReverseCharge)
+            var notes = c.Treatment is { NoteGerman: { } german, NoteEnglish: { } english } ? [german, english]
+                : c.ReverseCharge ? [VatRules.ReverseChargeGerman, VatRules.ReverseChargeEnglish] : Array.Empty<string>();
+            y += 12;
+            foreach (var note in notes)
             {
+                gfx.DrawString(note, small, XBrushes.Black, left, y);
                 y += 12;
-                gfx.DrawString(ReverseChargeNote, regular, XBrushes.Black, left, y);
-                y += 14;
-                gfx.DrawString("Reverse charge: VAT to be accounted for by the recipient.", regular, XBrushes.Black, left, y);
             }
             gfx.DrawString($"{s.SellerName} · {s.SellerStreet} · {s.SellerPostalCode} {s.SellerCity}", small, XBrushes.Gray, left, page.Height.Point - 40);
         }
         Reports.PdfReport.CompressContents(document);
         using var output = new MemoryStream();
         document.Save(output, false);
-        return output.ToArray();
+        return facturXml is null ? output.ToArray() : FacturXDocument.Complete(document, output.ToArray(), c.Number);
     }
 
     public static string Eur(long micros, int decimals = 2) => Money.ToEuro(micros).ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), German) + " €";

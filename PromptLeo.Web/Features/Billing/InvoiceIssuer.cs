@@ -13,9 +13,6 @@ namespace PromptLeo.Web.Features.Billing;
 /// </summary>
 public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOptions<InvoicingOptions> options, TimeProvider time, ILogger<InvoiceIssuer> logger)
 {
-    private static readonly HashSet<string> EuCountries =
-        ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"];
-
     // One issuer at a time in this process; SQLite serializes writers across processes as well.
     private readonly SemaphoreSlim gate = new(1, 1);
 
@@ -118,7 +115,7 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.Invoices.AsNoTracking().Where(i => i.UserId == userId)
-            .Select(i => new Invoice { Id = i.Id, Number = i.Number, Sequence = i.Sequence, PeriodStart = i.PeriodStart, PeriodEnd = i.PeriodEnd, IssuedAt = i.IssuedAt, NetMicros = i.NetMicros, VatMicros = i.VatMicros, GrossMicros = i.GrossMicros, VatRatePercent = i.VatRatePercent, ReverseCharge = i.ReverseCharge, CorrectsInvoiceId = i.CorrectsInvoiceId, UserId = i.UserId })
+            .Select(i => new Invoice { Id = i.Id, Number = i.Number, Sequence = i.Sequence, PeriodStart = i.PeriodStart, PeriodEnd = i.PeriodEnd, IssuedAt = i.IssuedAt, NetMicros = i.NetMicros, VatMicros = i.VatMicros, GrossMicros = i.GrossMicros, VatRatePercent = i.VatRatePercent, ReverseCharge = i.ReverseCharge, EInvoiceFormat = i.EInvoiceFormat, CorrectsInvoiceId = i.CorrectsInvoiceId, UserId = i.UserId })
             .ToListAsync(cancellationToken);
         return rows.OrderByDescending(i => i.Sequence).ToList();
     }
@@ -133,9 +130,13 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
 
     public static long RoundToCents(long micros) => (long)Math.Round(micros / 10_000m, MidpointRounding.AwayFromZero) * 10_000;
 
-    /// <summary>Reverse charge applies to business customers in another EU member state with a VAT ID (§ 13b UStG).</summary>
-    public static bool IsReverseCharge(string sellerCountry, string? buyerCountry, string? buyerVatId) =>
-        !string.IsNullOrWhiteSpace(buyerVatId) && buyerCountry is { } country && EuCountries.Contains(country.ToUpperInvariant()) && !string.Equals(country, sellerCountry, StringComparison.OrdinalIgnoreCase);
+    /// <summary>The e-invoice download when <paramref name="userId"/> owns the invoice and it has one; null otherwise (404).</summary>
+    public async Task<(string Number, byte[] Xml)?> GetXmlAsync(string userId, Guid invoiceId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var row = await db.Invoices.AsNoTracking().Where(i => i.Id == invoiceId && i.UserId == userId && i.EInvoiceXml != null).Select(i => new { i.Number, i.EInvoiceXml }).FirstOrDefaultAsync(cancellationToken);
+        return row is null ? null : (row.Number, row.EInvoiceXml!);
+    }
 
     private async Task<Invoice> CreateAsync(AppDbContext db, string userId, ApplicationUser? user, DateTimeOffset start, DateTimeOffset end,
         IReadOnlyList<(string Description, long NetMicros)> lines, long net, Invoice? corrects, CancellationToken cancellationToken)
@@ -149,11 +150,17 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         }
         counter.LastSequence++;
         var now = time.GetUtcNow();
-        var reverseCharge = corrects?.ReverseCharge ?? IsReverseCharge(o.SellerCountry, user?.BillingCountry, user?.VatId);
-        var rate = reverseCharge ? 0 : corrects?.VatRatePercent ?? o.VatRatePercent;
-        var vat = RoundToCents((long)Math.Round(net * rate / 100m, MidpointRounding.AwayFromZero));
+        // The tax point of a monthly service is the end of the period; a credit note repeats the corrected invoice's treatment.
+        var lastDay = DateOnly.FromDateTime(end.UtcDateTime.AddDays(-1));
+        var treatment = corrects is not null
+            ? Repeat(corrects, VatRules.Decide(o.SellerCountry, corrects.TaxCountry, corrects.BuyerVatId, lastDay))
+            : VatRules.Decide(o.SellerCountry, user?.BillingCountry, user?.VatId, lastDay);
+        var reverseCharge = treatment.Category == VatCategory.ReverseCharge;
+        var rate = treatment.RatePercent;
+        var vat = treatment.VatOn(net);
         var address = corrects?.BuyerAddress.Split('\n').ToList() ?? BuyerAddress(user);
         var buyerVat = corrects is not null ? corrects.BuyerVatId : user?.VatId;
+        var format = corrects?.EInvoiceFormat ?? user?.EInvoiceFormat ?? EInvoiceFormat.PdfOnly;
         var invoice = new Invoice
         {
             Sequence = counter.LastSequence,
@@ -170,10 +177,17 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
             VatMicros = vat,
             GrossMicros = net + vat,
             ReverseCharge = reverseCharge,
+            VatCategory = treatment.Category,
+            TaxCountry = treatment.TaxCountry,
+            EInvoiceFormat = format,
         };
-        invoice.Pdf = InvoiceDocument.Render(new InvoiceContent(invoice.Number, corrects is not null, corrects?.Number, now,
-            DateOnly.FromDateTime(start.UtcDateTime), DateOnly.FromDateTime(end.UtcDateTime.AddDays(-1)), o, address, buyerVat, lines,
-            net, rate, vat, net + vat, reverseCharge));
+        var content = new InvoiceContent(invoice.Number, corrects is not null, corrects?.Number, now,
+            DateOnly.FromDateTime(start.UtcDateTime), lastDay, o, address, buyerVat, lines,
+            net, rate, vat, net + vat, reverseCharge)
+        { Treatment = treatment, Buyer = Buyer(user, address, buyerVat, treatment.TaxCountry) };
+        invoice.EInvoiceXml = format == EInvoiceFormat.PdfOnly ? null : CiiInvoiceWriter.Write(content, format);
+        // The ZUGFeRD PDF is the invoice itself: the PDF download carries the XML inside.
+        invoice.Pdf = InvoiceDocument.Render(content, format == EInvoiceFormat.Zugferd ? invoice.EInvoiceXml : null);
         db.Invoices.Add(invoice);
         try
         {
@@ -187,6 +201,16 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         }
         return invoice;
     }
+
+    // Rates and rules may have changed since; a credit note cancels exactly what the invoice charged.
+    private static VatTreatment Repeat(Invoice corrected, VatTreatment decided) =>
+        decided with { Category = corrected.VatCategory, RatePercent = corrected.VatRatePercent, TaxCountry = corrected.TaxCountry ?? decided.TaxCountry };
+
+    // An erased buyer (credit note after erasure) is known only by the archived address lines.
+    private static InvoiceBuyer Buyer(ApplicationUser? user, IReadOnlyList<string> address, string? vatId, string country) => user is null
+        ? new InvoiceBuyer(address[0], null, null, null, country, vatId, null, null)
+        : new InvoiceBuyer(user.CompanyName ?? user.DisplayName ?? user.Email ?? "—", user.BillingStreet, user.BillingPostalCode, user.BillingCity,
+            country, vatId, user.Email, user.LeitwegId);
 
     private static List<string> BuyerAddress(ApplicationUser? user)
     {

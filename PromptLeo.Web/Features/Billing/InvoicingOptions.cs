@@ -32,8 +32,27 @@ public sealed class InvoicingOptions
     [Required, RegularExpression("^[A-Z0-9]{1,10}$")]
     public string NumberPrefix { get; set; } = "PL";
 
-    [Range(0, 100)]
-    public int VatRatePercent { get; set; } = 19;
+    /// <summary>Seller contact (BT-41..BT-43), mandatory in XRechnung (BR-DE-2, BR-DE-5..7).</summary>
+    [Required, MaxLength(100)]
+    public string SellerContactName { get; set; } = "Buchhaltung";
+
+    [Required, MaxLength(40)]
+    public string SellerPhone { get; set; } = "+49 69 000000";
+
+    /// <summary>Also the seller's electronic address (BT-34, scheme EM).</summary>
+    [Required, EmailAddress, MaxLength(200)]
+    public string SellerEmail { get; set; } = "rechnung@promptleo.example";
+
+    /// <summary>IBAN for SEPA credit transfer (payment means 58); without it the e-invoice states payment means 1 (not defined).</summary>
+    [MaxLength(34)]
+    public string? SellerIban { get; set; }
+
+    [Range(0, 120)]
+    public int PaymentTermDays { get; set; } = 14;
+
+    /// <summary>Online VIES check of buyer VAT IDs. Not built: only the format is checked (<see cref="VatIds"/>); setting this to true fails at start.</summary>
+    [AllowedValues(false)]
+    public bool ValidateVatIdsOnline { get; set; }
 
     /// <summary>Short, so it fits the invoice's narrow columns.</summary>
     public const string PlaceholderNotice = "[zu ergänzen / to be completed]";
@@ -41,7 +60,8 @@ public sealed class InvoicingOptions
     private static readonly InvoicingOptions Shipped = new();
 
     private (string Key, string? Value, string? ShippedValue)[] ExampleFields() =>
-        [(nameof(SellerName), SellerName, Shipped.SellerName), (nameof(SellerStreet), SellerStreet, Shipped.SellerStreet), (nameof(SellerVatId), SellerVatId, Shipped.SellerVatId)];
+        [(nameof(SellerName), SellerName, Shipped.SellerName), (nameof(SellerStreet), SellerStreet, Shipped.SellerStreet), (nameof(SellerVatId), SellerVatId, Shipped.SellerVatId),
+         (nameof(SellerPhone), SellerPhone, Shipped.SellerPhone), (nameof(SellerEmail), SellerEmail, Shipped.SellerEmail)];
 
     // The shipped seller is an example (PromptLeo GmbH, Musterstraße 1, DE000000000), as is anything marked "example" or "Muster".
     private static bool IsExample(string? value, string? shipped) =>
@@ -58,6 +78,8 @@ public sealed class InvoicingOptions
         printable.SellerName = IsExample(SellerName, Shipped.SellerName) ? PlaceholderNotice : SellerName;
         printable.SellerStreet = IsExample(SellerStreet, Shipped.SellerStreet) ? PlaceholderNotice : SellerStreet;
         printable.SellerVatId = IsExample(SellerVatId, Shipped.SellerVatId) ? PlaceholderNotice : SellerVatId;
+        printable.SellerPhone = IsExample(SellerPhone, Shipped.SellerPhone) ? PlaceholderNotice : SellerPhone;
+        printable.SellerEmail = IsExample(SellerEmail, Shipped.SellerEmail) ? PlaceholderNotice : SellerEmail;
         return printable;
     }
 }
