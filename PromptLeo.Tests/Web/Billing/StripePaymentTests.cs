@@ -8,6 +8,8 @@ using Microsoft.Extensions.Logging;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Reports;
 using UglyToad.PdfPig;
 
 namespace PromptLeo.Tests.Web.Billing;
@@ -57,6 +59,18 @@ public sealed class StripePortalFactory : PortalFactory
 public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixture<StripePortalFactory>
 {
     private const string Password = "Pay-Passw0rd!";
+
+    [Theory]
+    [InlineData("en", "the payment provider Stripe (Stripe Payments Europe Ltd., Dublin, Ireland)")]
+    [InlineData("de", "der Zahlungsdienstleister Stripe (Stripe Payments Europe Ltd., Dublin, Irland)")]
+    public async Task RegisterAndPrivacyPolicy_StripeConfigured_NameStripeAsRecipientOfBillingData(string language, string recipient)
+    {
+        var billing = Assert.Single(factory.Services.GetRequiredService<ProcessingActivities>().Describe(new ReportText(language)), a => a.Kind == RegisterActivity.Billing);
+        var policy = WebUtility.HtmlDecode(await factory.CreateClient().GetStringAsync("/datenschutz"));
+
+        Assert.Contains(recipient, billing.Recipients);
+        Assert.Contains("Stripe Payments Europe", policy);
+    }
 
     [Fact]
     public async Task TopUp_ReturnToSuccessUrl_BooksCreditOnlyAfterTheSignedWebhook()
@@ -456,6 +470,15 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
 /// <summary>Without a payment provider the billing page points to the operator, and the checkout endpoint does not exist.</summary>
 public sealed class ManualTopUpTests(PortalFactory factory) : IClassFixture<PortalFactory>
 {
+    [Fact]
+    public void Register_ProviderNone_NamesNoPaymentProvider()
+    {
+        foreach (var language in new[] { "en", "de" })
+        {
+            Assert.All(factory.Services.GetRequiredService<ProcessingActivities>().Describe(new ReportText(language)), a => Assert.DoesNotContain("Stripe", a.Recipients));
+        }
+    }
+
     [Fact]
     public async Task BillingPage_ProviderNone_ShowsOperatorNoticeAndNoCheckout()
     {

@@ -81,14 +81,33 @@ public static class PortalDocuments
         new("breach-register", (d, l) => Task.FromResult(d.Get<BreachDocuments>().Register([Breach(d, l), Breach(d, l, notified: true)], l))),
         new("invoice", (d, _) => Task.FromResult(Invoice(d, reverseCharge: false)), OneLanguage: false, Tagged: false),
         new("invoice-reverse-charge", (d, _) => Task.FromResult(Invoice(d, reverseCharge: true)), OneLanguage: false, Tagged: false),
+        new("invoice-zugferd", (d, _) => Task.FromResult(Zugferd(d)), OneLanguage: false, Tagged: false),
+        new("top-up-receipt", (d, l) => Task.FromResult(Receipt(d, l))),
     ];
 
     /// <summary>An invoice of the configured seller with two usage lines, as <see cref="InvoiceIssuer"/> renders it.</summary>
-    private static byte[] Invoice(DocumentData d, bool reverseCharge) => InvoiceDocument.Render(new InvoiceContent(
+    private static byte[] Invoice(DocumentData d, bool reverseCharge) => InvoiceDocument.Render(InvoiceContent(d, reverseCharge));
+
+    /// <summary>The same invoice as ZUGFeRD: PDF/A-3 with its EN 16931 XML embedded.</summary>
+    private static byte[] Zugferd(DocumentData d)
+    {
+        var content = InvoiceContent(d, reverseCharge: false);
+        return InvoiceDocument.Render(content, CiiInvoiceWriter.Write(content, EInvoiceFormat.Zugferd));
+    }
+
+    private static InvoiceContent InvoiceContent(DocumentData d, bool reverseCharge) => new(
         "PL-2026-000042", false, null, d.Now, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), d.Get<IOptions<InvoicingOptions>>().Value,
         ["Zylinski Beratung GmbH", "Renate Zylinski", "Domstraße 12", "50668 Köln"], reverseCharge ? "FR12345678901" : "DE123456789",
         [("Chat demo-chat: 1.234.567 Tokens", 12_345_678), ("Bilder demo-sd-tiny: 42", 4_200_000)], 16_550_000,
-        reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge));
+        reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge);
+
+    /// <summary>A booked SEPA top-up, partly reversed after a chargeback.</summary>
+    private static byte[] Receipt(DocumentData d, string language) => d.Get<TopUpReceipts>().Render(new Payment
+    {
+        UserId = d.User.Id, AmountMicros = 1_234_500_000, SessionId = "cs_test_a1b2c3", PaymentIntentId = "pi_3QxYz9AbCdEf",
+        MethodType = "sepa_debit", Status = PaymentStatus.Booked, CreatedAt = d.Now.AddDays(-3), BookedAt = d.Now.AddDays(-2),
+        ReversedMicros = 200_000_000, ReversedAt = d.Now,
+    }, new PromptLeo.Web.Features.Reports.ReportText(language));
 
     /// <summary>A breach as an admin records it; the free text is typed in the document's language, as an admin would.</summary>
     private static BreachIncident Breach(DocumentData d, string language, bool notified = false)

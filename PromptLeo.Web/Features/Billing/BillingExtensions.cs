@@ -41,6 +41,7 @@ public static class BillingExtensions
         services.AddSingleton<StripeWebhook>();
         services.AddSingleton<PaymentMail>();
         services.AddSingleton<TopUpReceipts>();
+        services.AddSingleton<IProcessingRecipient, PaymentProviderRecipient>();
         services.AddSingleton<IErasureParticipant, PaymentsErasureParticipant>();
         services.AddSingleton<IExportContributor, PaymentsExportContributor>();
     }

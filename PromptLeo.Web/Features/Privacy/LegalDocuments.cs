@@ -20,7 +20,7 @@ public sealed record LegalDocument(string Title, IReadOnlyList<LegalSection> Sec
 /// The Impressum (§ 5 DDG) and the privacy policy (Art. 13/14 GDPR), built from the operator settings, the processing
 /// activities and the cookie catalog. Long-form and versioned with the code, like the PDFs.
 /// </summary>
-public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivities activities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, ISubProcessorSource subProcessors, TimeProvider time)
+public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivities activities, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, ISubProcessorSource subProcessors, IEnumerable<IProcessingRecipient> conditionalRecipients, TimeProvider time)
 {
     private (string Key, string Version)? version;
 
@@ -69,6 +69,7 @@ public sealed class LegalDocuments(OperatorFacts operatorFacts, ProcessingActivi
                 t.T($"Hosting (servers and data centre): {operatorFacts.Show(OperatorField.HostingProvider, t)}.", $"Hosting (Server und Rechenzentrum): {operatorFacts.Show(OperatorField.HostingProvider, t)}."),
                 t.T("Account e-mails: the mail server configured for this installation delivers them.", "Konto-E-Mails: Der für diese Installation eingerichtete Mailserver stellt sie zu."),
                 t.T("The language and image models run on the operator's own hardware; no data goes to model providers.", "Die Sprach- und Bildmodelle laufen auf eigener Hardware des Betreibers; keine Daten gehen an Modellanbieter."),
+                .. conditionalRecipients.Select(r => r.Describe(t)).OfType<string>().Select(r => char.ToUpperInvariant(r[0]) + r[1..] + "."),
                 subs.InForce.Count == 0 ? t.T("Sub-processors: none.", "Unterauftragsverarbeiter: keine.") : t.T("Sub-processors:", "Unterauftragsverarbeiter:"),
             ])
             {

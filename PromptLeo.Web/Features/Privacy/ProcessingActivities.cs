@@ -50,6 +50,7 @@ public sealed class ProcessingActivities(
     IOptions<EmailOptions> email,
     OperatorFacts operatorFacts,
     ISubProcessorSource subProcessorSource,
+    IEnumerable<IProcessingRecipient> conditionalRecipients,
     TimeProvider time)
 {
     /// <summary>
@@ -87,6 +88,12 @@ public sealed class ProcessingActivities(
         [typeof(ErasureJob)] = RegisterActivity.Erasure,
         [typeof(AuditEntry)] = RegisterActivity.AuditLog,
         [typeof(BreachIncident)] = RegisterActivity.Breaches,
+        [typeof(Payment)] = RegisterActivity.Billing,
+        [typeof(ProcessedPaymentEvent)] = null,
+        [typeof(SubProcessor)] = null,
+        [typeof(SubProcessorChange)] = RegisterActivity.AuditLog,
+        [typeof(SubProcessorObjection)] = RegisterActivity.AgreementsAndConsents,
+        [typeof(SubProcessorNotice)] = RegisterActivity.AgreementsAndConsents,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>
@@ -121,7 +128,14 @@ public sealed class ProcessingActivities(
         ? t.T($"None; processed in region {region}", $"Keine; Verarbeitung in Region {region}")
         : t.T($"None by the operator (region {region}); sub-processors process where their entry under Recipients states", $"Keine durch den Betreiber (Region {region}); Unterauftragsverarbeiter verarbeiten dort, wo ihr Eintrag unter Empfänger es angibt");
 
-    public IReadOnlyList<ProcessingActivity> Describe(ReportText t)
+    public IReadOnlyList<ProcessingActivity> Describe(ReportText t) =>
+    [
+        .. DescribeAll(t).Select(a => conditionalRecipients.Where(r => r.Activity == a.Kind).Select(r => r.Describe(t)).OfType<string>().ToList() is { Count: > 0 } more
+            ? a with { Recipients = a.Recipients + "; " + string.Join("; ", more) }
+            : a),
+    ];
+
+    private IReadOnlyList<ProcessingActivity> DescribeAll(ReportText t)
     {
         var p = privacy.Value;
         var sessionDays = (int)sessions.Value.IdleLifetime.TotalDays;
@@ -174,12 +188,12 @@ public sealed class ProcessingActivities(
                 t.T($"{records.Value.RetentionDays} days; pseudonymized after erasure", $"{records.Value.RetentionDays} Tage; nach Löschung pseudonymisiert"))
             { Recipients = internalOnly, Transfer = noTransfer, Measures = Toms(input, deletion) },
             new(RegisterActivity.Billing, t.T("Billing", "Abrechnung"), t.T("Metering, invoices (Art. 6(1)(b), (c); § 147 AO, § 14b UStG, § 257 HGB)", "Nutzungsmessung, Rechnungen (Art. 6 Abs. 1 lit. b, c; § 147 AO, § 14b UStG, § 257 HGB)"),
-                t.T("Customers", "Kunden"), t.T("Usage events, amounts, credit transactions, invoice data", "Nutzungsereignisse, Beträge, Guthabenbuchungen, Rechnungsdaten"),
+                t.T("Customers", "Kunden"), t.T("Usage events, amounts, credit transactions, top-up payments (amount, method type, payment reference), invoice data", "Nutzungsereignisse, Beträge, Guthabenbuchungen, Aufladungszahlungen (Betrag, Zahlungsart, Zahlungsreferenz), Rechnungsdaten"),
                 t.T($"Usage and credit records {p.BooksRetentionYears} years (§ 147 Abs. 1 Nr. 1, Abs. 3 AO), pseudonymized after erasure; invoices {p.InvoiceRetentionYears} years (§ 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b UStG, as of 2025) in an archive not linked to the pseudonym",
                     $"Nutzungs- und Guthabenbuchungen {p.BooksRetentionYears} Jahre (§ 147 Abs. 1 Nr. 1, Abs. 3 AO), nach Löschung pseudonymisiert; Rechnungen {p.InvoiceRetentionYears} Jahre (§ 147 Abs. 1 Nr. 4, Abs. 3 AO, § 14b UStG, Fassung ab 2025) in einem nicht mit dem Pseudonym verknüpften Archiv"))
             { Recipients = internalOnly + t.T("; tax authorities and auditors on request (§ 147 Abs. 6 AO)", "; Finanzbehörden und Prüfer auf Anforderung (§ 147 Abs. 6 AO)"), Transfer = noTransfer, Measures = Toms(deletion, separation) },
             new(RegisterActivity.AgreementsAndConsents, t.T("Data processing agreements and privacy notices", "Auftragsverarbeitungsverträge und Datenschutzhinweise"), t.T("Proof of the accepted agreement and of the notice shown at registration (Art. 28(3), Art. 13, Art. 6(1)(c))", "Nachweis des angenommenen Vertrags und der bei der Registrierung gezeigten Hinweise (Art. 28 Abs. 3, Art. 13, Art. 6 Abs. 1 lit. c)"),
-                t.T("Business customers, users", "Geschäftskunden, Nutzer"), t.T("Company, address, VAT ID, agreement version, time, keyed hash of the IP address (never the address itself); version of the privacy notice seen at registration", "Firma, Anschrift, USt-IdNr., Vertragsversion, Zeit, schlüsselbasierter Hash (HMAC) der IP-Adresse (nie die Adresse selbst); Version der bei der Registrierung gezeigten Datenschutzhinweise"),
+                t.T("Business customers, users", "Geschäftskunden, Nutzer"), t.T("Company, address, VAT ID, agreement version, time, keyed hash of the IP address (never the address itself); version of the privacy notice seen at registration; notices of sub-processor changes sent, objections to them with their reason", "Firma, Anschrift, USt-IdNr., Vertragsversion, Zeit, schlüsselbasierter Hash (HMAC) der IP-Adresse (nie die Adresse selbst); Version der bei der Registrierung gezeigten Datenschutzhinweise; versandte Hinweise auf Änderungen der Unterauftragsverarbeiter, Einsprüche dagegen mit Begründung"),
                 t.T($"Until erasure of the account; then {p.ContractEvidenceRetentionYears} years from the end of that year ({ContractEvidenceArchive.LegalSource}) in an archive not linked to the pseudonym",
                     $"Bis zur Löschung des Kontos; danach {p.ContractEvidenceRetentionYears} Jahre ab Ende dieses Jahres ({ContractEvidenceArchive.LegalSource}) in einem nicht mit dem Pseudonym verknüpften Archiv"))
             { Recipients = internalOnly, Transfer = noTransfer, Measures = Toms(encryption, input, separation) },
