@@ -218,6 +218,10 @@ public class Invoice
 
     public bool ReverseCharge { get; set; }
 
+    /// <summary>"de" or "en": the buyer's language at issue time; the PDF is in it alone, a credit note repeats it.</summary>
+    [MaxLength(2)]
+    public string Language { get; set; } = "de";
+
     public byte[] Pdf { get; set; } = [];
 }
 

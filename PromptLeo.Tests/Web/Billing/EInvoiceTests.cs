@@ -319,6 +319,7 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         {
             Treatment = VatRules.Decide("DE", "DE", null, new DateOnly(2026, 11, 30)),
             Buyer = new InvoiceBuyer("Kunde AG", "Hauptstraße 5", "10115", "Berlin", "DE", null, "kunde@example.de", null),
+            Language = "de",
         };
 
     private static string PdfText(byte[] bytes)

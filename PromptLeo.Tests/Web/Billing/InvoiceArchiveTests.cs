@@ -55,8 +55,25 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
         attachment.Content!.DecodeTo(pdf);
         var text = PdfArtifacts.Text(pdf.ToArray());
         Assert.Contains(erased.Invoice.Number, text);
-        Assert.Contains($"– {Today("dd.MM.yyyy")}", text);
+        Assert.Contains($"– {Today("yyyy-MM-dd")}", text);
         Assert.Contains(erased.Invoice.Number, erased.Mail.Subject);
+    }
+
+    [Theory]
+    [InlineData("de", "Rechnung", "Leistungszeitraum", "dd.MM.yyyy", "Invoice")]
+    [InlineData("en", "Invoice", "Service period", "yyyy-MM-dd", "Rechnung")]
+    public async Task Erase_FinalInvoiceMailAttachment_IsInTheAccountsLanguageOnly(string language, string title, string period, string dateFormat, string otherTitle)
+    {
+        var erased = await EraseWithUsageAsync(language);
+
+        Assert.Equal(language, erased.Invoice.Language);
+        using var pdf = new MemoryStream();
+        erased.Mail.Attachments.OfType<MimeKit.MimePart>().Single().Content!.DecodeTo(pdf);
+        var text = PdfArtifacts.Text(pdf.ToArray());
+        Assert.Contains($"{title} {erased.Invoice.Number}", text);
+        Assert.Contains($"{period}", text);
+        Assert.Contains($"– {Today(dateFormat)}", text);
+        Assert.DoesNotContain(otherTitle, text);
     }
 
     [Fact]

@@ -6,16 +6,18 @@ namespace PromptLeo.Tests.Web.Billing;
 /// <summary>The seller on an invoice: the shipped example data is never printed as fact.</summary>
 public sealed class InvoiceSellerTests
 {
-    private static string Render(InvoicingOptions seller) => PdfArtifacts.Text(InvoiceDocument.Render(new InvoiceContent(
+    private static string Render(InvoicingOptions seller, string language = "de") => PdfArtifacts.Text(InvoiceDocument.Render(new InvoiceContent(
         "PL-2026-000001", false, null, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30),
-        seller, ["Kunde AG", "Hauptstraße 5", "10115 Berlin"], null, [("Chat", 1_000_000)], 1_000_000, 19, 190_000, 1_190_000, false)));
+        seller, ["Kunde AG", "Hauptstraße 5", "10115 Berlin"], null, [("Chat", 1_000_000)], 1_000_000, 19, 190_000, 1_190_000, false) { Language = language }));
 
-    [Fact]
-    public void Render_ShippedSeller_PrintsNoticeInsteadOfExampleData()
+    [Theory]
+    [InlineData("de", InvoicingOptions.PlaceholderNoticeGerman)]
+    [InlineData("en", InvoicingOptions.PlaceholderNoticeEnglish)]
+    public void Render_ShippedSeller_PrintsNoticeInsteadOfExampleData(string language, string notice)
     {
-        var text = Render(new InvoicingOptions());
+        var text = Render(new InvoicingOptions(), language);
 
-        Assert.Contains(InvoicingOptions.PlaceholderNotice, text);
+        Assert.Contains(notice, text);
         foreach (var example in new[] { "PromptLeo GmbH", "Musterstraße", "DE000000000" })
         {
             Assert.DoesNotContain(example, text);
@@ -32,7 +34,7 @@ public sealed class InvoiceSellerTests
 
         Assert.Contains("Lindenhof KI Dienste GmbH", text);
         Assert.Contains("DE287654321", text);
-        Assert.DoesNotContain(InvoicingOptions.PlaceholderNotice, text);
+        Assert.DoesNotContain(InvoicingOptions.PlaceholderNoticeGerman, text);
         Assert.Empty(seller.PlaceholderKeys());
     }
 

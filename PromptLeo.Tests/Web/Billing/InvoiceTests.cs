@@ -70,9 +70,10 @@ public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<Se
     [Fact]
     public async Task Invoice_GermanCustomer_HasParagraph14FieldsAnd19PercentVat()
     {
-        var (userId, _) = await CustomerWithUsageAsync("Muster GmbH", "DE", "DE123456789");
+        var (userId, _) = await InvoiceCustomers.WithUsageAsync(factory, "Muster GmbH", "DE", "DE123456789", u => u.PreferredLanguage = "de");
         var invoice = await Issuer.IssueAsync(userId, DateTimeOffset.UtcNow);
         Assert.NotNull(invoice);
+        Assert.Equal("de", invoice.Language);
         var spent = (await factory.UsageEventsAsync(userId)).Sum(e => e.AmountMicros);
         Assert.Equal(InvoiceIssuer.RoundToCents(spent), invoice.NetMicros);
         Assert.True(invoice.NetMicros > 0);
@@ -108,7 +109,9 @@ public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<Se
         Assert.Equal(0, invoice.VatMicros);
         Assert.Equal(invoice.NetMicros, invoice.GrossMicros);
         var text = PdfText(invoice.Pdf);
-        Assert.Contains("Reverse Charge", text);
+        Assert.Equal("en", invoice.Language);
+        Assert.Contains("Reverse charge", text);
+        Assert.Contains("Art. 196", text);
         Assert.Contains("13b", text);
         Assert.Contains("FR12345678901", text);
         await SavePngAsync(invoice.Pdf, "invoice-reverse-charge");
@@ -130,6 +133,50 @@ public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<Se
         var sequences = (await db.Invoices.Select(i => i.Sequence).ToListAsync()).Order().ToList();
         Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
         Assert.True(b.Sequence > a.Sequence && note.Sequence > b.Sequence);
+    }
+
+    [Theory]
+    [InlineData("de", "Rechnung", "Leistungszeitraum", "Anfragen", "Invoice")]
+    [InlineData("en", "Invoice", "Service period", "requests", "Rechnung")]
+    public async Task InvoicePdf_Download_InTheBuyersLanguageOnly(string language, string title, string period, string unit, string otherTitle)
+    {
+        var (userId, email) = await InvoiceCustomers.WithUsageAsync(factory, "Sprach GmbH", "DE", null, u => u.PreferredLanguage = language);
+        var invoice = (await Issuer.IssueAsync(userId, DateTimeOffset.UtcNow))!;
+        Assert.Equal(language, invoice.Language);
+        var client = factory.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, email, "Api-Passw0rd!")).StatusCode);
+
+        var text = PdfText(await client.GetByteArrayAsync($"/billing/invoices/{invoice.Id}.pdf"));
+
+        Assert.Contains($"{title} {invoice.Number}", text);
+        Assert.Contains(period, text);
+        Assert.Contains(unit, text);
+        Assert.DoesNotContain(otherTitle, text);
+        var start = UsageLedger.MonthStart(DateTimeOffset.UtcNow).UtcDateTime;
+        Assert.Contains(start.ToString(language == "de" ? "dd.MM.yyyy" : "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), text);
+        var gross = InvoiceDocument.Eur(invoice.GrossMicros, new PromptLeo.Web.Features.Reports.ReportText(language));
+        Assert.Contains(gross, text);
+        Assert.Equal(language == "de" ? " €" : "€", language == "de" ? gross[^2..] : gross[..1]);
+        await SavePngAsync(invoice.Pdf, $"invoice-{language}");
+    }
+
+    [Fact]
+    public async Task CreditNote_AfterLanguageChange_KeepsTheLanguageOfTheInvoiceItCorrects()
+    {
+        var (userId, _) = await InvoiceCustomers.WithUsageAsync(factory, "Wechsel GmbH", "DE", null, u => u.PreferredLanguage = "de");
+        var invoice = (await Issuer.IssueAsync(userId, DateTimeOffset.UtcNow))!;
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.PreferredLanguage, "en"));
+        }
+
+        var note = await Issuer.IssueCreditNoteAsync(invoice.Id);
+
+        Assert.Equal("de", note.Language);
+        var text = PdfText(note.Pdf);
+        Assert.Contains($"Stornorechnung {note.Number}", text);
+        Assert.Contains($"Storno der Rechnung {invoice.Number}", text);
+        Assert.DoesNotContain("Cancellation", text);
     }
 
     [Fact]

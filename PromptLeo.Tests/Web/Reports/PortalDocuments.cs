@@ -14,7 +14,7 @@ namespace PromptLeo.Tests.Web.Reports;
 /// <summary>
 /// A PDF the portal writes, rendered with realistic data in the given language ("de" or "en"). Every document gets
 /// the structural check; <paramref name="OneLanguage"/> and <paramref name="Tagged"/> say whether the language and
-/// tagging checks apply (false only for the invoice, which is bilingual by design and drawn without PdfReport).
+/// tagging checks apply (every document today: invoices too are in one language and tagged).
 /// </summary>
 public sealed record PortalDocument(string Name, Func<DocumentData, string, Task<byte[]>> Render, bool OneLanguage = true, bool Tagged = true)
 {
@@ -79,27 +79,38 @@ public static class PortalDocuments
         new("dpia", (d, l) => d.Get<ImpactAssessmentWriter>().WriteAsync(l, d.Now)),
         new("breach-authority-notice", (d, l) => Task.FromResult(d.Get<BreachDocuments>().AuthorityNotice(Breach(d, l), l))),
         new("breach-register", (d, l) => Task.FromResult(d.Get<BreachDocuments>().Register([Breach(d, l), Breach(d, l, notified: true)], l))),
-        new("invoice", (d, _) => Task.FromResult(Invoice(d, reverseCharge: false)), OneLanguage: false, Tagged: false),
-        new("invoice-reverse-charge", (d, _) => Task.FromResult(Invoice(d, reverseCharge: true)), OneLanguage: false, Tagged: false),
-        new("invoice-zugferd", (d, _) => Task.FromResult(Zugferd(d)), OneLanguage: false, Tagged: false),
+        new("invoice", (d, l) => Task.FromResult(Invoice(d, l, reverseCharge: false))),
+        new("invoice-reverse-charge", (d, l) => Task.FromResult(Invoice(d, l, reverseCharge: true))),
+        new("invoice-zugferd", (d, l) => Task.FromResult(Zugferd(d, l))),
         new("top-up-receipt", (d, l) => Task.FromResult(Receipt(d, l))),
     ];
 
     /// <summary>An invoice of the configured seller with two usage lines, as <see cref="InvoiceIssuer"/> renders it.</summary>
-    private static byte[] Invoice(DocumentData d, bool reverseCharge) => InvoiceDocument.Render(InvoiceContent(d, reverseCharge));
+    private static byte[] Invoice(DocumentData d, string language, bool reverseCharge) => InvoiceDocument.Render(InvoiceContent(d, language, reverseCharge));
 
     /// <summary>The same invoice as ZUGFeRD: PDF/A-3 with its EN 16931 XML embedded.</summary>
-    private static byte[] Zugferd(DocumentData d)
+    private static byte[] Zugferd(DocumentData d, string language)
     {
-        var content = InvoiceContent(d, reverseCharge: false);
+        var content = InvoiceContent(d, language, reverseCharge: false);
         return InvoiceDocument.Render(content, CiiInvoiceWriter.Write(content, EInvoiceFormat.Zugferd));
     }
 
-    private static InvoiceContent InvoiceContent(DocumentData d, bool reverseCharge) => new(
-        "PL-2026-000042", false, null, d.Now, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), d.Get<IOptions<InvoicingOptions>>().Value,
-        ["Zylinski Beratung GmbH", "Renate Zylinski", "Domstraße 12", "50668 Köln"], reverseCharge ? "FR12345678901" : "DE123456789",
-        [("Chat demo-chat: 1.234.567 Tokens", 12_345_678), ("Bilder demo-sd-tiny: 42", 4_200_000)], 16_550_000,
-        reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge);
+    private static InvoiceContent InvoiceContent(DocumentData d, string language, bool reverseCharge)
+    {
+        var t = new PromptLeo.Web.Features.Reports.ReportText(language);
+        var seller = d.Get<IOptions<InvoicingOptions>>().Value;
+        var treatment = reverseCharge ? VatRules.Decide("DE", "FR", "FR12345678901", new DateOnly(2026, 11, 30)) : VatRules.Decide("DE", "DE", "DE123456789", new DateOnly(2026, 11, 30));
+        string[] address = ["Zylinski Beratung GmbH", "Renate Zylinski", "Domstraße 12", "50668 Köln"];
+        return new("PL-2026-000042", false, null, d.Now, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), seller,
+            address, reverseCharge ? "FR12345678901" : "DE123456789",
+            [(InvoiceIssuer.LineDescription(t, "chat", "demo-chat", 1234), 12_345_678), (InvoiceIssuer.LineDescription(t, "image", "demo-sd-tiny", 1500), 4_200_000)], 16_550_000,
+            reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge)
+        {
+            Language = language,
+            Treatment = treatment,
+            Buyer = new InvoiceBuyer(address[0], "Domstraße 12", "50668", "Köln", reverseCharge ? "FR" : "DE", reverseCharge ? "FR12345678901" : "DE123456789", "rechnung@zylinski.example", null),
+        };
+    }
 
     /// <summary>A booked SEPA top-up, partly reversed after a chargeback.</summary>
     private static byte[] Receipt(DocumentData d, string language) => d.Get<TopUpReceipts>().Render(new Payment

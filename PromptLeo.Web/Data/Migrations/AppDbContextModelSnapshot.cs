@@ -961,6 +961,11 @@ namespace PromptLeo.Web.Data.Migrations
                     b.Property<long>("IssuedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("NetMicros")
                         .HasColumnType("INTEGER");
 

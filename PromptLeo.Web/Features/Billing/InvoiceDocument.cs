@@ -1,8 +1,5 @@
 using System.Globalization;
-using PdfSharp.Drawing;
-using PdfSharp.Fonts;
-using PdfSharp.Pdf;
-using PdfSharp.Snippets.Font;
+using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Billing;
 
@@ -29,117 +26,94 @@ public sealed record InvoiceContent(
 
     /// <summary>The structured buyer for the e-invoice.</summary>
     public InvoiceBuyer? Buyer { get; init; }
+
+    /// <summary>"de" or "en": the only language the PDF is written in (<see cref="Data.Invoice.Language"/>).</summary>
+    public required string Language { get; init; }
 }
 
-/// <summary>Renders invoice PDFs with PDFsharp. Fonts come from PdfSharp.WPFonts through the failsafe resolver, so no system font is needed.</summary>
+/// <summary>
+/// Renders invoice PDFs in the invoice's language alone, through <see cref="PdfReport"/>, so they are tagged like every
+/// other document. Labels, dates, amounts and the VAT notes follow <see cref="InvoiceContent.Language"/>.
+/// </summary>
 public static class InvoiceDocument
 {
-    public const string ReverseChargeNote = VatRules.ReverseChargeGerman;
-    private const string FontFamily = "Segoe WP";
-    private static readonly CultureInfo German = CultureInfo.GetCultureInfo("de-DE");
-
     /// <summary>The invoice PDF; with <paramref name="facturXml"/> a ZUGFeRD/Factur-X PDF/A-3 that embeds it (<see cref="FacturXDocument"/>).</summary>
     public static byte[] Render(InvoiceContent c, byte[]? facturXml = null)
     {
-        EnsureFonts();
-        using var document = new PdfDocument();
-        document.Options.CompressContentStreams = false; // compressed below with a complete zlib stream, so qpdf --check passes
-        if (facturXml is not null)
+        var t = new ReportText(c.Language);
+        var s = c.Seller.Printable(t.T(InvoicingOptions.PlaceholderNoticeEnglish, InvoicingOptions.PlaceholderNoticeGerman));
+        var title = $"{(c.IsCreditNote ? t.T("Credit note", "Stornorechnung") : t.T("Invoice", "Rechnung"))} {c.Number}";
+        using var report = new PdfReport(title, $"{s.SellerName} · {s.SellerStreet} · {s.SellerPostalCode} {s.SellerCity} · {s.SellerCountry}", c.Language)
         {
-            FacturXDocument.Prepare(document, facturXml, c.IssuedAt);
-        }
-        document.Info.Title = (c.IsCreditNote ? "Gutschrift " : "Rechnung ") + c.Number;
-        var page = document.AddPage();
-        page.Size = PdfSharp.PageSize.A4;
-        using (var gfx = XGraphics.FromPdfPage(page))
+            Prepare = facturXml is null ? null : document => FacturXDocument.Prepare(document, facturXml, c.IssuedAt),
+            Complete = facturXml is null ? null : (document, pdf) => FacturXDocument.Complete(document, pdf, c.Number),
+        };
+        report.KeyValues(Parties(c, s, t)).Space(4);
+        report.Paragraph(c.CorrectsNumber is { } corrected
+            ? t.T($"This credit note cancels invoice {corrected} in full.", $"Diese Stornorechnung storniert die Rechnung {corrected} vollständig.")
+            : t.T("For the use of PromptLeo during the service period we charge:", "Für die Nutzung von PromptLeo im Leistungszeitraum berechnen wir:"));
+        report.Table([t.T("Service", "Leistung"), t.T("Net", "Netto")], c.Lines.Select(l => (IReadOnlyList<string>)[l.Description, Eur(l.NetMicros, t, 4)]), [4, 1], [false, true]);
+        var rate = $"{c.VatRatePercent.ToString("0.##", t.Culture)} %{(c.Treatment is { TaxCountry: var country } && country != s.SellerCountry ? " (" + country + ")" : "")}";
+        report.Table([t.T("Totals", "Summen"), t.T("Amount", "Betrag")],
+        [
+            [t.T("Net amount", "Nettobetrag"), Eur(c.NetMicros, t)],
+            [$"{t.T("VAT", "Umsatzsteuer")} {rate}", Eur(c.VatMicros, t)],
+            [t.T("Gross amount", "Gesamtbetrag"), Eur(c.GrossMicros, t)],
+        ], [4, 1], [false, true]);
+        if (Note(c, t) is { } note)
         {
-            var regular = new XFont(FontFamily, 10, XFontStyleEx.Regular);
-            var bold = new XFont(FontFamily, 10, XFontStyleEx.Bold);
-            var title = new XFont(FontFamily, 18, XFontStyleEx.Bold);
-            var small = new XFont(FontFamily, 8, XFontStyleEx.Regular);
-            const double left = 56;
-            var right = page.Width.Point - 56;
-            var s = c.Seller.Printable();
-
-            gfx.DrawString($"{s.SellerName} · {s.SellerStreet} · {s.SellerPostalCode} {s.SellerCity} · {s.SellerCountry}", small, XBrushes.Gray, left, 60);
-            var y = 90.0;
-            foreach (var line in c.BuyerAddress)
-            {
-                gfx.DrawString(line.Length > 42 ? line[..41] + "…" : line, regular, XBrushes.Black, left, y);
-                y += 14;
-            }
-            if (c.BuyerVatId is { Length: > 0 } buyerVat)
-            {
-                gfx.DrawString("USt-IdNr. / VAT ID: " + buyerVat, regular, XBrushes.Black, left, y);
-            }
-
-            var meta = new (string, string)[]
-            {
-                (c.IsCreditNote ? "Gutschrift Nr. / Credit note no." : "Rechnung Nr. / Invoice no.", c.Number),
-                ("Rechnungsdatum / Date", c.IssuedAt.UtcDateTime.ToString("dd.MM.yyyy", German)),
-                ("Leistungszeitraum / Service period", $"{c.PeriodStart.ToString("dd.MM.yyyy", German)} – {c.PeriodEnd.ToString("dd.MM.yyyy", German)}"),
-                ("USt-IdNr. Verkäufer / Seller VAT ID", s.SellerVatId ?? "—"),
-                ("Steuernummer / Tax no.", s.SellerTaxNumber ?? "—"),
-            };
-            var my = 90.0;
-            foreach (var (label, value) in meta)
-            {
-                gfx.DrawString(label, small, XBrushes.Gray, new XRect(320, my, right - 320, 10), XStringFormats.TopLeft);
-                gfx.DrawString(value, regular, XBrushes.Black, new XRect(320, my + 9, right - 320, 12), XStringFormats.TopLeft);
-                my += 24;
-            }
-
-            y = Math.Max(y, my) + 30;
-            gfx.DrawString(c.IsCreditNote ? "Gutschrift / Credit note" : "Rechnung / Invoice", title, XBrushes.Black, left, y);
-            if (c.CorrectsNumber is { } corrected)
-            {
-                y += 16;
-                gfx.DrawString($"Korrektur zu Rechnung {corrected} / Corrects invoice {corrected}", regular, XBrushes.Black, left, y);
-            }
-            y += 28;
-            gfx.DrawString("Leistung / Service", bold, XBrushes.Black, left, y);
-            gfx.DrawString("Netto / Net", bold, XBrushes.Black, new XRect(left, y - 10, right - left, 12), XStringFormats.TopRight);
-            y += 6;
-            gfx.DrawLine(XPens.Gray, left, y, right, y);
-            y += 14;
-            foreach (var (description, net) in c.Lines)
-            {
-                gfx.DrawString(description, regular, XBrushes.Black, left, y);
-                gfx.DrawString(Eur(net, 4), regular, XBrushes.Black, new XRect(left, y - 10, right - left, 12), XStringFormats.TopRight);
-                y += 14;
-            }
-            gfx.DrawLine(XPens.Gray, left, y, right, y);
-            y += 16;
-            var totals = new (string, long, XFont)[]
-            {
-                ("Nettobetrag / Net amount", c.NetMicros, regular),
-                ($"Umsatzsteuer / VAT {c.VatRatePercent.ToString("0.##", German)} %{(c.Treatment is { TaxCountry: var country } && country != s.SellerCountry ? " (" + country + ")" : "")}", c.VatMicros, regular),
-                ("Gesamtbetrag / Gross amount", c.GrossMicros, bold),
-            };
-            foreach (var (label, amount, font) in totals)
-            {
-                gfx.DrawString(label, font, XBrushes.Black, new XRect(left, y - 10, right - left - 110, 12), XStringFormats.TopRight);
-                gfx.DrawString(Eur(amount), font, XBrushes.Black, new XRect(left, y - 10, right - left, 12), XStringFormats.TopRight);
-                y += 15;
-            }
-            var notes = c.Treatment is { NoteGerman: { } german, NoteEnglish: { } english } ? [german, english]
-                : c.ReverseCharge ? [VatRules.ReverseChargeGerman, VatRules.ReverseChargeEnglish] : Array.Empty<string>();
-            y += 12;
-            foreach (var note in notes)
-            {
-                gfx.DrawString(note, small, XBrushes.Black, left, y);
-                y += 12;
-            }
-            gfx.DrawString($"{s.SellerName} · {s.SellerStreet} · {s.SellerPostalCode} {s.SellerCity}", small, XBrushes.Gray, left, page.Height.Point - 40);
+            report.Paragraph(note);
         }
-        Reports.PdfReport.CompressContents(document);
-        using var output = new MemoryStream();
-        document.Save(output, false);
-        return facturXml is null ? output.ToArray() : FacturXDocument.Complete(document, output.ToArray(), c.Number);
+        if (!c.IsCreditNote)
+        {
+            // The same due date as the e-invoice's payment terms (BT-9, BT-20).
+            var due = t.Date(c.IssuedAt.AddDays(s.PaymentTermDays));
+            report.Paragraph(t.T($"Payable by {due} without deduction, quoting the invoice number.", $"Zahlbar bis {due} ohne Abzug unter Angabe der Rechnungsnummer.")
+                + (s.SellerIban is { Length: > 0 } iban ? " " + t.T($"Bank account: IBAN {iban}", $"Bankverbindung: IBAN {iban}") : ""));
+        }
+        return report.ToBytes();
     }
 
-    public static string Eur(long micros, int decimals = 2) => Money.ToEuro(micros).ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), German) + " €";
+    /// <summary>Who sells to whom, the number and the dates (§ 14 Abs. 4 Nr. 1–4, 6 UStG).</summary>
+    private static List<(string, string)> Parties(InvoiceContent c, InvoicingOptions s, ReportText t)
+    {
+        var rows = new List<(string, string)>
+        {
+            (t.T("Seller", "Leistender Unternehmer"), $"{s.SellerName}, {s.SellerStreet}, {s.SellerPostalCode} {s.SellerCity}, {s.SellerCountry}"),
+            (t.T("Seller's VAT ID", "USt-IdNr. des Unternehmers"), s.SellerVatId ?? "—"),
+        };
+        if (s.SellerTaxNumber is { Length: > 0 } taxNumber)
+        {
+            rows.Add((t.T("Tax number", "Steuernummer"), taxNumber));
+        }
+        rows.Add((t.T("Customer", "Leistungsempfänger"), string.Join(", ", c.BuyerAddress)));
+        if (c.BuyerVatId is { Length: > 0 } buyerVat)
+        {
+            rows.Add((t.T("Customer's VAT ID", "USt-IdNr. des Leistungsempfängers"), buyerVat));
+        }
+        rows.Add((c.IsCreditNote ? t.T("Credit note number", "Nummer der Stornorechnung") : t.T("Invoice number", "Rechnungsnummer"), c.Number));
+        if (c.CorrectsNumber is { } corrected)
+        {
+            rows.Add((t.T("Corrects invoice", "Korrektur zu Rechnung"), corrected));
+        }
+        rows.Add((t.T("Date of issue", "Rechnungsdatum"), t.Date(c.IssuedAt)));
+        rows.Add((t.T("Service period", "Leistungszeitraum"), $"{Day(c.PeriodStart, t)} – {Day(c.PeriodEnd, t)}"));
+        return rows;
+    }
 
-    // One process-wide setup for every PDF the portal writes.
-    private static void EnsureFonts() => Reports.PdfReport.EnsureFonts();
+    /// <summary>The note the VAT treatment requires (reverse charge, OSS, out of scope), in the invoice's language.</summary>
+    private static string? Note(InvoiceContent c, ReportText t) => c.Treatment is { NoteGerman: { } german, NoteEnglish: { } english } ? t.T(english, german)
+        : c.ReverseCharge ? t.T(VatRules.ReverseChargeEnglish, VatRules.ReverseChargeGerman) : null;
+
+    private static string Day(DateOnly day, ReportText t) => t.Date(new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+
+    /// <summary>An amount as the invoice's language writes it: 1.234,56 € or €1,234.56.</summary>
+    public static string Eur(long micros, ReportText t, int decimals = 2)
+    {
+        var number = Money.ToEuro(micros).ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), t.Culture);
+        return t.German ? number + " €" : number.StartsWith('-') ? "-€" + number[1..] : "€" + number;
+    }
+
+    /// <summary>A German amount (1.234,56 €), as the German mails write it.</summary>
+    public static string Eur(long micros, int decimals = 2) => Eur(micros, new ReportText("de"), decimals);
 }

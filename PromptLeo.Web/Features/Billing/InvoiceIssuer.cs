@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Reports;
 
 namespace PromptLeo.Web.Features.Billing;
 
@@ -65,8 +66,9 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
             // Prepaid usage was paid from credit already; only postpaid usage is invoiced.
             var usage = await db.UsageEvents.AsNoTracking().Where(u => u.UserId == userId && u.At >= monthStart && u.At < end && !u.Prepaid)
                 .Select(u => new { u.ModelId, u.Kind, u.AmountMicros }).ToListAsync(cancellationToken);
+            var t = new ReportText(LanguageOf(user));
             var lines = usage.GroupBy(u => (u.ModelId, u.Kind))
-                .Select(g => (Description: $"{(g.Key.Kind == "chat" ? "Chat" : "Bilder / Images")}: {g.Key.ModelId} ({g.Count()} requests)", NetMicros: g.Sum(u => u.AmountMicros)))
+                .Select(g => (Description: LineDescription(t, g.Key.Kind, g.Key.ModelId, g.Count()), NetMicros: g.Sum(u => u.AmountMicros)))
                 .Where(l => l.NetMicros > 0).OrderBy(l => l.Description, StringComparer.Ordinal).ToList();
             // Invoices state whole cents; the lines keep the ledger's precision.
             var net = RoundToCents(lines.Sum(l => l.NetMicros));
@@ -100,7 +102,7 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
             }
             var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == original.UserId, cancellationToken);
             var note = await CreateAsync(db, original.UserId, user, original.PeriodStart, original.PeriodEnd,
-                [($"Storno der Rechnung {original.Number} / Cancellation of invoice {original.Number}", -original.NetMicros)], -original.NetMicros, original, cancellationToken);
+                [(new ReportText(original.Language).T($"Cancellation of invoice {original.Number}", $"Storno der Rechnung {original.Number}"), -original.NetMicros)], -original.NetMicros, original, cancellationToken);
             await tx.CommitAsync(cancellationToken);
             logger.LogInformation("Credit note {InvoiceNumber} issued for invoice {CorrectedNumber}", note.Number, original.Number);
             return note;
@@ -127,6 +129,13 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         var row = await db.Invoices.AsNoTracking().Where(i => i.Id == invoiceId && i.UserId == userId).Select(i => new { i.Number, i.Pdf }).FirstOrDefaultAsync(cancellationToken);
         return row is null ? null : (row.Number, row.Pdf);
     }
+
+    /// <summary>The invoice's language: the buyer's preferred one, German or English.</summary>
+    public static string LanguageOf(ApplicationUser? user) => user?.PreferredLanguage == "de" ? "de" : "en";
+
+    /// <summary>One usage line of an invoice, e.g. "Bilder: demo-sd-tiny (1.234 Anfragen)" or "Images: demo-sd-tiny (1,234 requests)".</summary>
+    public static string LineDescription(ReportText t, string kind, string modelId, long requests) =>
+        $"{(kind == "chat" ? "Chat" : t.T("Images", "Bilder"))}: {modelId} ({t.Number(requests)} {t.T("requests", "Anfragen")})";
 
     public static long RoundToCents(long micros) => (long)Math.Round(micros / 10_000m, MidpointRounding.AwayFromZero) * 10_000;
 
@@ -161,6 +170,8 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         var address = corrects?.BuyerAddress.Split('\n').ToList() ?? BuyerAddress(user);
         var buyerVat = corrects is not null ? corrects.BuyerVatId : user?.VatId;
         var format = corrects?.EInvoiceFormat ?? user?.EInvoiceFormat ?? EInvoiceFormat.PdfOnly;
+        // A credit note speaks the corrected invoice's language; after erasure there is no account to ask.
+        var language = corrects?.Language ?? LanguageOf(user);
         var invoice = new Invoice
         {
             Sequence = counter.LastSequence,
@@ -180,11 +191,12 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
             VatCategory = treatment.Category,
             TaxCountry = treatment.TaxCountry,
             EInvoiceFormat = format,
+            Language = language,
         };
         var content = new InvoiceContent(invoice.Number, corrects is not null, corrects?.Number, now,
             DateOnly.FromDateTime(start.UtcDateTime), lastDay, o, address, buyerVat, lines,
             net, rate, vat, net + vat, reverseCharge)
-        { Treatment = treatment, Buyer = Buyer(user, address, buyerVat, treatment.TaxCountry) };
+        { Treatment = treatment, Buyer = Buyer(user, address, buyerVat, treatment.TaxCountry), Language = language };
         invoice.EInvoiceXml = format == EInvoiceFormat.PdfOnly ? null : CiiInvoiceWriter.Write(content, format);
         // The ZUGFeRD PDF is the invoice itself: the PDF download carries the XML inside.
         invoice.Pdf = InvoiceDocument.Render(content, format == EInvoiceFormat.Zugferd ? invoice.EInvoiceXml : null);

@@ -54,8 +54,12 @@ public sealed class InvoicingOptions
     [AllowedValues(false)]
     public bool ValidateVatIdsOnline { get; set; }
 
-    /// <summary>Short, so it fits the invoice's narrow columns.</summary>
+    /// <summary>Short, so it fits the invoice's narrow columns; both languages in the language-neutral e-invoice XML.</summary>
     public const string PlaceholderNotice = "[zu ergänzen / to be completed]";
+
+    public const string PlaceholderNoticeGerman = "[zu ergänzen]";
+
+    public const string PlaceholderNoticeEnglish = "[to be completed]";
 
     private static readonly InvoicingOptions Shipped = new();
 
@@ -71,15 +75,15 @@ public sealed class InvoicingOptions
     public IReadOnlyList<string> PlaceholderKeys() =>
         [.. ExampleFields().Where(f => IsExample(f.Value, f.ShippedValue)).Select(f => $"{SectionName}:{f.Key}")];
 
-    /// <summary>The seller as an invoice prints it: example data becomes <see cref="PlaceholderNotice"/>, never a fact.</summary>
-    public InvoicingOptions Printable()
+    /// <summary>The seller as an invoice prints it: example data becomes <paramref name="notice"/> (by default <see cref="PlaceholderNotice"/>), never a fact.</summary>
+    public InvoicingOptions Printable(string notice = PlaceholderNotice)
     {
         var printable = (InvoicingOptions)MemberwiseClone();
-        printable.SellerName = IsExample(SellerName, Shipped.SellerName) ? PlaceholderNotice : SellerName;
-        printable.SellerStreet = IsExample(SellerStreet, Shipped.SellerStreet) ? PlaceholderNotice : SellerStreet;
-        printable.SellerVatId = IsExample(SellerVatId, Shipped.SellerVatId) ? PlaceholderNotice : SellerVatId;
-        printable.SellerPhone = IsExample(SellerPhone, Shipped.SellerPhone) ? PlaceholderNotice : SellerPhone;
-        printable.SellerEmail = IsExample(SellerEmail, Shipped.SellerEmail) ? PlaceholderNotice : SellerEmail;
+        printable.SellerName = IsExample(SellerName, Shipped.SellerName) ? notice : SellerName;
+        printable.SellerStreet = IsExample(SellerStreet, Shipped.SellerStreet) ? notice : SellerStreet;
+        printable.SellerVatId = IsExample(SellerVatId, Shipped.SellerVatId) ? notice : SellerVatId;
+        printable.SellerPhone = IsExample(SellerPhone, Shipped.SellerPhone) ? notice : SellerPhone;
+        printable.SellerEmail = IsExample(SellerEmail, Shipped.SellerEmail) ? notice : SellerEmail;
         return printable;
     }
 }

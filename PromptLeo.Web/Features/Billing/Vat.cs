@@ -56,11 +56,11 @@ public static class VatRates
 public static class VatRules
 {
     public const string ReverseChargeGerman = "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, § 13b UStG / Art. 196 MwStSystRL)";
-    public const string ReverseChargeEnglish = "Reverse charge: VAT to be accounted for by the recipient (Art. 196 VAT Directive 2006/112/EC)";
+    public const string ReverseChargeEnglish = "Reverse charge: VAT to be accounted for by the recipient (Art. 196 VAT Directive 2006/112/EC; § 13b UStG)";
     public const string OutOfScopeGerman = "Nicht im Inland steuerbare Leistung (Leistungsort außerhalb der EU, § 3a UStG)";
-    public const string OutOfScopeEnglish = "Not subject to EU VAT: place of supply outside the EU (Art. 44/59 VAT Directive)";
+    public const string OutOfScopeEnglish = "Not subject to EU VAT: place of supply outside the EU (Art. 44/59 VAT Directive; § 3a UStG)";
     public const string OssGerman = "Umsatzsteuer des Verbrauchsstaats (One-Stop-Shop, § 18j UStG)";
-    public const string OssEnglish = "VAT of the customer's member state (One-Stop Shop, Art. 369a VAT Directive)";
+    public const string OssEnglish = "VAT of the customer's member state (One-Stop Shop, Art. 369a VAT Directive; § 18j UStG)";
 
     /// <summary>
     /// Domestic (or no country given): the seller's rate. Another EU state with a well-formed VAT ID: reverse charge.

@@ -243,6 +243,15 @@ public sealed class PdfReport : IDisposable
         }
     }
 
+    /// <summary>
+    /// Called on the final document before anything is drawn, to add catalog entries or change the PDF version
+    /// (the ZUGFeRD invoice embeds its XML here).
+    /// </summary>
+    public Action<PdfDocument>? Prepare { get; init; }
+
+    /// <summary>Called with the saved document and its bytes; returns the bytes to hand out (e.g. after an incremental update).</summary>
+    public Func<PdfDocument, byte[], byte[]>? Complete { get; init; }
+
     public byte[] ToBytes()
     {
         pageTotal = Render(tagged: false);
@@ -250,7 +259,7 @@ public sealed class PdfReport : IDisposable
         CompressContents(document);
         using var stream = new MemoryStream();
         document.Save(stream, closeStream: false);
-        return stream.ToArray();
+        return Complete is null ? stream.ToArray() : Complete(document, stream.ToArray());
     }
 
     /// <summary>Lays out every queued call into a fresh document; returns its page count.</summary>
@@ -270,6 +279,10 @@ public sealed class PdfReport : IDisposable
         document.Info.Title = title;
         document.Info.Author = author;
         document.Info.Creator = "PromptLeo";
+        if (tagged)
+        {
+            Prepare?.Invoke(document);
+        }
         gfx = null!;
         NewPage();
         foreach (var step in layout)
