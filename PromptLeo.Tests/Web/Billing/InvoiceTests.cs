@@ -90,8 +90,8 @@ public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<Se
         Assert.Contains("Leistungszeitraum", text);
         var start = UsageLedger.MonthStart(DateTimeOffset.UtcNow);
         Assert.Contains(start.ToString("dd.MM.yyyy"), text);
-        Assert.Contains(InvoiceDocument.Eur(invoice.NetMicros).Split(' ')[0], text);
-        Assert.Contains(InvoiceDocument.Eur(invoice.GrossMicros).Split(' ')[0], text);
+        Assert.Contains(InvoiceDocument.Eur(invoice.NetMicros, new PromptLeo.Web.Features.Reports.ReportText("de")), text);
+        Assert.Contains(InvoiceDocument.Eur(invoice.GrossMicros, new PromptLeo.Web.Features.Reports.ReportText("de")), text);
         Assert.Contains("19 %", text);
         Assert.DoesNotContain("Reverse", text);
 
@@ -136,9 +136,9 @@ public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<Se
     }
 
     [Theory]
-    [InlineData("de", "Rechnung", "Leistungszeitraum", "Anfragen", "Invoice")]
-    [InlineData("en", "Invoice", "Service period", "requests", "Rechnung")]
-    public async Task InvoicePdf_Download_InTheBuyersLanguageOnly(string language, string title, string period, string unit, string otherTitle)
+    [InlineData("de", "Rechnung", "Leistungszeitraum", "Chat: demo-chat (1 Anfrage)", "Invoice")]
+    [InlineData("en", "Invoice", "Service period", "Chat: demo-chat (1 request)", "Rechnung")]
+    public async Task InvoicePdf_Download_InTheBuyersLanguageOnly(string language, string title, string period, string line, string otherTitle)
     {
         var (userId, email) = await InvoiceCustomers.WithUsageAsync(factory, "Sprach GmbH", "DE", null, u => u.PreferredLanguage = language);
         var invoice = (await Issuer.IssueAsync(userId, DateTimeOffset.UtcNow))!;
@@ -150,7 +150,7 @@ public sealed class InvoiceTests(SellerPortalFactory factory) : IClassFixture<Se
 
         Assert.Contains($"{title} {invoice.Number}", text);
         Assert.Contains(period, text);
-        Assert.Contains(unit, text);
+        Assert.Contains(line, text);
         Assert.DoesNotContain(otherTitle, text);
         var start = UsageLedger.MonthStart(DateTimeOffset.UtcNow).UtcDateTime;
         Assert.Contains(start.ToString(language == "de" ? "dd.MM.yyyy" : "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), text);

@@ -79,14 +79,14 @@ public static class InvoiceDocument
     {
         var rows = new List<(string, string)>
         {
-            (t.T("Seller", "Leistender Unternehmer"), $"{s.SellerName}, {s.SellerStreet}, {s.SellerPostalCode} {s.SellerCity}, {s.SellerCountry}"),
+            (t.T("Seller", "Leistender Unternehmer"), $"{s.SellerName}\n{s.SellerStreet}\n{s.SellerPostalCode} {s.SellerCity}\n{s.SellerCountry}"),
             (t.T("Seller's VAT ID", "USt-IdNr. des Unternehmers"), s.SellerVatId ?? "—"),
         };
         if (s.SellerTaxNumber is { Length: > 0 } taxNumber)
         {
             rows.Add((t.T("Tax number", "Steuernummer"), taxNumber));
         }
-        rows.Add((t.T("Customer", "Leistungsempfänger"), string.Join(", ", c.BuyerAddress)));
+        rows.Add((t.T("Customer", "Leistungsempfänger"), string.Join('\n', c.BuyerAddress)));
         if (c.BuyerVatId is { Length: > 0 } buyerVat)
         {
             rows.Add((t.T("Customer's VAT ID", "USt-IdNr. des Leistungsempfängers"), buyerVat));
@@ -113,7 +113,4 @@ public static class InvoiceDocument
         var number = Money.ToEuro(micros).ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), t.Culture);
         return t.German ? number + " €" : number.StartsWith('-') ? "-€" + number[1..] : "€" + number;
     }
-
-    /// <summary>A German amount (1.234,56 €), as the German mails write it.</summary>
-    public static string Eur(long micros, int decimals = 2) => Eur(micros, new ReportText("de"), decimals);
 }

@@ -135,7 +135,7 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
 
     /// <summary>One usage line of an invoice, e.g. "Bilder: demo-sd-tiny (1.234 Anfragen)" or "Images: demo-sd-tiny (1,234 requests)".</summary>
     public static string LineDescription(ReportText t, string kind, string modelId, long requests) =>
-        $"{(kind == "chat" ? "Chat" : t.T("Images", "Bilder"))}: {modelId} ({t.Number(requests)} {t.T("requests", "Anfragen")})";
+        $"{(kind == "chat" ? "Chat" : t.T("Images", "Bilder"))}: {modelId} ({t.Number(requests)} {(requests == 1 ? t.T("request", "Anfrage") : t.T("requests", "Anfragen"))})";
 
     public static long RoundToCents(long micros) => (long)Math.Round(micros / 10_000m, MidpointRounding.AwayFromZero) * 10_000;
 

@@ -21,8 +21,9 @@ public sealed class PaymentMail(IDbContextFactory<AppDbContext> dbFactory, IServ
             return;
         }
         var german = user.PreferredLanguage == "de";
-        var amount = InvoiceDocument.Eur(reversedMicros);
-        var paid = InvoiceDocument.Eur(payment.AmountMicros);
+        var culture = new Reports.ReportText(german ? "de" : "en");
+        var amount = InvoiceDocument.Eur(reversedMicros, culture);
+        var paid = InvoiceDocument.Eur(payment.AmountMicros, culture);
         var cause = (reason, german) switch
         {
             ("dispute", true) => "Ihre Bank hat die Zahlung angefochten (Rückbuchung)",

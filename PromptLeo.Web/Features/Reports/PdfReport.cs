@@ -93,7 +93,7 @@ public sealed class PdfReport : IDisposable
         return Queue(() => DrawBullets(list));
     }
 
-    /// <summary>Label in bold on the left, value wrapped on the right; tagged as a table whose rows start with a header cell.</summary>
+    /// <summary>Label in bold on the left, value wrapped on the right (a line break starts a new line: addresses); tagged as a table whose rows start with a header cell.</summary>
     public PdfReport KeyValues(IEnumerable<(string Key, string Value)> rows, double keyWidth = 170)
     {
         var list = rows.ToList();
@@ -136,7 +136,7 @@ public sealed class PdfReport : IDisposable
         Begin(PdfBlockLevelElementTag.Table);
         foreach (var (key, value) in rows)
         {
-            var valueLines = Wrap(value, bodyFont, Width - keyWidth);
+            var valueLines = value.Replace("\r", "").Split('\n').SelectMany(line => Wrap(line, bodyFont, Width - keyWidth)).ToList();
             var keyLines = Wrap(key, boldFont, keyWidth - 8);
             var height = Math.Max(valueLines.Count, keyLines.Count) * LineHeight(bodyFont);
             EnsureSpace(height);
