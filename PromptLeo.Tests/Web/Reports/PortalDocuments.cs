@@ -99,7 +99,11 @@ public static class PortalDocuments
         "PL-2026-000042", false, null, d.Now, new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30), d.Get<IOptions<InvoicingOptions>>().Value,
         ["Zylinski Beratung GmbH", "Renate Zylinski", "Domstraße 12", "50668 Köln"], reverseCharge ? "FR12345678901" : "DE123456789",
         [("Chat demo-chat: 1.234.567 Tokens", 12_345_678), ("Bilder demo-sd-tiny: 42", 4_200_000)], 16_550_000,
-        reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge);
+        reverseCharge ? 0 : 19, reverseCharge ? 0 : 3_140_000, reverseCharge ? 16_550_000 : 19_690_000, reverseCharge)
+    {
+        Treatment = VatRules.Decide("DE", reverseCharge ? "FR" : "DE", reverseCharge ? "FR12345678901" : "DE123456789", new DateOnly(2026, 11, 30)),
+        Buyer = new InvoiceBuyer("Zylinski Beratung GmbH", "Domstraße 12", "50668", "Köln", reverseCharge ? "FR" : "DE", reverseCharge ? "FR12345678901" : "DE123456789", "renate@zylinski.example", null),
+    };
 
     /// <summary>A booked SEPA top-up, partly reversed after a chargeback.</summary>
     private static byte[] Receipt(DocumentData d, string language) => d.Get<TopUpReceipts>().Render(new Payment
@@ -129,13 +133,15 @@ public static class PortalDocuments
         };
     }
 
-    /// <summary>A second and third processing record (image generation over the API, an edit) beside the seed's chat.</summary>
+    /// <summary>A second and third processing record (image generation over the API, an edit) beside the seed's chat, and a booked top-up.</summary>
     public static async Task AddRecordsAsync(IServiceProvider services, string userId)
     {
         var records = services.GetRequiredService<ProcessingRecordWriter>();
         await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.ImageGeneration, "demo-sd-tiny", "api"));
         db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.BackgroundRemoval, "demo-rembg", "portal"));
+        // A booked top-up, so the deletion certificate lists the payments its participant retains.
+        db.Payments.Add(new Payment { UserId = userId, AmountMicros = 50_000_000, Status = PaymentStatus.Booked, CreatedAt = DateTimeOffset.UtcNow.AddDays(-1), BookedAt = DateTimeOffset.UtcNow, MethodType = "card" });
         await db.SaveChangesAsync();
     }
 }

@@ -105,6 +105,7 @@ public sealed class ProcessingActivities(
         ["exports"] = RegisterActivity.Exports,
         ["processingRecords"] = RegisterActivity.ProcessingRecords,
         ["certificates"] = RegisterActivity.Erasure,
+        ["contractEvidence"] = RegisterActivity.AgreementsAndConsents,
     };
 
     /// <summary>The inference purposes a processing record names (<see cref="ProcessingPurpose"/>), as the register words them; an unknown one throws.</summary>
