@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -18,10 +16,13 @@ namespace PromptLeo.Tests.Fixtures;
 /// </summary>
 public sealed class HuggingFaceStub : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private WebApplication app = null!;
+
+    private HuggingFaceStub()
+    {
+    }
     private readonly ConcurrentDictionary<string, string> repositories = new();
 
-    private HuggingFaceStub(WebApplication app) => this.app = app;
 
     public string BaseUrl { get; private set; } = "";
 
@@ -42,14 +43,8 @@ public sealed class HuggingFaceStub : IAsyncDisposable
 
     public static async Task<HuggingFaceStub> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var stub = new HuggingFaceStub(app);
-        app.MapMethods("/{owner}/{name}/resolve/{revision}/{**path}", ["GET", "HEAD"], stub.ServeAsync);
-        await app.StartAsync();
-        stub.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var stub = new HuggingFaceStub();
+        (stub.app, stub.BaseUrl) = await LoopbackServer.StartAsync(app => app.MapMethods("/{owner}/{name}/resolve/{revision}/{**path}", ["GET", "HEAD"], stub.ServeAsync));
         return stub;
     }
 

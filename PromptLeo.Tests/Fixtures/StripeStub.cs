@@ -5,8 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -20,9 +18,12 @@ namespace PromptLeo.Tests.Fixtures;
 /// </summary>
 public sealed class StripeStub : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private WebApplication app = null!;
 
-    private StripeStub(WebApplication app) => this.app = app;
+    private StripeStub()
+    {
+    }
+
 
     public string BaseUrl { get; private set; } = "";
 
@@ -34,14 +35,8 @@ public sealed class StripeStub : IAsyncDisposable
 
     public static async Task<StripeStub> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var stub = new StripeStub(app);
-        app.MapPost("/v1/checkout/sessions", (Delegate)stub.CreateSessionAsync);
-        await app.StartAsync();
-        stub.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var stub = new StripeStub();
+        (stub.app, stub.BaseUrl) = await LoopbackServer.StartAsync(app => app.MapPost("/v1/checkout/sessions", (Delegate)stub.CreateSessionAsync));
         return stub;
     }
 

@@ -246,6 +246,48 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Purge_AfterBooksRetention_RemovesTheErasedAccountsBookingRecordsNotBefore()
+    {
+        var erased = await EraseWithUsageAsync();
+        var living = await PrivacySeed.CreateAsync(factory);
+        var now = DateTimeOffset.UtcNow;
+        var payment = new Payment { UserId = erased.Pseudonym, AmountMicros = 5_000_000, Status = PaymentStatus.Booked, CreatedAt = now, BookedAt = now };
+        var livingCredit = new CreditTransaction { UserId = living.Id, AmountMicros = 5_000_000, Reference = "admin:old", At = now.AddYears(-12) };
+        await using (var db = await DbFactory.CreateDbContextAsync())
+        {
+            db.CreditTransactions.Add(new CreditTransaction { UserId = erased.Pseudonym, AmountMicros = 5_000_000, Reference = "admin:test", At = now });
+            db.Payments.Add(payment);
+            db.CreditTransactions.Add(livingCredit);
+            await db.SaveChangesAsync();
+        }
+        var purger = factory.Services.GetRequiredService<RetentionPurger>();
+        var lastVoucherDay = new DateTimeOffset(now.Year + 8, 12, 31, 12, 0, 0, TimeSpan.Zero);
+        var lastBooksDay = new DateTimeOffset(now.Year + 10, 12, 31, 12, 0, 0, TimeSpan.Zero);
+
+        await purger.PurgeAsync(lastVoucherDay);
+        await using (var db = await DbFactory.CreateDbContextAsync())
+        {
+            Assert.True(await db.Payments.AnyAsync(x => x.Id == payment.Id), "the payment voucher is kept to the end of the eighth year");
+        }
+        await purger.PurgeAsync(lastVoucherDay.AddDays(1));
+        await purger.PurgeAsync(lastBooksDay);
+        await using (var db = await DbFactory.CreateDbContextAsync())
+        {
+            Assert.False(await db.Payments.AnyAsync(x => x.Id == payment.Id));
+            Assert.True(await db.UsageEvents.AnyAsync(e => e.UserId == erased.Pseudonym), "usage is kept to the end of the tenth year");
+            Assert.True(await db.CreditTransactions.AnyAsync(c => c.UserId == erased.Pseudonym));
+        }
+        var counts = await purger.PurgeAsync(lastBooksDay.AddDays(1));
+        await using (var db = await DbFactory.CreateDbContextAsync())
+        {
+            Assert.False(await db.UsageEvents.AnyAsync(e => e.UserId == erased.Pseudonym));
+            Assert.False(await db.CreditTransactions.AnyAsync(c => c.UserId == erased.Pseudonym));
+            Assert.True(await db.CreditTransactions.AnyAsync(c => c.Id == livingCredit.Id), "a living account's balance is the sum of its rows");
+        }
+        Assert.Contains("erasedUsageEvents", counts.ToString());
+    }
+
+    [Fact]
     public async Task Purge_ConfiguredRetentionAndLegacyPseudonym_ArchivesThenHonoursTheSetting()
     {
         Assert.Equal(8, factory.Services.GetRequiredService<IOptions<PrivacyOptions>>().Value.InvoiceRetentionYears);

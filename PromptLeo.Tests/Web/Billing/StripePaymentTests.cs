@@ -383,7 +383,7 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         {
             var participant = factory.Services.GetServices<PromptLeo.Web.Features.Privacy.IErasureParticipant>().OfType<PaymentsErasureParticipant>().Single();
             var retained = Assert.Single(await participant.RetainedAsync(db, userId, DateTimeOffset.UtcNow, CancellationToken.None));
-            Assert.StartsWith("1 payments for top-ups", retained.Name);
+            Assert.StartsWith("1 payment for top-ups", retained.Name);
             Assert.Equal(DateTimeOffset.UtcNow.Year + 8, retained.RetainedUntil.Year);
         }
         await factory.Services.GetRequiredService<PromptLeo.Web.Features.Privacy.AccountEraser>().EraseAsync(userId, userId);

@@ -108,7 +108,7 @@ public static class PortalDocuments
         {
             Language = language,
             Treatment = treatment,
-            Buyer = new InvoiceBuyer(address[0], "Domstraße 12", "50668", "Köln", reverseCharge ? "FR" : "DE", reverseCharge ? "FR12345678901" : "DE123456789", "rechnung@zylinski.example", null),
+            Buyer = new InvoiceBuyer(address[0], "Domstraße 12", "50668", "Köln", reverseCharge ? "FR" : "DE", reverseCharge ? "FR12345678901" : "DE123456789", "renate@zylinski.example", null),
         };
     }
 
@@ -140,13 +140,15 @@ public static class PortalDocuments
         };
     }
 
-    /// <summary>A second and third processing record (image generation over the API, an edit) beside the seed's chat.</summary>
+    /// <summary>A second and third processing record (image generation over the API, an edit) beside the seed's chat, and a booked top-up.</summary>
     public static async Task AddRecordsAsync(IServiceProvider services, string userId)
     {
         var records = services.GetRequiredService<ProcessingRecordWriter>();
         await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.ImageGeneration, "demo-sd-tiny", "api"));
         db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.BackgroundRemoval, "demo-rembg", "portal"));
+        // A booked top-up, so the deletion certificate lists the payments its participant retains.
+        db.Payments.Add(new Payment { UserId = userId, AmountMicros = 50_000_000, Status = PaymentStatus.Booked, CreatedAt = DateTimeOffset.UtcNow.AddDays(-1), BookedAt = DateTimeOffset.UtcNow, MethodType = "card" });
         await db.SaveChangesAsync();
     }
 }

@@ -25,6 +25,7 @@ public static class BillingExtensions
         services.AddSingleton<FinalInvoiceMail>();
         services.AddSingleton<IErasureParticipant, BillingErasureParticipant>();
         services.AddSingleton<IRetentionParticipant, InvoiceArchiveRetention>();
+        services.AddSingleton<IRetentionParticipant, ErasedBooksRetention>();
         services.AddSingleton<IExportContributor, BillingExportContributor>();
         services.AddHostedService<MonthlyInvoiceJob>();
         AddPayments(services);

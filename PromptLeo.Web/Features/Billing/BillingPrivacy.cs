@@ -133,11 +133,32 @@ public sealed class InvoiceArchiveRetention(IOptions<PrivacyOptions> privacy) : 
 {
     public async Task<IReadOnlyDictionary<string, int>> PurgeAsync(AppDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await db.Invoices.Where(i => i.UserId.StartsWith("erased-")).ExecuteUpdateAsync(s => s.SetProperty(i => i.UserId, InvoiceArchive.Unlinked), cancellationToken);
+        await db.Invoices.Where(i => i.UserId.StartsWith(AccountEraser.PseudonymPrefix)).ExecuteUpdateAsync(s => s.SetProperty(i => i.UserId, InvoiceArchive.Unlinked), cancellationToken);
         // Kept to the end of the year of issue + N (§ 147 Abs. 4 AO): anything issued before 1 Jan of (this year − N) is past it.
         var issuedBefore = new DateTimeOffset(now.UtcDateTime.Year - privacy.Value.InvoiceRetentionYears, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var purged = await db.Invoices.Where(i => i.UserId == InvoiceArchive.Unlinked && i.IssuedAt < issuedBefore).ExecuteDeleteAsync(cancellationToken);
         return new Dictionary<string, int> { ["archivedInvoices"] = purged };
+    }
+}
+
+/// <summary>
+/// The booking records of erased accounts (usage events, credit transactions, top-up payments under the erasure
+/// pseudonym) end with their period, as the certificate states: kept to the end of the year + N, then deleted. A living
+/// account's rows stay, because its credit balance is their sum.
+/// </summary>
+public sealed class ErasedBooksRetention(IOptions<PrivacyOptions> privacy) : IRetentionParticipant
+{
+    public async Task<IReadOnlyDictionary<string, int>> PurgeAsync(AppDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var p = privacy.Value;
+        var booksBefore = new DateTimeOffset(now.UtcDateTime.Year - p.BooksRetentionYears, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var vouchersBefore = new DateTimeOffset(now.UtcDateTime.Year - p.InvoiceRetentionYears, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        return new Dictionary<string, int>
+        {
+            ["erasedUsageEvents"] = await db.UsageEvents.Where(e => e.UserId.StartsWith(AccountEraser.PseudonymPrefix) && e.At < booksBefore).ExecuteDeleteAsync(cancellationToken),
+            ["erasedCreditTransactions"] = await db.CreditTransactions.Where(c => c.UserId.StartsWith(AccountEraser.PseudonymPrefix) && c.At < booksBefore).ExecuteDeleteAsync(cancellationToken),
+            ["erasedPayments"] = await db.Payments.Where(x => x.UserId.StartsWith(AccountEraser.PseudonymPrefix) && x.BookedAt < vouchersBefore).ExecuteDeleteAsync(cancellationToken),
+        };
     }
 }
 

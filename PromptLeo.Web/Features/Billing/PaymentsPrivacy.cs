@@ -35,9 +35,13 @@ public sealed class PaymentsErasureParticipant(IOptions<PrivacyOptions> privacy)
         }
         return
         [
-            new($"{booked.Count} payments for top-ups (amount, date, method type, Stripe reference; no card or bank data) / Zahlungen für Aufladungen",
-                $"{InvoiceArchive.InvoiceSource}; pseudonymized like the credit transactions / pseudonymisiert wie die Guthabenbuchungen",
-                PrivacyOptions.RetainedUntil(booked.Max(), privacy.Value.InvoiceRetentionYears)),
+            new($"{booked.Count} {(booked.Count == 1 ? "payment" : "payments")} for top-ups (amount, date, method type, Stripe reference; no card or bank data)",
+                $"{InvoiceArchive.InvoiceSource}; pseudonymized like the credit transactions",
+                PrivacyOptions.RetainedUntil(booked.Max(), privacy.Value.InvoiceRetentionYears))
+            {
+                GermanName = $"{booked.Count} {(booked.Count == 1 ? "Zahlung" : "Zahlungen")} für Aufladungen (Betrag, Datum, Zahlungsart, Stripe-Referenz; keine Karten- oder Bankdaten)",
+                GermanReason = $"{InvoiceArchive.InvoiceSourceGerman}; pseudonymisiert wie die Guthabenbuchungen",
+            },
         ];
     }
 }

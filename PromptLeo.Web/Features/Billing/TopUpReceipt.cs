@@ -52,6 +52,8 @@ public sealed class TopUpReceipts(IDbContextFactory<AppDbContext> dbFactory, Ope
         }
         using var report = new PdfReport(t.T("Receipt for a credit top-up", "Beleg über eine Guthabenaufladung"), operatorFacts.Name(t), language: t.Language);
         report.KeyValues(rows)
+            .Paragraph(t.T("The amount above was booked to the prepaid credit of your account on the date of payment. Each request you make in the portal or through the API is then charged against this credit at the prices shown on the billing page, until the credit is used up.",
+                "Der obige Betrag wurde am Zahlungsdatum dem Guthaben Ihres Kontos gutgeschrieben. Jede Anfrage im Portal oder über die API wird danach zu den auf der Abrechnungsseite genannten Preisen mit diesem Guthaben verrechnet, bis es aufgebraucht ist."))
             .Small(t.T("This receipt confirms the payment received. It is not an invoice.", "Dieser Beleg bestätigt den Zahlungseingang. Er ist keine Rechnung."));
         return report.ToBytes();
     }

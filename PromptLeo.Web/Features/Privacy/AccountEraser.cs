@@ -37,6 +37,9 @@ public sealed class AccountEraser(
     TimeProvider time,
     ILogger<AccountEraser> logger)
 {
+    /// <summary>Every erasure pseudonym starts with it, so retained rows of erased accounts can be found by their owner column.</summary>
+    public const string PseudonymPrefix = "erased-";
+
     /// <summary>Extra retained-record pseudonymizers (e.g. usage ledger, invoices) registered by other features.</summary>
     private IEnumerable<IErasureParticipant> Participants => services.GetServices<IErasureParticipant>();
 
@@ -78,7 +81,7 @@ public sealed class AccountEraser(
         var job = new ErasureJob
         {
             UserId = userId,
-            Pseudonym = "erased-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
+            Pseudonym = PseudonymPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
             Stage = ErasureStage.Locked,
             RequestedAt = time.GetUtcNow(),
             CountsJson = JsonSerializer.Serialize(counts),

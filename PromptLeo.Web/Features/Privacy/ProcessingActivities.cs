@@ -105,6 +105,10 @@ public sealed class ProcessingActivities(
         ["exports"] = RegisterActivity.Exports,
         ["processingRecords"] = RegisterActivity.ProcessingRecords,
         ["certificates"] = RegisterActivity.Erasure,
+        ["contractEvidence"] = RegisterActivity.AgreementsAndConsents,
+        ["erasedUsageEvents"] = RegisterActivity.Billing,
+        ["erasedCreditTransactions"] = RegisterActivity.Billing,
+        ["erasedPayments"] = RegisterActivity.Billing,
     };
 
     /// <summary>The inference purposes a processing record names (<see cref="ProcessingPurpose"/>), as the register words them; an unknown one throws.</summary>
