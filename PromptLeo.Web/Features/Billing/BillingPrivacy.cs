@@ -92,7 +92,7 @@ public sealed class BillingErasureParticipant(
             rows.Add(new($"All {issued.Count} invoices and credit notes as issued, with buyer address",
                 $"{InvoiceArchive.InvoiceSource}; {InvoiceArchive.Separation}", PrivacyOptions.RetainedUntil(issued.Max(i => i.IssuedAt), p.InvoiceRetentionYears))
             {
-                GermanName = $"Alle {issued.Count} Rechnungen und Gutschriften wie ausgestellt, mit Anschrift des Empfängers",
+                GermanName = $"Alle {issued.Count} Rechnungen und Stornorechnungen wie ausgestellt, mit Anschrift des Empfängers",
                 GermanReason = $"{InvoiceArchive.InvoiceSourceGerman}; {InvoiceArchive.SeparationGerman}",
             });
         }

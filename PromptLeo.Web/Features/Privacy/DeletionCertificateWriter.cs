@@ -136,7 +136,7 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
         "auditEntries" => t.T("Audit entries", "Audit-Einträge"),
         "usageEvents" => t.T("Usage events", "Nutzungsereignisse"),
         "creditTransactions" => t.T("Prepaid credit transactions", "Guthabenbuchungen"),
-        "invoices" => t.T("Invoices and credit notes", "Rechnungen und Gutschriften"),
+        "invoices" => t.T("Invoices and credit notes", "Rechnungen und Stornorechnungen"),
         _ => key,
     };
 }
