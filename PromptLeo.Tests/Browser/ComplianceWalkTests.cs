@@ -58,9 +58,11 @@ public sealed class ComplianceWalkTests(StripeBrowserPortal portal) : IClassFixt
     [Fact]
     public async Task NewPages_AdminAndCustomer_EveryScreenLanguageAndTheme_FitReachableAndInOneLanguage()
     {
+        // The customer accepts the DPA first: only customers bound by it when a change is announced are notified and see the banner.
+        var customer = await CustomerAsync();
         var changeId = await AnnounceChangeAsync();
         var incidentId = await RecordIncidentAsync();
-        var customer = await CustomerAsync();
+        var banner = $".pl-subprocessor-banner[data-change-id='{changeId}']";
 
         WalkStop[] admin =
         [
@@ -71,8 +73,8 @@ public sealed class ComplianceWalkTests(StripeBrowserPortal portal) : IClassFixt
         ];
         WalkStop[] user =
         [
-            new("dpa", "/privacy/dpa", "#objection-submit", $"[data-change-id='{changeId}']"),
-            new("billing", "/billing", "#top-up-submit", "#billing-payments"),
+            new("dpa", "/privacy/dpa", "#objection-submit", banner, "#subprocessor-changes"),
+            new("billing", "/billing", "#top-up-submit", "#billing-payments a", banner),
             new("profile", "/Account/Manage", "#profile-submit", "#Input\\.LeitwegId"),
             new("erase", "/privacy/erase", "#erase-submit", "#erase-evidence"),
             new("privacy-policy", "/datenschutz", "#privacy-notice-version"),
