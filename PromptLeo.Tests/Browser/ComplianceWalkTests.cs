@@ -88,6 +88,20 @@ public sealed class ComplianceWalkTests(StripeBrowserPortal portal) : IClassFixt
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    /// <summary>The resx side of "in one language": every localizer key the walked pages use has a German entry.</summary>
+    [Theory]
+    [InlineData("BillingResource", "B", "Features/Billing")]
+    [InlineData("PrivacyResource", "P", "Features/SubProcessors")]
+    [InlineData("PrivacyResource", "P", "Features/Privacy")]
+    [InlineData("PrivacyResource", "Privacy", "Features/Admin")]
+    public void WalkedPages_LocalizerKeys_HaveGermanEntries(string resource, string localizer, string folder)
+    {
+        var keys = GermanStrings.Keys(new Regex(@"\b" + localizer + """\["((?:[^"\\]|\\.)+)"[,\]]"""), 1, folder);
+        var missing = GermanStrings.Missing(GermanStrings.Load(resource), keys);
+        Assert.NotEmpty(keys);
+        Assert.True(missing.Count == 0, "Missing German strings:\n" + string.Join("\n", missing));
+    }
+
     /// <summary>One signed-in context per person and language; viewport and theme change between the views.</summary>
     private async Task WalkAsync(string email, string password, string culture, WalkStop[] stops, List<string> problems)
     {
