@@ -69,8 +69,14 @@ public static class PrivacySeed
         image.ParametersCipher = await cipher.EncryptAsync(userId, ContentPurpose.ImageParameters, JsonSerializer.SerializeToUtf8Bytes(new { prompt = secret, steps = 2 }));
         image.ByteSize = await files.WriteAsync(userId, image.FileName, ContentPurpose.ImageFile, TestImages.Gradient(8, 8));
         db.GeneratedImages.Add(image);
-        db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.Chat, "demo-chat", "portal"));
+        db.ProcessingRecords.Add(records.Create(RequestId(), userId, ProcessingPurpose.Chat, "demo-chat", "portal"));
         await db.SaveChangesAsync();
         return new SeededUser(userId, email, Password, displayName, secret, conversation.Id, image.Id);
     }
+
+    /// <summary>
+    /// A request id of digits only: documents split long ids across lines, and a hex id's fragment ("be", "a") would
+    /// read as an English word to the one-language check.
+    /// </summary>
+    public static string RequestId() => "req_" + string.Concat(Enumerable.Range(0, 32).Select(_ => (char)('0' + Random.Shared.Next(10))));
 }

@@ -145,8 +145,8 @@ public static class PortalDocuments
     {
         var records = services.GetRequiredService<ProcessingRecordWriter>();
         await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.ImageGeneration, "demo-sd-tiny", "api"));
-        db.ProcessingRecords.Add(records.Create(ProcessingRecordWriter.NewRequestId(), userId, ProcessingPurpose.BackgroundRemoval, "demo-rembg", "portal"));
+        db.ProcessingRecords.Add(records.Create(PrivacySeed.RequestId(), userId, ProcessingPurpose.ImageGeneration, "demo-sd-tiny", "api"));
+        db.ProcessingRecords.Add(records.Create(PrivacySeed.RequestId(), userId, ProcessingPurpose.BackgroundRemoval, "demo-rembg", "portal"));
         // A booked top-up, so the deletion certificate lists the payments its participant retains.
         db.Payments.Add(new Payment { UserId = userId, AmountMicros = 50_000_000, Status = PaymentStatus.Booked, CreatedAt = DateTimeOffset.UtcNow.AddDays(-1), BookedAt = DateTimeOffset.UtcNow, MethodType = "card" });
         await db.SaveChangesAsync();
