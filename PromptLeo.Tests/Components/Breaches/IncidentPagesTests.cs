@@ -87,6 +87,17 @@ public sealed class IncidentPagesTests : BunitContext, IAsyncLifetime, IClassFix
     }
 
     [Fact]
+    public async Task IncidentsList_DiscoveryTime_InTheFormatOfTheIncidentPage()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var incident = (await portal.Services.GetRequiredService<BreachRegister>().RecordAsync("admin", BreachSeed.Input(now, now.AddHours(-2), now, "breach-list-" + Guid.NewGuid().ToString("N")[..8]))).Incident!;
+
+        var cut = Render<IncidentsPage>();
+
+        Assert.Contains(new PromptLeo.Web.Features.Reports.ReportText("en").DateTime(incident.DiscoveredAt), cut.Markup);
+    }
+
+    [Fact]
     public void IncidentPage_UnknownId_SaysSo() =>
         Assert.Equal("There is no incident with this number.", Render<IncidentPage>(p => p.Add(c => c.Id, 987_654)).Find("#incident-missing").TextContent.Trim());
 }
