@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
@@ -96,7 +95,7 @@ public static class PaymentEndpoints
     private static async Task<Results<FileContentHttpResult, NotFound>> DownloadReceiptAsync(Guid id, string? lang, ClaimsPrincipal user, TopUpReceipts receipts, HttpContext context)
     {
         context.Response.NoStore();
-        var language = lang is "de" or "en" ? lang : CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "de" ? "de" : "en";
+        var language = lang is "de" or "en" ? lang : Reports.ReportText.Current.Language;
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId || await receipts.GetPdfAsync(userId, id, language, context.RequestAborted) is not { } pdf)
         {
             return TypedResults.NotFound();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PromptLeo.Web.Features.Accounts;
@@ -53,7 +52,7 @@ public static class BreachesExtensions
 
     private static string? Language(string? lang) => lang switch
     {
-        null or "" => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "de" ? "de" : "en",
+        null or "" => Reports.ReportText.Current.Language,
         "de" or "en" => lang,
         _ => null,
     };

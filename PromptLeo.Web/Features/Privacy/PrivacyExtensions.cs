@@ -51,7 +51,7 @@ public static class PrivacyExtensions
         return builder;
     }
 
-    private static string Language => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "de" ? "de" : "en";
+    private static string Language => ReportText.Current.Language;
 
     private static string UserId(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier)!;
 

@@ -5,6 +5,9 @@ namespace PromptLeo.Web.Features.Reports;
 /// <summary>German or English text for the PDF documents, which are long-form and versioned with the code.</summary>
 public readonly record struct ReportText(string Language)
 {
+    /// <summary>The current request's UI language: German for "de", English for everything else.</summary>
+    public static ReportText Current => new(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "de" ? "de" : "en");
+
     public bool German => Language == "de";
 
     public string T(string english, string german)
