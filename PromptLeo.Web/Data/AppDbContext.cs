@@ -32,6 +32,9 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<SubProcessorChange> SubProcessorChanges => Set<SubProcessorChange>();
     public DbSet<SubProcessorObjection> SubProcessorObjections => Set<SubProcessorObjection>();
     public DbSet<SubProcessorNotice> SubProcessorNotices => Set<SubProcessorNotice>();
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<OrganizationMember> OrganizationMembers => Set<OrganizationMember>();
+    public DbSet<OrganizationInvitation> OrganizationInvitations => Set<OrganizationInvitation>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -68,6 +71,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         {
             e.HasIndex(a => new { a.SubjectId, a.At });
             e.HasIndex(a => a.At);
+            e.HasIndex(a => new { a.OrganizationId, a.At });
         });
         builder.Entity<DataExport>(e =>
         {
@@ -106,21 +110,33 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(k => k.Prefix).IsUnique();
             e.HasIndex(k => k.UserId);
+            e.HasIndex(k => k.OrganizationId);
         });
         builder.Entity<UsageEvent>(e =>
         {
             e.HasIndex(u => new { u.UserId, u.At });
             e.HasIndex(u => new { u.ApiKeyId, u.At });
             e.HasIndex(u => u.RequestId);
+            e.HasIndex(u => new { u.OrganizationId, u.At });
         });
-        builder.Entity<ModelPrice>().HasIndex(p => new { p.ModelId, p.Version }).IsUnique();
+        // One version sequence for the public list and one per organization's own list (NULLs are distinct in a unique index).
+        builder.Entity<ModelPrice>(e =>
+        {
+            e.HasIndex(p => new { p.ModelId, p.Version }).IsUnique().HasFilter("OrganizationId IS NULL");
+            e.HasIndex(p => new { p.OrganizationId, p.ModelId, p.Version }).IsUnique().HasFilter("OrganizationId IS NOT NULL");
+        });
         builder.Entity<BillingAccount>().HasOne<ApplicationUser>().WithOne().HasForeignKey<BillingAccount>(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
-        builder.Entity<CreditTransaction>().HasIndex(c => c.UserId);
+        builder.Entity<CreditTransaction>(e =>
+        {
+            e.HasIndex(c => c.UserId);
+            e.HasIndex(c => c.OrganizationId);
+        });
         builder.Entity<Invoice>(e =>
         {
             e.HasIndex(i => i.Sequence).IsUnique();
             e.HasIndex(i => i.Number).IsUnique();
             e.HasIndex(i => new { i.UserId, i.PeriodStart });
+            e.HasIndex(i => new { i.OrganizationId, i.PeriodStart });
         });
         builder.Entity<InvoiceCounter>().Property(c => c.Id).ValueGeneratedNever();
         builder.Entity<Payment>(e =>
@@ -135,6 +151,28 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(s => new { s.UserId, s.LastSeenAt });
             e.HasIndex(s => s.LastSeenAt);
+        });
+
+        // Organizations: members and invitations go with the organization; a membership goes with its account.
+        builder.Entity<Organization>(e =>
+        {
+            e.HasIndex(o => o.PersonalOwnerId).IsUnique();
+            e.Property(o => o.Mode).HasConversion<string>().HasMaxLength(20);
+        });
+        builder.Entity<OrganizationMember>(e =>
+        {
+            e.HasKey(m => new { m.OrganizationId, m.UserId });
+            e.HasOne<Organization>().WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(m => m.UserId);
+            e.Property(m => m.Role).HasConversion<string>().HasMaxLength(20);
+        });
+        builder.Entity<OrganizationInvitation>(e =>
+        {
+            e.HasOne<Organization>().WithMany().HasForeignKey(i => i.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(i => i.TokenHash).IsUnique();
+            e.HasIndex(i => new { i.OrganizationId, i.Email });
+            e.Property(i => i.Role).HasConversion<string>().HasMaxLength(20);
         });
 
         builder.Entity<BreachIncident>().HasIndex(b => b.ClosedAt);

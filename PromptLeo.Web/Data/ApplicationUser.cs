@@ -58,4 +58,7 @@ public class ApplicationUser : IdentityUser
 
     /// <summary>Set by an admin: no sign-in, no API key and no inference until cleared. Independent of sign-in lockout.</summary>
     public DateTimeOffset? DisabledAt { get; set; }
+
+    /// <summary>The organization the portal acts for (inference is billed to it); null is the personal organization.</summary>
+    public Guid? ActiveOrganizationId { get; set; }
 }

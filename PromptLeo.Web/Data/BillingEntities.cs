@@ -18,6 +18,10 @@ public class ApiKey : IBudgetAlertMarks
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
+    /// <summary>The organization the key belongs to and bills.</summary>
+    public Guid OrganizationId { get; set; }
+
+    /// <summary>The member who created the key; its usage is attributed to them.</summary>
     [MaxLength(450)]
     public string UserId { get; set; } = "";
 
@@ -57,6 +61,9 @@ public class ApiKey : IBudgetAlertMarks
 public class UsageEvent
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    /// <summary>The organization billed for the request.</summary>
+    public Guid OrganizationId { get; set; }
 
     /// <summary>The account; pseudonymized on erasure, so no foreign key.</summary>
     [MaxLength(450)]
@@ -107,6 +114,9 @@ public class ModelPrice
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
+    /// <summary>Null for the public price list; set for an organization's own (contracted) prices.</summary>
+    public Guid? OrganizationId { get; set; }
+
     [MaxLength(200)]
     public string ModelId { get; set; } = "";
 
@@ -153,6 +163,9 @@ public class CreditTransaction
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
+    /// <summary>The organization whose credit this is.</summary>
+    public Guid OrganizationId { get; set; }
+
     [MaxLength(450)]
     public string UserId { get; set; } = "";
 
@@ -175,6 +188,9 @@ public class Invoice
 
     [MaxLength(30)]
     public string Number { get; set; } = "";
+
+    /// <summary>The organization invoiced (the contract party).</summary>
+    public Guid OrganizationId { get; set; }
 
     [MaxLength(450)]
     public string UserId { get; set; } = "";

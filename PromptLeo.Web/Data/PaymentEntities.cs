@@ -22,6 +22,9 @@ public class Payment
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
+    /// <summary>The organization whose credit the payment tops up.</summary>
+    public Guid OrganizationId { get; set; }
+
     /// <summary>The account; pseudonymized on erasure like the credit transactions it vouches for, so no foreign key.</summary>
     [MaxLength(450)]
     public string UserId { get; set; } = "";

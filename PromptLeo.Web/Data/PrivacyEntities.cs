@@ -7,6 +7,9 @@ public class AuditEntry
 {
     public long Id { get; set; }
 
+    /// <summary>Set on organization actions, which the organization's owners and admins see in its audit log.</summary>
+    public Guid? OrganizationId { get; set; }
+
     public DateTimeOffset At { get; set; } = DateTimeOffset.UtcNow;
 
     /// <summary>User id of whoever acted, or "system" for background jobs.</summary>
@@ -62,6 +65,9 @@ public class DataExport
 public class DpaAcceptance
 {
     public long Id { get; set; }
+
+    /// <summary>The organization the DPA was accepted for (by one of its owners).</summary>
+    public Guid OrganizationId { get; set; }
 
     [MaxLength(450)]
     public string UserId { get; set; } = "";

@@ -30,7 +30,7 @@ public sealed record ApiCaller(string UserId, Guid KeyId, IReadOnlyList<string> 
 /// database keeps the visible prefix and the SHA-256 of the whole key. SHA-256 (not a slow password hash) is right
 /// here because the secret has 256 bits of entropy and every API request verifies it.
 /// </summary>
-public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Privacy.AuditLog audit, Content.PromptCacheScopes promptCaches, TimeProvider time, ILogger<ApiKeyService> logger)
+public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Organizations.OrganizationDirectory organizations, Privacy.AuditLog audit, Content.PromptCacheScopes promptCaches, TimeProvider time, ILogger<ApiKeyService> logger)
 {
     public const int MaxKeysPerUser = 50;
 
@@ -54,6 +54,8 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Pri
         var secret = prefix + "_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var key = new ApiKey
         {
+            // The key bills the organization the user acts for when creating it.
+            OrganizationId = (await organizations.ActiveAsync(db, userId, cancellationToken)).OrganizationId,
             UserId = userId,
             Name = name,
             Prefix = prefix,

@@ -12,4 +12,8 @@ public sealed record UsageEstimate(
     int ImageCount = 0,
     int Width = 0,
     int Height = 0,
-    int Steps = 0);
+    int Steps = 0)
+{
+    /// <summary>The organization billed; the ledger checks its budget and credit besides the member's and the key's.</summary>
+    public Guid OrganizationId { get; init; }
+}

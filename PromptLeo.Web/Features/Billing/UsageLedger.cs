@@ -140,6 +140,7 @@ public sealed class UsageLedger(
             charged = cost;
             db.UsageEvents.Add(new UsageEvent
             {
+                OrganizationId = estimate.OrganizationId,
                 UserId = estimate.UserId,
                 ApiKeyId = keyId,
                 ModelId = estimate.ModelId,

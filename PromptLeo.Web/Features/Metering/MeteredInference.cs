@@ -16,6 +16,7 @@ namespace PromptLeo.Web.Features.Metering;
 public sealed class MeteredInference(
     IDbContextFactory<AppDbContext> dbFactory,
     InferenceAccessGuard guard,
+    Organizations.OrganizationDirectory organizations,
     ModelAvailability models,
     IUsageMeter meter,
     ProcessingRecordWriter records,
@@ -52,10 +53,11 @@ public sealed class MeteredInference(
     {
         var principal = request.Principal;
         var account = await guard.EnsureAllowedAsync(principal.UserId, cancellationToken);
+        var organization = await organizations.ForInferenceAsync(principal.UserId, principal.ApiKeyId, cancellationToken);
         // Priced, recorded and checked under the installed id: the registry ignores case, price rows and settings do not.
         request = request with { ModelId = models.CanonicalId(request.ModelId) };
         await models.EnsureEnabledAsync(request.ModelId, cancellationToken);
-        var reservation = await meter.ReserveAsync(request.ToEstimate(), cancellationToken);
+        var reservation = await meter.ReserveAsync(request.ToEstimate(organization.OrganizationId), cancellationToken);
         try
         {
             // Written before the engine runs, so a process that dies mid-inference still leaves the record (marked interrupted at the next start).

@@ -14,7 +14,10 @@ public sealed record MeteredRequest(InferencePrincipal Principal, string Purpose
 
     public UsageKind UsageKind => Purpose == ProcessingPurpose.Chat ? UsageKind.Chat : UsageKind.Image;
 
-    internal UsageEstimate ToEstimate() => new(
+    internal UsageEstimate ToEstimate(Guid organizationId) => new(
         Principal.UserId, Principal.ApiKeyId?.ToString(), ModelId, UsageKind, RequestId,
-        UpperBound.InputTokens, UpperBound.OutputTokens, UpperBound.ImageCount, UpperBound.Width, UpperBound.Height, UpperBound.Steps);
+        UpperBound.InputTokens, UpperBound.OutputTokens, UpperBound.ImageCount, UpperBound.Width, UpperBound.Height, UpperBound.Steps)
+    {
+        OrganizationId = organizationId,
+    };
 }

@@ -94,6 +94,9 @@ public sealed class ProcessingActivities(
         [typeof(SubProcessorChange)] = RegisterActivity.AuditLog,
         [typeof(SubProcessorObjection)] = RegisterActivity.AgreementsAndConsents,
         [typeof(SubProcessorNotice)] = RegisterActivity.AgreementsAndConsents,
+        [typeof(Organization)] = RegisterActivity.Billing,
+        [typeof(OrganizationMember)] = RegisterActivity.Accounts,
+        [typeof(OrganizationInvitation)] = RegisterActivity.Accounts,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>

@@ -1,0 +1,12 @@
+namespace PromptLeo.Web.Features.Organizations;
+
+public static class OrganizationsExtensions
+{
+    /// <summary>Organizations, their members and the organization the portal acts for.</summary>
+    public static IHostApplicationBuilder AddPromptLeoOrganizations(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<OrganizationDirectory>();
+        builder.Services.AddSingleton<Privacy.IErasureParticipant, OrganizationErasureParticipant>();
+        return builder;
+    }
+}
