@@ -76,7 +76,6 @@ public sealed class ProcessingActivities(
         [typeof(UserDataKey)] = RegisterActivity.Inference,
         [typeof(ProcessingRecord)] = RegisterActivity.ProcessingRecords,
         [typeof(UsageEvent)] = RegisterActivity.Billing,
-        [typeof(BillingAccount)] = RegisterActivity.Billing,
         [typeof(CreditTransaction)] = RegisterActivity.Billing,
         [typeof(Invoice)] = RegisterActivity.Billing,
         [typeof(InvoiceCounter)] = null,
