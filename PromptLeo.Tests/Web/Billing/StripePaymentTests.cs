@@ -217,10 +217,10 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         await using (var db = await DbAsync())
         {
             // The account used 15 EUR of the 20 EUR before the bank disputed the payment.
-            db.UsageEvents.Add(new UsageEvent { UserId = userId, ModelId = "m", Kind = "chat", AmountMicros = Money.FromEuro(15m), Prepaid = true, RequestId = "r1", At = DateTimeOffset.UtcNow });
+            db.UsageEvents.Add(new UsageEvent { OrganizationId = await PersonalAsync(userId), UserId = userId, ModelId = "m", Kind = "chat", AmountMicros = Money.FromEuro(15m), Prepaid = true, RequestId = "r1", At = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync();
         }
-        await factory.Services.GetRequiredService<BillingAccounts>().SaveSettingsAsync(userId, BillingMode.Prepaid, null);
+        await factory.Services.GetRequiredService<BillingAccounts>().SaveSettingsAsync(userId, await PersonalAsync(userId), BillingMode.Prepaid, null);
 
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("charge.dispute.created", StripeEvents.Dispute(intent, 2000)))).StatusCode);
 
@@ -456,7 +456,10 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         return client.SendAsync(request);
     }
 
-    private async Task<long> BalanceAsync(string userId) => await factory.Services.GetRequiredService<BillingAccounts>().BalanceAsync(userId);
+    // A personal organization's credit is its owner's, as before organizations.
+    private async Task<long> BalanceAsync(string userId) => await factory.Services.GetRequiredService<BillingAccounts>().BalanceAsync(await PersonalAsync(userId));
+
+    private Task<Guid> PersonalAsync(string userId) => factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(userId);
 
     private async Task<Payment> PaymentAsync(string paymentId)
     {
