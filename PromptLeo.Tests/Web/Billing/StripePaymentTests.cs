@@ -397,6 +397,59 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         Assert.Equal(1, await check.Payments.CountAsync(p => p.UserId == kept.UserId));
     }
 
+    [Fact]
+    public async Task OrganizationTopUp_BooksToTheOrganizationOnlyAfterTheSignedWebhook_ReceiptNamesIt_OnlyOwnersAndBillingPay()
+    {
+        var directory = factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>();
+        var (owner, ownerEmail, ownerId) = await SignedInAsync();
+        var (member, memberEmail, memberId) = await SignedInAsync();
+        var (_, billingEmail, billingId) = await SignedInAsync(german: true);
+        var company = await directory.CreateAsync(ownerId, new PromptLeo.Web.Features.Organizations.OrganizationDetails("Kranich Logistik GmbH", "Hafenstr. 2", "20457", "Hamburg", "DE", null, "en"));
+        await using (var db = await DbAsync())
+        {
+            db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = company, UserId = memberId, Role = OrganizationRole.Member });
+            db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = company, UserId = billingId, Role = OrganizationRole.Billing });
+            await db.SaveChangesAsync();
+        }
+        foreach (var id in new[] { ownerId, memberId, billingId })
+        {
+            Assert.True(await directory.SetActiveAsync(id, company));
+        }
+
+        // A member (no billing role) cannot pay for the organization.
+        var refused = await StartTopUpAsync(member, "40");
+        Assert.Equal("/billing?topUp=role", refused.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.Redirect, (await StartTopUpAsync(owner, "40")).StatusCode);
+        Payment payment;
+        await using (var db = await DbAsync())
+        {
+            payment = await db.Payments.SingleAsync(p => p.OrganizationId == company);
+        }
+        Assert.Equal(ownerId, payment.UserId);
+        var accounts = factory.Services.GetRequiredService<BillingAccounts>();
+        Assert.Equal(0, await accounts.BalanceAsync(company));
+
+        var (sessionId, cents) = factory.Stripe.SessionFor(payment.Id.ToString());
+        var intent = "pi_" + Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("checkout.session.completed", StripeStub.Session(sessionId, payment.Id.ToString(), cents, "paid", intent, "complete")))).StatusCode);
+
+        Assert.Equal(Money.FromEuro(40m), await accounts.BalanceAsync(company));
+        Assert.Equal(0, await accounts.BalanceAsync(await PersonalAsync(ownerId)));
+        var receipt = await owner.GetAsync($"/billing/payments/{payment.Id}/receipt.pdf?lang=en");
+        Assert.Equal(HttpStatusCode.OK, receipt.StatusCode);
+        var text = PdfText(await receipt.Content.ReadAsByteArrayAsync());
+        Assert.Contains("Kranich Logistik GmbH", text);
+        Assert.Contains("credit of the organization", text);
+        Assert.Equal(HttpStatusCode.NotFound, (await member.GetAsync($"/billing/payments/{payment.Id}/receipt.pdf?lang=en")).StatusCode);
+
+        // A dispute takes the credit back and tells the owners and billing members, each in their language; not the member.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("charge.dispute.created", StripeEvents.Dispute(intent, 4000)))).StatusCode);
+        Assert.Equal(0, await accounts.BalanceAsync(company));
+        Assert.Equal("Top-up reversed: Kranich Logistik GmbH", (await MailPickup.WaitForMailToAsync(factory.MailDirectory, ownerEmail)).Subject);
+        Assert.Equal("Aufladung storniert: Kranich Logistik GmbH", (await MailPickup.WaitForMailToAsync(factory.MailDirectory, billingEmail)).Subject);
+        Assert.Empty(Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Where(m => m.To.Mailboxes.Any(a => a.Address == memberEmail) && m.Subject?.Contains("Kranich") == true));
+    }
+
     private static string PdfText(byte[] pdf)
     {
         using var document = PdfDocument.Open(pdf);

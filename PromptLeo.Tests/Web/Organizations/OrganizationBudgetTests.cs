@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Tests.Fixtures;
@@ -322,6 +323,49 @@ public sealed class OrganizationBudgetTests(ApiPortalFactory factory) : IClassFi
         Assert.Equal(2, toMember.Count);
         Assert.Single(toMember, m => m.Subject?.StartsWith("You have reached your monthly budget in ", StringComparison.Ordinal) == true);
         Assert.Single(toMember, m => m.Subject?.Contains(key.Key.Prefix) == true);
+    }
+
+    [Fact]
+    public async Task BillingPage_CompanyOrganization_OwnerSeesAmountsPerMemberWithFormerMember_MemberSeesOnlyOwnUsage()
+    {
+        var (ownerClient, _, ownerId) = await factory.SignedInClientAsync();
+        var (memberClient, memberEmail, memberId) = await factory.SignedInClientAsync();
+        var leaverEmail = $"leaver-{Guid.NewGuid():N}@promptleo.test";
+        var leaverId = await factory.CreateUserAsync(leaverEmail);
+        var company = await Directory.CreateAsync(ownerId, new OrganizationDetails("Reiher Werke GmbH", null, null, null, "DE", null, "en"));
+        await using (var db = await DbAsync())
+        {
+            db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = company, UserId = memberId, Role = OrganizationRole.Member });
+            db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = company, UserId = leaverId, Role = OrganizationRole.Member });
+            await db.SaveChangesAsync();
+        }
+        foreach (var id in new[] { ownerId, memberId, leaverId })
+        {
+            Assert.True(await Directory.SetActiveAsync(id, company));
+        }
+        foreach (var id in new[] { memberId, leaverId, leaverId })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await factory.ClientWithKey((await factory.CreateKeyAsync(id)).Secret).PostAsync("/v1/chat/completions", Json(SmallChat))).StatusCode);
+        }
+        await using (var db = await DbAsync())
+        {
+            await db.OrganizationMembers.Where(m => m.OrganizationId == company && m.UserId == leaverId).ExecuteDeleteAsync();
+        }
+
+        var owner = WebUtility.HtmlDecode(await ownerClient.GetStringAsync("/billing"));
+        Assert.Contains("id=\"billing-members\"", owner);
+        Assert.Contains("Former member", owner);
+        Assert.Contains(memberEmail, owner);
+        Assert.DoesNotContain(leaverEmail, owner);
+        Assert.Contains("id=\"billing-settings\"", owner);
+        Assert.Equal(3, Regex.Count(owner, "billing-ledger-row"));
+
+        var member = WebUtility.HtmlDecode(await memberClient.GetStringAsync("/billing"));
+        Assert.DoesNotContain("id=\"billing-members\"", member);
+        Assert.DoesNotContain("id=\"billing-settings\"", member);
+        Assert.DoesNotContain("id=\"billing-top-up\"", member);
+        Assert.DoesNotContain("Former member", member);
+        Assert.Equal(1, Regex.Count(member, "billing-ledger-row"));
     }
 
     private async Task<string> EmailAsync(string userId)
