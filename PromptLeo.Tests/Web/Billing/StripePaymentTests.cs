@@ -194,6 +194,20 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Webhook_SepaAsyncFailure_MailsTheOwnerInTheirLanguage()
+    {
+        var (paymentId, userId, sessionId, cents) = await PendingTopUpAsync("12", german: true);
+        var intent = "pi_sepa_" + Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("checkout.session.async_payment_failed", StripeStub.Session(sessionId, paymentId, cents, "unpaid", intent, "complete")))).StatusCode);
+
+        await using var db = await DbAsync();
+        var email = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleAsync();
+        var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email!);
+        Assert.Equal("Aufladung fehlgeschlagen", mail.Subject);
+        Assert.Contains(paymentId, mail.TextBody);
+    }
+
+    [Fact]
     public async Task Webhook_AbandonedCheckoutExpires_ListedAsFailedOnTheBillingPage()
     {
         var (client, _, userId) = await SignedInAsync();

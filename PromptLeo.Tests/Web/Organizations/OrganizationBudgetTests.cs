@@ -366,6 +366,10 @@ public sealed class OrganizationBudgetTests(ApiPortalFactory factory) : IClassFi
         Assert.DoesNotContain("id=\"billing-top-up\"", member);
         Assert.DoesNotContain("Former member", member);
         Assert.Equal(1, Regex.Count(member, "billing-ledger-row"));
+
+        // The CSV export follows the same rule: everyone's rows for the owner, the member's own for the member.
+        Assert.Equal(4, (await ownerClient.GetStringAsync("/billing/usage.csv")).Trim().Split('\n').Length);
+        Assert.Equal(2, (await memberClient.GetStringAsync("/billing/usage.csv")).Trim().Split('\n').Length);
     }
 
     private async Task<string> EmailAsync(string userId)
