@@ -91,6 +91,25 @@ public sealed class OrganizationMoneyBrowserTests(BrowserPortal portal) : IClass
         await Assertions.Expect(adminPage.Locator("#billing-admin-message")).ToContainTextAsync("Top-up recorded.");
         Assert.Equal(Money.FromEuro(25m), await portal.Services.GetRequiredService<BillingAccounts>().BalanceAsync(company));
         Assert.Equal(0, await portal.Services.GetRequiredService<BillingAccounts>().BalanceAsync(await directory.PersonalIdAsync(admin.Id)));
+
+        // ... and a contracted price for that organization alone.
+        await adminPage.ClickAsync("#billing-admin-price-list .mud-select");
+        await adminPage.Locator(".mud-popover-open").GetByText("Contracted prices of " + name).First.ClickAsync();
+        await adminPage.FillAsync("#billing-admin-price-model", "demo-chat");
+        await adminPage.FillAsync("#billing-admin-price-input", "3");
+        await adminPage.FillAsync("#billing-admin-price-output", "4");
+        await adminPage.Locator("#billing-admin-price-output").BlurAsync();
+        await adminPage.ClickAsync("#billing-admin-price-save");
+        await Assertions.Expect(adminPage.Locator("#billing-admin-message")).ToContainTextAsync("Price version 1 saved for demo-chat.");
+        var prices = portal.Services.GetRequiredService<PriceList>();
+        var contracted = Assert.Single(await prices.ListOwnAsync(company));
+        Assert.Equal(("demo-chat", Money.FromEuro(3m), Money.FromEuro(4m)), (contracted.ModelId, contracted.InputMicrosPerMillionTokens, contracted.OutputMicrosPerMillionTokens));
+        Assert.DoesNotContain(await prices.ListCurrentAsync(), p => p.OrganizationId == company);
+
+        // The owner's billing page shows the organization's effective prices, the contracted one marked.
+        await page.GotoAsync("/billing");
+        await page.Locator("#billing-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("#billing-prices .billing-price-contracted")).ToContainTextAsync("demo-chat");
         Assert.Empty(portal.ConsoleErrors);
     }
 }
