@@ -7,6 +7,7 @@ public static class OrganizationsExtensions
     {
         builder.Services.AddSingleton<OrganizationDirectory>();
         builder.Services.AddSingleton<Privacy.IErasureParticipant, OrganizationErasureParticipant>();
+        builder.Services.AddSingleton<Privacy.IExportContributor, OrganizationExportContributor>();
         return builder;
     }
 }
