@@ -198,6 +198,49 @@ public sealed class OrganizationPersonalDataTests(ApiPortalFactory factory) : IC
         PdfArtifacts.Save(reportStream.ToArray(), "art15-report-organizations");
     }
 
+    [Fact]
+    public async Task Purge_InvitationsExpiredLongerThanTheirPeriod_DeletedFreshOnesKept()
+    {
+        var owner = await factory.CreateUserAsync();
+        var organization = await Directory.CreateAsync(owner, new OrganizationDetails("Lädt ein GmbH", null, null, null, "DE", null, "de"));
+        var now = DateTimeOffset.UtcNow;
+        Guid stale, recent;
+        await using (var db = await DbAsync())
+        {
+            stale = Invite(db, organization, "STALE@PROMPTLEO.TEST", owner);
+            recent = Invite(db, organization, "RECENT@PROMPTLEO.TEST", owner);
+            await db.SaveChangesAsync();
+            await db.OrganizationInvitations.Where(i => i.Id == stale).ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, now.AddDays(-OrganizationInvitation.KeptDaysAfterExpiry - 1)));
+            await db.OrganizationInvitations.Where(i => i.Id == recent).ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, now.AddDays(-OrganizationInvitation.KeptDaysAfterExpiry + 1)));
+        }
+
+        var counts = await factory.Services.GetRequiredService<RetentionPurger>().PurgeAsync(now);
+
+        Assert.Contains("expiredInvitations=", counts.ToString());
+        await using (var db = await DbAsync())
+        {
+            Assert.False(await db.OrganizationInvitations.AnyAsync(i => i.Id == stale));
+            Assert.True(await db.OrganizationInvitations.AnyAsync(i => i.Id == recent));
+        }
+    }
+
+    [Theory]
+    [InlineData("en", "Customer organizations and their members", "The organization's owners and admins (members' names, e-mail addresses, roles, usage amounts; never content)", "invitations 30 days after their link expired")]
+    [InlineData("de", "Kundenorganisationen und ihre Mitglieder", "Inhaber und Administratoren der Organisation (Namen, E-Mail-Adressen, Rollen, Nutzungsbeträge der Mitglieder; nie Inhalte)", "Einladungen 30 Tage nach Ablauf ihres Links")]
+    public async Task Register_Organizations_OwnActivityWithTheOrganizationAsRecipientInRegisterAndPolicy(string language, string name, string recipients, string deletion)
+    {
+        var activity = Assert.Single(factory.Services.GetRequiredService<ProcessingActivities>().Describe(new PromptLeo.Web.Features.Reports.ReportText(language)), a => a.Kind == RegisterActivity.Organizations);
+        Assert.Equal(name, activity.Name);
+        Assert.StartsWith(recipients, activity.Recipients);
+        Assert.Contains(deletion, activity.Deletion);
+        Assert.All([typeof(Organization), typeof(OrganizationMember), typeof(OrganizationInvitation)], type => Assert.Equal(RegisterActivity.Organizations, ProcessingActivities.Stores[type]));
+        var register = PdfArtifacts.Text(await factory.Services.GetRequiredService<ProcessingRegisterWriter>().WriteAsync(language, DateTimeOffset.UtcNow));
+        Assert.Contains(name, register);
+        var policy = factory.CreateClient();
+        policy.DefaultRequestHeaders.AcceptLanguage.ParseAdd(language);
+        Assert.Contains(name, WebUtility.HtmlDecode(await policy.GetStringAsync("/datenschutz")));
+    }
+
     private async Task AddMemberAsync(Guid organization, string userId, OrganizationRole role)
     {
         await using var db = await DbAsync();

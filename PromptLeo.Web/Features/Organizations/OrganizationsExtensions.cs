@@ -8,6 +8,7 @@ public static class OrganizationsExtensions
         builder.Services.AddSingleton<OrganizationDirectory>();
         builder.Services.AddSingleton<Privacy.IErasureParticipant, OrganizationErasureParticipant>();
         builder.Services.AddSingleton<Privacy.IExportContributor, OrganizationExportContributor>();
+        builder.Services.AddSingleton<Privacy.IRetentionParticipant, OrganizationInvitationRetention>();
         return builder;
     }
 }
