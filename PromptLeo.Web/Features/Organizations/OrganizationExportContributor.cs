@@ -105,7 +105,7 @@ public sealed class OrganizationExportContributor : IExportContributor
     }
 
     /// <summary>The report's "Organizations" section: one row per organization, who in it sees what, what leaving means.</summary>
-    public static AccessReportSection ReportSection(IReadOnlyList<OrganizationHolding> holdings) => new("Organizations", "Organisationen", (pdf, t) =>
+    public static AccessReportSection ReportSection(IReadOnlyList<OrganizationHolding> holdings) => new AccessReportSection("Organizations", "Organisationen", (pdf, t) =>
     {
         pdf.Table([t.T("Organization", "Organisation"), t.T("Your role", "Ihre Rolle"), t.T("Joined", "Beigetreten"), t.T("Usage events", "Nutzungsereignisse"), t.T("Usage amount", "Nutzungsbetrag"), t.T("Audit entries", "Audit-Einträge")],
             holdings.Select(h => (IReadOnlyList<string>)[h.Name ?? "—", RoleName(h.Role, t), h.JoinedAt is { } joined ? t.Date(joined) : "—", t.Number(h.UsageEvents), Euro(h.UsageMicros, t), t.Number(h.AuditEntries)]),
@@ -116,7 +116,10 @@ public sealed class OrganizationExportContributor : IExportContributor
             t.T("When you leave an organization, you keep your account and all your content. The organization keeps its accounting records of your usage (amount, model, time, key; § 147 AO, § 257 HGB), its invoices and its audit entries of organization actions, and no longer sees your name or e-mail address.",
                 "Wenn Sie eine Organisation verlassen, behalten Sie Ihr Konto und alle Ihre Inhalte. Die Organisation behält ihre Buchungsunterlagen über Ihre Nutzung (Betrag, Modell, Zeit, Schlüssel; § 147 AO, § 257 HGB), ihre Rechnungen und ihre Audit-Einträge zu Aktionen in der Organisation und sieht Ihren Namen und Ihre E-Mail-Adresse nicht mehr."),
         ]);
-    });
+    })
+    {
+        Recipients = holdings.Any(h => h.Member) ? (Func<ReportText, string>)OrganizationRecipient.Text : null,
+    };
 
     private static string RoleName(OrganizationRole? role, ReportText t) => role switch
     {

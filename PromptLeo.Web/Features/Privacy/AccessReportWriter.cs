@@ -35,6 +35,10 @@ public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<Pri
         pdf.Paragraph(t.T(
             $"None outside the operator. The models run in-process on the operator's own hardware in region {hosting.Value.Region}; no data is transferred to third countries or to model providers.",
             $"Keine außerhalb des Betreibers. Die Modelle laufen im Prozess auf eigener Hardware des Betreibers in Region {hosting.Value.Region}; keine Übermittlung in Drittländer oder an Modellanbieter."));
+        foreach (var recipients in (sections ?? []).Select(s => s.Recipients?.Invoke(t)).OfType<string>())
+        {
+            pdf.Paragraph(char.ToUpper(recipients[0], t.Culture) + recipients[1..] + ".");
+        }
         if (subProcessors.Current(now) is { InForce.Count: > 0 } list)
         {
             pdf.Paragraph(t.T("Sub-processors:", "Unterauftragsverarbeiter:")).Bullets(list.Lines(t));

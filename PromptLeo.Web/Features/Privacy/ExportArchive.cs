@@ -37,4 +37,8 @@ public sealed class ExportArchive(ZipArchive zip, string userId, Func<Task> step
 }
 
 /// <summary>A section of the Art. 15 report written by a feature: its title and its body, both through <see cref="Reports.ReportText"/>.</summary>
-public sealed record AccessReportSection(string Title, string GermanTitle, Action<Reports.PdfReport, Reports.ReportText> Write);
+public sealed record AccessReportSection(string Title, string GermanTitle, Action<Reports.PdfReport, Reports.ReportText> Write)
+{
+    /// <summary>Who else receives the user's data through this feature, added to the report's "Recipients" section.</summary>
+    public Func<Reports.ReportText, string>? Recipients { get; init; }
+}
