@@ -59,6 +59,8 @@ public sealed class OrganizationPersonalDataTests(ApiPortalFactory factory) : IC
             Assert.True(await db.OrganizationMembers.AnyAsync(m => m.OrganizationId == company && m.UserId == owner.UserId && m.Role == OrganizationRole.Owner));
         }
         Assert.Equal(HttpStatusCode.OK, (await owner.Client.GetAsync("/privacy")).StatusCode);
+        await FormPost.PostWithTokenFromAsync(owner.Client, "/", "/preferences/culture/de", new Dictionary<string, string> { ["returnUrl"] = "/privacy/erase" });
+        Assert.Contains("Sie sind der letzte Inhaber von Refus AG, und die Organisation hat noch weitere Mitglieder.", WebUtility.HtmlDecode(await owner.Client.GetStringAsync("/privacy/erase")));
 
         await using (var db = await DbAsync())
         {
@@ -67,8 +69,9 @@ public sealed class OrganizationPersonalDataTests(ApiPortalFactory factory) : IC
         Assert.Empty(await Eraser.ObstaclesAsync(owner.UserId));
         var result = await Eraser.EraseAsync(owner.UserId, owner.UserId);
 
+        // The language switch above made German the account's language: the certificate follows it.
         var certificate = PdfArtifacts.Text(result.Certificate);
-        Assert.Contains("Memberships in company organizations (ended)", certificate);
+        Assert.Contains("Mitgliedschaften in Firmenorganisationen (beendet)", certificate);
         await using (var db = await DbAsync())
         {
             var pseudonym = await db.ErasureJobs.Where(j => j.Id == result.JobId).Select(j => j.Pseudonym).SingleAsync();
@@ -103,10 +106,6 @@ public sealed class OrganizationPersonalDataTests(ApiPortalFactory factory) : IC
         var owner = await factory.CreateUserAsync();
         var email = $"member-{Guid.NewGuid():N}@promptleo.test";
         var member = await factory.CreateUserAsync(email);
-        await using (var db = await DbAsync())
-        {
-            await db.Users.Where(u => u.Id == member).ExecuteUpdateAsync(s => s.SetProperty(u => u.PreferredLanguage, "de"));
-        }
         var company = await Directory.CreateAsync(owner, new OrganizationDetails("Bleibt GmbH", null, null, null, "DE", null, "de"));
         var other = await Directory.CreateAsync(owner, new OrganizationDetails("Lädt ein KG", null, null, null, "DE", null, "de"));
         var alone = await Directory.CreateAsync(member, new OrganizationDetails("Allein UG", null, null, null, "DE", null, "de"));
@@ -124,9 +123,9 @@ public sealed class OrganizationPersonalDataTests(ApiPortalFactory factory) : IC
         var result = await Eraser.EraseAsync(member, member);
 
         var certificate = PdfArtifacts.Text(result.Certificate);
-        Assert.Contains("Mitgliedschaften in Firmenorganisationen (beendet)", certificate);
-        Assert.Contains("Firmenorganisationen, deren einziges Mitglied Sie waren (gelöscht)", certificate);
-        Assert.Contains("Einladungen in Organisationen", certificate);
+        Assert.Contains("Memberships in company organizations (ended)", certificate);
+        Assert.Contains("Company organizations of which you were the only member (deleted)", certificate);
+        Assert.Contains("Organization invitations", certificate);
         await using (var db = await DbAsync())
         {
             var pseudonym = await db.ErasureJobs.Where(j => j.Id == result.JobId).Select(j => j.Pseudonym).SingleAsync();
