@@ -75,9 +75,9 @@ public sealed partial class OrganizationSsoSettings(
         var domains = ValidDomains(input.Domains);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var taken = await db.OrganizationSso.Where(s => s.OrganizationId != organizationId)
-            .SelectMany(s => s.Domains).Where(d => domains.Contains(d)).FirstOrDefaultAsync(cancellationToken);
-        if (taken is not null)
+        var others = await db.OrganizationSso.Where(s => s.OrganizationId != organizationId && s.Domains.Any(d => domains.Contains(d)))
+            .Select(s => s.Domains).FirstOrDefaultAsync(cancellationToken);
+        if (others?.Intersect(domains).FirstOrDefault() is { } taken)
         {
             throw new SsoSettingsException("The domain {0} already signs in with another organization.", taken);
         }

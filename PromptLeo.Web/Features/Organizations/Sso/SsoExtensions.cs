@@ -13,7 +13,7 @@ public static class SsoExtensions
         services.AddOptions<SsoOptions>().BindConfiguration(SsoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SsoSchemes>();
         services.AddSingleton<SsoEvents>();
-        services.AddSingleton<SsoSignIn>();
+        services.AddScoped<SsoSignIn>();
         services.AddSingleton<OrganizationSsoSettings>();
         services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, SsoOpenIdConnectOptionsSetup>();
         // What AddOpenIdConnect registers for a static scheme: state, nonce and correlation protection, the metadata manager.
