@@ -24,6 +24,6 @@ public static class SsoMessages
         [EmailNotVerified] = "Your organization's sign-in marks your e-mail address as not verified, so it cannot be used here.",
         [DomainNotVerified] = "Your organization's sign-in sent an e-mail address outside the domains this organization has set up for single sign-on.",
         [AccountDisabled] = "This account is disabled. Please contact support.",
-        [AccountNotMember] = "An account with this e-mail address already exists and is not a member of this organization. Accept an invitation from an owner (or sign in with your password), then use single sign-on.",
+        [AccountNotMember] = "An account with this e-mail address already exists and is not a member of this organization. Sign in with your password; once you have accepted an owner's invitation, single sign-on works for this account too.",
     };
 }
