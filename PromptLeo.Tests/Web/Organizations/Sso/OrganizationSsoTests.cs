@@ -53,6 +53,13 @@ public sealed class OrganizationSsoTests(SsoPortal portal) : IClassFixture<SsoPo
         return back.Headers.Location?.OriginalString == "/organization/sso/complete" ? await browser.GetAsync("/organization/sso/complete") : back;
     }
 
+    private async Task<int> SessionsOfAsync(string email)
+    {
+        await using var db = await portal.DbAsync();
+        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+        return await db.UserSessions.CountAsync(s => s.UserId == userId);
+    }
+
     private static void AssertRefused(HttpResponseMessage response, string code)
     {
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
@@ -120,9 +127,7 @@ public sealed class OrganizationSsoTests(SsoPortal portal) : IClassFixture<SsoPo
 
         Assert.Equal("/Account/Login?signedOutEverywhere=1", ended.Headers.Location?.OriginalString);
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/chat")).StatusCode);
-        await using var db = await portal.DbAsync();
-        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
-        Assert.Equal(0, await db.UserSessions.CountAsync(s => s.UserId == userId));
+        Assert.Equal(0, await SessionsOfAsync(email));
     }
 
     [Fact]
@@ -226,9 +231,7 @@ public sealed class OrganizationSsoTests(SsoPortal portal) : IClassFixture<SsoPo
         AssertRefused(await SignInAsync(browser, email), SsoMessages.AccountDisabled);
 
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/chat")).StatusCode);
-        await using var check = await portal.DbAsync();
-        var userId = await check.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
-        Assert.Equal(1, await check.UserSessions.CountAsync(s => s.UserId == userId));
+        Assert.Equal(1, await SessionsOfAsync(email));
     }
 
     [Fact]
@@ -276,5 +279,33 @@ public sealed class OrganizationSsoTests(SsoPortal portal) : IClassFixture<SsoPo
         var leaks = portal.Logs.Lines.Where(l => l.Contains(email, StringComparison.OrdinalIgnoreCase) || l.Contains(email[..11], StringComparison.OrdinalIgnoreCase)
             || l.Contains("subject-logcheck") || l.Contains(SsoPortal.ClientSecret)).ToList();
         Assert.True(leaks.Count == 0, string.Join("\n", leaks));
+    }
+
+    [Fact]
+    public async Task SsoLink_InTheExportAndErasedWithTheAccount()
+    {
+        var email = NewEmail();
+        portal.Provider.User = new OidcUser("sub-export-" + email[1..6], email);
+        await SignInAsync(portal.CreateBrowserLikeClient(), email);
+        string userId;
+        await using (var db = await portal.DbAsync())
+        {
+            userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+            using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(), System.IO.Compression.ZipArchiveMode.Update, leaveOpen: false);
+            var archive = new PromptLeo.Web.Features.Privacy.ExportArchive(zip, userId, () => Task.CompletedTask);
+            var counts = await portal.Services.GetServices<PromptLeo.Web.Features.Privacy.IExportContributor>().OfType<SsoLoginExportContributor>().Single()
+                .WriteAsync(archive, db, CancellationToken.None);
+            Assert.Equal(1, counts["single sign-on links"]);
+            await using var json = await zip.GetEntry("sso-logins.json")!.OpenAsync();
+            var text = await new StreamReader(json).ReadToEndAsync();
+            Assert.Contains(portal.Provider.Issuer, text);
+            Assert.Contains("sub-export-" + email[1..6], text);
+        }
+
+        await portal.Services.GetRequiredService<PromptLeo.Web.Features.Privacy.AccountEraser>().EraseAsync(userId, userId);
+
+        await using var check = await portal.DbAsync();
+        Assert.False(await check.UserLogins.AnyAsync(l => l.UserId == userId));
+        Assert.False(await check.OrganizationMembers.AnyAsync(m => m.UserId == userId));
     }
 }
