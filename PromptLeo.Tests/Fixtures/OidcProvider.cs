@@ -12,7 +12,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace PromptLeo.Tests.Fixtures;
 
-/// <summary>The person the provider signs in next (no login form: it answers every authorization request for them).</summary>
+/// <summary>The person the provider signs in next (no login form: it answers every authorization request for them); an empty e-mail sends none.</summary>
 public sealed record OidcUser(string Subject, string Email, bool? EmailVerified = true, string? Locale = null);
 
 /// <summary>
@@ -99,7 +99,10 @@ public sealed class OidcProvider : IAsyncDisposable
             LastLoginHint = request.LoginHint;
             var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
             identity.AddClaim(new Claim(Claims.Subject, User.Subject));
-            identity.AddClaim(new Claim(Claims.Email, User.Email));
+            if (User.Email.Length > 0)
+            {
+                identity.AddClaim(new Claim(Claims.Email, User.Email));
+            }
             if (User.EmailVerified is { } verified)
             {
                 identity.AddClaim(new Claim(Claims.EmailVerified, verified ? "true" : "false", ClaimValueTypes.Boolean));

@@ -19,6 +19,14 @@ internal sealed class SsoEvents(ILogger<SsoEvents> logger) : OpenIdConnectEvents
         return base.RedirectToIdentityProvider(context);
     }
 
+    // The person said no at the provider: their choice, not an error.
+    public override Task AccessDenied(AccessDeniedContext context)
+    {
+        context.Response.Redirect("/Account/Login?sso=" + SsoMessages.Failed);
+        context.HandleResponse();
+        return Task.CompletedTask;
+    }
+
     public override Task RemoteFailure(RemoteFailureContext context)
     {
         // A tampered or replayed state, a missing correlation cookie, a refused sign-in at the provider, a bad token: the
