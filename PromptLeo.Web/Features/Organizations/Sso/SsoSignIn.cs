@@ -37,8 +37,9 @@ public sealed class SsoSignIn(
         {
             return SsoSignInResult.Refused(SsoMessages.Failed);
         }
-        var email = external.FindFirst("email")?.Value.Trim();
-        if (string.IsNullOrEmpty(email) || email.LastIndexOf('@') is var at && at <= 0 || at == email.Length - 1)
+        var email = external.FindFirst("email")?.Value.Trim() ?? "";
+        var at = email.LastIndexOf('@');
+        if (at <= 0 || at == email.Length - 1)
         {
             return SsoSignInResult.Refused(SsoMessages.NoEmail);
         }
