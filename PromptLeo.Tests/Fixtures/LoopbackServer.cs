@@ -11,11 +11,12 @@ namespace PromptLeo.Tests.Fixtures;
 public static class LoopbackServer
 {
     /// <summary>Builds the app, lets <paramref name="map"/> add its endpoints, starts it; returns it with its base URL.</summary>
-    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(Action<WebApplication> map)
+    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(Action<WebApplication> map, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
+        configure?.Invoke(builder);
         var app = builder.Build();
         map(app);
         await app.StartAsync();

@@ -93,6 +93,8 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Page("/admin/incidents", Login, Forbidden, admin: Ok),
         Page("/admin/incidents/{Id:int}", Login, Forbidden, admin: Ok, path: "/admin/incidents/1"),
         Page("/admin/subprocessors", Login, Forbidden, admin: Ok),
+        // Owners of a company organization only: everyone here acts for a personal organization.
+        Page("/organization/sso", Login, Forbidden),
         Page("/Account/Login", Ok, Ok),
         Page("/Account/Register", Ok, Ok),
         Page("/Account/RegisterConfirmation", Redirect, Redirect),
@@ -135,6 +137,9 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("GET", "/billing/usage.csv", Unauthorized, Ok),
         Portal("GET", "/billing/invoices/{id:guid}.pdf", Login, NotFound, path: "/billing/invoices/{guid}.pdf"),
         Portal("POST", "/billing/top-up", Login, BadRequest),
+        Portal("POST", "/organization/sso/start", BadRequest, BadRequest),
+        // Without a finished sign-in at the provider: back to the login page with a message.
+        Everyone("GET", "/organization/sso/complete", Redirect),
         Portal("GET", "/billing/payments/{id:guid}/receipt.pdf", Login, NotFound, path: "/billing/payments/{guid}/receipt.pdf"),
         // Stripe signs instead of signing in; without a configured provider the webhook does not exist.
         Everyone("POST", "/billing/stripe/webhook", NotFound),

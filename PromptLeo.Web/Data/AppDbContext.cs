@@ -34,6 +34,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<OrganizationMember> OrganizationMembers => Set<OrganizationMember>();
     public DbSet<OrganizationInvitation> OrganizationInvitations => Set<OrganizationInvitation>();
+    public DbSet<OrganizationSso> OrganizationSso => Set<OrganizationSso>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -171,6 +172,13 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasIndex(i => i.TokenHash).IsUnique();
             e.HasIndex(i => new { i.OrganizationId, i.Email });
             e.Property(i => i.Role).HasConversion<string>().HasMaxLength(20);
+        });
+        // Single sign-on: one configuration per organization, gone with it.
+        builder.Entity<OrganizationSso>(e =>
+        {
+            e.HasKey(s => s.OrganizationId);
+            e.HasOne<Organization>().WithOne().HasForeignKey<OrganizationSso>(s => s.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(s => s.JoinRole).HasConversion<string>().HasMaxLength(20);
         });
 
         builder.Entity<BreachIncident>().HasIndex(b => b.ClosedAt);

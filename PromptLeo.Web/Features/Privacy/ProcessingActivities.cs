@@ -97,6 +97,9 @@ public sealed class ProcessingActivities(
         [typeof(Organization)] = RegisterActivity.Organizations,
         [typeof(OrganizationMember)] = RegisterActivity.Organizations,
         [typeof(OrganizationInvitation)] = RegisterActivity.Organizations,
+        // An organization's SSO settings (provider URL, client id, protected secret, domains): configuration, no person's data.
+        // The people who sign in through it are Accounts data (AspNetUserLogins: issuer and subject), exported and erased there.
+        [typeof(OrganizationSso)] = null,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>
