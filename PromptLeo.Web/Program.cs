@@ -71,6 +71,7 @@ app.MapPromptLeoChat();
 app.MapPromptLeoBilling();
 app.MapPromptLeoApi();
 app.MapPromptLeoBreaches();
+app.MapPromptLeoOrganizations();
 
 await app.RunAsync();
 return 0;
