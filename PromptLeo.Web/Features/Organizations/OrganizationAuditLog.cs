@@ -6,7 +6,7 @@ namespace PromptLeo.Web.Features.Organizations;
 /// <summary>One line of an organization's audit log; the actor is named only while still a member.</summary>
 public sealed record OrganizationAuditRow(long Id, DateTimeOffset At, string Action, string? ActorName, string Details);
 
-public sealed record OrganizationAuditPage(IReadOnlyList<OrganizationAuditRow> Rows, int Total);
+public sealed record OrganizationAuditSlice(IReadOnlyList<OrganizationAuditRow> Rows, int Total);
 
 /// <summary>The organization's audit log for its owners and admins: newest first, paged, filterable by action.</summary>
 public sealed class OrganizationAuditLog(IDbContextFactory<AppDbContext> dbFactory)
@@ -18,7 +18,7 @@ public sealed class OrganizationAuditLog(IDbContextFactory<AppDbContext> dbFacto
         .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
 
     /// <summary>A page of entries; <see cref="MemberOutcome.NotFound"/> for non-members, <see cref="MemberOutcome.Forbidden"/> for roles without the log.</summary>
-    public async Task<(MemberOutcome Outcome, OrganizationAuditPage? Page)> ReadAsync(string callerId, Guid organizationId, string? action, int page, int pageSize, CancellationToken cancellationToken = default)
+    public async Task<(MemberOutcome Outcome, OrganizationAuditSlice? Page)> ReadAsync(string callerId, Guid organizationId, string? action, int page, int pageSize, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (await OrganizationDirectory.MembershipAsync(db, organizationId, callerId, cancellationToken) is not { } caller)
@@ -44,6 +44,6 @@ public sealed class OrganizationAuditLog(IDbContextFactory<AppDbContext> dbFacto
                           orderby a.Id descending
                           select new OrganizationAuditRow(a.Id, a.At, a.Action, u == null ? null : (u.DisplayName ?? u.Email), a.Details))
             .Skip(Math.Max(0, page) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
-        return (MemberOutcome.Done, new OrganizationAuditPage(rows, total));
+        return (MemberOutcome.Done, new OrganizationAuditSlice(rows, total));
     }
 }

@@ -39,7 +39,8 @@ public sealed record MemberList(Guid OrganizationId, string Name, bool IsPersona
 /// <summary>The state of an invitation link as the join page shows it.</summary>
 public enum InvitationState { Valid, Unknown, Expired, Revoked, Used }
 
-public sealed record InvitationView(InvitationState State, Guid OrganizationId, string OrganizationName, OrganizationRole Role, DateTimeOffset ExpiresAt);
+/// <param name="ForCaller">Whether the caller's confirmed e-mail address is the invited one.</param>
+public sealed record InvitationView(InvitationState State, Guid OrganizationId, string OrganizationName, OrganizationRole Role, DateTimeOffset ExpiresAt, bool ForCaller);
 
 /// <summary>Outcome of accepting an invitation.</summary>
 public enum JoinOutcome { Joined, Unknown, Expired, Revoked, Used, WrongAddress, AlreadyMember }
@@ -251,16 +252,17 @@ public sealed class OrganizationMembers(
     }
 
     /// <summary>What the join page shows for a link's token; never reveals the invited address.</summary>
-    public async Task<InvitationView> DescribeInvitationAsync(string? token, CancellationToken cancellationToken = default)
+    public async Task<InvitationView> DescribeInvitationAsync(string userId, string? token, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var found = await FindAsync(db, token, cancellationToken);
         if (found is null)
         {
-            return new InvitationView(InvitationState.Unknown, Guid.Empty, "", OrganizationRole.Member, default);
+            return new InvitationView(InvitationState.Unknown, Guid.Empty, "", OrganizationRole.Member, default, false);
         }
         var name = await db.Organizations.Where(o => o.Id == found.OrganizationId).Select(o => o.Name).FirstAsync(cancellationToken);
-        return new InvitationView(StateOf(found), found.OrganizationId, name, found.Role, found.ExpiresAt);
+        var forCaller = await db.Users.AnyAsync(u => u.Id == userId && u.EmailConfirmed && u.NormalizedEmail == found.Email, cancellationToken);
+        return new InvitationView(StateOf(found), found.OrganizationId, name, found.Role, found.ExpiresAt, forCaller);
     }
 
     /// <summary>
