@@ -21,13 +21,13 @@ public sealed class OrganizationMail(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var language = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.Language).FirstAsync(cancellationToken);
-        await SendAsync(to, language, l => (
-            string.Format(l["Invitation to {0} on PromptLeo"], organizationName),
+        await SendAsync(to, language, o => (
+            string.Format(o["Invitation to {0} on PromptLeo"], organizationName),
             [
-                string.Format(l["You are invited to join the organization {0} on PromptLeo as {1}. Open this link to accept:"], organizationName, l[role.ToString()]),
+                string.Format(o["You are invited to join the organization {0} on PromptLeo as {1}. Open this link to accept:"], organizationName, o[role.ToString()]),
                 link.AbsoluteUri,
-                string.Format(l["The link works once and expires on {0:d} at {0:t} (UTC). Sign in or register with this e-mail address to accept."], expiresAt.UtcDateTime),
-                l["If you did not expect this invitation, ignore this e-mail."],
+                string.Format(o["The link works once and expires on {0:d} at {0:t} (UTC). Sign in or register with this e-mail address to accept."], expiresAt.UtcDateTime),
+                o["If you did not expect this invitation, ignore this e-mail."],
             ]), link.AbsoluteUri, cancellationToken);
     }
 
@@ -40,11 +40,11 @@ public sealed class OrganizationMail(
         {
             return;
         }
-        await SendAsync(email, member.PreferredLanguage, l => (
-            string.Format(l["You were removed from {0}"], name),
+        await SendAsync(email, member.PreferredLanguage, o => (
+            string.Format(o["You were removed from {0}"], name),
             [
-                string.Format(l["An owner or admin removed you from the organization {0} on PromptLeo. Your API keys of that organization no longer work, and you were signed out everywhere."], name),
-                l["Your own conversations, images and presets stay yours; the organization never had access to them."],
+                string.Format(o["An owner or admin removed you from the organization {0} on PromptLeo. Your API keys of that organization no longer work, and you were signed out everywhere."], name),
+                o["Your own conversations, images and presets stay yours; the organization never had access to them."],
             ]), null, cancellationToken);
     }
 
