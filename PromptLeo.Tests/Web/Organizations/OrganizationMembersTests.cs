@@ -139,6 +139,8 @@ public sealed class OrganizationMembersTests(ApiPortalFactory factory) : IClassF
         Assert.Null(await Directory.MembershipAsync(organization, expiredUser));
         Assert.Null(await Directory.MembershipAsync(organization, revokedUser));
         Assert.Empty((await Members.ListAsync(owner, organization))!.Invitations);
+        await using var check = await DbAsync();
+        Assert.True(await check.AuditEntries.AnyAsync(a => a.OrganizationId == organization && a.Action == OrganizationAuditActions.InvitationRevoked && a.Details == $"invitation {revokedId}"));
     }
 
     [Fact]
@@ -235,6 +237,9 @@ public sealed class OrganizationMembersTests(ApiPortalFactory factory) : IClassF
         var row = await db.OrganizationMembers.SingleAsync(m => m.OrganizationId == organization && m.UserId == member);
         Assert.Equal((OrganizationRole.Owner, 12_500_000L), (row.Role, row.MonthlyBudgetMicros));
         Assert.Null(await Directory.MembershipAsync(organization, other));
+        var actions = await db.AuditEntries.Where(a => a.OrganizationId == organization && a.SubjectId == member).Select(a => a.Action).ToListAsync();
+        Assert.Equal(2, actions.Count(a => a == OrganizationAuditActions.RoleChanged));
+        Assert.Single(actions, OrganizationAuditActions.BudgetChanged);
     }
 
     [Fact]
@@ -263,25 +268,27 @@ public sealed class OrganizationMembersTests(ApiPortalFactory factory) : IClassF
     public async Task Leave_Member_KeysOfThatOrganizationRevoked_CurrentSessionKept()
     {
         var (organization, _) = await CompanyAsync();
-        var (client, _, member) = await factory.SignedInClientAsync();
-        await using (var db = await DbAsync())
-        {
-            db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = organization, UserId = member, Role = OrganizationRole.Member });
-            await db.SaveChangesAsync();
-        }
-        Assert.True(await Directory.SetActiveAsync(member, organization));
-        var key = await factory.CreateKeyAsync(member);
+        var (client, email, member) = await factory.SignedInClientAsync();
         Guid session;
         await using (var db = await DbAsync())
         {
             session = await db.UserSessions.Where(s => s.UserId == member).Select(s => s.Id).SingleAsync();
+            db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = organization, UserId = member, Role = OrganizationRole.Member });
+            await db.SaveChangesAsync();
         }
+        var otherBrowser = factory.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(otherBrowser, email, ApiPortalFactory.UserPassword)).StatusCode);
+        Assert.True(await Directory.SetActiveAsync(member, organization));
+        var key = await factory.CreateKeyAsync(member);
 
         Assert.Equal(MemberOutcome.Done, await Members.LeaveAsync(member, organization, session));
 
         Assert.Null(await Directory.MembershipAsync(organization, member));
         Assert.Equal(HttpStatusCode.Unauthorized, (await ChatAsync(key.Secret)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/organization/members")).StatusCode);
+        var signedOut = await otherBrowser.GetAsync("/organization/members");
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Contains("/Account/Login", signedOut.Headers.Location!.OriginalString);
         await using var check = await DbAsync();
         Assert.True(await check.AuditEntries.AnyAsync(a => a.OrganizationId == organization && a.Action == OrganizationAuditActions.MemberLeft && a.SubjectId == member && a.Details.Contains("1 API keys revoked")));
         Assert.Null(await check.Users.Where(u => u.Id == member).Select(u => u.ActiveOrganizationId).SingleAsync());
@@ -307,6 +314,12 @@ public sealed class OrganizationMembersTests(ApiPortalFactory factory) : IClassF
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/organization/members")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await ChatAsync(removedKey.Secret)).StatusCode);
 
+        string? stamp;
+        await using (var db = await DbAsync())
+        {
+            stamp = await db.Users.Where(u => u.Id == member).Select(u => u.SecurityStamp).SingleAsync();
+        }
+
         Assert.Equal(MemberOutcome.Done, await Members.RemoveAsync(owner, organization, member));
 
         var signedOut = await client.GetAsync("/organization/members");
@@ -319,6 +332,7 @@ public sealed class OrganizationMembersTests(ApiPortalFactory factory) : IClassF
         await using var check = await DbAsync();
         Assert.Null(await check.Users.Where(u => u.Id == member).Select(u => u.ActiveOrganizationId).SingleAsync());
         Assert.Empty(await check.UserSessions.Where(s => s.UserId == member).ToListAsync());
+        Assert.NotEqual(stamp, await check.Users.Where(u => u.Id == member).Select(u => u.SecurityStamp).SingleAsync());
         var entry = await check.AuditEntries.SingleAsync(a => a.OrganizationId == organization && a.Action == OrganizationAuditActions.MemberRemoved);
         Assert.Equal((owner, member), (entry.ActorId, entry.SubjectId));
         Assert.DoesNotContain("@", entry.Details);
@@ -332,23 +346,30 @@ public sealed class OrganizationMembersTests(ApiPortalFactory factory) : IClassF
     {
         var (organization, owner) = await CompanyAsync();
         var member = await MemberAsync(organization, OrganizationRole.Member);
+        var admin = await MemberAsync(organization, OrganizationRole.Admin);
         var stranger = await factory.CreateUserAsync();
         foreach (var _ in Enumerable.Range(0, 3))
         {
             Assert.Equal(MemberOutcome.Done, await Members.InviteAsync(owner, organization, NewAddress(), OrganizationRole.Member, Portal));
         }
+        Assert.Equal(MemberOutcome.Done, await Members.InviteAsync(admin, organization, NewAddress(), OrganizationRole.Member, Portal));
+        Assert.Equal(MemberOutcome.Done, await Members.RemoveAsync(owner, organization, admin));
         var log = factory.Services.GetRequiredService<OrganizationAuditLog>();
 
         var (outcome, page) = await log.ReadAsync(owner, organization, null, 0, 2);
         var (_, invited) = await log.ReadAsync(owner, organization, OrganizationAuditActions.MemberInvited, 0, 10);
 
         Assert.Equal(MemberOutcome.Done, outcome);
-        Assert.Equal(4, page!.Total);
+        Assert.Equal(6, page!.Total);
         Assert.Equal(2, page.Rows.Count);
+        Assert.Equal(OrganizationAuditActions.MemberRemoved, page.Rows[0].Action);
         Assert.True(page.Rows[0].Id > page.Rows[1].Id);
-        Assert.Equal(3, invited!.Total);
+        Assert.Equal(4, invited!.Total);
         Assert.All(invited.Rows, r => Assert.DoesNotContain("@", r.Details));
-        Assert.Equal(OrganizationAuditActions.Created, (await log.ReadAsync(owner, organization, null, 1, 3)).Page!.Rows.Single().Action);
+        // The actor is named while a member: the removed admin's invitation shows no name.
+        Assert.Null(invited.Rows[0].ActorName);
+        Assert.All(invited.Rows.Skip(1), r => Assert.EndsWith("@promptleo.test", r.ActorName));
+        Assert.Equal(OrganizationAuditActions.Created, (await log.ReadAsync(owner, organization, null, 1, 5)).Page!.Rows.Single().Action);
         Assert.Equal(MemberOutcome.Forbidden, (await log.ReadAsync(member, organization, null, 0, 10)).Outcome);
         Assert.Equal(MemberOutcome.NotFound, (await log.ReadAsync(stranger, organization, null, 0, 10)).Outcome);
     }

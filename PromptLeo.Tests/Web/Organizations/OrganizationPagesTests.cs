@@ -72,6 +72,9 @@ public sealed partial class OrganizationPagesTests(ApiPortalFactory factory) : I
         Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
         Assert.Contains("/Account/Login", challenge.Headers.Location!.OriginalString);
         Assert.Contains(Uri.EscapeDataString(link.Query.TrimStart('?')), challenge.Headers.Location.OriginalString);
+        // Registration keeps the way back too.
+        var login = await anonymous.GetStringAsync(challenge.Headers.Location.OriginalString);
+        Assert.Matches("Account/Register\\?ReturnUrl=[^\"]*organization%2Fjoin%3Ftoken%3D", login);
 
         Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(anonymous, email, ApiPortalFactory.UserPassword)).StatusCode);
         var offer = await anonymous.GetAsync(link.PathAndQuery);
@@ -102,6 +105,11 @@ public sealed partial class OrganizationPagesTests(ApiPortalFactory factory) : I
         Assert.Contains("another e-mail address", await wrong.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Null(await Directory.MembershipAsync(organization, stranger));
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        await db.OrganizationInvitations.Where(i => i.OrganizationId == organization).ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)));
+        Assert.Equal(HttpStatusCode.Gone, (await client.GetAsync(link.PathAndQuery)).StatusCode);
+        await db.OrganizationInvitations.Where(i => i.OrganizationId == organization).ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, DateTimeOffset.UtcNow.AddDays(1)).SetProperty(i => i.RevokedAt, DateTimeOffset.UtcNow));
+        Assert.Equal(HttpStatusCode.Gone, (await client.GetAsync(link.PathAndQuery)).StatusCode);
     }
 
     [Fact]
