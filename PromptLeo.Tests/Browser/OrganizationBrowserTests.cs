@@ -37,8 +37,8 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
 
         await InviteAsync(page, first, role: null);
         await InviteAsync(page, second, role: "Admin");
-        await AcceptAsync(first);
-        await AcceptAsync(second);
+        var firstTab = await AcceptAsync(first);
+        await (await AcceptAsync(second)).Context.CloseAsync();
 
         await page.ReloadAsync();
         await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
@@ -48,6 +48,7 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
             await Assertions.Expect(page.Locator("#organization-members-table")).ToContainTextAsync(email);
         }
         await Assertions.Expect(page.Locator("#organization-invitations-table")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#organization-members-table tbody tr", new() { HasText = second })).ToContainTextAsync("Admin");
 
         var problems = new List<string>();
         foreach (var culture in new[] { "de", "en" })
@@ -66,8 +67,20 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
                 }
             }
         }
-        await page.Context.CloseAsync();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+
+        // The owner removes the first member: the member's open tab is signed out.
+        await ComplianceWalkTests.SetPreferencesAsync(page, portal.BaseUrl, "en", "light");
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GotoAsync("/organization/members");
+        await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#organization-members-table tbody tr", new() { HasText = first }).Locator(".pl-member-remove").ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#organization-members-table tbody tr")).ToHaveCountAsync(2);
+        await firstTab.WaitForURLAsync("**/Account/Login**", new PageWaitForURLOptions { Timeout = 20_000 });
+        await BrowserPortal.ScreenshotAsync(page, "org-members-after-removal");
+        await firstTab.Context.CloseAsync();
+        await page.Context.CloseAsync();
     }
 
     private async Task InviteAsync(IPage page, string email, string? role)
@@ -76,15 +89,18 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
         await page.Locator("#invite-email").FillAsync(email);
         if (role is not null)
         {
-            await page.Locator("#invite-role").Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]").ClickAsync();
+            var select = page.Locator("#invite-role").Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]");
+            await select.ClickAsync();
             await page.Locator(".mud-popover-open").GetByText(role, new() { Exact = true }).ClickAsync();
+            await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator("#invite-role")).ToHaveValueAsync(role);
         }
         await page.ClickAsync("#invite-send");
-        await Assertions.Expect(page.Locator("#organization-invitations-table")).ToContainTextAsync(email);
+        await Assertions.Expect(page.Locator("#organization-invitations-table tbody tr", new() { HasText = email })).ToContainTextAsync(role ?? "Member");
     }
 
-    /// <summary>The invitee opens the mailed link signed out, signs in on the way, and joins.</summary>
-    private async Task AcceptAsync(string email)
+    /// <summary>The invitee opens the mailed link signed out, signs in on the way, and joins; their tab stays open on the members page.</summary>
+    private async Task<IPage> AcceptAsync(string email)
     {
         var link = MailPickup.FirstLink(await MailPickup.WaitForMailToAsync(portal.MailDirectory, email));
         var page = await portal.NewPageAsync();
@@ -98,7 +114,8 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
         await page.ClickAsync("#organization-join-accept");
         await page.WaitForURLAsync(url => url.EndsWith("/members", StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("#organization-active")).ToHaveTextAsync("Nordwind Handels GmbH");
-        await page.Context.CloseAsync();
+        await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        return page;
     }
 
     private static async Task ViewAsync(IPage page, string name, string path, string ready, string culture, List<string> problems)
