@@ -44,7 +44,15 @@ public sealed class MembershipEnding(
             memberId, organizationId, action, keyIds.Count, ended);
         if (action == OrganizationAuditActions.MemberRemoved)
         {
-            await mail.SendRemovedAsync(organizationId, memberId, cancellationToken);
+            try
+            {
+                await mail.SendRemovedAsync(organizationId, memberId, cancellationToken);
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                // The removal stands; only the notice is lost. The type only: SMTP errors quote the address.
+                logger.LogWarning("Removal notice to {UserId} for {OrganizationId} could not be sent: {Error}", memberId, organizationId, failure.GetType().Name);
+            }
         }
     }
 
