@@ -12,6 +12,9 @@ public static class OrganizationsExtensions
         builder.Services.AddSingleton<OrganizationMail>();
         builder.Services.AddSingleton<OrganizationAuditLog>();
         builder.Services.AddSingleton<Privacy.IErasureParticipant, OrganizationErasureParticipant>();
+        builder.Services.AddSingleton<Privacy.IExportContributor, OrganizationExportContributor>();
+        builder.Services.AddSingleton<Privacy.IRetentionParticipant, OrganizationInvitationRetention>();
+        builder.Services.AddSingleton<Privacy.IProcessingRecipient, OrganizationRecipient>();
         return builder;
     }
 
