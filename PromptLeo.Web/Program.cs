@@ -74,6 +74,7 @@ app.MapPromptLeoBilling();
 app.MapPromptLeoApi();
 app.MapPromptLeoBreaches();
 app.MapPromptLeoSso();
+app.MapPromptLeoOrganizations();
 
 await app.RunAsync();
 return 0;

@@ -15,6 +15,8 @@ public sealed class LayoutComponentTests : BunitContext
         Services.AddMudServices();
         Services.AddLocalization();
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // The organization switcher reads the database; its own tests are Web/Organizations and the browser test.
+        ComponentFactories.AddStub<PromptLeo.Web.Features.Organizations.OrganizationSwitcher>();
     }
 
     [Fact]

@@ -1,0 +1,173 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Data;
+
+namespace PromptLeo.Tests.Browser;
+
+/// <summary>
+/// An owner creates a company organization in the browser, invites two people by e-mail, both accept through the links
+/// from the pickup folder (signing in on the way), and the members page lists three. Then the organization pages on a
+/// 1280 px desktop and a 390 px phone, German and English, light and dark: nothing sticks out, a screenshot of each.
+/// </summary>
+public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+{
+    private const string Password = "Walk-Organization-Passw0rd";
+
+    [Fact]
+    public async Task Owner_CreatesOrganizationInvitesTwo_BothAcceptByMail_MembersPageListsThree()
+    {
+        var owner = await AccountAsync("owner");
+        var first = await AccountAsync("first");
+        var second = await AccountAsync("second");
+        var page = await portal.NewPageAsync();
+        await BrowserPortal.LoginAsync(page, owner, Password);
+
+        await page.GotoAsync("/organization/new");
+        await page.Locator("#organization-new-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#organization-name").FillAsync("Nordwind Handels GmbH");
+        await page.Locator("#organization-street").FillAsync("Kaiserkai 5");
+        await page.Locator("#organization-postal-code").FillAsync("20457");
+        await page.Locator("#organization-city").FillAsync("Hamburg");
+        await page.Locator("#organization-vat-id").FillAsync("DE 123 456 789");
+        await page.ClickAsync("#organization-create");
+        await page.WaitForURLAsync(url => url.EndsWith("/organization/members", StringComparison.Ordinal));
+        await Assertions.Expect(page.Locator("#organization-active")).ToHaveTextAsync("Nordwind Handels GmbH");
+
+        await InviteAsync(page, first, role: null);
+        await InviteAsync(page, second, role: "Admin");
+        var firstTab = await AcceptAsync(first);
+        await (await AcceptAsync(second)).Context.CloseAsync();
+
+        await page.ReloadAsync();
+        await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("#organization-members-table tbody tr")).ToHaveCountAsync(3);
+        foreach (var email in new[] { owner, first, second })
+        {
+            await Assertions.Expect(page.Locator("#organization-members-table")).ToContainTextAsync(email);
+        }
+        await Assertions.Expect(page.Locator("#organization-invitations-table")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#organization-members-table tbody tr", new() { HasText = second })).ToContainTextAsync("Admin");
+
+        var problems = new List<string>();
+        foreach (var culture in new[] { "de", "en" })
+        {
+            foreach (var theme in new[] { "light", "dark" })
+            {
+                await ComplianceWalkTests.SetPreferencesAsync(page, portal.BaseUrl, culture, theme);
+                foreach (var width in new[] { 1280, 390 })
+                {
+                    await page.SetViewportSizeAsync(width, width < 600 ? 844 : 900);
+                    foreach (var (name, path, ready) in new[] { ("members", "/organization/members", "#organization-members-ready"), ("audit", "/organization/audit", "#organization-audit-ready"), ("new", "/organization/new", "#organization-new-ready") })
+                    {
+                        await ViewAsync(page, $"org-{name}-{culture}-{theme}-{width}", path, ready, culture, problems);
+                    }
+                    await SwitcherAsync(page, $"org-switcher-{culture}-{theme}-{width}", culture, problems);
+                }
+            }
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+
+        // The owner removes the first member: the member's open tab is signed out.
+        await ComplianceWalkTests.SetPreferencesAsync(page, portal.BaseUrl, "en", "light");
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GotoAsync("/organization/members");
+        await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#organization-members-table tbody tr", new() { HasText = first }).Locator(".pl-member-remove").ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#organization-members-table tbody tr")).ToHaveCountAsync(2);
+        await firstTab.WaitForURLAsync("**/Account/Login**", new PageWaitForURLOptions { Timeout = 20_000 });
+        await BrowserPortal.ScreenshotAsync(page, "org-members-after-removal");
+        await firstTab.Context.CloseAsync();
+        await page.Context.CloseAsync();
+    }
+
+    private async Task InviteAsync(IPage page, string email, string? role)
+    {
+        await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#invite-email").FillAsync(email);
+        if (role is not null)
+        {
+            var select = page.Locator("#invite-role").Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]");
+            await select.ClickAsync();
+            await page.Locator(".mud-popover-open").GetByText(role, new() { Exact = true }).ClickAsync();
+            await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator("#invite-role")).ToHaveValueAsync(role);
+        }
+        await page.ClickAsync("#invite-send");
+        await Assertions.Expect(page.Locator("#organization-invitations-table tbody tr", new() { HasText = email })).ToContainTextAsync(role ?? "Member");
+    }
+
+    /// <summary>The invitee opens the mailed link signed out, signs in on the way, and joins; their tab stays open on the members page.</summary>
+    private async Task<IPage> AcceptAsync(string email)
+    {
+        var link = MailPickup.FirstLink(await MailPickup.WaitForMailToAsync(portal.MailDirectory, email));
+        var page = await portal.NewPageAsync();
+        await page.GotoAsync(link);
+        await page.WaitForURLAsync(url => url.Contains("/Account/Login", StringComparison.Ordinal));
+        await page.FillAsync("[name='Input.Email']", email);
+        await page.FillAsync("[name='Input.Password']", Password);
+        await page.ClickAsync("#login-submit");
+        await page.WaitForURLAsync(url => url.Contains("/organization/join", StringComparison.Ordinal));
+        await Assertions.Expect(page.Locator("#organization-join-offer")).ToContainTextAsync("Nordwind Handels GmbH");
+        await page.ClickAsync("#organization-join-accept");
+        await page.WaitForURLAsync(url => url.EndsWith("/members", StringComparison.Ordinal));
+        await Assertions.Expect(page.Locator("#organization-active")).ToHaveTextAsync("Nordwind Handels GmbH");
+        await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        return page;
+    }
+
+    private static async Task ViewAsync(IPage page, string name, string path, string ready, string culture, List<string> problems)
+    {
+        try
+        {
+            var response = await page.GotoAsync(path);
+            Assert.True(response!.Ok, $"{path} answered {response.Status}");
+            await page.Locator(ready).WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", new System.Text.RegularExpressions.Regex("^" + culture));
+            await ComplianceWalkTests.AssertNothingSticksOutAsync(page, name);
+        }
+        catch (Exception failure) when (failure is PlaywrightException or Xunit.Sdk.XunitException)
+        {
+            problems.Add($"{name}: {failure.Message.Split('\n')[0]}");
+        }
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await BrowserPortal.ScreenshotAsync(page, name);
+    }
+
+    /// <summary>The switcher opened (on a phone behind the menu button): the personal organization and the company.</summary>
+    private static async Task SwitcherAsync(IPage page, string name, string culture, List<string> problems)
+    {
+        try
+        {
+            await page.GotoAsync("/organization/members");
+            await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            var summary = page.Locator("#organization-switcher summary");
+            if (!await summary.IsVisibleAsync())
+            {
+                await page.ClickAsync("#nav-toggle");
+            }
+            await summary.ClickAsync();
+            var personal = culture == "de" ? "Persönlich" : "Personal";
+            await Assertions.Expect(page.Locator("#organization-switcher .pl-org-switcher-item").First).ToContainTextAsync(personal);
+            await Assertions.Expect(page.Locator("#organization-switcher button.pl-active")).ToContainTextAsync("Nordwind Handels GmbH");
+            await ComplianceWalkTests.AssertNothingSticksOutAsync(page, name);
+        }
+        catch (Exception failure) when (failure is PlaywrightException or Xunit.Sdk.XunitException)
+        {
+            problems.Add($"{name}: {failure.Message.Split('\n')[0]}");
+        }
+        await BrowserPortal.ScreenshotAsync(page, name);
+    }
+
+    private async Task<string> AccountAsync(string who)
+    {
+        var email = $"org-{who}-{Guid.NewGuid():N}"[..20] + "@promptleo.test";
+        await using var scope = portal.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var result = await users.CreateAsync(new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true }, Password);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
+        return email;
+    }
+}
