@@ -1,0 +1,92 @@
+extern alias JsonSchemaNet;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using JsonSchemaNet::Json.Schema;
+using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Inference.Llm;
+using PromptLeo.Inference.Llm.Structured;
+using PromptLeo.Tests.Fixtures;
+
+namespace PromptLeo.Tests.Inference.Llm.Structured;
+
+/// <summary>
+/// The JSON-schema-to-GBNF converter: unsupported keywords are refused with their path; the grammars it writes load in
+/// llama.cpp and force a random-weight model (the real engine) to answer with JSON that validates against the schema.
+/// </summary>
+public sealed class GbnfGrammarBuilderTests : IAsyncLifetime
+{
+    private TinyModels _models = null!;
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        _models = await TinyModels.CreateAsync(TinyModels.ChatModel());
+        _services = _models.BuildServices();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _models.DisposeAsync();
+    }
+
+    internal const string PersonSchema = """
+        {
+          "type": "object",
+          "properties": {
+            "name": { "type": "string", "maxLength": 12 },
+            "age": { "type": "integer" },
+            "score": { "type": "number" },
+            "member": { "type": "boolean" },
+            "role": { "enum": ["admin", "user", "it's \"quoted\""] },
+            "version": { "const": 2 },
+            "nickname": { "type": ["string", "null"], "maxLength": 6 },
+            "tags": { "type": "array", "items": { "type": "string", "maxLength": 5 }, "maxItems": 3 },
+            "address": { "$ref": "#/$defs/address" }
+          },
+          "required": ["name", "age", "score", "member", "role", "version", "nickname", "tags", "address"],
+          "additionalProperties": false,
+          "$defs": {
+            "address": {
+              "type": "object",
+              "properties": { "city": { "type": "string", "maxLength": 8 }, "zip": { "anyOf": [{ "type": "integer" }, { "type": "null" }] } },
+              "required": ["city", "zip"],
+              "additionalProperties": false
+            }
+          }
+        }
+        """;
+
+    private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    private async Task<(string Text, FinishReason? Finish)> GenerateAsync(string grammar, uint seed, int maxTokens = 600)
+    {
+        var request = new ChatRequest("tiny-chat", [new ChatMessage(ChatRole.User, "json please")],
+            new SamplingOptions { MaxTokens = maxTokens, Temperature = 1f, Seed = seed, Grammar = grammar });
+        var text = new StringBuilder();
+        FinishReason? finish = null;
+        await foreach (var update in _services.GetRequiredService<IChatEngine>().StreamAsync(request))
+        {
+            text.Append(update.TextDelta);
+            finish = update.FinishReason ?? finish;
+        }
+        return (text.ToString(), finish);
+    }
+
+    public static TheoryData<uint> Seeds => [1, 2, 3];
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task Grammar_StrictSchemaOnRandomWeights_AnswerValidatesAgainstSchema(uint seed)
+    {
+        var builder = new GbnfGrammarBuilder();
+        var grammar = builder.Build(builder.AddSchema(Parse(PersonSchema), "schema"));
+
+        var (text, finish) = await GenerateAsync(grammar, seed);
+
+        Assert.Equal(FinishReason.Stop, finish);
+        var result = JsonSchema.FromText(PersonSchema).Evaluate(JsonDocument.Parse(text).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.True(result.IsValid, text);
+    }
+}
