@@ -225,7 +225,7 @@ public sealed class GbnfGrammarBuilder
             foreach (var name in requiredList.EnumerateArray().Select(r => r.GetString()!))
             {
                 if (!properties.TryGetProperty(name, out _))
-                    throw Unsupported(path + ".required", $"Required property '{name}' is not in 'properties'.");
+                    throw Unsupported(path + ".required", $"'required' names '{name}', which is not in 'properties'.");
                 required.Add(name);
             }
         }
@@ -285,7 +285,7 @@ public sealed class GbnfGrammarBuilder
         if (_refRules.TryGetValue(key, out var known))
             return known;
         if (target != "#" && !target.StartsWith("#/", StringComparison.Ordinal))
-            throw Unsupported(path, $"Only local references ('#', '#/$defs/...') are supported, not '{target}'.");
+            throw Unsupported(path, $"'$ref' supports only local references ('#', '#/$defs/...'), not '{target}'.");
 
         var node = _root;
         var nodePath = _rootParam;
@@ -293,7 +293,7 @@ public sealed class GbnfGrammarBuilder
         {
             var segment = Uri.UnescapeDataString(raw).Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
             if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(segment, out node))
-                throw Unsupported(path, $"The reference '{target}' does not resolve inside the schema.");
+                throw Unsupported(path, $"The '$ref' '{target}' does not resolve inside the schema.");
             nodePath += "." + segment;
         }
 

@@ -89,4 +89,94 @@ public sealed class GbnfGrammarBuilderTests : IAsyncLifetime
         var result = JsonSchema.FromText(PersonSchema).Evaluate(JsonDocument.Parse(text).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         Assert.True(result.IsValid, text);
     }
+
+    private const string LinkedListSchema = """
+        {
+          "type": "object",
+          "properties": { "v": { "type": "integer" }, "next": { "anyOf": [{ "$ref": "#" }, { "type": "null" }] } },
+          "required": ["v", "next"],
+          "additionalProperties": false
+        }
+        """;
+
+    // Non-strict schemas leave properties out of "required": the grammar lets the model skip them, keeping the order.
+    private const string OptionalSchema = """
+        {
+          "type": "object",
+          "properties": { "a": { "type": "boolean" }, "b": { "type": "integer" }, "c": { "type": "null" }, "d": { "const": "x" } },
+          "required": ["b"]
+        }
+        """;
+
+    public static TheoryData<string> ValidSchemas => [LinkedListSchema, OptionalSchema];
+
+    [Theory]
+    [MemberData(nameof(ValidSchemas))]
+    public async Task Grammar_RecursiveOrOptionalSchema_AnswerValidatesAgainstSchema(string schema)
+    {
+        var builder = new GbnfGrammarBuilder();
+        var grammar = builder.Build(builder.AddSchema(Parse(schema), "schema"));
+
+        foreach (var seed in new uint[] { 4, 5 })
+        {
+            var (text, finish) = await GenerateAsync(grammar, seed);
+
+            Assert.Equal(FinishReason.Stop, finish);
+            Assert.True(JsonSchema.FromText(schema).Evaluate(JsonDocument.Parse(text).RootElement).IsValid, text);
+        }
+    }
+
+    [Fact]
+    public async Task Grammar_JsonObjectMode_AnswerIsOneJsonObject()
+    {
+        var grammar = new GbnfGrammarBuilder().Build(GbnfGrammarBuilder.AnyObjectRule);
+
+        var (text, finish) = await GenerateAsync(grammar, seed: 1, maxTokens: 1500);
+
+        Assert.Equal(FinishReason.Stop, finish);
+        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(text).RootElement.ValueKind);
+    }
+
+    [Fact]
+    public async Task Grammar_MaxTokensRunsOut_FinishesWithLengthAndAPrefixOfJson()
+    {
+        var builder = new GbnfGrammarBuilder();
+        var grammar = builder.Build(builder.AddSchema(Parse(PersonSchema), "schema"));
+
+        var (text, finish) = await GenerateAsync(grammar, seed: 1, maxTokens: 5);
+
+        Assert.Equal(FinishReason.Length, finish);
+        Assert.StartsWith("{", text, StringComparison.Ordinal);
+        Assert.ThrowsAny<JsonException>(() => JsonDocument.Parse(text));
+    }
+
+    public static TheoryData<string, string> UnsupportedSchemas => new()
+    {
+        { """{"type":"string","format":"date"}""", "schema.format" },
+        { """{"type":"object","properties":{"n":{"type":"integer","minimum":1}}}""", "schema.properties.n.minimum" },
+        { """{"type":"string","pattern":"^a"}""", "schema.pattern" },
+        { """{"oneOf":[{"type":"string"}]}""", "schema.oneOf" },
+        { """{"type":"object","properties":{},"additionalProperties":true}""", "schema.additionalProperties" },
+        { """{"type":"array","items":{"type":"date"}}""", "schema.items.type" },
+        { """{"$ref":"https://example.com/s.json"}""", "schema.$ref" },
+        { """{"$ref":"#/$defs/missing"}""", "schema.$ref" },
+        { """{"type":"object","properties":{"a":{}},"required":["b"]}""", "schema.required" },
+        { """{"type":"string","maxLength":100000}""", "schema.maxLength" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsupportedSchemas))]
+    public void AddSchema_UnsupportedKeywordOrValue_RefusedNamingItsPath(string schema, string field)
+    {
+        var error = Assert.Throws<ChatRequestException>(() => new GbnfGrammarBuilder().AddSchema(Parse(schema), "schema"));
+
+        Assert.Equal(field, error.Field);
+        Assert.Contains(field.Split('.')[^1], error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Literal_QuotesBackslashesAndControlCharacters_AreEscaped()
+    {
+        Assert.Equal("\"a\\\"b\\\\c\\n\\x01\"", GbnfGrammarBuilder.Literal("a\"b\\c\n\u0001"));
+    }
 }
