@@ -38,3 +38,22 @@ public static class ToolModels
         },
     ];
 }
+
+/// <summary>The portal with the demo models plus the <see cref="ToolModels"/> in its models folder.</summary>
+public sealed class ToolsPortalFactory : ApiPortalFactory, IAsyncLifetime
+{
+    private string ModelsDirectory => Path.Combine(DataDirectory, "models");
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
+    {
+        ["Inference:ModelsDirectory"] = ModelsDirectory,
+    };
+
+    public async Task InitializeAsync()
+    {
+        foreach (var model in ToolModels.Options())
+            await DemoChatModelWriter.WriteAsync(ModelsDirectory, model);
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+}
