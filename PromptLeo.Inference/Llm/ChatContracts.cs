@@ -47,15 +47,8 @@ public sealed record ToolChoice(ToolChoiceMode Mode, string? FunctionName = null
     public static ToolChoice Auto { get; } = new(ToolChoiceMode.Auto);
 }
 
-/// <summary>The shape the answer must have.</summary>
-public enum ResponseFormatKind
-{
-    Text,
-    /// <summary>Any JSON object (OpenAI's JSON mode).</summary>
-    JsonObject,
-    /// <summary>JSON that validates against <see cref="ResponseFormat.Schema"/>.</summary>
-    JsonSchema,
-}
+/// <summary>The shape the answer must have: free text, any JSON object (JSON mode), or JSON valid against a schema.</summary>
+public enum ResponseFormatKind { Text, JsonObject, JsonSchema }
 
 /// <summary>Constrains the answer with a grammar built from the format.</summary>
 public sealed record ResponseFormat(ResponseFormatKind Kind, JsonElement? Schema = null)

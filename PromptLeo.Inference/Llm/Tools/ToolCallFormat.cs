@@ -38,8 +38,19 @@ internal abstract class ToolCallFormat
     /// <summary>The prompt as markup and content segments, generation prompt and <paramref name="answerPrefix"/> included.</summary>
     public abstract List<(string Text, bool IsContent)> Render(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition> tools, string answerPrefix);
 
+    /// <summary>The key of a call's arguments object in the family's call syntax.</summary>
+    protected virtual string ArgumentsKey => "arguments";
+
     /// <summary>GBNF expression for one call of <paramref name="name"/> whose arguments match <paramref name="argumentsRule"/>.</summary>
-    public abstract string CallGrammar(string name, string argumentsRule);
+    public string CallGrammar(string name, string argumentsRule) =>
+        $"{GbnfGrammarBuilder.Literal($"{{\"name\": {Json(name)}, \"{ArgumentsKey}\": ")} {argumentsRule} \"}}\"";
+
+    /// <summary>The trimmed text without a leading marker (a control token decoding drops, or a model spelled out).</summary>
+    protected static string WithoutMarker(string text, string marker)
+    {
+        var body = text.Trim();
+        return body.StartsWith(marker, StringComparison.Ordinal) ? body[marker.Length..].TrimStart() : body;
+    }
 
     /// <summary>GBNF expression for the whole answer when it must be one of <paramref name="calls"/>.</summary>
     public abstract string AnswerGrammar(string calls);
@@ -264,9 +275,6 @@ internal sealed class HermesToolFormat(bool qwen3) : ToolCallFormat
         _ => "user",
     };
 
-    public override string CallGrammar(string name, string argumentsRule) =>
-        $"{GbnfGrammarBuilder.Literal($"{{\"name\": {Json(name)}, \"arguments\": ")} {argumentsRule} \"}}\"";
-
     public override string AnswerGrammar(string calls) =>
         $"\"<tool_call>\\n\" ( {calls} ) \"\\n</tool_call>\"";
 
@@ -308,6 +316,8 @@ internal sealed class HermesToolFormat(bool qwen3) : ToolCallFormat
 internal sealed class Llama3ToolFormat : ToolCallFormat
 {
     public override string Family => "Llama 3.x";
+
+    protected override string ArgumentsKey => "parameters";
 
     private const string Instruction = "Given the following functions, please respond with a JSON for a function call " +
         "with its proper arguments that best answers the given prompt.\n\n" +
@@ -377,17 +387,11 @@ internal sealed class Llama3ToolFormat : ToolCallFormat
         return segments;
     }
 
-    public override string CallGrammar(string name, string argumentsRule) =>
-        $"{GbnfGrammarBuilder.Literal($"{{\"name\": {Json(name)}, \"parameters\": ")} {argumentsRule} \"}}\"";
-
     public override string AnswerGrammar(string calls) => $"( {calls} )";
 
     public override (string Content, List<ToolCall> Calls) Parse(string text, IReadOnlyList<ToolDefinition> tools)
     {
-        // <|python_tag|> is a control token: decoding drops it, but a model may also spell it out.
-        var body = text.Trim();
-        if (body.StartsWith("<|python_tag|>", StringComparison.Ordinal))
-            body = body["<|python_tag|>".Length..].TrimStart();
+        var body = WithoutMarker(text, "<|python_tag|>");
         return body.StartsWith('{') && TryParse(body, out var json) && CallFrom(json, tools, "parameters") is { } call
             ? ("", [call])
             : (text, []);
@@ -484,17 +488,11 @@ internal sealed class MistralToolFormat : ToolCallFormat
         return segments;
     }
 
-    public override string CallGrammar(string name, string argumentsRule) =>
-        $"{GbnfGrammarBuilder.Literal($"{{\"name\": {Json(name)}, \"arguments\": ")} {argumentsRule} \"}}\"";
-
     public override string AnswerGrammar(string calls) => $"\"[TOOL_CALLS] [\" ( {calls} ) \"]\"";
 
     public override (string Content, List<ToolCall> Calls) Parse(string text, IReadOnlyList<ToolDefinition> tools)
     {
-        // [TOOL_CALLS] is a control token that decoding drops; a spelled-out one is removed here.
-        var body = text.Trim();
-        if (body.StartsWith("[TOOL_CALLS]", StringComparison.Ordinal))
-            body = body["[TOOL_CALLS]".Length..].TrimStart();
+        var body = WithoutMarker(text, "[TOOL_CALLS]");
         if (!body.StartsWith('[') || !TryParse(body, out var json) || json.ValueKind != JsonValueKind.Array)
             return (text, []);
         var calls = json.EnumerateArray().Select(c => CallFrom(c, tools, "arguments")).ToList();

@@ -15,11 +15,7 @@ public static class ChatCompletionWriter
         pipe.Write("data: "u8);
         using (var json = new Utf8JsonWriter(pipe, WriterOptions))
         {
-            json.WriteStartObject();
-            json.WriteString("id", id);
-            json.WriteString("object", "chat.completion.chunk");
-            json.WriteNumber("created", created);
-            json.WriteString("model", model);
+            WriteChunkHead(json, id, created, model);
             json.WriteStartArray("choices");
             if (usage is null)
             {
@@ -77,11 +73,7 @@ public static class ChatCompletionWriter
             buffer.Write("data: "u8);
             using (var head = new Utf8JsonWriter(buffer))
             {
-                head.WriteStartObject();
-                head.WriteString("id", id);
-                head.WriteString("object", "chat.completion.chunk");
-                head.WriteNumber("created", created);
-                head.WriteString("model", model);
+                WriteChunkHead(head, id, created, model);
                 head.Flush();
             }
             buffer.Write(",\"choices\":[{\"index\":0,\"delta\":{\""u8);
@@ -116,6 +108,16 @@ public static class ChatCompletionWriter
                 await pipe.FlushAsync(context.RequestAborted);
             }
         }
+    }
+
+    // Opens a chunk object with the fields every chunk of a completion repeats.
+    private static void WriteChunkHead(Utf8JsonWriter json, string id, long created, string model)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", id);
+        json.WriteString("object", "chat.completion.chunk");
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
     }
 
     /// <summary>The <c>tool_calls</c> array of a non-streamed message.</summary>
@@ -160,11 +162,7 @@ public static class ChatCompletionWriter
         pipe.Write("data: "u8);
         using (var json = new Utf8JsonWriter(pipe, WriterOptions))
         {
-            json.WriteStartObject();
-            json.WriteString("id", id);
-            json.WriteString("object", "chat.completion.chunk");
-            json.WriteNumber("created", created);
-            json.WriteString("model", model);
+            WriteChunkHead(json, id, created, model);
             json.WriteStartArray("choices");
             json.WriteStartObject();
             json.WriteNumber("index", 0);
