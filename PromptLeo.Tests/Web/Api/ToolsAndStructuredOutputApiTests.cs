@@ -160,6 +160,41 @@ public sealed class ToolsAndStructuredOutputApiTests(ToolsPortalFactory factory)
         Assert.Equal(3, (await factory.UsageEventsAsync(userId)).Count);
     }
 
+    [Fact]
+    public async Task ChatCompletions_RequiredToolRawJson_ContentNullAndFunctionCall()
+    {
+        var (client, _, _) = await factory.CreateApiClientAsync();
+
+        var response = await client.PostAsync("/v1/chat/completions", ChatCompletionsApiTests.Json(new
+        {
+            model = ToolModels.Qwen, messages = Messages, max_tokens = 300, seed = 3, tools = new[] { WeatherToolJson }, tool_choice = "required",
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var choice = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0];
+        Assert.Equal("tool_calls", choice.GetProperty("finish_reason").GetString());
+        Assert.Equal(JsonValueKind.Null, choice.GetProperty("message").GetProperty("content").ValueKind);
+        var call = Assert.Single(choice.GetProperty("message").GetProperty("tool_calls").EnumerateArray());
+        Assert.Equal("function", call.GetProperty("type").GetString());
+        Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+        Assert.Matches("^call_[A-Za-z0-9]{24}$", call.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task OpenAiClient_RequiredToolCutByMaxTokens_LengthWithoutToolCalls()
+    {
+        var (_, _, key) = await factory.CreateApiClientAsync();
+        var options = new ChatCompletionOptions { Tools = { WeatherTool() }, ToolChoice = ChatToolChoice.CreateRequiredChoice(), MaxOutputTokenCount = 3 };
+
+        ChatCompletion completion = await Chat(key.Secret, ToolModels.Qwen).CompleteChatAsync([new UserChatMessage("Weather?")], options);
+
+        Assert.Equal(ChatFinishReason.Length, completion.FinishReason);
+        Assert.Empty(completion.ToolCalls);
+        // Three tokens of the forced call: "<tool_call>" as its own token or spelled out in pieces.
+        var text = completion.Content[0].Text;
+        Assert.True(text.StartsWith("<tool_call>", StringComparison.Ordinal) || "<tool_call>".StartsWith(text, StringComparison.Ordinal), text);
+    }
+
     private async Task<JsonElement> ErrorAsync(HttpClient client, object body)
     {
         var response = await client.PostAsync("/v1/chat/completions", ChatCompletionsApiTests.Json(body));

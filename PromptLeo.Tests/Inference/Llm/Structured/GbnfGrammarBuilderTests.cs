@@ -21,7 +21,7 @@ public sealed class GbnfGrammarBuilderTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _models = await TinyModels.CreateAsync(TinyModels.ChatModel());
+        _models = await TinyModels.CreateAsync(TinyModels.ChatModel(), ThinkingModels.Qwen3());
         _services = _models.BuildServices();
     }
 
@@ -178,5 +178,20 @@ public sealed class GbnfGrammarBuilderTests : IAsyncLifetime
     public void Literal_QuotesBackslashesAndControlCharacters_AreEscaped()
     {
         Assert.Equal("\"a\\\"b\\\\c\\n\\x01\"", GbnfGrammarBuilder.Literal("a\"b\\c\n\u0001"));
+    }
+
+    [Fact]
+    public async Task StreamAsync_ThinkingModelWithJsonFormat_AnswersWithoutThinking()
+    {
+        var request = new ChatRequest(ThinkingModels.Id, [new ChatMessage(ChatRole.User, "json please")],
+            new SamplingOptions { MaxTokens = 400, Temperature = 1f, Seed = 2 }) { ResponseFormat = new ResponseFormat(ResponseFormatKind.JsonObject) };
+        var updates = new List<ChatUpdate>();
+        await foreach (var update in _services.GetRequiredService<IChatEngine>().StreamAsync(request))
+            updates.Add(update);
+
+        Assert.All(updates, u => Assert.Equal("", u.ReasoningDelta));
+        Assert.Equal(0, updates[^1].ReasoningTokens);
+        Assert.Equal(FinishReason.Stop, updates[^1].FinishReason);
+        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(string.Concat(updates.Select(u => u.TextDelta))).RootElement.ValueKind);
     }
 }

@@ -235,4 +235,18 @@ public sealed class ToolCallFormatTests : IAsyncLifetime
 
         Assert.Equal(field, error.Field);
     }
+
+    [Fact]
+    public void Prompt_ToolChoiceNone_ToolsAreNotShown()
+    {
+        var format = FormatOf(ToolModels.Qwen);
+        var request = new ChatRequest(ToolModels.Qwen, FollowUp, new SamplingOptions()) { Tools = [Weather], ToolChoice = new ToolChoice(ToolChoiceMode.None) };
+
+        var prompt = OutputConstraints.Prompt(request, ToolModels.Qwen, format);
+
+        Assert.NotNull(prompt);
+        Assert.Empty(prompt.Definitions);
+        Assert.Null(OutputConstraints.Grammar(request, prompt));
+        Assert.DoesNotContain("<tools>", string.Concat(format.Render(request.Messages, prompt.Definitions, "").Select(s => s.Text)), StringComparison.Ordinal);
+    }
 }
