@@ -46,6 +46,8 @@ public sealed class GbnfGrammarBuilder
 
     private readonly List<string> _rules = [];
     private readonly Dictionary<string, string> _refRules = new(StringComparer.Ordinal);
+    // References being expanded with no '{' or '[' written since: meeting one again is left recursion, which llama.cpp refuses.
+    private HashSet<string> _unguarded = new(StringComparer.Ordinal);
     private JsonElement _root;
     private string _rootParam = "";
     private int _next;
@@ -191,9 +193,24 @@ public sealed class GbnfGrammarBuilder
         return NewRule($"\"\\\"\" json-char{Repeat(min, max)} \"\\\"\"");
     }
 
+    // Members of objects and arrays come after a '{' or '[', so references inside them may recur.
+    private string Guarded(Func<string> member)
+    {
+        var outer = _unguarded;
+        _unguarded = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            return member();
+        }
+        finally
+        {
+            _unguarded = outer;
+        }
+    }
+
     private string ArrayRule(JsonElement schema, string path)
     {
-        var item = schema.TryGetProperty("items", out var items) ? Schema(items, path + ".items") : "json-value";
+        var item = schema.TryGetProperty("items", out var items) ? Guarded(() => Schema(items, path + ".items")) : "json-value";
         var (min, max) = Bounds(schema, path, "minItems", "maxItems");
         if (max == 0)
             return "\"[\" ws \"]\"";
@@ -231,7 +248,7 @@ public sealed class GbnfGrammarBuilder
         }
 
         var pairs = properties.EnumerateObject()
-            .Select(p => (Rule: $"{Literal(JsonSerializer.Serialize(p.Name, Compact))} ws \":\" ws {Schema(p.Value, $"{path}.properties.{p.Name}")}",
+            .Select(p => (Rule: $"{Literal(JsonSerializer.Serialize(p.Name, Compact))} ws \":\" ws {Guarded(() => Schema(p.Value, $"{path}.properties.{p.Name}"))}",
                 Required: required.Contains(p.Name)))
             .ToList();
         if (pairs.Count == 0)
@@ -282,6 +299,8 @@ public sealed class GbnfGrammarBuilder
         var target = reference.GetString()!;
         // References are local to the schema being added (each tool has its own).
         var key = _rootParam + "|" + target;
+        if (_unguarded.Contains(key))
+            throw Unsupported(path, $"The '$ref' '{target}' refers back to itself before any object or array, which matches no finite JSON.");
         if (_refRules.TryGetValue(key, out var known))
             return known;
         if (target != "#" && !target.StartsWith("#/", StringComparison.Ordinal))
@@ -300,7 +319,9 @@ public sealed class GbnfGrammarBuilder
         // Register the rule name before its body, so recursive schemas refer to themselves.
         var name = "r" + (++_next).ToString(CultureInfo.InvariantCulture);
         _refRules[key] = name;
+        _unguarded.Add(key);
         _rules.Add($"{name} ::= {Schema(node, nodePath)}");
+        _unguarded.Remove(key);
         return name;
     }
 }

@@ -162,6 +162,8 @@ public sealed class GbnfGrammarBuilderTests : IAsyncLifetime
         { """{"$ref":"#/$defs/missing"}""", "schema.$ref" },
         { """{"type":"object","properties":{"a":{}},"required":["b"]}""", "schema.required" },
         { """{"type":"string","maxLength":100000}""", "schema.maxLength" },
+        { """{"anyOf":[{"$ref":"#"},{"type":"null"}]}""", "schema.anyOf[0].$ref" },
+        { """{"$ref":"#/$defs/a","$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}}}""", "schema.$defs.b.$ref" },
     };
 
     [Theory]
