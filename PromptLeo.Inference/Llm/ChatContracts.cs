@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace PromptLeo.Inference.Llm;
 
 /// <summary>Who said a chat turn.</summary>
@@ -6,10 +8,53 @@ public enum ChatRole
     System,
     User,
     Assistant,
+    /// <summary>The result of a tool call (<see cref="ChatMessage.ToolCallId"/> names the call).</summary>
+    Tool,
 }
 
 /// <summary>One turn of a conversation.</summary>
-public sealed record ChatMessage(ChatRole Role, string Content);
+public sealed record ChatMessage(ChatRole Role, string Content)
+{
+    /// <summary>Tool calls an assistant turn made (follow-up requests send them back).</summary>
+    public IReadOnlyList<ToolCall> ToolCalls { get; init; } = [];
+
+    /// <summary>For <see cref="ChatRole.Tool"/>: the id of the call this is the result of.</summary>
+    public string? ToolCallId { get; init; }
+}
+
+/// <summary>A function the model may call; <paramref name="Parameters"/> is its JSON schema (null: no parameters).</summary>
+public sealed record ToolDefinition(string Name, string? Description, JsonElement? Parameters);
+
+/// <summary>A call of a function: <paramref name="Arguments"/> is the JSON text of its arguments object.</summary>
+public sealed record ToolCall(string Id, string Name, string Arguments);
+
+/// <summary>Whether and which tool the model must call.</summary>
+public enum ToolChoiceMode
+{
+    /// <summary>The model decides between answering and calling.</summary>
+    Auto,
+    /// <summary>The model answers in text; the tools are not shown to it.</summary>
+    None,
+    /// <summary>The model must call one of the tools (enforced with a grammar).</summary>
+    Required,
+    /// <summary>The model must call <see cref="ToolChoice.FunctionName"/> (enforced with a grammar).</summary>
+    Function,
+}
+
+/// <summary>The request's tool choice.</summary>
+public sealed record ToolChoice(ToolChoiceMode Mode, string? FunctionName = null)
+{
+    public static ToolChoice Auto { get; } = new(ToolChoiceMode.Auto);
+}
+
+/// <summary>The shape the answer must have: free text, any JSON object (JSON mode), or JSON valid against a schema.</summary>
+public enum ResponseFormatKind { Text, JsonObject, JsonSchema }
+
+/// <summary>Constrains the answer with a grammar built from the format.</summary>
+public sealed record ResponseFormat(ResponseFormatKind Kind, JsonElement? Schema = null)
+{
+    public static ResponseFormat Text { get; } = new(ResponseFormatKind.Text);
+}
 
 /// <summary>Why a completion ended.</summary>
 public enum FinishReason
@@ -37,6 +82,8 @@ public sealed record SamplingOptions
     public uint? Seed { get; init; }
     public int MaxTokens { get; init; } = 512;
     public IReadOnlyList<string> Stop { get; init; } = [];
+    /// <summary>A llama.cpp GBNF grammar (root rule <c>root</c>) every sampled token must fit; null = unconstrained.</summary>
+    public string? Grammar { get; init; }
 }
 
 /// <summary>A chat completion request for one installed chat model.</summary>
@@ -61,6 +108,14 @@ public sealed record ChatRequest(
     /// an empty <c>&lt;think&gt;&lt;/think&gt;</c> block. No effect on models without think tokens.
     /// </summary>
     public bool Thinking { get; init; } = true;
+
+    /// <summary>Functions the model may call, rendered in the model family's own tool format.</summary>
+    public IReadOnlyList<ToolDefinition> Tools { get; init; } = [];
+
+    public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
+
+    /// <summary>JSON mode or a JSON schema the answer must match (enforced with a grammar).</summary>
+    public ResponseFormat ResponseFormat { get; init; } = ResponseFormat.Text;
 }
 
 /// <summary>
@@ -88,6 +143,11 @@ public sealed record ChatUpdate
     public int DroppedTurns { get; init; }
     /// <summary>Error text for <see cref="Llm.FinishReason.Error"/>; never contains prompt text.</summary>
     public string? Error { get; init; }
+    /// <summary>
+    /// On the last update of a request with tools: the calls parsed from the answer. The answer's text is then held
+    /// back while it is generated and sent as one <see cref="TextDelta"/> (what is left outside the calls) at the end.
+    /// </summary>
+    public IReadOnlyList<ToolCall> ToolCalls { get; init; } = [];
 }
 
 /// <summary>Streams chat completions from in-process GGUF models.</summary>

@@ -35,6 +35,8 @@ internal sealed class ChatJob
             FrequencyPenalty = sampling.FrequencyPenalty,
             PresencePenalty = sampling.PresencePenalty,
             Seed = sampling.Seed ?? (uint)Random.Shared.Next(),
+            Grammar = sampling.Grammar is { } grammar ? new Grammar(grammar, "root") : null,
+            LogitBias = sampling.Grammar is null ? new Dictionary<LLamaToken, float>() : Structured.InvalidUtf8Tokens.Ban(weights),
         };
         _holdBack = sampling.Stop.Count == 0 ? 0 : sampling.Stop.Max(s => s.Length) - 1;
     }

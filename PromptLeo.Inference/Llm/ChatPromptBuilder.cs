@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using LLama;
 using LLama.Exceptions;
 using LLama.Native;
+using PromptLeo.Inference.Llm.Tools;
 using PromptLeo.Inference.Models;
 
 namespace PromptLeo.Inference.Llm;
@@ -26,7 +27,8 @@ internal static partial class ChatPromptBuilder
     /// after the generation prompt (an empty think block that turns thinking off).
     /// </summary>
     public static (LLamaToken[] Tokens, int DroppedTurns) Build(
-        LLamaWeights weights, IReadOnlyList<ChatMessage> messages, int maxTokens, int sequenceLimit, string answerPrefix = "")
+        LLamaWeights weights, IReadOnlyList<ChatMessage> messages, int maxTokens, int sequenceLimit, string answerPrefix = "",
+        ToolPrompt? tools = null)
     {
         // Room to answer: max_tokens, but at most a quarter of the context so long histories still fit.
         var reserve = Math.Max(1, Math.Min(maxTokens, sequenceLimit / 4));
@@ -35,7 +37,7 @@ internal static partial class ChatPromptBuilder
         var dropped = 0;
         while (true)
         {
-            var tokens = Tokenize(weights, kept.Select(k => k.Message).ToList(), answerPrefix);
+            var tokens = Tokenize(weights, kept.Select(k => k.Message).ToList(), answerPrefix, tools);
             if (tokens.Length <= budget)
                 return (tokens, dropped);
 
@@ -58,9 +60,9 @@ internal static partial class ChatPromptBuilder
     /// text between them (markup text such as a role name, and message content) is tokenized as plain text in the same
     /// runs llama.cpp would use for the whole string, so a benign conversation gets exactly the tokens it always had.
     /// </summary>
-    internal static LLamaToken[] Tokenize(LLamaWeights weights, IReadOnlyList<ChatMessage> messages, string answerPrefix = "")
+    internal static LLamaToken[] Tokenize(LLamaWeights weights, IReadOnlyList<ChatMessage> messages, string answerPrefix = "", ToolPrompt? tools = null)
     {
-        var segments = Render(weights, messages, answerPrefix);
+        var segments = tools is null ? Render(weights, messages, answerPrefix) : tools.Format.Render(messages, tools.Definitions, answerPrefix);
         var vocab = weights.Vocab;
         var tokens = new List<LLamaToken>();
         if (vocab.ShouldAddBOS && vocab.BOS is { } bos)
@@ -102,8 +104,8 @@ internal static partial class ChatPromptBuilder
     }
 
     /// <summary>The prompt text the model's template renders for <paramref name="messages"/>, generation prompt included.</summary>
-    internal static string RenderText(LLamaWeights weights, IReadOnlyList<ChatMessage> messages, string answerPrefix = "") =>
-        string.Concat(Render(weights, messages, answerPrefix).Select(s => s.Text));
+    internal static string RenderText(LLamaWeights weights, IReadOnlyList<ChatMessage> messages, string answerPrefix = "", ToolPrompt? tools = null) =>
+        string.Concat((tools is null ? Render(weights, messages, answerPrefix) : tools.Format.Render(messages, tools.Definitions, answerPrefix)).Select(s => s.Text));
 
     /// <summary>
     /// Applies the model's template to a short conversation, so a template llama.cpp cannot render fails when the model

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using Microsoft.Extensions.Options;
+using PromptLeo.Inference.Llm.Tools;
 using PromptLeo.Inference.Models;
 
 namespace PromptLeo.Inference.Llm;
@@ -24,18 +26,45 @@ public sealed class LlamaChatEngine(IModelRegistry registry, IOptions<LlmOptions
         if (lease.Model is not LlamaChatModel model)
             throw new ChatRequestException("model", $"Model '{request.ModelId}' is not a chat model.");
 
-        var (tokens, dropped) = ChatPromptBuilder.Build(model.Weights, request.Messages, request.Sampling.MaxTokens,
-            model.Scheduler.SequenceLimit, model.Thinks && !request.Thinking ? ThinkingSplitter.EmptyBlock : "");
-        var thinking = model.Thinks ? new ThinkingSplitter(promptClosedBlock: !request.Thinking) : null;
+        var tools = OutputConstraints.Prompt(request, request.ModelId, model.ToolFormat);
+        var grammar = OutputConstraints.Grammar(request, tools);
+        // A grammar leaves no room for a think block, so a constrained answer is given without thinking.
+        var thinks = request.Thinking && grammar is null;
+        var sampling = grammar is null ? request.Sampling : request.Sampling with { Grammar = grammar };
+        var (tokens, dropped) = ChatPromptBuilder.Build(model.Weights, request.Messages, sampling.MaxTokens,
+            model.Scheduler.SequenceLimit, model.Thinks && !thinks ? ThinkingSplitter.EmptyBlock : "", tools);
+        var thinking = model.Thinks ? new ThinkingSplitter(promptClosedBlock: !thinks) : null;
+        // With tools the answer is held until it ends: only the whole text tells a call from an answer.
+        var held = tools is { Definitions.Count: > 0 } ? new StringBuilder() : null;
 
         // Cancelled by the caller, or by us when the caller stops reading: either way decoding stops.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var job = model.Scheduler.Submit(tokens, request.Sampling, dropped, request.FairnessKey ?? "",
+        var job = model.Scheduler.Submit(tokens, sampling, dropped, request.FairnessKey ?? "",
             string.IsNullOrEmpty(request.CacheScope) ? null : request.CacheScope, stop.Token);
         try
         {
-            await foreach (var update in job.Updates.Reader.ReadAllAsync(CancellationToken.None))
-                yield return thinking?.Split(update) ?? update;
+            await foreach (var raw in job.Updates.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                var update = thinking?.Split(raw) ?? raw;
+                if (held is null || tools is null)
+                {
+                    yield return update;
+                    continue;
+                }
+
+                held.Append(update.TextDelta);
+                if (update.FinishReason is null)
+                {
+                    yield return update with { TextDelta = "" };
+                    continue;
+                }
+
+                // A call cut short by max_tokens is not a call: the text goes back as it is, with finish reason length.
+                var (content, calls) = update.FinishReason == FinishReason.Stop
+                    ? tools.Format.Parse(held.ToString(), tools.Definitions)
+                    : (held.ToString(), []);
+                yield return update with { TextDelta = content, ToolCalls = calls };
+            }
         }
         finally
         {

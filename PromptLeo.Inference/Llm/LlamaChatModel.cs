@@ -1,4 +1,5 @@
 using LLama;
+using PromptLeo.Inference.Llm.Tools;
 using PromptLeo.Inference.Devices;
 using PromptLeo.Inference.Models;
 
@@ -19,6 +20,8 @@ internal sealed class LlamaChatModel(
     public ContinuousBatchScheduler Scheduler { get; } = scheduler;
     /// <summary>The model writes a <c>&lt;think&gt;</c> block before its answer (Qwen3, DeepSeek-R1).</summary>
     public bool Thinks { get; } = ThinkingSplitter.IsThinkingModel(weights);
+    /// <summary>How the model's family is shown tools and writes calls; null when its template has no tool format.</summary>
+    public ToolCallFormat? ToolFormat { get; } = ToolCallFormat.Detect(weights, ThinkingSplitter.IsThinkingModel(weights));
 
     public async ValueTask DisposeAsync()
     {

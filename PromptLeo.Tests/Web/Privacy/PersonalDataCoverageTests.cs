@@ -34,12 +34,16 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
     /// <summary>Written by the erasure itself, so there is none before it; afterwards it names only the pseudonym.</summary>
     private static readonly Type[] CreatedByErasure = [typeof(ErasureJob)];
 
+    /// <summary>An organization's configuration names no person; it goes with its organization (asserted below for the company the user was alone in).</summary>
+    private static readonly Type[] OrganizationConfiguration = [typeof(OrganizationSso)];
+
     [Fact]
     public async Task Erasure_LeavesNoRowOfTheUser_InAnyEntityThatHoldsUserData()
     {
         var user = await SeedEverythingAsync();
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        var probes = UserDataProbes(db.Model).ToList();
+        var probes = UserDataProbes(db.Model).Where(p => !OrganizationConfiguration.Contains(p.Entity.ClrType)).ToList();
+        var aloneIn = await db.OrganizationMembers.Where(m => m.UserId == user.Id && db.OrganizationSso.Any(s => s.OrganizationId == m.OrganizationId)).Select(m => m.OrganizationId).SingleAsync();
         Assert.Contains(probes, p => p.Entity.ClrType == typeof(ConversationMessage));
         var rowsBefore = new Dictionary<string, List<string>>();
         foreach (var probe in probes)
@@ -68,6 +72,7 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
             Assert.True(await probe.CountKeysAsync(db, rowsBefore[probe.Name]) == 0 || probe.PseudonymizedInPlace,
                 $"{probe.Name}: rows of the erased user survived the erasure.");
         }
+        Assert.False(await db.OrganizationSso.AnyAsync(s => s.OrganizationId == aloneIn), "the SSO settings of an organization deleted with its only member survived the erasure");
     }
 
     /// <summary>One entity with a column naming a person, or one owned through a foreign key by such an entity.</summary>
@@ -185,6 +190,7 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         // A company organization the user founded, with an invitation they sent (the personal one exists since the key).
         var organization = await services.GetRequiredService<OrganizationDirectory>().CreateAsync(user.Id, new OrganizationDetails("Coverage GmbH", null, null, null, "DE", null, "de"));
         db.OrganizationInvitations.Add(new OrganizationInvitation { OrganizationId = organization, Email = "INVITEE@PROMPTLEO.TEST", InvitedBy = user.Id, TokenHash = [1, 2, 3], ExpiresAt = DateTimeOffset.UtcNow.AddDays(7) });
+        db.OrganizationSso.Add(new OrganizationSso { OrganizationId = organization, Authority = "https://login.example", ClientId = "coverage", Domains = ["coverage.example"], Enabled = true });
         await db.SaveChangesAsync();
         return user;
     }

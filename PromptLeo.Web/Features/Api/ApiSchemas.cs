@@ -9,9 +9,45 @@ namespace PromptLeo.Web.Features.Api;
 
 /// <summary>One chat message.</summary>
 public sealed record ChatMessageSchema(
-    [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("content")] string Content,
-    [property: JsonPropertyName("reasoning_content"), Description("In answers only, with include_reasoning: a thinking model's reasoning (vLLM/DeepSeek field).")] string? ReasoningContent = null);
+    [property: JsonPropertyName("role"), Description("system, developer, user, assistant or tool.")] string Role,
+    [property: JsonPropertyName("content")] string? Content,
+    [property: JsonPropertyName("reasoning_content"), Description("In answers only, with include_reasoning: a thinking model's reasoning (vLLM/DeepSeek field).")] string? ReasoningContent = null,
+    [property: JsonPropertyName("tool_calls"), Description("Assistant turns: the calls the model made (answers with finish_reason tool_calls; follow-ups send them back).")] IReadOnlyList<ToolCallSchema>? ToolCalls = null,
+    [property: JsonPropertyName("tool_call_id"), Description("Tool turns: the id of the call this is the result of.")] string? ToolCallId = null);
+
+/// <summary>A function call.</summary>
+public sealed record ToolCallSchema(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("function")] FunctionCallSchema Function);
+
+/// <summary>The function and its arguments (JSON text).</summary>
+public sealed record FunctionCallSchema(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("arguments")] string Arguments);
+
+/// <summary>A tool: only type function.</summary>
+public sealed record ToolSchema(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("function")] FunctionSchema Function);
+
+/// <summary>A function the model may call.</summary>
+public sealed record FunctionSchema(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("description")] string? Description,
+    [property: JsonPropertyName("parameters"), Description("JSON schema of the arguments; with tool_choice required or a named function it is enforced (strict subset, see docs/api.md).")] System.Text.Json.JsonElement? Parameters,
+    [property: JsonPropertyName("strict")] bool? Strict);
+
+/// <summary>text, json_object or json_schema.</summary>
+public sealed record ResponseFormatSchema(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("json_schema")] JsonSchemaFormatSchema? JsonSchema);
+
+/// <summary>The schema the answer must validate against (enforced with a grammar).</summary>
+public sealed record JsonSchemaFormatSchema(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("schema")] System.Text.Json.JsonElement? Schema,
+    [property: JsonPropertyName("strict")] bool? Strict);
 
 /// <summary>Template switches (vLLM's field); only <c>enable_thinking</c> is read.</summary>
 public sealed record ChatTemplateKwargsSchema(
@@ -34,7 +70,10 @@ public sealed record ChatCompletionRequestSchema(
     [property: JsonPropertyName("stream")] bool? Stream,
     [property: JsonPropertyName("stream_options")] StreamOptionsSchema? StreamOptions,
     [property: JsonPropertyName("include_reasoning"), Description("PromptLeo extension (OpenRouter's field): return a thinking model's reasoning as reasoning_content.")] bool? IncludeReasoning,
-    [property: JsonPropertyName("chat_template_kwargs")] ChatTemplateKwargsSchema? ChatTemplateKwargs);
+    [property: JsonPropertyName("chat_template_kwargs")] ChatTemplateKwargsSchema? ChatTemplateKwargs,
+    [property: JsonPropertyName("response_format")] ResponseFormatSchema? ResponseFormat,
+    [property: JsonPropertyName("tools"), Description("Needs a model of a family with a tool-call format (Llama 3.1+, Qwen2.5/3, Mistral v3).")] IReadOnlyList<ToolSchema>? Tools,
+    [property: JsonPropertyName("tool_choice"), Description("auto, none, required, or {\"type\": \"function\", \"function\": {\"name\": ...}}.")] System.Text.Json.JsonElement? ToolChoice);
 
 /// <summary>Body of <c>POST /v1/images/generations</c>.</summary>
 public sealed record ImageGenerationRequestSchema(

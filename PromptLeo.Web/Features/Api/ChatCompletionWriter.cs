@@ -15,11 +15,7 @@ public static class ChatCompletionWriter
         pipe.Write("data: "u8);
         using (var json = new Utf8JsonWriter(pipe, WriterOptions))
         {
-            json.WriteStartObject();
-            json.WriteString("id", id);
-            json.WriteString("object", "chat.completion.chunk");
-            json.WriteNumber("created", created);
-            json.WriteString("model", model);
+            WriteChunkHead(json, id, created, model);
             json.WriteStartArray("choices");
             if (usage is null)
             {
@@ -77,11 +73,7 @@ public static class ChatCompletionWriter
             buffer.Write("data: "u8);
             using (var head = new Utf8JsonWriter(buffer))
             {
-                head.WriteStartObject();
-                head.WriteString("id", id);
-                head.WriteString("object", "chat.completion.chunk");
-                head.WriteNumber("created", created);
-                head.WriteString("model", model);
+                WriteChunkHead(head, id, created, model);
                 head.Flush();
             }
             buffer.Write(",\"choices\":[{\"index\":0,\"delta\":{\""u8);
@@ -116,6 +108,91 @@ public static class ChatCompletionWriter
                 await pipe.FlushAsync(context.RequestAborted);
             }
         }
+    }
+
+    // Opens a chunk object with the fields every chunk of a completion repeats.
+    private static void WriteChunkHead(Utf8JsonWriter json, string id, long created, string model)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", id);
+        json.WriteString("object", "chat.completion.chunk");
+        json.WriteNumber("created", created);
+        json.WriteString("model", model);
+    }
+
+    /// <summary>The <c>tool_calls</c> array of a non-streamed message.</summary>
+    public static void WriteToolCalls(Utf8JsonWriter json, IReadOnlyList<PromptLeo.Inference.Llm.ToolCall> calls)
+    {
+        json.WriteStartArray("tool_calls");
+        foreach (var call in calls)
+        {
+            json.WriteStartObject();
+            json.WriteString("id", call.Id);
+            json.WriteString("type", "function");
+            json.WriteStartObject("function");
+            json.WriteString("name", call.Name);
+            json.WriteString("arguments", call.Arguments);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    /// <summary>
+    /// Streams tool calls in OpenAI's delta format: per call a chunk with its index, id, type and name (arguments ""),
+    /// then chunks with pieces of the arguments text, which clients concatenate.
+    /// </summary>
+    public static async Task WriteToolCallChunksAsync(HttpContext context, string id, long created, string model, IReadOnlyList<PromptLeo.Inference.Llm.ToolCall> calls)
+    {
+        const int PieceLength = 32;
+        for (var index = 0; index < calls.Count; index++)
+        {
+            var call = calls[index];
+            await WriteToolCallDeltaAsync(context, id, created, model, index, call, "");
+            for (var at = 0; at < call.Arguments.Length; at += PieceLength)
+            {
+                await WriteToolCallDeltaAsync(context, id, created, model, index, null, call.Arguments.Substring(at, Math.Min(PieceLength, call.Arguments.Length - at)));
+            }
+        }
+    }
+
+    private static async Task WriteToolCallDeltaAsync(HttpContext context, string id, long created, string model, int index, PromptLeo.Inference.Llm.ToolCall? head, string arguments)
+    {
+        var pipe = context.Response.BodyWriter;
+        pipe.Write("data: "u8);
+        using (var json = new Utf8JsonWriter(pipe, WriterOptions))
+        {
+            WriteChunkHead(json, id, created, model);
+            json.WriteStartArray("choices");
+            json.WriteStartObject();
+            json.WriteNumber("index", 0);
+            json.WriteStartObject("delta");
+            json.WriteStartArray("tool_calls");
+            json.WriteStartObject();
+            json.WriteNumber("index", index);
+            if (head is not null)
+            {
+                json.WriteString("id", head.Id);
+                json.WriteString("type", "function");
+            }
+            json.WriteStartObject("function");
+            if (head is not null)
+            {
+                json.WriteString("name", head.Name);
+            }
+            json.WriteString("arguments", arguments);
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteNull("logprobs");
+            json.WriteNull("finish_reason");
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        pipe.Write("\n\n"u8);
+        await pipe.FlushAsync(context.RequestAborted);
     }
 
     /// <summary>OpenAI's usage object; <paramref name="reasoning"/> tokens are part of <paramref name="completion"/> (billed as output).</summary>

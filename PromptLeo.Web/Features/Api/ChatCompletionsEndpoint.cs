@@ -36,7 +36,7 @@ public sealed class ChatCompletionsEndpoint(
             throw new ModelNotFoundException(parsed.Request.ModelId);
         }
 
-        var bound = new UsageActual(InputTokens: UsageBounds.MaxPromptTokens(parsed.Request.Messages.Select(m => m.Content)), OutputTokens: parsed.Request.Sampling.MaxTokens);
+        var bound = new UsageActual(InputTokens: UsageBounds.MaxPromptTokens(PromptTexts(parsed.Request)), OutputTokens: parsed.Request.Sampling.MaxTokens);
         var request = new MeteredRequest(caller.Principal, ProcessingPurpose.Chat, parsed.Request.ModelId, bound) { RequestId = requestId };
         var completion = new Completion("chatcmpl-" + requestId[4..], time.GetUtcNow().ToUnixTimeSeconds(), parsed.Request.ModelId);
         var started = Stopwatch.GetTimestamp();
@@ -50,9 +50,10 @@ public sealed class ChatCompletionsEndpoint(
             return;
         }
 
-        var finishReason = answer.Finish == FinishReason.Length ? "length" : "stop";
+        var finishReason = answer.ToolCalls.Count > 0 ? "tool_calls" : answer.Finish == FinishReason.Length ? "length" : "stop";
         if (parsed.Stream)
         {
+            await WriteToolCallChunksAsync(context, completion.Id, completion.Created, completion.Model, answer.ToolCalls);
             await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, null, null, finishReason, null);
             if (parsed.IncludeUsage)
             {
@@ -74,7 +75,12 @@ public sealed class ChatCompletionsEndpoint(
         json.WriteNumber("index", 0);
         json.WriteStartObject("message");
         json.WriteString("role", "assistant");
-        json.WriteString("content", answer.Text);
+        // As OpenAI answers a call: content null unless the model also wrote text.
+        json.WriteString("content", answer.ToolCalls.Count > 0 && answer.Text.Length == 0 ? null : answer.Text);
+        if (answer.ToolCalls.Count > 0)
+        {
+            WriteToolCalls(json, answer.ToolCalls);
+        }
         if (parsed.IncludeReasoning)
         {
             // As vLLM and DeepSeek answer: null when the model did not think.
@@ -92,7 +98,13 @@ public sealed class ChatCompletionsEndpoint(
 
     private sealed record Completion(string Id, long Created, string Model);
 
-    private sealed record Answer(string Text, string Reasoning, FinishReason? Finish, int PromptTokens, int CompletionTokens, int ReasoningTokens, bool Cancelled);
+    private sealed record Answer(string Text, string Reasoning, FinishReason? Finish, int PromptTokens, int CompletionTokens, int ReasoningTokens, bool Cancelled, IReadOnlyList<ToolCall> ToolCalls);
+
+    // Every text the prompt is made of; tool definitions are written pretty-printed (indent, separators) plus the family's instructions.
+    private static IEnumerable<string> PromptTexts(ChatRequest request) =>
+        request.Messages.SelectMany(m => m.ToolCalls.SelectMany(c => new[] { c.Id, c.Name, c.Arguments, c.Arguments }).Append(m.Content).Append(m.ToolCallId ?? ""))
+            .Concat(request.Tools.SelectMany(t => new[] { t.Name, t.Description ?? "", t.Parameters?.GetRawText() ?? "", t.Parameters?.GetRawText() ?? "", new string(' ', 2048) }))
+            .Append(request.Tools.Count > 0 ? new string(' ', 1024) : "");
 
     /// <summary>The engine call: streams deltas to the client as they come and reports the token counts to the meter.</summary>
     private async Task<Answer> GenerateAsync(HttpContext context, MeteredCall call, ParsedChatCompletion parsed, Completion completion)
@@ -101,6 +113,7 @@ public sealed class ChatCompletionsEndpoint(
         var completionTokens = 0;
         var reasoningTokens = 0;
         FinishReason? finish = null;
+        IReadOnlyList<ToolCall> toolCalls = [];
         var text = parsed.Stream ? null : new StringBuilder();
         var reasoning = parsed.Stream || !parsed.IncludeReasoning ? null : new StringBuilder();
         DeltaChunkWriter? deltas = null;
@@ -132,6 +145,10 @@ public sealed class ChatCompletionsEndpoint(
                 if (update.FinishReason is { } reason)
                 {
                     finish = reason;
+                }
+                if (update.ToolCalls.Count > 0)
+                {
+                    toolCalls = parsed.ParallelToolCalls ? update.ToolCalls : [update.ToolCalls[0]];
                 }
                 var next = updates.MoveNextAsync();
                 if (parsed.Stream)
@@ -169,7 +186,7 @@ public sealed class ChatCompletionsEndpoint(
         }
         var cancelled = finish is FinishReason.Cancelled || context.RequestAborted.IsCancellationRequested;
         call.Outcome = cancelled ? InferenceOutcome.Cancelled : InferenceOutcome.Completed;
-        return new Answer(text?.ToString() ?? "", reasoning?.ToString() ?? "", finish, promptTokens, completionTokens, reasoningTokens, cancelled);
+        return new Answer(text?.ToString() ?? "", reasoning?.ToString() ?? "", finish, promptTokens, completionTokens, reasoningTokens, cancelled, toolCalls);
     }
 
     private static async Task DrainAsync(ValueTask<bool> pending)

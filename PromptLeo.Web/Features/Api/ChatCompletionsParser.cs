@@ -7,7 +7,8 @@ namespace PromptLeo.Web.Features.Api;
 
 /// <summary>A parsed /v1/chat/completions body.</summary>
 /// <param name="IncludeReasoning">Return a thinking model's reasoning as <c>reasoning_content</c> (<c>include_reasoning</c>).</param>
-public sealed record ParsedChatCompletion(ChatRequest Request, bool Stream, bool IncludeUsage, bool IncludeReasoning = false);
+/// <param name="ParallelToolCalls">False keeps only the first tool call of an answer (<c>parallel_tool_calls</c>).</param>
+public sealed record ParsedChatCompletion(ChatRequest Request, bool Stream, bool IncludeUsage, bool IncludeReasoning = false, bool ParallelToolCalls = true);
 
 /// <summary>Parses the /v1/chat/completions body by hand, so every client mistake is a 400 naming its parameter.</summary>
 public static class ChatCompletionsParser
@@ -15,6 +16,7 @@ public static class ChatCompletionsParser
     public static ParsedChatCompletion Parse(JsonElement body, ApiOptions o)
     {
         var model = RequiredString(body, "model");
+        ChatToolsParser.RefuseUnsupported(body);
         if (Get(body, "messages") is not { ValueKind: JsonValueKind.Array } array)
         {
             throw Get(body, "messages") is null ? ApiException.Invalid("messages", "'messages' is required.", "missing_required_parameter") : WrongType("messages", "an array");
@@ -33,10 +35,15 @@ public static class ChatCompletionsParser
                 "system" or "developer" => ChatRole.System,
                 "user" => ChatRole.User,
                 "assistant" => ChatRole.Assistant,
+                "tool" => ChatRole.Tool,
                 null => throw ApiException.Invalid(param + ".role", "'role' is required."),
                 var other => throw ApiException.Invalid(param + ".role", $"Unsupported role '{other}'."),
             };
-            messages.Add(new ChatMessage(role, Content(item, param)));
+            messages.Add(new ChatMessage(role, Content(item, param))
+            {
+                ToolCalls = role == ChatRole.Assistant ? ChatToolsParser.Calls(item, param) : [],
+                ToolCallId = role == ChatRole.Tool ? ChatToolsParser.ToolCallId(item, param) : null,
+            });
         }
         if (messages.Count == 0)
         {
@@ -84,7 +91,15 @@ public static class ChatCompletionsParser
             includeUsage = Boolean(streamOptions, "include_usage") ?? false;
         }
         var includeReasoning = Boolean(body, "include_reasoning") ?? false;
-        return new ParsedChatCompletion(new ChatRequest(model, messages, sampling) { Thinking = EnableThinking(body) }, stream, includeUsage, includeReasoning);
+        var tools = ChatToolsParser.Tools(body);
+        var request = new ChatRequest(model, messages, sampling)
+        {
+            Thinking = EnableThinking(body),
+            Tools = tools,
+            ToolChoice = ChatToolsParser.Choice(body, tools.Count > 0),
+            ResponseFormat = ChatToolsParser.Format(body),
+        };
+        return new ParsedChatCompletion(request, stream, includeUsage, includeReasoning, Boolean(body, "parallel_tool_calls") ?? true);
     }
 
     // vLLM's switch for Qwen3-style templates: chat_template_kwargs.enable_thinking=false turns the reasoning off.
