@@ -6,6 +6,7 @@ public static class OrganizationsExtensions
     public static IHostApplicationBuilder AddPromptLeoOrganizations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrganizationDirectory>();
+        builder.Services.AddSingleton<ContractParties>();
         builder.Services.AddSingleton<Privacy.IErasureParticipant, OrganizationErasureParticipant>();
         return builder;
     }
