@@ -7,6 +7,7 @@ public static class OrganizationsExtensions
     {
         builder.Services.AddSingleton<OrganizationDirectory>();
         builder.Services.AddSingleton<ContractParties>();
+        builder.Services.AddSingleton<Privacy.IDpaParties, DpaParties>();
         builder.Services.AddSingleton<Privacy.IErasureParticipant, OrganizationErasureParticipant>();
         return builder;
     }
