@@ -22,6 +22,7 @@ public static class BillingExtensions
         services.AddSingleton<UsageReports>();
         services.AddOptions<InvoicingOptions>().BindConfiguration(InvoicingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<InvoiceMail>();
+        services.AddSingleton<OrganizationContractSettings>();
         services.AddSingleton<InvoiceIssuer>();
         services.AddSingleton<FinalInvoiceMail>();
         services.AddSingleton<IErasureParticipant, BillingErasureParticipant>();
