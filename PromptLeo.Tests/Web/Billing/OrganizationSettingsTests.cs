@@ -15,12 +15,9 @@ public sealed class OrganizationSettingsTests(ApiPortalFactory factory) : IClass
 
     private async Task<AppDbContext> DbAsync() => await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
 
-    private async Task<(string UserId, HttpClient Client)> SignedInAsync(string role)
+    private async Task<(string UserId, HttpClient Client)> SignedInAsync()
     {
-        var email = $"settings-{role}-{Guid.NewGuid():N}@promptleo.test";
-        var userId = await factory.CreateUserAsync(email);
-        var client = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, email, ApiPortalFactory.UserPassword)).StatusCode);
+        var (client, _, userId) = await factory.SignedInClientAsync();
         return (userId, client);
     }
 
@@ -46,8 +43,8 @@ public sealed class OrganizationSettingsTests(ApiPortalFactory factory) : IClass
     [Fact]
     public async Task Save_OwnerAndBillingMember_ChangeTheContractDataAuditedWithoutValues()
     {
-        var owner = await SignedInAsync("owner");
-        var billing = await SignedInAsync("billing");
+        var owner = await SignedInAsync();
+        var billing = await SignedInAsync();
         var organizationId = await CompanyWithAsync(owner.UserId, (billing.UserId, OrganizationRole.Billing));
 
         var saved = await FormPost.SubmitAsync(owner.Client, "/organization/settings", "organization-settings", Form("Neu GmbH", "de 123 456 789", "992-90009-96"));
@@ -79,7 +76,7 @@ public sealed class OrganizationSettingsTests(ApiPortalFactory factory) : IClass
     [Fact]
     public async Task Save_MalformedVatIdOrLeitwegId_400WithTheMessageAndNothingChanged()
     {
-        var owner = await SignedInAsync("owner");
+        var owner = await SignedInAsync();
         var organizationId = await CompanyWithAsync(owner.UserId);
 
         var badVat = await FormPost.SubmitAsync(owner.Client, "/organization/settings", "organization-settings", Form("Neu GmbH", "DE12"));
@@ -96,10 +93,10 @@ public sealed class OrganizationSettingsTests(ApiPortalFactory factory) : IClass
     [Fact]
     public async Task Settings_MemberAdminOutsiderAndPersonal_CannotChangeTheCompanyData()
     {
-        var owner = await SignedInAsync("owner");
-        var member = await SignedInAsync("member");
-        var admin = await SignedInAsync("admin");
-        var outsider = await SignedInAsync("outsider");
+        var owner = await SignedInAsync();
+        var member = await SignedInAsync();
+        var admin = await SignedInAsync();
+        var outsider = await SignedInAsync();
         var organizationId = await CompanyWithAsync(owner.UserId, (member.UserId, OrganizationRole.Member), (admin.UserId, OrganizationRole.Admin));
         var settings = factory.Services.GetRequiredService<OrganizationContractSettings>();
         var input = new OrganizationContractInput("Übernahme AG", null, null, null, "DE", null, EInvoiceFormat.PdfOnly, null, "de");

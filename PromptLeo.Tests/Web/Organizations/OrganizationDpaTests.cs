@@ -15,20 +15,17 @@ public sealed class OrganizationDpaTests(ApiPortalFactory factory) : IClassFixtu
 
     private async Task<AppDbContext> DbAsync() => await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
 
-    private async Task<(string UserId, HttpClient Client)> SignedInAsync(string role)
+    private async Task<(string UserId, HttpClient Client)> SignedInAsync()
     {
-        var email = $"dpa-{role}-{Guid.NewGuid():N}@promptleo.test";
-        var userId = await factory.CreateUserAsync(email);
-        var client = factory.CreateBrowserLikeClient();
-        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(client, email, ApiPortalFactory.UserPassword)).StatusCode);
+        var (client, _, userId) = await factory.SignedInClientAsync();
         return (userId, client);
     }
 
     [Fact]
     public async Task Dpa_CompanyOrganization_OwnerAcceptsOnceForAllMembersWhoSeeAndDownloadIt()
     {
-        var owner = await SignedInAsync("owner");
-        var member = await SignedInAsync("member");
+        var owner = await SignedInAsync();
+        var member = await SignedInAsync();
         var name = $"Kanzlei Weber {Guid.NewGuid():N}"[..24];
         var organizationId = await Directory.CreateAsync(owner.UserId, new OrganizationDetails(name, "Domplatz 3", "50667", "Köln", "DE", "DE811111111", "de"));
         await using (var db = await DbAsync())
@@ -75,7 +72,7 @@ public sealed class OrganizationDpaTests(ApiPortalFactory factory) : IClassFixtu
     [Fact]
     public async Task Dpa_PersonalOrganization_AcceptsAsBeforeWithTheEnteredCompany()
     {
-        var person = await SignedInAsync("solo");
+        var person = await SignedInAsync();
         var center = factory.Services.GetRequiredService<PrivacyCenter>();
 
         var acceptance = await center.AcceptDpaAsync(person.UserId, "Einzelfirma Roth", "Gasse 2, Bonn", null, "198.51.100.3");
