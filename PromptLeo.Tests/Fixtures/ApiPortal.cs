@@ -73,6 +73,18 @@ public class ApiPortalFactory : PortalFactory
         return await db.ProcessingRecords.AsNoTracking().Where(r => r.SubjectId == userId).ToListAsync();
     }
 
-    public Task SetBudgetAsync(string userId, decimal? budgetEur, BillingMode mode = BillingMode.Postpaid) =>
-        Services.GetRequiredService<BillingAccounts>().SaveSettingsAsync(userId, mode, budgetEur);
+    /// <summary>The account's personal organization, which bills what it does in the portal and with its own keys.</summary>
+    public Task<Guid> PersonalOrganizationAsync(string userId) =>
+        Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(userId);
+
+    /// <summary>Sets the budget and mode of the account's personal organization, as its owner does on the billing page.</summary>
+    public async Task SetBudgetAsync(string userId, decimal? budgetEur, BillingMode mode = BillingMode.Postpaid) =>
+        await Services.GetRequiredService<BillingAccounts>().SaveSettingsAsync(userId, await PersonalOrganizationAsync(userId), mode, budgetEur);
+
+    /// <summary>Books credit to the account's personal organization, as a site admin does.</summary>
+    public async Task TopUpPersonalAsync(string userId, decimal amountEur) =>
+        await Services.GetRequiredService<BillingAccounts>().TopUpAsync(await PersonalOrganizationAsync(userId), amountEur, "admin", "test-admin");
+
+    public async Task<long> PersonalBalanceAsync(string userId) =>
+        await Services.GetRequiredService<BillingAccounts>().BalanceAsync(await PersonalOrganizationAsync(userId));
 }

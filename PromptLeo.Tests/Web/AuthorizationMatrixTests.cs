@@ -1,12 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Reflection;
 using System.Text;
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Endpoints;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.StaticAssets;
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Inference.Models.Demo;
 using PromptLeo.Tests.Fixtures;
@@ -19,7 +14,7 @@ using static PromptLeo.Tests.Web.AuthorizationMatrixTests.Expect;
 namespace PromptLeo.Tests.Web;
 
 /// <summary>
-/// Every endpoint of the app (from <see cref="EndpointDataSource"/>) and every routable page (by reflection) against
+/// Every endpoint of the app and every routable page (<see cref="AppRoutes"/>) against
 /// every kind of caller. A route missing from <see cref="Matrix"/> fails the test, so a new endpoint must state who may
 /// call it. User A owns the seeded resources; user B asks for A's ids; the keys belong to A.
 /// </summary>
@@ -211,24 +206,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         var listed = Matrix.Select(r => Key(r.Method, r.Pattern)).ToList();
         Assert.Equal(listed.Count, listed.Distinct().Count());
 
-        var routes = new HashSet<string>();
-        foreach (var endpoint in factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
-        {
-            // Hashed static files (MapStaticAssets) are public by design.
-            if (endpoint.Metadata.GetMetadata<StaticAssetDescriptor>() is not null)
-            {
-                continue;
-            }
-            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"];
-            // Pages are reached by GET; their POSTs are form handlers behind antiforgery. HEAD is GET's twin.
-            var isPage = endpoint.Metadata.GetMetadata<ComponentTypeMetadata>() is not null;
-            foreach (var method in methods.Where(m => !(isPage && m == "POST") && !(m == "HEAD" && methods.Contains("GET"))))
-            {
-                routes.Add(Key(method, endpoint.RoutePattern.RawText!));
-            }
-        }
-        var pages = typeof(Program).Assembly.GetTypes().SelectMany(t => t.GetCustomAttributes<RouteAttribute>()).Select(r => Key("GET", r.Template));
-        routes.UnionWith(pages);
+        var routes = AppRoutes.Of(factory.Services).Select(r => Key(r.Method, r.Pattern)).ToHashSet();
 
         var missing = routes.Except(listed).Order().ToList();
         var stale = listed.Except(routes).Order().ToList();

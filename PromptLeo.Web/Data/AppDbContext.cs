@@ -18,7 +18,6 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<UsageEvent> UsageEvents => Set<UsageEvent>();
     public DbSet<ModelPrice> ModelPrices => Set<ModelPrice>();
-    public DbSet<BillingAccount> BillingAccounts => Set<BillingAccount>();
     public DbSet<CreditTransaction> CreditTransactions => Set<CreditTransaction>();
     public DbSet<Invoice> Invoices => Set<Invoice>();
     public DbSet<InvoiceCounter> InvoiceCounters => Set<InvoiceCounter>();
@@ -125,7 +124,6 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasIndex(p => new { p.ModelId, p.Version }).IsUnique().HasFilter("OrganizationId IS NULL");
             e.HasIndex(p => new { p.OrganizationId, p.ModelId, p.Version }).IsUnique().HasFilter("OrganizationId IS NOT NULL");
         });
-        builder.Entity<BillingAccount>().HasOne<ApplicationUser>().WithOne().HasForeignKey<BillingAccount>(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
         builder.Entity<CreditTransaction>(e =>
         {
             e.HasIndex(c => c.UserId);

@@ -5,7 +5,7 @@ namespace PromptLeo.Web.Data;
 // Money is stored as long micro-euros (1 EUR = 1,000,000): SQLite keeps EF decimals as TEXT and cannot SUM or compare
 // them in SQL, while integers sum exactly in SQL and cover ±9.2 trillion EUR.
 
-/// <summary>A budget holder (account or API key) that remembers in which month its 80 % and 100 % alerts went out.</summary>
+/// <summary>A budget holder (organization, member or API key) that remembers in which month its 80 % and 100 % alerts went out.</summary>
 public interface IBudgetAlertMarks
 {
     string? Alert80Month { get; set; }
@@ -138,24 +138,6 @@ public enum BillingMode
 {
     Postpaid,
     Prepaid,
-}
-
-/// <summary>Per-account billing settings and alert state.</summary>
-public class BillingAccount : IBudgetAlertMarks
-{
-    [Key, MaxLength(450)]
-    public string UserId { get; set; } = "";
-
-    public BillingMode Mode { get; set; } = BillingMode.Postpaid;
-
-    public long? MonthlyBudgetMicros { get; set; }
-
-    /// <summary>The month (yyyy-MM) the 80 % alert went out, so it goes out once a month.</summary>
-    [MaxLength(7)]
-    public string? Alert80Month { get; set; }
-
-    [MaxLength(7)]
-    public string? Alert100Month { get; set; }
 }
 
 /// <summary>Prepaid credit: a top-up (positive) or a correction (negative). Immutable.</summary>

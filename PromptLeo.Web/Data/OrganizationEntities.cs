@@ -104,6 +104,9 @@ public class OrganizationMember : IBudgetAlertMarks
 /// <summary>An invitation by e-mail. Only the SHA-256 of the link's token is stored; the link expires.</summary>
 public class OrganizationInvitation
 {
+    /// <summary>How long an invitation (accepted, revoked or not) is kept after its link expired; then the retention purge deletes it.</summary>
+    public const int KeptDaysAfterExpiry = 30;
+
     public Guid Id { get; set; } = Guid.CreateVersion7();
 
     public Guid OrganizationId { get; set; }

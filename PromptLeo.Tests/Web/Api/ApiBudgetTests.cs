@@ -47,9 +47,9 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         await factory.SetBudgetAsync(userId, null, PromptLeo.Web.Data.BillingMode.Prepaid);
         var body = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
         Assert.Equal(HttpStatusCode.PaymentRequired, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
-        await factory.Services.GetRequiredService<BillingAccounts>().TopUpAsync(userId, 5m, "admin");
+        await factory.TopUpPersonalAsync(userId, 5m);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Json(body))).StatusCode);
-        var balance = await factory.Services.GetRequiredService<BillingAccounts>().BalanceAsync(userId);
+        var balance = await factory.PersonalBalanceAsync(userId);
         Assert.Equal(Money.FromEuro(5m) - Assert.Single(await factory.UsageEventsAsync(userId)).AmountMicros, balance);
     }
 
@@ -60,8 +60,8 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         var (userId, _, spent) = await SpendOnceAsync(email);
         // A budget that puts what was spent at about 85 %: two checks send the 80 % alert once.
         await factory.SetBudgetAsync(userId, Money.ToEuro(spent * 100 / 85));
-        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
-        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
+        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(await factory.PersonalOrganizationAsync(userId), userId);
+        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(await factory.PersonalOrganizationAsync(userId), userId);
         var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email);
         Assert.Contains("80", mail.Subject);
         var mails = MailsTo(email).Count;
@@ -82,8 +82,8 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
             await db.SaveChangesAsync();
         }
 
-        await alerts.CheckAsync(userId, key.Key.Id);
-        await alerts.CheckAsync(userId, key.Key.Id);
+        await alerts.CheckAsync(await factory.PersonalOrganizationAsync(userId), userId, key.Key.Id);
+        await alerts.CheckAsync(await factory.PersonalOrganizationAsync(userId), userId, key.Key.Id);
 
         var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email);
         Assert.Contains(key.Key.Prefix, mail.Subject);
@@ -99,8 +99,8 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
         var (userId, client, spent) = await SpendOnceAsync(email);
         // The budget equals what was spent: 100 % reached.
         await factory.SetBudgetAsync(userId, Money.ToEuro(spent));
-        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
-        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(userId);
+        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(await factory.PersonalOrganizationAsync(userId), userId);
+        await factory.Services.GetRequiredService<BudgetAlerts>().CheckAsync(await factory.PersonalOrganizationAsync(userId), userId);
 
         var deadline = DateTime.UtcNow.AddSeconds(15);
         List<MimeKit.MimeMessage> mails;

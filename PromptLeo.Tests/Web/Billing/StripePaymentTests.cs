@@ -194,6 +194,20 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task Webhook_SepaAsyncFailure_MailsTheOwnerInTheirLanguage()
+    {
+        var (paymentId, userId, sessionId, cents) = await PendingTopUpAsync("12", german: true);
+        var intent = "pi_sepa_" + Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("checkout.session.async_payment_failed", StripeStub.Session(sessionId, paymentId, cents, "unpaid", intent, "complete")))).StatusCode);
+
+        await using var db = await DbAsync();
+        var email = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleAsync();
+        var mail = await MailPickup.WaitForMailToAsync(factory.MailDirectory, email!);
+        Assert.Equal("Aufladung fehlgeschlagen", mail.Subject);
+        Assert.Contains(paymentId, mail.TextBody);
+    }
+
+    [Fact]
     public async Task Webhook_AbandonedCheckoutExpires_ListedAsFailedOnTheBillingPage()
     {
         var (client, _, userId) = await SignedInAsync();
@@ -217,10 +231,10 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         await using (var db = await DbAsync())
         {
             // The account used 15 EUR of the 20 EUR before the bank disputed the payment.
-            db.UsageEvents.Add(new UsageEvent { UserId = userId, ModelId = "m", Kind = "chat", AmountMicros = Money.FromEuro(15m), Prepaid = true, RequestId = "r1", At = DateTimeOffset.UtcNow });
+            db.UsageEvents.Add(new UsageEvent { OrganizationId = await PersonalAsync(userId), UserId = userId, ModelId = "m", Kind = "chat", AmountMicros = Money.FromEuro(15m), Prepaid = true, RequestId = "r1", At = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync();
         }
-        await factory.Services.GetRequiredService<BillingAccounts>().SaveSettingsAsync(userId, BillingMode.Prepaid, null);
+        await factory.Services.GetRequiredService<BillingAccounts>().SaveSettingsAsync(userId, await PersonalAsync(userId), BillingMode.Prepaid, null);
 
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("charge.dispute.created", StripeEvents.Dispute(intent, 2000)))).StatusCode);
 
@@ -397,6 +411,59 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         Assert.Equal(1, await check.Payments.CountAsync(p => p.UserId == kept.UserId));
     }
 
+    [Fact]
+    public async Task OrganizationTopUp_BooksToTheOrganizationOnlyAfterTheSignedWebhook_ReceiptNamesIt_OnlyOwnersAndBillingPay()
+    {
+        var directory = factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>();
+        var (owner, ownerEmail, ownerId) = await SignedInAsync();
+        var (member, memberEmail, memberId) = await SignedInAsync();
+        var (_, billingEmail, billingId) = await SignedInAsync(german: true);
+        var company = await directory.CreateAsync(ownerId, new PromptLeo.Web.Features.Organizations.OrganizationDetails("Kranich Logistik GmbH", "Hafenstr. 2", "20457", "Hamburg", "DE", null, "en"));
+        await using (var db = await DbAsync())
+        {
+            db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = company, UserId = memberId, Role = OrganizationRole.Member });
+            db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = company, UserId = billingId, Role = OrganizationRole.Billing });
+            await db.SaveChangesAsync();
+        }
+        foreach (var id in new[] { ownerId, memberId, billingId })
+        {
+            Assert.True(await directory.SetActiveAsync(id, company));
+        }
+
+        // A member (no billing role) cannot pay for the organization.
+        var refused = await StartTopUpAsync(member, "40");
+        Assert.Equal("/billing?topUp=role", refused.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.Redirect, (await StartTopUpAsync(owner, "40")).StatusCode);
+        Payment payment;
+        await using (var db = await DbAsync())
+        {
+            payment = await db.Payments.SingleAsync(p => p.OrganizationId == company);
+        }
+        Assert.Equal(ownerId, payment.UserId);
+        var accounts = factory.Services.GetRequiredService<BillingAccounts>();
+        Assert.Equal(0, await accounts.BalanceAsync(company));
+
+        var (sessionId, cents) = factory.Stripe.SessionFor(payment.Id.ToString());
+        var intent = "pi_" + Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("checkout.session.completed", StripeStub.Session(sessionId, payment.Id.ToString(), cents, "paid", intent, "complete")))).StatusCode);
+
+        Assert.Equal(Money.FromEuro(40m), await accounts.BalanceAsync(company));
+        Assert.Equal(0, await accounts.BalanceAsync(await PersonalAsync(ownerId)));
+        var receipt = await owner.GetAsync($"/billing/payments/{payment.Id}/receipt.pdf?lang=en");
+        Assert.Equal(HttpStatusCode.OK, receipt.StatusCode);
+        var text = PdfText(await receipt.Content.ReadAsByteArrayAsync());
+        Assert.Contains("Kranich Logistik GmbH", text);
+        Assert.Contains("credit of the organization", text);
+        Assert.Equal(HttpStatusCode.NotFound, (await member.GetAsync($"/billing/payments/{payment.Id}/receipt.pdf?lang=en")).StatusCode);
+
+        // A dispute takes the credit back and tells the owners and billing members, each in their language; not the member.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(StripeEvents.Envelope("charge.dispute.created", StripeEvents.Dispute(intent, 4000)))).StatusCode);
+        Assert.Equal(0, await accounts.BalanceAsync(company));
+        Assert.Equal("Top-up reversed: Kranich Logistik GmbH", (await MailPickup.WaitForMailToAsync(factory.MailDirectory, ownerEmail)).Subject);
+        Assert.Equal("Aufladung storniert: Kranich Logistik GmbH", (await MailPickup.WaitForMailToAsync(factory.MailDirectory, billingEmail)).Subject);
+        Assert.DoesNotContain(Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)), m => m.To.Mailboxes.Any(a => a.Address == memberEmail) && m.Subject?.Contains("Kranich") == true);
+    }
+
     private static string PdfText(byte[] pdf)
     {
         using var document = PdfDocument.Open(pdf);
@@ -456,7 +523,10 @@ public sealed class StripePaymentTests(StripePortalFactory factory) : IClassFixt
         return client.SendAsync(request);
     }
 
-    private async Task<long> BalanceAsync(string userId) => await factory.Services.GetRequiredService<BillingAccounts>().BalanceAsync(userId);
+    // A personal organization's credit is its owner's, as before organizations.
+    private async Task<long> BalanceAsync(string userId) => await factory.Services.GetRequiredService<BillingAccounts>().BalanceAsync(await PersonalAsync(userId));
+
+    private Task<Guid> PersonalAsync(string userId) => factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(userId);
 
     private async Task<Payment> PaymentAsync(string paymentId)
     {

@@ -77,4 +77,30 @@ public sealed class ChatStartErrorTests
             CultureInfo.CurrentUICulture = previous;
         }
     }
+
+    [Theory]
+    [InlineData(BudgetLimit.Organization, "Monatsbudget der Organisation", "monthly budget of the organization")]
+    [InlineData(BudgetLimit.Member, "Ihr Monatsbudget in dieser Organisation", "your monthly budget in this organization")]
+    [InlineData(BudgetLimit.ApiKey, "Monatsbudget dieses API-Schlüssels", "monthly budget of this API key")]
+    [InlineData(BudgetLimit.PrepaidCredit, "Guthaben der Organisation", "prepaid credit of the organization")]
+    public void From_BudgetLimit_NamesTheLimitInTheUsersLanguage(BudgetLimit limit, string german, string english)
+    {
+        var previous = CultureInfo.CurrentUICulture;
+        try
+        {
+            CultureInfo.CurrentUICulture = new CultureInfo("de");
+            var inGerman = ChatStartError.From(BudgetExceededException.For(limit), T).Message;
+            CultureInfo.CurrentUICulture = new CultureInfo("en");
+            var inEnglish = ChatStartError.From(BudgetExceededException.For(limit), T).Message;
+
+            Assert.StartsWith("Ihr Budget deckt diese Anfrage nicht: ", inGerman);
+            Assert.Contains(german, inGerman);
+            Assert.DoesNotContain(english, inGerman);
+            Assert.Contains(english, inEnglish);
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = previous;
+        }
+    }
 }

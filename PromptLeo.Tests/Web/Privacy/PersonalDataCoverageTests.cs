@@ -8,6 +8,7 @@ using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.SubProcessors;
 using PromptLeo.Web.Features.Billing;
+using PromptLeo.Web.Features.Organizations;
 using PromptLeo.Web.Features.Privacy;
 using static PromptLeo.Tests.Web.Api.ChatCompletionsApiTests;
 
@@ -21,7 +22,7 @@ namespace PromptLeo.Tests.Web.Privacy;
 public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
 {
     /// <summary>Columns that name a person.</summary>
-    private static readonly string[] PersonColumns = ["UserId", "SubjectId", "ActorId"];
+    private static readonly string[] PersonColumns = ["UserId", "SubjectId", "ActorId", "InvitedBy", "PersonalOwnerId"];
 
     /// <summary>The account and Identity's own rows: they go in the last stage, with the user row.</summary>
     private static readonly string[] ErasedWithTheAccountRow =
@@ -181,6 +182,10 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         var announced = await services.GetRequiredService<SubProcessorChanges>().AnnounceAsync("admin", SubProcessorChangeKind.Addition, null,
             new SubProcessorInput("Coverage GmbH", null, "Backup", "Germany", true, null), "https://portal.example/privacy/dpa");
         Assert.Equal(ObjectionOutcome.Recorded, await services.GetRequiredService<SubProcessorChanges>().ObjectAsync(user.Id, announced.ChangeId!.Value, "coverage"));
+        // A company organization the user founded, with an invitation they sent (the personal one exists since the key).
+        var organization = await services.GetRequiredService<OrganizationDirectory>().CreateAsync(user.Id, new OrganizationDetails("Coverage GmbH", null, null, null, "DE", null, "de"));
+        db.OrganizationInvitations.Add(new OrganizationInvitation { OrganizationId = organization, Email = "INVITEE@PROMPTLEO.TEST", InvitedBy = user.Id, TokenHash = [1, 2, 3], ExpiresAt = DateTimeOffset.UtcNow.AddDays(7) });
+        await db.SaveChangesAsync();
         return user;
     }
 }

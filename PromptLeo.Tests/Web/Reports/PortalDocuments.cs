@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Breaches;
+using PromptLeo.Web.Features.Organizations;
 using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Records;
 
@@ -30,6 +31,7 @@ public sealed record DocumentData(IServiceProvider Services, SeededUser User, Da
         ["profile"] = 1, ["conversations"] = 12, ["messages"] = 1234, ["images"] = 7, ["presets"] = 3, ["exports"] = 2,
         ["dpaAcceptances"] = 1, ["logins"] = 4, ["apiKeys"] = 2, ["sessions"] = 5, ["processingRecords"] = 2345,
         ["auditEntries"] = 19, ["usageEvents"] = 1500, ["creditTransactions"] = 6, ["invoices"] = 3,
+        ["organizationMemberships"] = 2, ["organizationsDeleted"] = 1, ["organizationInvitations"] = 4,
     };
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
@@ -65,6 +67,11 @@ public static class PortalDocuments
     public static readonly IReadOnlyList<PortalDocument> All =
     [
         new("access-report", async (d, l) => d.Get<AccessReportWriter>().Write(await d.AccountAsync(l), DocumentData.Counts, d.Now)),
+        new("access-report-organizations", async (d, l) => d.Get<AccessReportWriter>().Write(await d.AccountAsync(l), DocumentData.Counts, d.Now,
+            [OrganizationExportContributor.ReportSection([
+                new(Guid.NewGuid(), "Zylinski Beratung GmbH", OrganizationRole.Admin, d.Now.AddDays(-40), 50_000_000, 1234, 12_345_678, 17, 2),
+                new(Guid.NewGuid(), "Muster & Söhne KG", null, null, null, 12, 750_000, 3, 0),
+            ])])),
         new("deletion-certificate", async (d, l) => d.Get<DeletionCertificateWriter>().Write(
             new ErasureJob { Pseudonym = "erased-7f3c9a1b2d4e", Language = l, RequestedAt = d.Now.AddMinutes(-3) }, DocumentData.Counts, await d.RetainedAsync(), d.Now)),
         new("dpa", (d, l) => d.Get<DpaDocumentWriter>().WriteAsync(l, new DpaAcceptance

@@ -406,31 +406,6 @@ namespace PromptLeo.Web.Data.Migrations
                     b.ToTable("AuditEntries");
                 });
 
-            modelBuilder.Entity("PromptLeo.Web.Data.BillingAccount", b =>
-                {
-                    b.Property<string>("UserId")
-                        .HasMaxLength(450)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Alert100Month")
-                        .HasMaxLength(7)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Alert80Month")
-                        .HasMaxLength(7)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("Mode")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("MonthlyBudgetMicros")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("UserId");
-
-                    b.ToTable("BillingAccounts");
-                });
-
             modelBuilder.Entity("PromptLeo.Web.Data.BreachIncident", b =>
                 {
                     b.Property<int>("Id")
@@ -1820,15 +1795,6 @@ namespace PromptLeo.Web.Data.Migrations
                     b.HasOne("PromptLeo.Web.Data.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("PromptLeo.Web.Data.BillingAccount", b =>
-                {
-                    b.HasOne("PromptLeo.Web.Data.ApplicationUser", null)
-                        .WithOne()
-                        .HasForeignKey("PromptLeo.Web.Data.BillingAccount", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

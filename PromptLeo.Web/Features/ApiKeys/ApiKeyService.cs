@@ -17,6 +17,21 @@ public static class ApiScopes
 public sealed record ApiKeySummary(Guid Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, long? MonthlyBudgetMicros)
 {
     public bool IsActive(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
+
+    /// <summary>The creating member as owners and admins see it (name and e-mail); null once they left the organization.</summary>
+    public string? Creator { get; init; }
+
+    /// <summary>The key was created by the member looking at the list.</summary>
+    public bool IsOwn { get; init; }
+}
+
+/// <summary>The keys of the organization the user acts for that they may see: their own, or all for owners and admins.</summary>
+public sealed record OrganizationKeys(Organizations.Membership Membership, IReadOnlyList<ApiKeySummary> Keys)
+{
+    /// <summary>Owners and admins see, revoke and budget every member's keys.</summary>
+    public bool ManagesAll => Organizations.OrganizationPermissions.CanManageMembers(Membership.Role);
+
+    public bool CanCreate => Organizations.OrganizationPermissions.CanCreateKeys(Membership.Role);
 }
 
 /// <summary>A new key with its secret, which is shown exactly once.</summary>
@@ -46,6 +61,12 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
             throw new ArgumentException("Pick at least one known scope.", nameof(scopes));
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // The key bills the organization the user acts for when creating it; the role must allow it.
+        var membership = await organizations.ActiveAsync(db, userId, cancellationToken);
+        if (!Organizations.OrganizationPermissions.CanCreateKeys(membership.Role))
+        {
+            throw new Billing.OrganizationRoleRefusedException($"Your role in this organization ({membership.Role}) cannot create API keys. Switch to another organization or ask an owner for another role.");
+        }
         if (await db.ApiKeys.CountAsync(k => k.UserId == userId && k.RevokedAt == null, cancellationToken) >= MaxKeysPerUser)
         {
             throw new InvalidOperationException("Too many active keys; revoke one first.");
@@ -54,8 +75,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
         var secret = prefix + "_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var key = new ApiKey
         {
-            // The key bills the organization the user acts for when creating it.
-            OrganizationId = (await organizations.ActiveAsync(db, userId, cancellationToken)).OrganizationId,
+            OrganizationId = membership.OrganizationId,
             UserId = userId,
             Name = name,
             Prefix = prefix,
@@ -66,33 +86,90 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
             CreatedAt = time.GetUtcNow(),
         };
         db.ApiKeys.Add(key);
-        db.AuditEntries.Add(audit.Create(userId, userId, Privacy.AuditActions.ApiKeyCreated, $"key {prefix}, scopes {key.Scopes}"));
+        var entry = audit.Create(userId, userId, Privacy.AuditActions.ApiKeyCreated, $"key {prefix}, scopes {key.Scopes}");
+        entry.OrganizationId = membership.OrganizationId;
+        db.AuditEntries.Add(entry);
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("API key {KeyPrefix} created for {UserId}", prefix, userId);
         return new CreatedApiKey(ToSummary(key), secret);
     }
 
+    /// <summary>The user's own keys in every organization (export and tests).</summary>
     public async Task<IReadOnlyList<ApiKeySummary>> ListAsync(string userId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).ToListAsync(cancellationToken);
-        return keys.OrderByDescending(k => k.CreatedAt).Select(ToSummary).ToList();
+        return keys.OrderByDescending(k => k.CreatedAt).Select(k => ToSummary(k) with { IsOwn = true }).ToList();
     }
 
-    /// <summary>Revokes the owner's key; returns false when the user owns no such key.</summary>
+    /// <summary>
+    /// The keys of the organization the user acts for: a member sees their own; owners and admins see all, with the
+    /// creating member's name and e-mail (none for a member who has left).
+    /// </summary>
+    public async Task<OrganizationKeys> ListForActiveAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var membership = await organizations.ActiveAsync(db, userId, cancellationToken);
+        var all = Organizations.OrganizationPermissions.CanManageMembers(membership.Role);
+        var keys = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.OrganizationId == membership.OrganizationId && (all || k.UserId == userId)).ToListAsync(cancellationToken);
+        var creators = await Billing.MemberLabels.ForAsync(db, membership.OrganizationId, keys.Select(k => k.UserId), cancellationToken);
+        return new OrganizationKeys(membership, [.. keys.OrderByDescending(k => k.CreatedAt)
+            .Select(k => ToSummary(k) with { Creator = creators.GetValueOrDefault(k.UserId), IsOwn = k.UserId == userId })]);
+    }
+
+    /// <summary>Revokes a key: the creator their own, owners and admins any key of their organization. False when the actor may not or the key is gone.</summary>
     public async Task<bool> RevokeAsync(string userId, Guid keyId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await ManageableKeyAsync(db, userId, keyId, cancellationToken) is not { } key)
+        {
+            return false;
+        }
         var now = time.GetUtcNow();
-        var changed = await db.ApiKeys.Where(k => k.Id == keyId && k.UserId == userId && k.RevokedAt == null)
+        var changed = await db.ApiKeys.Where(k => k.Id == keyId && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
         if (changed > 0)
         {
-            await audit.WriteAsync(userId, userId, Privacy.AuditActions.ApiKeyRevoked, $"key {keyId}", cancellationToken);
+            db.AuditEntries.Add(key.UserId == userId
+                ? audit.Create(userId, userId, Privacy.AuditActions.ApiKeyRevoked, $"key {keyId}")
+                : organizations.Audit(userId, key.OrganizationId, Organizations.OrganizationAuditActions.ApiKeyRevoked, $"key {key.Prefix} of member {key.UserId}"));
+            await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("API key {KeyId} revoked by {UserId}", keyId, userId);
-            promptCaches.DropApiKey(userId, keyId);
+            promptCaches.DropApiKey(key.UserId, keyId);
         }
         return changed > 0;
+    }
+
+    /// <summary>Sets a key's monthly budget (empty = none): the creator their own, owners and admins any key of their organization.</summary>
+    /// <exception cref="Billing.OrganizationRoleRefusedException">The actor may not change this key.</exception>
+    public async Task SetBudgetAsync(string userId, Guid keyId, decimal? monthlyBudgetEur, CancellationToken cancellationToken = default)
+    {
+        if (monthlyBudgetEur < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(monthlyBudgetEur), "The budget must not be negative.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var key = await ManageableKeyAsync(db, userId, keyId, cancellationToken)
+            ?? throw new Billing.OrganizationRoleRefusedException("Only the key's creator and the organization's owners and admins set a key's budget.");
+        var budget = monthlyBudgetEur is { } eur ? Billing.Money.FromEuro(eur) : (long?)null;
+        await db.ApiKeys.Where(k => k.Id == keyId).ExecuteUpdateAsync(s => s.SetProperty(k => k.MonthlyBudgetMicros, budget), cancellationToken);
+        db.AuditEntries.Add(organizations.Audit(userId, key.OrganizationId, Organizations.OrganizationAuditActions.ApiKeyBudgetChanged,
+            $"key {key.Prefix}: {budget?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} micro-EUR"));
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Budget of API key {KeyId} changed by {UserId}", keyId, userId);
+    }
+
+    // Checked on the server for every action: the creator, or an owner or admin of the key's organization.
+    private static async Task<ApiKey?> ManageableKeyAsync(AppDbContext db, string userId, Guid keyId, CancellationToken cancellationToken)
+    {
+        var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == keyId, cancellationToken);
+        if (key is null || key.UserId == userId)
+        {
+            return key;
+        }
+        var membership = await Organizations.OrganizationDirectory.MembershipAsync(db, key.OrganizationId, userId, cancellationToken);
+        return membership is not null && Organizations.OrganizationPermissions.CanManageMembers(membership.Role) ? key : null;
     }
 
     /// <summary>The caller for a presented key, or null when the key is unknown, wrong, revoked or expired, or its account is disabled or gone. A sign-in lockout does not stop keys.</summary>

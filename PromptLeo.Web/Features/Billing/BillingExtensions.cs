@@ -94,7 +94,7 @@ public static class BillingExtensions
         return TypedResults.File(xml.Xml, "application/xml", xml.Number + ".xml");
     }
 
-    private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult, ProblemHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, TimeProvider time, int? year, int? month, HttpContext context)
+    private static async Task<Results<FileContentHttpResult, UnauthorizedHttpResult, ProblemHttpResult>> DownloadUsageAsync(ClaimsPrincipal user, UsageReports reports, Organizations.OrganizationDirectory organizations, TimeProvider time, int? year, int? month, HttpContext context)
     {
         context.Response.NoStore();
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId)
@@ -108,7 +108,9 @@ public static class BillingExtensions
         }
         var now = time.GetUtcNow();
         var start = year is { } y && month is { } m ? new DateTimeOffset(y, m, 1, 0, 0, 0, TimeSpan.Zero) : UsageLedger.MonthStart(now);
-        var events = await reports.EventsAsync(userId, start, start.AddMonths(1));
+        // The organization the user acts for: everyone's usage for owners, admins and billing members, else their own.
+        var membership = await organizations.ActiveAsync(userId, context.RequestAborted);
+        var events = await reports.EventsAsync(membership.OrganizationId, Organizations.OrganizationPermissions.CanSeeUsage(membership.Role) ? null : userId, start, start.AddMonths(1), context.RequestAborted);
         var bytes = System.Text.Encoding.UTF8.GetBytes(UsageReports.ToCsv(events));
         return TypedResults.File(bytes, "text/csv", $"promptleo-usage-{start:yyyy-MM}.csv");
     }

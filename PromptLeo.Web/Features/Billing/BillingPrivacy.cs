@@ -46,7 +46,6 @@ public sealed class BillingErasureParticipant(
     public async Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken)
     {
         await db.ApiKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        await db.BillingAccounts.Where(a => a.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.UsageEvents.Where(e => e.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(e => e.UserId, pseudonym), cancellationToken);
         await db.CreditTransactions.Where(c => c.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(c => c.UserId, pseudonym), cancellationToken);
     }

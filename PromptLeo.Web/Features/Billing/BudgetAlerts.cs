@@ -10,8 +10,9 @@ using PromptLeo.Web.Resources;
 namespace PromptLeo.Web.Features.Billing;
 
 /// <summary>
-/// Mails the account owner when this month's spend reaches 80 % and 100 % of the account budget, or of the budget of the
-/// API key that was used, once per month and threshold each.
+/// Mails when this month's spend reaches 80 % and 100 % of a budget, once per month and threshold each: the
+/// organization's budget to its owners and billing members, a member's budget to the member, an API key's budget to the
+/// member who created the key. Each mail is in its recipient's language.
 /// </summary>
 public sealed class BudgetAlerts(
     IDbContextFactory<AppDbContext> dbFactory,
@@ -21,17 +22,20 @@ public sealed class BudgetAlerts(
     TimeProvider time,
     ILogger<BudgetAlerts> logger)
 {
-    public async Task CheckAsync(string userId, Guid? keyId = null, CancellationToken cancellationToken = default)
+    /// <summary>Checks the organization's, the member's and (when one was used) the key's budget after a charge.</summary>
+    public async Task CheckAsync(Guid organizationId, string userId, Guid? keyId = null, CancellationToken cancellationToken = default)
     {
-        await CheckBudgetAsync(userId, null, cancellationToken);
+        await CheckBudgetAsync(BudgetLimit.Organization, organizationId, userId, null, cancellationToken);
+        await CheckBudgetAsync(BudgetLimit.Member, organizationId, userId, null, cancellationToken);
         if (keyId is { } key)
         {
-            await CheckBudgetAsync(userId, key, cancellationToken);
+            await CheckBudgetAsync(BudgetLimit.ApiKey, organizationId, userId, key, cancellationToken);
         }
     }
 
-    /// <summary>The account budget (no key) or the budget of one API key.</summary>
-    private async Task CheckBudgetAsync(string userId, Guid? keyId, CancellationToken cancellationToken)
+    private sealed record Holder(long? Budget, string Label, IReadOnlyList<string> RecipientIds);
+
+    private async Task CheckBudgetAsync(BudgetLimit scope, Guid organizationId, string userId, Guid? keyId, CancellationToken cancellationToken)
     {
         try
         {
@@ -39,53 +43,69 @@ public sealed class BudgetAlerts(
             var now = time.GetUtcNow();
             var monthStart = UsageLedger.MonthStart(now);
             var month = now.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-            var usage = db.UsageEvents.Where(u => u.UserId == userId && u.At >= monthStart);
-            long? budget;
-            string? keyLabel = null;
-            if (keyId is { } id)
+            var organization = await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId)
+                .Select(o => new { o.Name, o.PersonalOwnerId, o.MonthlyBudgetMicros }).FirstOrDefaultAsync(cancellationToken);
+            if (organization is null)
             {
-                var key = await db.ApiKeys.AsNoTracking().Where(k => k.Id == id && k.UserId == userId)
-                    .Select(k => new { k.Name, k.Prefix, k.MonthlyBudgetMicros }).FirstOrDefaultAsync(cancellationToken);
-                budget = key?.MonthlyBudgetMicros;
-                keyLabel = key is null ? null : $"{key.Name} ({key.Prefix})";
-                usage = usage.Where(u => u.ApiKeyId == id);
+                return;
             }
-            else
+            var usage = db.UsageEvents.Where(u => u.At >= monthStart);
+            Holder? holder;
+            switch (scope)
             {
-                budget = await db.BillingAccounts.Where(a => a.UserId == userId).Select(a => a.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken);
+                case BudgetLimit.ApiKey:
+                    var id = keyId!.Value;
+                    holder = await db.ApiKeys.AsNoTracking().Where(k => k.Id == id)
+                        .Select(k => new Holder(k.MonthlyBudgetMicros, k.Name + " (" + k.Prefix + ")", new[] { k.UserId })).FirstOrDefaultAsync(cancellationToken);
+                    usage = usage.Where(u => u.ApiKeyId == id);
+                    break;
+                case BudgetLimit.Member:
+                    var memberBudget = await db.OrganizationMembers.Where(m => m.OrganizationId == organizationId && m.UserId == userId)
+                        .Select(m => m.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken);
+                    holder = new Holder(memberBudget, organization.Name, [userId]);
+                    usage = usage.Where(u => u.OrganizationId == organizationId && u.UserId == userId);
+                    break;
+                default:
+                    var payers = await db.OrganizationMembers.Where(m => m.OrganizationId == organizationId && (m.Role == OrganizationRole.Owner || m.Role == OrganizationRole.Billing))
+                        .Select(m => m.UserId).ToListAsync(cancellationToken);
+                    holder = new Holder(organization.MonthlyBudgetMicros, organization.Name, payers);
+                    usage = usage.Where(u => u.OrganizationId == organizationId);
+                    break;
             }
-            if (budget is not { } cap || cap <= 0)
+            if (holder?.Budget is not { } cap || cap <= 0)
             {
                 return;
             }
             var spent = await usage.SumAsync(u => u.AmountMicros, cancellationToken);
             var threshold = spent >= cap ? 100 : spent * 100 >= cap * 80 ? 80 : 0;
             // The conditional update claims the alert, so parallel requests send it once.
-            if (threshold == 0 || await MarkAsync(db, userId, keyId, threshold, month, cancellationToken) == 0)
+            if (threshold == 0 || await MarkAsync(db, scope, organizationId, userId, keyId, threshold, month, cancellationToken) == 0)
             {
                 return;
             }
-            var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.Email, u.PreferredLanguage }).FirstOrDefaultAsync(cancellationToken);
-            if (user?.Email is null)
-            {
-                return;
-            }
+            var recipients = await db.Users.AsNoTracking().Where(u => holder.RecipientIds.Contains(u.Id) && u.Email != null)
+                .Select(u => new { u.Email, u.PreferredLanguage }).ToListAsync(cancellationToken);
+            // A personal organization's budget is its owner's own, worded as before organizations existed.
+            var personal = organization.PersonalOwnerId is not null;
             try
             {
-                await SendAsync(user.Email, user.PreferredLanguage, threshold, spent, cap, cancellationToken, keyLabel);
+                foreach (var recipient in recipients)
+                {
+                    await SendAsync(recipient.Email!, recipient.PreferredLanguage, scope, personal, holder.Label, threshold, spent, cap, cancellationToken);
+                }
             }
             catch
             {
                 // Not sent: give the claim back so the next request tries again.
-                await MarkAsync(db, userId, keyId, threshold, null, CancellationToken.None);
+                await MarkAsync(db, scope, organizationId, userId, keyId, threshold, null, CancellationToken.None);
                 throw;
             }
-            logger.LogInformation("Budget alert {Threshold} % sent for {UserId} (key {KeyId})", threshold, userId, keyId);
+            logger.LogInformation("Budget alert {Threshold} % ({Scope}) sent for organization {OrganizationId}, member {UserId}, key {KeyId}", threshold, scope, organizationId, userId, keyId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // An alert must never fail the request that triggered it.
-            logger.LogError(ex, "Budget alert check failed for {UserId}", userId);
+            logger.LogError(ex, "Budget alert check failed for organization {OrganizationId}, member {UserId}", organizationId, userId);
         }
     }
 
@@ -93,10 +113,12 @@ public sealed class BudgetAlerts(
     /// Claims the alert for <paramref name="month"/> (100 % also covers 80 %) when it was not sent this month yet, or
     /// gives the claim back when <paramref name="month"/> is null. Returns the rows changed.
     /// </summary>
-    private static Task<int> MarkAsync(AppDbContext db, string userId, Guid? keyId, int threshold, string? month, CancellationToken cancellationToken) =>
-        keyId is { } id
-            ? MarkAsync(db.ApiKeys.Where(k => k.Id == id && k.UserId == userId), threshold >= 100, month, cancellationToken)
-            : MarkAsync(db.BillingAccounts.Where(a => a.UserId == userId), threshold >= 100, month, cancellationToken);
+    private static Task<int> MarkAsync(AppDbContext db, BudgetLimit scope, Guid organizationId, string userId, Guid? keyId, int threshold, string? month, CancellationToken cancellationToken) => scope switch
+    {
+        BudgetLimit.ApiKey => MarkAsync(db.ApiKeys.Where(k => k.Id == keyId), threshold >= 100, month, cancellationToken),
+        BudgetLimit.Member => MarkAsync(db.OrganizationMembers.Where(m => m.OrganizationId == organizationId && m.UserId == userId), threshold >= 100, month, cancellationToken),
+        _ => MarkAsync(db.Organizations.Where(o => o.Id == organizationId), threshold >= 100, month, cancellationToken),
+    };
 
     private static Task<int> MarkAsync<T>(IQueryable<T> holder, bool full, string? month, CancellationToken cancellationToken)
         where T : class, IBudgetAlertMarks =>
@@ -108,26 +130,33 @@ public sealed class BudgetAlerts(
                    : holder.Where(h => h.Alert80Month == null || h.Alert80Month != month)
                         .ExecuteUpdateAsync(s => s.SetProperty(h => h.Alert80Month, month), cancellationToken);
 
-    private async Task SendAsync(string address, string language, int threshold, long spent, long cap, CancellationToken cancellationToken, string? keyLabel = null)
+    private async Task SendAsync(string address, string language, BudgetLimit scope, bool personal, string label, int threshold, long spent, long cap, CancellationToken cancellationToken)
     {
         var culture = CultureInfo.GetCultureInfo(language == "de" ? "de" : "en");
         var previous = CultureInfo.CurrentUICulture;
         CultureInfo.CurrentUICulture = culture;
         try
         {
-            var subject = (keyLabel, threshold >= 100) switch
+            var full = threshold >= 100;
+            var (subject, body) = (scope, personal) switch
             {
-                (null, true) => strings["You have reached your monthly budget"].Value,
-                (null, false) => strings["You have used 80 % of your monthly budget"].Value,
-                (_, true) => string.Format(culture, strings["API key {0} has reached its monthly budget"].Value, keyLabel),
-                (_, false) => string.Format(culture, strings["API key {0} has used 80 % of its monthly budget"].Value, keyLabel),
+                (BudgetLimit.ApiKey, _) => (
+                    full ? strings["API key {0} has reached its monthly budget"] : strings["API key {0} has used 80 % of its monthly budget"],
+                    strings["This month the key {0} has spent {1} of its budget of {2}. At 100 % the key is refused until the next month."]),
+                (BudgetLimit.Organization, false) => (
+                    full ? strings["The organization {0} has reached its monthly budget"] : strings["The organization {0} has used 80 % of its monthly budget"],
+                    strings["This month the organization {0} has spent {1} of its budget of {2}. At 100 % all its members and keys are refused until the next month; owners and billing members can change the budget on the billing page."]),
+                (BudgetLimit.Member, false) => (
+                    full ? strings["You have reached your monthly budget in {0}"] : strings["You have used 80 % of your monthly budget in {0}"],
+                    strings["This month you have spent {1} of your budget of {2} in the organization {0}. At 100 % your requests for it are refused until the next month; its owners and admins can change your budget."]),
+                _ => (
+                    full ? strings["You have reached your monthly budget"] : strings["You have used 80 % of your monthly budget"],
+                    strings["This month you have spent {0} of your budget of {1}. You can change the budget on the billing page."]),
             };
-            var body = keyLabel is null
-                ? string.Format(culture, strings["This month you have spent {0} of your budget of {1}. You can change the budget on the billing page."].Value,
-                    Money.Format(spent, culture), Money.Format(cap, culture))
-                : string.Format(culture, strings["This month the key {0} has spent {1} of its budget of {2}. At 100 % the key is refused until the next month."].Value,
-                    keyLabel, Money.Format(spent, culture), Money.Format(cap, culture));
-            await transport.SendAsync(MailMessages.Compose(email.Value, address, subject, new TextPart("plain") { Text = body }), cancellationToken);
+            var amounts = new[] { Money.Format(spent, culture), Money.Format(cap, culture) };
+            // Only the own-budget text of a personal organization names no holder.
+            var text = string.Format(culture, body.Value, scope == BudgetLimit.ApiKey || !personal ? [label, .. amounts] : amounts);
+            await transport.SendAsync(MailMessages.Compose(email.Value, address, string.Format(culture, subject.Value, label), new TextPart("plain") { Text = text }), cancellationToken);
         }
         finally
         {

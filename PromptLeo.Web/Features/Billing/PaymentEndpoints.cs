@@ -32,6 +32,12 @@ public static class PaymentEndpoints
         {
             return TypedResults.NotFound();
         }
+        // The top-up credits the organization the user acts for; only its owners and billing members pay for it.
+        var membership = await services.GetRequiredService<Organizations.OrganizationDirectory>().ActiveAsync(userId, context.RequestAborted);
+        if (!Organizations.OrganizationPermissions.CanManageBilling(membership.Role))
+        {
+            return TypedResults.Redirect("/billing?topUp=role");
+        }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         // The message is shown on the billing page, in the user's language, next to the form.
         var error = TopUpAmount.TryParse(form["amount"], options.Value, out var amountMicros);
@@ -42,7 +48,7 @@ public static class PaymentEndpoints
         try
         {
             var billingPage = new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/billing");
-            return TypedResults.Redirect((await provider.StartCheckoutAsync(userId, amountMicros, billingPage, context.RequestAborted)).AbsoluteUri);
+            return TypedResults.Redirect((await provider.StartCheckoutAsync(userId, membership.OrganizationId, amountMicros, billingPage, context.RequestAborted)).AbsoluteUri);
         }
         catch (PaymentUnavailableException)
         {

@@ -7,26 +7,31 @@ namespace PromptLeo.Web.Features.Billing;
 /// <summary>
 /// Versioned prices per model. A change adds a new version row; usage events copy the unit prices they were charged
 /// with, so old events keep old prices. <c>*</c> is the admin's default; without it the options' default applies.
+/// Rows with an organization id are that organization's own (contracted) list, which wins over the public one.
 /// </summary>
 public sealed class PriceList(IDbContextFactory<AppDbContext> dbFactory, IOptions<BillingOptions> options, Privacy.AuditLog audit, TimeProvider time, ILogger<PriceList> logger)
 {
     public const string DefaultModelId = "*";
 
-    public async Task<ModelPrice> GetCurrentAsync(AppDbContext db, string modelId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The price a request of <paramref name="organizationId"/> is charged with: the organization's own newest version for
+    /// the model, else its own default (<c>*</c>), else the public list's (model, then default, then the options).
+    /// </summary>
+    public async Task<ModelPrice> GetCurrentAsync(AppDbContext db, Guid? organizationId, string modelId, CancellationToken cancellationToken = default)
     {
         var rows = await db.ModelPrices.AsNoTracking()
-            .Where(p => p.ModelId == modelId || p.ModelId == DefaultModelId)
+            .Where(p => (p.OrganizationId == null || p.OrganizationId == organizationId) && (p.ModelId == modelId || p.ModelId == DefaultModelId))
             .ToListAsync(cancellationToken);
-        return rows.Where(p => p.ModelId == modelId).MaxBy(p => p.Version)
-            ?? rows.Where(p => p.ModelId == DefaultModelId).MaxBy(p => p.Version)
+        return Newest(rows, organizationId, modelId) ?? Newest(rows, organizationId, DefaultModelId)
+            ?? Newest(rows, null, modelId) ?? Newest(rows, null, DefaultModelId)
             ?? FromOptions();
     }
 
-    /// <summary>The newest version of every priced model plus the default.</summary>
+    /// <summary>The newest version of every priced model plus the default, in the public list.</summary>
     public async Task<IReadOnlyList<ModelPrice>> ListCurrentAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.ModelPrices.AsNoTracking().ToListAsync(cancellationToken);
+        var rows = await db.ModelPrices.AsNoTracking().Where(p => p.OrganizationId == null).ToListAsync(cancellationToken);
         var current = rows.GroupBy(p => p.ModelId).Select(g => g.MaxBy(p => p.Version)!).OrderBy(p => p.ModelId, StringComparer.Ordinal).ToList();
         if (current.All(p => p.ModelId != DefaultModelId))
         {
@@ -35,11 +40,37 @@ public sealed class PriceList(IDbContextFactory<AppDbContext> dbFactory, IOption
         return current;
     }
 
+    /// <summary>The prices <paramref name="organizationId"/> pays: its own rows (marked by their organization id) in place of the public ones.</summary>
+    public async Task<IReadOnlyList<ModelPrice>> ListEffectiveAsync(Guid organizationId, CancellationToken cancellationToken = default)
+    {
+        var own = await ListOwnAsync(organizationId, cancellationToken);
+        var ownIds = own.Select(p => p.ModelId).ToHashSet(StringComparer.Ordinal);
+        return [.. (await ListCurrentAsync(cancellationToken)).Where(p => !ownIds.Contains(p.ModelId)).Concat(own).OrderBy(p => p.ModelId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The newest version of each of the organization's own (contracted) prices.</summary>
+    public async Task<IReadOnlyList<ModelPrice>> ListOwnAsync(Guid organizationId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.ModelPrices.AsNoTracking().Where(p => p.OrganizationId == organizationId).ToListAsync(cancellationToken);
+        return [.. rows.GroupBy(p => p.ModelId).Select(g => g.MaxBy(p => p.Version)!).OrderBy(p => p.ModelId, StringComparer.Ordinal)];
+    }
+
+    private static ModelPrice? Newest(List<ModelPrice> rows, Guid? organizationId, string modelId) =>
+        rows.Where(p => p.OrganizationId == organizationId && p.ModelId == modelId).MaxBy(p => p.Version);
+
     /// <summary>
     /// Adds a new price version for <paramref name="modelId"/>, with its audit entry in the same transaction. It applies
     /// to requests that reserve after it; a request in flight keeps the price it reserved with.
     /// </summary>
-    public async Task<ModelPrice> SetAsync(string modelId, decimal inputEurPerMillion, decimal outputEurPerMillion, decimal imageEurPerMegapixelStep, string changedBy, CancellationToken cancellationToken = default)
+    public Task<ModelPrice> SetAsync(string modelId, decimal inputEurPerMillion, decimal outputEurPerMillion, decimal imageEurPerMegapixelStep, string changedBy, CancellationToken cancellationToken = default) =>
+        SetAsync(null, modelId, inputEurPerMillion, outputEurPerMillion, imageEurPerMegapixelStep, changedBy, cancellationToken);
+
+    /// <summary>
+    /// A site admin's contracted price for one organization (its own list; the public list stays as it is). Audited in
+    /// the admin log and shown in the organization's audit log.
+    /// </summary>
+    public async Task<ModelPrice> SetAsync(Guid? organizationId, string modelId, decimal inputEurPerMillion, decimal outputEurPerMillion, decimal imageEurPerMegapixelStep, string changedBy, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(modelId) || inputEurPerMillion < 0 || outputEurPerMillion < 0 || imageEurPerMegapixelStep < 0)
         {
@@ -47,10 +78,16 @@ public sealed class PriceList(IDbContextFactory<AppDbContext> dbFactory, IOption
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var version = (await db.ModelPrices.Where(p => p.ModelId == modelId).MaxAsync(p => (int?)p.Version, cancellationToken) ?? 0) + 1;
+        if (organizationId is { } org && !await db.Organizations.AnyAsync(o => o.Id == org, cancellationToken))
+        {
+            throw new ArgumentException("The organization does not exist.");
+        }
+        modelId = modelId.Trim();
+        var version = (await db.ModelPrices.Where(p => p.ModelId == modelId && p.OrganizationId == organizationId).MaxAsync(p => (int?)p.Version, cancellationToken) ?? 0) + 1;
         var price = new ModelPrice
         {
-            ModelId = modelId.Trim(),
+            OrganizationId = organizationId,
+            ModelId = modelId,
             Version = version,
             InputMicrosPerMillionTokens = Money.FromEuro(inputEurPerMillion),
             OutputMicrosPerMillionTokens = Money.FromEuro(outputEurPerMillion),
@@ -59,11 +96,13 @@ public sealed class PriceList(IDbContextFactory<AppDbContext> dbFactory, IOption
             ChangedBy = changedBy,
         };
         db.ModelPrices.Add(price);
-        db.AuditEntries.Add(audit.Create(changedBy, null, Privacy.AuditActions.PriceChanged,
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{price.ModelId} v{version}: input {inputEurPerMillion} EUR/1M tokens, output {outputEurPerMillion} EUR/1M tokens, image {imageEurPerMegapixelStep} EUR/megapixel-step")));
+        var entry = audit.Create(changedBy, null, Privacy.AuditActions.PriceChanged,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(organizationId is { } o ? $"organization {o}: " : "")}{price.ModelId} v{version}: input {inputEurPerMillion} EUR/1M tokens, output {outputEurPerMillion} EUR/1M tokens, image {imageEurPerMegapixelStep} EUR/megapixel-step"));
+        entry.OrganizationId = organizationId;
+        db.AuditEntries.Add(entry);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        logger.LogInformation("Price version {Version} for model {ModelId} set by {UserId}", version, price.ModelId, changedBy);
+        logger.LogInformation("Price version {Version} for model {ModelId} (organization {OrganizationId}) set by {UserId}", version, price.ModelId, organizationId, changedBy);
         return price;
     }
 

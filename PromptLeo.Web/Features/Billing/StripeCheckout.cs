@@ -74,9 +74,9 @@ public sealed class StripeCheckout(
 
     public string Name => "stripe";
 
-    public async Task<Uri> StartCheckoutAsync(string userId, long amountMicros, Uri returnUrl, CancellationToken cancellationToken = default)
+    public async Task<Uri> StartCheckoutAsync(string userId, Guid organizationId, long amountMicros, Uri returnUrl, CancellationToken cancellationToken = default)
     {
-        var payment = new Payment { UserId = userId, AmountMicros = amountMicros, Currency = PaymentsOptions.Currency, CreatedAt = time.GetUtcNow() };
+        var payment = new Payment { OrganizationId = organizationId, UserId = userId, AmountMicros = amountMicros, Currency = PaymentsOptions.Currency, CreatedAt = time.GetUtcNow() };
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             db.Payments.Add(payment);
@@ -136,9 +136,20 @@ public sealed class StripeCheckout(
         {
             await db.Payments.Where(p => p.Id == payment.Id).ExecuteUpdateAsync(s => s.SetProperty(p => p.SessionId, session.Id), cancellationToken);
         }
-        await audit.WriteAsync(userId, userId, PaymentAuditActions.TopUpRequested, $"payment {payment.Id}, {amountMicros} micro-EUR", cancellationToken);
-        logger.LogInformation("Checkout for payment {PaymentId} started for {UserId}", payment.Id, userId);
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            db.AuditEntries.Add(PaymentAudit(audit.Create(userId, userId, PaymentAuditActions.TopUpRequested, $"payment {payment.Id}, {amountMicros} micro-EUR"), payment));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        logger.LogInformation("Checkout for payment {PaymentId} of organization {OrganizationId} started by {UserId}", payment.Id, organizationId, userId);
         return url;
+    }
+
+    /// <summary>Payment entries also appear in the audit log of the organization whose credit they concern.</summary>
+    internal static AuditEntry PaymentAudit(AuditEntry entry, Payment payment)
+    {
+        entry.OrganizationId = payment.OrganizationId;
+        return entry;
     }
 
     private async Task MarkFailedAsync(Guid paymentId, CancellationToken cancellationToken)

@@ -58,6 +58,7 @@ public sealed class StripeWebhook(
     private async Task<WebhookOutcome> ApplyAsync(Event stripeEvent, CancellationToken cancellationToken)
     {
         var reversal = (Reason: (string?)null, Payment: (Payment?)null, Micros: 0L);
+        Payment? failed = null;
         WebhookOutcome outcome;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
@@ -78,7 +79,7 @@ public sealed class StripeWebhook(
                     break;
                 // An abandoned checkout expires after 24 hours; it is closed like a failed payment.
                 case (EventTypes.CheckoutSessionAsyncPaymentFailed or EventTypes.CheckoutSessionExpired, Session session):
-                    outcome = await FailAsync(db, stripeEvent, session, cancellationToken);
+                    (outcome, failed) = await FailAsync(db, stripeEvent, session, cancellationToken);
                     break;
                 case (EventTypes.ChargeRefunded, Charge charge):
                     (outcome, reversal) = await ReverseAsync(db, stripeEvent, charge.PaymentIntentId, charge.AmountRefunded * 10_000, "refund", now, cancellationToken);
@@ -110,6 +111,10 @@ public sealed class StripeWebhook(
         if (reversal is { Reason: { } reason, Payment: { } reversed })
         {
             await mail.SendReversalAsync(reversed, reversal.Micros, reason, cancellationToken);
+        }
+        if (failed is not null)
+        {
+            await mail.SendFailedAsync(failed, cancellationToken);
         }
         return outcome;
     }
@@ -158,28 +163,29 @@ public sealed class StripeWebhook(
         payment.BookedAt = now;
         payment.MethodType = method;
         payment.PaymentIntentId ??= session.PaymentIntentId;
-        db.CreditTransactions.Add(new CreditTransaction { UserId = payment.UserId, AmountMicros = payment.AmountMicros, Reference = CreditReferencePrefix + payment.Id, At = now });
-        db.AuditEntries.Add(audit.Create(AuditActions.System, payment.UserId, PaymentAuditActions.TopUpBooked, $"payment {payment.Id}, {payment.AmountMicros} micro-EUR, event {stripeEvent.Id}"));
-        logger.LogInformation("Payment {PaymentId} booked: {AmountMicros} micro-EUR credit for {UserId}", payment.Id, payment.AmountMicros, payment.UserId);
+        db.CreditTransactions.Add(new CreditTransaction { OrganizationId = payment.OrganizationId, UserId = payment.UserId, AmountMicros = payment.AmountMicros, Reference = CreditReferencePrefix + payment.Id, At = now });
+        db.AuditEntries.Add(StripeCheckout.PaymentAudit(audit.Create(AuditActions.System, payment.UserId, PaymentAuditActions.TopUpBooked, $"payment {payment.Id}, {payment.AmountMicros} micro-EUR, event {stripeEvent.Id}"), payment));
+        logger.LogInformation("Payment {PaymentId} booked: {AmountMicros} micro-EUR credit for organization {OrganizationId}", payment.Id, payment.AmountMicros, payment.OrganizationId);
         return WebhookOutcome.Applied;
     }
 
-    private async Task<WebhookOutcome> FailAsync(AppDbContext db, Event stripeEvent, Session session, CancellationToken cancellationToken)
+    private async Task<(WebhookOutcome, Payment?)> FailAsync(AppDbContext db, Event stripeEvent, Session session, CancellationToken cancellationToken)
     {
         var payment = await FindAsync(db, stripeEvent, session, cancellationToken);
         if (payment is null)
         {
-            return WebhookOutcome.UnknownPayment;
+            return (WebhookOutcome.UnknownPayment, null);
         }
         if (payment.Status != PaymentStatus.Pending)
         {
-            return WebhookOutcome.Ignored;
+            return (WebhookOutcome.Ignored, null);
         }
         payment.Status = PaymentStatus.Failed;
         payment.PaymentIntentId ??= session.PaymentIntentId;
-        db.AuditEntries.Add(audit.Create(AuditActions.System, payment.UserId, PaymentAuditActions.TopUpFailed, $"payment {payment.Id}, event {stripeEvent.Id}"));
+        db.AuditEntries.Add(StripeCheckout.PaymentAudit(audit.Create(AuditActions.System, payment.UserId, PaymentAuditActions.TopUpFailed, $"payment {payment.Id}, event {stripeEvent.Id}"), payment));
         logger.LogInformation("Payment {PaymentId} failed; nothing booked", payment.Id);
-        return WebhookOutcome.Applied;
+        // An abandoned checkout was never a payment attempt worth a mail; a failed debit is.
+        return (WebhookOutcome.Applied, stripeEvent.Type == EventTypes.CheckoutSessionAsyncPaymentFailed ? payment : null);
     }
 
     /// <summary>Books back up to <paramref name="upToMicros"/> in total (a refund states its running total; a dispute takes all).</summary>
@@ -202,8 +208,8 @@ public sealed class StripeWebhook(
         payment.Status = PaymentStatus.Reversed;
         payment.ReversedAt = now;
         // The balance may go negative; the prepaid budget check then refuses further requests.
-        db.CreditTransactions.Add(new CreditTransaction { UserId = payment.UserId, AmountMicros = -micros, Reference = $"{ReversalReferencePrefix}{payment.Id}:{reason}", At = now });
-        db.AuditEntries.Add(audit.Create(AuditActions.System, payment.UserId, PaymentAuditActions.TopUpReversed, $"payment {payment.Id}, {micros} micro-EUR, {reason}, event {stripeEvent.Id}"));
+        db.CreditTransactions.Add(new CreditTransaction { OrganizationId = payment.OrganizationId, UserId = payment.UserId, AmountMicros = -micros, Reference = $"{ReversalReferencePrefix}{payment.Id}:{reason}", At = now });
+        db.AuditEntries.Add(StripeCheckout.PaymentAudit(audit.Create(AuditActions.System, payment.UserId, PaymentAuditActions.TopUpReversed, $"payment {payment.Id}, {micros} micro-EUR, {reason}, event {stripeEvent.Id}"), payment));
         logger.LogInformation("Payment {PaymentId} reversed by {Reason}: {AmountMicros} micro-EUR", payment.Id, reason, micros);
         return (WebhookOutcome.Applied, (reason, payment, micros));
     }

@@ -5,22 +5,25 @@ using PromptLeo.Web.Data;
 namespace PromptLeo.Web.Features.Billing;
 
 /// <summary>
-/// The real <see cref="IUsageMeter"/>: reserves the most a request can cost against the user's and the key's monthly
-/// budget and the prepaid credit, then writes one immutable <see cref="UsageEvent"/> with the unit prices of the moment.
+/// The real <see cref="IUsageMeter"/>: reserves the most a request can cost against every cap of the billed organization
+/// in one step (the API key's budget, the member's budget in the organization, the organization's budget and, when it
+/// pays in advance, its prepaid credit), then writes one immutable <see cref="UsageEvent"/> with the unit prices of the moment.
 /// </summary>
 /// <remarks>
-/// Check and reserve run under a per-user lock, and open reservations are counted until disposed, so parallel requests
-/// cannot overspend. The lock is in-process: with several web nodes the reservation has to move into the database
-/// (a reservations table with a conditional insert, or PostgreSQL advisory locks); see docs/billing.md.
+/// Check and reserve run under a per-organization lock, and open reservations are counted (per organization, member and
+/// key) until disposed, so parallel requests cannot overspend any cap. The lock is in-process: with several web nodes the
+/// reservation has to move into the database (a reservations table with a conditional insert, or PostgreSQL advisory
+/// locks); see docs/billing.md.
 /// </remarks>
 public sealed class UsageLedger(
     IDbContextFactory<AppDbContext> dbFactory,
     PriceList prices,
     BudgetAlerts alerts,
+    Organizations.OrganizationDirectory organizations,
     TimeProvider time,
     ILogger<UsageLedger> logger) : IUsageMeter
 {
-    private readonly ConcurrentDictionary<string, UserState> users = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, OrganizationState> states = new();
     private readonly BudgetAlerts alerts = alerts;
     private readonly TimeProvider time = time;
     private readonly ILogger<UsageLedger> logger = logger;
@@ -29,58 +32,61 @@ public sealed class UsageLedger(
 
     public async Task<IUsageReservation> ReserveAsync(UsageEstimate estimate, CancellationToken cancellationToken = default)
     {
-        var state = users.GetOrAdd(estimate.UserId, _ => new UserState());
+        // An estimate that names no organization bills the user's personal one.
+        if (estimate.OrganizationId == Guid.Empty)
+        {
+            estimate = estimate with { OrganizationId = await organizations.PersonalIdAsync(estimate.UserId, cancellationToken) };
+        }
+        var organizationId = estimate.OrganizationId;
+        var state = states.GetOrAdd(organizationId, _ => new OrganizationState());
         Guid? keyId = Guid.TryParse(estimate.ApiKeyId, out var parsed) ? parsed : null;
         await state.Gate.WaitAsync(cancellationToken);
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var price = await prices.GetCurrentAsync(db, estimate.ModelId, cancellationToken);
+            var price = await prices.GetCurrentAsync(db, organizationId, estimate.ModelId, cancellationToken);
             var max = PriceList.Cost(price, estimate.InputTokens, estimate.MaxOutputTokens, estimate.ImageCount, estimate.Width, estimate.Height, estimate.Steps);
-            var account = await db.BillingAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.UserId == estimate.UserId, cancellationToken);
+            var organization = await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId)
+                .Select(o => new { o.Mode, o.MonthlyBudgetMicros }).FirstOrDefaultAsync(cancellationToken);
+            var memberCap = await db.OrganizationMembers.Where(m => m.OrganizationId == organizationId && m.UserId == estimate.UserId)
+                .Select(m => m.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken);
             var monthStart = MonthStart(time.GetUtcNow());
-            long pendingUser, pendingKey;
+            var thisMonth = db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.At >= monthStart);
+            long pendingOrganization, pendingMember, pendingKey;
             lock (state)
             {
-                pendingUser = state.Pending;
+                pendingOrganization = state.Pending;
+                pendingMember = state.PendingByMember.GetValueOrDefault(estimate.UserId);
                 pendingKey = keyId is { } k ? state.PendingByKey.GetValueOrDefault(k) : 0;
             }
 
-            if (account?.MonthlyBudgetMicros is { } userCap)
+            // The most specific cap first, so the refusal names the limit the caller can act on.
+            if (keyId is { } key && await db.ApiKeys.Where(k => k.Id == key).Select(k => k.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken) is { } keyCap)
             {
-                var spent = await db.UsageEvents.Where(u => u.UserId == estimate.UserId && u.At >= monthStart).SumAsync(u => u.AmountMicros, cancellationToken);
-                if (spent + pendingUser + max > userCap)
-                {
-                    throw new BudgetExceededException("This request could exceed your monthly budget. Raise the budget on the billing page or wait for next month.");
-                }
+                var spent = await db.UsageEvents.Where(u => u.ApiKeyId == key && u.At >= monthStart).SumAsync(u => u.AmountMicros, cancellationToken);
+                Refuse(spent + pendingKey + max > keyCap, BudgetLimit.ApiKey);
             }
-
-            if (keyId is { } key)
+            if (memberCap is { } memberLimit)
             {
-                var keyCap = await db.ApiKeys.Where(k => k.Id == key).Select(k => k.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken);
-                if (keyCap is { } cap)
-                {
-                    var spent = await db.UsageEvents.Where(u => u.ApiKeyId == key && u.At >= monthStart).SumAsync(u => u.AmountMicros, cancellationToken);
-                    if (spent + pendingKey + max > cap)
-                    {
-                        throw new BudgetExceededException("This request could exceed the monthly budget of this API key.");
-                    }
-                }
+                var spent = await thisMonth.Where(u => u.UserId == estimate.UserId).SumAsync(u => u.AmountMicros, cancellationToken);
+                Refuse(spent + pendingMember + max > memberLimit, BudgetLimit.Member);
             }
-
-            var prepaid = account?.Mode == BillingMode.Prepaid;
+            if (organization?.MonthlyBudgetMicros is { } organizationCap)
+            {
+                var spent = await thisMonth.SumAsync(u => u.AmountMicros, cancellationToken);
+                Refuse(spent + pendingOrganization + max > organizationCap, BudgetLimit.Organization);
+            }
+            var prepaid = organization?.Mode == BillingMode.Prepaid;
             if (prepaid)
             {
-                var balance = await CreditBalanceAsync(db, estimate.UserId, cancellationToken);
-                if (balance - pendingUser - max < 0)
-                {
-                    throw new BudgetExceededException("Your prepaid credit is not enough for this request. Top up your credit on the billing page.");
-                }
+                var balance = await CreditBalanceAsync(db, organizationId, cancellationToken);
+                Refuse(balance - pendingOrganization - max < 0, BudgetLimit.PrepaidCredit);
             }
 
             lock (state)
             {
                 state.Pending += max;
+                state.PendingByMember[estimate.UserId] = pendingMember + max;
                 if (keyId is { } k)
                 {
                     state.PendingByKey[k] = state.PendingByKey.GetValueOrDefault(k) + max;
@@ -94,24 +100,34 @@ public sealed class UsageLedger(
         }
     }
 
-    /// <summary>Top-ups minus prepaid usage.</summary>
-    public static async Task<long> CreditBalanceAsync(AppDbContext db, string userId, CancellationToken cancellationToken = default)
+    private static void Refuse(bool exceeded, BudgetLimit limit)
     {
-        var credit = await db.CreditTransactions.Where(c => c.UserId == userId).SumAsync(c => c.AmountMicros, cancellationToken);
-        var used = await db.UsageEvents.Where(u => u.UserId == userId && u.Prepaid).SumAsync(u => u.AmountMicros, cancellationToken);
+        if (exceeded)
+        {
+            throw BudgetExceededException.For(limit);
+        }
+    }
+
+    /// <summary>The organization's top-ups and corrections minus its prepaid usage.</summary>
+    public static async Task<long> CreditBalanceAsync(AppDbContext db, Guid organizationId, CancellationToken cancellationToken = default)
+    {
+        var credit = await db.CreditTransactions.Where(c => c.OrganizationId == organizationId).SumAsync(c => c.AmountMicros, cancellationToken);
+        var used = await db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.Prepaid).SumAsync(u => u.AmountMicros, cancellationToken);
         return credit - used;
     }
 
-    private sealed class UserState
+    private sealed class OrganizationState
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public long Pending { get; set; }
 
+        public Dictionary<string, long> PendingByMember { get; } = new(StringComparer.Ordinal);
+
         public Dictionary<Guid, long> PendingByKey { get; } = [];
     }
 
-    private sealed class Reservation(UsageLedger ledger, UserState state, UsageEstimate estimate, Guid? keyId, ModelPrice price, long reserved, bool prepaid) : IUsageReservation
+    private sealed class Reservation(UsageLedger ledger, OrganizationState state, UsageEstimate estimate, Guid? keyId, ModelPrice price, long reserved, bool prepaid) : IUsageReservation
     {
         private bool settled;
         private bool disposed;
@@ -173,21 +189,28 @@ public sealed class UsageLedger(
             lock (state)
             {
                 state.Pending -= reserved;
-                if (keyId is { } k && state.PendingByKey.TryGetValue(k, out var pending))
+                Release(state.PendingByMember, estimate.UserId, reserved);
+                if (keyId is { } k)
                 {
-                    if (pending - reserved <= 0)
-                    {
-                        state.PendingByKey.Remove(k);
-                    }
-                    else
-                    {
-                        state.PendingByKey[k] = pending - reserved;
-                    }
+                    Release(state.PendingByKey, k, reserved);
                 }
             }
             if (settled && charged > 0)
             {
-                await ledger.alerts.CheckAsync(estimate.UserId, keyId);
+                await ledger.alerts.CheckAsync(estimate.OrganizationId, estimate.UserId, keyId);
+            }
+        }
+
+        private static void Release<TKey>(Dictionary<TKey, long> pending, TKey holder, long reserved)
+            where TKey : notnull
+        {
+            if (pending.TryGetValue(holder, out var open) && open - reserved > 0)
+            {
+                pending[holder] = open - reserved;
+            }
+            else
+            {
+                pending.Remove(holder);
             }
         }
     }

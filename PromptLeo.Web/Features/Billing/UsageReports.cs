@@ -11,16 +11,66 @@ public sealed record ModelSpend(string ModelId, long AmountMicros, int Requests)
 
 public sealed record KeySpend(Guid? ApiKeyId, string Name, string Prefix, long AmountMicros, int Requests, long? BudgetMicros);
 
+/// <summary>
+/// One member's usage in an organization: amounts and counts only, never content. <see cref="Member"/> is the name and
+/// e-mail of a current member, null for one who has left (shown as "Former member").
+/// </summary>
+public sealed record MemberSpend(string? Member, long AmountMicros, int Requests, long InputTokens, long OutputTokens, int Images, long? BudgetMicros);
+
+/// <summary>One key's usage in an organization, with its creator as in <see cref="MemberSpend"/>.</summary>
+public sealed record OrganizationKeySpend(Guid? ApiKeyId, string Name, string Prefix, string? Creator, long AmountMicros, int Requests, long? BudgetMicros);
+
+/// <summary>An organization's usage of one month as its owners, admins and billing members see it.</summary>
+public sealed record OrganizationUsage(long TotalMicros, IReadOnlyList<MemberSpend> PerMember, IReadOnlyList<OrganizationKeySpend> PerKey);
+
+/// <summary>How members are named in an organization's usage and key lists.</summary>
+public static class MemberLabels
+{
+    /// <summary>"Name &lt;e-mail&gt;" (or the e-mail) for each id that is still a member; ids of members who left are absent.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> ForAsync(AppDbContext db, Guid organizationId, IEnumerable<string> userIds, CancellationToken cancellationToken = default)
+    {
+        var ids = userIds.Distinct(StringComparer.Ordinal).ToList();
+        var rows = await (from m in db.OrganizationMembers
+                          join u in db.Users on m.UserId equals u.Id
+                          where m.OrganizationId == organizationId && ids.Contains(m.UserId)
+                          select new { u.Id, u.DisplayName, u.Email }).ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.Id, r => string.IsNullOrWhiteSpace(r.DisplayName) ? r.Email ?? "" : $"{r.DisplayName} <{r.Email}>", StringComparer.Ordinal);
+    }
+}
+
 /// <summary>Read-only views of the ledger for the billing page and the CSV export.</summary>
 public sealed class UsageReports(IDbContextFactory<AppDbContext> dbFactory)
 {
-    public async Task<IReadOnlyList<UsageEvent>> EventsAsync(string userId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    /// <summary>The usage billed to <paramref name="organizationId"/>: one member's (<paramref name="userId"/>) or, when null, everyone's.</summary>
+    public async Task<IReadOnlyList<UsageEvent>> EventsAsync(Guid organizationId, string? userId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.UsageEvents.AsNoTracking()
-            .Where(u => u.UserId == userId && u.At >= from && u.At < to)
+            .Where(u => u.OrganizationId == organizationId && (userId == null || u.UserId == userId) && u.At >= from && u.At < to)
             .ToListAsync(cancellationToken);
         return rows.OrderByDescending(u => u.At).ToList();
+    }
+
+    /// <summary>The organization's usage per member and per key (amounts and counts; no content).</summary>
+    public async Task<OrganizationUsage> OrganizationAsync(Guid organizationId, IReadOnlyList<UsageEvent> events, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var budgets = await db.OrganizationMembers.AsNoTracking().Where(m => m.OrganizationId == organizationId)
+            .ToDictionaryAsync(m => m.UserId, m => m.MonthlyBudgetMicros, StringComparer.Ordinal, cancellationToken);
+        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.OrganizationId == organizationId).ToListAsync(cancellationToken);
+        var labels = await MemberLabels.ForAsync(db, organizationId, events.Select(e => e.UserId).Concat(keys.Select(k => k.UserId)), cancellationToken);
+        var perMember = events.GroupBy(e => e.UserId, StringComparer.Ordinal)
+            .Select(g => new MemberSpend(labels.GetValueOrDefault(g.Key), g.Sum(e => e.AmountMicros), g.Count(), g.Sum(e => (long)e.InputTokens), g.Sum(e => (long)e.OutputTokens), g.Sum(e => e.ImageCount), budgets.GetValueOrDefault(g.Key)))
+            .OrderByDescending(m => m.AmountMicros).ToList();
+        var sums = events.GroupBy(e => e.ApiKeyId).ToDictionary(g => g.Key ?? Guid.Empty, g => (Amount: g.Sum(e => e.AmountMicros), Count: g.Count()));
+        var perKey = keys.OrderBy(k => k.CreatedAt)
+            .Select(k => new OrganizationKeySpend(k.Id, k.Name, k.Prefix, labels.GetValueOrDefault(k.UserId), sums.GetValueOrDefault(k.Id).Amount, sums.GetValueOrDefault(k.Id).Count, k.MonthlyBudgetMicros))
+            .ToList();
+        if (sums.TryGetValue(Guid.Empty, out var portal))
+        {
+            perKey.Add(new OrganizationKeySpend(null, "Portal", "", null, portal.Amount, portal.Count, null));
+        }
+        return new OrganizationUsage(events.Sum(e => e.AmountMicros), perMember, perKey);
     }
 
     public static IReadOnlyList<DailySpend> PerDay(IEnumerable<UsageEvent> events, DateTimeOffset monthStart)
@@ -35,10 +85,11 @@ public sealed class UsageReports(IDbContextFactory<AppDbContext> dbFactory)
         events.GroupBy(e => e.ModelId).Select(g => new ModelSpend(g.Key, g.Sum(e => e.AmountMicros), g.Count()))
             .OrderByDescending(m => m.AmountMicros).ToList();
 
-    public async Task<IReadOnlyList<KeySpend>> PerKeyAsync(string userId, IEnumerable<UsageEvent> events, CancellationToken cancellationToken = default)
+    /// <summary>The member's own keys in the organization with what each spent.</summary>
+    public async Task<IReadOnlyList<KeySpend>> PerKeyAsync(Guid organizationId, string userId, IEnumerable<UsageEvent> events, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == userId).ToListAsync(cancellationToken);
+        var keys = await db.ApiKeys.AsNoTracking().Where(k => k.OrganizationId == organizationId && k.UserId == userId).ToListAsync(cancellationToken);
         var sums = events.GroupBy(e => e.ApiKeyId).ToDictionary(g => g.Key ?? Guid.Empty, g => (Amount: g.Sum(e => e.AmountMicros), Count: g.Count()));
         var result = keys.OrderBy(k => k.CreatedAt)
             .Select(k => new KeySpend(k.Id, k.Name, k.Prefix, sums.GetValueOrDefault(k.Id).Amount, sums.GetValueOrDefault(k.Id).Count, k.MonthlyBudgetMicros))

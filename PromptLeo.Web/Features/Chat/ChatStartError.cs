@@ -19,7 +19,8 @@ internal sealed record ChatStartError(string? Message, Severity Severity, string
         OperationCanceledException => new(null, Severity.Normal),
         ChatInputException input => new(T[input.Message], Severity.Warning),
         ProcessingRestrictedException restricted => Restricted(T["Your account may not use the models right now: {0}", restricted.Message]),
-        BudgetExceededException budget => new(T["Your budget does not cover this request: {0}", budget.Message], Severity.Error),
+        // The refusal names the cap that was hit (organization, member, key, prepaid credit); its English text is the resource key.
+        BudgetExceededException budget => new(T["Your budget does not cover this request: {0}", T[budget.Message]], Severity.Error),
         Models.ModelDisabledException disabled => new(T["The model \"{0}\" has been disabled by an administrator. Your message was kept; choose another model.", disabled.ModelId], Severity.Error, MissingModelId: disabled.ModelId),
         ModelNotFoundException missing => new(T["The model \"{0}\" is no longer installed. Your message was kept; choose another model.", missing.ModelId], Severity.Error, MissingModelId: missing.ModelId),
         ModelLoadException => new(T["The model could not be loaded. Choose another model."], Severity.Error),

@@ -30,7 +30,8 @@ public static class StudioErrorMessages
         ModelNotFoundException missing => T["The model {0} is no longer installed. Please pick another model.", missing.ModelId],
         ModelLoadException => T["The model could not be loaded. Please pick another model or ask an administrator."],
         ProcessingRestrictedException => T["Processing is restricted for your account (Art. 18 GDPR). Lift the restriction in the Privacy Center to generate images."],
-        BudgetExceededException => T["Your budget does not cover this request. Generate fewer or smaller images, or top up your balance."],
+        // The refusal names the cap that was hit; its English text is the resource key.
+        BudgetExceededException budget => new LocalizedString(budget.Message, $"{T["Your budget does not cover this request. Generate fewer or smaller images, or top up your balance."]} {T[budget.Message]}"),
         EngineBusyException busy => T["The image engine is busy (or you already have a job running). Please try again in {0} seconds.", (int)busy.RetryAfter.TotalSeconds],
         ContentUnavailableException => T["This image can no longer be read."],
         _ when StorageFaults.IsStorageFull(error) => T["The image could not be saved because the server is out of storage space. Nothing was charged; please try again later."],

@@ -37,5 +37,9 @@ public static class OrganizationAuditActions
     public const string RoleChanged = "org.role-changed";
     public const string BudgetChanged = "org.budget-changed";
     public const string DpaAccepted = "org.dpa-accepted";
+    public const string BillingModeChanged = "org.billing-mode-changed";
+    public const string CreditBooked = "org.credit-booked";
+    public const string ApiKeyRevoked = "org.api-key-revoked";
+    public const string ApiKeyBudgetChanged = "org.api-key-budget-changed";
     public const string Deleted = "org.deleted";
 }

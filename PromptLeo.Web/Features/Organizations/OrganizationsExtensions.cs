@@ -9,6 +9,9 @@ public static class OrganizationsExtensions
         builder.Services.AddSingleton<ContractParties>();
         builder.Services.AddSingleton<Privacy.IDpaParties, DpaParties>();
         builder.Services.AddSingleton<Privacy.IErasureParticipant, OrganizationErasureParticipant>();
+        builder.Services.AddSingleton<Privacy.IExportContributor, OrganizationExportContributor>();
+        builder.Services.AddSingleton<Privacy.IRetentionParticipant, OrganizationInvitationRetention>();
+        builder.Services.AddSingleton<Privacy.IProcessingRecipient, OrganizationRecipient>();
         return builder;
     }
 }

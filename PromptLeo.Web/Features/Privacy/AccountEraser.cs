@@ -43,23 +43,48 @@ public sealed class AccountEraser(
     /// <summary>Extra retained-record pseudonymizers (e.g. usage ledger, invoices) registered by other features.</summary>
     private IEnumerable<IErasureParticipant> Participants => services.GetServices<IErasureParticipant>();
 
-    /// <summary>Runs the whole erasure; returns the certificate.</summary>
+    /// <summary>Runs the whole erasure the user asked for; returns the certificate.</summary>
+    /// <exception cref="ErasureBlockedException">A feature reports an obstacle (<see cref="ObstaclesAsync(string, CancellationToken)"/>); nothing was changed.</exception>
     public async Task<ErasureResult> EraseAsync(string userId, string actorId, CancellationToken cancellationToken = default)
     {
-        var job = await BeginAsync(userId, actorId, cancellationToken);
+        var job = await BeginAsync(userId, actorId, cancellationToken, checkObstacles: true);
         return await ContinueAsync(job.Id, cancellationToken);
+    }
+
+    /// <summary>Erases an account the erasure ledger lists again (restored backup): that erasure was already decided, so no obstacle can stop it.</summary>
+    internal async Task<ErasureResult> EraseAgainAsync(string userId, CancellationToken cancellationToken)
+    {
+        var job = await BeginAsync(userId, AuditActions.System, cancellationToken);
+        return await ContinueAsync(job.Id, cancellationToken);
+    }
+
+    /// <summary>What the features say must happen before the account can be erased; empty when nothing stands in the way.</summary>
+    public async Task<IReadOnlyList<ErasureObstacle>> ObstaclesAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await ObstaclesAsync(db, userId, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<ErasureObstacle>> ObstaclesAsync(AppDbContext db, string userId, CancellationToken cancellationToken)
+    {
+        var obstacles = new List<ErasureObstacle>();
+        foreach (var participant in Participants)
+        {
+            obstacles.AddRange(await participant.ObstaclesAsync(db, userId, cancellationToken));
+        }
+        return obstacles;
     }
 
     // Check-then-insert of the job must not interleave (double submit); single node, see docs/gdpr.md.
     private readonly SemaphoreSlim beginLock = new(1, 1);
 
     /// <summary>Stage 1: lock the account and record the job. Returns the existing job if one is under way.</summary>
-    internal async Task<ErasureJob> BeginAsync(string userId, string actorId, CancellationToken cancellationToken)
+    internal async Task<ErasureJob> BeginAsync(string userId, string actorId, CancellationToken cancellationToken, bool checkObstacles = false)
     {
         await beginLock.WaitAsync(cancellationToken);
         try
         {
-            return await BeginLockedAsync(userId, actorId, cancellationToken);
+            return await BeginLockedAsync(userId, actorId, checkObstacles, cancellationToken);
         }
         finally
         {
@@ -67,7 +92,7 @@ public sealed class AccountEraser(
         }
     }
 
-    private async Task<ErasureJob> BeginLockedAsync(string userId, string actorId, CancellationToken cancellationToken)
+    private async Task<ErasureJob> BeginLockedAsync(string userId, string actorId, bool checkObstacles, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var existing = await db.ErasureJobs.FirstOrDefaultAsync(j => j.UserId == userId && j.Stage != ErasureStage.Completed, cancellationToken);
@@ -77,6 +102,11 @@ public sealed class AccountEraser(
         }
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, cancellationToken)
             ?? throw new InvalidOperationException("The account does not exist.");
+        // Checked before the lock-out: a refused erasure leaves the account exactly as it was.
+        if (checkObstacles && await ObstaclesAsync(db, userId, cancellationToken) is { Count: > 0 } obstacles)
+        {
+            throw new ErasureBlockedException(obstacles);
+        }
         var counts = await CountAsync(db, userId, cancellationToken);
         var job = new ErasureJob
         {

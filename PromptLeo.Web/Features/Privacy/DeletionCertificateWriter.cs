@@ -137,6 +137,9 @@ public sealed class DeletionCertificateWriter(OperatorFacts operatorFacts, IOpti
         "usageEvents" => t.T("Usage events", "Nutzungsereignisse"),
         "creditTransactions" => t.T("Prepaid credit transactions", "Guthabenbuchungen"),
         "invoices" => t.T("Invoices and credit notes", "Rechnungen und Stornorechnungen"),
+        "organizationMemberships" => t.T("Memberships in company organizations (ended)", "Mitgliedschaften in Firmenorganisationen (beendet)"),
+        "organizationsDeleted" => t.T("Company organizations of which you were the only member (deleted)", "Firmenorganisationen, deren einziges Mitglied Sie waren (gelöscht)"),
+        "organizationInvitations" => t.T("Organization invitations", "Einladungen in Organisationen"),
         _ => key,
     };
 }

@@ -51,7 +51,7 @@ public sealed class ErasureLedgerReplay(
         }
         foreach (var userId in accounts)
         {
-            var result = await eraser.EraseAsync(userId, AuditActions.System, cancellationToken);
+            var result = await eraser.EraseAgainAsync(userId, cancellationToken);
             logger.LogInformation("Erasure ledger replay: erased account again as erasure {JobId}", result.JobId);
         }
 

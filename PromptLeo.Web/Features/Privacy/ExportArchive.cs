@@ -13,6 +13,9 @@ public sealed class ExportArchive(ZipArchive zip, string userId, Func<Task> step
     /// <summary>Whose data is exported; every query of a contributor is scoped to this id.</summary>
     public string UserId { get; } = userId;
 
+    /// <summary>Sections a contributor adds to the Art. 15 report (report.pdf), after the standard ones, in this order.</summary>
+    public List<AccessReportSection> ReportSections { get; } = [];
+
     /// <summary>Reports one of the steps announced by <see cref="IExportContributor.CountStepsAsync"/>.</summary>
     public Task StepAsync() => step();
 
@@ -31,4 +34,11 @@ public sealed class ExportArchive(ZipArchive zip, string userId, Func<Task> step
         await write(writer);
         await writer.FlushAsync();
     }
+}
+
+/// <summary>A section of the Art. 15 report written by a feature: its title and its body, both through <see cref="Reports.ReportText"/>.</summary>
+public sealed record AccessReportSection(string Title, string GermanTitle, Action<Reports.PdfReport, Reports.ReportText> Write)
+{
+    /// <summary>Who else receives the user's data through this feature, added to the report's "Recipients" section.</summary>
+    public Func<Reports.ReportText, string>? Recipients { get; init; }
 }

@@ -8,6 +8,13 @@ namespace PromptLeo.Web.Features.Privacy;
 /// </summary>
 public interface IErasureParticipant
 {
+    /// <summary>
+    /// What must happen before the account may go (e.g. it is the last owner of an organization that has other members);
+    /// checked before anything changes, so a refused erasure leaves everything as it was. Empty: nothing stands in the way.
+    /// </summary>
+    Task<IReadOnlyList<ErasureObstacle>> ObstaclesAsync(AppDbContext db, string userId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ErasureObstacle>>([]);
+
     /// <summary>Runs before the erasure transaction while the profile still exists (e.g. the final invoice).</summary>
     Task BeforeEraseAsync(string userId, CancellationToken cancellationToken) => Task.CompletedTask;
 

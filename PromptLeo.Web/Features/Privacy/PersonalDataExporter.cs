@@ -113,7 +113,7 @@ public sealed class PersonalDataExporter(
             }));
             await Step();
 
-            var report = reportWriter.Write(user, counts, time.GetUtcNow());
+            var report = reportWriter.Write(user, counts, time.GetUtcNow(), archive.ReportSections);
             var reportEntry = zip.CreateEntry("report.pdf", CompressionLevel.NoCompression);
             await using (var reportStream = await reportEntry.OpenAsync(cancellationToken))
             {

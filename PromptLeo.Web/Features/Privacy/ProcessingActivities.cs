@@ -25,6 +25,7 @@ public enum RegisterActivity
     AuditLog,
     ApplicationLogs,
     Breaches,
+    Organizations,
 }
 
 /// <summary>
@@ -76,7 +77,6 @@ public sealed class ProcessingActivities(
         [typeof(UserDataKey)] = RegisterActivity.Inference,
         [typeof(ProcessingRecord)] = RegisterActivity.ProcessingRecords,
         [typeof(UsageEvent)] = RegisterActivity.Billing,
-        [typeof(BillingAccount)] = RegisterActivity.Billing,
         [typeof(CreditTransaction)] = RegisterActivity.Billing,
         [typeof(Invoice)] = RegisterActivity.Billing,
         [typeof(InvoiceCounter)] = null,
@@ -94,9 +94,9 @@ public sealed class ProcessingActivities(
         [typeof(SubProcessorChange)] = RegisterActivity.AuditLog,
         [typeof(SubProcessorObjection)] = RegisterActivity.AgreementsAndConsents,
         [typeof(SubProcessorNotice)] = RegisterActivity.AgreementsAndConsents,
-        [typeof(Organization)] = RegisterActivity.Billing,
-        [typeof(OrganizationMember)] = RegisterActivity.Accounts,
-        [typeof(OrganizationInvitation)] = RegisterActivity.Accounts,
+        [typeof(Organization)] = RegisterActivity.Organizations,
+        [typeof(OrganizationMember)] = RegisterActivity.Organizations,
+        [typeof(OrganizationInvitation)] = RegisterActivity.Organizations,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>
@@ -112,6 +112,7 @@ public sealed class ProcessingActivities(
         ["erasedUsageEvents"] = RegisterActivity.Billing,
         ["erasedCreditTransactions"] = RegisterActivity.Billing,
         ["erasedPayments"] = RegisterActivity.Billing,
+        ["expiredInvitations"] = RegisterActivity.Organizations,
     };
 
     /// <summary>The inference purposes a processing record names (<see cref="ProcessingPurpose"/>), as the register words them; an unknown one throws.</summary>
@@ -230,6 +231,13 @@ public sealed class ProcessingActivities(
                 t.T("Users, administrators", "Nutzer, Administratoren"), t.T("Recording administrator's id, description, categories and numbers of people and records concerned, times of the notifications; which accounts were notified is in the audit log", "ID des erfassenden Administrators, Beschreibung, betroffene Kategorien und Anzahl der Personen und Datensätze, Zeitpunkte der Meldungen; welche Konten benachrichtigt wurden, steht im Audit-Log"),
                 t.T("No automatic deletion: the documentation must stay available to the supervisory authority (Art. 33(5)); the register holds numbers, not the accounts", "Keine automatische Löschung: die Dokumentation muss der Aufsichtsbehörde zur Verfügung stehen (Art. 33 Abs. 5); das Register enthält Anzahlen, nicht die Konten"))
             { Recipients = internalOnly + t.T("; the supervisory authority when a breach is notified", "; die Aufsichtsbehörde, wenn eine Verletzung gemeldet wird"), Transfer = noTransfer, Measures = Toms(access, input) },
+            // Its own entry: it discloses members' names and usage amounts to other people (the organization's owners and admins).
+            new(RegisterActivity.Organizations, t.T("Customer organizations and their members", "Kundenorganisationen und ihre Mitglieder"), t.T("Administering customer organizations: members and roles, invitations, budgets, showing members and their usage amounts to the organization's owners and admins (Art. 6(1)(b) with the organization; Art. 6(1)(f) towards its members: the organization pays for their usage)", "Verwaltung von Kundenorganisationen: Mitglieder und Rollen, Einladungen, Budgets, Anzeige der Mitglieder und ihrer Nutzungsbeträge für Inhaber und Administratoren der Organisation (Art. 6 Abs. 1 lit. b gegenüber der Organisation; Art. 6 Abs. 1 lit. f gegenüber ihren Mitgliedern: die Organisation bezahlt deren Nutzung)"),
+                t.T("Customers' employees (members), invited persons", "Beschäftigte der Kunden (Mitglieder), eingeladene Personen"), t.T("Organization name, address, VAT ID, e-invoice settings; per member account id, role, budget, joined; per invitation the invited e-mail address, role, inviting member, hash of the link, times; never content", "Name, Anschrift, USt-IdNr. und E-Rechnungs-Einstellungen der Organisation; je Mitglied Konto-ID, Rolle, Budget, Beitritt; je Einladung die eingeladene E-Mail-Adresse, Rolle, einladendes Mitglied, Hash des Links, Zeiten; nie Inhalte"),
+                t.T($"A membership when the member leaves, is removed or erases the account; invitations {OrganizationInvitation.KeptDaysAfterExpiry} days after their link expired, or earlier with their organization or the invited account; the organization when its owners delete it or its last member erases the account. Usage and invoices of the organization: as under Billing, without the person after erasure",
+                    $"Eine Mitgliedschaft, wenn das Mitglied austritt, entfernt wird oder sein Konto löscht; Einladungen {OrganizationInvitation.KeptDaysAfterExpiry} Tage nach Ablauf ihres Links, früher mit ihrer Organisation oder dem eingeladenen Konto; die Organisation, wenn ihre Inhaber sie löschen oder ihr letztes Mitglied sein Konto löscht. Nutzung und Rechnungen der Organisation: wie unter Abrechnung, nach Löschung ohne die Person"))
+            // The organization's owners and admins as recipients come from Organizations (IProcessingRecipient).
+            { Recipients = internalOnly, Transfer = noTransfer, Measures = Toms(access, separation, deletion) },
         ];
     }
 }
