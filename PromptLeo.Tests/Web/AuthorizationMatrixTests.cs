@@ -84,6 +84,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Page("/api-keys", Login, Ok),
         Page("/privacy", Login, Ok),
         Page("/privacy/dpa", Login, Ok),
+        Page("/organization/settings", Login, Ok),
         Page("/privacy/erase", Login, Ok),
         Page("/privacy/erased/{JobId:guid}", Ok, Ok, path: "/privacy/erased/{guid}"),
         Page("/impressum", Ok, Ok),
@@ -151,6 +152,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         // Stripe signs instead of signing in; without a configured provider the webhook does not exist.
         Everyone("POST", "/billing/stripe/webhook", NotFound),
         Portal("GET", "/billing/invoices/{id:guid}.xml", Login, NotFound, path: "/billing/invoices/{guid}.xml"),
+        Portal("GET", "/billing/invoices/{id:guid}/zugferd.pdf", Login, NotFound, path: "/billing/invoices/{guid}/zugferd.pdf"),
         Portal("GET", "/privacy/exports/{id:guid}/download", Login, NotFound, path: "/privacy/exports/{guid}/download"),
         Portal("GET", "/privacy/records.pdf", Unauthorized, Ok),
         Portal("GET", "/privacy/dpa.pdf", Login, Ok),

@@ -9,6 +9,7 @@ public sealed class BillingLocalizationTests
     [InlineData("BillingResource", "Features/Billing", "B")]
     [InlineData("BillingResource", "Features/Billing", "strings")]
     [InlineData("ApiKeysResource", "Features/ApiKeys", "K")]
+    [InlineData("OrganizationSettingsResource", "Features/Billing", "O")]
     public void EveryKey_HasGermanTranslation(string resource, string folder, string variable)
     {
         var keys = GermanStrings.Keys(new Regex($$"""\b{{variable}}\["((?:[^"\\]|\\.)+)"[,\]]"""), 1, folder);

@@ -39,7 +39,7 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
     }
 
     /// <summary>Schema errors and warnings (an element the schema does not know is a warning under lax processing).</summary>
-    private static List<string> SchemaErrors(byte[] xml)
+    internal static List<string> SchemaErrors(byte[] xml)
     {
         var errors = new List<string>();
         var settings = new XmlReaderSettings { ValidationType = ValidationType.Schema, Schemas = CiiSchemas.Value, ValidationFlags = XmlSchemaValidationFlags.ReportValidationWarnings };
@@ -162,7 +162,9 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         var (invoice, _) = await IssueAsync("US", null, EInvoiceFormat.PdfOnly);
         Assert.Equal((0m, 0L, VatCategory.OutOfScope), (invoice.VatRatePercent, invoice.VatMicros, invoice.VatCategory));
         Assert.Equal(invoice.NetMicros, invoice.GrossMicros);
-        Assert.Null(invoice.EInvoiceXml);
+        // Issued as PDF only, yet it keeps its XRechnung for the downloads (category O, no VAT identifiers).
+        Assert.Empty(SchemaErrors(invoice.EInvoiceXml!));
+        Assert.Equal("O", Value(XDocument.Load(new MemoryStream(invoice.EInvoiceXml!)), "ApplicableHeaderTradeSettlement", "ApplicableTradeTax", "CategoryCode"));
         Assert.Contains("§ 3a UStG", PdfText(invoice.Pdf));
     }
 
@@ -173,7 +175,8 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         var month = new DateTimeOffset(2020, 12, 1, 0, 0, 0, TimeSpan.Zero);
         await using (var db = await factory.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
-            db.UsageEvents.Add(new UsageEvent { UserId = userId, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 10_000_000, RequestId = $"req_{Guid.NewGuid():N}"[..24], At = month.AddDays(14) });
+            var organizationId = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(userId);
+            db.UsageEvents.Add(new UsageEvent { OrganizationId = organizationId, UserId = userId, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 10_000_000, RequestId = $"req_{Guid.NewGuid():N}"[..24], At = month.AddDays(14) });
             await db.SaveChangesAsync();
         }
         var invoice = (await Issuer.IssueAsync(userId, month))!;
@@ -242,7 +245,7 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
     }
 
     [Fact]
-    public async Task EInvoiceDownloads_OwnerOnly_OthersAndPdfOnlyInvoicesGet404()
+    public async Task EInvoiceDownloads_OwnerOnly_OthersGet404AndPdfOnlyInvoicesOfferXRechnungToo()
     {
         var (invoice, ownerEmail) = await IssueAsync("DE", null, EInvoiceFormat.XRechnung);
         var (pdfOnly, pdfOnlyEmail) = await IssueAsync("DE", null, EInvoiceFormat.PdfOnly);
@@ -253,6 +256,7 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         Assert.Equal(HttpStatusCode.OK, xml.StatusCode);
         Assert.Equal("application/xml", xml.Content.Headers.ContentType!.MediaType);
         Assert.Equal(invoice.EInvoiceXml, await xml.Content.ReadAsByteArrayAsync());
+        // The PDF-only customer's invoice is not the owner's: 404, ids reveal nothing.
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"/billing/invoices/{pdfOnly.Id}.xml")).StatusCode);
         // The billing page links the chosen format next to the PDF.
         var page = await owner.GetStringAsync("/billing");
@@ -262,7 +266,11 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         var other = factory.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(other, pdfOnlyEmail, "Api-Passw0rd!")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/billing/invoices/{invoice.Id}.xml")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/billing/invoices/{pdfOnly.Id}.xml")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/billing/invoices/{invoice.Id}/zugferd.pdf")).StatusCode);
+        // Every invoice is also an XRechnung, even one issued as PDF only.
+        var own = await other.GetAsync($"/billing/invoices/{pdfOnly.Id}.xml");
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Empty(SchemaErrors(await own.Content.ReadAsByteArrayAsync()));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class InvoiceArchiveTests(PortalFactory factory) : IClassFixture<P
         var requestId = $"req_{Guid.NewGuid():N}"[..24];
         await using (var db = await DbFactory.CreateDbContextAsync())
         {
-            db.UsageEvents.Add(new UsageEvent { UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 4_000_000, RequestId = requestId, At = DateTimeOffset.UtcNow });
+            db.UsageEvents.Add(new UsageEvent { OrganizationId = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(user.Id), UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 4_000_000, RequestId = requestId, At = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync();
         }
         var eraser = factory.Services.GetRequiredService<AccountEraser>();

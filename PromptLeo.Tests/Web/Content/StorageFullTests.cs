@@ -180,7 +180,7 @@ public sealed class StorageFullTests(StorageFaultPortal portal) : IClassFixture<
         long sequenceBefore;
         await using (var db = await portal.DbAsync())
         {
-            db.UsageEvents.Add(new UsageEvent { UserId = userId, ModelId = ApiPortalFactory.ChatModel, Kind = "chat", OutputTokens = 1000, AmountMicros = 4_200_000, RequestId = "req_full", At = lastMonth.AddDays(3) });
+            db.UsageEvents.Add(new UsageEvent { OrganizationId = await portal.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(userId), UserId = userId, ModelId = ApiPortalFactory.ChatModel, Kind = "chat", OutputTokens = 1000, AmountMicros = 4_200_000, RequestId = "req_full", At = lastMonth.AddDays(3) });
             await db.SaveChangesAsync();
             sequenceBefore = await db.InvoiceCounters.Select(c => (long?)c.LastSequence).FirstOrDefaultAsync() ?? 0;
         }

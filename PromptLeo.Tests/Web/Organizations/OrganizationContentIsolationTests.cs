@@ -48,6 +48,7 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
         ["POST /preferences/theme/{mode}"] = "a theme",
         ["GET /billing/invoices/{id:guid}.pdf"] = "an invoice: the customer's accounting document, not a member's content",
         ["GET /billing/invoices/{id:guid}.xml"] = "an invoice: the customer's accounting document, not a member's content",
+        ["GET /billing/invoices/{id:guid}/zugferd.pdf"] = "an invoice: the customer's accounting document, not a member's content",
         ["GET /billing/payments/{id:guid}/receipt.pdf"] = "a top-up receipt: the customer's accounting document",
         ["GET /admin/incidents/{Id:int}"] = "site administrators only",
         ["GET /admin/incidents/{id:int}/authority-notice.pdf"] = "site administrators only",

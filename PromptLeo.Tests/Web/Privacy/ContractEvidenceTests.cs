@@ -50,7 +50,8 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
         }
         var requestId = $"req_{Guid.NewGuid():N}"[..24];
         await using var db = await DbFactory.CreateDbContextAsync();
-        db.UsageEvents.Add(new UsageEvent { UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 4_000_000, RequestId = requestId, At = DateTimeOffset.UtcNow });
+        var organizationId = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(user.Id);
+        db.UsageEvents.Add(new UsageEvent { OrganizationId = organizationId, UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 4_000_000, RequestId = requestId, At = DateTimeOffset.UtcNow });
         await db.SaveChangesAsync();
         return new Party(user, $"Zylinski{unique}", company, street, dpaAddress, vatId, requestId);
     }

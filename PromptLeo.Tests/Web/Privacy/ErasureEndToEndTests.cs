@@ -99,10 +99,11 @@ public sealed class ErasureInvoiceTests(PortalFactory factory) : IClassFixture<P
     {
         var user = await PrivacySeed.CreateAsync(factory);
         var dbFactory = factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        var organizationId = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(user.Id);
         await using (var db = await dbFactory.CreateDbContextAsync())
         {
-            db.UsageEvents.Add(new UsageEvent { UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 5_000_000, RequestId = "req_final", At = DateTimeOffset.UtcNow });
-            db.UsageEvents.Add(new UsageEvent { UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 7_000_000, Prepaid = true, RequestId = "req_prepaid", At = DateTimeOffset.UtcNow });
+            db.UsageEvents.Add(new UsageEvent { OrganizationId = organizationId, UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 5_000_000, RequestId = "req_final", At = DateTimeOffset.UtcNow });
+            db.UsageEvents.Add(new UsageEvent { OrganizationId = organizationId, UserId = user.Id, ModelId = "demo-chat", Kind = "chat", OutputTokens = 1000, AmountMicros = 7_000_000, Prepaid = true, RequestId = "req_prepaid", At = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync();
         }
 
@@ -112,8 +113,9 @@ public sealed class ErasureInvoiceTests(PortalFactory factory) : IClassFixture<P
         // The archive holds the invoice under no key at all (see InvoiceArchiveTests for the full scan).
         var invoice = (await check.Invoices.Where(i => i.UserId == InvoiceArchive.Unlinked).ToListAsync())
             .Single(i => i.BuyerAddress.Contains(user.DisplayName) && i.PeriodStart <= DateTimeOffset.UtcNow && i.PeriodEnd > DateTimeOffset.UtcNow);
-        // Only the postpaid 5 EUR are invoiced; the prepaid 7 EUR were paid from credit.
-        Assert.Equal(5_000_000, invoice.NetMicros);
+        // All usage is invoiced (a VAT invoice for prepaid usage too); the prepaid 7 EUR show as settled from credit.
+        Assert.Equal(12_000_000, invoice.NetMicros);
+        Assert.Contains("<ram:TotalPrepaidAmount>7.00</ram:TotalPrepaidAmount>", System.Text.Encoding.UTF8.GetString(invoice.EInvoiceXml!));
         Assert.Contains("Zylinski", invoice.BuyerAddress);
         Assert.Contains("Invoices", PdfArtifacts.Text(result.Certificate));
         // Pseudonymized usage is never invoiced again to "nobody".

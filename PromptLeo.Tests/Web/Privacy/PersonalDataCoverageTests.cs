@@ -164,7 +164,7 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         await using (var ledger = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
             // Enough to make a whole-cent invoice; the API call's own amount rounds to nothing.
-            ledger.UsageEvents.Add(new UsageEvent { UserId = user.Id, ModelId = ApiPortalFactory.ChatModel, Kind = "chat", OutputTokens = 1000, AmountMicros = 5_000_000, RequestId = "req_coverage", At = DateTimeOffset.UtcNow });
+            ledger.UsageEvents.Add(new UsageEvent { OrganizationId = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(user.Id), UserId = user.Id, ModelId = ApiPortalFactory.ChatModel, Kind = "chat", OutputTokens = 1000, AmountMicros = 5_000_000, RequestId = "req_coverage", At = DateTimeOffset.UtcNow });
             await ledger.SaveChangesAsync();
         }
         var invoice = await services.GetRequiredService<InvoiceIssuer>().IssueAsync(user.Id, UsageLedger.MonthStart(DateTimeOffset.UtcNow));

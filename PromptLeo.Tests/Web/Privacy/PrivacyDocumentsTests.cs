@@ -197,7 +197,8 @@ public class DpaReacceptanceTests(DpaNewVersionPortal factory) : IClassFixture<D
         var user = await PrivacySeed.CreateAsync(factory);
         await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
-            db.DpaAcceptances.Add(new DpaAcceptance { UserId = user.Id, Version = "2026-11", IpHash = new string('a', 64), CompanyName = "A", CompanyAddress = "B" });
+            var organizationId = await factory.Services.GetRequiredService<PromptLeo.Web.Features.Organizations.OrganizationDirectory>().PersonalIdAsync(user.Id);
+            db.DpaAcceptances.Add(new DpaAcceptance { OrganizationId = organizationId, UserId = user.Id, Version = "2026-11", IpHash = new string('a', 64), CompanyName = "A", CompanyAddress = "B" });
             await db.SaveChangesAsync();
         }
         var center = factory.Services.GetRequiredService<PrivacyCenter>();

@@ -89,6 +89,9 @@ public static class PortalDocuments
         new("invoice", (d, l) => Task.FromResult(Invoice(d, l, reverseCharge: false))),
         new("invoice-reverse-charge", (d, l) => Task.FromResult(Invoice(d, l, reverseCharge: true))),
         new("invoice-zugferd", (d, l) => Task.FromResult(Zugferd(d, l))),
+        new("invoice-prepaid", (d, l) => Task.FromResult(InvoiceDocument.Render(InvoiceContent(d, l, reverseCharge: false) with { PrepaidMicros = 4_200_000 }))),
+        new("invoice-prepaid-in-full", (d, l) => Task.FromResult(InvoiceDocument.Render(InvoiceContent(d, l, reverseCharge: true) with { PrepaidMicros = 16_550_000 }))),
+        new("invoice-zugferd-download", (d, l) => Task.FromResult(ZugferdDownload(d, l))),
         new("top-up-receipt", (d, l) => Task.FromResult(Receipt(d, l))),
     ];
 
@@ -100,6 +103,13 @@ public static class PortalDocuments
     {
         var content = InvoiceContent(d, language, reverseCharge: false);
         return InvoiceDocument.Render(content, CiiInvoiceWriter.Write(content, EInvoiceFormat.Zugferd));
+    }
+
+    /// <summary>The ZUGFeRD download of an invoice issued as PDF only: the stored PDF with the XML embedded afterwards.</summary>
+    private static byte[] ZugferdDownload(DocumentData d, string language)
+    {
+        var content = InvoiceContent(d, language, reverseCharge: false);
+        return FacturXDocument.Embed(InvoiceDocument.Render(content), CiiInvoiceWriter.Write(content, EInvoiceFormat.Zugferd), content.IssuedAt, content.Number);
     }
 
     private static InvoiceContent InvoiceContent(DocumentData d, string language, bool reverseCharge)

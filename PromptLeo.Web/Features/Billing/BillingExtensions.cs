@@ -21,6 +21,8 @@ public static class BillingExtensions
         services.AddSingleton<BillingAccounts>();
         services.AddSingleton<UsageReports>();
         services.AddOptions<InvoicingOptions>().BindConfiguration(InvoicingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<InvoiceMail>();
+        services.AddSingleton<OrganizationContractSettings>();
         services.AddSingleton<InvoiceIssuer>();
         services.AddSingleton<FinalInvoiceMail>();
         services.AddSingleton<IErasureParticipant, BillingErasureParticipant>();
@@ -55,10 +57,11 @@ public static class BillingExtensions
         billing.MapGet("/invoices/{id:guid}.pdf", DownloadInvoiceAsync);
         PaymentEndpoints.Map(app);
         billing.MapGet("/invoices/{id:guid}.xml", DownloadEInvoiceAsync);
+        billing.MapGet("/invoices/{id:guid}/zugferd.pdf", DownloadZugferdAsync);
         return app;
     }
 
-    // Someone else's invoice answers 404, so ids reveal nothing.
+    // Only the invoiced organization's owners and billing members; anyone else gets 404, so ids reveal nothing.
     private static async Task<Results<FileContentHttpResult, NotFound>> DownloadInvoiceAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices, HttpContext context)
     {
         context.Response.NoStore();
@@ -69,7 +72,18 @@ public static class BillingExtensions
         return TypedResults.File(pdf.Pdf, "application/pdf", pdf.Number + ".pdf");
     }
 
-    // The XRechnung (or the ZUGFeRD invoice's XML); 404 for someone else's invoice or one issued as PDF only.
+    // The ZUGFeRD/Factur-X PDF of any invoice; 404 as for the PDF.
+    private static async Task<Results<FileContentHttpResult, NotFound>> DownloadZugferdAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices, HttpContext context)
+    {
+        context.Response.NoStore();
+        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId || await invoices.GetZugferdAsync(userId, id, context.RequestAborted) is not { } pdf)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.File(pdf.Pdf, "application/pdf", pdf.Number + "-zugferd.pdf");
+    }
+
+    // The XRechnung of any invoice; 404 for an invoice of an organization the user does not handle billing for.
     private static async Task<Results<FileContentHttpResult, NotFound>> DownloadEInvoiceAsync(Guid id, ClaimsPrincipal user, InvoiceIssuer invoices, HttpContext context)
     {
         context.Response.NoStore();

@@ -151,7 +151,12 @@ public static class CiiInvoiceWriter
             w.WriteString(Amount(sign * c.VatMicros));
             w.WriteEndElement();
             Ram_(w, "GrandTotalAmount", Amount(sign * c.GrossMicros));
-            Ram_(w, "DuePayableAmount", Amount(sign * c.GrossMicros));
+            // BT-113/BT-115: what prepaid credit settled, and the rest that is due.
+            if (c.PrepaidMicros != 0)
+            {
+                Ram_(w, "TotalPrepaidAmount", Amount(sign * c.PrepaidMicros));
+            }
+            Ram_(w, "DuePayableAmount", Amount(sign * c.DueMicros));
             w.WriteEndElement();
             if (c.CorrectsNumber is { } corrected)
             {
@@ -162,6 +167,19 @@ public static class CiiInvoiceWriter
             w.WriteEndElement();
         }
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// The same invoice under the other specification identifier (BT-24): XRechnung and the Factur-X EN 16931 profile differ
+    /// in nothing else here, so both are made from the one stored XML, byte for byte the same every time.
+    /// </summary>
+    public static byte[] WithGuideline(byte[] xml, EInvoiceFormat format)
+    {
+        var (from, to) = format == EInvoiceFormat.Zugferd ? (XRechnungGuideline, En16931Guideline) : (En16931Guideline, XRechnungGuideline);
+        var text = Encoding.UTF8.GetString(xml);
+        var element = $"<ram:ID>{from}</ram:ID>";
+        var at = text.IndexOf(element, StringComparison.Ordinal);
+        return at < 0 ? xml : Encoding.UTF8.GetBytes(string.Concat(text.AsSpan(0, at), $"<ram:ID>{to}</ram:ID>", text.AsSpan(at + element.Length)));
     }
 
     /// <summary>

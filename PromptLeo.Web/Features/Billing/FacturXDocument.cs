@@ -16,6 +16,19 @@ public static partial class FacturXDocument
     public const string FileName = "factur-x.xml";
     public const string ConformanceLevel = "EN 16931";
 
+    /// <summary>
+    /// An issued invoice PDF made a ZUGFeRD hybrid afterwards: the stored PDF opened as is, the XML embedded and the PDF/A-3
+    /// metadata written exactly as <see cref="Prepare"/> and <see cref="Complete"/> do for an invoice rendered as ZUGFeRD.
+    /// </summary>
+    public static byte[] Embed(byte[] pdf, byte[] xml, DateTimeOffset issuedAt, string invoiceNumber)
+    {
+        using var document = PdfSharp.Pdf.IO.PdfReader.Open(new MemoryStream(pdf), PdfSharp.Pdf.IO.PdfDocumentOpenMode.Modify);
+        Prepare(document, xml, issuedAt);
+        using var output = new MemoryStream();
+        document.Save(output, closeStream: false);
+        return Complete(document, output.ToArray(), invoiceNumber);
+    }
+
     /// <summary>Before drawing: PDF 1.7, the sRGB output intent and the embedded XML, all through PDFsharp's object model.</summary>
     public static void Prepare(PdfDocument document, byte[] xml, DateTimeOffset issuedAt)
     {

@@ -30,11 +30,7 @@ public sealed class FinalInvoiceMail(IDbContextFactory<AppDbContext> dbFactory, 
         };
         foreach (var invoice in invoices)
         {
-            body.Attachments.Add($"{invoice.Number}.pdf", invoice.Pdf, new MimeKit.ContentType("application", "pdf"));
-            if (invoice.EInvoiceFormat == EInvoiceFormat.XRechnung && invoice.EInvoiceXml is { } xml)
-            {
-                body.Attachments.Add($"{invoice.Number}.xml", xml, new MimeKit.ContentType("application", "xml"));
-            }
+            InvoiceMail.Attach(body, invoice);
         }
         var subject = german ? $"Schlussrechnung {numbers}" : $"Final invoice {numbers}";
         try

@@ -27,6 +27,12 @@ public sealed record InvoiceContent(
     /// <summary>The structured buyer for the e-invoice.</summary>
     public InvoiceBuyer? Buyer { get; init; }
 
+    /// <summary>What prepaid credit already paid of the gross amount (whole cents); the amount due is the rest.</summary>
+    public long PrepaidMicros { get; init; }
+
+    /// <summary>The gross amount less what prepaid credit settled.</summary>
+    public long DueMicros => GrossMicros - PrepaidMicros;
+
     /// <summary>"de" or "en": the only language the PDF is written in (<see cref="Data.Invoice.Language"/>).</summary>
     public required string Language { get; init; }
 }
@@ -59,12 +65,21 @@ public static class InvoiceDocument
             [t.T("Net amount", "Nettobetrag"), Eur(c.NetMicros, t)],
             [$"{t.T("VAT", "Umsatzsteuer")} {rate}", Eur(c.VatMicros, t)],
             [t.T("Gross amount", "Gesamtbetrag"), Eur(c.GrossMicros, t)],
+            .. c.PrepaidMicros == 0 ? Array.Empty<IReadOnlyList<string>>() :
+            [
+                [t.T("Already settled from prepaid credit", "Bereits beglichen aus Guthaben"), Eur(-c.PrepaidMicros, t)],
+                [t.T("Amount due", "Zahlbetrag"), Eur(c.DueMicros, t)],
+            ],
         ], [4, 1], [false, true]);
         if (Note(c, t) is { } note)
         {
             report.Paragraph(note);
         }
-        if (!c.IsCreditNote)
+        if (!c.IsCreditNote && c.DueMicros <= 0)
+        {
+            report.Paragraph(t.T("Nothing is due: prepaid credit settled this invoice in full.", "Es ist nichts zu zahlen: Die Rechnung ist vollständig aus Guthaben beglichen."));
+        }
+        else if (!c.IsCreditNote)
         {
             // The same due date as the e-invoice's payment terms (BT-9, BT-20).
             var due = t.Date(c.IssuedAt.AddDays(s.PaymentTermDays));

@@ -11,6 +11,8 @@ public static class OrganizationsExtensions
         builder.Services.AddSingleton<MembershipEnding>();
         builder.Services.AddSingleton<OrganizationMail>();
         builder.Services.AddSingleton<OrganizationAuditLog>();
+        builder.Services.AddSingleton<ContractParties>();
+        builder.Services.AddSingleton<Privacy.IDpaParties, DpaParties>();
         builder.Services.AddSingleton<Privacy.IErasureParticipant, OrganizationErasureParticipant>();
         builder.Services.AddSingleton<Privacy.IExportContributor, OrganizationExportContributor>();
         builder.Services.AddSingleton<Privacy.IRetentionParticipant, OrganizationInvitationRetention>();

@@ -51,7 +51,9 @@ public sealed class ImpactAssessmentWriter(
         var disabled = (await db.ModelSettings.AsNoTracking().Where(s => s.Disabled).Select(s => s.ModelId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var models = registry.List().Select(m => m.Manifest).OrderBy(m => m.Kind).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
         var accounts = await db.Users.CountAsync(cancellationToken);
-        var customers = await db.DpaAcceptances.Select(a => a.UserId).Distinct().CountAsync(cancellationToken);
+        // Customers are organizations with a DPA (rows from before organizations count per account).
+        var customers = (await db.DpaAcceptances.Select(a => new { a.OrganizationId, a.UserId }).ToListAsync(cancellationToken))
+            .Select(a => a.OrganizationId == Guid.Empty ? a.UserId : a.OrganizationId.ToString()).Distinct().Count();
         var risks = await RisksAsync(t, models.Any(m => m.Kind == ModelKind.Chat && !disabled.Contains(m.Id)), cancellationToken);
 
         using var pdf = new PdfReport(t.T("Data protection impact assessment (Art. 35 GDPR)", "Datenschutz-Folgenabschätzung (Art. 35 DSGVO)"), $"PromptLeo · {operatorFacts.Name(t)} · {t.Date(now)}", language: t.Language);

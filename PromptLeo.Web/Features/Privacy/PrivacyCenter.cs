@@ -16,9 +16,15 @@ public enum ReauthenticationResult
     LockedOut,
 }
 
-/// <summary>State of the user's DPA acceptance against the current version.</summary>
+/// <summary>State of the DPA of the organization the user acts for, against the current version.</summary>
 public sealed record DpaStatus(string CurrentVersion, DpaAcceptance? Latest)
 {
+    /// <summary>The organization the DPA is for and whether this user may accept it (owners only).</summary>
+    public DpaParty? Party { get; init; }
+
+    /// <summary>A company organization's member who is not an owner: sees the acceptance, cannot give it.</summary>
+    public bool MayAccept => Party is null || Party.IsOwner;
+
     public bool AcceptedCurrent => Latest?.Version == CurrentVersion;
 
     public bool NeedsReacceptance => Latest is not null && !AcceptedCurrent;
@@ -32,6 +38,7 @@ public sealed class PrivacyCenter(
     IOptions<PrivacyOptions> options,
     Storage.DataPaths paths,
     Content.PromptCacheScopes promptCaches,
+    IDpaParties dpaParties,
     TimeProvider time)
 {
     /// <summary>Checks a fresh password and, when 2FA is on, an authenticator or recovery code. Failures count toward lockout.</summary>
@@ -102,22 +109,44 @@ public sealed class PrivacyCenter(
         }
     }
 
+    /// <summary>The DPA of the organization the user acts for: one per organization, whoever of its owners accepted it.</summary>
     public async Task<DpaStatus> GetDpaStatusAsync(string userId, CancellationToken cancellationToken = default)
     {
+        var party = await dpaParties.ForUserAsync(userId, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var latest = await db.DpaAcceptances.AsNoTracking().Where(d => d.UserId == userId).OrderByDescending(d => d.Id).FirstOrDefaultAsync(cancellationToken);
-        return new DpaStatus(options.Value.DpaVersion, latest);
+        var latest = await db.DpaAcceptances.AsNoTracking().Where(d => d.OrganizationId == party.OrganizationId).OrderByDescending(d => d.Id).FirstOrDefaultAsync(cancellationToken);
+        return new DpaStatus(options.Value.DpaVersion, latest) { Party = party };
     }
 
+    /// <summary>
+    /// Accepts the current DPA for the organization the user acts for. A personal organization names the company details
+    /// entered; a company organization names its own contract data, and only an owner accepts, once per version.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">The user is not an owner of the organization.</exception>
     public async Task<DpaAcceptance> AcceptDpaAsync(string userId, string companyName, string companyAddress, string? vatId, string? clientIp, CancellationToken cancellationToken = default)
     {
+        var party = await dpaParties.ForUserAsync(userId, cancellationToken);
+        if (!party.IsOwner)
+        {
+            throw new UnauthorizedAccessException("Only an owner of the organization accepts its data processing agreement.");
+        }
+        if (!party.IsPersonal)
+        {
+            (companyName, companyAddress, vatId) = (party.CompanyName, party.CompanyAddress, party.VatId);
+        }
         if (string.IsNullOrWhiteSpace(companyName) || string.IsNullOrWhiteSpace(companyAddress))
         {
-            throw new ArgumentException("Company name and address are required.");
+            throw new ArgumentException(party.IsPersonal ? "Company name and address are required." : "Enter the organization's address in its settings first.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (!party.IsPersonal && await db.DpaAcceptances.AsNoTracking().Where(d => d.OrganizationId == party.OrganizationId && d.Version == options.Value.DpaVersion)
+                .FirstOrDefaultAsync(cancellationToken) is { } accepted)
+        {
+            return accepted; // once for the whole organization
+        }
         var acceptance = new DpaAcceptance
         {
+            OrganizationId = party.OrganizationId,
             UserId = userId,
             Version = options.Value.DpaVersion,
             AcceptedAt = time.GetUtcNow(),
@@ -128,6 +157,10 @@ public sealed class PrivacyCenter(
         };
         db.DpaAcceptances.Add(acceptance);
         db.AuditEntries.Add(audit.Create(userId, userId, AuditActions.DpaAccepted, $"version {acceptance.Version}"));
+        if (!party.IsPersonal)
+        {
+            db.AuditEntries.Add(dpaParties.AcceptedAudit(userId, party.OrganizationId, acceptance.Version));
+        }
         await db.SaveChangesAsync(cancellationToken);
         return acceptance;
     }

@@ -22,9 +22,9 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
         var p = privacy.Value;
         var inForce = await subProcessors.CurrentAsync(now, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // The latest acceptance per account: an older version is superseded by the one accepted after it.
+        // The latest acceptance per organization (the controller; a row from before organizations per account): an older version is superseded.
         var acceptances = await db.DpaAcceptances.AsNoTracking().ToListAsync(cancellationToken);
-        var latest = acceptances.GroupBy(a => a.UserId).Select(g => g.OrderByDescending(a => a.AcceptedAt).ThenByDescending(a => a.Id).First()).ToList();
+        var latest = acceptances.GroupBy(a => a.OrganizationId == Guid.Empty ? a.UserId : a.OrganizationId.ToString()).Select(g => g.OrderByDescending(a => a.AcceptedAt).ThenByDescending(a => a.Id).First()).ToList();
         var userIds = latest.Select(a => a.UserId).ToList();
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
             .Select(u => new { u.Id, u.Email, u.ChatRetentionDays, u.ImageRetentionDays }).ToDictionaryAsync(u => u.Id, cancellationToken);

@@ -90,10 +90,12 @@ public sealed class SubProcessorChanges(
         }
         var change = new SubProcessorChange { Kind = kind, Added = added, Removed = removed, AnnouncedAt = now, EffectiveAt = effective, AnnouncedBy = adminId };
         db.SubProcessorChanges.Add(change);
-        // Every customer who ever accepted the DPA is a controller this processor works for.
-        var customers = await db.DpaAcceptances.Select(d => d.UserId).Distinct()
-            .Join(db.Users, id => id, u => u.Id, (id, u) => new { u.Id, u.Email, u.PreferredLanguage })
-            .ToListAsync(cancellationToken);
+        // Every organization that ever accepted the DPA is a controller this processor works for; its owners are told.
+        var acceptances = await db.DpaAcceptances.Select(d => new { d.OrganizationId, d.UserId }).Distinct().ToListAsync(cancellationToken);
+        var organizations = acceptances.Select(a => a.OrganizationId).Where(id => id != Guid.Empty).Distinct().ToList();
+        var owners = await db.OrganizationMembers.Where(m => organizations.Contains(m.OrganizationId) && m.Role == OrganizationRole.Owner).Select(m => m.UserId).ToListAsync(cancellationToken);
+        var customerIds = owners.Concat(acceptances.Where(a => a.OrganizationId == Guid.Empty).Select(a => a.UserId)).Distinct().ToList();
+        var customers = await db.Users.Where(u => customerIds.Contains(u.Id)).Select(u => new { u.Id, u.Email, u.PreferredLanguage }).ToListAsync(cancellationToken);
         var notices = customers.ToDictionary(c => c.Id, c => new SubProcessorNotice { ChangeId = change.Id, UserId = c.Id });
         db.SubProcessorNotices.AddRange(notices.Values);
         db.AuditEntries.Add(audit.Create(adminId, null, AuditActions.SubProcessorChangeAnnounced, $"change {change.Id}: {kind}, effective {effective:yyyy-MM-dd}, {customers.Count} customers"));
@@ -163,7 +165,9 @@ public sealed class SubProcessorChanges(
         {
             return ObjectionOutcome.AlreadyEffective;
         }
-        if (!await db.DpaAcceptances.AnyAsync(d => d.UserId == userId, cancellationToken))
+        // An owner objects for their organization's DPA (a row from before organizations names its account).
+        if (!await db.DpaAcceptances.AnyAsync(d => (d.OrganizationId == Guid.Empty && d.UserId == userId)
+                || db.OrganizationMembers.Any(m => m.OrganizationId == d.OrganizationId && m.UserId == userId && m.Role == OrganizationRole.Owner), cancellationToken))
         {
             return ObjectionOutcome.NoDpa;
         }
