@@ -1,8 +1,5 @@
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using PromptLeo.Tests.Fixtures;
-using PromptLeo.Web.Data;
 
 namespace PromptLeo.Tests.Browser;
 
@@ -15,30 +12,23 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
 {
     private const string Password = "Walk-Organization-Passw0rd";
 
+    private const string Organization = "Nordwind Handels GmbH";
+
     [Fact]
     public async Task Owner_CreatesOrganizationInvitesTwo_BothAcceptByMail_MembersPageListsThree()
     {
-        var owner = await AccountAsync("owner");
-        var first = await AccountAsync("first");
-        var second = await AccountAsync("second");
+        var owner = await OrganizationWalk.AccountAsync(portal, "owner", Password);
+        var first = await OrganizationWalk.AccountAsync(portal, "first", Password);
+        var second = await OrganizationWalk.AccountAsync(portal, "second", Password);
         var page = await portal.NewPageAsync();
         await BrowserPortal.LoginAsync(page, owner, Password);
 
-        await page.GotoAsync("/organization/new");
-        await page.Locator("#organization-new-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await page.Locator("#organization-name").FillAsync("Nordwind Handels GmbH");
-        await page.Locator("#organization-street").FillAsync("Kaiserkai 5");
-        await page.Locator("#organization-postal-code").FillAsync("20457");
-        await page.Locator("#organization-city").FillAsync("Hamburg");
-        await page.Locator("#organization-vat-id").FillAsync("DE 123 456 789");
-        await page.ClickAsync("#organization-create");
-        await page.WaitForURLAsync(url => url.EndsWith("/organization/members", StringComparison.Ordinal));
-        await Assertions.Expect(page.Locator("#organization-active")).ToHaveTextAsync("Nordwind Handels GmbH");
+        await OrganizationWalk.CreateAsync(page, Organization);
 
-        await InviteAsync(page, first, role: null);
-        await InviteAsync(page, second, role: "Admin");
-        var firstTab = await AcceptAsync(first);
-        await (await AcceptAsync(second)).Context.CloseAsync();
+        await OrganizationWalk.InviteAsync(page, first, role: null);
+        await OrganizationWalk.InviteAsync(page, second, role: "Admin");
+        var firstTab = await OrganizationWalk.AcceptAsync(portal, first, Password, Organization);
+        await (await OrganizationWalk.AcceptAsync(portal, second, Password, Organization)).Context.CloseAsync();
 
         await page.ReloadAsync();
         await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
@@ -83,41 +73,6 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
         await page.Context.CloseAsync();
     }
 
-    private async Task InviteAsync(IPage page, string email, string? role)
-    {
-        await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await page.Locator("#invite-email").FillAsync(email);
-        if (role is not null)
-        {
-            var select = page.Locator("#invite-role").Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]");
-            await select.ClickAsync();
-            await page.Locator(".mud-popover-open").GetByText(role, new() { Exact = true }).ClickAsync();
-            await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
-            await Assertions.Expect(page.Locator("#invite-role")).ToHaveValueAsync(role);
-        }
-        await page.ClickAsync("#invite-send");
-        await Assertions.Expect(page.Locator("#organization-invitations-table tbody tr", new() { HasText = email })).ToContainTextAsync(role ?? "Member");
-    }
-
-    /// <summary>The invitee opens the mailed link signed out, signs in on the way, and joins; their tab stays open on the members page.</summary>
-    private async Task<IPage> AcceptAsync(string email)
-    {
-        var link = MailPickup.FirstLink(await MailPickup.WaitForMailToAsync(portal.MailDirectory, email));
-        var page = await portal.NewPageAsync();
-        await page.GotoAsync(link);
-        await page.WaitForURLAsync(url => url.Contains("/Account/Login", StringComparison.Ordinal));
-        await page.FillAsync("[name='Input.Email']", email);
-        await page.FillAsync("[name='Input.Password']", Password);
-        await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(url => url.Contains("/organization/join", StringComparison.Ordinal));
-        await Assertions.Expect(page.Locator("#organization-join-offer")).ToContainTextAsync("Nordwind Handels GmbH");
-        await page.ClickAsync("#organization-join-accept");
-        await page.WaitForURLAsync(url => url.EndsWith("/members", StringComparison.Ordinal));
-        await Assertions.Expect(page.Locator("#organization-active")).ToHaveTextAsync("Nordwind Handels GmbH");
-        await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        return page;
-    }
-
     private static async Task ViewAsync(IPage page, string name, string path, string ready, string culture, List<string> problems)
     {
         try
@@ -159,15 +114,5 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
             problems.Add($"{name}: {failure.Message.Split('\n')[0]}");
         }
         await BrowserPortal.ScreenshotAsync(page, name);
-    }
-
-    private async Task<string> AccountAsync(string who)
-    {
-        var email = $"org-{who}-{Guid.NewGuid():N}"[..20] + "@promptleo.test";
-        await using var scope = portal.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        var result = await users.CreateAsync(new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true }, Password);
-        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
-        return email;
     }
 }
