@@ -239,7 +239,9 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         Assert.Contains(invoice.Number, PdfText(invoice.Pdf));
         var owner = factory.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(owner, email, "Api-Passw0rd!")).StatusCode);
-        Assert.Contains(">ZUGFeRD PDF<", await owner.GetStringAsync("/billing"));
+        var billingPage = await owner.GetStringAsync("/billing");
+        Assert.Contains($"/billing/invoices/{invoice.Id}/zugferd.pdf", billingPage);
+        Assert.Contains(">ZUGFeRD (PDF with XML)<", billingPage);
         Assert.Equal(invoice.Pdf, await owner.GetByteArrayAsync($"/billing/invoices/{invoice.Id}.pdf"));
         await File.WriteAllBytesAsync(Path.Combine(SourceTree.ArtifactsDirectory, "invoice-zugferd.pdf"), invoice.Pdf);
     }
@@ -258,16 +260,21 @@ public sealed class EInvoiceTests(SellerPortalFactory factory) : IClassFixture<S
         Assert.Equal(invoice.EInvoiceXml, await xml.Content.ReadAsByteArrayAsync());
         // The PDF-only customer's invoice is not the owner's: 404, ids reveal nothing.
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"/billing/invoices/{pdfOnly.Id}.xml")).StatusCode);
-        // The billing page links the chosen format next to the PDF.
+        // The billing page links every format next to the PDF.
         var page = await owner.GetStringAsync("/billing");
         Assert.Contains($"/billing/invoices/{invoice.Id}.xml", page);
-        Assert.Contains(">XRechnung<", page);
+        Assert.Contains(">XRechnung (XML)<", page);
 
         var other = factory.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(other, pdfOnlyEmail, "Api-Passw0rd!")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/billing/invoices/{invoice.Id}.xml")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/billing/invoices/{invoice.Id}/zugferd.pdf")).StatusCode);
-        // Every invoice is also an XRechnung, even one issued as PDF only.
+        // Every invoice is also an XRechnung and a ZUGFeRD PDF, even one issued as PDF only, and the billing page links all three.
+        var otherPage = await other.GetStringAsync("/billing");
+        foreach (var path in new[] { ".pdf", ".xml", "/zugferd.pdf" })
+        {
+            Assert.Contains($"/billing/invoices/{pdfOnly.Id}{path}", otherPage);
+        }
         var own = await other.GetAsync($"/billing/invoices/{pdfOnly.Id}.xml");
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
         Assert.Empty(SchemaErrors(await own.Content.ReadAsByteArrayAsync()));
