@@ -8,14 +8,48 @@ public sealed record OrganizationAuditRow(long Id, DateTimeOffset At, string Act
 
 public sealed record OrganizationAuditSlice(IReadOnlyList<OrganizationAuditRow> Rows, int Total);
 
+/// <summary>
+/// The readable label of every action an organization's audit log holds; the English label is the key of
+/// OrganizationsResource (German in the .de.resx). Unknown names show as they are.
+/// </summary>
+public static class OrganizationAuditLabels
+{
+    public static IReadOnlyDictionary<string, string> English { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [OrganizationAuditActions.Created] = "Organization created",
+        [OrganizationAuditActions.Updated] = "Contract data changed",
+        [OrganizationAuditActions.MemberInvited] = "Member invited",
+        [OrganizationAuditActions.InvitationRevoked] = "Invitation withdrawn",
+        [OrganizationAuditActions.MemberJoined] = "Member joined",
+        [OrganizationAuditActions.MemberRemoved] = "Member removed",
+        [OrganizationAuditActions.MemberLeft] = "Member left",
+        [OrganizationAuditActions.RoleChanged] = "Role changed",
+        [OrganizationAuditActions.BudgetChanged] = "Budget changed",
+        [OrganizationAuditActions.DpaAccepted] = "DPA accepted",
+        [OrganizationAuditActions.BillingModeChanged] = "Payment mode changed",
+        [OrganizationAuditActions.CreditBooked] = "Credit booked",
+        [OrganizationAuditActions.ApiKeyRevoked] = "API key revoked",
+        [OrganizationAuditActions.ApiKeyBudgetChanged] = "API key budget changed",
+        [OrganizationAuditActions.Deleted] = "Organization deleted",
+        [Sso.SsoAuditActions.Configured] = "Single sign-on configured",
+        // Payment entries carry the organization too; Billing's names are spelled out because Organizations must not reference Billing.
+        ["payment.top-up-requested"] = "Top-up requested",
+        ["payment.top-up-booked"] = "Top-up booked",
+        ["payment.top-up-failed"] = "Top-up failed",
+        ["payment.top-up-reversed"] = "Top-up reversed",
+    };
+
+    public static string For(Microsoft.Extensions.Localization.IStringLocalizer localizer, string action) =>
+        English.TryGetValue(action, out var label) ? localizer[label] : action;
+}
+
 /// <summary>The organization's audit log for its owners and admins: newest first, paged, filterable by action.</summary>
 public sealed class OrganizationAuditLog(IDbContextFactory<AppDbContext> dbFactory)
 {
     public const int MaxPageSize = 100;
 
-    /// <summary>The stable names of organization actions, for the filter.</summary>
-    public static IReadOnlyList<string> Actions { get; } = typeof(OrganizationAuditActions).GetFields()
-        .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
+    /// <summary>The stable names of the actions the log holds, for the filter.</summary>
+    public static IReadOnlyList<string> Actions { get; } = [.. OrganizationAuditLabels.English.Keys];
 
     /// <summary>A page of entries; <see cref="MemberOutcome.NotFound"/> for non-members, <see cref="MemberOutcome.Forbidden"/> for roles without the log.</summary>
     public async Task<(MemberOutcome Outcome, OrganizationAuditSlice? Page)> ReadAsync(string callerId, Guid organizationId, string? action, int page, int pageSize, CancellationToken cancellationToken = default)
