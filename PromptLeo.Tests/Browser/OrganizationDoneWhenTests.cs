@@ -118,6 +118,15 @@ public sealed class OrganizationDoneWhenTests(BrowserPortal portal) : IClassFixt
             }
             await BrowserPortal.ScreenshotAsync(page, $"org-done-when-billing-{culture}-{width}");
         }
+
+        // The organization's audit log (still German, on the phone) names the walk's actions in words.
+        await page.GotoAsync("/organization/audit");
+        await page.Locator("#organization-audit-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("#organization-audit-table [data-action='org.dpa-accepted']")).ToHaveTextAsync("AVV akzeptiert");
+        await Assertions.Expect(page.Locator("#organization-audit-table [data-action='org.member-joined']").First).ToHaveTextAsync("Mitglied beigetreten");
+        await Assertions.Expect(page.Locator("#organization-audit-table [data-action='apikey.created']").First).ToHaveTextAsync("API-Schlüssel erstellt");
+        await ComplianceWalkTests.AssertNothingSticksOutAsync(page, "org-done-when-audit-de-390");
+        await BrowserPortal.ScreenshotAsync(page, "org-done-when-audit-de-390");
         Assert.Empty(portal.ConsoleErrors);
     }
 

@@ -8,12 +8,14 @@ namespace PromptLeo.Tests.Web.Organizations;
 /// <summary>The organization audit log shows every action it can hold in words, in English and German.</summary>
 public sealed class OrganizationAuditLabelsTests
 {
-    // Every class whose actions are written with the organization's id (OrganizationDirectory.Audit, payment entries).
+    // Every class whose actions are all written with the organization's id (OrganizationDirectory.Audit, payment entries).
     private static readonly Type[] ActionClasses = [typeof(OrganizationAuditActions), typeof(PromptLeo.Web.Features.Organizations.Sso.SsoAuditActions), typeof(PaymentAuditActions)];
 
     private static IEnumerable<string> DefinedActions() => ActionClasses
         .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static)).Where(f => f.IsLiteral)
-        .Select(f => (string)f.GetRawConstantValue()!);
+        .Select(f => (string)f.GetRawConstantValue()!)
+        // The two account-log actions written with the organization's id (ApiKeyService.CreateAsync, PriceList.SetAsync for a contracted price).
+        .Concat([PromptLeo.Web.Features.Privacy.AuditActions.ApiKeyCreated, PromptLeo.Web.Features.Privacy.AuditActions.PriceChanged]);
 
     [Fact]
     public void Labels_EveryDefinedOrganizationAction_HasEnglishAndGermanLabel()

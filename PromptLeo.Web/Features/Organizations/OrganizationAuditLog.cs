@@ -32,6 +32,9 @@ public static class OrganizationAuditLabels
         [OrganizationAuditActions.ApiKeyBudgetChanged] = "API key budget changed",
         [OrganizationAuditActions.Deleted] = "Organization deleted",
         [Sso.SsoAuditActions.Configured] = "Single sign-on configured",
+        // Account-log actions that ApiKeyService and PriceList also write with the organization's id.
+        [Privacy.AuditActions.ApiKeyCreated] = "API key created",
+        [Privacy.AuditActions.PriceChanged] = "Contracted price changed",
         // Payment entries carry the organization too; Billing's names are spelled out because Organizations must not reference Billing.
         ["payment.top-up-requested"] = "Top-up requested",
         ["payment.top-up-booked"] = "Top-up booked",
