@@ -72,6 +72,9 @@ public sealed class CompanyDpaErasureTests(ApiPortalFactory factory) : IClassFix
             Assert.Equal((null, ""), (after.UserId, after.IpHash));
             Assert.False(await db.DpaAcceptances.AnyAsync(d => d.UserId == accepting || d.UserId == pseudonym || d.IpHash == before.IpHash));
             Assert.False(await db.AuditEntries.AnyAsync(a => a.Action == AuditActions.DpaAccepted && (a.SubjectId == accepting || a.SubjectId == pseudonym)));
+            // The organization's own audit entry of the acceptance stays, with the pseudonym as actor.
+            var orgEntry = await db.AuditEntries.AsNoTracking().SingleAsync(a => a.OrganizationId == organizationId && a.Action == OrganizationAuditActions.DpaAccepted);
+            Assert.Equal(pseudonym, orgEntry.ActorId);
             // The contract goes on, so it is not archived as ended.
             Assert.False(await db.ContractEvidence.AnyAsync(e => e.CompanyName == name));
         }
