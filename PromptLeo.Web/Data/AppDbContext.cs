@@ -80,7 +80,8 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         });
         builder.Entity<DpaAcceptance>(e =>
         {
-            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            // A company's contract outlives the owner who accepted it (ContractEvidenceArchive clears the person first).
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(x => new { x.UserId, x.Version });
         });
         // Sub-processor changes: notices and objections go with the account (the erasure participant deletes them first).

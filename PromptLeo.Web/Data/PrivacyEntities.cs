@@ -69,8 +69,9 @@ public class DpaAcceptance
     /// <summary>The organization the DPA was accepted for (by one of its owners).</summary>
     public Guid OrganizationId { get; set; }
 
+    /// <summary>The owner who accepted; null once that person's account is erased while a company organization's contract goes on.</summary>
     [MaxLength(450)]
-    public string UserId { get; set; } = "";
+    public string? UserId { get; set; }
 
     [MaxLength(20)]
     public string Version { get; set; } = "";

@@ -133,6 +133,24 @@ public sealed partial class OrganizationPagesTests(ApiPortalFactory factory) : I
         Assert.Contains("Seiten GmbH</span>", await client.GetStringAsync("/billing"));
     }
 
+    [Theory]
+    [InlineData(OrganizationRole.Member, new string[0])]
+    [InlineData(OrganizationRole.Billing, new[] { "organization-settings-nav" })]
+    [InlineData(OrganizationRole.Admin, new[] { "organization-audit-nav" })]
+    [InlineData(OrganizationRole.Owner, new[] { "organization-settings-nav", "organization-audit-nav", "organization-sso-nav" })]
+    public async Task Switcher_CompanyOrganization_LinksOnlyThePagesTheRoleMayUse(OrganizationRole role, string[] expected)
+    {
+        var (client, _, userId) = await factory.SignedInClientAsync();
+        var organization = await CompanyWithAsync(userId, role);
+        Assert.True(await Directory.SetActiveAsync(userId, organization));
+
+        var html = await client.GetStringAsync("/billing");
+
+        string[] all = ["organization-settings-nav", "organization-audit-nav", "organization-sso-nav"];
+        Assert.Equal(expected, all.Where(id => html.Contains($"id=\"{id}\"", StringComparison.Ordinal)));
+        Assert.Contains("id=\"organization-members-nav\"", html);
+    }
+
     [Fact]
     public void EveryOrganizationString_HasGermanTranslation()
     {

@@ -303,6 +303,7 @@ public sealed class ContractEvidenceTests(PortalFactory factory) : IClassFixture
         Assert.Equal("DE123456789", dpa.GetProperty("VatId").GetString());
         Assert.Equal(factory.Services.GetRequiredService<LegalDocuments>().PrivacyNoticeVersion, root.GetProperty("privacyNotice").GetProperty("version").GetString());
         Assert.Contains("3 years after the end of the erasure year (§§ 195, 199 Abs. 1 BGB)", root.GetProperty("keptAfterErasure").GetString());
+        Assert.Contains("a company organization that outlives the account stays with that organization, without your account id and IP hash", root.GetProperty("keptAfterErasure").GetString());
     }
 
     [Theory]

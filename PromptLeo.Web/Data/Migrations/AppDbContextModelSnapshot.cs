@@ -801,7 +801,6 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")
-                        .IsRequired()
                         .HasMaxLength(450)
                         .HasColumnType("TEXT");
 
@@ -1885,8 +1884,7 @@ namespace PromptLeo.Web.Data.Migrations
                     b.HasOne("PromptLeo.Web.Data.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("PromptLeo.Web.Data.GeneratedImage", b =>

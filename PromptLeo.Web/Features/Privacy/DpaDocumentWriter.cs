@@ -19,7 +19,7 @@ public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts 
             (t.T("Version", "Version"), p.DpaVersion),
             (t.T("Processor", "Auftragsverarbeiter"), operatorFacts.Contact(t, withEmail: false)),
             (t.T("Controller (customer)", "Verantwortlicher (Kunde)"), acceptance is null ? t.T("— not yet accepted —", "— noch nicht angenommen —") : $"{acceptance.CompanyName}, {acceptance.CompanyAddress}" + (string.IsNullOrEmpty(acceptance.VatId) ? "" : $", {acceptance.VatId}")),
-            (t.T("Accepted", "Angenommen"), acceptance is null ? "—" : $"{t.DateTime(acceptance.AcceptedAt)} ({t.T("IP hash", "IP-Hash")} {acceptance.IpHash[..16]}…)"),
+            (t.T("Accepted", "Angenommen"), acceptance is null ? "—" : $"{t.DateTime(acceptance.AcceptedAt)} ({AcceptedBy(acceptance, t)})"),
         ]);
         foreach (var (title, body) in Clauses(t.German ? "de" : "en"))
         {
@@ -79,4 +79,9 @@ public sealed class DpaDocumentWriter(TechnicalMeasures measures, OperatorFacts 
         }
         return clauses;
     }
+
+    /// <summary>The IP hash proves the accepting person's address; an erased owner's is cleared, the company's contract stands.</summary>
+    private static string AcceptedBy(DpaAcceptance acceptance, ReportText t) => acceptance.IpHash.Length >= 16
+        ? $"{t.T("IP hash", "IP-Hash")} {acceptance.IpHash[..16]}…"
+        : t.T("by an owner who has since left", "durch einen inzwischen ausgeschiedenen Inhaber");
 }

@@ -97,7 +97,7 @@ public sealed class PersonalDataExporter(
                 dpaAcceptances = dpa.Select(d => new { d.Version, d.AcceptedAt, d.IpHash, d.CompanyName, d.CompanyAddress, d.VatId }),
                 privacyNotice = new { version = user.PrivacyNoticeVersion, shownAt = user.CreatedAt },
                 // The same items the erasure moves into the contract evidence archive (ContractEvidenceArchive).
-                keptAfterErasure = $"DPA acceptances (version, day, company, address, VAT ID, IP hash) and the privacy notice version, under a reference of their own, until {services.GetRequiredService<IOptions<PrivacyOptions>>().Value.ContractEvidenceRetentionYears} years after the end of the erasure year ({ContractEvidenceArchive.LegalSource})",
+                keptAfterErasure = $"DPA acceptances (version, day, company, address, VAT ID, IP hash) and the privacy notice version, under a reference of their own, until {services.GetRequiredService<IOptions<PrivacyOptions>>().Value.ContractEvidenceRetentionYears} years after the end of the erasure year ({ContractEvidenceArchive.LegalSource}); an acceptance given for a company organization that outlives the account stays with that organization, without your account id and IP hash",
             }));
             await Step();
 

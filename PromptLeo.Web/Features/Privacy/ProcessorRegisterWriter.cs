@@ -24,11 +24,16 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // The latest acceptance per organization (the controller; a row from before organizations per account): an older version is superseded.
         var acceptances = await db.DpaAcceptances.AsNoTracking().ToListAsync(cancellationToken);
-        var latest = acceptances.GroupBy(a => a.OrganizationId == Guid.Empty ? a.UserId : a.OrganizationId.ToString()).Select(g => g.OrderByDescending(a => a.AcceptedAt).ThenByDescending(a => a.Id).First()).ToList();
-        var userIds = latest.Select(a => a.UserId).ToList();
+        var latest = acceptances.GroupBy(a => a.OrganizationId == Guid.Empty ? a.UserId ?? "" : a.OrganizationId.ToString()).Select(g => g.OrderByDescending(a => a.AcceptedAt).ThenByDescending(a => a.Id).First()).ToList();
+        // A company whose accepting owner has since been erased keeps its contract; its longest-standing owner is the contact.
+        var orphaned = latest.Where(a => a.UserId is null).Select(a => a.OrganizationId).ToList();
+        var firstOwners = (await db.OrganizationMembers.AsNoTracking().Where(m => orphaned.Contains(m.OrganizationId) && m.Role == OrganizationRole.Owner).ToListAsync(cancellationToken))
+            .GroupBy(m => m.OrganizationId).ToDictionary(g => g.Key, g => g.OrderBy(m => m.JoinedAt).First().UserId);
+        string ContactId(DpaAcceptance a) => a.UserId ?? firstOwners.GetValueOrDefault(a.OrganizationId) ?? "";
+        var userIds = latest.Select(ContactId).ToList();
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
             .Select(u => new { u.Id, u.Email, u.ChatRetentionDays, u.ImageRetentionDays }).ToDictionaryAsync(u => u.Id, cancellationToken);
-        var controllers = latest.Select(a => users.TryGetValue(a.UserId, out var u) ? new Controller(a, u.Email, u.ChatRetentionDays, u.ImageRetentionDays) : new Controller(a, null, null, null))
+        var controllers = latest.Select(a => users.TryGetValue(ContactId(a), out var u) ? new Controller(a, u.Email, u.ChatRetentionDays, u.ImageRetentionDays) : new Controller(a, null, null, null))
             .OrderBy(c => c.Acceptance.CompanyName, StringComparer.OrdinalIgnoreCase).ToList();
         var recorded = await db.ProcessingRecords.AsNoTracking().Where(r => userIds.Contains(r.SubjectId))
             .GroupBy(r => new { r.SubjectId, r.Purpose, r.Channel }).Select(g => new { g.Key.SubjectId, g.Key.Purpose, g.Key.Channel, Count = g.Count() })
@@ -58,7 +63,7 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
         foreach (var (c, number) in controllers.Select((c, i) => (c, i + 1)))
         {
             var a = c.Acceptance;
-            var done = recorded.Where(r => r.SubjectId == a.UserId).OrderBy(r => r.Purpose, StringComparer.Ordinal).ThenBy(r => r.Channel, StringComparer.Ordinal).ToList();
+            var done = recorded.Where(r => r.SubjectId == ContactId(a)).OrderBy(r => r.Purpose, StringComparer.Ordinal).ThenBy(r => r.Channel, StringComparer.Ordinal).ToList();
             pdf.Heading($"{number}. {a.CompanyName}");
             pdf.KeyValues(
             [
