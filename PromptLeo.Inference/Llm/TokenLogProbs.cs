@@ -66,11 +66,11 @@ internal static class TokenLogProbs
         return new TokenLogProb(Encoding.UTF8.GetString(sampledBytes), logits[(int)sampled] - logNormalizer, sampledBytes, alternatives);
     }
 
-    // Special tokens are rendered by name (an alternative may be the end-of-turn token).
+    // Rendered as the answer's decoder renders it: a control token (end of turn, BOS) has no text and no bytes.
     private static byte[] Bytes(LLamaWeights weights, int token)
     {
         Span<byte> buffer = stackalloc byte[256];
-        var length = (int)weights.NativeHandle.TokenToSpan((LLamaToken)token, buffer, 0, true);
+        var length = (int)weights.NativeHandle.TokenToSpan((LLamaToken)token, buffer, 0, false);
         return length <= buffer.Length ? buffer[..length].ToArray() : [];
     }
 }
