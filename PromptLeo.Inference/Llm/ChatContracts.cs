@@ -84,7 +84,17 @@ public sealed record SamplingOptions
     public IReadOnlyList<string> Stop { get; init; } = [];
     /// <summary>A llama.cpp GBNF grammar (root rule <c>root</c>) every sampled token must fit; null = unconstrained.</summary>
     public string? Grammar { get; init; }
+    /// <summary>Report each sampled token's log probability (<see cref="ChatUpdate.LogProbs"/>); off costs nothing.</summary>
+    public bool LogProbs { get; init; }
+    /// <summary>With <see cref="LogProbs"/>: how many most likely alternatives to report per token (0 to 20).</summary>
+    public int TopLogProbs { get; init; }
 }
+
+/// <summary>A token and its natural-log probability under the model's own distribution; <paramref name="Bytes"/> are its UTF-8 bytes (a token may hold part of a character).</summary>
+public sealed record TokenAlternative(string Token, float LogProb, byte[] Bytes);
+
+/// <summary>A sampled token's log probability, with the most likely tokens at its position (most likely first).</summary>
+public sealed record TokenLogProb(string Token, float LogProb, byte[] Bytes, IReadOnlyList<TokenAlternative> TopLogProbs);
 
 /// <summary>A chat completion request for one installed chat model.</summary>
 /// <param name="ModelId">Registry id of the model.</param>
@@ -148,6 +158,11 @@ public sealed record ChatUpdate
     /// back while it is generated and sent as one <see cref="TextDelta"/> (what is left outside the calls) at the end.
     /// </summary>
     public IReadOnlyList<ToolCall> ToolCalls { get; init; } = [];
+    /// <summary>
+    /// With <see cref="SamplingOptions.LogProbs"/>: the answer tokens sampled since the last update, in order (reasoning
+    /// tokens of a thinking model are left out). Their text is in this update's <see cref="TextDelta"/> or held back for a later one.
+    /// </summary>
+    public IReadOnlyList<TokenLogProb> LogProbs { get; init; } = [];
 }
 
 /// <summary>Streams chat completions from in-process GGUF models.</summary>

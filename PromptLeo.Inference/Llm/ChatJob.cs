@@ -13,6 +13,9 @@ internal sealed class ChatJob
 {
     private readonly StringBuilder _pending = new();
     private readonly int _holdBack;
+    private readonly List<TokenLogProb> _pendingLogProbs = [];
+    private float[]? _logits;
+    private float[]? _scratch;
 
     public ChatJob(LLamaWeights weights, IReadOnlyList<LLamaToken> promptTokens, SamplingOptions sampling,
         int droppedTurns, string fairnessKey, string? cacheScope, CancellationToken cancellationToken)
@@ -61,6 +64,18 @@ internal sealed class ChatJob
     public bool FirstTokenSeen { get; set; }
     public int? ReportedQueuePosition { get; set; }
     public bool Finished { get; private set; }
+
+    /// <summary>Keeps a copy of the raw logits of the position about to be sampled (only for a request that asked for log probabilities).</summary>
+    public void KeepLogits(ReadOnlySpan<float> logits)
+    {
+        _logits ??= new float[logits.Length];
+        _scratch ??= new float[logits.Length];
+        logits.CopyTo(_logits);
+    }
+
+    /// <summary>Records the log probability of the token sampled from the kept logits; it goes out with the next text.</summary>
+    public void AddLogProb(LLamaWeights weights, LLamaToken token) =>
+        _pendingLogProbs.Add(TokenLogProbs.Describe(weights, _logits, _scratch, token, Sampling.TopLogProbs));
 
     public Channel<ChatUpdate> Updates { get; } =
         Channel.CreateUnbounded<ChatUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
@@ -115,7 +130,7 @@ internal sealed class ChatJob
         Finished = true;
         if (reason != FinishReason.Error)
             Flush();
-        Updates.Writer.TryWrite(Snapshot() with { FinishReason = reason, Error = error });
+        Updates.Writer.TryWrite(Snapshot() with { FinishReason = reason, Error = error, LogProbs = TakeLogProbs() });
         Updates.Writer.TryComplete();
         DisposeConversation();
         Sampler.Dispose();
@@ -148,6 +163,15 @@ internal sealed class ChatJob
     private void Emit(string text)
     {
         if (text.Length > 0)
-            Updates.Writer.TryWrite(Snapshot() with { TextDelta = text });
+            Updates.Writer.TryWrite(Snapshot() with { TextDelta = text, LogProbs = TakeLogProbs() });
+    }
+
+    private IReadOnlyList<TokenLogProb> TakeLogProbs()
+    {
+        if (_pendingLogProbs.Count == 0)
+            return [];
+        var taken = _pendingLogProbs.ToArray();
+        _pendingLogProbs.Clear();
+        return taken;
     }
 }

@@ -36,5 +36,9 @@ internal static class ChatRequestValidator
             throw new ChatRequestException("max_tokens", $"max_tokens must be between 1 and {maxTokensLimit}.");
         if (s.Stop is null || s.Stop.Count > MaxStopSequences || s.Stop.Any(string.IsNullOrEmpty))
             throw new ChatRequestException("stop", $"stop takes up to {MaxStopSequences} non-empty sequences.");
+        if (s.TopLogProbs is < 0 or > TokenLogProbs.MaxTop)
+            throw new ChatRequestException("top_logprobs", $"top_logprobs must be between 0 and {TokenLogProbs.MaxTop}.");
+        if (s.TopLogProbs > 0 && !s.LogProbs)
+            throw new ChatRequestException("top_logprobs", "top_logprobs requires logprobs to be true.");
     }
 }

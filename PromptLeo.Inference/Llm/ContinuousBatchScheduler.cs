@@ -381,6 +381,9 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
                 continue;
             try
             {
+                // Copied before sampling so the pipeline cannot have touched them; skipped entirely when not asked for.
+                if (job.Sampling.LogProbs)
+                    job.KeepLogits(conversation.Sample());
                 var token = conversation.Sample(job.Sampler);
                 if (!job.FirstTokenSeen)
                 {
@@ -397,6 +400,8 @@ internal sealed class ContinuousBatchScheduler : IAsyncDisposable
                 job.Sequence.Add(token);
                 job.CompletionTokens++;
                 _metrics.CompletionTokens.Add(1, _modelTag);
+                if (job.Sampling.LogProbs)
+                    job.AddLogProb(_weights, token);
                 job.Decoder.Add(token);
                 if (job.AppendText(job.Decoder.Read()))
                     Retire(job, FinishReason.Stop);

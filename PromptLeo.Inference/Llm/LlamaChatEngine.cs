@@ -36,6 +36,7 @@ public sealed class LlamaChatEngine(IModelRegistry registry, IOptions<LlmOptions
         var thinking = model.Thinks ? new ThinkingSplitter(promptClosedBlock: !thinks) : null;
         // With tools the answer is held until it ends: only the whole text tells a call from an answer.
         var held = tools is { Definitions.Count: > 0 } ? new StringBuilder() : null;
+        List<TokenLogProb> heldLogProbs = [];
 
         // Cancelled by the caller, or by us when the caller stops reading: either way decoding stops.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -53,9 +54,10 @@ public sealed class LlamaChatEngine(IModelRegistry registry, IOptions<LlmOptions
                 }
 
                 held.Append(update.TextDelta);
+                heldLogProbs.AddRange(update.LogProbs);
                 if (update.FinishReason is null)
                 {
-                    yield return update with { TextDelta = "" };
+                    yield return update with { TextDelta = "", LogProbs = [] };
                     continue;
                 }
 
@@ -63,7 +65,7 @@ public sealed class LlamaChatEngine(IModelRegistry registry, IOptions<LlmOptions
                 var (content, calls) = update.FinishReason == FinishReason.Stop
                     ? tools.Format.Parse(held.ToString(), tools.Definitions)
                     : (held.ToString(), []);
-                yield return update with { TextDelta = content, ToolCalls = calls };
+                yield return update with { TextDelta = content, ToolCalls = calls, LogProbs = heldLogProbs };
             }
         }
         finally

@@ -50,7 +50,14 @@ internal sealed class ThinkingSplitter(bool promptClosedBlock = false)
         // Tokens count as reasoning up to the update that closes the block (or all of them while it stays open).
         if (_thinkingInThisUpdate)
             _reasoningTokens = update.CompletionTokens;
-        return update with { TextDelta = text.ToString(), ReasoningDelta = reasoning.ToString(), ReasoningTokens = _reasoningTokens };
+        // Log probabilities cover answer tokens only: those of the updates counted as reasoning are left out.
+        return update with
+        {
+            TextDelta = text.ToString(),
+            ReasoningDelta = reasoning.ToString(),
+            ReasoningTokens = _reasoningTokens,
+            LogProbs = _thinkingInThisUpdate ? [] : update.LogProbs,
+        };
     }
 
     // One move of the state machine; true when it changed phase and the held text needs another look.

@@ -67,6 +67,22 @@ public sealed class ReasoningApiTests(ThinkingPortalFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task OpenAiClient_ThinkingModelLogProbs_AnswerTokensOnly()
+    {
+        var (_, _, key) = await factory.CreateApiClientAsync();
+
+        ChatCompletion completion = await Chat(key.Secret).CompleteChatAsync([new UserChatMessage("What matters?")], new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = 2 });
+
+        var entries = completion.ContentTokenLogProbabilities;
+        Assert.Equal(ThinkingModels.CompletionTokens - ThinkingModels.ReasoningTokens, entries.Count);
+        var spelled = Encoding.UTF8.GetString([.. entries.SelectMany(e => e.Utf8Bytes!.Value.ToArray())]);
+        // The whitespace between the think block and the answer is sampled but not part of the content.
+        Assert.Equal(ThinkingModels.Answer, spelled.Trim());
+        Assert.DoesNotContain("privacy", spelled, StringComparison.Ordinal);
+        Assert.All(entries, e => Assert.True(e.LogProbability <= 0));
+    }
+
+    [Fact]
     public async Task NonStream_IncludeReasoning_ReturnsReasoningContent()
     {
         var (client, _, _) = await factory.CreateApiClientAsync();

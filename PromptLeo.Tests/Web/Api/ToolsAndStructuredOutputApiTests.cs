@@ -208,8 +208,6 @@ public sealed class ToolsAndStructuredOutputApiTests(ToolsPortalFactory factory)
 
     public static TheoryData<string, string> RefusedFields => new()
     {
-        { """{"logprobs": true}""", "logprobs" },
-        { """{"top_logprobs": 3}""", "top_logprobs" },
         { """{"logit_bias": {"42": 5}}""", "logit_bias" },
         { """{"functions": [{"name": "f"}]}""", "functions" },
         { """{"function_call": "auto"}""", "function_call" },
@@ -252,17 +250,5 @@ public sealed class ToolsAndStructuredOutputApiTests(ToolsPortalFactory factory)
 
         Assert.Equal("tools", error.GetProperty("param").GetString());
         Assert.Contains("tool-call format", error.GetProperty("message").GetString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task OpenAiClient_LogProbabilities_BadRequestNamingLogprobs()
-    {
-        var (_, _, key) = await factory.CreateApiClientAsync();
-
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat(key.Secret, ToolModels.Qwen)
-            .CompleteChatAsync([new UserChatMessage("hi")], new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = 2 }));
-
-        Assert.Equal(400, error.Status);
-        Assert.Contains("logprobs", error.Message, StringComparison.Ordinal);
     }
 }

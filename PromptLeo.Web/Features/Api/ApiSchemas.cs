@@ -73,7 +73,9 @@ public sealed record ChatCompletionRequestSchema(
     [property: JsonPropertyName("chat_template_kwargs")] ChatTemplateKwargsSchema? ChatTemplateKwargs,
     [property: JsonPropertyName("response_format")] ResponseFormatSchema? ResponseFormat,
     [property: JsonPropertyName("tools"), Description("Needs a model of a family with a tool-call format (Llama 3.1+, Qwen2.5/3, Mistral v3).")] IReadOnlyList<ToolSchema>? Tools,
-    [property: JsonPropertyName("tool_choice"), Description("auto, none, required, or {\"type\": \"function\", \"function\": {\"name\": ...}}.")] System.Text.Json.JsonElement? ToolChoice);
+    [property: JsonPropertyName("tool_choice"), Description("auto, none, required, or {\"type\": \"function\", \"function\": {\"name\": ...}}.")] System.Text.Json.JsonElement? ToolChoice,
+    [property: JsonPropertyName("logprobs"), Description("Return each answer token's log probability under the model's own distribution (before temperature, penalties, top-p and grammar).")] bool? LogProbs = null,
+    [property: JsonPropertyName("top_logprobs"), Description("0 to 20 most likely alternatives per token; requires logprobs: true.")] int? TopLogProbs = null);
 
 /// <summary>Body of <c>POST /v1/images/generations</c>.</summary>
 public sealed record ImageGenerationRequestSchema(
@@ -122,7 +124,26 @@ public sealed record ChatChoiceSchema(
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("message")] ChatMessageSchema? Message,
     [property: JsonPropertyName("delta")] ChatMessageSchema? Delta,
-    [property: JsonPropertyName("finish_reason")] string? FinishReason);
+    [property: JsonPropertyName("finish_reason")] string? FinishReason,
+    [property: JsonPropertyName("logprobs"), Description("Null unless logprobs was true; in a stream, each chunk's entries are the tokens of its delta.")] ChoiceLogProbsSchema? LogProbs = null);
+
+/// <summary>A token with its natural-log probability and UTF-8 bytes (a token may hold part of a character).</summary>
+public sealed record TopLogProbSchema(
+    [property: JsonPropertyName("token")] string Token,
+    [property: JsonPropertyName("logprob")] double LogProb,
+    [property: JsonPropertyName("bytes")] IReadOnlyList<int> Bytes);
+
+/// <summary>One answer token's log probability and the most likely tokens at its position, most likely first.</summary>
+public sealed record TokenLogProbSchema(
+    [property: JsonPropertyName("token")] string Token,
+    [property: JsonPropertyName("logprob")] double LogProb,
+    [property: JsonPropertyName("bytes")] IReadOnlyList<int> Bytes,
+    [property: JsonPropertyName("top_logprobs")] IReadOnlyList<TopLogProbSchema> TopLogProbs);
+
+/// <summary>A choice's log probabilities: one entry per answer token (reasoning tokens are not included).</summary>
+public sealed record ChoiceLogProbsSchema(
+    [property: JsonPropertyName("content")] IReadOnlyList<TokenLogProbSchema> Content,
+    [property: JsonPropertyName("refusal")] IReadOnlyList<TokenLogProbSchema>? Refusal);
 
 /// <summary>A chat completion, or one <c>chat.completion.chunk</c> event of a stream.</summary>
 public sealed record ChatCompletionResponseSchema(

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using PromptLeo.Inference.Llm;
 
 namespace PromptLeo.Web.Features.Api;
 
@@ -9,7 +10,7 @@ public static class ChatCompletionWriter
     internal static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
     // Writes one SSE event into the response pipe; Response.Body would flush after every write, the pipe only when asked.
-    public static async Task WriteChunkAsync(HttpContext context, string id, long created, string model, string? role, string? content, string? finishReason, (int Prompt, int Completion, int Reasoning)? usage, bool flush = true)
+    public static async Task WriteChunkAsync(HttpContext context, string id, long created, string model, string? role, string? content, string? finishReason, (int Prompt, int Completion, int Reasoning)? usage, bool flush = true, IReadOnlyList<TokenLogProb>? logProbs = null)
     {
         var pipe = context.Response.BodyWriter;
         pipe.Write("data: "u8);
@@ -31,7 +32,7 @@ public static class ChatCompletionWriter
                     json.WriteString("content", content);
                 }
                 json.WriteEndObject();
-                json.WriteNull("logprobs");
+                WriteLogProbs(json, logProbs);
                 if (finishReason is null)
                 {
                     json.WriteNull("finish_reason");
@@ -193,6 +194,49 @@ public static class ChatCompletionWriter
         }
         pipe.Write("\n\n"u8);
         await pipe.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>
+    /// A choice's <c>logprobs</c>: null when not asked for, else <c>{"content": [{token, logprob, bytes, top_logprobs}], "refusal": null}</c>.
+    /// </summary>
+    public static void WriteLogProbs(Utf8JsonWriter json, IReadOnlyList<TokenLogProb>? logProbs)
+    {
+        if (logProbs is null)
+        {
+            json.WriteNull("logprobs");
+            return;
+        }
+        json.WriteStartObject("logprobs");
+        json.WriteStartArray("content");
+        foreach (var entry in logProbs)
+        {
+            json.WriteStartObject();
+            WriteTokenFields(json, entry.Token, entry.LogProb, entry.Bytes);
+            json.WriteStartArray("top_logprobs");
+            foreach (var alternative in entry.TopLogProbs)
+            {
+                json.WriteStartObject();
+                WriteTokenFields(json, alternative.Token, alternative.LogProb, alternative.Bytes);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteNull("refusal");
+        json.WriteEndObject();
+    }
+
+    private static void WriteTokenFields(Utf8JsonWriter json, string token, float logProb, byte[] bytes)
+    {
+        json.WriteString("token", token);
+        json.WriteNumber("logprob", logProb);
+        json.WriteStartArray("bytes");
+        foreach (var b in bytes)
+        {
+            json.WriteNumberValue(b);
+        }
+        json.WriteEndArray();
     }
 
     /// <summary>OpenAI's usage object; <paramref name="reasoning"/> tokens are part of <paramref name="completion"/> (billed as output).</summary>

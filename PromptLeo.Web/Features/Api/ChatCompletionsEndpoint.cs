@@ -87,7 +87,7 @@ public sealed class ChatCompletionsEndpoint(
             json.WriteString("reasoning_content", answer.Reasoning is { Length: > 0 } reasoning ? reasoning : null);
         }
         json.WriteEndObject();
-        json.WriteNull("logprobs");
+        WriteLogProbs(json, answer.LogProbs);
         json.WriteString("finish_reason", finishReason);
         json.WriteEndObject();
         json.WriteEndArray();
@@ -98,7 +98,7 @@ public sealed class ChatCompletionsEndpoint(
 
     private sealed record Completion(string Id, long Created, string Model);
 
-    private sealed record Answer(string Text, string Reasoning, FinishReason? Finish, int PromptTokens, int CompletionTokens, int ReasoningTokens, bool Cancelled, IReadOnlyList<ToolCall> ToolCalls);
+    private sealed record Answer(string Text, string Reasoning, FinishReason? Finish, int PromptTokens, int CompletionTokens, int ReasoningTokens, bool Cancelled, IReadOnlyList<ToolCall> ToolCalls, IReadOnlyList<TokenLogProb>? LogProbs);
 
     // Every text the prompt is made of; tool definitions are written pretty-printed (indent, separators) plus the family's instructions.
     private static IEnumerable<string> PromptTexts(ChatRequest request) =>
@@ -116,6 +116,7 @@ public sealed class ChatCompletionsEndpoint(
         IReadOnlyList<ToolCall> toolCalls = [];
         var text = parsed.Stream ? null : new StringBuilder();
         var reasoning = parsed.Stream || !parsed.IncludeReasoning ? null : new StringBuilder();
+        var logProbs = parsed.Request.Sampling.LogProbs ? new List<TokenLogProb>() : null;
         DeltaChunkWriter? deltas = null;
         DeltaChunkWriter? reasoningDeltas = null;
         await using var updates = engine.StreamAsync(parsed.Request with { FairnessKey = call.Request.Principal.UserId, CacheScope = call.Account.StoresChats ? call.Request.Principal.CacheScope : null }, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
@@ -160,7 +161,12 @@ public sealed class ChatCompletionsEndpoint(
                         {
                             await reasoningDeltas.WriteAsync(context, update.ReasoningDelta, nextIsWaiting: next.IsCompleted && update.TextDelta.Length == 0);
                         }
-                        if (update.TextDelta.Length > 0)
+                        if (logProbs is not null && (update.TextDelta.Length > 0 || update.LogProbs.Count > 0))
+                        {
+                            // Each chunk carries the log probabilities of the tokens sampled for it (off the per-token fast path).
+                            await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, null, update.TextDelta, null, null, flush: !next.IsCompleted, logProbs: update.LogProbs);
+                        }
+                        else if (update.TextDelta.Length > 0)
                         {
                             await deltas!.WriteAsync(context, update.TextDelta, nextIsWaiting: next.IsCompleted);
                         }
@@ -176,6 +182,7 @@ public sealed class ChatCompletionsEndpoint(
                 {
                     text!.Append(update.TextDelta);
                     reasoning?.Append(update.ReasoningDelta);
+                    logProbs?.AddRange(update.LogProbs);
                 }
                 hasUpdate = await next;
             }
@@ -186,7 +193,7 @@ public sealed class ChatCompletionsEndpoint(
         }
         var cancelled = finish is FinishReason.Cancelled || context.RequestAborted.IsCancellationRequested;
         call.Outcome = cancelled ? InferenceOutcome.Cancelled : InferenceOutcome.Completed;
-        return new Answer(text?.ToString() ?? "", reasoning?.ToString() ?? "", finish, promptTokens, completionTokens, reasoningTokens, cancelled, toolCalls);
+        return new Answer(text?.ToString() ?? "", reasoning?.ToString() ?? "", finish, promptTokens, completionTokens, reasoningTokens, cancelled, toolCalls, logProbs);
     }
 
     private static async Task DrainAsync(ValueTask<bool> pending)

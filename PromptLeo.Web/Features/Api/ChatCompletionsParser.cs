@@ -79,6 +79,8 @@ public static class ChatCompletionsParser
             Seed = seed is { } s2 ? (uint)s2 : null,
             MaxTokens = (int)maxTokens,
             Stop = stop,
+            LogProbs = Boolean(body, "logprobs") ?? false,
+            TopLogProbs = TopLogProbs(body),
         };
         var stream = Boolean(body, "stream") ?? false;
         var includeUsage = false;
@@ -100,6 +102,24 @@ public static class ChatCompletionsParser
             ResponseFormat = ChatToolsParser.Format(body),
         };
         return new ParsedChatCompletion(request, stream, includeUsage, includeReasoning, Boolean(body, "parallel_tool_calls") ?? true);
+    }
+
+    // As OpenAI: 0 to 20 alternatives per token, and only together with logprobs: true.
+    private static int TopLogProbs(JsonElement body)
+    {
+        if (Integer(body, "top_logprobs") is not { } count)
+        {
+            return 0;
+        }
+        if (count is < 0 or > 20)
+        {
+            throw ApiException.Invalid("top_logprobs", "'top_logprobs' must be between 0 and 20.");
+        }
+        if (count > 0 && Boolean(body, "logprobs") != true)
+        {
+            throw ApiException.Invalid("top_logprobs", "'top_logprobs' requires 'logprobs' to be true.");
+        }
+        return (int)count;
     }
 
     // vLLM's switch for Qwen3-style templates: chat_template_kwargs.enable_thinking=false turns the reasoning off.

@@ -16,7 +16,7 @@ public static partial class ChatToolsParser
     /// its neutral value) is a 400 naming it, never a silent 200.
     /// </summary>
     public static readonly IReadOnlyList<string> RefusedFields =
-        ["logprobs", "top_logprobs", "logit_bias", "functions", "function_call", "audio", "modalities", "prediction", "web_search_options"];
+        ["logit_bias", "functions", "function_call", "audio", "modalities", "prediction", "web_search_options"];
 
     public static void RefuseUnsupported(JsonElement body)
     {
@@ -28,7 +28,6 @@ public static partial class ChatToolsParser
             }
             var reason = field switch
             {
-                "logprobs" or "top_logprobs" => "Log probabilities are not returned by this API yet.",
                 "functions" or "function_call" => "The deprecated functions API is not supported; use 'tools' and 'tool_choice'.",
                 "logit_bias" => "Logit bias is not supported.",
                 _ => "Only text output is supported.",
@@ -40,8 +39,6 @@ public static partial class ChatToolsParser
     // The values clients send by default mean "off" and change nothing.
     private static bool IsNeutral(string field, JsonElement value) => field switch
     {
-        "logprobs" => value.ValueKind == JsonValueKind.False,
-        "top_logprobs" => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n == 0,
         "logit_bias" => value.ValueKind == JsonValueKind.Object && !value.EnumerateObject().Any(),
         "modalities" => value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String && m.GetString() == "text"),
         _ => false,
