@@ -86,7 +86,8 @@ public sealed class UsageLedger(
             lock (state)
             {
                 state.Pending += max;
-                state.PendingByMember[estimate.UserId] = pendingMember + max;
+                // Read again under the lock: a reservation disposed since the check may have lowered it.
+                state.PendingByMember[estimate.UserId] = state.PendingByMember.GetValueOrDefault(estimate.UserId) + max;
                 if (keyId is { } k)
                 {
                     state.PendingByKey[k] = state.PendingByKey.GetValueOrDefault(k) + max;
