@@ -1,3 +1,4 @@
+using PromptLeo.Web.Features.Organizations;
 using PromptLeo.Web.Features.Billing;
 
 namespace PromptLeo.Tests.Web.Billing;

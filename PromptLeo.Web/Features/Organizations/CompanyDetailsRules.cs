@@ -23,7 +23,7 @@ public static class CompanyDetailsRules
         {
             problems.Add("Enter the country as a two-letter code, e.g. DE.");
         }
-        else if (!string.IsNullOrWhiteSpace(details.VatId) && !CompanyVatIds.IsPlausible(details.VatId, country))
+        else if (!string.IsNullOrWhiteSpace(details.VatId) && !VatIds.IsPlausible(details.VatId, country))
         {
             problems.Add("The VAT ID does not look right: it starts with the country's prefix (e.g. DE123456789).");
         }
