@@ -24,10 +24,10 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         await page.FillAsync("#image-steps", "30");
         await page.FillAsync("#image-batch", "2");
         await page.Locator("#image-batch").BlurAsync();
-        // 512² rather than the demo's 256²: on a quiet machine the tiny model otherwise finishes before the browser has
-        // received more than one or two of its per-step renders.
+        // 768² rather than the demo's 256²: on a quiet machine the tiny model otherwise finishes before the browser has
+        // received more than one or two of its per-step renders (seen at 512² too: "saw 15,100", "[0]").
         await page.Locator("#image-size").Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]").ClickAsync();
-        await page.Locator(".mud-popover-open").GetByText("512 × 512").First.ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText("768 × 768").First.ClickAsync();
         // Record every progress value the page shows while the batch runs.
         await page.EvaluateAsync("""
             () => {
