@@ -5,7 +5,7 @@ using PromptLeo.Web.Features.Images;
 namespace PromptLeo.Tests.Browser;
 
 /// <summary>What a person clicks in the image studio: generate with the demo model, watch progress, download, delete.</summary>
-public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+public sealed class ImageStudioBrowserTests(SteppedImagePortal portal) : IClassFixture<SteppedImagePortal>
 {
     private const string Password = "Studio-Browser-Passw0rd";
 
@@ -21,34 +21,37 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         // The module hooks the prompt only once the interactive circuit is up.
         await page.WaitForSelectorAsync("#image-prompt-box[data-submit-on-enter]", new() { State = WaitForSelectorState.Attached });
         await Assertions.Expect(page.Locator("#image-model-label")).ToContainTextAsync("Demo (random weights)");
-        await page.FillAsync("#image-steps", "30");
+        await page.FillAsync("#image-steps", "12");
         await page.FillAsync("#image-batch", "2");
         await page.Locator("#image-batch").BlurAsync();
-        // 768² rather than the demo's 256²: on a quiet machine the tiny model otherwise finishes before the browser has
-        // received more than one or two of its per-step renders (seen at 512² too: "saw 15,100", "[0]").
-        await page.Locator("#image-size").Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]").ClickAsync();
-        await page.Locator(".mud-popover-open").GetByText("768 × 768").First.ClickAsync();
-        // Record every progress value the page shows while the batch runs.
-        await page.EvaluateAsync("""
-            () => {
-              window.__percents = [];
-              new MutationObserver(() => {
-                const bar = document.querySelector('#image-progress');
-                if (bar) window.__percents.push(Number(bar.getAttribute('data-percent')));
-              }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-percent'] });
-            }
-            """);
 
         var prompt = page.Locator("#image-prompt-box textarea");
         await prompt.FillAsync("a blue house by the sea");
-        await prompt.PressAsync("Enter");
+        // The engine waits after each step until the page has shown it: every step of both images appears, in order.
+        portal.Steps.Arm();
+        try
+        {
+            await prompt.PressAsync("Enter");
+            var shown = new List<int>();
+            for (var image = 1; image <= 2; image++)
+            {
+                for (var step = 1; step <= 12; step++)
+                {
+                    await Assertions.Expect(page.Locator("#image-progress-text")).ToHaveTextAsync($"Image {image} of 2 · step {step} of 12", new() { Timeout = 60_000 });
+                    shown.Add(int.Parse((await page.Locator("#image-progress").GetAttributeAsync("data-percent"))!));
+                    portal.Steps.Release();
+                }
+            }
+            Assert.Equal(Enumerable.Range(1, 24).Select(unit => 100 * unit / 24), shown);
+        }
+        finally
+        {
+            portal.Steps.Disarm();
+        }
 
         await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(2, new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("#image-progress-panel")).ToHaveCountAsync(0);
         Assert.Equal("a blue house by the sea", await prompt.InputValueAsync());
-        var percents = await page.EvaluateAsync<double[]>("() => window.__percents");
-        Assert.Contains(percents, p => p > 0 && p < 100);
-        Assert.True(percents.Distinct().Count() >= 3, $"progress should advance step by step, saw {string.Join(",", percents.Distinct())}");
         await Assertions.Expect(page.Locator("[data-testid='latest-image']")).ToHaveCountAsync(2);
         // EU AI Act Art. 50: each result and each gallery tile is labelled, naming the model for screen readers.
         await Assertions.Expect(page.Locator("#image-latest .pl-ai-label")).ToHaveCountAsync(2);
@@ -71,7 +74,7 @@ public sealed class ImageStudioBrowserTests(BrowserPortal portal) : IClassFixtur
         {
             Assert.True(bitmap.Width > 0);
         }
-        Assert.StartsWith("a blue house by the sea\nSteps: 30", PngTextChunk.Read(png, "parameters"));
+        Assert.StartsWith("a blue house by the sea\nSteps: 12", PngTextChunk.Read(png, "parameters"));
         // The file names the same model the label does.
         TestImages.AssertAiMarking(png, "trainedAlgorithmicMedia", labelledModel);
         var imageId = await page.Locator("[data-image-id]").First.GetAttributeAsync("data-image-id");
