@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptLeo.Inference.Diffusion;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
@@ -23,6 +24,9 @@ public static class InferenceServiceCollectionExtensions
         services.AddModelRegistry();
         services.AddLlmEngine();
         services.AddDiffusionEngine();
+        services.TryAddSingleton<ModelMetrics>();
+        services.TryAddSingleton(sp => new InferenceTelemetry(
+            sp.GetRequiredService<LlmMetrics>(), sp.GetRequiredService<DiffusionMetrics>(), sp.GetRequiredService<ModelMetrics>()));
         return services;
     }
 }

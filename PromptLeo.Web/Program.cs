@@ -21,6 +21,7 @@ using PromptLeo.Web.Features.Records;
 using PromptLeo.Web.Features.Sessions;
 using PromptLeo.Web.Features.Storage;
 using PromptLeo.Web.Features.SubProcessors;
+using PromptLeo.Web.Features.Telemetry;
 
 if (CommandLine.RefusesSecretArguments(args, Console.Error))
 {
@@ -50,6 +51,7 @@ builder.AddPromptLeoApiKeys();
 builder.AddPromptLeoApi();
 builder.AddPromptLeoAdmin();
 builder.AddPromptLeoBreaches();
+builder.AddPromptLeoTelemetry();
 
 var app = builder.Build();
 
@@ -75,6 +77,7 @@ app.MapPromptLeoApi();
 app.MapPromptLeoBreaches();
 app.MapPromptLeoSso();
 app.MapPromptLeoOrganizations();
+app.MapPromptLeoTelemetry();
 
 await app.RunAsync();
 return 0;

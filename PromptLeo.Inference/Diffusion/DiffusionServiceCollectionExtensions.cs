@@ -23,6 +23,7 @@ internal static class DiffusionServiceCollectionExtensions
         services.TryAddSingleton<ExecutionProviderSelector>();
         services.AddSingleton<IModelLoader>(sp => DiffusionModelLoader.Create(sp.GetRequiredService<ExecutionProviderSelector>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IModelLoader, BackgroundRemovalModelLoader>();
+        services.TryAddSingleton<DiffusionMetrics>();
         services.TryAddSingleton<IImageGenerator, ImageGenerator>();
         services.AddHostedService<CudaStartupCheck>();
         return services;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Models;
@@ -9,7 +10,7 @@ namespace PromptLeo.Inference.Diffusion;
 /// <see cref="ImageRequestException"/> before any inference), acquires the model, and runs the pipeline on the
 /// thread pool with at most <see cref="DiffusionOptions.MaxConcurrentGenerations"/> at a time.
 /// </summary>
-internal sealed class ImageGenerator(IModelRegistry registry, IOptions<DiffusionOptions> options, ILogger<ImageGenerator> logger) : IImageGenerator, IDisposable
+internal sealed class ImageGenerator(IModelRegistry registry, IOptions<DiffusionOptions> options, DiffusionMetrics metrics, ILogger<ImageGenerator> logger) : IImageGenerator, IDisposable
 {
     private readonly SemaphoreSlim gate = new(options.Value.MaxConcurrentGenerations, options.Value.MaxConcurrentGenerations);
 
@@ -34,13 +35,28 @@ internal sealed class ImageGenerator(IModelRegistry registry, IOptions<Diffusion
             init is null ? null : ToPixels(init, request.Width, request.Height),
             mask is null ? null : ToMask(mask, request.Width, request.Height));
 
-        await gate.WaitAsync(cancellationToken);
+        var modelTag = new KeyValuePair<string, object?>("model", request.ModelId);
+        metrics.QueueDepth.Add(1, modelTag);
         try
         {
-            return await Task.Run(() => pipeline.Run(job, progress, cancellationToken), cancellationToken);
+            await gate.WaitAsync(cancellationToken);
         }
         finally
         {
+            metrics.QueueDepth.Add(-1, modelTag);
+        }
+        metrics.ActiveGenerations.Add(1, modelTag);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await Task.Run(() => pipeline.Run(job, progress, cancellationToken), cancellationToken);
+            metrics.Images.Add(result.Images.Count, modelTag);
+            metrics.GenerationDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, modelTag);
+            return result;
+        }
+        finally
+        {
+            metrics.ActiveGenerations.Add(-1, modelTag);
             gate.Release();
         }
 

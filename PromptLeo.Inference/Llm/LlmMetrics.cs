@@ -9,6 +9,8 @@ internal sealed class LlmMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
 
+    public Meter Meter => _meter;
+
     public LlmMetrics()
     {
         QueueDepth = _meter.CreateUpDownCounter<int>("promptleo.llm.queue_depth", "{request}", "Requests waiting for a batch slot");

@@ -35,6 +35,7 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<OrganizationMember> OrganizationMembers => Set<OrganizationMember>();
     public DbSet<OrganizationInvitation> OrganizationInvitations => Set<OrganizationInvitation>();
     public DbSet<OrganizationSso> OrganizationSso => Set<OrganizationSso>();
+    public DbSet<NodeMetricSample> NodeMetricSamples => Set<NodeMetricSample>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -188,6 +189,13 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         {
             e.HasIndex(x => x.Reference);
             e.HasIndex(x => x.RetainedUntil);
+        });
+        // Per-node activity for the admin's system view; read by time window, purged after a day.
+        builder.Entity<NodeMetricSample>(e =>
+        {
+            e.Property(x => x.Node).HasMaxLength(100);
+            e.Property(x => x.Version).HasMaxLength(100);
+            e.HasIndex(x => x.At);
         });
 
         if (Database.IsSqlite())

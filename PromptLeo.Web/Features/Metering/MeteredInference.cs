@@ -21,6 +21,7 @@ public sealed class MeteredInference(
     IUsageMeter meter,
     ProcessingRecordWriter records,
     TimeProvider time,
+    Telemetry.PortalMetrics telemetry,
     ILogger<MeteredInference> logger)
 {
     /// <summary>Runs <paramref name="engineCall"/> as one metered request and returns its result.</summary>
@@ -83,6 +84,7 @@ public sealed class MeteredInference(
             InferenceOutcome.Cancelled => ProcessingOutcome.Cancelled,
             _ => ProcessingOutcome.Failed,
         };
+        telemetry.Finished(call.Request.UsageKind == UsageKind.Chat ? "chat" : "image", outcomeName, call.Produced.OutputTokens, call.Produced.ImageCount);
         MeteredSave? save = null;
         try
         {

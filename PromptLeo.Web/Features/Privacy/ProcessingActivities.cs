@@ -100,6 +100,8 @@ public sealed class ProcessingActivities(
         // An organization's SSO settings (provider URL, client id, protected secret, domains): configuration, no person's data.
         // The people who sign in through it are Accounts data (AspNetUserLogins: issuer and subject), exported and erased there.
         [typeof(OrganizationSso)] = null,
+        // Per-node counts for the admin's system view (queue depth, requests, tokens, disk): no person's data.
+        [typeof(NodeMetricSample)] = null,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>
