@@ -1104,6 +1104,53 @@ namespace PromptLeo.Web.Data.Migrations
                     b.ToTable("ModelSettings");
                 });
 
+            modelBuilder.Entity("PromptLeo.Web.Data.NodeMetricSample", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DataFolderBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DiskFreeBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Errors")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Images")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("QueueDepth")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("NodeMetricSamples");
+                });
+
             modelBuilder.Entity("PromptLeo.Web.Data.Organization", b =>
                 {
                     b.Property<Guid>("Id")
