@@ -36,14 +36,18 @@ internal sealed class ImageGenerator(IModelRegistry registry, IOptions<Diffusion
             mask is null ? null : ToMask(mask, request.Width, request.Height));
 
         var modelTag = new KeyValuePair<string, object?>("model", request.ModelId);
-        metrics.QueueDepth.Add(1, modelTag);
-        try
+        // Counted as queued only when it has to wait for a slot.
+        if (!gate.Wait(0, CancellationToken.None))
         {
-            await gate.WaitAsync(cancellationToken);
-        }
-        finally
-        {
-            metrics.QueueDepth.Add(-1, modelTag);
+            metrics.QueueDepth.Add(1, modelTag);
+            try
+            {
+                await gate.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                metrics.QueueDepth.Add(-1, modelTag);
+            }
         }
         metrics.ActiveGenerations.Add(1, modelTag);
         var started = Stopwatch.GetTimestamp();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -35,39 +36,38 @@ public static class TelemetryExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeMetricSampler>());
         builder.Services.AddScoped<SystemOverview>();
 
-        // Exporters and the scrape rule are fixed at start, so they are read once here.
-        var telemetry = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        var node = builder.Configuration.GetSection(ClusterOptions.SectionName).Get<ClusterOptions>() ?? new ClusterOptions();
         builder.Services.AddAuthorizationBuilder().AddPolicy(MetricsPolicy, policy => policy.RequireAssertion(context =>
-            context.User.IsInRole(Roles.Admin)
-            || (telemetry.ManagementPort is { } port && context.Resource is HttpContext http && http.Connection.LocalPort == port)));
+            context.User.IsInRole(Roles.Admin) || (context.Resource is HttpContext http && OnManagementPort(http))));
 
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("promptleo", serviceVersion: NodeMetricSampler.Version, serviceInstanceId: node.NodeName))
-            .WithTracing(tracing =>
+            .ConfigureResource(resource => resource
+                .AddService("promptleo", serviceVersion: NodeMetricSampler.Version, autoGenerateServiceInstanceId: false)
+                .AddDetector(sp => new NodeResource(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.NodeName)))
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath))
+                .AddHttpClientInstrumentation()
+                .AddEntityFrameworkCoreInstrumentation() // parameter values are off by default; the scrubber drops the SQL text
+                .AddProcessor(new PersonalDataScrubber()))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddMeter([.. InferenceTelemetry.MeterNames, PortalMetrics.MeterName])
+                .AddPrometheusExporter());
+        // OTLP after the scrubber, so the collector gets scrubbed spans; decided from the bound options at build time.
+        builder.Services.ConfigureOpenTelemetryTracerProvider((sp, tracing) =>
+        {
+            if (sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.Otlp is { Endpoint: not null } otlp)
             {
-                tracing
-                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath))
-                    .AddHttpClientInstrumentation()
-                    .AddEntityFrameworkCoreInstrumentation() // parameter values are off by default; the scrubber drops the SQL text
-                    .AddProcessor(new PersonalDataScrubber());
-                if (telemetry.Otlp.Endpoint is not null)
-                {
-                    tracing.AddOtlpExporter(o => Configure(o, telemetry.Otlp, "traces"));
-                }
-            })
-            .WithMetrics(metrics =>
+                tracing.AddProcessor(new BatchActivityExportProcessor(new OtlpTraceExporter(ExporterOptions(otlp, "traces"))));
+            }
+        });
+        builder.Services.ConfigureOpenTelemetryMeterProvider((sp, metrics) =>
+        {
+            if (sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.Otlp is { Endpoint: not null } otlp)
             {
-                metrics
-                    .AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
-                    .AddMeter([.. InferenceTelemetry.MeterNames, PortalMetrics.MeterName])
-                    .AddPrometheusExporter();
-                if (telemetry.Otlp.Endpoint is not null)
-                {
-                    metrics.AddOtlpExporter(o => Configure(o, telemetry.Otlp, "metrics"));
-                }
-            });
+                metrics.AddReader(new PeriodicExportingMetricReader(new OtlpMetricExporter(ExporterOptions(otlp, "metrics"))));
+            }
+        });
         return builder;
     }
 
@@ -78,16 +78,23 @@ public static class TelemetryExtensions
         return endpoints;
     }
 
-    private static void Configure(OtlpExporterOptions exporter, OtlpOptions otlp, string signal)
+    // The port the connection arrived on, not a header: a proxy or client cannot fake it.
+    private static bool OnManagementPort(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.ManagementPort is { } port && http.Connection.LocalPort == port;
+
+    private static OtlpExporterOptions ExporterOptions(OtlpOptions otlp, string signal) => new()
     {
-        exporter.Protocol = otlp.Protocol;
+        Protocol = otlp.Protocol,
         // Over HTTP each signal has its own path; set in code, the exporter does not add it itself.
-        exporter.Endpoint = otlp.Protocol == OtlpExportProtocol.HttpProtobuf
+        Endpoint = otlp.Protocol == OtlpExportProtocol.HttpProtobuf
             ? new Uri(otlp.Endpoint!.ToString().TrimEnd('/') + "/v1/" + signal)
-            : otlp.Endpoint!;
-        if (!string.IsNullOrWhiteSpace(otlp.Headers))
-        {
-            exporter.Headers = otlp.Headers;
-        }
+            : otlp.Endpoint!,
+        Headers = string.IsNullOrWhiteSpace(otlp.Headers) ? null : otlp.Headers,
+    };
+
+    /// <summary>The node's name as <c>service.instance.id</c>, so a collector tells the nodes apart.</summary>
+    private sealed class NodeResource(string nodeName) : IResourceDetector
+    {
+        public Resource Detect() => new([new KeyValuePair<string, object>("service.instance.id", nodeName)]);
     }
 }
