@@ -54,6 +54,7 @@ public sealed class OtlpExportTests(OtlpPortal portal) : IClassFixture<OtlpPorta
         const string email = "otlp.person@example.de";
         var client = portal.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/Account/Login?ReturnUrl=%2F&hint={Uri.EscapeDataString(email)}")).StatusCode);
+        await client.GetAsync($"/files/{Uri.EscapeDataString(email)}");
 
         portal.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
         portal.Services.GetRequiredService<MeterProvider>().ForceFlush(10_000);

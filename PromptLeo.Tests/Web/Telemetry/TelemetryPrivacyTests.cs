@@ -47,6 +47,9 @@ public sealed class TelemetryPrivacyTests(TelemetryCapturePortal portal) : IClas
         // A key in a query string (as a careless client sends it) must not reach a span either.
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/v1/models?api_key={Uri.EscapeDataString(key.Secret)}&user={Uri.EscapeDataString(email)}")).StatusCode);
 
+        // Raw paths carry ids and addresses (a link to a user's resource, a mistyped URL); spans keep only the route.
+        await browser.GetAsync($"/files/{userId}/{Uri.EscapeDataString(email)}");
+
         portal.Flush();
         var spans = portal.Spans.Snapshot();
         var metrics = portal.Metrics.Snapshot();
