@@ -97,6 +97,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Page("/organization/join", Login, NotFound),
         Page("/admin", Login, Forbidden, admin: Ok),
         Page("/admin/audit", Login, Forbidden, admin: Ok),
+        Page("/admin/system", Login, Forbidden, admin: Ok),
         Page("/admin/incidents", Login, Forbidden, admin: Ok),
         Page("/admin/incidents/{Id:int}", Login, Forbidden, admin: Ok, path: "/admin/incidents/1"),
         Page("/admin/subprocessors", Login, Forbidden, admin: Ok),
@@ -157,6 +158,8 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("GET", "/privacy/records.pdf", Unauthorized, Ok),
         Portal("GET", "/privacy/dpa.pdf", Login, Ok),
         Portal("GET", "/admin/privacy/register.pdf", Login, Forbidden, admin: Ok),
+        // Prometheus scrape: admins here; anyone on Telemetry:ManagementPort (MetricsEndpointTests).
+        Portal("*", "/metrics", Login, Forbidden, admin: Ok),
         Portal("GET", "/admin/incidents/register.pdf", Unauthorized, Forbidden, admin: Ok),
         Portal("GET", "/admin/incidents/{id:int}/authority-notice.pdf", Unauthorized, Forbidden, admin: NotFound, path: "/admin/incidents/999999/authority-notice.pdf"),
         Portal("GET", "/admin/privacy/processor-register.pdf", Login, Forbidden, admin: Ok),
