@@ -88,6 +88,28 @@ public sealed class SystemViewTwoNodeTests
     }
 
     [Fact]
+    public async Task SystemView_NodeWithoutRecentSample_IsSilent()
+    {
+        using var node = new NamedNodePortal(Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N")), "node-live");
+        await using (var db = await node.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            // Ten minutes without a sample: more than three one-minute intervals.
+            db.NodeMetricSamples.Add(new NodeMetricSample { Node = "node-quiet", At = DateTimeOffset.UtcNow.AddMinutes(-10), Requests = 5, Version = "1.0" });
+            await db.SaveChangesAsync();
+        }
+        await node.Services.GetRequiredService<NodeMetricSampler>().SampleAsync();
+
+        await using var scope = node.Services.CreateAsyncScope();
+        var view = await scope.ServiceProvider.GetRequiredService<SystemOverview>().LoadAsync();
+
+        Assert.Equal(["node-live", "node-quiet"], view.Nodes.Select(n => n.Name));
+        Assert.True(view.Nodes[0].Reporting);
+        Assert.False(view.Nodes[1].Reporting);
+        Assert.Equal(5, view.Nodes[1].Requests);
+        Assert.All(view.Nodes, n => Assert.Equal(SystemOverview.Minutes, n.Minutes.Count));
+    }
+
+    [Fact]
     public async Task Sample_OlderThanRetention_IsPurged()
     {
         using var node = new NamedNodePortal(Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N")), "node-purge");
