@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PromptLeo.Web.Features.Cluster;
+
+namespace PromptLeo.Tests.Cluster;
+
+/// <summary>Start-up with and without Redis: one node runs as it always did, several without Redis refuse.</summary>
+public sealed class ClusterStartupTests : IDisposable
+{
+    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void TwoExpectedNodes_WithoutRedis_RefuseToStartNamingBothSettings()
+    {
+        using var node = new ClusterNode(dataDirectory, redisConfiguration: null, "node-a", expectedNodes: 2);
+
+        var error = Assert.Throws<InvalidOperationException>(() => node.Services);
+
+        Assert.Contains("Cluster:ExpectedNodes is 2", error.Message);
+        Assert.Contains("Redis:Configuration is empty", error.Message);
+        // Refused while services were registered: no database was created.
+        Assert.False(File.Exists(Path.Combine(dataDirectory, "promptleo.db")));
+    }
+
+    [Fact]
+    public void OneNode_WithoutRedis_KeepsTheInProcessBusAndTheKeyRingOnDisk()
+    {
+        using var node = new ClusterNode(dataDirectory, redisConfiguration: null, "node-a", expectedNodes: 1);
+
+        Assert.IsType<InProcessClusterBus>(node.Services.GetRequiredService<IClusterBus>());
+        Assert.Null(node.Services.GetRequiredService<ClusterRedis>().Connection);
+        Assert.IsType<FileSystemXmlRepository>(node.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository);
+    }
+
+    [Fact]
+    public void Redis_Unreachable_RefusesToStart()
+    {
+        // A closed loopback port: the node must not serve without the state it is told to share.
+        using var node = new ClusterNode(dataDirectory, "127.0.0.1:1,connectTimeout=1000", "node-a", expectedNodes: 1);
+
+        var error = Record.Exception(() => node.Services);
+
+        Assert.IsType<StackExchange.Redis.RedisConnectionException>(error is InvalidOperationException { InnerException: { } inner } ? inner : error);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+}
