@@ -30,10 +30,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     [Fact]
     public async Task Erasure_OnNodeA_NodeBCanNoLongerDecryptOrServeTheUser()
     {
-        var (userId, email) = await A.CreateUserAsync();
-        var browser = B.Browser(new CookieContainer());
-        await SignInAsync(browser, email);
-        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/Account/Manage")).StatusCode);
+        var (userId, browser) = await SignedInOnNodeBAsync();
         var blob = await A.Services.GetRequiredService<UserContentCipher>().EncryptStringAsync(userId, ContentPurpose.Message, "written on node A");
         var cipherB = B.Services.GetRequiredService<UserContentCipher>();
         Assert.Equal("written on node A", await cipherB.DecryptStringAsync(userId, ContentPurpose.Message, blob));
@@ -58,11 +55,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     [Fact]
     public async Task Disable_OnNodeA_NodeBSignsTheUserOutAtOnce()
     {
-        var (userId, email) = await A.CreateUserAsync();
-        var browser = B.Browser(new CookieContainer());
-        await SignInAsync(browser, email);
-        // Node B has checked (and cached) the session.
-        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/Account/Manage")).StatusCode);
+        var (userId, browser) = await SignedInOnNodeBAsync();
 
         Assert.True(await A.Services.GetRequiredService<AdminUserDirectory>().SetDisabledAsync(await AdminIdAsync(), userId, disabled: true));
 
@@ -73,10 +66,7 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     [Fact]
     public async Task SessionSignedOut_OnNodeA_EndsOnNodeBAtOnce()
     {
-        var (userId, email) = await A.CreateUserAsync();
-        var browser = B.Browser(new CookieContainer());
-        await SignInAsync(browser, email);
-        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/Account/Manage")).StatusCode);
+        var (userId, browser) = await SignedInOnNodeBAsync();
         await using var db = await A.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         var sessionId = await db.UserSessions.Where(s => s.UserId == userId).Select(s => s.Id).SingleAsync();
 
@@ -176,6 +166,16 @@ public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
         Assert.DoesNotContain("Login", posted.Headers.Location?.ToString() ?? "");
         Assert.Equal(HttpStatusCode.OK, (await onA.GetAsync("/Account/Manage")).StatusCode);
+    }
+
+    /// <summary>A new account signed in on node B, which has checked (and cached) its session once.</summary>
+    private async Task<(string UserId, HttpClient Browser)> SignedInOnNodeBAsync()
+    {
+        var (userId, email) = await A.CreateUserAsync();
+        var browser = B.Browser(new CookieContainer());
+        await SignInAsync(browser, email);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/Account/Manage")).StatusCode);
+        return (userId, browser);
     }
 
     private static async Task SignInAsync(HttpClient browser, string email)

@@ -13,8 +13,8 @@ public sealed class RedisServer : IDisposable
 {
     public const string Binary = "/usr/bin/redis-server";
 
-    private readonly Process process;
     private readonly StringBuilder output = new();
+    private Process process = null!;
 
     public RedisServer()
     {
@@ -24,6 +24,17 @@ public sealed class RedisServer : IDisposable
                 $"{Binary} is missing: the multi-node tests need a real Redis. Install Debian's package: apt-get install -y redis-server (.ci/run does).");
         }
         Port = FreePort();
+        Start();
+    }
+
+    public int Port { get; }
+
+    /// <summary>The StackExchange.Redis configuration string for <c>Redis:Configuration</c>.</summary>
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    /// <summary>Starts the server (again) on <see cref="Port"/>, empty, and waits until it answers.</summary>
+    public void Start()
+    {
         var start = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
         {
@@ -37,10 +48,15 @@ public sealed class RedisServer : IDisposable
         WaitUntilReady();
     }
 
-    public int Port { get; }
-
-    /// <summary>The StackExchange.Redis configuration string for <c>Redis:Configuration</c>.</summary>
-    public string Configuration => $"127.0.0.1:{Port}";
+    /// <summary>Stops the server, as an outage would: connected clients lose their connection.</summary>
+    public void Stop()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+    }
 
     private void Append(string? line)
     {
@@ -96,11 +112,7 @@ public sealed class RedisServer : IDisposable
 
     public void Dispose()
     {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-        }
+        Stop();
         process.Dispose();
     }
 }

@@ -25,6 +25,7 @@ public static class ClusterExtensions
             services.TryAddSingleton<RedisClusterBus>();
             services.TryAddSingleton<IClusterBus>(sp => sp.GetRequiredService<RedisClusterBus>());
             services.AddHostedService(sp => sp.GetRequiredService<RedisClusterBus>());
+            services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         }
         else
         {
