@@ -1,8 +1,11 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Features.Cluster;
+using StackExchange.Redis;
 
 namespace PromptLeo.Tests.Cluster;
 
@@ -32,6 +35,28 @@ public sealed class ClusterStartupTests : IDisposable
         Assert.IsType<InProcessClusterBus>(node.Services.GetRequiredService<IClusterBus>());
         Assert.Null(node.Services.GetRequiredService<ClusterRedis>().Connection);
         Assert.IsType<FileSystemXmlRepository>(node.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository);
+    }
+
+    [Fact]
+    public async Task SingleNodeMovedToRedis_CopiesItsKeyRingSoOldPayloadsStillOpen()
+    {
+        string sealedBefore;
+        using (var single = new ClusterNode(dataDirectory, redisConfiguration: null, "node-a", expectedNodes: 1))
+        {
+            sealedBefore = single.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("moved").Protect("wrapped before Redis");
+        }
+        var keyFiles = Directory.GetFiles(Path.Combine(dataDirectory, "keys"), "key-*.xml");
+        Assert.Single(keyFiles);
+        using var redis = new RedisServer();
+
+        using var clustered = new ClusterNode(dataDirectory, redis.Configuration, "node-a", expectedNodes: 2);
+
+        Assert.Equal("wrapped before Redis", clustered.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("moved").Unprotect(sealedBefore));
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var shared = await connection.GetDatabase().ListRangeAsync("promptleo:dataprotection-keys");
+        var keyId = Path.GetFileNameWithoutExtension(keyFiles[0])["key-".Length..];
+        Assert.Contains(shared, element => element.ToString().Contains($"id=\"{keyId}\""));
+        Assert.Single(Directory.GetFiles(Path.Combine(dataDirectory, "keys"), "key-*.xml"));
     }
 
     [Fact]
