@@ -34,6 +34,9 @@ public sealed class ClusterNode : PortalFactory
         KeepDataOnDispose = true;
     }
 
+    /// <summary>A PFX outside the data folder that encrypts the key ring (<c>Storage:KeyRingCertificatePath</c>).</summary>
+    public string? KeyRingCertificatePath { get; init; }
+
     /// <summary>Every invalidation this node's handlers were given, local or from another node.</summary>
     public ConcurrentQueue<ClusterInvalidation> Invalidations { get; } = new();
 
@@ -44,6 +47,10 @@ public sealed class ClusterNode : PortalFactory
         builder.UseSetting("Cluster:NodeName", nodeName);
         builder.UseSetting("Cluster:ExpectedNodes", expectedNodes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Api:RequestsPerMinutePerKey", RequestsPerMinutePerKey.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (KeyRingCertificatePath is not null)
+        {
+            builder.UseSetting("Storage:KeyRingCertificatePath", KeyRingCertificatePath);
+        }
         if (redisConfiguration is not null)
         {
             builder.UseSetting("Redis:Configuration", redisConfiguration);

@@ -60,6 +60,30 @@ public sealed class ClusterStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task Certificate_KeysInRedis_AreEncrypted()
+    {
+        var certificateDirectory = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N"));
+        using var redis = new RedisServer();
+        using var node = new ClusterNode(dataDirectory, redis.Configuration, "node-a")
+        {
+            KeyRingCertificatePath = Web.Storage.KeyRingProtectionTests.WriteCertificate(certificateDirectory),
+        };
+
+        var protector = node.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("encrypted");
+        Assert.Equal("payload", protector.Unprotect(protector.Protect("payload")));
+
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var shared = (await connection.GetDatabase().ListRangeAsync("promptleo:dataprotection-keys")).Select(e => e.ToString()).ToList();
+        Assert.NotEmpty(shared);
+        Assert.All(shared, key =>
+        {
+            Assert.Contains("<encryptedSecret", key);
+            Assert.DoesNotContain("<masterKey", key);
+        });
+        Directory.Delete(certificateDirectory, recursive: true);
+    }
+
+    [Fact]
     public void Redis_Unreachable_RefusesToStart()
     {
         // A closed loopback port: the node must not serve without the state it is told to share.
