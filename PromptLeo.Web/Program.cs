@@ -5,6 +5,7 @@ using PromptLeo.Web.Features.ApiKeys;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Breaches;
 using PromptLeo.Web.Features.Chat;
+using PromptLeo.Web.Features.Cluster;
 using PromptLeo.Web.Features.Cli;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Email;
@@ -30,6 +31,7 @@ if (CommandLine.RefusesSecretArguments(args, Console.Error))
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddPromptLeoCluster();
 builder.AddPromptLeoStorage();
 builder.AddPromptLeoAccounts();
 builder.AddPromptLeoEmail();

@@ -129,7 +129,10 @@ public sealed class KeyRingProtectionTests : IDisposable
     }
 
     /// <summary>A self-signed RSA certificate with its private key as a PFX outside the data folder.</summary>
-    private string WriteCertificate(string? password = null)
+    private string WriteCertificate(string? password = null) => WriteCertificate(certificateDirectory, password);
+
+    /// <summary>A self-signed key ring certificate (PFX with its RSA key) in <paramref name="certificateDirectory"/>.</summary>
+    internal static string WriteCertificate(string certificateDirectory, string? password = null)
     {
         Directory.CreateDirectory(certificateDirectory);
         using var rsa = RSA.Create(2048);

@@ -167,7 +167,7 @@ public static class ApiExtensions
         try
         {
             var caller = ApiCallerContext.From(context);
-            if (context.RequestServices.GetRequiredService<ApiRateLimiter>().TryAcquire(caller) is { } retryAfter)
+            if (await context.RequestServices.GetRequiredService<ApiRateLimiter>().TryAcquireAsync(caller, context.RequestAborted) is { } retryAfter)
             {
                 throw new ApiException(StatusCodes.Status429TooManyRequests, "Rate limit reached for this API key or account.", "rate_limit_error", null, "rate_limit_exceeded", retryAfter);
             }

@@ -45,7 +45,7 @@ public sealed record ApiCaller(string UserId, Guid KeyId, IReadOnlyList<string> 
 /// database keeps the visible prefix and the SHA-256 of the whole key. SHA-256 (not a slow password hash) is right
 /// here because the secret has 256 bits of entropy and every API request verifies it.
 /// </summary>
-public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Organizations.OrganizationDirectory organizations, Privacy.AuditLog audit, Content.PromptCacheScopes promptCaches, TimeProvider time, ILogger<ApiKeyService> logger)
+public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Organizations.OrganizationDirectory organizations, Privacy.AuditLog audit, Cluster.IClusterBus cluster, TimeProvider time, ILogger<ApiKeyService> logger)
 {
     public const int MaxKeysPerUser = 50;
 
@@ -136,7 +136,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
                 : organizations.Audit(userId, key.OrganizationId, Organizations.OrganizationAuditActions.ApiKeyRevoked, $"key {key.Prefix} of member {key.UserId}"));
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("API key {KeyId} revoked by {UserId}", keyId, userId);
-            promptCaches.DropApiKey(key.UserId, keyId);
+            await cluster.PublishAsync(Cluster.ClusterInvalidation.ForApiKey(key.UserId, keyId), cancellationToken);
         }
         return changed > 0;
     }

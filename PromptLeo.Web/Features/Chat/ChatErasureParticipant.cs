@@ -1,18 +1,15 @@
 using Microsoft.EntityFrameworkCore;
 using PromptLeo.Web.Data;
-using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Cluster;
 using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Web.Features.Chat;
 
 /// <summary>Chat's part in an erasure: conversations, messages, presets and the prompt cache go entirely; nothing is retained.</summary>
-public sealed class ChatErasureParticipant(PromptCacheScopes promptCaches) : IErasureParticipant
+public sealed class ChatErasureParticipant(IClusterBus cluster) : IErasureParticipant
 {
-    public Task BeforeEraseAsync(string userId, CancellationToken cancellationToken)
-    {
-        promptCaches.DropUser(userId);
-        return Task.CompletedTask;
-    }
+    public Task BeforeEraseAsync(string userId, CancellationToken cancellationToken) =>
+        cluster.PublishAsync(ClusterInvalidation.ForUser(userId), cancellationToken);
 
     public async Task<IReadOnlyDictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new Dictionary<string, int>
     {
@@ -27,6 +24,6 @@ public sealed class ChatErasureParticipant(PromptCacheScopes promptCaches) : IEr
         await db.Conversations.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.ChatPresets.Where(p => p.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         // Again here: a request that was running when the erasure began may have finished since.
-        promptCaches.DropUser(userId);
+        await cluster.PublishAsync(ClusterInvalidation.ForUser(userId), cancellationToken);
     }
 }

@@ -14,6 +14,9 @@ public static class ContentExtensions
         services.AddSingleton<EncryptedFileStore>();
         services.AddSingleton<InferenceAccessGuard>();
         services.AddSingleton<PromptCacheScopes>();
+        // Erasure, restriction, disable and revoked keys reach these caches on every node (Features/Cluster).
+        services.AddSingleton<Cluster.IClusterInvalidationHandler>(sp => sp.GetRequiredService<UserContentCipher>());
+        services.AddSingleton<Cluster.IClusterInvalidationHandler>(sp => sp.GetRequiredService<PromptCacheScopes>());
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using PromptLeo.Inference.Llm;
+using PromptLeo.Web.Features.Cluster;
 
 namespace PromptLeo.Web.Features.Content;
 
@@ -6,8 +7,9 @@ namespace PromptLeo.Web.Features.Content;
 /// Prompt-cache scopes (see <see cref="ChatRequest.CacheScope"/>): the portal's is the user id and each API key's sits
 /// below it (<c>user/key</c>), so a kept KV cache is never matched for another user or another key, and dropping the
 /// user's scope drops every key's too. A shared cache would tell through its timing which prompts others sent.
+/// The drops arrive as invalidation messages (<see cref="IClusterBus"/>), so every node's models drop them.
 /// </summary>
-public sealed class PromptCacheScopes(IPromptCache cache, ILogger<PromptCacheScopes> logger)
+public sealed class PromptCacheScopes(IPromptCache cache, ILogger<PromptCacheScopes> logger) : IClusterInvalidationHandler
 {
     public static string For(string userId, Guid? apiKeyId = null) => apiKeyId is { } key ? $"{userId}/{key:N}" : userId;
 
@@ -23,5 +25,19 @@ public sealed class PromptCacheScopes(IPromptCache cache, ILogger<PromptCacheSco
     {
         cache.DropScope(For(userId, keyId));
         logger.LogInformation("Prompt cache dropped for API key {KeyId}", keyId);
+    }
+
+    void IClusterInvalidationHandler.Invalidate(ClusterInvalidation message)
+    {
+        // Everything: the prompt cache has no drop-all; that gap after a lost Redis connection is named in docs/operations.md.
+        switch (message.Scope)
+        {
+            case InvalidationScope.User:
+                DropUser(message.UserId);
+                break;
+            case InvalidationScope.ApiKey when message.Id is { } keyId:
+                DropApiKey(message.UserId, keyId);
+                break;
+        }
     }
 }

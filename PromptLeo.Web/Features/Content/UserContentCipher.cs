@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Cluster;
 using PromptLeo.Web.Features.Storage;
 
 namespace PromptLeo.Web.Features.Content;
@@ -20,7 +21,8 @@ public sealed class ContentUnavailableException(string message, Exception? inner
 /// Layout: version byte (1) | nonce (12) | tag (16) | ciphertext. The associated data binds a blob to its owner and
 /// purpose, so a ciphertext copied into another user's row or another column fails to decrypt.
 /// </remarks>
-public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory, IDbContextFactory<DataKeyDbContext> keyStore, IDataProtectionProvider protection)
+public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory, IDbContextFactory<DataKeyDbContext> keyStore, IDataProtectionProvider protection, IClusterBus cluster)
+    : IClusterInvalidationHandler
 {
     private const byte FormatVersion = 1;
     private const int NonceSize = 12;
@@ -32,6 +34,8 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
     private readonly SemaphoreSlim createLock = new(1, 1);
     // Users whose key was shredded in this process: a read that raced the shred must not put the key back.
     private readonly ConcurrentDictionary<string, byte> shredded = new(StringComparer.Ordinal);
+    // Counts forgets: a key read from the database while one happened (another node's erasure) is not kept.
+    private long forgets;
 
     public async ValueTask<byte[]> EncryptAsync(string userId, string purpose, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
     {
@@ -52,7 +56,7 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
     public async ValueTask<string> DecryptStringAsync(string userId, string purpose, byte[] ciphertext, CancellationToken cancellationToken = default)
         => Encoding.UTF8.GetString(await DecryptAsync(userId, purpose, ciphertext, cancellationToken));
 
-    /// <summary>Deletes the user's data key (crypto-shredding) and forgets the cached copy.</summary>
+    /// <summary>Deletes the user's data key (crypto-shredding); every node forgets its cached copy.</summary>
     public async Task ShredKeyAsync(string userId, CancellationToken cancellationToken = default)
     {
         // Serialized with key creation, so no key is minted between the check and the delete.
@@ -66,6 +70,7 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
         {
             createLock.Release();
         }
+        await cluster.PublishAsync(ClusterInvalidation.ForUser(userId), cancellationToken);
     }
 
     private async Task DeleteKeyAsync(string userId, CancellationToken cancellationToken)
@@ -77,11 +82,26 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
         Forget(userId);
     }
 
-    /// <summary>Drops the cached key, e.g. after erasure on another path.</summary>
+    /// <summary>Drops this node's cached key, e.g. after erasure on another path or another node.</summary>
     public void Forget(string userId)
     {
+        Interlocked.Increment(ref forgets);
         // Not zeroed: a request on another thread may still be using the same array.
         keys.TryRemove(userId, out _);
+    }
+
+    void IClusterInvalidationHandler.Invalidate(ClusterInvalidation message)
+    {
+        switch (message.Scope)
+        {
+            case InvalidationScope.User:
+                Forget(message.UserId);
+                break;
+            case InvalidationScope.Everything:
+                Interlocked.Increment(ref forgets);
+                keys.Clear();
+                break;
+        }
     }
 
     private static byte[] Encrypt(byte[] key, string userId, string purpose, ReadOnlySpan<byte> plaintext)
@@ -122,6 +142,7 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
         {
             return cached;
         }
+        var forgetsBefore = Interlocked.Read(ref forgets);
         await using var keyDb = await keyStore.CreateDbContextAsync(cancellationToken);
         var row = await keyDb.UserDataKeys.AsNoTracking().FirstOrDefaultAsync(k => k.UserId == userId, cancellationToken);
         if (row is null)
@@ -139,6 +160,11 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
             // The shred ran while this read was in flight.
             keys.TryRemove(userId, out _);
             return null;
+        }
+        if (Interlocked.Read(ref forgets) != forgetsBefore)
+        {
+            // A forget (perhaps another node's erasure) raced this read: use the key once, keep nothing.
+            keys.TryRemove(userId, out _);
         }
         return added;
     }

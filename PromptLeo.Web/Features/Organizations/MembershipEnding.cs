@@ -13,7 +13,7 @@ namespace PromptLeo.Web.Features.Organizations;
 public sealed class MembershipEnding(
     OrganizationDirectory directory,
     Sessions.SessionStore sessions,
-    Content.PromptCacheScopes promptCaches,
+    Cluster.IClusterBus cluster,
     OrganizationMail mail,
     IServiceScopeFactory scopes,
     TimeProvider time,
@@ -37,7 +37,7 @@ public sealed class MembershipEnding(
 
         foreach (var keyId in keyIds)
         {
-            promptCaches.DropApiKey(memberId, keyId);
+            await cluster.PublishAsync(Cluster.ClusterInvalidation.ForApiKey(memberId, keyId), cancellationToken);
         }
         var ended = await EndSessionsAsync(memberId, keepSession, cancellationToken);
         logger.LogInformation("Membership of {UserId} in {OrganizationId} ended ({Action}): {KeyCount} keys revoked, {SessionCount} sessions ended",

@@ -34,6 +34,7 @@ public sealed class AccountEraser(
     AuditLog audit,
     IOptions<PrivacyOptions> options,
     IServiceProvider services,
+    Cluster.IClusterBus cluster,
     TimeProvider time,
     ILogger<AccountEraser> logger)
 {
@@ -249,7 +250,9 @@ public sealed class AccountEraser(
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         job.Stage = ErasureStage.Completed;
+        // The account and its sessions are gone now: every node drops what it still caches of them.
         cipher.Forget(job.UserId);
+        await cluster.PublishAsync(Cluster.ClusterInvalidation.ForUser(job.UserId), cancellationToken);
 
         await SqliteHygiene.CheckpointAsync(db, cancellationToken);
         logger.LogInformation("Erasure {JobId} completed", job.Id);

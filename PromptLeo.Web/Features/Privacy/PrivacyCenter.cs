@@ -37,7 +37,7 @@ public sealed class PrivacyCenter(
     AuditLog audit,
     IOptions<PrivacyOptions> options,
     Storage.DataPaths paths,
-    Content.PromptCacheScopes promptCaches,
+    Cluster.IClusterBus cluster,
     IDpaParties dpaParties,
     TimeProvider time)
 {
@@ -105,7 +105,8 @@ public sealed class PrivacyCenter(
         await db.SaveChangesAsync(cancellationToken);
         if (restricted)
         {
-            promptCaches.DropUser(userId);
+            // Every node drops the user's prompt caches, cached data key and session checks.
+            await cluster.PublishAsync(Cluster.ClusterInvalidation.ForUser(userId), cancellationToken);
         }
     }
 

@@ -3,14 +3,17 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using System.Collections.Concurrent;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Cluster;
 using PromptLeo.Web.Features.Hosting;
 
 namespace PromptLeo.Web.Features.Sessions;
 
 /// <summary>
 /// The signed-in browsers of each account. A session is active while its row exists and was used within
-/// <see cref="SessionsOptions.IdleLifetime"/>; deleting the row signs the browser out.
+/// <see cref="SessionsOptions.IdleLifetime"/>; deleting the row signs the browser out. Positive checks are cached per
+/// node; invalidation messages (<see cref="IClusterBus"/>) drop them on every node when a session or a user's sessions end.
 /// </summary>
 public sealed class SessionStore(
     IDbContextFactory<AppDbContext> dbFactory,
@@ -18,14 +21,22 @@ public sealed class SessionStore(
     IOptions<SessionsOptions> options,
     IOptions<HostingOptions> hosting,
     TimeProvider time,
-    Content.PromptCacheScopes promptCaches,
-    ILogger<SessionStore> logger)
+    IClusterBus cluster,
+    ILogger<SessionStore> logger) : IClusterInvalidationHandler
 {
     /// <summary>The claim (and authentication property) that carries the session id in the auth cookie.</summary>
     public const string ClaimType = "pl:sid";
 
     // Last-seen is shown to the minute; writing it less often keeps most checks a read.
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
+
+    // Drops are numbered; a cached check taken before a drop of its user or session (or of everything) no longer counts,
+    // even when its database read raced the drop. Entries older than any cached check are pruned.
+    private long sequence;
+    private long droppedEverything;
+    private readonly ConcurrentDictionary<string, (long Sequence, DateTimeOffset At)> dropped = new(StringComparer.Ordinal);
+
+    private sealed record CachedCheck(string UserId, long CheckedAt);
 
     public static Guid? IdOf(ClaimsPrincipal? principal) =>
         Guid.TryParse(principal?.FindFirstValue(ClaimType), out var id) ? id : null;
@@ -59,10 +70,11 @@ public sealed class SessionStore(
     public async Task<bool> IsActiveAsync(string userId, Guid sessionId, HttpContext? http, bool fresh = false, CancellationToken cancellationToken = default)
     {
         var cacheKey = CacheKey(sessionId);
-        if (!fresh && cache.TryGetValue(cacheKey, out string? cachedUser) && cachedUser == userId)
+        if (!fresh && cache.TryGetValue(cacheKey, out CachedCheck? cached) && cached!.UserId == userId && StillValid(cached, sessionId))
         {
             return true;
         }
+        var checkedAt = Interlocked.Read(ref sequence);
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var lastSeen = await db.UserSessions.AsNoTracking()
@@ -86,7 +98,7 @@ public sealed class SessionStore(
         var interval = options.Value.ValidationInterval;
         if (interval > TimeSpan.Zero)
         {
-            cache.Set(cacheKey, userId, interval);
+            cache.Set(cacheKey, new CachedCheck(userId, checkedAt), interval);
         }
         return true;
     }
@@ -108,7 +120,7 @@ public sealed class SessionStore(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var removed = await db.UserSessions.Where(s => s.Id == sessionId && s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        cache.Remove(CacheKey(sessionId));
+        await cluster.PublishAsync(ClusterInvalidation.ForSession(userId, sessionId), cancellationToken);
         return removed > 0;
     }
 
@@ -118,14 +130,17 @@ public sealed class SessionStore(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var ids = await db.UserSessions.Where(s => s.UserId == userId && s.Id != except).Select(s => s.Id).ToListAsync(cancellationToken);
         await db.UserSessions.Where(s => s.UserId == userId && s.Id != except).ExecuteDeleteAsync(cancellationToken);
-        foreach (var id in ids)
-        {
-            cache.Remove(CacheKey(id));
-        }
         if (except is null)
         {
-            // Signed out everywhere (or disabled): the user's kept KV caches go too.
-            promptCaches.DropUser(userId);
+            // Signed out everywhere (or disabled): on every node the session checks, data key and kept KV caches go.
+            await cluster.PublishAsync(ClusterInvalidation.ForUser(userId), cancellationToken);
+        }
+        else
+        {
+            foreach (var id in ids)
+            {
+                await cluster.PublishAsync(ClusterInvalidation.ForSession(userId, id), cancellationToken);
+            }
         }
         return ids.Count;
     }
@@ -137,6 +152,43 @@ public sealed class SessionStore(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.UserSessions.Where(s => s.LastSeenAt < idleBefore).ExecuteDeleteAsync(cancellationToken);
     }
+
+    void IClusterInvalidationHandler.Invalidate(ClusterInvalidation message)
+    {
+        switch (message.Scope)
+        {
+            case InvalidationScope.User:
+                Drop($"u:{message.UserId}");
+                break;
+            case InvalidationScope.Session when message.Id is { } sessionId:
+                Drop($"s:{sessionId:N}");
+                cache.Remove(CacheKey(sessionId));
+                break;
+            case InvalidationScope.Everything:
+                Interlocked.Exchange(ref droppedEverything, Interlocked.Increment(ref sequence));
+                break;
+        }
+    }
+
+    private void Drop(string key)
+    {
+        var now = time.GetUtcNow();
+        dropped[key] = (Interlocked.Increment(ref sequence), now);
+        // A cached check lives one validation interval; the margin covers a slow database read before it was cached.
+        var keepFor = options.Value.ValidationInterval * 2 + TimeSpan.FromMinutes(1);
+        foreach (var (old, entry) in dropped)
+        {
+            if (now - entry.At > keepFor)
+            {
+                dropped.TryRemove(old, out _);
+            }
+        }
+    }
+
+    private bool StillValid(CachedCheck check, Guid sessionId) =>
+        check.CheckedAt >= Interlocked.Read(ref droppedEverything)
+        && (!dropped.TryGetValue($"u:{check.UserId}", out var user) || check.CheckedAt >= user.Sequence)
+        && (!dropped.TryGetValue($"s:{sessionId:N}", out var session) || check.CheckedAt >= session.Sequence);
 
     private static (string, Guid) CacheKey(Guid sessionId) => ("pl:session", sessionId);
 }

@@ -15,6 +15,7 @@ public static class SessionsExtensions
         services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMemoryCache();
         services.AddSingleton<SessionStore>();
+        services.AddSingleton<Cluster.IClusterInvalidationHandler>(sp => sp.GetRequiredService<SessionStore>());
         services.AddHostedService<SessionPurgeService>();
         services.AddSingleton<Privacy.IExportContributor, SessionExportContributor>();
         services.AddSingleton<Privacy.IErasureParticipant, SessionErasureParticipant>();

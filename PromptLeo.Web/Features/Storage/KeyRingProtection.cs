@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Xml.Linq;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 
 namespace PromptLeo.Web.Features.Storage;
@@ -8,8 +9,10 @@ namespace PromptLeo.Web.Features.Storage;
 /// <summary>
 /// Encryption at rest of the Data Protection key ring, whose master keys wrap every user's data key: a certificate
 /// (PFX, kept outside the data folder) encrypts each key file. Without one, a warning is logged at start in Production.
+/// With a shared key ring (Redis, several nodes) the keys of <c>&lt;data&gt;/keys</c> are copied into it at start, so
+/// content wrapped before the switch stays readable.
 /// </summary>
-public sealed class KeyRingProtection(X509Certificate2? certificate, DataPaths paths, IHostEnvironment environment, ILoggerFactory loggers)
+public sealed class KeyRingProtection(X509Certificate2? certificate, DataPaths paths, IHostEnvironment environment, ILoggerFactory loggers, IXmlRepository? keyRing = null)
 {
     private static readonly XNamespace DataProtectionNamespace = "http://schemas.asp.net/2015/03/dataProtection";
     private static readonly XName RequiresEncryption = DataProtectionNamespace + "requiresEncryption";
@@ -53,8 +56,20 @@ public sealed class KeyRingProtection(X509Certificate2? certificate, DataPaths p
         return loaded;
     }
 
-    /// <summary>Encrypts key files written before a certificate was configured, or warns that the key ring is unprotected.</summary>
+    /// <summary>
+    /// Encrypts key files written before a certificate was configured, or warns that the key ring is unprotected; then
+    /// copies the key files into a shared key ring.
+    /// </summary>
     public void Apply()
+    {
+        ProtectKeyFiles();
+        if (keyRing is not null and not FileSystemXmlRepository)
+        {
+            ShareKeyFiles(keyRing);
+        }
+    }
+
+    private void ProtectKeyFiles()
     {
         if (certificate is null)
         {
@@ -71,6 +86,25 @@ public sealed class KeyRingProtection(X509Certificate2? certificate, DataPaths p
         foreach (var file in Directory.EnumerateFiles(paths.Keys, "key-*.xml"))
         {
             EncryptPlainSecrets(file, encryptor);
+        }
+    }
+
+    /// <summary>Adds each key file the shared key ring lacks (by key id); the files stay as they are.</summary>
+    private void ShareKeyFiles(IXmlRepository shared)
+    {
+        var present = shared.GetAllElements().Select(e => (string?)e.Attribute("id")).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var file in Directory.EnumerateFiles(paths.Keys, "key-*.xml"))
+        {
+            var key = XElement.Load(file);
+            if ((string?)key.Attribute("id") is { } id && present.Add(id))
+            {
+                shared.StoreElement(key, Path.GetFileNameWithoutExtension(file));
+                logger.LogInformation("Copied the Data Protection key {KeyFile} into the shared key ring", Path.GetFileName(file));
+            }
+        }
+        if (certificate is not null && shared.GetAllElements().Any(e => e.Descendants().Any(d => (bool?)d.Attribute(RequiresEncryption) == true)))
+        {
+            logger.LogWarning("The shared key ring holds keys written before Storage:KeyRingCertificatePath was set; they stay unencrypted there");
         }
     }
 

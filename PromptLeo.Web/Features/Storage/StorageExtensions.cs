@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Cluster;
 
 namespace PromptLeo.Web.Features.Storage;
 
@@ -54,10 +56,15 @@ public static class StorageExtensions
             dataProtection.ProtectKeysWithCertificate(keyRingCertificate);
         }
         builder.Services.AddSingleton(sp => new KeyRingProtection(
-            keyRingCertificate, sp.GetRequiredService<DataPaths>(), sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<ILoggerFactory>()));
+            keyRingCertificate, sp.GetRequiredService<DataPaths>(), sp.GetRequiredService<IHostEnvironment>(), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository));
+        // One node keeps the key ring in <data>/keys; several share it in Redis (cookies and antiforgery tokens of one
+        // node open on every other), encrypted with the same certificate.
         builder.Services.AddOptions<KeyManagementOptions>()
-            .Configure<DataPaths, ILoggerFactory>((options, paths, loggers) =>
-                options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.Keys), loggers));
+            .Configure<DataPaths, ILoggerFactory, ClusterRedis>((options, paths, loggers, redis) =>
+                options.XmlRepository = redis.Connection is { } connection
+                    ? new RedisXmlRepository(() => connection.GetDatabase(), redis.Name("dataprotection-keys"))
+                    : new FileSystemXmlRepository(new DirectoryInfo(paths.Keys), loggers));
 
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<AppDbContext>("database", tags: ["ready"])
