@@ -64,6 +64,12 @@ public sealed class AccountBrowserTests(BrowserPortal portal) : IClassFixture<Br
         await page.ClickAsync("#verify-authenticator");
         await Assertions.Expect(page.Locator("body")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("recovery codes", System.Text.RegularExpressions.RegexOptions.IgnoreCase));
         await BrowserPortal.ScreenshotAsync(page, "07-recovery-codes");
+        // Enabling renews the security stamp: this browser got a fresh cookie and is still signed in after the fixture's
+        // 2-second stamp check has run (before the fix it was signed out there).
+        await page.WaitForTimeoutAsync(3_000);
+        await page.GotoAsync("/Account/Manage/TwoFactorAuthentication");
+        Assert.Contains("/Account/Manage/TwoFactorAuthentication", page.Url);
+        await Assertions.Expect(page.Locator("#logout")).ToHaveCountAsync(1);
 
         await page.ClickAsync("#logout");
         await page.GotoAsync("/Account/Login");
