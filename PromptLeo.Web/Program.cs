@@ -6,6 +6,7 @@ using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Breaches;
 using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Cli;
+using PromptLeo.Web.Features.Cluster;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Email;
 using PromptLeo.Web.Features.Hosting;
@@ -30,6 +31,7 @@ if (CommandLine.RefusesSecretArguments(args, Console.Error))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPromptLeoStorage();
+builder.AddPromptLeoCluster();
 builder.AddPromptLeoAccounts();
 builder.AddPromptLeoEmail();
 builder.AddPromptLeoSessions();

@@ -100,6 +100,10 @@ public sealed class ProcessingActivities(
         // An organization's SSO settings (provider URL, client id, protected secret, domains): configuration, no person's data.
         // The people who sign in through it are Accounts data (AspNetUserLogins: issuer and subject), exported and erased there.
         [typeof(OrganizationSso)] = null,
+        // Open budget reservations: deleted when the request ends (minutes at most), and at erasure.
+        [typeof(UsageReservation)] = RegisterActivity.Billing,
+        // Lease names hold job kinds and row ids, holders node names: no person's data.
+        [typeof(ClusterLease)] = null,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>
