@@ -48,6 +48,25 @@ public sealed class ClusterLeases(IDbContextFactory<AppDbContext> dbFactory, IOp
         return new HeldLease(this, name, holder, duration, time, logger);
     }
 
+    /// <summary>Waits up to <paramref name="wait"/> for the lease (a short critical section another node may hold).</summary>
+    /// <exception cref="TimeoutException">The lease stayed with another holder.</exception>
+    public async Task<HeldLease> AcquireAsync(string name, TimeSpan duration, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        var deadline = time.GetUtcNow() + wait;
+        while (true)
+        {
+            if (await TryAcquireAsync(name, duration, cancellationToken) is { } lease)
+            {
+                return lease;
+            }
+            if (time.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"The lease {name} stayed with another node for {wait.TotalSeconds} s.");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="work"/> while holding the lease; false, without running it, when another node holds it.
     /// The work's token is cancelled when the lease is lost (a renewal found another holder).
@@ -64,10 +83,29 @@ public sealed class ClusterLeases(IDbContextFactory<AppDbContext> dbFactory, IOp
         return true;
     }
 
-    internal async Task<bool> RenewAsync(string name, string holder, TimeSpan duration)
+    /// <summary>
+    /// A periodic job that runs on one node per <paramref name="interval"/>: the node that takes the lease runs the work,
+    /// then keeps the lease (idle) until shortly before the interval ends, so the other nodes' ticks skip the job. A run
+    /// that fails releases the lease at once, so the next tick of any node tries again. False when the job was skipped.
+    /// </summary>
+    public async Task<bool> RunOncePerIntervalAsync(string name, TimeSpan interval, Func<CancellationToken, Task> work, CancellationToken cancellationToken = default)
+    {
+        var started = time.GetUtcNow();
+        await using var lease = await TryAcquireAsync(name, DefaultDuration, cancellationToken);
+        if (lease is null)
+        {
+            return false;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+        await work(linked.Token);
+        // A tenth of the interval spare: the runner's own next tick must find the lease free again.
+        await lease.KeepUntilAsync(started + interval * 0.9);
+        return true;
+    }
+
+    internal async Task<bool> RenewAsync(string name, string holder, DateTimeOffset expires)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
-        var expires = time.GetUtcNow() + duration;
         return await db.ClusterLeases.Where(l => l.Name == name && l.Holder == holder)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, expires)) == 1;
     }
@@ -123,7 +161,7 @@ public sealed class HeldLease : IAsyncDisposable
             }
             try
             {
-                if (!await leases.RenewAsync(Name, Holder, duration))
+                if (!await leases.RenewAsync(Name, Holder, time.GetUtcNow() + duration))
                 {
                     logger.LogWarning("Lease {Lease} was lost to another node; its work stops here", Name);
                     await lost.CancelAsync();
@@ -138,6 +176,22 @@ public sealed class HeldLease : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops renewing and leaves the lease held (idle) until <paramref name="until"/>; disposing then does not release it.</summary>
+    public async Task KeepUntilAsync(DateTimeOffset until)
+    {
+        await StopRenewingAsync();
+        if (until > time.GetUtcNow() && await leases.RenewAsync(Name, Holder, until))
+        {
+            disposed = true;
+        }
+    }
+
+    private async Task StopRenewingAsync()
+    {
+        await stop.CancelAsync();
+        await renewing;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (disposed)
@@ -145,8 +199,7 @@ public sealed class HeldLease : IAsyncDisposable
             return;
         }
         disposed = true;
-        await stop.CancelAsync();
-        await renewing;
+        await StopRenewingAsync();
         try
         {
             await leases.ReleaseAsync(Name, Holder);
