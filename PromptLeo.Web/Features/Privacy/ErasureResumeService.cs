@@ -5,8 +5,9 @@ namespace PromptLeo.Web.Features.Privacy;
 /// <summary>
 /// Runs interrupted erasures to the end: all pending jobs at start-up, then every five minutes those older than five
 /// minutes (a request that failed half-way), so a locked, half-erased account never stays that way. One node of the
-/// cluster looks per interval; each job runs under its own lease, so a job still running elsewhere is left alone and a
-/// job whose node died is taken over once that node's lease has expired.
+/// cluster looks at a time (a lease, released after the look, so that a restarted node looks at once); each job runs
+/// under its own lease, so a job still running elsewhere is left alone and a job whose node died is taken over once
+/// that node's lease has expired.
 /// </summary>
 public sealed class ErasureResumeService(AccountEraser eraser, ClusterLeases leases, TimeProvider time, ILogger<ErasureResumeService> logger) : BackgroundService
 {
@@ -21,7 +22,7 @@ public sealed class ErasureResumeService(AccountEraser eraser, ClusterLeases lea
         {
             try
             {
-                await leases.RunOncePerIntervalAsync(LeaseName, Interval, token => ResumeAsync(cutoff, token), stoppingToken);
+                await leases.RunExclusiveAsync(LeaseName, ClusterLeases.DefaultDuration, token => ResumeAsync(cutoff, token), stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -64,17 +64,22 @@ public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, Expo
         }
     }
 
-    /// <summary>Runs the export unless another run holds its lease (on this node or another); false when one did.</summary>
-    internal async Task<bool> RunAsync(Guid exportId, CancellationToken cancellationToken) =>
-        await leases.RunExclusiveAsync(LeaseName(exportId), ClusterLeases.DefaultDuration, token => RunLeasedAsync(exportId, token), cancellationToken);
+    /// <summary>Runs the export unless another run holds its lease (on this node or another) or it has finished; true when this call ran it.</summary>
+    internal async Task<bool> RunAsync(Guid exportId, CancellationToken cancellationToken)
+    {
+        var ran = false;
+        await leases.RunExclusiveAsync(LeaseName(exportId), ClusterLeases.DefaultDuration, async token => ran = await RunLeasedAsync(exportId, token), cancellationToken);
+        return ran;
+    }
 
-    private async Task RunLeasedAsync(Guid exportId, CancellationToken cancellationToken)
+    /// <summary>Runs the export to its end under the lease; false when it had finished already (another node ran it).</summary>
+    private async Task<bool> RunLeasedAsync(Guid exportId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var export = await db.DataExports.FirstOrDefaultAsync(e => e.Id == exportId, cancellationToken);
         if (export is null || export.Status is ExportStatus.Completed or ExportStatus.Failed)
         {
-            return;
+            return false;
         }
         export.Status = ExportStatus.Running;
         export.Progress = 0;
@@ -115,5 +120,6 @@ public sealed class ExportWorker(IDbContextFactory<AppDbContext> dbFactory, Expo
             export.Error = storageFull ? ExportErrors.StorageFull : ExportErrors.Failed;
             await db.SaveChangesAsync(CancellationToken.None);
         }
+        return true;
     }
 }
