@@ -1,6 +1,8 @@
+using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using PromptLeo.Tests.Fixtures;
 using PromptLeo.Tests.Web.Privacy;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Privacy;
@@ -136,6 +138,41 @@ public sealed class ClusterSingleFlightTests(PortalNodes nodes)
         Assert.Equal(1, await db.ErasureJobs.CountAsync(j => j.RequestedAt >= started));
         Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.Action == AuditActions.ErasureCompleted && a.SubjectId == job.UserId));
         Assert.False(await db.Users.AnyAsync(u => u.Id == user.Id));
+    }
+
+    [Fact]
+    public async Task ErasePage_WhileAnotherNodeRunsTheJob_SignsOutAndSays409()
+    {
+        var user = await PrivacySeed.CreateAsync(nodes.A);
+        var browser = nodes.B.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalSession.LoginAsync(browser, user.Email, user.Password)).StatusCode);
+        // The moment of a double submit in which node A has created the job and runs it, and node B's request has passed
+        // the password check: the job row exists and node A holds its lease.
+        var job = new ErasureJob { UserId = user.Id, Pseudonym = AccountEraser.PseudonymPrefix + Guid.NewGuid().ToString("N")[..24], Stage = ErasureStage.Locked, RequestedAt = DateTimeOffset.UtcNow };
+        await using (var db = await nodes.A.DbAsync())
+        {
+            db.ErasureJobs.Add(job);
+            db.ClusterLeases.Add(new ClusterLease { Name = AccountEraser.LeaseName(job.Id), Holder = "node-a/running", AcquiredAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(1) });
+            await db.SaveChangesAsync();
+        }
+
+        var response = await FormPost.SubmitAsync(browser, "/privacy/erase", "erase-account", new Dictionary<string, string>
+        {
+            ["Input.Password"] = user.Password,
+            ["Input.Confirm"] = "true",
+        });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("already being deleted by an earlier request", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/privacy/erase")).StatusCode);
+        await using (var db = await nodes.A.DbAsync())
+        {
+            // Node B changed nothing: the job is still node A's, at the stage it was.
+            Assert.Equal(ErasureStage.Locked, (await db.ErasureJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id)).Stage);
+            await db.ClusterLeases.Where(l => l.Name == AccountEraser.LeaseName(job.Id)).ExecuteDeleteAsync();
+        }
+        // Node A's run finishes it.
+        await nodes.A.Services.GetRequiredService<AccountEraser>().ContinueAsync(job.Id);
     }
 
     [Fact]
