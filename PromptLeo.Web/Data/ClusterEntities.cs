@@ -41,6 +41,13 @@ public class UsageReservation
 
     public long AmountMicros { get; set; }
 
+    /// <summary>
+    /// The request's id: once its usage event (same organization and request, written since) is visible, the reservation
+    /// no longer counts, so the event replaces it atomically even before the reservation row is deleted.
+    /// </summary>
+    [MaxLength(40)]
+    public string RequestId { get; set; } = "";
+
     /// <summary>The node that runs the request (diagnostics).</summary>
     [MaxLength(200)]
     public string Node { get; set; } = "";

@@ -77,9 +77,6 @@ public class Organization : IBudgetAlertMarks
     public string? Alert100Month { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
-
-    /// <summary>Bumped by every budget reservation: the update is the row lock that serializes them across nodes.</summary>
-    public long LedgerVersion { get; set; }
 }
 
 /// <summary>A person in an organization. Content stays the person's own; the organization sees amounts only.</summary>

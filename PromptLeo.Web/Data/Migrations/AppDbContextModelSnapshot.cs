@@ -1159,9 +1159,6 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(2)
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("LedgerVersion")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("LeitwegId")
                         .HasMaxLength(46)
                         .HasColumnType("TEXT");
@@ -1738,6 +1735,11 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")

@@ -12,9 +12,9 @@ namespace PromptLeo.Web.Features.Billing;
 /// <remarks>
 /// Open reservations are rows in the database (<see cref="UsageReservation"/>), so every portal node counts those of the
 /// others. Check and insert run in one transaction that first locks the organization's row (<see cref="RowLocks"/>), so
-/// reservations of one organization are serialized across nodes; each cap is then read in a single statement (settled
-/// events plus open reservations) that sees one consistent state even while another request settles. A reservation is
-/// deleted after its usage event is saved; one whose node died stops being renewed and expires after
+/// reservations of one organization are serialized across nodes; each cap is then read in a single statement: settled
+/// events plus the open reservations whose request has no event yet, so the event replaces its reservation the moment it
+/// commits. The reservation row is deleted after that; one whose node died stops being renewed and expires after
 /// <see cref="ReservationLease"/>. See docs/billing.md.
 /// </remarks>
 public sealed class UsageLedger(
@@ -89,6 +89,7 @@ public sealed class UsageLedger(
                 UserId = estimate.UserId,
                 ApiKeyId = keyId,
                 AmountMicros = max,
+                RequestId = estimate.RequestId,
                 Node = cluster.NodeName,
                 CreatedAt = now,
                 ExpiresAt = now + ReservationLease,
@@ -106,26 +107,27 @@ public sealed class UsageLedger(
     }
 
     /// <summary>
-    /// Every cap and what counts against it (settled this month plus open reservations), in ONE statement: a request that
-    /// settles meanwhile saves its event before it deletes its reservation, and a single statement sees both or one, never neither.
+    /// Every cap and what counts against it (settled this month plus open reservations), in ONE statement, so it sees one
+    /// state of the ledger: a reservation counts until its request's event is visible, and from then on only the event does.
     /// </summary>
     private static async Task<Totals> TotalsAsync(AppDbContext db, Guid organizationId, string userId, Guid keyId, DateTimeOffset monthStart, CancellationToken cancellationToken)
     {
+        // An event of the same request written since the reservation was made is its settlement (request ids may repeat over months).
+        var unsettled = db.UsageReservations.Where(r => !db.UsageEvents.Any(u => u.OrganizationId == r.OrganizationId && u.RequestId == r.RequestId && u.At >= r.CreatedAt));
+        var open = unsettled.Where(r => r.OrganizationId == organizationId);
+        var thisMonth = db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.At >= monthStart);
         var totals = await db.Organizations.Where(o => o.Id == organizationId).Select(o => new Totals
         {
             Mode = o.Mode,
             OrganizationCap = o.MonthlyBudgetMicros,
             MemberCap = db.OrganizationMembers.Where(m => m.OrganizationId == organizationId && m.UserId == userId).Select(m => m.MonthlyBudgetMicros).FirstOrDefault(),
             KeyCap = db.ApiKeys.Where(k => k.Id == keyId).Select(k => k.MonthlyBudgetMicros).FirstOrDefault(),
-            OrganizationSpent = db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.At >= monthStart).Sum(u => u.AmountMicros)
-                + db.UsageReservations.Where(r => r.OrganizationId == organizationId).Sum(r => r.AmountMicros),
-            MemberSpent = db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.UserId == userId && u.At >= monthStart).Sum(u => u.AmountMicros)
-                + db.UsageReservations.Where(r => r.OrganizationId == organizationId && r.UserId == userId).Sum(r => r.AmountMicros),
-            KeySpent = db.UsageEvents.Where(u => u.ApiKeyId == keyId && u.At >= monthStart).Sum(u => u.AmountMicros)
-                + db.UsageReservations.Where(r => r.ApiKeyId == keyId).Sum(r => r.AmountMicros),
+            OrganizationSpent = thisMonth.Sum(u => u.AmountMicros) + open.Sum(r => r.AmountMicros),
+            MemberSpent = thisMonth.Where(u => u.UserId == userId).Sum(u => u.AmountMicros) + open.Where(r => r.UserId == userId).Sum(r => r.AmountMicros),
+            KeySpent = db.UsageEvents.Where(u => u.ApiKeyId == keyId && u.At >= monthStart).Sum(u => u.AmountMicros) + unsettled.Where(r => r.ApiKeyId == keyId).Sum(r => r.AmountMicros),
             CreditLeft = db.CreditTransactions.Where(c => c.OrganizationId == organizationId).Sum(c => c.AmountMicros)
                 - db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.Prepaid).Sum(u => u.AmountMicros)
-                - db.UsageReservations.Where(r => r.OrganizationId == organizationId).Sum(r => r.AmountMicros),
+                - open.Sum(r => r.AmountMicros),
         }).FirstOrDefaultAsync(cancellationToken);
         // An organization that does not exist (any more) has no caps of its own; no member or key can belong to it.
         return totals ?? new Totals();

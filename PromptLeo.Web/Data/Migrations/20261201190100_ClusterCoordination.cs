@@ -11,13 +11,6 @@ namespace PromptLeo.Web.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AddColumn<long>(
-                name: "LedgerVersion",
-                table: "Organizations",
-                type: "INTEGER",
-                nullable: false,
-                defaultValue: 0L);
-
             migrationBuilder.CreateTable(
                 name: "ClusterLeases",
                 columns: table => new
@@ -41,6 +34,7 @@ namespace PromptLeo.Web.Data.Migrations
                     UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
                     ApiKeyId = table.Column<Guid>(type: "TEXT", nullable: true),
                     AmountMicros = table.Column<long>(type: "INTEGER", nullable: false),
+                    RequestId = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
                     Node = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false)
@@ -69,10 +63,6 @@ namespace PromptLeo.Web.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "UsageReservations");
-
-            migrationBuilder.DropColumn(
-                name: "LedgerVersion",
-                table: "Organizations");
         }
     }
 }

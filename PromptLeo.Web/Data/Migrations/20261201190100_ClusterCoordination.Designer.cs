@@ -11,7 +11,7 @@ using PromptLeo.Web.Data;
 namespace PromptLeo.Web.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261201182834_ClusterCoordination")]
+    [Migration("20261201190100_ClusterCoordination")]
     partial class ClusterCoordination
     {
         /// <inheritdoc />
@@ -1162,9 +1162,6 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(2)
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("LedgerVersion")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("LeitwegId")
                         .HasMaxLength(46)
                         .HasColumnType("TEXT");
@@ -1741,6 +1738,11 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")
