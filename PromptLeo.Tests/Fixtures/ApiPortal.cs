@@ -15,6 +15,16 @@ public class ApiPortalFactory : PortalFactory
     public const string ImageModel = "demo-sd-tiny";
     public const string UserPassword = "Api-Passw0rd!";
 
+    public ApiPortalFactory()
+    {
+    }
+
+    /// <summary>A portal on an existing data folder (another node of the same installation, or a restart).</summary>
+    protected ApiPortalFactory(string dataDirectory)
+        : base(dataDirectory)
+    {
+    }
+
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
         ["Inference:CreateDemoModels"] = "true",

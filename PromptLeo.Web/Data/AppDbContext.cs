@@ -36,6 +36,8 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<OrganizationInvitation> OrganizationInvitations => Set<OrganizationInvitation>();
     public DbSet<OrganizationSso> OrganizationSso => Set<OrganizationSso>();
     public DbSet<NodeMetricSample> NodeMetricSamples => Set<NodeMetricSample>();
+    public DbSet<ClusterLease> ClusterLeases => Set<ClusterLease>();
+    public DbSet<UsageReservation> UsageReservations => Set<UsageReservation>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -181,6 +183,13 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasKey(s => s.OrganizationId);
             e.HasOne<Organization>().WithOne().HasForeignKey<OrganizationSso>(s => s.OrganizationId).OnDelete(DeleteBehavior.Cascade);
             e.Property(s => s.JoinRole).HasConversion<string>().HasMaxLength(20);
+        });
+
+        // Cluster coordination: open reservations are summed per organization, member and key; leases are found by name (the key).
+        builder.Entity<UsageReservation>(e =>
+        {
+            e.HasIndex(r => new { r.OrganizationId, r.ExpiresAt });
+            e.HasIndex(r => r.ApiKeyId);
         });
 
         builder.Entity<BreachIncident>().HasIndex(b => b.ClosedAt);

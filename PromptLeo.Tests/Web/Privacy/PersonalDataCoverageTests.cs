@@ -182,6 +182,8 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         db.CreditTransactions.Add(new CreditTransaction { UserId = user.Id, AmountMicros = Money.FromEuro(5m), Reference = "top-up", At = DateTimeOffset.UtcNow });
         db.Payments.Add(new Payment { UserId = user.Id, AmountMicros = Money.FromEuro(5m), Status = PaymentStatus.Booked, SessionId = "cs_seed", CreatedAt = DateTimeOffset.UtcNow, BookedAt = DateTimeOffset.UtcNow });
         db.DpaAcceptances.Add(new DpaAcceptance { UserId = user.Id, Version = "1", IpHash = "00", CompanyName = "Zylinski GmbH", CompanyAddress = "Köln" });
+        // A request still running when the erasure starts holds an open budget reservation.
+        db.UsageReservations.Add(new UsageReservation { OrganizationId = await factory.PersonalOrganizationAsync(user.Id), UserId = user.Id, AmountMicros = 1, Node = "coverage", CreatedAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5) });
         await db.SaveChangesAsync();
         // A customer with a DPA is notified of a sub-processor change and objects to it.
         var announced = await services.GetRequiredService<SubProcessorChanges>().AnnounceAsync("admin", SubProcessorChangeKind.Addition, null,

@@ -18,6 +18,7 @@ public static class BillingExtensions
         services.AddSingleton<BudgetAlerts>();
         services.AddSingleton<UsageLedger>();
         services.AddSingleton<IUsageMeter>(sp => sp.GetRequiredService<UsageLedger>());
+        services.AddHostedService<UsageReservationRenewal>();
         services.AddSingleton<BillingAccounts>();
         services.AddSingleton<UsageReports>();
         services.AddOptions<InvoicingOptions>().BindConfiguration(InvoicingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -48,6 +48,8 @@ public sealed class BillingErasureParticipant(
         await db.ApiKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await db.UsageEvents.Where(e => e.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(e => e.UserId, pseudonym), cancellationToken);
         await db.CreditTransactions.Where(c => c.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(c => c.UserId, pseudonym), cancellationToken);
+        // A request still running keeps its reservation (it goes when the request ends), but not the member's id.
+        await db.UsageReservations.Where(r => r.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(r => r.UserId, pseudonym), cancellationToken);
     }
 
     /// <summary>Invoices leave the account for the archive only now, after the certificate has named them.</summary>

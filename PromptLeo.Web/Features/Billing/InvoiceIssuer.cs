@@ -15,8 +15,34 @@ namespace PromptLeo.Web.Features.Billing;
 /// </summary>
 public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOptions<InvoicingOptions> options, InvoiceMail mail, TimeProvider time, ILogger<InvoiceIssuer> logger)
 {
-    // One issuer at a time in this process; SQLite serializes writers across processes as well.
+    // One issuer at a time in this process; across nodes the counter row's lock (LockCounterAsync) serializes them.
     private readonly SemaphoreSlim gate = new(1, 1);
+
+    /// <summary>
+    /// The first statement of every issuing transaction: locks the one counter row, so issuers on several nodes take turns
+    /// and each sees the invoices the one before committed (no second invoice for a month, no number twice; see Cluster.RowLocks).
+    /// </summary>
+    private static Task LockCounterAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        db.InvoiceCounters.Where(c => c.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastSequence, c => c.LastSequence), cancellationToken);
+
+    /// <summary>Creates the counter row once, before any issuing transaction (a failed insert would abort PostgreSQL's transaction).</summary>
+    private async Task EnsureCounterAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.InvoiceCounters.AnyAsync(c => c.Id == 1, cancellationToken))
+        {
+            return;
+        }
+        db.InvoiceCounters.Add(new InvoiceCounter { Id = 1 });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another node created it first.
+        }
+    }
 
     /// <summary>
     /// Issues one invoice per organization with usage (by any member or key, prepaid or postpaid) in the month that starts
@@ -68,8 +94,10 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         await gate.WaitAsync(cancellationToken);
         try
         {
+            await EnsureCounterAsync(cancellationToken);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            await LockCounterAsync(db, cancellationToken);
             var existing = await db.Invoices.AsNoTracking().FirstOrDefaultAsync(i => i.OrganizationId == organizationId && i.PeriodStart == monthStart && i.CorrectsInvoiceId == null, cancellationToken);
             if (existing is not null)
             {
@@ -112,8 +140,10 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         await gate.WaitAsync(cancellationToken);
         try
         {
+            await EnsureCounterAsync(cancellationToken);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            await LockCounterAsync(db, cancellationToken);
             var original = await db.Invoices.AsNoTracking().FirstAsync(i => i.Id == invoiceId, cancellationToken);
             if (await db.Invoices.AnyAsync(i => i.CorrectsInvoiceId == invoiceId, cancellationToken))
             {
@@ -269,25 +299,34 @@ public sealed class InvoiceIssuer(IDbContextFactory<AppDbContext> dbFactory, IOp
         : new InvoiceBuyer(party.DisplayName, party.Street, party.PostalCode, party.City, country, vatId, party.Email, party.LeitwegId);
 }
 
-/// <summary>Issues last month's invoices shortly after start and then twice a day; issuing is idempotent per organization and month.</summary>
-public sealed class MonthlyInvoiceJob(InvoiceIssuer issuer, IOptions<BillingOptions> options, TimeProvider time, ILogger<MonthlyInvoiceJob> logger) : BackgroundService
+/// <summary>
+/// Issues last month's invoices shortly after start and then twice a day, on one node of the cluster per 12 hours (a
+/// database lease); issuing is idempotent per organization and month.
+/// </summary>
+public sealed class MonthlyInvoiceJob(InvoiceIssuer issuer, Cluster.ClusterLeases leases, IOptions<BillingOptions> options, TimeProvider time, ILogger<MonthlyInvoiceJob> logger) : BackgroundService
 {
+    public const string LeaseName = "job:monthly-invoices";
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(12);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.IssueInvoicesAutomatically)
         {
             return;
         }
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(12), time);
+        using var timer = new PeriodicTimer(Interval, time);
         do
         {
             try
             {
-                var issued = await issuer.IssueMonthAsync(UsageLedger.MonthStart(time.GetUtcNow()).AddMonths(-1), stoppingToken);
-                if (issued > 0)
+                await leases.RunOncePerIntervalAsync(LeaseName, Interval, async token =>
                 {
-                    logger.LogInformation("Issued {Count} invoices for last month", issued);
-                }
+                    var issued = await issuer.IssueMonthAsync(UsageLedger.MonthStart(time.GetUtcNow()).AddMonths(-1), token);
+                    if (issued > 0)
+                    {
+                        logger.LogInformation("Issued {Count} invoices for last month", issued);
+                    }
+                }, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -10,25 +10,36 @@ namespace PromptLeo.Web.Features.Billing;
 /// pays in advance, its prepaid credit), then writes one immutable <see cref="UsageEvent"/> with the unit prices of the moment.
 /// </summary>
 /// <remarks>
-/// Check and reserve run under a per-organization lock, and open reservations are counted (per organization, member and
-/// key) until disposed, so parallel requests cannot overspend any cap. The lock is in-process: with several web nodes the
-/// reservation has to move into the database (a reservations table with a conditional insert, or PostgreSQL advisory
-/// locks); see docs/billing.md.
+/// Open reservations are rows in the database (<see cref="UsageReservation"/>), so every portal node counts those of the
+/// others. Check and insert run in one transaction that first locks the organization's row (<see cref="RowLocks"/>), so
+/// reservations of one organization are serialized across nodes; each cap is then read in a single statement: settled
+/// events plus the open reservations whose request has no event yet, so the event replaces its reservation the moment it
+/// commits. The reservation row is deleted after that; one whose node died stops being renewed and expires after
+/// <see cref="ReservationLease"/>. See docs/billing.md.
 /// </remarks>
 public sealed class UsageLedger(
     IDbContextFactory<AppDbContext> dbFactory,
     PriceList prices,
     BudgetAlerts alerts,
     Organizations.OrganizationDirectory organizations,
+    Cluster.ClusterLeases cluster,
     TimeProvider time,
     ILogger<UsageLedger> logger) : IUsageMeter
 {
-    private readonly ConcurrentDictionary<Guid, OrganizationState> states = new();
+    /// <summary>How long an open reservation counts without renewal: a crashed node's reservations free the budget after it.</summary>
+    public static readonly TimeSpan ReservationLease = TimeSpan.FromMinutes(5);
+
+    // Within one node the requests of an organization queue here, not on the database lock (SQLite's busy wait polls).
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> gates = new();
+    private readonly ConcurrentDictionary<Guid, byte> open = new();
     private readonly BudgetAlerts alerts = alerts;
     private readonly TimeProvider time = time;
     private readonly ILogger<UsageLedger> logger = logger;
 
     public static DateTimeOffset MonthStart(DateTimeOffset now) => new(now.UtcDateTime.Year, now.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The reservations this node holds open, renewed by <see cref="UsageReservationRenewal"/>.</summary>
+    internal IReadOnlyCollection<Guid> OpenReservations => [.. open.Keys];
 
     public async Task<IUsageReservation> ReserveAsync(UsageEstimate estimate, CancellationToken cancellationToken = default)
     {
@@ -38,66 +49,137 @@ public sealed class UsageLedger(
             estimate = estimate with { OrganizationId = await organizations.PersonalIdAsync(estimate.UserId, cancellationToken) };
         }
         var organizationId = estimate.OrganizationId;
-        var state = states.GetOrAdd(organizationId, _ => new OrganizationState());
         Guid? keyId = Guid.TryParse(estimate.ApiKeyId, out var parsed) ? parsed : null;
-        await state.Gate.WaitAsync(cancellationToken);
+        var gate = gates.GetOrAdd(organizationId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var price = await prices.GetCurrentAsync(db, organizationId, estimate.ModelId, cancellationToken);
             var max = PriceList.Cost(price, estimate.InputTokens, estimate.MaxOutputTokens, estimate.ImageCount, estimate.Width, estimate.Height, estimate.Steps);
-            var organization = await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId)
-                .Select(o => new { o.Mode, o.MonthlyBudgetMicros }).FirstOrDefaultAsync(cancellationToken);
-            var memberCap = await db.OrganizationMembers.Where(m => m.OrganizationId == organizationId && m.UserId == estimate.UserId)
-                .Select(m => m.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken);
-            var monthStart = MonthStart(time.GetUtcNow());
-            var thisMonth = db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.At >= monthStart);
-            long pendingOrganization, pendingMember, pendingKey;
-            lock (state)
-            {
-                pendingOrganization = state.Pending;
-                pendingMember = state.PendingByMember.GetValueOrDefault(estimate.UserId);
-                pendingKey = keyId is { } k ? state.PendingByKey.GetValueOrDefault(k) : 0;
-            }
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await Cluster.RowLocks.LockOrganizationAsync(db, organizationId, cancellationToken);
+            var now = time.GetUtcNow();
+            // Reservations of a node that died: no longer renewed, so they stop counting.
+            await db.UsageReservations.Where(r => r.OrganizationId == organizationId && r.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
+            var totals = await TotalsAsync(db, organizationId, estimate.UserId, keyId ?? Guid.Empty, MonthStart(now), cancellationToken);
 
             // The most specific cap first, so the refusal names the limit the caller can act on.
-            if (keyId is { } key && await db.ApiKeys.Where(k => k.Id == key).Select(k => k.MonthlyBudgetMicros).FirstOrDefaultAsync(cancellationToken) is { } keyCap)
+            if (keyId is not null && totals.KeyCap is { } keyCap)
             {
-                var spent = await db.UsageEvents.Where(u => u.ApiKeyId == key && u.At >= monthStart).SumAsync(u => u.AmountMicros, cancellationToken);
-                Refuse(spent + pendingKey + max > keyCap, BudgetLimit.ApiKey);
+                Refuse(totals.KeySpent + max > keyCap, BudgetLimit.ApiKey);
             }
-            if (memberCap is { } memberLimit)
+            if (totals.MemberCap is { } memberCap)
             {
-                var spent = await thisMonth.Where(u => u.UserId == estimate.UserId).SumAsync(u => u.AmountMicros, cancellationToken);
-                Refuse(spent + pendingMember + max > memberLimit, BudgetLimit.Member);
+                Refuse(totals.MemberSpent + max > memberCap, BudgetLimit.Member);
             }
-            if (organization?.MonthlyBudgetMicros is { } organizationCap)
+            if (totals.OrganizationCap is { } organizationCap)
             {
-                var spent = await thisMonth.SumAsync(u => u.AmountMicros, cancellationToken);
-                Refuse(spent + pendingOrganization + max > organizationCap, BudgetLimit.Organization);
+                Refuse(totals.OrganizationSpent + max > organizationCap, BudgetLimit.Organization);
             }
-            var prepaid = organization?.Mode == BillingMode.Prepaid;
+            var prepaid = totals.Mode == BillingMode.Prepaid;
             if (prepaid)
             {
-                var balance = await CreditBalanceAsync(db, organizationId, cancellationToken);
-                Refuse(balance - pendingOrganization - max < 0, BudgetLimit.PrepaidCredit);
+                Refuse(totals.CreditLeft - max < 0, BudgetLimit.PrepaidCredit);
             }
 
-            lock (state)
+            var reservation = new UsageReservation
             {
-                state.Pending += max;
-                // Read again under the lock: a reservation disposed since the check may have lowered it.
-                state.PendingByMember[estimate.UserId] = state.PendingByMember.GetValueOrDefault(estimate.UserId) + max;
-                if (keyId is { } k)
-                {
-                    state.PendingByKey[k] = state.PendingByKey.GetValueOrDefault(k) + max;
-                }
-            }
-            return new Reservation(this, state, estimate, keyId, price, max, prepaid);
+                OrganizationId = organizationId,
+                UserId = estimate.UserId,
+                ApiKeyId = keyId,
+                AmountMicros = max,
+                RequestId = estimate.RequestId,
+                Node = cluster.NodeName,
+                CreatedAt = now,
+                ExpiresAt = now + ReservationLease,
+            };
+            db.UsageReservations.Add(reservation);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            open[reservation.Id] = 0;
+            return new Reservation(this, reservation.Id, estimate, keyId, price, max, prepaid);
         }
         finally
         {
-            state.Gate.Release();
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Every cap and what counts against it (settled this month plus open reservations), in ONE statement, so it sees one
+    /// state of the ledger: a reservation counts until its request's event is visible, and from then on only the event does.
+    /// </summary>
+    private static async Task<Totals> TotalsAsync(AppDbContext db, Guid organizationId, string userId, Guid keyId, DateTimeOffset monthStart, CancellationToken cancellationToken)
+    {
+        // An event of the same request written since the reservation was made is its settlement (request ids may repeat over months).
+        var unsettled = db.UsageReservations.Where(r => !db.UsageEvents.Any(u => u.OrganizationId == r.OrganizationId && u.RequestId == r.RequestId && u.At >= r.CreatedAt));
+        var open = unsettled.Where(r => r.OrganizationId == organizationId);
+        var thisMonth = db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.At >= monthStart);
+        var totals = await db.Organizations.Where(o => o.Id == organizationId).Select(o => new Totals
+        {
+            Mode = o.Mode,
+            OrganizationCap = o.MonthlyBudgetMicros,
+            MemberCap = db.OrganizationMembers.Where(m => m.OrganizationId == organizationId && m.UserId == userId).Select(m => m.MonthlyBudgetMicros).FirstOrDefault(),
+            KeyCap = db.ApiKeys.Where(k => k.Id == keyId).Select(k => k.MonthlyBudgetMicros).FirstOrDefault(),
+            OrganizationSpent = thisMonth.Sum(u => u.AmountMicros) + open.Sum(r => r.AmountMicros),
+            MemberSpent = thisMonth.Where(u => u.UserId == userId).Sum(u => u.AmountMicros) + open.Where(r => r.UserId == userId).Sum(r => r.AmountMicros),
+            KeySpent = db.UsageEvents.Where(u => u.ApiKeyId == keyId && u.At >= monthStart).Sum(u => u.AmountMicros) + unsettled.Where(r => r.ApiKeyId == keyId).Sum(r => r.AmountMicros),
+            CreditLeft = db.CreditTransactions.Where(c => c.OrganizationId == organizationId).Sum(c => c.AmountMicros)
+                - db.UsageEvents.Where(u => u.OrganizationId == organizationId && u.Prepaid).Sum(u => u.AmountMicros)
+                - open.Sum(r => r.AmountMicros),
+        }).FirstOrDefaultAsync(cancellationToken);
+        // An organization that does not exist (any more) has no caps of its own; no member or key can belong to it.
+        return totals ?? new Totals();
+    }
+
+    private sealed class Totals
+    {
+        public BillingMode Mode { get; init; } = BillingMode.Postpaid;
+
+        public long? OrganizationCap { get; init; }
+
+        public long? MemberCap { get; init; }
+
+        public long? KeyCap { get; init; }
+
+        public long OrganizationSpent { get; init; }
+
+        public long MemberSpent { get; init; }
+
+        public long KeySpent { get; init; }
+
+        public long CreditLeft { get; init; }
+    }
+
+    /// <summary>Extends this node's open reservations; a request longer than the lease keeps its reservation.</summary>
+    internal async Task RenewOpenAsync(CancellationToken cancellationToken)
+    {
+        var ids = OpenReservations;
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var expires = time.GetUtcNow() + ReservationLease;
+        await db.UsageReservations.Where(r => ids.Contains(r.Id)).ExecuteUpdateAsync(s => s.SetProperty(r => r.ExpiresAt, expires), cancellationToken);
+    }
+
+    private async Task DeleteReservationAsync(Guid id)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            await db.UsageReservations.Where(r => r.Id == id).ExecuteDeleteAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // Counted against the caps until it expires: safe, never an overspend.
+            logger.LogWarning(ex, "Reservation {ReservationId} could not be deleted; it expires after {Minutes} minutes", id, ReservationLease.TotalMinutes);
+        }
+        finally
+        {
+            open.TryRemove(id, out _);
         }
     }
 
@@ -117,18 +199,7 @@ public sealed class UsageLedger(
         return credit - used;
     }
 
-    private sealed class OrganizationState
-    {
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-
-        public long Pending { get; set; }
-
-        public Dictionary<string, long> PendingByMember { get; } = new(StringComparer.Ordinal);
-
-        public Dictionary<Guid, long> PendingByKey { get; } = [];
-    }
-
-    private sealed class Reservation(UsageLedger ledger, OrganizationState state, UsageEstimate estimate, Guid? keyId, ModelPrice price, long reserved, bool prepaid) : IUsageReservation
+    private sealed class Reservation(UsageLedger ledger, Guid reservationId, UsageEstimate estimate, Guid? keyId, ModelPrice price, long reserved, bool prepaid) : IUsageReservation
     {
         private bool settled;
         private bool disposed;
@@ -187,31 +258,11 @@ public sealed class UsageLedger(
                 return;
             }
             disposed = true;
-            lock (state)
-            {
-                state.Pending -= reserved;
-                Release(state.PendingByMember, estimate.UserId, reserved);
-                if (keyId is { } k)
-                {
-                    Release(state.PendingByKey, k, reserved);
-                }
-            }
+            // After the event is saved (the caller disposes after SaveChanges), so settled + reserved never drops below what was spent.
+            await ledger.DeleteReservationAsync(reservationId);
             if (settled && charged > 0)
             {
                 await ledger.alerts.CheckAsync(estimate.OrganizationId, estimate.UserId, keyId);
-            }
-        }
-
-        private static void Release<TKey>(Dictionary<TKey, long> pending, TKey holder, long reserved)
-            where TKey : notnull
-        {
-            if (pending.TryGetValue(holder, out var open) && open - reserved > 0)
-            {
-                pending[holder] = open - reserved;
-            }
-            else
-            {
-                pending.Remove(holder);
             }
         }
     }

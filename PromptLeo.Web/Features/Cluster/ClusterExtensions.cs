@@ -5,7 +5,8 @@ namespace PromptLeo.Web.Features.Cluster;
 public static class ClusterExtensions
 {
     /// <summary>
-    /// Node identity, the optional Redis connection and the invalidation bus (Redis pub/sub, or in-process for one node).
+    /// Node identity, the optional Redis connection, the invalidation bus (Redis pub/sub, or in-process for one node) and
+    /// the database leases that make scheduled jobs and single-flight work run once per cluster.
     /// Several expected nodes without Redis refuse to start: their rate limits, caches and key rings would drift apart.
     /// </summary>
     public static IHostApplicationBuilder AddPromptLeoCluster(this IHostApplicationBuilder builder)
@@ -19,6 +20,8 @@ public static class ClusterExtensions
         var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
         EnsureRedisForSeveralNodes(cluster, redis);
 
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ClusterLeases>();
         services.TryAddSingleton<ClusterRedis>();
         if (redis.IsConfigured)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Cluster;
 using PromptLeo.Web.Features.Content;
 using PromptLeo.Web.Features.Storage;
 using PromptLeo.Web.Features.Email;
@@ -31,6 +32,7 @@ public sealed class AccountEraser(
     DeletionCertificateWriter certificates,
     ContractEvidenceArchive evidenceArchive,
     ErasureLedger ledger,
+    ClusterLeases leases,
     AuditLog audit,
     IOptions<PrivacyOptions> options,
     IServiceProvider services,
@@ -76,8 +78,11 @@ public sealed class AccountEraser(
         return obstacles;
     }
 
-    // Check-then-insert of the job must not interleave (double submit); single node, see docs/gdpr.md.
+    // Check-then-insert of the job must not interleave (double submit): in this node this lock, across nodes the account's row lock.
     private readonly SemaphoreSlim beginLock = new(1, 1);
+
+    /// <summary>The lease under which one node runs a job's stages.</summary>
+    public static string LeaseName(Guid jobId) => $"erasure:{jobId}";
 
     /// <summary>Stage 1: lock the account and record the job. Returns the existing job if one is under way.</summary>
     internal async Task<ErasureJob> BeginAsync(string userId, string actorId, CancellationToken cancellationToken, bool checkObstacles = false)
@@ -96,6 +101,8 @@ public sealed class AccountEraser(
     private async Task<ErasureJob> BeginLockedAsync(string userId, string actorId, bool checkObstacles, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.LockUserAsync(db, userId, cancellationToken);
         var existing = await db.ErasureJobs.FirstOrDefaultAsync(j => j.UserId == userId && j.Stage != ErasureStage.Completed, cancellationToken);
         if (existing is not null)
         {
@@ -126,12 +133,23 @@ public sealed class AccountEraser(
         db.ErasureJobs.Add(job);
         db.AuditEntries.Add(audit.Create(actorId == userId ? job.Pseudonym : actorId, job.Pseudonym, AuditActions.ErasureRequested, $"job {job.Id}"));
         await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
         logger.LogInformation("Erasure {JobId} started", job.Id);
         return job;
     }
 
     /// <summary>Runs the remaining stages of a job; <paramref name="resumed"/> jobs mail their certificate.</summary>
+    /// <exception cref="ErasureInProgressException">Another run of the job (on any node) holds its lease.</exception>
     public async Task<ErasureResult> ContinueAsync(Guid jobId, CancellationToken cancellationToken = default, bool resumed = false)
+    {
+        // One run per job in the cluster; a node that dies mid-job lets its lease expire, and the resume service takes over.
+        await using var lease = await leases.TryAcquireAsync(LeaseName(jobId), ClusterLeases.DefaultDuration, cancellationToken)
+            ?? throw new ErasureInProgressException(jobId);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+        return await ContinueLeasedAsync(jobId, resumed, linked.Token);
+    }
+
+    private async Task<ErasureResult> ContinueLeasedAsync(Guid jobId, bool resumed, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var job = await db.ErasureJobs.FirstAsync(j => j.Id == jobId, cancellationToken);

@@ -1,13 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Cluster;
 
 namespace PromptLeo.Web.Features.Privacy;
 
 /// <summary>Starts exports (one at a time per user) and serves their state.</summary>
 public sealed class DataExportService(IDbContextFactory<AppDbContext> dbFactory, ExportQueue queue, AuditLog audit, IOptions<PrivacyOptions> options, TimeProvider time)
 {
-    // Check-then-insert must not interleave: a double click would start two exports (single node; see docs/gdpr.md).
+    // Check-then-insert must not interleave: a double click would start two exports. In this node this lock; across nodes the account's row lock.
     private readonly SemaphoreSlim requestLock = new(1, 1);
 
     /// <summary>Queues an export, or returns the one already queued or running.</summary>
@@ -27,6 +28,8 @@ public sealed class DataExportService(IDbContextFactory<AppDbContext> dbFactory,
     private async Task<DataExport> RequestLockedAsync(string userId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await RowLocks.LockUserAsync(db, userId, cancellationToken);
         var running = await db.DataExports.AsNoTracking()
             .FirstOrDefaultAsync(e => e.UserId == userId && (e.Status == ExportStatus.Queued || e.Status == ExportStatus.Running), cancellationToken);
         if (running is not null)
@@ -38,6 +41,7 @@ public sealed class DataExportService(IDbContextFactory<AppDbContext> dbFactory,
         db.DataExports.Add(export);
         db.AuditEntries.Add(audit.Create(userId, userId, AuditActions.ExportRequested, $"export {export.Id}"));
         await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
         await queue.EnqueueAsync(export.Id, cancellationToken);
         return export;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using PromptLeo.Web.Features.Cluster;
 using PromptLeo.Web.Features.Storage;
 
 namespace PromptLeo.Web.Features.Privacy;
@@ -17,8 +18,11 @@ namespace PromptLeo.Web.Features.Privacy;
 /// the whole folder. A marker in the data folder (<c>erasure-ledger.seen</c>) remembers which ledger and how many
 /// entries the content has seen, so a ledger older than the content stops the start instead of forgetting erasures.
 /// </remarks>
-public sealed class ErasureLedger(IOptions<StorageOptions> storage, DataPaths paths, IHostEnvironment environment, TimeProvider time, ILogger<ErasureLedger> logger)
+public sealed class ErasureLedger(IOptions<StorageOptions> storage, DataPaths paths, IHostEnvironment environment, ClusterLeases leases, TimeProvider time, ILogger<ErasureLedger> logger)
 {
+    /// <summary>Held while a node appends: nodes share the ledger file (it must lie on storage they all see).</summary>
+    public const string LeaseName = "erasure-ledger";
+
     public const string DefaultFileName = "erasure-ledger.txt";
     public const string MarkerFileName = "erasure-ledger.seen";
     private const string Magic = "promptleo-erasure-ledger v1";
@@ -111,6 +115,9 @@ public sealed class ErasureLedger(IOptions<StorageOptions> storage, DataPaths pa
         await gate.WaitAsync(cancellationToken);
         try
         {
+            await using var lease = await leases.AcquireAsync(LeaseName, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), cancellationToken);
+            // What other nodes appended since this one last read the file counts too (and in the marker below).
+            Load();
             var hash = Hash(userId);
             lock (hashes)
             {
@@ -208,7 +215,8 @@ public sealed class ErasureLedger(IOptions<StorageOptions> storage, DataPaths pa
     /// <summary>Written beside the target, fsync'd and renamed, so a crash never leaves half a file.</summary>
     private static void WriteDurably(string path, string content)
     {
-        var temp = path + ".tmp";
+        // A name of its own: another node may write the same marker at the same moment.
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
         {
             stream.Write(Encoding.ASCII.GetBytes(content));

@@ -102,6 +102,10 @@ public sealed class ProcessingActivities(
         [typeof(OrganizationSso)] = null,
         // Per-node counts for the admin's system view (queue depth, requests, tokens, disk): no person's data.
         [typeof(NodeMetricSample)] = null,
+        // Open budget reservations: deleted when the request ends (minutes at most), and at erasure.
+        [typeof(UsageReservation)] = RegisterActivity.Billing,
+        // Lease names hold job kinds and row ids, holders node names: no person's data.
+        [typeof(ClusterLease)] = null,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>

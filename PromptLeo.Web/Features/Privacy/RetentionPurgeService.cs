@@ -1,16 +1,21 @@
+using PromptLeo.Web.Features.Cluster;
+
 namespace PromptLeo.Web.Features.Privacy;
 
-/// <summary>Runs the purge at start and then every <see cref="PrivacyOptions.PurgeIntervalMinutes"/>.</summary>
-public sealed class RetentionPurgeService(RetentionPurger purger, Microsoft.Extensions.Options.IOptions<PrivacyOptions> options, TimeProvider time, ILogger<RetentionPurgeService> logger) : BackgroundService
+/// <summary>Runs the purge at start and then every <see cref="PrivacyOptions.PurgeIntervalMinutes"/>, on one node of the cluster per interval.</summary>
+public sealed class RetentionPurgeService(RetentionPurger purger, ClusterLeases leases, Microsoft.Extensions.Options.IOptions<PrivacyOptions> options, TimeProvider time, ILogger<RetentionPurgeService> logger) : BackgroundService
 {
+    public const string LeaseName = "job:retention-purge";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.PurgeIntervalMinutes), time);
+        var interval = TimeSpan.FromMinutes(options.Value.PurgeIntervalMinutes);
+        using var timer = new PeriodicTimer(interval, time);
         do
         {
             try
             {
-                await purger.PurgeAsync(time.GetUtcNow(), stoppingToken);
+                await leases.RunOncePerIntervalAsync(LeaseName, interval, token => purger.PurgeAsync(time.GetUtcNow(), token), stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -1,20 +1,28 @@
+using PromptLeo.Web.Features.Cluster;
+
 namespace PromptLeo.Web.Features.Sessions;
 
-/// <summary>Deletes idle sessions hourly, so devices and networks are not kept past the cookie lifetime.</summary>
-internal sealed class SessionPurgeService(SessionStore sessions, ILogger<SessionPurgeService> logger) : BackgroundService
+/// <summary>Deletes idle sessions hourly, on one node of the cluster per hour, so devices and networks are not kept past the cookie lifetime.</summary>
+internal sealed class SessionPurgeService(SessionStore sessions, ClusterLeases leases, ILogger<SessionPurgeService> logger) : BackgroundService
 {
+    public const string LeaseName = "job:session-purge";
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        using var timer = new PeriodicTimer(Interval);
         do
         {
             try
             {
-                var purged = await sessions.PurgeIdleAsync(stoppingToken);
-                if (purged > 0)
+                await leases.RunOncePerIntervalAsync(LeaseName, Interval, async token =>
                 {
-                    logger.LogInformation("Purged {Count} idle sessions", purged);
-                }
+                    var purged = await sessions.PurgeIdleAsync(token);
+                    if (purged > 0)
+                    {
+                        logger.LogInformation("Purged {Count} idle sessions", purged);
+                    }
+                }, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

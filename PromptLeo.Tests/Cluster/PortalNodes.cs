@@ -1,0 +1,54 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Data;
+
+namespace PromptLeo.Tests.Cluster;
+
+/// <summary>
+/// One portal node of a cluster: the demo-model portal on a shared data folder (and so on the database the fixture
+/// configures for that folder), with its own node name.
+/// </summary>
+public sealed class PortalNode(string dataDirectory, string nodeName) : ApiPortalFactory(dataDirectory)
+{
+    public string NodeName { get; } = nodeName;
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
+    {
+        ["Cluster:NodeName"] = NodeName,
+        // Processing records name the node too; each node sweeps only its own unfinished records at start.
+        ["Hosting:Node"] = NodeName,
+    };
+
+    public async Task<AppDbContext> DbAsync() => await Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+}
+
+/// <summary>
+/// Two portal nodes, "node-a" and "node-b", on one data folder and so one database: two hosts in one test process,
+/// each with its own services, caches, in-process locks and background jobs, as two machines behind a load balancer.
+/// </summary>
+public sealed class PortalNodes : IDisposable
+{
+    public PortalNodes()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N"));
+        A = new PortalNode(dataDirectory, "node-a") { KeepDataOnDispose = true };
+        // One after the other, as a rolling start does: the first node migrates the database and creates the demo models.
+        _ = A.Services;
+        B = new PortalNode(dataDirectory, "node-b") { KeepDataOnDispose = true };
+        _ = B.Services;
+    }
+
+    public PortalNode A { get; }
+
+    public PortalNode B { get; }
+
+    public IReadOnlyList<PortalNode> Both => [A, B];
+
+    public void Dispose()
+    {
+        B.Dispose();
+        A.KeepDataOnDispose = false;
+        A.Dispose();
+    }
+}
