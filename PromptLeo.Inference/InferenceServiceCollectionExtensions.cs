@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Inference.Diffusion;
+using PromptLeo.Inference.Embeddings;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
 
@@ -9,7 +10,7 @@ namespace PromptLeo.Inference;
 public static class InferenceServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the model registry, the chat engine and the image generator. Binds <see cref="InferenceOptions"/> from
+    /// Adds the model registry, the chat engine, the image generator and the embedding engine. Binds <see cref="InferenceOptions"/> from
     /// the <c>Inference</c> section.
     /// </summary>
     public static IServiceCollection AddPromptLeoInference(this IServiceCollection services)
@@ -23,6 +24,7 @@ public static class InferenceServiceCollectionExtensions
         services.AddModelRegistry();
         services.AddLlmEngine();
         services.AddDiffusionEngine();
+        services.AddEmbeddingEngine();
         return services;
     }
 }

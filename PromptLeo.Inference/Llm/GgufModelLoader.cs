@@ -78,7 +78,7 @@ internal sealed class GgufModelLoader(
                 metrics, promptCaches, loggerFactory.CreateLogger<ContinuousBatchScheduler>());
             // Kept conversations live in these cells too: the prompt cache adds no memory beyond them.
             var kvBytes = ContinuousBatchScheduler.BytesPerCell(weights) * scheduler.KvCells;
-            return new LlamaChatModel(manifest, weights, scheduler, DescribeDevice(o), (long)weights.SizeInBytes + kvBytes);
+            return new LlamaChatModel(manifest, weights, scheduler, DescribeDevice(nativeLibrary, o), (long)weights.SizeInBytes + kvBytes);
         }
         catch (Exception ex)
         {
@@ -91,7 +91,8 @@ internal sealed class GgufModelLoader(
     // No native call before the load: a build without a GPU backend is corrected by the measured device afterwards.
     public string? PlannedDevice(ModelManifest manifest) => options.Value.GpuLayerCount > 0 ? DeviceMemory.Cuda0 : DeviceMemory.Cpu;
 
-    private DeviceStatus DescribeDevice(LlmOptions o)
+    /// <summary>Where llama.cpp runs a model with these options (also for GGUF embedding models).</summary>
+    internal static DeviceStatus DescribeDevice(LlamaNativeLibrary nativeLibrary, LlmOptions o)
     {
         if (o.GpuLayerCount <= 0)
             return new DeviceStatus("CPU");

@@ -127,6 +127,7 @@ public static class OpenAiErrors
     {
         ModelKind.Chat => "chat",
         ModelKind.Diffusion => "image",
+        ModelKind.Embedding => "embedding",
         _ => "background-removal",
     };
 
@@ -140,7 +141,7 @@ public static class OpenAiErrors
         return ApiException.Invalid("model",
             $"The model '{missing.ModelId}' is {Article(installed.Manifest.Kind)} model; {context.Request.Path} needs {Article(expected.Kind)} model.", "wrong_model_kind");
 
-        static string Article(ModelKind kind) => (kind == ModelKind.Diffusion ? "an " : "a ") + KindName(kind);
+        static string Article(ModelKind kind) => (kind is ModelKind.Diffusion or ModelKind.Embedding ? "an " : "a ") + KindName(kind);
     }
 
     /// <summary>Maps engine, budget, account and malformed-request exceptions to API errors; null for anything unexpected.</summary>
