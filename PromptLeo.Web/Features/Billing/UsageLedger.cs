@@ -161,7 +161,7 @@ public sealed class UsageLedger(
                 UserId = estimate.UserId,
                 ApiKeyId = keyId,
                 ModelId = estimate.ModelId,
-                Kind = estimate.Kind == UsageKind.Chat ? "chat" : "image",
+                Kind = estimate.Kind switch { UsageKind.Chat => "chat", UsageKind.Embedding => "embedding", _ => "image" },
                 InputTokens = actual.InputTokens,
                 OutputTokens = actual.OutputTokens,
                 ImageCount = actual.ImageCount,
