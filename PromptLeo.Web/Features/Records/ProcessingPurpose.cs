@@ -9,7 +9,7 @@ public static class ProcessingPurpose
     public const string ImageGeneration = "image-generation";
     public const string ImageEdit = "image-edit";
     public const string BackgroundRemoval = "background-removal";
-    public const string Embedding = "embedding";
+    public const string Embedding = "text-embedding";
 
     public const string LegalBasis = "Art. 6(1)(b) GDPR";
 
