@@ -45,7 +45,7 @@ public sealed class UsageLedger(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var price = await prices.GetCurrentAsync(db, organizationId, estimate.ModelId, cancellationToken);
-            var max = PriceList.Cost(price, estimate.InputTokens, estimate.MaxOutputTokens, estimate.ImageCount, estimate.Width, estimate.Height, estimate.Steps);
+            var max = PriceList.Cost(price, estimate.Kind, estimate.InputTokens, estimate.MaxOutputTokens, estimate.ImageCount, estimate.Width, estimate.Height, estimate.Steps);
             var organization = await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId)
                 .Select(o => new { o.Mode, o.MonthlyBudgetMicros }).FirstOrDefaultAsync(cancellationToken);
             var memberCap = await db.OrganizationMembers.Where(m => m.OrganizationId == organizationId && m.UserId == estimate.UserId)
@@ -147,7 +147,7 @@ public sealed class UsageLedger(
             {
                 return 0m;
             }
-            var cost = PriceList.Cost(price, actual.InputTokens, actual.OutputTokens, actual.ImageCount, actual.Width, actual.Height, actual.Steps);
+            var cost = PriceList.Cost(price, estimate.Kind, actual.InputTokens, actual.OutputTokens, actual.ImageCount, actual.Width, actual.Height, actual.Steps);
             if (cost > reserved)
             {
                 // The estimate is an upper bound; charging more than was reserved could break a budget.
@@ -169,7 +169,8 @@ public sealed class UsageLedger(
                 Height = actual.Height,
                 Steps = actual.Steps,
                 PriceId = price.Id,
-                InputMicrosPerMillionTokens = price.InputMicrosPerMillionTokens,
+                // An embeddings event records the embedding price as the unit price of its input tokens.
+                InputMicrosPerMillionTokens = PriceList.InputUnitPrice(price, estimate.Kind),
                 OutputMicrosPerMillionTokens = price.OutputMicrosPerMillionTokens,
                 ImageMicrosPerMegapixelStep = price.ImageMicrosPerMegapixelStep,
                 AmountMicros = cost,
