@@ -60,6 +60,16 @@ public sealed class EmbeddingsApiTests(ApiPortalFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Models_ListsTheDemoEmbeddingModelWithItsKind()
+    {
+        var (client, _, _) = await factory.CreateApiClientAsync();
+
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/v1/models/" + Model));
+
+        Assert.Equal("embedding", doc.RootElement.GetProperty("kind").GetString());
+    }
+
+    [Fact]
     public async Task OpenAiClient_SameInput_SameVectorAloneOrInABatch()
     {
         var (_, _, key) = await factory.CreateApiClientAsync();

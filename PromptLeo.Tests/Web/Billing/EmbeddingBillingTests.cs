@@ -45,6 +45,15 @@ public sealed class EmbeddingBillingTests(ApiPortalFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task SetAsync_WithEmbeddingPrice_SetsAllFourInOneVersion()
+    {
+        var price = await Prices.SetAsync(null, "some-embedder", 1m, 2m, 0.5m, 3m, "test-admin");
+
+        Assert.Equal((Money.FromEuro(1m), Money.FromEuro(2m), Money.FromEuro(0.5m), Money.FromEuro(3m), 1),
+            (price.InputMicrosPerMillionTokens, price.OutputMicrosPerMillionTokens, price.ImageMicrosPerMegapixelStep, price.EmbeddingMicrosPerMillionTokens, price.Version));
+    }
+
+    [Fact]
     public async Task BillingPage_ShowsTheEmbeddingPricePerMillionTokensAndTheEmbeddingUsageRow()
     {
         await Prices.SetEmbeddingPriceAsync(null, Model, 0.75m, "test-admin");
