@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using LLama;
 using LLama.Common;
-using LLama.Exceptions;
 using LLama.Native;
 using Microsoft.Extensions.Logging;
 using PromptLeo.Inference.Devices;
@@ -59,16 +58,7 @@ internal sealed class GgufEmbeddingModel : IEmbeddingModel
             LoadMode = options.UseMemoryMap ? LLamaLoadMode.MemoryMap : LLamaLoadMode.None,
         };
 
-        LLamaWeights weights;
-        try
-        {
-            weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken);
-        }
-        catch (LoadWeightsFailedException ex)
-        {
-            throw new ModelLoadException($"{fileName}: llama.cpp could not load the model (unsupported architecture or corrupt tensors).", ex);
-        }
-
+        var weights = await GgufModelLoader.LoadWeightsAsync(parameters, fileName, cancellationToken);
         try
         {
             parameters.PoolingType = PoolingOf(weights, manifest, fileName);

@@ -52,16 +52,7 @@ internal sealed class GgufModelLoader(
             LoadMode = o.UseMemoryMap ? LLama.Native.LLamaLoadMode.MemoryMap : LLama.Native.LLamaLoadMode.None,
         };
 
-        LLamaWeights weights;
-        try
-        {
-            weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken);
-        }
-        catch (LoadWeightsFailedException ex)
-        {
-            throw new ModelLoadException($"{fileName}: llama.cpp could not load the model (unsupported architecture or corrupt tensors).", ex);
-        }
-
+        var weights = await LoadWeightsAsync(parameters, fileName, cancellationToken);
         try
         {
             ChatPromptBuilder.EnsureTemplateApplies(weights, fileName);
@@ -85,6 +76,19 @@ internal sealed class GgufModelLoader(
             weights.Dispose();
             _logger.LogWarning(ex, "Model {ModelId}: creating the context failed", manifest.Id);
             throw new ModelLoadException($"{fileName}: the model loaded but llama.cpp could not create a context ({ex.Message}).", ex);
+        }
+    }
+
+    /// <summary>Loads the weights; a file llama.cpp refuses becomes a <see cref="ModelLoadException"/> naming it (chat and embedding models).</summary>
+    internal static async Task<LLamaWeights> LoadWeightsAsync(ModelParams parameters, string fileName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken);
+        }
+        catch (LoadWeightsFailedException ex)
+        {
+            throw new ModelLoadException($"{fileName}: llama.cpp could not load the model (unsupported architecture or corrupt tensors).", ex);
         }
     }
 
