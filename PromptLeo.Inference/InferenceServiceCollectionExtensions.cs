@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptLeo.Inference.Diffusion;
+using PromptLeo.Inference.Embeddings;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
 
@@ -10,7 +11,7 @@ namespace PromptLeo.Inference;
 public static class InferenceServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the model registry, the chat engine and the image generator. Binds <see cref="InferenceOptions"/> from
+    /// Adds the model registry, the chat engine, the image generator and the embedding engine. Binds <see cref="InferenceOptions"/> from
     /// the <c>Inference</c> section.
     /// </summary>
     public static IServiceCollection AddPromptLeoInference(this IServiceCollection services)
@@ -27,6 +28,7 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<ModelMetrics>();
         services.TryAddSingleton(sp => new InferenceTelemetry(
             sp.GetRequiredService<LlmMetrics>(), sp.GetRequiredService<DiffusionMetrics>(), sp.GetRequiredService<ModelMetrics>()));
+        services.AddEmbeddingEngine();
         return services;
     }
 }

@@ -52,16 +52,7 @@ internal sealed class GgufModelLoader(
             LoadMode = o.UseMemoryMap ? LLama.Native.LLamaLoadMode.MemoryMap : LLama.Native.LLamaLoadMode.None,
         };
 
-        LLamaWeights weights;
-        try
-        {
-            weights = await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken);
-        }
-        catch (LoadWeightsFailedException ex)
-        {
-            throw new ModelLoadException($"{fileName}: llama.cpp could not load the model (unsupported architecture or corrupt tensors).", ex);
-        }
-
+        var weights = await LoadWeightsAsync(parameters, fileName, cancellationToken);
         try
         {
             ChatPromptBuilder.EnsureTemplateApplies(weights, fileName);
@@ -78,7 +69,7 @@ internal sealed class GgufModelLoader(
                 metrics, promptCaches, loggerFactory.CreateLogger<ContinuousBatchScheduler>());
             // Kept conversations live in these cells too: the prompt cache adds no memory beyond them.
             var kvBytes = ContinuousBatchScheduler.BytesPerCell(weights) * scheduler.KvCells;
-            return new LlamaChatModel(manifest, weights, scheduler, DescribeDevice(o), (long)weights.SizeInBytes + kvBytes);
+            return new LlamaChatModel(manifest, weights, scheduler, DescribeDevice(nativeLibrary, o), (long)weights.SizeInBytes + kvBytes);
         }
         catch (Exception ex)
         {
@@ -88,10 +79,24 @@ internal sealed class GgufModelLoader(
         }
     }
 
+    /// <summary>Loads the weights; a file llama.cpp refuses becomes a <see cref="ModelLoadException"/> naming it (chat and embedding models).</summary>
+    internal static async Task<LLamaWeights> LoadWeightsAsync(ModelParams parameters, string fileName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await LLamaWeights.LoadFromFileAsync(parameters, cancellationToken);
+        }
+        catch (LoadWeightsFailedException ex)
+        {
+            throw new ModelLoadException($"{fileName}: llama.cpp could not load the model (unsupported architecture or corrupt tensors).", ex);
+        }
+    }
+
     // No native call before the load: a build without a GPU backend is corrected by the measured device afterwards.
     public string? PlannedDevice(ModelManifest manifest) => options.Value.GpuLayerCount > 0 ? DeviceMemory.Cuda0 : DeviceMemory.Cpu;
 
-    private DeviceStatus DescribeDevice(LlmOptions o)
+    /// <summary>Where llama.cpp runs a model with these options (also for GGUF embedding models).</summary>
+    internal static DeviceStatus DescribeDevice(LlamaNativeLibrary nativeLibrary, LlmOptions o)
     {
         if (o.GpuLayerCount <= 0)
             return new DeviceStatus("CPU");

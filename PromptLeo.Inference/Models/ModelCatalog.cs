@@ -57,8 +57,8 @@ public sealed record ModelCatalogEntry
 }
 
 /// <summary>
-/// Real models to install: GGUF chat models for LLamaSharp 0.30, diffusers/optimum ONNX image models and ONNX
-/// background-removal models. Names were checked against public listings with the project's search tools, not live
+/// Real models to install: GGUF chat and embedding models for LLamaSharp 0.30, diffusers/optimum ONNX image models and
+/// ONNX background-removal models. Names were checked against public listings with the project's search tools, not live
 /// against huggingface.co (no network there); <see cref="ModelCatalogEntry.Verification"/> says how, per entry.
 /// </summary>
 public static class ModelCatalog
@@ -179,6 +179,22 @@ public static class ModelCatalog
             Verification = "repository used by Black Forest Labs' own flux TensorRT code; folder names clip.opt/, t5.opt/, transformer.opt/bf16/, vae.opt/ with model.onnx + backbone.onnx_data from a public inventory of a downloaded copy; tokenizers, scheduler config and model_index.json come from the diffusers repository black-forest-labs/FLUX.1-schnell (standard diffusers names, NOT verified live); the exports target TensorRT and may be gated behind a click-through on Hugging Face",
         },
 
+        // Embeddings (GGUF through LLamaSharp's embedder); pooling comes from the file's <arch>.pooling_type.
+        // E5 models expect "query: " / "passage: " before the text (see docs/api.md).
+        Embedder("multilingual-e5-small-q8", "Multilingual E5 small (Q8_0, 384-d)", "ggml-org/multilingual-e5-small-Q8_0-GGUF", "main",
+            new("multilingual-e5-small-Q8_0.gguf"), "MIT", 512, 130_000_000, Pooling("mean"),
+            "repository and file name from a public setup guide (huggingface-cli download of this exact pair) and several public catalogs listing ~120-130 MB; MIT as intfloat/multilingual-e5-small; NOT checked live"),
+        Embedder("multilingual-e5-base-q8", "Multilingual E5 base (Q8_0, 768-d)", "dinab/multilingual-e5-base-Q8_0-GGUF", "main",
+            new("multilingual-e5-base-q8_0.gguf", "548c31b068947aa26b86c8bbfc1f2fabe5233f6d0e1241319832b20a01e5968a", 303_138_624), "MIT", 512, 303_138_624, Pooling("mean"),
+            "community conversion (intfloat's own repository has no GGUF); file name, size 303,138,624 bytes and SHA-256 from a public project that pins them; MIT as intfloat/multilingual-e5-base; NOT checked live"),
+        Embedder("bge-m3-q8", "BGE-M3 (Q8_0, 1024-d, 8k context)", "ggml-org/bge-m3-Q8_0-GGUF", "9eba04c5d75ba5a1595e45de734d36bef4e5cb98",
+            new("bge-m3-q8_0.gguf", SizeBytes: 634_553_760), "MIT", 8192, 634_553_760, Pooling("cls"),
+            "repository, revision, file name and size 634,553,760 bytes from a public download script that pins them (its SHA-256 was not fully visible, so the hash Hugging Face reports is used); MIT as BAAI/bge-m3; NOT checked live"),
+        Embedder("qwen3-embedding-0.6b-q8", "Qwen3 Embedding 0.6B (Q8_0, 1024-d, Matryoshka)", "Qwen/Qwen3-Embedding-0.6B-GGUF", "370f27d7550e0def9b39c1f16d3fbaa13aa67728",
+            new("Qwen3-Embedding-0.6B-Q8_0.gguf", "06507c7b42688469c4e7298b0a1e16deff06caf291cf0a5b278c308249c3e439"), QwenLicense, 32768, 639_000_000,
+            new Dictionary<string, string>(Pooling("last")) { [Embeddings.EmbeddingSettings.Matryoshka] = "true", [Embeddings.EmbeddingSettings.MinDimensions] = "32" },
+            "repository, revision, file name and SHA-256 pinned by a public test script; Matryoshka dimensions 32-1024 and last-token pooling per Qwen's model card as quoted in public projects; size approximate (Q8_0 of 0.6B parameters); NOT checked live"),
+
         // Background removal: one model.onnx, image in, mask out.
         Segmenter("birefnet-onnx", "BiRefNet (ONNX, fp16)", "onnx-community/BiRefNet-ONNX", "onnx/model_fp16.onnx", "MIT", 490_000_000,
             ModelHardware.Gpu24GB, Segmentation(1024, ImageNetNormalization),
@@ -209,6 +225,17 @@ public static class ModelCatalog
         Id = id, DisplayName = name, Kind = ModelKind.BackgroundRemoval, Repository = repository, Files = [new(file, LocalPath: "model.onnx")],
         License = license, ApproximateSizeBytes = size, Hardware = hardware, Settings = settings, Verification = verification,
     };
+
+    private static ModelCatalogEntry Embedder(string id, string name, string repository, string revision, ModelPackageFile file, string license,
+        int contextLength, long size, IReadOnlyDictionary<string, string> settings, string verification) => new()
+    {
+        Id = id, DisplayName = name, Kind = ModelKind.Embedding, Repository = repository, Revision = revision, Files = [file],
+        License = license, ContextLength = contextLength, ApproximateSizeBytes = size, Hardware = ModelHardware.Cpu, Settings = settings,
+        Verification = verification,
+    };
+
+    // Used only when a file declares no pooling; the converters write it for these models.
+    private static Dictionary<string, string> Pooling(string pooling) => new() { [Embeddings.EmbeddingSettings.Pooling] = pooling };
 
     /// <summary>The optimum ONNX layout: one model.onnx per component plus tokenizers, scheduler and model_index.json.</summary>
     public static IReadOnlyList<ModelPackageFile> Diffusers(IReadOnlyList<string> components, IReadOnlyList<string> externalData)

@@ -9,6 +9,7 @@ public enum ModelKind
     [JsonStringEnumMemberName("chat")] Chat,
     [JsonStringEnumMemberName("diffusion")] Diffusion,
     [JsonStringEnumMemberName("background-removal")] BackgroundRemoval,
+    [JsonStringEnumMemberName("embedding")] Embedding,
 }
 
 /// <summary>One file of a model, relative to the model's folder.</summary>

@@ -221,7 +221,7 @@ public sealed partial class ModelPackageInstaller(
             throw new ModelDownloadException($"SHA-256 mismatch for {file.TargetPath}: expected {expected}, got {actual}. The download was discarded and nothing was installed.");
         }
 
-        if (file.TargetPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && request.Kind is null or ModelKind.Chat)
+        if (file.TargetPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && request.Kind is null or ModelKind.Chat or ModelKind.Embedding)
         {
             try
             {

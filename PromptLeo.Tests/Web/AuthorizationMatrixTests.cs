@@ -188,6 +188,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Api("GET", "/v1/models", Ok, Ok),
         Api("GET", "/v1/models/{id}", Ok, Ok, path: "/v1/models/" + ApiPortalFactory.ChatModel),
         Api("POST", "/v1/chat/completions", Ok, Forbidden, body: ChatBody),
+        Api("POST", "/v1/embeddings", Ok, Forbidden, body: () => ChatCompletionsApiJson("""{"model":"demo-embedding","input":"hi"}""")),
         Api("POST", "/v1/images/generations", Forbidden, Ok, body: ImageBody),
         Api("POST", "/v1/images/edits", Forbidden, Ok, body: () => ImageForm(ApiPortalFactory.ImageModel, "a watercolor")),
         Api("POST", "/v1/images/background-removal", Forbidden, Ok, body: () => ImageForm("demo-background-removal", null)),

@@ -128,6 +128,12 @@ public class ModelPrice
 
     public long ImageMicrosPerMegapixelStep { get; set; }
 
+    /// <summary>
+    /// Input tokens of an embeddings request (its own price: embedding is far cheaper than generating). Null in versions
+    /// written before embeddings were priced: the options' default applies to them.
+    /// </summary>
+    public long? EmbeddingMicrosPerMillionTokens { get; set; }
+
     public DateTimeOffset ValidFrom { get; set; }
 
     [MaxLength(450)]

@@ -208,22 +208,13 @@ public static class DemoChatModelWriter
         string modelsDirectory, DemoChatModelOptions options, CancellationToken cancellationToken = default)
     {
         var directory = Path.Combine(modelsDirectory, options.Id);
-        Directory.CreateDirectory(directory);
-        var ggufPath = Path.Combine(directory, GgufFileName);
-        var temp = ggufPath + ".tmp";
-        await CreateGguf(options).WriteAsync(temp, cancellationToken);
-        File.Move(temp, ggufPath, overwrite: true);
-
-        string sha256;
-        await using (var stream = File.OpenRead(ggufPath))
-            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-
+        var file = await WriteGgufAsync(CreateGguf(options), directory, cancellationToken);
         var manifest = new ModelManifest
         {
             Id = options.Id,
             DisplayName = $"Chat {options.EmbeddingLength}x{options.BlockCount} — Demo (random weights)",
             Kind = ModelKind.Chat,
-            Files = [new ModelFile(GgufFileName, sha256, new FileInfo(ggufPath).Length)],
+            Files = [file],
             License = "none (random weights, generated locally)",
             ContextLength = options.ContextLength,
             DefaultParameters = new Dictionary<string, double> { ["temperature"] = 0.8, ["max_tokens"] = 64 },
@@ -231,6 +222,19 @@ public static class DemoChatModelWriter
         };
         await ModelManifestFile.WriteAsync(directory, manifest, cancellationToken);
         return manifest;
+    }
+
+    /// <summary>Writes <paramref name="gguf"/> as <c>model.gguf</c> into <paramref name="directory"/> (atomically) and describes the file.</summary>
+    internal static async Task<ModelFile> WriteGgufAsync(GgufWriter gguf, string directory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        var ggufPath = Path.Combine(directory, GgufFileName);
+        var temp = ggufPath + ".tmp";
+        await gguf.WriteAsync(temp, cancellationToken);
+        File.Move(temp, ggufPath, overwrite: true);
+        await using var stream = File.OpenRead(ggufPath);
+        var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+        return new ModelFile(GgufFileName, sha256, stream.Length);
     }
 
     private static IEnumerable<string> GeneratedPieces(int count)

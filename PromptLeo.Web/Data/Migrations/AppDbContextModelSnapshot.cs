@@ -1068,6 +1068,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(450)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("EmbeddingMicrosPerMillionTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("ImageMicrosPerMegapixelStep")
                         .HasColumnType("INTEGER");
 

@@ -47,6 +47,7 @@ public static class ApiExtensions
         services.AddSingleton<ApiRateLimiter>();
         services.AddSingleton<ChatCompletionsEndpoint>();
         services.AddSingleton<ImagesEndpoints>();
+        services.AddSingleton<EmbeddingsEndpoint>();
         services.AddOpenApi("v1", options =>
         {
             // The document describes the public /v1 API only, not the portal's own endpoints.
@@ -103,6 +104,13 @@ public static class ApiExtensions
             .WithSummary("Creates a chat completion; stream=true answers with server-sent events ending in 'data: [DONE]'.")
             .WithRequestBody<ChatCompletionRequestSchema>()
             .Produces<ChatCompletionResponseSchema>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .WithErrorResponses();
+        v1.MapPost("/embeddings", (HttpContext context, EmbeddingsEndpoint endpoint) => endpoint.HandleAsync(context))
+            .RequireAuthorization(ChatPolicy)
+            .WithMetadata(new OpenAiErrors.ExpectedModelKind(ModelKind.Embedding))
+            .WithSummary("Creates embeddings: one unit-length vector per input text (float or base64); dimensions for Matryoshka models.")
+            .WithRequestBody<EmbeddingRequestSchema>()
+            .Produces<EmbeddingResponseSchema>()
             .WithErrorResponses();
         v1.MapPost("/images/generations", (HttpContext context, ImagesEndpoints endpoint) => endpoint.GenerateAsync(context))
             .RequireAuthorization(ImagesPolicy)

@@ -31,4 +31,8 @@ public sealed class ApiOptions
 
     [Range(1, 131072)]
     public int MaxTokensLimit { get; set; } = 8192;
+
+    /// <summary>Most texts in one /v1/embeddings request (OpenAI allows 2048).</summary>
+    [Range(1, 2048)]
+    public int MaxEmbeddingInputs { get; set; } = 256;
 }

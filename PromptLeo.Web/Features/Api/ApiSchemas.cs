@@ -98,6 +98,32 @@ public sealed record ImagesResponseSchema(
     [property: JsonPropertyName("created")] long Created,
     [property: JsonPropertyName("data")] IReadOnlyList<ImageDataSchema> Data);
 
+/// <summary>Body of <c>POST /v1/embeddings</c>.</summary>
+public sealed record EmbeddingRequestSchema(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("input"), Description("A string or an array of strings (token arrays are refused).")] System.Text.Json.JsonElement Input,
+    [property: JsonPropertyName("encoding_format"), Description("float (default) or base64 (little-endian float32).")] string? EncodingFormat,
+    [property: JsonPropertyName("dimensions"), Description("Fewer dimensions; only for Matryoshka-trained models.")] int? Dimensions,
+    [property: JsonPropertyName("user")] string? User);
+
+/// <summary>One vector: a float array, or a base64 string with encoding_format=base64.</summary>
+public sealed record EmbeddingDataSchema(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("embedding")] System.Text.Json.JsonElement Embedding);
+
+/// <summary>Token counts of an embeddings request.</summary>
+public sealed record EmbeddingUsageSchema(
+    [property: JsonPropertyName("prompt_tokens")] int PromptTokens,
+    [property: JsonPropertyName("total_tokens")] int TotalTokens);
+
+/// <summary>Answer of <c>POST /v1/embeddings</c>.</summary>
+public sealed record EmbeddingResponseSchema(
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("data")] IReadOnlyList<EmbeddingDataSchema> Data,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("usage")] EmbeddingUsageSchema Usage);
+
 /// <summary>OpenAI's error object.</summary>
 public sealed record ErrorDetailSchema(
     [property: JsonPropertyName("message")] string Message,

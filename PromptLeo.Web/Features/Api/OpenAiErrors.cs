@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Diffusion;
+using PromptLeo.Inference.Embeddings;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
 using PromptLeo.Web.Features.Billing;
@@ -127,6 +128,7 @@ public static class OpenAiErrors
     {
         ModelKind.Chat => "chat",
         ModelKind.Diffusion => "image",
+        ModelKind.Embedding => "embedding",
         _ => "background-removal",
     };
 
@@ -140,7 +142,7 @@ public static class OpenAiErrors
         return ApiException.Invalid("model",
             $"The model '{missing.ModelId}' is {Article(installed.Manifest.Kind)} model; {context.Request.Path} needs {Article(expected.Kind)} model.", "wrong_model_kind");
 
-        static string Article(ModelKind kind) => (kind == ModelKind.Diffusion ? "an " : "a ") + KindName(kind);
+        static string Article(ModelKind kind) => (kind is ModelKind.Diffusion or ModelKind.Embedding ? "an " : "a ") + KindName(kind);
     }
 
     /// <summary>Maps engine, budget, account and malformed-request exceptions to API errors; null for anything unexpected.</summary>
@@ -153,6 +155,7 @@ public static class OpenAiErrors
         JsonException => ApiException.Invalid(null, "The body is not valid JSON.", "invalid_json"),
         InvalidDataException => ApiException.Invalid(null, "The request body is malformed.", "invalid_request"),
         ChatRequestException chat => ApiException.Invalid(chat.Field, chat.Message),
+        EmbeddingRequestException embedding => ApiException.Invalid(embedding.Field, embedding.Message),
         ImageRequestException image => ApiException.Invalid(ImageParam(image.Field), image.Message),
         EngineBusyException busy => new ApiException(StatusCodes.Status429TooManyRequests, "The model is busy; retry later.", "rate_limit_error", null, "engine_busy", busy.RetryAfter),
         ModelNotFoundException missing => new ApiException(StatusCodes.Status404NotFound, $"The model '{missing.ModelId}' does not exist.", "invalid_request_error", "model", "model_not_found"),

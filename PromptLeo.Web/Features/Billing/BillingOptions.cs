@@ -17,6 +17,10 @@ public sealed class BillingOptions
     [Range(0, 1_000)]
     public decimal DefaultImageEurPerMegapixelStep { get; set; } = 0.0002m;
 
+    /// <summary>Embedding input tokens (an embeddings request reads text and generates nothing).</summary>
+    [Range(0, 1_000_000)]
+    public decimal DefaultEmbeddingEurPerMillionTokens { get; set; } = 0.02m;
+
     /// <summary>Issue last month's invoices automatically on the first days of a month.</summary>
     public bool IssueInvoicesAutomatically { get; set; } = true;
 }

@@ -4,4 +4,5 @@ public enum UsageKind
 {
     Chat,
     Image,
+    Embedding,
 }

@@ -56,7 +56,7 @@ public sealed class UsageLedger(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var price = await prices.GetCurrentAsync(db, organizationId, estimate.ModelId, cancellationToken);
-            var max = PriceList.Cost(price, estimate.InputTokens, estimate.MaxOutputTokens, estimate.ImageCount, estimate.Width, estimate.Height, estimate.Steps);
+            var max = PriceList.Cost(price, estimate.Kind, estimate.InputTokens, estimate.MaxOutputTokens, estimate.ImageCount, estimate.Width, estimate.Height, estimate.Steps);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await Cluster.RowLocks.LockOrganizationAsync(db, organizationId, cancellationToken);
             var now = time.GetUtcNow();
@@ -218,7 +218,7 @@ public sealed class UsageLedger(
             {
                 return 0m;
             }
-            var cost = PriceList.Cost(price, actual.InputTokens, actual.OutputTokens, actual.ImageCount, actual.Width, actual.Height, actual.Steps);
+            var cost = PriceList.Cost(price, estimate.Kind, actual.InputTokens, actual.OutputTokens, actual.ImageCount, actual.Width, actual.Height, actual.Steps);
             if (cost > reserved)
             {
                 // The estimate is an upper bound; charging more than was reserved could break a budget.
@@ -232,7 +232,7 @@ public sealed class UsageLedger(
                 UserId = estimate.UserId,
                 ApiKeyId = keyId,
                 ModelId = estimate.ModelId,
-                Kind = estimate.Kind == UsageKind.Chat ? "chat" : "image",
+                Kind = estimate.Kind switch { UsageKind.Chat => "chat", UsageKind.Embedding => "embedding", _ => "image" },
                 InputTokens = actual.InputTokens,
                 OutputTokens = actual.OutputTokens,
                 ImageCount = actual.ImageCount,
@@ -240,7 +240,8 @@ public sealed class UsageLedger(
                 Height = actual.Height,
                 Steps = actual.Steps,
                 PriceId = price.Id,
-                InputMicrosPerMillionTokens = price.InputMicrosPerMillionTokens,
+                // An embeddings event records the embedding price as the unit price of its input tokens.
+                InputMicrosPerMillionTokens = PriceList.InputUnitPrice(price, estimate.Kind),
                 OutputMicrosPerMillionTokens = price.OutputMicrosPerMillionTokens,
                 ImageMicrosPerMegapixelStep = price.ImageMicrosPerMegapixelStep,
                 AmountMicros = cost,

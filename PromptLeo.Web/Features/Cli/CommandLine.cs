@@ -61,7 +61,7 @@ public static class CommandLine
                       models catalog                                    list the catalog (real models to install)
                       models install CATALOG-ID [--accept-license]      download and install a catalog model (resumable, SHA-256 checked)
                       models install --id ID --url URL [--sha256 HEX]   install any GGUF file from a URL
-                      models install --id ID --repo HF-REPO --file FILE [--file FILE ...] [--revision REV] [--kind chat|diffusion|background-removal]
+                      models install --id ID --repo HF-REPO --file FILE [--file FILE ...] [--revision REV] [--kind chat|diffusion|background-removal|embedding]
                                                                         install files of a Hugging Face repository (or Inference:HuggingFaceBaseUrl)
                       models install --discard ID                       delete what a failed or cancelled install of ID left behind
                     """ + ModelAdminCommands.Usage);
@@ -205,7 +205,8 @@ public static class CommandLine
                     "chat" => ModelKind.Chat,
                     "diffusion" => ModelKind.Diffusion,
                     "background-removal" => ModelKind.BackgroundRemoval,
-                    var other => throw new ArgumentException($"--kind {other} is not one of chat, diffusion, background-removal."),
+                    "embedding" => ModelKind.Embedding,
+                    var other => throw new ArgumentException($"--kind {other} is not one of chat, diffusion, background-removal, embedding."),
                 };
                 manifest = await installer.InstallAsync(installer.FromRepository(repoId, repo, files, Option(args, "--revision") ?? "main", kind), progress);
             }

@@ -12,7 +12,12 @@ public sealed record MeteredRequest(InferencePrincipal Principal, string Purpose
     /// <summary>The request id on the record and the usage event; the API passes the one it already sent as X-Request-Id.</summary>
     public string RequestId { get; init; } = ProcessingRecordWriter.NewRequestId();
 
-    public UsageKind UsageKind => Purpose == ProcessingPurpose.Chat ? UsageKind.Chat : UsageKind.Image;
+    public UsageKind UsageKind => Purpose switch
+    {
+        ProcessingPurpose.Chat => UsageKind.Chat,
+        ProcessingPurpose.Embedding => UsageKind.Embedding,
+        _ => UsageKind.Image,
+    };
 
     internal UsageEstimate ToEstimate(Guid organizationId) => new(
         Principal.UserId, Principal.ApiKeyId?.ToString(), ModelId, UsageKind, RequestId,

@@ -6,6 +6,7 @@ public static class MeteringExtensions
     public static IHostApplicationBuilder AddPromptLeoMetering(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<MeteredInference>();
+        builder.Services.AddSingleton<MeteredEmbeddings>();
         return builder;
     }
 }

@@ -39,7 +39,7 @@ public static class ModelsExtensions
     }
 }
 
-/// <summary>Every demo model the portal writes: chat, text-to-image (SD, SDXL/SDXL-Turbo and FLUX.1-schnell), inpainting and background removal.</summary>
+/// <summary>Every demo model the portal writes: chat, embedding, text-to-image (SD, SDXL/SDXL-Turbo and FLUX.1-schnell), inpainting and background removal.</summary>
 public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegistry registry)
 {
     public const string DemoDiffusionModelId = "demo-sd-tiny";
@@ -55,6 +55,7 @@ public sealed class DemoModelSet(IOptions<InferenceOptions> options, IModelRegis
         var written = new List<ModelManifest>
         {
             await DemoModelInstaller.WriteDemoChatModelFilesAsync(directory, overwrite, cancellationToken),
+            await DemoEmbeddingModelWriter.WriteDemoFilesAsync(directory, overwrite, cancellationToken),
         };
         (string Id, Func<string, ModelManifest> Write)[] models =
         [

@@ -196,6 +196,7 @@ public sealed class ImpactAssessmentWriter(
     {
         ModelKind.Chat => t.T("language model", "Sprachmodell"),
         ModelKind.Diffusion => t.T("image model", "Bildmodell"),
+        ModelKind.Embedding => t.T("embedding model", "Embedding-Modell"),
         _ => t.T("background removal", "Hintergrundentfernung"),
     };
 }

@@ -131,6 +131,7 @@ public sealed class ProcessingActivities(
         ProcessingPurpose.ImageGeneration => t.T("image generation", "Bilderzeugung"),
         ProcessingPurpose.ImageEdit => t.T("image editing", "Bildbearbeitung"),
         ProcessingPurpose.BackgroundRemoval => t.T("background removal", "Hintergrundentfernung"),
+        ProcessingPurpose.Embedding => t.T("text embeddings", "Text-Embeddings"),
         _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, "The purpose has no entry in the Art. 30 register."),
     };
 

@@ -9,6 +9,7 @@ public static class ProcessingPurpose
     public const string ImageGeneration = "image-generation";
     public const string ImageEdit = "image-edit";
     public const string BackgroundRemoval = "background-removal";
+    public const string Embedding = "text-embedding";
 
     public const string LegalBasis = "Art. 6(1)(b) GDPR";
 
@@ -22,6 +23,7 @@ public static class ProcessingPurpose
         ImageGeneration => t.T("Image generation", "Bilderzeugung"),
         ImageEdit => t.T("Image editing", "Bildbearbeitung"),
         BackgroundRemoval => t.T("Background removal", "Hintergrundentfernung"),
+        Embedding => t.T("Embeddings", "Embeddings"),
         _ => purpose,
     };
 
@@ -31,6 +33,7 @@ public static class ProcessingPurpose
         ImageGeneration => "prompt text; generated image; usage metadata",
         ImageEdit => "uploaded image; prompt text; generated image; usage metadata",
         BackgroundRemoval => "uploaded image; generated image; usage metadata",
+        Embedding => "input text; embedding vectors; usage metadata",
         _ => "usage metadata",
     };
 }
