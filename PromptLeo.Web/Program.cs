@@ -18,6 +18,7 @@ using PromptLeo.Web.Features.Portal;
 using PromptLeo.Web.Features.Preferences;
 using PromptLeo.Web.Features.Privacy;
 using PromptLeo.Web.Features.Records;
+using PromptLeo.Web.Features.RemoteInference;
 using PromptLeo.Web.Features.Sessions;
 using PromptLeo.Web.Features.Storage;
 using PromptLeo.Web.Features.SubProcessors;
@@ -48,6 +49,7 @@ builder.AddPromptLeoOrganizations();
 builder.AddPromptLeoSso();
 builder.AddPromptLeoApiKeys();
 builder.AddPromptLeoApi();
+builder.AddPromptLeoRemoteInference();
 builder.AddPromptLeoAdmin();
 builder.AddPromptLeoBreaches();
 

@@ -35,10 +35,23 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<OrganizationMember> OrganizationMembers => Set<OrganizationMember>();
     public DbSet<OrganizationInvitation> OrganizationInvitations => Set<OrganizationInvitation>();
     public DbSet<OrganizationSso> OrganizationSso => Set<OrganizationSso>();
+    public DbSet<RemoteInferenceEndpoint> RemoteInferenceEndpoints => Set<RemoteInferenceEndpoint>();
+    public DbSet<RemoteInferenceModel> RemoteInferenceModels => Set<RemoteInferenceModel>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+
+        builder.Entity<RemoteInferenceEndpoint>(e =>
+        {
+            e.HasIndex(x => x.Name).IsUnique();
+            e.HasMany(x => x.Models).WithOne().HasForeignKey(m => m.EndpointId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<RemoteInferenceModel>(e =>
+        {
+            e.HasKey(m => new { m.EndpointId, m.ModelId });
+            e.HasIndex(m => m.ModelId);
+        });
 
         // Content rows belong to a user; deleting the user removes them (erasure adds files and keys on top).
         builder.Entity<Conversation>(e =>

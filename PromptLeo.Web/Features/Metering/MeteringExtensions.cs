@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace PromptLeo.Web.Features.Metering;
 
 public static class MeteringExtensions
@@ -6,6 +8,8 @@ public static class MeteringExtensions
     public static IHostApplicationBuilder AddPromptLeoMetering(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<MeteredInference>();
+        // Remote inference replaces this with a router that also knows the registered endpoints.
+        builder.Services.TryAddSingleton<IInferenceRouter, LocalInferenceRouter>();
         return builder;
     }
 }
