@@ -175,6 +175,39 @@ public sealed class RemoteInferenceNodeTests(RemotePair pair) : IClassFixture<Re
         }
     }
 
+    [Fact]
+    public async Task FrontNode_ImageGeneration_RunsOnTheBackendAndIsBilledOnTheFront()
+    {
+        var (client, userId, _) = await Front.CreateApiClientAsync();
+        var response = await client.PostAsync("/v1/images/generations", Json(new { model = ApiPortalFactory.ImageModel, prompt = "a cat", n = 2, size = "64x64", steps = 3, seed = 42, scheduler = "ddim" }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(RemoteBackendPortal.Region, response.Headers.GetValues("X-Processing-Region").Single());
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var images = json.RootElement.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("b64_json").GetBytesFromBase64()).ToList();
+        Assert.Equal(2, images.Count);
+        Assert.All(images, png => Assert.Equal((64, 64), (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20, 4)))));
+        var usage = Assert.Single(await Front.UsageEventsAsync(userId));
+        Assert.Equal((2, 64, 64, 3), (usage.ImageCount, usage.Width, usage.Height, usage.Steps));
+        var backendUsage = await pair.LatestBackendUsageAsync();
+        Assert.Equal((2, 64, 64, 3), (backendUsage.ImageCount, backendUsage.Width, backendUsage.Height, backendUsage.Steps));
+        var record = Assert.Single(await Front.RecordsAsync(userId));
+        Assert.Equal((RemoteBackendPortal.NodeName, RemoteBackendPortal.Region, "image-generation"), (record.Node, record.Region, record.Purpose));
+    }
+
+    [Fact]
+    public async Task FrontNode_RemoteImageWithoutSteps_Answers400BeforeBilling()
+    {
+        var (client, userId, _) = await Front.CreateApiClientAsync();
+        var response = await client.PostAsync("/v1/images/generations", Json(new { model = ApiPortalFactory.ImageModel, prompt = "a cat" }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("steps", error.RootElement.GetProperty("error").GetProperty("param").GetString());
+        Assert.StartsWith("'steps' is required", error.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Empty(await Front.RecordsAsync(userId));
+    }
+
     [Theory]
     [InlineData("US")]
     [InlineData("CH")]

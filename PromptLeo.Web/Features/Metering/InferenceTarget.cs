@@ -20,6 +20,9 @@ public sealed class InferenceTarget(string node, string region, IChatEngine chat
 
     public bool IsRemote { get; } = isRemote;
 
+    /// <summary>For a remote target: its <c>/images/generations</c>; null where the images run on this node.</summary>
+    public IRemoteImageClient? RemoteImages { get; init; }
+
     public void Dispose() => Interlocked.Exchange(ref release, null)?.Invoke();
 }
 
@@ -52,4 +55,11 @@ public sealed class InferenceProviderException(int status, string code, string m
     public string Code { get; } = code;
 
     public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>A remote endpoint's <c>/images/generations</c>: the validated OpenAI body goes out, the PNGs come back.</summary>
+public interface IRemoteImageClient
+{
+    /// <summary>Throws <see cref="InferenceProviderException"/> when the node fails (nothing charged).</summary>
+    Task<IReadOnlyList<byte[]>> GenerateAsync(System.Text.Json.Nodes.JsonObject body, CancellationToken cancellationToken);
 }

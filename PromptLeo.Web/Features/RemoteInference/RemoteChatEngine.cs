@@ -17,13 +17,7 @@ namespace PromptLeo.Web.Features.RemoteInference;
 /// token per four UTF-8 bytes. Cancelling aborts the upstream HTTP request. Failures are
 /// <see cref="InferenceProviderException"/>s (nothing charged) and mark the endpoint unhealthy.
 /// </summary>
-public sealed class RemoteChatEngine(
-    RemoteEndpoint endpoint,
-    RemoteEndpointState state,
-    HttpClient http,
-    RemoteInferenceOptions options,
-    TimeProvider time,
-    ILogger logger) : IChatEngine
+public sealed class RemoteChatEngine(RemoteCall remote) : IChatEngine
 {
     public async IAsyncEnumerable<ChatUpdate> StreamAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -31,7 +25,17 @@ public sealed class RemoteChatEngine(
         {
             throw new ChatRequestException("logprobs", "Log probabilities are not available for models served by a remote inference node.");
         }
-        var stream = await OpenAsync(request, cancellationToken);
+        var response = await remote.SendAsync("/chat/completions", RemoteChatRequestBody.Write(request), request.ModelId, "text/event-stream", cancellationToken);
+        RemoteChatStream stream;
+        try
+        {
+            stream = new RemoteChatStream(remote, response, new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken), Encoding.UTF8), PromptEstimate(request));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
         await using (stream)
         {
             while (await stream.NextAsync(cancellationToken) is { } update)
@@ -41,11 +45,30 @@ public sealed class RemoteChatEngine(
         }
     }
 
-    private async Task<RemoteChatStream> OpenAsync(ChatRequest request, CancellationToken cancellationToken)
+    // Where the node reports no usage: one token per four UTF-8 bytes of the prompt's texts.
+    private static int PromptEstimate(ChatRequest request) =>
+        (request.Messages.Sum(m => Encoding.UTF8.GetByteCount(m.Content) + m.ToolCalls.Sum(c => Encoding.UTF8.GetByteCount(c.Arguments))) + 3) / 4;
+}
+
+/// <summary>
+/// One request to one endpoint: sends it through the resilience pipeline (retries before the first byte, timeout,
+/// circuit breaker), maps what goes wrong to <see cref="InferenceProviderException"/> (nothing charged) or to the client's
+/// own 400/429, and keeps the endpoint's health.
+/// </summary>
+public sealed class RemoteCall(
+    RemoteEndpoint endpoint,
+    RemoteEndpointState state,
+    HttpClient http,
+    RemoteInferenceOptions options,
+    TimeProvider time,
+    ILogger logger)
+{
+    /// <summary>POSTs <paramref name="json"/> to the endpoint's <paramref name="path"/>; returns the successful response with its headers read.</summary>
+    public async Task<HttpResponseMessage> SendAsync(string path, byte[] json, string modelId, string expectedMediaType, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.BaseUrl + "/chat/completions")
+        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.BaseUrl + path)
         {
-            Content = new ByteArrayContent(RemoteChatRequestBody.Write(request)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = new ByteArrayContent(json) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         if (endpoint.ApiKey is { } key)
         {
@@ -75,9 +98,8 @@ public sealed class RemoteChatEngine(
         }
         try
         {
-            await CheckResponseAsync(response, request.ModelId, cancellationToken);
-            var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            return new RemoteChatStream(this, response, new StreamReader(body, Encoding.UTF8), PromptEstimate(request));
+            await CheckResponseAsync(response, modelId, expectedMediaType, cancellationToken);
+            return response;
         }
         catch
         {
@@ -86,14 +108,14 @@ public sealed class RemoteChatEngine(
         }
     }
 
-    private async Task CheckResponseAsync(HttpResponseMessage response, string modelId, CancellationToken cancellationToken)
+    private async Task CheckResponseAsync(HttpResponseMessage response, string modelId, string expectedMediaType, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         if (response.IsSuccessStatusCode)
         {
-            if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+            if (response.Content.Headers.ContentType?.MediaType != expectedMediaType)
             {
-                throw Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", $"The inference node answered with '{response.Content.Headers.ContentType?.MediaType}' instead of an event stream.");
+                throw Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", $"The inference node answered with '{response.Content.Headers.ContentType?.MediaType}' instead of '{expectedMediaType}'.");
             }
             // A PromptLeo node names where it processed; a node that processes elsewhere than registered is not used.
             if (response.Headers.TryGetValues("X-Processing-Region", out var regions) && regions.FirstOrDefault() is { } reported
@@ -140,19 +162,15 @@ public sealed class RemoteChatEngine(
         return ($"status {(int)response.StatusCode}", null);
     }
 
-    // Where the node reports no usage: one token per four UTF-8 bytes of the prompt's texts.
-    private static int PromptEstimate(ChatRequest request) =>
-        (request.Messages.Sum(m => Encoding.UTF8.GetByteCount(m.Content) + m.ToolCalls.Sum(c => Encoding.UTF8.GetByteCount(c.Arguments))) + 3) / 4;
-
     /// <summary>Marks the endpoint unhealthy and returns the exception the user gets (no prompt or output in either).</summary>
-    internal InferenceProviderException Fail(int status, string code, string reason, Exception? inner = null, TimeSpan? retryAfter = null)
+    public InferenceProviderException Fail(int status, string code, string reason, Exception? inner = null, TimeSpan? retryAfter = null)
     {
         state.MarkUnhealthy(reason, time.GetUtcNow());
         logger.LogWarning(inner, "Remote endpoint {EndpointName} failed ({Code}): {Reason}", endpoint.Name, code, reason);
         return new InferenceProviderException(status, code, reason + " Nothing was charged.", retryAfter, inner);
     }
 
-    internal void Succeeded() => state.MarkHealthy(time.GetUtcNow());
+    public void Succeeded() => state.MarkHealthy(time.GetUtcNow());
 
-    internal TimeSpan IdleTimeout => options.StreamIdleTimeout;
+    public TimeSpan IdleTimeout => options.StreamIdleTimeout;
 }

@@ -9,7 +9,7 @@ namespace PromptLeo.Web.Features.RemoteInference;
 /// the last update (finish reason, tool calls, the reported usage) follows <c>data: [DONE]</c>. A silence longer than the
 /// idle timeout, a dropped connection, a stream that ends early or an event that is not a chunk fails the request.
 /// </summary>
-internal sealed class RemoteChatStream(RemoteChatEngine engine, HttpResponseMessage response, StreamReader reader, int promptEstimate) : IAsyncDisposable
+internal sealed class RemoteChatStream(RemoteCall engine, HttpResponseMessage response, StreamReader reader, int promptEstimate) : IAsyncDisposable
 {
     private readonly SortedDictionary<int, (string Id, string Name, StringBuilder Arguments)> toolCalls = [];
     private int promptTokens = promptEstimate;

@@ -18,7 +18,7 @@ public sealed class RemoteInferenceRouter(
     IHttpClientFactory httpClients,
     IOptions<RemoteInferenceOptions> options,
     TimeProvider time,
-    ILogger<RemoteChatEngine> engineLogger) : IInferenceRouter
+    ILogger<RemoteCall> engineLogger) : IInferenceRouter
 {
     public const string HttpClientName = "PromptLeo.RemoteInference";
 
@@ -30,7 +30,7 @@ public sealed class RemoteInferenceRouter(
         }
         var (endpoint, state) = picked;
         state.Enter();
-        var engine = new RemoteChatEngine(endpoint, state, httpClients.CreateClient(HttpClientName), options.Value, time, engineLogger);
-        return new InferenceTarget(endpoint.Name, endpoint.Region, engine, isRemote: true, state.Leave);
+        var call = new RemoteCall(endpoint, state, httpClients.CreateClient(HttpClientName), options.Value, time, engineLogger);
+        return new InferenceTarget(endpoint.Name, endpoint.Region, new RemoteChatEngine(call), isRemote: true, state.Leave) { RemoteImages = new RemoteImageClient(call) };
     }
 }
