@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Features.RemoteInference;
 using static PromptLeo.Tests.Web.Api.ChatCompletionsApiTests;
 
 namespace PromptLeo.Tests.Cluster;
@@ -114,6 +116,80 @@ public sealed class MisbehavingRemoteNodeTests(RemoteFrontPortal front) : IClass
         var (status, code, userId) = await ChatAsync("moved-chat");
 
         Assert.Equal((HttpStatusCode.BadGateway, "remote_region_mismatch"), (status, code));
+        Assert.Empty(await front.UsageEventsAsync(userId));
+    }
+
+    [Fact]
+    public async Task RemoteSilentMidStream_EndsWithTimeoutEventAndChargesNothing()
+    {
+        var (node, url) = await MisbehavingNode.StartAsync("silent-chat", async context =>
+        {
+            await MisbehavingNode.WriteEventsAsync(context, Chunk);
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+        });
+        await using var _ = node;
+        await front.RegisterAsync("silent-node", url, "DE", null, "silent-chat");
+
+        var (client, userId, _) = await front.CreateApiClientAsync();
+        var response = await client.PostAsync("/v1/chat/completions", Json(new { model = "silent-chat", stream = true, max_tokens = 16, messages = new[] { new { role = "user", content = "hi" } } }));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"content\":\"Hi\"", body);
+        Assert.Contains("\"code\":\"remote_timeout\"", body);
+        Assert.DoesNotContain("[DONE]", body);
+        Assert.Empty(await front.UsageEventsAsync(userId));
+        Assert.Equal("failed", Assert.Single(await front.RecordsAsync(userId)).Outcome);
+    }
+
+    [Fact]
+    public async Task RemoteFailingEveryAttempt_OpensTheEndpointsCircuit()
+    {
+        var (node, url) = await MisbehavingNode.StartAsync("broken-chat", context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return Task.CompletedTask;
+        });
+        await using var _ = node;
+        var http = front.Services.GetRequiredService<IHttpClientFactory>().CreateClient(RemoteInferenceRouter.HttpClientName);
+
+        // One retry per request: two requests are four failed attempts; the third request's first attempt is the fifth,
+        // the breaker's minimum, so the circuit opens and its retry is refused without reaching the node.
+        for (var i = 0; i < 2; i++)
+        {
+            using var failed = await http.PostAsync(url + "/chat/completions", new StringContent("{}"));
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+        // Polly 8's exception; the name is compared because an older Polly in the test's dependencies has one of the same name.
+        var open = await Assert.ThrowsAnyAsync<Exception>(() => http.PostAsync(url + "/chat/completions", new StringContent("{}")));
+        Assert.Equal("Polly.CircuitBreaker.BrokenCircuitException", open.GetType().FullName);
+    }
+
+    [Fact]
+    public async Task HealthCheck_RegisteredModelNotOffered_MarksUnhealthyWithTheModel()
+    {
+        var (node, url) = await MisbehavingNode.StartAsync("offered-chat", context => MisbehavingNode.WriteEventsAsync(context, "[DONE]"));
+        await using var _ = node;
+        var id = await front.RegisterAsync("partial-node", url, "DE", null, "offered-chat\nmissing-chat");
+
+        Assert.False(await front.Services.GetRequiredService<RemoteEndpointAdministration>().CheckNowAsync(id));
+        var row = await front.EndpointAsync("partial-node");
+        Assert.Equal(RemoteHealth.Unhealthy, row.Health);
+        Assert.Contains("missing-chat", row.LastError);
+    }
+
+    [Fact]
+    public async Task RemoteModel_LogProbs_Answers400()
+    {
+        var (node, url) = await MisbehavingNode.StartAsync("plain-chat", context => MisbehavingNode.WriteEventsAsync(context, Chunk, Finish, "[DONE]"));
+        await using var _ = node;
+        await front.RegisterAsync("plain-node", url, "DE", null, "plain-chat");
+
+        var (client, userId, _) = await front.CreateApiClientAsync();
+        var response = await client.PostAsync("/v1/chat/completions", Json(new { model = "plain-chat", logprobs = true, max_tokens = 4, messages = new[] { new { role = "user", content = "hi" } } }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"param\":\"logprobs\"", await response.Content.ReadAsStringAsync());
         Assert.Empty(await front.UsageEventsAsync(userId));
     }
 

@@ -233,11 +233,22 @@ public sealed class RemoteInferenceNodeTests(RemotePair pair) : IClassFixture<Re
             Assert.DoesNotContain(secret, row.ProtectedApiKey);
             Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)).TrimEnd('='), row.ProtectedApiKey);
             Assert.Equal(secret, Front.Services.GetRequiredService<RemoteEndpointCatalog>().Enabled().Single(e => e.Id == id).ApiKey);
+            // The form never shows the credential again, and the registration is audited.
+            Assert.Null((await Front.Services.GetRequiredService<RemoteEndpointAdministration>().FormAsync(id))!.ApiKey);
+            Assert.Contains(await db.AuditEntries.AsNoTracking().Where(a => a.Action == "remote-endpoint.added").Select(a => a.Details).ToListAsync(), d => d.StartsWith("encrypted-check DE-FRA"));
         }
         finally
         {
             await Front.Services.GetRequiredService<RemoteEndpointAdministration>().RemoveAsync(id, "test-admin");
         }
+    }
+
+    [Fact]
+    public async Task Register_ModelInstalledOnTheNode_IsRefused()
+    {
+        var error = await Assert.ThrowsAsync<RemoteEndpointInvalidException>(() => pair.Backend.Services.GetRequiredService<RemoteEndpointAdministration>().SaveAsync(
+            new RemoteEndpointForm { Name = "shadowing", BaseUrl = "https://gpu.example.eu/v1", Region = "DE", ChatModels = ApiPortalFactory.ChatModel }, "test-admin"));
+        Assert.Equal("models", error.Field);
     }
 
     /// <summary>A greedy 4000-token stream (the random-weight demo model runs on), read until its fourth chunk.</summary>
