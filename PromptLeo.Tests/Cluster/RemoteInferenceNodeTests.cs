@@ -28,8 +28,12 @@ public sealed class RemotePair : IAsyncLifetime
         Backend.Start();
         BackendUserId = await Backend.CreateUserAsync();
         BackendKey = (await Backend.CreateKeyAsync(BackendUserId)).Secret;
-        await Front.RegisterAsync(RemoteBackendPortal.NodeName, Backend.ApiBaseUrl, RemoteBackendPortal.Region, BackendKey, ApiPortalFactory.ChatModel, ApiPortalFactory.ImageModel);
+        var id = await Front.RegisterAsync(RemoteBackendPortal.NodeName, Backend.ApiBaseUrl, RemoteBackendPortal.Region, BackendKey, ApiPortalFactory.ChatModel, ApiPortalFactory.ImageModel);
+        Assert.True(await Front.Services.GetRequiredService<RemoteEndpointAdministration>().CheckNowAsync(id), "the backend's GET /v1/models");
     }
+
+    /// <summary>Waits until the backend has settled every request it started (a cancel settles after the client has gone).</summary>
+    public Task BackendSettledAsync() => RemoteFrontPortal.EventuallyAsync(() => Backend.RecordsAsync(BackendUserId), records => records.All(r => r.Outcome != "started"));
 
     public OpenAIClient OpenAi(string secret) => new(new ApiKeyCredential(secret), new OpenAIClientOptions
     {
@@ -118,6 +122,23 @@ public sealed class RemoteInferenceNodeTests(RemotePair pair) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task FrontNode_PortalChat_StreamsFromTheBackendAndStoresTheAnswer()
+    {
+        var userId = await Front.CreateUserAsync();
+        var result = await PromptLeo.Tests.Web.Chat.ChatServiceTests.RunAsync(Front.Services.GetRequiredService<ChatService>(),
+            new ChatTurnRequest(userId, ChatTurnKind.Send, new ChatSettings { ModelId = ApiPortalFactory.ChatModel, MaxTokens = 8, Temperature = 0 }) { Prompt = "Hello" });
+
+        Assert.True(result.Stored);
+        Assert.NotEmpty(result.AssistantText);
+        var backendUsage = await pair.LatestBackendUsageAsync();
+        var usage = Assert.Single(await Front.UsageEventsAsync(userId));
+        Assert.Equal((backendUsage.InputTokens, backendUsage.OutputTokens), (usage.InputTokens, usage.OutputTokens));
+        Assert.Equal((result.PromptTokens, result.CompletionTokens), (usage.InputTokens, usage.OutputTokens));
+        var record = Assert.Single(await Front.RecordsAsync(userId));
+        Assert.Equal((RemoteBackendPortal.NodeName, RemoteBackendPortal.Region, "portal"), (record.Node, record.Region, record.Channel));
+    }
+
+    [Fact]
     public async Task FrontNode_ModelLists_OfferRemoteModels()
     {
         var (client, _, _) = await Front.CreateApiClientAsync();
@@ -145,6 +166,7 @@ public sealed class RemoteInferenceNodeTests(RemotePair pair) : IClassFixture<Re
         // No usage was reported before the cancel: the front charges the deltas it counted.
         Assert.InRange(Assert.Single(events).OutputTokens, 3, 3999);
         Assert.Equal("cancelled", Assert.Single(await Front.RecordsAsync(userId)).Outcome);
+        await pair.BackendSettledAsync();
     }
 
     [Fact]
@@ -168,6 +190,7 @@ public sealed class RemoteInferenceNodeTests(RemotePair pair) : IClassFixture<Re
             otherResponse.Dispose();
             var idle = await RemoteFrontPortal.EventuallyAsync(() => Front.EndpointAsync("gpu-fra-2"), r => r.InFlight == 0);
             Assert.Equal(0, idle.InFlight);
+            await pair.BackendSettledAsync();
         }
         finally
         {

@@ -65,19 +65,8 @@ internal static class RemoteChatRequestBody
         json.WriteString("content", message.Content);
         if (message.ToolCalls.Count > 0)
         {
-            json.WriteStartArray("tool_calls");
-            foreach (var call in message.ToolCalls)
-            {
-                json.WriteStartObject();
-                json.WriteString("id", call.Id);
-                json.WriteString("type", "function");
-                json.WriteStartObject("function");
-                json.WriteString("name", call.Name);
-                json.WriteString("arguments", call.Arguments);
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            json.WritePropertyName("tool_calls");
+            JsonSerializer.Serialize(json, message.ToolCalls.Select(c => new { id = c.Id, type = "function", function = new { name = c.Name, arguments = c.Arguments } }));
         }
         if (message.ToolCallId is { } id)
         {

@@ -71,7 +71,7 @@ public sealed class RemoteHealthMonitor(
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.Value.ResponseTimeout);
+            timeout.CancelAfter(options.Value.HealthCheckTimeout);
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {

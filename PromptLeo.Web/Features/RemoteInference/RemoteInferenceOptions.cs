@@ -24,6 +24,10 @@ public sealed class RemoteInferenceOptions
     [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00")]
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The longest wait for an endpoint's <c>GET /models</c> answer in a health check.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:10:00")]
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The longest wait for an endpoint's response headers, per attempt (retries come on top).</summary>
     [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -82,6 +82,8 @@ public static class RemoteBench
             return new Sample(clock.Elapsed.TotalSeconds, tokens, firstToken);
         }
 
+        async Task<(Sample, Sample)> BothAsync(HttpClient first, HttpClient second) => (await StreamAsync(first), await StreamAsync(second));
+
         // Warm up both paths (model load, JIT, connections, the front's health check).
         await StreamAsync(direct);
         await StreamAsync(remote);
@@ -94,17 +96,7 @@ public static class RemoteBench
         for (var i = 0; i < pairs; i++)
         {
             // Alternating order, so that drift in machine load hits both sides alike.
-            Sample d, r;
-            if (i % 2 == 0)
-            {
-                d = await StreamAsync(direct);
-                r = await StreamAsync(remote);
-            }
-            else
-            {
-                r = await StreamAsync(remote);
-                d = await StreamAsync(direct);
-            }
+            var (d, r) = i % 2 == 0 ? await BothAsync(direct, remote) : Swap(await BothAsync(remote, direct));
             directRates.Add(d.Tokens / d.Seconds);
             remoteRates.Add(r.Tokens / r.Seconds);
             ratios.Add(r.Tokens / r.Seconds / (d.Tokens / d.Seconds));
@@ -118,6 +110,8 @@ public static class RemoteBench
     }
 
     private sealed record Sample(double Seconds, int Tokens, double FirstTokenMs);
+
+    private static (Sample, Sample) Swap((Sample First, Sample Second) pair) => (pair.Second, pair.First);
 
     private static HttpClient Client(string baseUrl, string key)
     {
