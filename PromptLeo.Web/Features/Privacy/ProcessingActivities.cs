@@ -100,6 +100,9 @@ public sealed class ProcessingActivities(
         // An organization's SSO settings (provider URL, client id, protected secret, domains): configuration, no person's data.
         // The people who sign in through it are Accounts data (AspNetUserLogins: issuer and subject), exported and erased there.
         [typeof(OrganizationSso)] = null,
+        // Remote inference endpoints (URL, region, protected credential, model ids): configuration; who changed them is in the audit log.
+        [typeof(RemoteInferenceEndpoint)] = null,
+        [typeof(RemoteInferenceModel)] = null,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>
