@@ -38,10 +38,23 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<NodeMetricSample> NodeMetricSamples => Set<NodeMetricSample>();
     public DbSet<ClusterLease> ClusterLeases => Set<ClusterLease>();
     public DbSet<UsageReservation> UsageReservations => Set<UsageReservation>();
+    public DbSet<RemoteInferenceEndpoint> RemoteInferenceEndpoints => Set<RemoteInferenceEndpoint>();
+    public DbSet<RemoteInferenceModel> RemoteInferenceModels => Set<RemoteInferenceModel>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+
+        builder.Entity<RemoteInferenceEndpoint>(e =>
+        {
+            e.HasIndex(x => x.Name).IsUnique();
+            e.HasMany(x => x.Models).WithOne().HasForeignKey(m => m.EndpointId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<RemoteInferenceModel>(e =>
+        {
+            e.HasKey(m => new { m.EndpointId, m.ModelId });
+            e.HasIndex(m => m.ModelId);
+        });
 
         // Content rows belong to a user; deleting the user removes them (erasure adds files and keys on top).
         builder.Entity<Conversation>(e =>

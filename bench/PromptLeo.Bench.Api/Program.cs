@@ -2,6 +2,7 @@ extern alias web;
 
 // /v1 API benchmark: streaming overhead against the engine on the same tiny model, ledger write cost, GET /v1/models throughput.
 // usage: dotnet run -c Release --project bench/PromptLeo.Bench.Api [maxTokens] [rounds]
+//        dotnet run -c Release --project bench/PromptLeo.Bench.Api -- remote [maxTokens] [pairs] (Remote/RemoteBench.cs)
 //        dotnet run -c Release --project bench/PromptLeo.Bench.Api -- load [apiStreams] [portalUsers] [seconds] [maxTokens] (Load/LoadBench.cs)
 // The portal runs in-process on a loopback Kestrel port; the load generator is an HttpClient in this process (no wrk here).
 using System.Diagnostics;
@@ -23,6 +24,12 @@ using web::PromptLeo.Web.Features.ApiKeys;
 using web::PromptLeo.Web.Features.Billing;
 using web::PromptLeo.Web.Features.Metering;
 using web::PromptLeo.Web.Features.Records;
+
+if (args is ["remote", .. var remoteArgs])
+{
+    await PromptLeo.Bench.Remote.RemoteBench.RunAsync(remoteArgs);
+    return;
+}
 
 if (args is ["load", .. var loadArgs])
 {

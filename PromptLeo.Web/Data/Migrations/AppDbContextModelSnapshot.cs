@@ -1536,6 +1536,69 @@ namespace PromptLeo.Web.Data.Migrations
                     b.ToTable("ProcessingRecords");
                 });
 
+            modelBuilder.Entity("PromptLeo.Web.Data.RemoteInferenceEndpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedApiKey")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("RemoteInferenceEndpoints");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.RemoteInferenceModel", b =>
+                {
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("EndpointId", "ModelId");
+
+                    b.HasIndex("ModelId");
+
+                    b.ToTable("RemoteInferenceModels");
+                });
+
             modelBuilder.Entity("PromptLeo.Web.Data.SubProcessor", b =>
                 {
                     b.Property<int>("Id")
@@ -2046,6 +2109,15 @@ namespace PromptLeo.Web.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("PromptLeo.Web.Data.RemoteInferenceModel", b =>
+                {
+                    b.HasOne("PromptLeo.Web.Data.RemoteInferenceEndpoint", null)
+                        .WithMany("Models")
+                        .HasForeignKey("EndpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PromptLeo.Web.Data.SubProcessorChange", b =>
                 {
                     b.HasOne("PromptLeo.Web.Data.SubProcessor", "Added")
@@ -2099,6 +2171,11 @@ namespace PromptLeo.Web.Data.Migrations
             modelBuilder.Entity("PromptLeo.Web.Data.Conversation", b =>
                 {
                     b.Navigation("Messages");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.RemoteInferenceEndpoint", b =>
+                {
+                    b.Navigation("Models");
                 });
 #pragma warning restore 612, 618
         }

@@ -78,7 +78,7 @@ public static class ApiExtensions
     // Every /v1 error is OpenAI's error object; the document lists the statuses the API uses.
     private static RouteHandlerBuilder WithErrorResponses(this RouteHandlerBuilder builder)
     {
-        foreach (var status in new[] { 400, 401, 402, 403, 404, 413, 429, 503 })
+        foreach (var status in new[] { 400, 401, 402, 403, 404, 413, 429, 502, 503, 504 })
         {
             builder.Produces<ErrorResponseSchema>(status);
         }
@@ -146,23 +146,27 @@ public static class ApiExtensions
         return app;
     }
 
-    private static Ok<ModelList> ListModels(IModelRegistry registry, ModelAvailability availability, TimeProvider time)
+    // Installed models and the models of enabled remote endpoints (an installed id wins).
+    private static Ok<ModelList> ListModels(IModelRegistry registry, ModelAvailability availability, RemoteInference.RemoteEndpointCatalog remote, TimeProvider time)
     {
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         var models = registry.List()
             .Where(m => availability.IsOffered(m.Manifest.Id))
             .Select(m => ToModelObject(m.Manifest, created))
+            .Concat(remote.Models().Where(m => registry.Get(m.Id) is null && availability.IsOffered(m.Id)).Select(m => new ModelObject(m.Id, "model", created, "promptleo", m.Kind)))
             .OrderBy(m => m.Id, StringComparer.Ordinal)
             .ToList();
         return TypedResults.Ok(new ModelList("list", models));
     }
 
-    private static Ok<ModelObject> GetModel(string id, IModelRegistry registry, ModelAvailability availability, TimeProvider time) =>
-        registry.Get(id) is { } model
-            ? availability.IsOffered(model.Manifest.Id)
-                ? TypedResults.Ok(ToModelObject(model.Manifest, time.GetUtcNow().ToUnixTimeSeconds()))
-                : throw new ModelDisabledException(model.Manifest.Id)
+    private static Ok<ModelObject> GetModel(string id, IModelRegistry registry, ModelAvailability availability, RemoteInference.RemoteEndpointCatalog remote, TimeProvider time)
+    {
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        var model = registry.Get(id) is { } installed ? ToModelObject(installed.Manifest, created)
+            : remote.Find(id) is { } served ? new ModelObject(served.Id, "model", created, "promptleo", served.Kind)
             : throw new ModelNotFoundException(id);
+        return availability.IsOffered(model.Id) ? TypedResults.Ok(model) : throw new ModelDisabledException(model.Id);
+    }
 
     private static ModelObject ToModelObject(ModelManifest manifest, long created) =>
         new(manifest.Id, "model", created, "promptleo", OpenAiErrors.KindName(manifest.Kind));

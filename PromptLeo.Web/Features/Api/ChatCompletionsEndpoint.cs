@@ -17,8 +17,8 @@ namespace PromptLeo.Web.Features.Api;
 /// record, usage) and writes JSON or server-sent events. No prompt or output is stored or logged.
 /// </summary>
 public sealed class ChatCompletionsEndpoint(
-    IChatEngine engine,
     IModelRegistry registry,
+    RemoteInference.RemoteEndpointCatalog remote,
     MeteredInference metered,
     IOptions<ApiOptions> options,
     TimeProvider time,
@@ -31,7 +31,8 @@ public sealed class ChatCompletionsEndpoint(
         OpenAiErrors.StampHeaders(context);
         var body = await ReadJsonAsync(context, options.Value.MaxJsonBodyBytes);
         var parsed = ChatCompletionsParser.Parse(body, options.Value);
-        if (registry.Get(parsed.Request.ModelId) is not { } model || model.Manifest.Kind != ModelKind.Chat)
+        // Installed here, or served by a registered remote endpoint (the metered path routes it there).
+        if (registry.Get(parsed.Request.ModelId) is { } model ? model.Manifest.Kind != ModelKind.Chat : remote.Find(parsed.Request.ModelId)?.Kind != RemoteInference.RemoteModelKinds.Chat)
         {
             throw new ModelNotFoundException(parsed.Request.ModelId);
         }
@@ -119,7 +120,12 @@ public sealed class ChatCompletionsEndpoint(
         var logProbs = parsed.Request.Sampling.LogProbs ? new List<TokenLogProb>() : null;
         DeltaChunkWriter? deltas = null;
         DeltaChunkWriter? reasoningDeltas = null;
-        await using var updates = engine.StreamAsync(parsed.Request with { FairnessKey = call.Request.Principal.UserId, CacheScope = call.Account.StoresChats ? call.Request.Principal.CacheScope : null }, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+        if (call.Target.IsRemote)
+        {
+            // The header names the region that processes the answer; set before the first byte.
+            context.Response.Headers["X-Processing-Region"] = call.Target.Region;
+        }
+        await using var updates = call.Target.Chat.StreamAsync(parsed.Request with { FairnessKey = call.Request.Principal.UserId, CacheScope = call.Account.StoresChats ? call.Request.Principal.CacheScope : null }, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
         try
         {
             // The first update surfaces validation, busy and load errors before any byte is sent, so they keep their status.

@@ -18,6 +18,7 @@ namespace PromptLeo.Web.Features.Api;
 public sealed class ImagesEndpoints(
     IImageGenerator generator,
     IModelRegistry registry,
+    RemoteInference.RemoteEndpointCatalog remote,
     Models.ModelAvailability availability,
     MeteredInference metered,
     IOptions<ApiOptions> options,
@@ -54,6 +55,11 @@ public sealed class ImagesEndpoints(
         var (steps, guidance, scheduler) = (Integer(body, "steps"), Number(body, "guidance_scale") ?? Number(body, "guidance"), ParseScheduler(String(body, "scheduler")));
         var count = ImageCount(Integer(body, "n"));
         CheckResponseFormat(String(body, "response_format"));
+        if (registry.Get(model) is null && remote.Find(model)?.Kind == RemoteInference.RemoteModelKinds.Image)
+        {
+            await RunRemoteAsync(context, caller, body, model, prompt, size, steps, count);
+            return;
+        }
         var capabilities = await DescribeAsync(model, context.RequestAborted);
         var request = new ImageRequest
         {
@@ -179,6 +185,44 @@ public sealed class ImagesEndpoints(
         }, context.RequestAborted);
         logger.LogInformation("Image request {RequestId} on {ModelId}: {Count} images, {Steps} steps", requestId, request.ModelId, result.Images.Count, result.StepsRun);
         await WriteImagesAsync(context, result.Images.Select(i => i.Png).ToList());
+    }
+
+    /// <summary>
+    /// A model served by a remote endpoint: the validated body is forwarded through the metered path. Its defaults are not
+    /// known here, so <c>steps</c> is required; without <c>size</c> the largest size is reserved and the PNGs' size settled.
+    /// </summary>
+    private async Task RunRemoteAsync(HttpContext context, ApiCallerContext caller, JsonElement body, string model, string prompt, (int Width, int Height)? size, long? steps, int count)
+    {
+        var d = diffusion.Value;
+        if (steps is not { } stepCount)
+        {
+            throw ApiException.Invalid("steps", $"'steps' is required for '{model}': it runs on a remote inference node whose default is not known here.", "missing_required_parameter");
+        }
+        var (width, height) = size ?? (d.MaxWidth, d.MaxHeight);
+        CheckLimits(new ImageRequest { ModelId = model, Prompt = prompt, Width = width, Height = height, Steps = (int)Math.Clamp(stepCount, 0, int.MaxValue), BatchSize = count });
+        var forward = new System.Text.Json.Nodes.JsonObject { ["model"] = model, ["prompt"] = prompt, ["n"] = count, ["steps"] = stepCount, ["response_format"] = "b64_json" };
+        if (size is not null)
+        {
+            forward["size"] = $"{width}x{height}";
+        }
+        foreach (var name in new[] { "negative_prompt", "guidance_scale", "seed", "scheduler" })
+        {
+            if (body.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null)
+            {
+                forward[name] = System.Text.Json.Nodes.JsonNode.Parse(value.GetRawText());
+            }
+        }
+        var bound = new UsageActual(ImageCount: count, Width: width, Height: height, Steps: (int)stepCount);
+        var images = await metered.RunAsync(new MeteredRequest(caller.Principal, ProcessingPurpose.ImageGeneration, model, bound) { RequestId = OpenAiErrors.RequestId(context) }, async call =>
+        {
+            context.Response.Headers["X-Processing-Region"] = call.Target.Region;
+            var pngs = await (call.Target.RemoteImages ?? throw new ModelNotFoundException(model)).GenerateAsync(forward, context.RequestAborted);
+            var (w, h) = PngSize(pngs[0]);
+            call.Report(bound with { ImageCount = Math.Min(pngs.Count, count), Width = Math.Clamp(w, 1, width), Height = Math.Clamp(h, 1, height) });
+            return pngs;
+        }, context.RequestAborted);
+        logger.LogInformation("Image request {RequestId} on remote model {ModelId}: {Count} images", OpenAiErrors.RequestId(context), model, images.Count);
+        await WriteImagesAsync(context, images);
     }
 
     private async Task WriteImagesAsync(HttpContext context, IReadOnlyList<byte[]> images)

@@ -159,6 +159,7 @@ public static class OpenAiErrors
         ImageRequestException image => ApiException.Invalid(ImageParam(image.Field), image.Message),
         EngineBusyException busy => new ApiException(StatusCodes.Status429TooManyRequests, "The model is busy; retry later.", "rate_limit_error", null, "engine_busy", busy.RetryAfter),
         ModelNotFoundException missing => new ApiException(StatusCodes.Status404NotFound, $"The model '{missing.ModelId}' does not exist.", "invalid_request_error", "model", "model_not_found"),
+        Metering.InferenceProviderException provider => new ApiException(provider.Status, provider.Message, "server_error", null, provider.Code, provider.RetryAfter),
         ModelLoadException => new ApiException(StatusCodes.Status503ServiceUnavailable, "The model could not be loaded; try again later.", "server_error", "model", "model_unavailable", TimeSpan.FromSeconds(30)),
         BudgetExceededException budget => new ApiException(StatusCodes.Status402PaymentRequired, budget.Message, "insufficient_quota", null, "budget_exceeded"),
         ProcessingRestrictedException restricted => new ApiException(StatusCodes.Status403Forbidden, restricted.Message, "permission_error", null, "processing_restricted"),

@@ -21,8 +21,8 @@ public sealed class ChatService(
     IDbContextFactory<AppDbContext> dbFactory,
     UserContentCipher cipher,
     MeteredInference metered,
-    IChatEngine engine,
     IModelRegistry registry,
+    RemoteInference.RemoteEndpointCatalog remote,
     Models.ModelAvailability availability,
     IOptions<ChatOptions> options,
     TimeProvider time,
@@ -37,7 +37,11 @@ public sealed class ChatService(
                         && availability.IsOffered(s.Manifest.Id))
             .OrderBy(s => s.Manifest.IsDemo)
             .ThenBy(s => s.Manifest.DisplayName, StringComparer.CurrentCultureIgnoreCase)
-            .Select(s => new ChatModelChoice(s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo))];
+            .Select(s => new ChatModelChoice(s.Manifest.Id, s.Manifest.DisplayName, s.Manifest.IsDemo))
+            // Models of remote inference endpoints, after the installed ones; an installed id wins.
+            .Concat(remote.Models()
+                .Where(m => m.Kind == RemoteInference.RemoteModelKinds.Chat && registry.Get(m.Id) is null && availability.IsOffered(m.Id))
+                .Select(m => new ChatModelChoice(m.Id, m.Id, false)))];
 
     /// <summary>
     /// Checks everything, then starts the answer. Failures the user must see before anything streams are thrown here:
@@ -103,7 +107,7 @@ public sealed class ChatService(
             }, FairnessKey: request.UserId,
                 // Kept in the KV cache only where the chat itself is kept: not for temporary chats or zero retention.
                 CacheScope: store ? call.Request.Principal.CacheScope : null);
-            updates = engine.StreamAsync(chatRequest, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            updates = call.Target.Chat.StreamAsync(chatRequest, cancellationToken).GetAsyncEnumerator(cancellationToken);
             // The engine throws validation, busy and missing-model errors before its first update.
             hasFirst = await updates.MoveNextAsync();
         }
@@ -217,6 +221,13 @@ public sealed class ChatService(
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 finish = FinishReason.Cancelled;
+            }
+            catch (InferenceProviderException ex)
+            {
+                // A remote node failed mid-answer: already logged with the endpoint; the partial answer is kept, nothing is charged.
+                turn.Call.Report(new UsageActual());
+                finish = FinishReason.Error;
+                error = ex.Message;
             }
             catch (Exception ex)
             {

@@ -25,6 +25,7 @@ internal sealed record ChatStartError(string? Message, Severity Severity, string
         ModelNotFoundException missing => new(T["The model \"{0}\" is no longer installed. Your message was kept; choose another model.", missing.ModelId], Severity.Error, MissingModelId: missing.ModelId),
         ModelLoadException => new(T["The model could not be loaded. Choose another model."], Severity.Error),
         EngineBusyException busy => new(T["The model is busy. Please try again in {0} seconds.", (int)Math.Ceiling(busy.RetryAfter.TotalSeconds)], Severity.Warning),
+        Metering.InferenceProviderException => new(T["The inference node for this model is not available right now. Nothing was charged; please try again later."], Severity.Error),
         ChatRequestException invalid => new(T["Invalid setting {0}: {1}", invalid.Field, invalid.Message], Severity.Warning),
         _ => new(T["Something went wrong. Please try again."], Severity.Error, Unexpected: true),
     };

@@ -14,8 +14,9 @@ public sealed class MeteredCall : IAsyncDisposable
     private Func<MeteredSave, Task>? content;
     private Task<decimal>? finishing;
 
-    internal MeteredCall(MeteredInference owner, MeteredRequest request, InferenceAccount account, IUsageReservation reservation, CancellationToken cancellationToken)
+    internal MeteredCall(MeteredInference owner, MeteredRequest request, InferenceAccount account, IUsageReservation reservation, InferenceTarget target, CancellationToken cancellationToken)
     {
+        Target = target;
         this.owner = owner;
         this.reservation = reservation;
         Request = request;
@@ -26,6 +27,9 @@ public sealed class MeteredCall : IAsyncDisposable
     public MeteredRequest Request { get; }
 
     public string RequestId => Request.RequestId;
+
+    /// <summary>Where the request is processed (this node or a remote endpoint), named by its record.</summary>
+    public InferenceTarget Target { get; }
 
     /// <summary>The account's retention settings, checked by the access guard.</summary>
     public InferenceAccount Account { get; }
@@ -57,6 +61,11 @@ public sealed class MeteredCall : IAsyncDisposable
     private async Task<decimal> FinishCoreAsync(Exception? error)
     {
         var outcome = error is null ? Outcome : CancellationToken.IsCancellationRequested ? InferenceOutcome.Cancelled : InferenceOutcome.Failed;
+        if (error is InferenceProviderException)
+        {
+            // A failed provider charges nothing, not even the part of an answer it streamed before it failed.
+            Produced = new();
+        }
         try
         {
             Cost = await owner.SaveAsync(this, outcome, reservation, content);
@@ -64,6 +73,7 @@ public sealed class MeteredCall : IAsyncDisposable
         }
         finally
         {
+            Target.Dispose();
             await reservation.DisposeAsync();
         }
     }

@@ -20,6 +20,7 @@ public sealed class MeteredInference(
     ModelAvailability models,
     IUsageMeter meter,
     ProcessingRecordWriter records,
+    IInferenceRouter router,
     TimeProvider time,
     Telemetry.PortalMetrics telemetry,
     ILogger<MeteredInference> logger)
@@ -59,19 +60,23 @@ public sealed class MeteredInference(
         request = request with { ModelId = models.CanonicalId(request.ModelId) };
         await models.EnsureEnabledAsync(request.ModelId, cancellationToken);
         var reservation = await meter.ReserveAsync(request.ToEstimate(organization.OrganizationId), cancellationToken);
+        InferenceTarget? target = null;
         try
         {
+            // Routed before the record is written, so the record names the node and region that process the request.
+            target = router.Route(request.ModelId);
             // Written before the engine runs, so a process that dies mid-inference still leaves the record (marked interrupted at the next start).
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            db.ProcessingRecords.Add(records.Create(request.RequestId, principal.UserId, request.Purpose, request.ModelId, principal.Channel, ProcessingOutcome.Started));
+            db.ProcessingRecords.Add(records.Create(request.RequestId, principal.UserId, request.Purpose, request.ModelId, principal.Channel, ProcessingOutcome.Started, target.Node, target.Region));
             await db.SaveChangesAsync(cancellationToken);
         }
         catch
         {
+            target?.Dispose();
             await reservation.DisposeAsync();
             throw;
         }
-        return new MeteredCall(this, request, account, reservation, cancellationToken);
+        return new MeteredCall(this, request, account, reservation, target, cancellationToken);
     }
 
     internal async Task<decimal> SaveAsync(MeteredCall call, InferenceOutcome outcome, IUsageReservation reservation, Func<MeteredSave, Task>? content)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace PromptLeo.Web.Features.Metering;
 
 public static class MeteringExtensions
@@ -7,6 +9,8 @@ public static class MeteringExtensions
     {
         builder.Services.AddSingleton<MeteredInference>();
         builder.Services.AddSingleton<MeteredEmbeddings>();
+        // Remote inference replaces this with a router that also knows the registered endpoints.
+        builder.Services.TryAddSingleton<IInferenceRouter, LocalInferenceRouter>();
         return builder;
     }
 }

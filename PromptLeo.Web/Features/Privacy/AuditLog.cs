@@ -29,6 +29,9 @@ public static class AuditActions
     public const string ModelDeleted = "model.deleted";
     public const string ModelEnabled = "model.enabled";
     public const string ModelDisabled = "model.disabled";
+    public const string RemoteEndpointAdded = "remote-endpoint.added";
+    public const string RemoteEndpointChanged = "remote-endpoint.changed";
+    public const string RemoteEndpointRemoved = "remote-endpoint.removed";
     public const string PriceChanged = "price.changed";
     public const string SubProcessorChangeAnnounced = "subprocessor.change-announced";
     public const string SubProcessorObjected = "subprocessor.objected";

@@ -106,6 +106,9 @@ public sealed class ProcessingActivities(
         [typeof(UsageReservation)] = RegisterActivity.Billing,
         // Lease names hold job kinds and row ids, holders node names: no person's data.
         [typeof(ClusterLease)] = null,
+        // Remote inference endpoints (URL, region, protected credential, model ids): configuration; who changed them is in the audit log.
+        [typeof(RemoteInferenceEndpoint)] = null,
+        [typeof(RemoteInferenceModel)] = null,
     };
 
     /// <summary>What the retention purge deletes (its audit entry's categories), each with the activity whose deletion period it applies.</summary>

@@ -17,7 +17,8 @@ public sealed class ProcessingRecordWriter(IOptions<HostingOptions> hosting, IOp
     /// <summary>A new request id: "req_" and 32 hex digits.</summary>
     public static string NewRequestId() => "req_" + Guid.NewGuid().ToString("N");
 
-    public ProcessingRecord Create(string requestId, string userId, string purpose, string modelId, string channel, string outcome = "completed")
+    /// <summary>A record stamped with this node and region, or with <paramref name="node"/> and <paramref name="region"/> where another node processes the request.</summary>
+    public ProcessingRecord Create(string requestId, string userId, string purpose, string modelId, string channel, string outcome = "completed", string? node = null, string? region = null)
     {
         var now = time.GetUtcNow();
         return new ProcessingRecord
@@ -30,8 +31,8 @@ public sealed class ProcessingRecordWriter(IOptions<HostingOptions> hosting, IOp
             ModelId = modelId,
             DataCategories = ProcessingPurpose.DataCategoriesFor(purpose),
             LegalBasis = ProcessingPurpose.LegalBasis,
-            Node = Node,
-            Region = Region,
+            Node = node ?? Node,
+            Region = region ?? Region,
             Outcome = outcome,
             RetentionUntil = now.AddDays(records.Value.RetentionDays),
         };

@@ -1,0 +1,65 @@
+using PromptLeo.Inference.Llm;
+
+namespace PromptLeo.Web.Features.Metering;
+
+/// <summary>
+/// Where one request is processed: this node's engines or a remote provider. The record and the
+/// <c>X-Processing-Region</c> header name <see cref="Node"/> and <see cref="Region"/>; disposing ends the target's
+/// in-flight count (the load balancing between endpoints of one model).
+/// </summary>
+public sealed class InferenceTarget(string node, string region, IChatEngine chat, bool isRemote, Action? release = null) : IDisposable
+{
+    private Action? release = release;
+
+    public string Node { get; } = node;
+
+    public string Region { get; } = region;
+
+    /// <summary>The chat engine that serves this request; local and remote models are streamed alike.</summary>
+    public IChatEngine Chat { get; } = chat;
+
+    public bool IsRemote { get; } = isRemote;
+
+    /// <summary>For a remote target: its <c>/images/generations</c>; null where the images run on this node.</summary>
+    public IRemoteImageClient? RemoteImages { get; init; }
+
+    public void Dispose() => Interlocked.Exchange(ref release, null)?.Invoke();
+}
+
+/// <summary>Chooses the target of a request by its model: local models run here, remote ones on a registered endpoint.</summary>
+public interface IInferenceRouter
+{
+    /// <summary>
+    /// The target for <paramref name="modelId"/>; throws <see cref="InferenceProviderException"/> when the model is remote
+    /// and no endpoint of it can take the request.
+    /// </summary>
+    InferenceTarget Route(string modelId);
+}
+
+/// <summary>Every model runs on this node's engines.</summary>
+public sealed class LocalInferenceRouter(IChatEngine engine, Records.ProcessingRecordWriter records) : IInferenceRouter
+{
+    public InferenceTarget Route(string modelId) => new(records.Node, records.Region, engine, isRemote: false);
+}
+
+/// <summary>
+/// The provider that was to process the request failed (down, slow, garbage): the request ends with
+/// <see cref="Status"/> (502, 503 or 504) and nothing is charged, also when part of an answer had been streamed.
+/// The message names no prompt or output.
+/// </summary>
+public sealed class InferenceProviderException(int status, string code, string message, TimeSpan? retryAfter = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public int Status { get; } = status;
+
+    public string Code { get; } = code;
+
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>A remote endpoint's <c>/images/generations</c>: the validated OpenAI body goes out, the PNGs come back.</summary>
+public interface IRemoteImageClient
+{
+    /// <summary>Throws <see cref="InferenceProviderException"/> when the node fails (nothing charged).</summary>
+    Task<IReadOnlyList<byte[]>> GenerateAsync(System.Text.Json.Nodes.JsonObject body, CancellationToken cancellationToken);
+}
