@@ -40,7 +40,9 @@ public static class PostgresServer
             return new NpgsqlConnectionStringBuilder(given) { Database = "postgres", Pooling = false }.ToString();
         }
         var bin = FindBinaries();
-        var root = Path.Combine(Path.GetTempPath(), "promptleo-postgres", Guid.NewGuid().ToString("N"));
+        var parent = Path.Combine(Path.GetTempPath(), "promptleo-postgres");
+        RemoveStoppedClusters(parent);
+        var root = Path.Combine(parent, Guid.NewGuid().ToString("N"));
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(data);
         var asRoot = Environment.UserName == "root";
@@ -54,19 +56,60 @@ public static class PostgresServer
         // Durability is pointless for a throwaway cluster; fsync off keeps the pass fast on a shared runner.
         Run(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start", "-o",
             $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"]);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        StopWhenThisProcessEnds(asRoot, bin, data, root);
+        return new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Database = "postgres", Pooling = false }.ToString();
+    }
+
+    /// <summary>
+    /// A watchdog in its own session stops the cluster and deletes its folder once the test process is gone, however it
+    /// ends (the runner kills the test host soon after the last test, before exit handlers can finish).
+    /// </summary>
+    private static void StopWhenThisProcessEnds(bool asRoot, string bin, string data, string root)
+    {
+        var stop = $"{(asRoot ? "runuser -u postgres -- " : "")}'{Path.Combine(bin, "pg_ctl")}' -D '{data}' -m immediate -w stop";
+        var watchdog = new ProcessStartInfo("setsid")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var argument in new[] { "sh", "-c", $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf '{root}'" })
+        {
+            watchdog.ArgumentList.Add(argument);
+        }
+        Process.Start(watchdog);
+    }
+
+    /// <summary>Clusters an earlier, killed run left behind: their server no longer runs (no postmaster.pid) and they are an hour old.</summary>
+    private static void RemoveStoppedClusters(string parent)
+    {
+        if (!Directory.Exists(parent))
+        {
+            return;
+        }
+        foreach (var cluster in Directory.GetDirectories(parent)
+            .Where(c => !File.Exists(Path.Combine(c, "data", "postmaster.pid")) && Directory.GetCreationTimeUtc(c) < DateTime.UtcNow.AddHours(-1)))
+        {
+            TryDelete(cluster);
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        for (var attempt = 0; attempt < 5 && Directory.Exists(folder); attempt++)
         {
             try
             {
-                Run(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
-                Directory.Delete(root, recursive: true);
+                Directory.Delete(folder, recursive: true);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // The temp cleaner takes what is left.
+                // The server's last processes may still be writing as they exit.
+                Thread.Sleep(200);
             }
-        };
-        return new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Database = "postgres", Pooling = false }.ToString();
+        }
     }
 
     private static string FindBinaries()
