@@ -105,4 +105,7 @@ public sealed class PostgresPortal : PortalFactory
     /// <summary>A node on <paramref name="first"/>'s data folder and databases; whichever is disposed last without KeepDataOnDispose drops them.</summary>
     public static PostgresPortal SecondNode(PortalFactory first) =>
         new(first.DataDirectory, first.Postgres ?? throw new ArgumentException("The first node does not run on PostgreSQL.", nameof(first)));
+
+    /// <summary>A node on <paramref name="dataDirectory"/> (its key ring) and other databases, e.g. restored from dumps.</summary>
+    public static PostgresPortal On(string dataDirectory, PostgresDatabases databases) => new(dataDirectory, databases);
 }

@@ -33,6 +33,14 @@ public static class PostgresServer
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Runs a client program of the server's version (pg_dump, pg_restore) against <paramref name="database"/>.</summary>
+    public static void RunClient(string program, string database, params string[] arguments)
+    {
+        var server = new NpgsqlConnectionStringBuilder(AdminConnectionString);
+        var target = $"host={server.Host} port={server.Port} user={server.Username} dbname={database}";
+        Run(Path.Combine(FindBinaries(), program), [.. arguments, "-d", target], server.Password);
+    }
+
     private static string Start()
     {
         if (Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } given)
@@ -136,9 +144,13 @@ public static class PostgresServer
     private static void Run(bool asPostgresUser, string program, string[] arguments) =>
         Run(asPostgresUser ? "runuser" : program, asPostgresUser ? ["-u", "postgres", "--", program, .. arguments] : arguments);
 
-    private static void Run(string program, string[] arguments)
+    private static void Run(string program, string[] arguments, string? password = null)
     {
         var start = new ProcessStartInfo(program) { WorkingDirectory = Path.GetTempPath(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (password is not null)
+        {
+            start.Environment["PGPASSWORD"] = password;
+        }
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

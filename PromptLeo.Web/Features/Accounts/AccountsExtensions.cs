@@ -75,6 +75,8 @@ public static class AccountsExtensions
     public static async Task ProvisionAccountsAsync(this IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
+        // Nodes starting together on one PostgreSQL database would both create the roles and the admin.
+        await using var startup = await Storage.StartupLock.AcquireAsync(services, "promptleo:provision-accounts");
         var provisioner = scope.ServiceProvider.GetRequiredService<AccountProvisioner>();
         await provisioner.EnsureRolesAsync();
         await provisioner.EnsureConfiguredAdminAsync();
