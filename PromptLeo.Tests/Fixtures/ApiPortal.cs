@@ -98,3 +98,9 @@ public class ApiPortalFactory : PortalFactory
     public async Task<long> PersonalBalanceAsync(string userId) =>
         await Services.GetRequiredService<BillingAccounts>().BalanceAsync(await PersonalOrganizationAsync(userId));
 }
+
+/// <summary>The API portal on PostgreSQL (see <see cref="PostgresPortal"/>).</summary>
+public sealed class PostgresApiPortal : ApiPortalFactory
+{
+    public PostgresApiPortal() => Postgres = PostgresDatabases.Create();
+}

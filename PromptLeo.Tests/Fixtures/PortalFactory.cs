@@ -28,6 +28,9 @@ public class PortalFactory : WebApplicationFactory<Program>
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 
+    /// <summary>The portal's PostgreSQL databases when a fixture runs it on PostgreSQL (<see cref="PostgresPortal"/>); null = SQLite.</summary>
+    public PostgresDatabases? Postgres { get; protected init; }
+
     /// <summary>Extra configuration a derived fixture wants (e.g. a region).</summary>
     protected virtual IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
 
@@ -45,6 +48,10 @@ public class PortalFactory : WebApplicationFactory<Program>
                 ["Admin:Password"] = AdminPassword,
                 ["Logging:LogLevel:Default"] = "Warning",
             };
+            foreach (var (key, value) in Postgres?.Settings ?? new Dictionary<string, string?>())
+            {
+                settings[key] = value;
+            }
             foreach (var (key, value) in ExtraSettings)
             {
                 settings[key] = value;
@@ -68,6 +75,7 @@ public class PortalFactory : WebApplicationFactory<Program>
         }
         if (disposing && !KeepDataOnDispose)
         {
+            Postgres?.Drop();
             try
             {
                 Directory.Delete(DataDirectory, recursive: true);
@@ -82,3 +90,22 @@ public class PortalFactory : WebApplicationFactory<Program>
 
 /// <summary>The portal started again on the data folder of an earlier instance: a restart.</summary>
 public sealed class ExistingDataPortal(string dataDirectory) : PortalFactory(dataDirectory);
+
+/// <summary>
+/// The portal on PostgreSQL: its own content and key databases on <see cref="PostgresServer"/>, dropped on dispose.
+/// <see cref="SecondNode"/> is another node on the first one's data folder and databases.
+/// </summary>
+public sealed class PostgresPortal : PortalFactory
+{
+    public PostgresPortal() => Postgres = PostgresDatabases.Create();
+
+    private PostgresPortal(string dataDirectory, PostgresDatabases databases)
+        : base(dataDirectory) => Postgres = databases;
+
+    /// <summary>A node on <paramref name="first"/>'s data folder and databases; whichever is disposed last without KeepDataOnDispose drops them.</summary>
+    public static PostgresPortal SecondNode(PortalFactory first) =>
+        new(first.DataDirectory, first.Postgres ?? throw new ArgumentException("The first node does not run on PostgreSQL.", nameof(first)));
+
+    /// <summary>A node on <paramref name="dataDirectory"/> (its key ring) and other databases, e.g. restored from dumps.</summary>
+    public static PostgresPortal On(string dataDirectory, PostgresDatabases databases) => new(dataDirectory, databases);
+}

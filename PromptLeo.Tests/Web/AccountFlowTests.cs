@@ -7,7 +7,8 @@ using PromptLeo.Tests.Fixtures;
 
 namespace PromptLeo.Tests.Web;
 
-public sealed class AccountFlowTests(PortalFactory factory) : IClassFixture<PortalFactory>
+public abstract class AccountFlowTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : PortalFactory
 {
     private const string Password = "Correct-Horse-42";
 
@@ -184,3 +185,8 @@ public sealed class AccountFlowTests(PortalFactory factory) : IClassFixture<Port
         Assert.Contains("id=\"admin-title\"", await response.Content.ReadAsStringAsync());
     }
 }
+
+public sealed class AccountFlowTests(PortalFactory factory) : AccountFlowTests<PortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class AccountFlowPostgresTests(PostgresPortal factory) : AccountFlowTests<PostgresPortal>(factory);

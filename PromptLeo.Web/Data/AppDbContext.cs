@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -6,6 +7,9 @@ namespace PromptLeo.Web.Data;
 
 public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<ApplicationUser>(options)
 {
+    /// <summary>Identity's table layout (passkeys): set in the Identity options, and by the PostgreSQL design-time factory.</summary>
+    public static readonly Version IdentitySchema = IdentitySchemaVersions.Version3;
+
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<ConversationMessage> ConversationMessages => Set<ConversationMessage>();
     public DbSet<ChatPreset> ChatPresets => Set<ChatPreset>();

@@ -7,7 +7,8 @@ using static PromptLeo.Tests.Web.Api.ChatCompletionsApiTests;
 
 namespace PromptLeo.Tests.Web.Api;
 
-public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+public abstract class ApiBudgetTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : ApiPortalFactory
 {
     [Fact]
     public async Task ParallelRequests_OverBudget_SomeRefusedAndTotalStaysUnderCap()
@@ -133,6 +134,11 @@ public sealed class ApiBudgetTests(ApiPortalFactory factory) : IClassFixture<Api
     private List<MimeKit.MimeMessage> MailsTo(string email) =>
         [.. Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Where(m => m.To.Mailboxes.Any(a => a.Address == email))];
 }
+
+public sealed class ApiBudgetTests(ApiPortalFactory factory) : ApiBudgetTests<ApiPortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class ApiBudgetPostgresTests(PostgresApiPortal factory) : ApiBudgetTests<PostgresApiPortal>(factory);
 
 public sealed class ApiLimitsBeforeBudgetTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
 {

@@ -11,7 +11,8 @@ using static PromptLeo.Tests.Web.Api.ChatCompletionsApiTests;
 
 namespace PromptLeo.Tests.Web.Api;
 
-public sealed class ApiErrorTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+public abstract class ApiErrorTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : ApiPortalFactory
 {
     private static object Chat(int maxTokens = 4) => new { model = ApiPortalFactory.ChatModel, max_tokens = maxTokens, messages = new[] { new { role = "user", content = "hi" } } };
 
@@ -170,6 +171,11 @@ public sealed class ApiErrorTests(ApiPortalFactory factory) : IClassFixture<ApiP
         await AssertErrorAsync(response, HttpStatusCode.BadRequest);
     }
 }
+
+public sealed class ApiErrorTests(ApiPortalFactory factory) : ApiErrorTests<ApiPortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class ApiErrorPostgresTests(PostgresApiPortal factory) : ApiErrorTests<PostgresApiPortal>(factory);
 
 /// <summary>A portal with a low per-key limit, so the limiter can be hit in a test.</summary>
 public sealed class RateLimitedPortalFactory : ApiPortalFactory

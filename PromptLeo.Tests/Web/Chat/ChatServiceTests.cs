@@ -14,7 +14,8 @@ using PromptLeo.Web.Features.Records;
 namespace PromptLeo.Tests.Web.Chat;
 
 /// <summary>The chat service against the real portal, database and demo GGUF model (random weights: behaviour, not text).</summary>
-public sealed class ChatServiceTests(PortalFactory factory) : IClassFixture<PortalFactory>
+public abstract class ChatServiceTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : PortalFactory
 {
     private const string Model = DemoModelInstaller.DemoChatModelId;
 
@@ -353,3 +354,8 @@ public sealed class ChatServiceTests(PortalFactory factory) : IClassFixture<Port
         Assert.All(models, m => Assert.Equal(ModelKind.Chat, registry.Get(m.Id)!.Manifest.Kind));
     }
 }
+
+public sealed class ChatServiceTests(PortalFactory factory) : ChatServiceTests<PortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class ChatServicePostgresTests(PostgresPortal factory) : ChatServiceTests<PostgresPortal>(factory);

@@ -312,4 +312,16 @@ public sealed class StorageFaultsTests
         Assert.Equal(FillingDiskFileWriter.DiskFull().HResult, error.HResult);
         Assert.False(StorageFaults.IsStorageFull(new IOException("Permission denied", 13)));
     }
+
+    [Fact]
+    public void IsStorageFull_PostgresDiskFull_IsRecognised()
+    {
+        // The server raises SQLSTATE 53100 (disk_full) as it does when it cannot extend a file.
+        var full = Assert.ThrowsAny<Npgsql.PostgresException>(() =>
+            PostgresServer.Execute("DO $$ BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$"));
+        var other = Assert.ThrowsAny<Npgsql.PostgresException>(() => PostgresServer.Execute("SELECT 1/0"));
+
+        Assert.True(StorageFaults.IsStorageFull(new Microsoft.EntityFrameworkCore.DbUpdateException("save failed", full)));
+        Assert.False(StorageFaults.IsStorageFull(other));
+    }
 }

@@ -9,7 +9,8 @@ using PromptLeo.Web.Features.Records;
 
 namespace PromptLeo.Tests.Web.Content;
 
-public class UserContentCipherTests(PortalFactory factory) : IClassFixture<PortalFactory>
+public abstract class UserContentCipherTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : PortalFactory
 {
     private async Task<string> CreateUserAsync()
     {
@@ -35,8 +36,15 @@ public class UserContentCipherTests(PortalFactory factory) : IClassFixture<Porta
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContextAsync();
         var row = await db.UserDataKeys.SingleAsync(k => k.UserId == userId);
         Assert.NotEqual(32, row.WrappedKey.Length); // wrapped by Data Protection, never the raw key
-        // The key lives apart from the content: <data>/keys/datakeys.db, not the content database.
-        Assert.Equal(Path.Combine(factory.DataDirectory, "keys", "datakeys.db"), new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource);
+        // The key lives apart from the content: <data>/keys/datakeys.db on SQLite, the separate key database on PostgreSQL.
+        if (factory.Postgres is { } postgres)
+        {
+            Assert.Equal(postgres.Keys, new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()).Database);
+        }
+        else
+        {
+            Assert.Equal(Path.Combine(factory.DataDirectory, "keys", "datakeys.db"), new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource);
+        }
     }
 
     [Fact]
@@ -110,3 +118,8 @@ public class UserContentCipherTests(PortalFactory factory) : IClassFixture<Porta
         Assert.Matches("^req_[0-9a-f]{32}$", requestId);
     }
 }
+
+public sealed class UserContentCipherTests(PortalFactory factory) : UserContentCipherTests<PortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class UserContentCipherPostgresTests(PostgresPortal factory) : UserContentCipherTests<PostgresPortal>(factory);

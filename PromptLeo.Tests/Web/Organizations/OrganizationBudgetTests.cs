@@ -16,7 +16,8 @@ namespace PromptLeo.Tests.Web.Organizations;
 public sealed record TestOrganization(Guid Id, string Owner, IReadOnlyDictionary<string, string> Members);
 
 /// <summary>Budgets, keys, credit and prices of an organization, through /v1 with the real demo chat model.</summary>
-public sealed class OrganizationBudgetTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+public abstract class OrganizationBudgetTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : ApiPortalFactory
 {
     private static readonly object SmallChat = new { model = ApiPortalFactory.ChatModel, max_tokens = 2, messages = new[] { new { role = "user", content = "hi" } } };
 
@@ -381,3 +382,8 @@ public sealed class OrganizationBudgetTests(ApiPortalFactory factory) : IClassFi
     private List<MimeKit.MimeMessage> MailsTo(string email) =>
         [.. System.IO.Directory.GetFiles(factory.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)).Where(m => m.To.Mailboxes.Any(a => a.Address == email))];
 }
+
+public sealed class OrganizationBudgetTests(ApiPortalFactory factory) : OrganizationBudgetTests<ApiPortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class OrganizationBudgetPostgresTests(PostgresApiPortal factory) : OrganizationBudgetTests<PostgresApiPortal>(factory);

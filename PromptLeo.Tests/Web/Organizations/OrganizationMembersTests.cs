@@ -11,7 +11,8 @@ using PromptLeo.Web.Features.Organizations;
 namespace PromptLeo.Tests.Web.Organizations;
 
 /// <summary>The member rules of company organizations: invitations, roles, the last owner, removal and leaving.</summary>
-public sealed class OrganizationMembersTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+public abstract class OrganizationMembersTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : ApiPortalFactory
 {
     private static readonly Uri Portal = new("http://localhost/");
 
@@ -382,3 +383,8 @@ public sealed class OrganizationMembersTests(ApiPortalFactory factory) : IClassF
 
     private static int Base64UrlBytes(string token) => Convert.FromBase64String(token.Replace('-', '+').Replace('_', '/') + "=").Length;
 }
+
+public sealed class OrganizationMembersTests(ApiPortalFactory factory) : OrganizationMembersTests<ApiPortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class OrganizationMembersPostgresTests(PostgresApiPortal factory) : OrganizationMembersTests<PostgresApiPortal>(factory);

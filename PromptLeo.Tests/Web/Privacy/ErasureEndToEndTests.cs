@@ -14,7 +14,8 @@ using PromptLeo.Web.Features.Privacy;
 namespace PromptLeo.Tests.Web.Privacy;
 
 /// <summary>Erasure across every feature on the real engines: portal chat, API usage with a key, export, then erasure.</summary>
-public sealed class ErasureEndToEndTests(ApiPortalFactory factory) : IClassFixture<ApiPortalFactory>
+public abstract class ErasureEndToEndTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : ApiPortalFactory
 {
     [Fact]
     public async Task Erase_AfterChatAndApiUse_KeyStopsUsageIsPseudonymizedAndNothingLeaks()
@@ -92,7 +93,13 @@ public sealed class ErasureEndToEndTests(ApiPortalFactory factory) : IClassFixtu
     }
 }
 
-public sealed class ErasureInvoiceTests(PortalFactory factory) : IClassFixture<PortalFactory>
+public sealed class ErasureEndToEndTests(ApiPortalFactory factory) : ErasureEndToEndTests<ApiPortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class ErasureEndToEndPostgresTests(PostgresApiPortal factory) : ErasureEndToEndTests<PostgresApiPortal>(factory);
+
+public abstract class ErasureInvoiceTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : PortalFactory
 {
     [Fact]
     public async Task Erase_WithOpenPostpaidUsage_IssuesFinalInvoiceThenArchivesItUnlinked()
@@ -124,3 +131,8 @@ public sealed class ErasureInvoiceTests(PortalFactory factory) : IClassFixture<P
         Assert.Equal(before, await check.Invoices.CountAsync());
     }
 }
+
+public sealed class ErasureInvoiceTests(PortalFactory factory) : ErasureInvoiceTests<PortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class ErasureInvoicePostgresTests(PostgresPortal factory) : ErasureInvoiceTests<PostgresPortal>(factory);

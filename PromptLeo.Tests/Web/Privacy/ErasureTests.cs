@@ -8,7 +8,8 @@ using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Tests.Web.Privacy;
 
-public class ErasureTests(PortalFactory factory) : IClassFixture<PortalFactory>
+public abstract class ErasureTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : PortalFactory
 {
     private static Task<HttpResponseMessage> SubmitEraseAsync(HttpClient client, string password, bool confirm = true) =>
         FormPost.SubmitAsync(client, "/privacy/erase", "erase-account", new Dictionary<string, string>
@@ -136,6 +137,11 @@ public class ErasureTests(PortalFactory factory) : IClassFixture<PortalFactory>
     }
 
 }
+
+public sealed class ErasureTests(PortalFactory factory) : ErasureTests<PortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class ErasurePostgresTests(PostgresPortal factory) : ErasureTests<PostgresPortal>(factory);
 
 public class InterruptedErasureTests
 {

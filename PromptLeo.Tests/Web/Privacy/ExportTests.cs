@@ -9,7 +9,8 @@ using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Tests.Web.Privacy;
 
-public class ExportTests(PortalFactory factory) : IClassFixture<PortalFactory>
+public abstract class ExportTests<TPortal>(TPortal factory) : IClassFixture<TPortal>
+    where TPortal : PortalFactory
 {
     private async Task<DataExport> WaitForExportAsync(Guid exportId)
     {
@@ -164,3 +165,8 @@ public class ExportTests(PortalFactory factory) : IClassFixture<PortalFactory>
         Assert.Equal(ReauthenticationResult.Confirmed, await center.ReauthenticateAsync(user.Id, user.Password, Totp.Code(key)));
     }
 }
+
+public sealed class ExportTests(PortalFactory factory) : ExportTests<PortalFactory>(factory);
+
+/// <summary>The same tests on PostgreSQL.</summary>
+public sealed class ExportPostgresTests(PostgresPortal factory) : ExportTests<PostgresPortal>(factory);

@@ -38,7 +38,7 @@ public static class AccountsExtensions
                 options.Lockout.MaxFailedAccessAttempts = 5;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 options.Lockout.AllowedForNewUsers = true;
-                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+                options.Stores.SchemaVersion = AppDbContext.IdentitySchema;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
@@ -75,6 +75,8 @@ public static class AccountsExtensions
     public static async Task ProvisionAccountsAsync(this IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();
+        // Nodes starting together on one PostgreSQL database would both create the roles and the admin.
+        await using var startup = await Storage.StartupLock.AcquireAsync(services, "promptleo:provision-accounts");
         var provisioner = scope.ServiceProvider.GetRequiredService<AccountProvisioner>();
         await provisioner.EnsureRolesAsync();
         await provisioner.EnsureConfiguredAdminAsync();

@@ -181,7 +181,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
         }
         var prefix = presented[..11];
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var row = await FindKey(db, prefix);
+        var row = await (db.Database.IsNpgsql() ? FindKeyPostgres : FindKeySqlite)(db, prefix);
         if (row is null || !CryptographicOperations.FixedTimeEquals(row.SecretHash, Hash(presented)))
         {
             return null;
@@ -201,8 +201,12 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
 
     private sealed record KeyRow(Guid Id, string UserId, byte[] SecretHash, string Scopes, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? DisabledAt);
 
-    // One compiled query checks the key and its account row on every request; both are indexed lookups.
-    private static readonly Func<AppDbContext, string, Task<KeyRow?>> FindKey = EF.CompileAsyncQuery((AppDbContext db, string prefix) =>
+    // One compiled query checks the key and its account row on every request; both are indexed lookups. A compiled query
+    // keeps the provider it first ran on, so each provider has its own (the tests run SQLite and PostgreSQL in one process).
+    private static readonly Func<AppDbContext, string, Task<KeyRow?>> FindKeySqlite = CompileFindKey();
+    private static readonly Func<AppDbContext, string, Task<KeyRow?>> FindKeyPostgres = CompileFindKey();
+
+    private static Func<AppDbContext, string, Task<KeyRow?>> CompileFindKey() => EF.CompileAsyncQuery((AppDbContext db, string prefix) =>
         db.ApiKeys.AsNoTracking()
             .Where(k => k.Prefix == prefix)
             .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new KeyRow(k.Id, k.UserId, k.SecretHash, k.Scopes, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, u.DisabledAt))

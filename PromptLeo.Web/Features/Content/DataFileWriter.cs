@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace PromptLeo.Web.Features.Content;
 
@@ -29,7 +30,7 @@ public class DataFileWriter
 /// <summary>The data folder's disk (or the database on it) is full. Nothing of the failed write was kept.</summary>
 public sealed class StorageFullException(string message, Exception inner) : IOException(message, inner);
 
-/// <summary>Recognises "disk full" in what the file system and SQLite throw.</summary>
+/// <summary>Recognises "disk full" in what the file system, SQLite and PostgreSQL throw.</summary>
 public static class StorageFaults
 {
     private const int Enospc = 28;               // Linux/macOS errno, which .NET passes on as the IOException's HResult
@@ -44,7 +45,8 @@ public static class StorageFaults
         {
             if (e is StorageFullException
                 || e is IOException { HResult: Enospc or ErrorDiskFull or ErrorHandleDiskFull }
-                || e is SqliteException { SqliteErrorCode: SqliteFull })
+                || e is SqliteException { SqliteErrorCode: SqliteFull }
+                || e is PostgresException { SqlState: PostgresErrorCodes.DiskFull })
             {
                 return true;
             }

@@ -77,8 +77,8 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
     {
         await using var keyDb = await keyStore.CreateDbContextAsync(cancellationToken);
         await keyDb.UserDataKeys.Where(k => k.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        // secure_delete zeroed the row; the checkpoint keeps no copy of it in the WAL either.
-        await SqliteHygiene.CheckpointAsync(keyDb, cancellationToken);
+        // SQLite: secure_delete zeroed the row and the checkpoint keeps no copy in the WAL; PostgreSQL: the table is rewritten.
+        await SqliteHygiene.ScrubDeletedKeysAsync(keyDb, cancellationToken);
         Forget(userId);
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using PromptLeo.Web.Data;
 
 namespace PromptLeo.Web.Features.Storage;
 
@@ -11,5 +12,19 @@ public static class SqliteHygiene
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// After a data key was deleted: SQLite checkpoints (secure_delete already zeroed the row); PostgreSQL has no
+    /// secure_delete, so the small key table is rewritten (VACUUM FULL) and the dead row's bytes leave the table's files.
+    /// </summary>
+    public static async Task ScrubDeletedKeysAsync(DataKeyDbContext keys, CancellationToken cancellationToken)
+    {
+        if (keys.Database.IsNpgsql())
+        {
+            await keys.Database.ExecuteSqlRawAsync("VACUUM FULL \"UserDataKeys\"", cancellationToken);
+            return;
+        }
+        await CheckpointAsync(keys, cancellationToken);
     }
 }

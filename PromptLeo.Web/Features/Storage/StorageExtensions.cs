@@ -24,26 +24,32 @@ public static class StorageExtensions
             return paths;
         });
 
-        // The factory serves Blazor circuits and singletons; it also registers the scoped context Identity uses.
-        builder.Services.AddDbContextFactory<AppDbContext>((sp, options) =>
+        builder.Services.AddOptions<DatabaseOptions>()
+            .BindConfiguration(DatabaseOptions.SectionName)
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                options.ContentConnection = configuration.GetConnectionString("DefaultConnection");
+                options.KeyConnection = configuration.GetConnectionString("DataKeys");
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // The factory serves Blazor circuits and singletons; the scoped context Identity uses comes from it too, so that
+        // on PostgreSQL both are the provider's derived type (with its own migrations).
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<DataKeyDbContext>>().CreateDbContext());
+        builder.Services.AddDbContextFactory<AppDbContext, AppDbContextFactory>((sp, options) =>
         {
-            var configured = sp.GetRequiredService<IConfiguration>().GetConnectionString("DefaultConnection");
-            var connectionString = string.IsNullOrWhiteSpace(configured)
-                ? new SqliteConnectionStringBuilder { DataSource = sp.GetRequiredService<DataPaths>().Database, Pooling = true }.ToString()
-                : configured;
+            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            Use(options, database, database.ContentConnection, () => sp.GetRequiredService<DataPaths>().Database);
             // Features contribute EF interceptors through DI (e.g. privacy defaults for new accounts).
-            options.UseSqlite(connectionString)
-                .AddInterceptors(new SqliteSecureDeleteInterceptor())
-                .AddInterceptors(sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>());
+            options.AddInterceptors(sp.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>());
         });
         // Data keys live in their own database so that backups of the content never need to contain them.
-        builder.Services.AddDbContextFactory<DataKeyDbContext>((sp, options) =>
+        builder.Services.AddDbContextFactory<DataKeyDbContext, DataKeyDbContextFactory>((sp, options) =>
         {
-            var configured = sp.GetRequiredService<IConfiguration>().GetConnectionString("DataKeys");
-            var connectionString = string.IsNullOrWhiteSpace(configured)
-                ? new SqliteConnectionStringBuilder { DataSource = sp.GetRequiredService<DataPaths>().DataKeys, Pooling = true }.ToString()
-                : configured;
-            options.UseSqlite(connectionString).AddInterceptors(new SqliteSecureDeleteInterceptor());
+            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            Use(options, database, database.KeyConnection, () => sp.GetRequiredService<DataPaths>().DataKeys);
         });
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
 
@@ -70,6 +76,19 @@ public static class StorageExtensions
             .AddDbContextCheck<AppDbContext>("database", tags: ["ready"])
             .AddDbContextCheck<DataKeyDbContext>("data-keys", tags: ["ready"]);
         return builder;
+    }
+
+    private static void Use(DbContextOptionsBuilder options, DatabaseOptions database, string? configured, Func<string> sqliteFile)
+    {
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            options.UseNpgsql(configured);
+            return;
+        }
+        var connectionString = string.IsNullOrWhiteSpace(configured)
+            ? new SqliteConnectionStringBuilder { DataSource = sqliteFile(), Pooling = true }.ToString()
+            : configured;
+        options.UseSqlite(connectionString).AddInterceptors(new SqliteSecureDeleteInterceptor());
     }
 
     /// <summary>
