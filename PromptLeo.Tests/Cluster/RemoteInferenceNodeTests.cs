@@ -279,7 +279,7 @@ public sealed class RemoteInferenceNodeTests(RemotePair pair) : IClassFixture<Re
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
-            Content = Json(new { model = ApiPortalFactory.ChatModel, stream = true, max_tokens = 4000, temperature = 0, messages = new[] { new { role = "user", content = "write forever" } } }),
+            Content = Json(new { model = ApiPortalFactory.ChatModel, stream = true, max_tokens = 4000, temperature = 0, messages = new[] { new { role = "user", content = RemoteBackendPortal.NeverEndingPromptText } } }),
         };
         var cts = new CancellationTokenSource();
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);

@@ -3,8 +3,10 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using PromptLeo.Inference.Llm;
 using PromptLeo.Web.Features.RemoteInference;
 
 namespace PromptLeo.Tests.Fixtures;
@@ -33,6 +35,36 @@ public sealed class RemoteBackendPortal : ApiPortalFactory
     {
         base.ConfigureWebHost(builder);
         builder.ConfigureServices(services => services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.Zero));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<LlamaChatEngine>();
+            services.AddSingleton<IChatEngine>(provider => new NeverEndingPrompt(provider.GetRequiredService<LlamaChatEngine>()));
+        });
+    }
+
+    /// <summary>
+    /// The prompt the long-stream tests send. The tiny demo model answers its whole context in well under a second on a quiet
+    /// machine, so such a stream could end before a cancel or a kill reached it; this backend holds it after a few updates
+    /// until the request is cancelled, so it only ever ends through the test's action.
+    /// </summary>
+    public const string NeverEndingPromptText = "write forever";
+
+    /// <summary>Passes every request to the real engine; holds a <see cref="NeverEndingPromptText"/> stream after eight updates until cancelled.</summary>
+    private sealed class NeverEndingPrompt(LlamaChatEngine inner) : IChatEngine
+    {
+        public async IAsyncEnumerable<ChatUpdate> StreamAsync(ChatRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var held = request.Messages.Count > 0 && request.Messages[^1].Content == NeverEndingPromptText;
+            var count = 0;
+            await foreach (var update in inner.StreamAsync(request, cancellationToken))
+            {
+                yield return update;
+                if (held && ++count == 8)
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+            }
+        }
     }
 
     public RemoteBackendPortal Start()

@@ -555,6 +555,28 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                     b.ToTable("ChatPresets");
                 });
 
+            modelBuilder.Entity("PromptLeo.Web.Data.ClusterLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("AcquiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ClusterLeases");
+                });
+
             modelBuilder.Entity("PromptLeo.Web.Data.ContractEvidence", b =>
                 {
                     b.Property<long>("Id")
@@ -1064,6 +1086,9 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                         .HasMaxLength(450)
                         .HasColumnType("character varying(450)");
 
+                    b.Property<long?>("EmbeddingMicrosPerMillionTokens")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("ImageMicrosPerMegapixelStep")
                         .HasColumnType("bigint");
 
@@ -1120,6 +1145,55 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                     b.HasKey("ModelId");
 
                     b.ToTable("ModelSettings");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.NodeMetricSample", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("DataFolderBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("DiskFreeBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Errors")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Images")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("QueueDepth")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("NodeMetricSamples");
                 });
 
             modelBuilder.Entity("PromptLeo.Web.Data.Organization", b =>
@@ -1482,6 +1556,69 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                     b.ToTable("ProcessingRecords");
                 });
 
+            modelBuilder.Entity("PromptLeo.Web.Data.RemoteInferenceEndpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ProtectedApiKey")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("RemoteInferenceEndpoints");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.RemoteInferenceModel", b =>
+                {
+                    b.Property<Guid>("EndpointId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ModelId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("EndpointId", "ModelId");
+
+                    b.HasIndex("ModelId");
+
+                    b.ToTable("RemoteInferenceModels");
+                });
+
             modelBuilder.Entity("PromptLeo.Web.Data.SubProcessor", b =>
                 {
                     b.Property<int>("Id")
@@ -1711,6 +1848,51 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                     b.HasIndex("UserId", "At");
 
                     b.ToTable("UsageEvents");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.UsageReservation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AmountMicros")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("ApiKeyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApiKeyId");
+
+                    b.HasIndex("OrganizationId", "ExpiresAt");
+
+                    b.ToTable("UsageReservations");
                 });
 
             modelBuilder.Entity("PromptLeo.Web.Data.UserSession", b =>
@@ -1953,6 +2135,15 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("PromptLeo.Web.Data.RemoteInferenceModel", b =>
+                {
+                    b.HasOne("PromptLeo.Web.Data.RemoteInferenceEndpoint", null)
+                        .WithMany("Models")
+                        .HasForeignKey("EndpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("PromptLeo.Web.Data.SubProcessorChange", b =>
                 {
                     b.HasOne("PromptLeo.Web.Data.SubProcessor", "Added")
@@ -2006,6 +2197,11 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
             modelBuilder.Entity("PromptLeo.Web.Data.Conversation", b =>
                 {
                     b.Navigation("Messages");
+                });
+
+            modelBuilder.Entity("PromptLeo.Web.Data.RemoteInferenceEndpoint", b =>
+                {
+                    b.Navigation("Models");
                 });
 #pragma warning restore 612, 618
         }
