@@ -100,10 +100,15 @@ public static class StorageExtensions
         services.GetRequiredService<KeyRingProtection>().Apply();
         await using var scope = services.CreateAsyncScope();
         var keys = scope.ServiceProvider.GetRequiredService<DataKeyDbContext>();
-        await keys.Database.MigrateAsync(cancellationToken);
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await MoveLegacyDataKeysAsync(db, keys, cancellationToken);
-        await db.Database.MigrateAsync(cancellationToken);
+        // Nodes starting at once on one PostgreSQL server migrate one after the other: EF's own migration lock is taken per
+        // migration transaction there, and a second node re-ran a migration the first had just applied ("column already exists").
+        await using (await StartupLock.AcquireAsync(services, "promptleo:migrate", cancellationToken))
+        {
+            await keys.Database.MigrateAsync(cancellationToken);
+            await MoveLegacyDataKeysAsync(db, keys, cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
         // Accounts erased after a restored backup was taken go again before anything reads or serves the data.
         if (scope.ServiceProvider.GetService<IRestoreReplay>() is { } replay)
         {
