@@ -9,14 +9,14 @@ using Xunit.Abstractions;
 
 namespace PromptLeo.Tests.Browser;
 
-/// <summary>The demo models on a loopback Kestrel with a small engine (4 decoded together, 2 waiting), so 10 clients meet refusals.</summary>
+/// <summary>The demo models on a loopback Kestrel with a small engine (2 decoded together, 1 waiting), so 10 clients meet refusals even when each request first waits for its database reservation.</summary>
 public sealed class LoadPortal : BrowserPortal
 {
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
         ["Inference:CreateDemoModels"] = "true",
-        ["Inference:Llm:MaxParallelSequences"] = "4",
-        ["Inference:Llm:MaxQueueLength"] = "2",
+        ["Inference:Llm:MaxParallelSequences"] = "2",
+        ["Inference:Llm:MaxQueueLength"] = "1",
         ["Api:RequestsPerMinutePerKey"] = "1000000",
         ["Api:RequestsPerMinutePerUser"] = "1000000",
     };
@@ -71,7 +71,7 @@ public sealed class LoadShortFormTests(LoadPortal portal, ITestOutputHelper outp
             Assert.True(tally.Completed > 0, tally.ToString());
             Assert.NotEmpty(tally.TimeToFirstTokenMs);
         }
-        // 8 streams against 4 decoding + 2 waiting: some must be refused, and only with the engine's 429.
+        // 8 streams against 2 decoding + 1 waiting: some must be refused, and only with the engine's 429.
         Assert.True(report.Api.Refused > 0, report.Api.ToString());
         Assert.Equal(["200", "429:engine_busy"], report.Api.Outcomes.Keys.Order(StringComparer.Ordinal));
         Assert.Equal((report.Api.PromptTokens, report.Api.CompletionTokens), await LedgerTokensAsync(apiUsers));

@@ -193,7 +193,7 @@ public sealed class ChatCompletionsEndpoint(
                 hasUpdate = await next;
             }
         }
-        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is not InferenceProviderException)
         {
             finish = FinishReason.Cancelled;
         }

@@ -96,7 +96,8 @@ public sealed class UsageLedger(
             };
             db.UsageReservations.Add(reservation);
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            // Not the caller's token: a cancel during COMMIT could leave a committed reservation nobody renews or deletes.
+            await transaction.CommitAsync(CancellationToken.None);
             open[reservation.Id] = 0;
             return new Reservation(this, reservation.Id, estimate, keyId, price, max, prepaid);
         }

@@ -189,6 +189,7 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
                 throw new ContentUnavailableException("The account is being erased.");
             }
             var key = RandomNumberGenerator.GetBytes(32);
+            var forgetsBefore = Interlocked.Read(ref forgets);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             if (!await db.Users.AnyAsync(u => u.Id == userId, cancellationToken))
             {
@@ -202,7 +203,13 @@ public sealed class UserContentCipher(IDbContextFactory<AppDbContext> dbFactory,
             await using var keyDb = await keyStore.CreateDbContextAsync(cancellationToken);
             keyDb.UserDataKeys.Add(new UserDataKey { UserId = userId, WrappedKey = keyWrapper.Protect(key) });
             await keyDb.SaveChangesAsync(cancellationToken);
-            return keys.GetOrAdd(userId, key);
+            var added = keys.GetOrAdd(userId, key);
+            if (Interlocked.Read(ref forgets) != forgetsBefore || shredded.ContainsKey(userId))
+            {
+                // An erasure (perhaps on another node) began while the key was minted: use it once, keep nothing.
+                keys.TryRemove(userId, out _);
+            }
+            return added;
         }
         finally
         {

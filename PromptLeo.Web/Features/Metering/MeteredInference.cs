@@ -89,7 +89,7 @@ public sealed class MeteredInference(
             InferenceOutcome.Cancelled => ProcessingOutcome.Cancelled,
             _ => ProcessingOutcome.Failed,
         };
-        telemetry.Finished(call.Request.UsageKind == UsageKind.Chat ? "chat" : "image", outcomeName, call.Produced.OutputTokens, call.Produced.ImageCount);
+        telemetry.Finished(call.Request.UsageKind switch { UsageKind.Chat => "chat", UsageKind.Embedding => "embedding", _ => "image" }, outcomeName, call.Produced.OutputTokens, call.Produced.ImageCount);
         MeteredSave? save = null;
         try
         {

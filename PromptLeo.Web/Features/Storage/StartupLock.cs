@@ -26,9 +26,19 @@ public sealed class StartupLock : IAsyncDisposable
             await db.DisposeAsync();
             return new StartupLock(null, name);
         }
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(hashtext({0}))", [name], cancellationToken);
-        return new StartupLock(db, name);
+        try
+        {
+            // Waits as long as another node's migration takes (Npgsql's default command timeout is 30 s).
+            db.Database.SetCommandTimeout(TimeSpan.Zero);
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(hashtext({0}))", [name], cancellationToken);
+            return new StartupLock(db, name);
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -37,7 +47,14 @@ public sealed class StartupLock : IAsyncDisposable
         {
             return;
         }
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(hashtext({0}))", name);
-        await db.DisposeAsync();
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(hashtext({0}))", name);
+        }
+        finally
+        {
+            // Closing the session releases a session lock anyway.
+            await db.DisposeAsync();
+        }
     }
 }
