@@ -68,6 +68,8 @@ public sealed class EmbeddingBillingTests(ApiPortalFactory factory) : IClassFixt
         Assert.True(row.Success, "no price row for the embedding model");
         Assert.Matches(@"class=""billing-price-embedding"">[^<]*0[.,]7500", row.Value);
         var ledger = Assert.Single(Regex.Matches(html, @"<tr class=""billing-ledger-row"">.*?</tr>", RegexOptions.Singleline));
-        Assert.Contains($"<td>{Model}</td><td>embedding</td>", ledger.Value);
+        // The kind is shown in the reader's language, not as the ledger's code.
+        Assert.Contains($"<td>{Model}</td><td>Embedding</td>", ledger.Value);
+        Assert.DoesNotContain("<td>embedding</td>", html);
     }
 }
