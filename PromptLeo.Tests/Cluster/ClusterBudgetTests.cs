@@ -11,8 +11,25 @@ namespace PromptLeo.Tests.Cluster;
 
 /// <summary>Budgets hold across portal nodes: reservations are database rows, checked and written under the organization's row lock.</summary>
 [Collection(PortalNodesCollection.Name)]
-public sealed class ClusterBudgetTests(PortalNodes nodes)
+public sealed class ClusterBudgetTests(PortalNodes nodes) : ClusterBudgetTestsBase(nodes);
+
+/// <summary>The same on PostgreSQL, where the row lock is a real row lock between two connections (READ COMMITTED).</summary>
+[Collection(PostgresPortalNodesCollection.Name)]
+public sealed class ClusterBudgetPostgresTests(PostgresPortalNodes nodes) : ClusterBudgetTestsBase(nodes);
+
+public abstract class ClusterBudgetTestsBase(PortalNodes nodes)
 {
+    [Fact]
+    public async Task BothNodes_UseTheFixturesDatabase()
+    {
+        foreach (var node in nodes.Both)
+        {
+            await using var db = await node.DbAsync();
+            Assert.Equal(node.Postgres is not null, db.Database.IsNpgsql());
+        }
+        Assert.Equal(nodes is PostgresPortalNodes, nodes.A.Postgres is not null);
+    }
+
     private const decimal Cap = 0.6m;
 
     private static readonly object Chat = new { model = ApiPortalFactory.ChatModel, max_tokens = 16, messages = new[] { new { role = "user", content = "hello from two nodes" } } };

@@ -6,3 +6,10 @@ public sealed class PortalNodesCollection : ICollectionFixture<PortalNodes>
 {
     public const string Name = "Two portal nodes";
 }
+
+/// <summary>The two-node tests that also run on PostgreSQL, on their own pair of nodes.</summary>
+[CollectionDefinition(Name)]
+public sealed class PostgresPortalNodesCollection : ICollectionFixture<PostgresPortalNodes>
+{
+    public const string Name = "Two portal nodes on PostgreSQL";
+}
