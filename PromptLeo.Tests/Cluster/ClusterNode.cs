@@ -25,9 +25,11 @@ public sealed class ClusterNode : PortalFactory
     private readonly string nodeName;
     private readonly int expectedNodes;
 
-    public ClusterNode(string dataDirectory, string? redisConfiguration, string nodeName, int expectedNodes = 2)
+    /// <param name="databases">Null: the SQLite database in the data folder; else these PostgreSQL databases.</param>
+    public ClusterNode(string dataDirectory, string? redisConfiguration, string nodeName, int expectedNodes = 2, PostgresDatabases? databases = null)
         : base(dataDirectory)
     {
+        Postgres = databases;
         this.redisConfiguration = redisConfiguration;
         this.nodeName = nodeName;
         this.expectedNodes = expectedNodes;
@@ -87,17 +89,24 @@ public sealed class ClusterNode : PortalFactory
 }
 
 /// <summary>Two portal nodes on one database and one real Redis, as behind a load balancer.</summary>
-public sealed class TwoNodes : IDisposable
+public class TwoNodes : IDisposable
 {
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "promptleo-tests", Guid.NewGuid().ToString("N"));
+    private readonly PostgresDatabases? databases;
 
     public TwoNodes()
+        : this(null)
     {
+    }
+
+    protected TwoNodes(PostgresDatabases? databases)
+    {
+        this.databases = databases;
         Redis = new RedisServer();
-        A = new ClusterNode(dataDirectory, Redis.Configuration, "node-a");
+        A = new ClusterNode(dataDirectory, Redis.Configuration, "node-a", databases: databases);
         // Node A creates the database and the first key of the shared key ring before node B starts, as in a rollout.
         A.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("cluster-tests").Protect("first key");
-        B = new ClusterNode(dataDirectory, Redis.Configuration, "node-b");
+        B = new ClusterNode(dataDirectory, Redis.Configuration, "node-b", databases: databases);
         _ = B.Services;
     }
 
@@ -114,6 +123,7 @@ public sealed class TwoNodes : IDisposable
         B.Dispose();
         A.Dispose();
         Redis.Dispose();
+        databases?.Drop();
         try
         {
             Directory.Delete(dataDirectory, recursive: true);
@@ -124,3 +134,6 @@ public sealed class TwoNodes : IDisposable
         }
     }
 }
+
+/// <summary>The same two nodes and Redis on one PostgreSQL content database and one key database.</summary>
+public sealed class PostgresTwoNodes() : TwoNodes(PostgresDatabases.Create());

@@ -18,8 +18,23 @@ namespace PromptLeo.Tests.Cluster;
 /// Two portal nodes on one database and one real Redis: what one node decides (erasure, disable, restriction, a revoked
 /// key, a signed-out session) holds on the other at once, the API rate limit is one limit, and a browser may move.
 /// </summary>
-public sealed class TwoNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
+public sealed class TwoNodeTests(TwoNodes nodes) : TwoNodeTestsBase(nodes), IClassFixture<TwoNodes>;
+
+/// <summary>The same with both nodes on PostgreSQL (content and keys), as a production cluster runs.</summary>
+public sealed class TwoNodePostgresTests(PostgresTwoNodes nodes) : TwoNodeTestsBase(nodes), IClassFixture<PostgresTwoNodes>;
+
+public abstract class TwoNodeTestsBase(TwoNodes nodes)
 {
+    [Fact]
+    public async Task BothNodes_UseTheFixturesDatabase()
+    {
+        foreach (var node in new[] { nodes.A, nodes.B })
+        {
+            await using var db = await node.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<PromptLeo.Web.Data.AppDbContext>>().CreateDbContextAsync();
+            Assert.Equal(nodes is PostgresTwoNodes, Microsoft.EntityFrameworkCore.NpgsqlDatabaseFacadeExtensions.IsNpgsql(db.Database));
+        }
+    }
+
     // Redis delivers in milliseconds; without the messages node B would keep its caches for a minute (sessions) or for
     // good (data keys), so this bound tells the two apart.
     private static readonly TimeSpan AtOnce = TimeSpan.FromSeconds(5);
