@@ -7,7 +7,13 @@ namespace PromptLeo.Tests.Cluster;
 
 /// <summary>Monthly invoices on several nodes: one invoice per organization and month, and numbers that stay gapless and unique.</summary>
 [Collection(PortalNodesCollection.Name)]
-public sealed class ClusterInvoiceTests(PortalNodes nodes)
+public sealed class ClusterInvoiceTests(PortalNodes nodes) : ClusterInvoiceTestsBase(nodes);
+
+/// <summary>The same on PostgreSQL: the invoice job between two nodes on one PostgreSQL database.</summary>
+[Collection(PostgresPortalNodesCollection.Name)]
+public sealed class ClusterInvoicePostgresTests(PostgresPortalNodes nodes) : ClusterInvoiceTestsBase(nodes);
+
+public abstract class ClusterInvoiceTestsBase(PortalNodes nodes)
 {
     [Fact]
     public async Task IssueMonth_OnBothNodesAtOnce_OneInvoicePerOrganizationAndNoNumberTwice()

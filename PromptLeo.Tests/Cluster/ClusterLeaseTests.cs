@@ -9,7 +9,13 @@ namespace PromptLeo.Tests.Cluster;
 
 /// <summary>Database leases: one holder at a time across nodes, renewed while held, taken over once expired.</summary>
 [Collection(PortalNodesCollection.Name)]
-public sealed class ClusterLeaseTests(PortalNodes nodes)
+public sealed class ClusterLeaseTests(PortalNodes nodes) : ClusterLeaseTestsBase(nodes);
+
+/// <summary>The same on PostgreSQL: leases between two nodes on one PostgreSQL database.</summary>
+[Collection(PostgresPortalNodesCollection.Name)]
+public sealed class ClusterLeasePostgresTests(PostgresPortalNodes nodes) : ClusterLeaseTestsBase(nodes);
+
+public abstract class ClusterLeaseTestsBase(PortalNodes nodes)
 {
     private static ClusterLeases Leases(PortalNode node) => node.Services.GetRequiredService<ClusterLeases>();
 

@@ -11,7 +11,13 @@ namespace PromptLeo.Tests.Cluster;
 
 /// <summary>One export or erasure at a time per account, across nodes: starts under the account's row lock, runs under a lease.</summary>
 [Collection(PortalNodesCollection.Name)]
-public sealed class ClusterSingleFlightTests(PortalNodes nodes)
+public sealed class ClusterSingleFlightTests(PortalNodes nodes) : ClusterSingleFlightTestsBase(nodes);
+
+/// <summary>The same on PostgreSQL: single-flight exports and erasures between two nodes on one PostgreSQL database.</summary>
+[Collection(PostgresPortalNodesCollection.Name)]
+public sealed class ClusterSingleFlightPostgresTests(PostgresPortalNodes nodes) : ClusterSingleFlightTestsBase(nodes);
+
+public abstract class ClusterSingleFlightTestsBase(PortalNodes nodes)
 {
     private static ExportWorker Worker(PortalNode node) => node.Services.GetServices<IHostedService>().OfType<ExportWorker>().Single();
 
