@@ -33,7 +33,7 @@ public sealed class MisbehavingRemoteNodeTests(RemoteFrontPortal front) : IClass
     [Fact]
     public async Task RemoteDown_Answers503AndChargesNothing()
     {
-        await front.RegisterAsync("down-node", $"http://127.0.0.1:{RemoteBackendPortal.FreePort()}/v1", "DE", null, "down-chat");
+        await front.RegisterAsync("down-node", $"http://127.0.0.1:{LoopbackPort.Free()}/v1", "DE", null, "down-chat");
 
         var (status, code, userId) = await ChatAsync("down-chat");
 

@@ -29,7 +29,7 @@ public class BrowserPortal : PortalFactory, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = FreeLoopbackPort();
+        var port = LoopbackPort.Free();
         UseKestrel(options => options.Listen(IPAddress.Loopback, port));
         BaseUrl = $"http://127.0.0.1:{port}";
         StartServer();
@@ -96,12 +96,5 @@ public class BrowserPortal : PortalFactory, IAsyncLifetime
         }
         playwright?.Dispose();
         await base.DisposeAsync();
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -23,7 +23,7 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public static async Task<PortalProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var address = new Uri($"http://127.0.0.1:{port}");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -91,13 +91,6 @@ public sealed class PortalProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         throw new TimeoutException("The portal process did not become healthy.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -59,7 +59,7 @@ public static class PostgresServer
             // initdb refuses to run as root: the cluster belongs to the postgres account the Debian package creates.
             Run("chown", ["-R", "postgres:", Path.GetDirectoryName(root)!, root]);
         }
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         Run(asRoot, Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"]);
         // Durability is pointless for a throwaway cluster; fsync off keeps the pass fast on a shared runner.
         Run(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start", "-o",
@@ -133,13 +133,6 @@ public static class PostgresServer
     }
 
     private static int VersionOf(string bin) => int.TryParse(Path.GetFileName(Path.GetDirectoryName(bin)), out var v) ? v : 0;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void Run(bool asPostgresUser, string program, string[] arguments) =>
         Run(asPostgresUser ? "runuser" : program, asPostgresUser ? ["-u", "postgres", "--", program, .. arguments] : arguments);

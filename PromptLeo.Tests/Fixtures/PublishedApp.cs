@@ -57,12 +57,12 @@ public sealed class PublishedApp : IAsyncLifetime
         Assert.True(publish.ExitCode == 0, $"dotnet publish failed:\n{publish.Output}");
         PrepareConfigDirectory();
 
-        AppAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        AppAddress = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}");
         server = Start(SystemdUnit.StartInfo(Path.Combine(SourceTree.Root, "deploy", "systemd", "promptleo.service"), MapPath, AppAddress.Port), output);
         await WaitUntilAsync(() => server, AppAddress, "/health", output, TimeSpan.FromSeconds(90));
 
-        var httpsPort = FreePort();
-        var httpPort = FreePort();
+        var httpsPort = LoopbackPort.Free();
+        var httpPort = LoopbackPort.Free();
         PublicAddress = new Uri($"https://{HostName}:{httpsPort}");
         PlainHttpAddress = new Uri($"http://{HostName}:{httpPort}");
         proxy = Start(NginxStartInfo(httpsPort, httpPort), proxyOutput);
@@ -287,12 +287,5 @@ public sealed class PublishedApp : IAsyncLifetime
         {
             return sink.ToString();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -23,7 +23,7 @@ public sealed class RedisServer : IDisposable
             throw new InvalidOperationException(
                 $"{Binary} is missing: the multi-node tests need a real Redis. Install Debian's package: apt-get install -y redis-server (.ci/run does).");
         }
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         Start();
     }
 
@@ -99,15 +99,6 @@ public sealed class RedisServer : IDisposable
         {
             throw new InvalidOperationException($"{Binary} did not answer PING on port {Port}: {output}");
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public void Dispose()

@@ -69,18 +69,11 @@ public sealed class RemoteBackendPortal : ApiPortalFactory
 
     public RemoteBackendPortal Start()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         UseKestrel(options => options.Listen(IPAddress.Loopback, port));
         BaseUrl = $"http://127.0.0.1:{port}";
         StartServer();
         return this;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -8,9 +8,9 @@ namespace PromptLeo.Tests.Web.Telemetry;
 /// <summary>The portal on real loopback ports: the main one, and a management port for the Prometheus scraper.</summary>
 public sealed class ManagementPortPortal : ApiPortalFactory, IAsyncLifetime
 {
-    public int MainPort { get; } = FreePort();
+    public int MainPort { get; } = LoopbackPort.Free();
 
-    public int ManagementPort { get; } = FreePort();
+    public int ManagementPort { get; } = LoopbackPort.Free();
 
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
     {
@@ -37,12 +37,6 @@ public sealed class ManagementPortPortal : ApiPortalFactory, IAsyncLifetime
 
     public HttpClient Plain(int port) => new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>

@@ -69,17 +69,24 @@ public sealed class NodeMetricSampler(
         return sample;
     }
 
-    private static long DataFolderBytes(string root)
+    private long DataFolderBytes(string root)
     {
+        // Links are not followed, so a mounted model store is not counted twice; the lengths come with the listing.
         var walk = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        long total = 0;
         try
         {
-            return new DirectoryInfo(root).EnumerateFiles("*", walk).Sum(f => f.Length);
+            foreach (var file in new DirectoryInfo(root).EnumerateFiles("*", walk))
+            {
+                total += file.Length;
+            }
         }
-        catch (IOException)
+        catch (IOException ex)
         {
-            return 0; // A file removed mid-walk; the next sample counts again.
+            // A folder removed mid-walk (an export picked up, a model deleted): what was counted so far; the next sample walks again.
+            logger.LogDebug(ex, "The data folder changed while its size was summed");
         }
+        return total;
     }
 
     private static long DiskFreeBytes(string root)
