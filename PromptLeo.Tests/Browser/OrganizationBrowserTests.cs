@@ -99,9 +99,11 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
             await page.GotoAsync("/organization/members");
             await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
             var summary = page.Locator("#organization-switcher summary");
-            if (!await summary.IsVisibleAsync())
+            // A closed drawer on the phone still has a box (moved off screen), so "visible" is not enough: ask for the viewport.
+            if (!await summary.EvaluateAsync<bool>("e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 0 && r.left < innerWidth; }"))
             {
                 await page.ClickAsync("#nav-toggle");
+                await Assertions.Expect(summary).ToBeInViewportAsync();
             }
             await summary.ClickAsync();
             var personal = culture == "de" ? "Persönlich" : "Personal";
