@@ -1,4 +1,5 @@
 using PromptLeo.Inference.Llm;
+using PromptLeo.Web.Features.Knowledge;
 
 namespace PromptLeo.Web.Features.Chat;
 
@@ -11,6 +12,8 @@ public sealed record ChatSettings
     public float TopP { get; init; } = 0.95f;
     public int MaxTokens { get; init; } = 512;
     public int? Seed { get; init; }
+    /// <summary>Knowledge collections the answers search and cite; empty = none.</summary>
+    public IReadOnlyList<Guid> CollectionIds { get; init; } = [];
 }
 
 /// <summary>A chat model the picker may offer: installed, a chat model, and not failed.</summary>
@@ -30,7 +33,8 @@ public sealed record ChatMessageView(
     string? FinishReason,
     decimal? Cost,
     DateTimeOffset CreatedAt,
-    string? Thinking = null)
+    string? Thinking = null,
+    IReadOnlyList<KnowledgeCitation>? Citations = null)
 {
     public bool IsUser => Role == ChatRoles.User;
 
@@ -45,7 +49,7 @@ public sealed record ChatMessageView(
 
 public sealed record ConversationView(Guid Id, string Title, bool Pinned, ChatSettings Settings, IReadOnlyList<ChatMessageView> Messages, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-public sealed record ChatPresetView(Guid Id, string Name, string SystemPrompt, float Temperature, float TopP, int MaxTokens);
+public sealed record ChatPresetView(Guid Id, string Name, string SystemPrompt, float Temperature, float TopP, int MaxTokens, IReadOnlyList<Guid>? CollectionIds = null);
 
 public static class ChatRoles
 {
@@ -95,7 +99,8 @@ public sealed record ChatTurnResult(
     decimal Cost,
     int DroppedTurns,
     string? Error,
-    string? Thinking = null)
+    string? Thinking = null,
+    IReadOnlyList<KnowledgeCitation>? Citations = null)
 {
     public bool Incomplete => FinishReason is not Inference.Llm.FinishReason.Stop;
 }

@@ -79,3 +79,23 @@ public interface IKnowledgeService
     /// <summary>Raised (on any thread) when a document's status or progress changes; the argument is its owner's user id.</summary>
     event Action<string, KnowledgeDocumentSummary>? DocumentChanged;
 }
+
+/// <summary>A search index over decrypted chunks, held in memory only while it is used.</summary>
+public interface IKnowledgeIndex
+{
+    int Count { get; }
+
+    /// <summary>Bytes the index holds (vectors, term statistics), for the memory figures and the cache limit.</summary>
+    long ApproximateBytes { get; }
+
+    /// <summary>
+    /// The best <paramref name="topK"/> relevant chunks by the fused rank. A chunk is relevant when a query term
+    /// (stop words excluded) occurs in it or its cosine similarity reaches <paramref name="minCosine"/>.
+    /// </summary>
+    IReadOnlyList<RankedChunk> Search(ReadOnlySpan<float> queryVector, string queryText, int topK, double minCosine);
+}
+
+public interface IKnowledgeIndexBuilder
+{
+    IKnowledgeIndex Build(IReadOnlyList<IndexedChunk> chunks);
+}
