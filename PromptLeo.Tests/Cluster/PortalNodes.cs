@@ -23,9 +23,8 @@ public sealed class PortalNode : ApiPortalFactory
 
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
     {
+        // Leases, reservations and processing records name the node; each node sweeps only its own unfinished records at start.
         ["Cluster:NodeName"] = NodeName,
-        // Processing records name the node too; each node sweeps only its own unfinished records at start.
-        ["Hosting:Node"] = NodeName,
     };
 
     public async Task<AppDbContext> DbAsync() => await Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();

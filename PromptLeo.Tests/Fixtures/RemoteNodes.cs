@@ -28,7 +28,7 @@ public sealed class RemoteBackendPortal : ApiPortalFactory
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
     {
         ["Hosting:Region"] = Region,
-        ["Hosting:Node"] = NodeName,
+        ["Cluster:NodeName"] = NodeName,
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -88,7 +88,7 @@ public sealed class RemoteFrontPortal : ApiPortalFactory
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
         ["Hosting:Region"] = "DE",
-        ["Hosting:Node"] = NodeName,
+        ["Cluster:NodeName"] = NodeName,
         ["Inference:CreateDemoModels"] = "false",
         ["RemoteInference:HealthCheckInterval"] = "00:00:01",
         ["RemoteInference:ResponseTimeout"] = "00:00:02",

@@ -102,7 +102,7 @@ public class ImpactAssessmentSettingsPortal : PortalFactory
         ["Privacy:DefaultChatRetentionDays"] = "7",
         ["Records:RetentionDays"] = "180",
         ["Hosting:Region"] = "DE-FRA",
-        ["Hosting:Node"] = "gpu-node-7",
+        ["Cluster:NodeName"] = "gpu-node-7",
         ["Api:RequestsPerMinutePerKey"] = "33",
         ["OrganisationalMeasures:RestoreTests"] = RestoreTests,
         ["Storage:ErasureLedgerPath"] = Path.Combine(LedgerDirectory, "erasures.ledger"),

@@ -37,7 +37,7 @@ public sealed class ChatCompletionsEndpoint(
             throw new ModelNotFoundException(parsed.Request.ModelId);
         }
 
-        var bound = new UsageActual(InputTokens: UsageBounds.MaxPromptTokens(PromptTexts(parsed.Request)), OutputTokens: parsed.Request.Sampling.MaxTokens);
+        var bound = MeteredChatClient.UpperBound(parsed.Request);
         var request = new MeteredRequest(caller.Principal, ProcessingPurpose.Chat, parsed.Request.ModelId, bound) { RequestId = requestId };
         var completion = new Completion("chatcmpl-" + requestId[4..], time.GetUtcNow().ToUnixTimeSeconds(), parsed.Request.ModelId);
         var started = Stopwatch.GetTimestamp();
@@ -101,12 +101,6 @@ public sealed class ChatCompletionsEndpoint(
 
     private sealed record Answer(string Text, string Reasoning, FinishReason? Finish, int PromptTokens, int CompletionTokens, int ReasoningTokens, bool Cancelled, IReadOnlyList<ToolCall> ToolCalls, IReadOnlyList<TokenLogProb>? LogProbs);
 
-    // Every text the prompt is made of; tool definitions are written pretty-printed (indent, separators) plus the family's instructions.
-    private static IEnumerable<string> PromptTexts(ChatRequest request) =>
-        request.Messages.SelectMany(m => m.ToolCalls.SelectMany(c => new[] { c.Id, c.Name, c.Arguments, c.Arguments }).Append(m.Content).Append(m.ToolCallId ?? ""))
-            .Concat(request.Tools.SelectMany(t => new[] { t.Name, t.Description ?? "", t.Parameters?.GetRawText() ?? "", t.Parameters?.GetRawText() ?? "", new string(' ', 2048) }))
-            .Append(request.Tools.Count > 0 ? new string(' ', 1024) : "");
-
     /// <summary>The engine call: streams deltas to the client as they come and reports the token counts to the meter.</summary>
     private async Task<Answer> GenerateAsync(HttpContext context, MeteredCall call, ParsedChatCompletion parsed, Completion completion)
     {
@@ -125,7 +119,11 @@ public sealed class ChatCompletionsEndpoint(
             // The header names the region that processes the answer; set before the first byte.
             context.Response.Headers["X-Processing-Region"] = call.Target.Region;
         }
-        await using var updates = call.Target.Chat.StreamAsync(parsed.Request with { FairnessKey = call.Request.Principal.UserId, CacheScope = call.Account.StoresChats ? call.Request.Principal.CacheScope : null }, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+        // Local and remote models alike through IChatClient; the exact request travels as the options' raw representation.
+        var engineRequest = parsed.Request with { FairnessKey = call.Request.Principal.UserId, CacheScope = call.Account.StoresChats ? call.Request.Principal.CacheScope : null };
+        var usage = new ChatUsageTotals();
+        await using var updates = call.Target.Chat.GetStreamingResponseAsync(ChatEngineRequests.ToMessages(engineRequest), ChatEngineRequests.ToOptions(engineRequest), context.RequestAborted)
+            .GetAsyncEnumerator(context.RequestAborted);
         try
         {
             // The first update surfaces validation, busy and load errors before any byte is sent, so they keep their status.
@@ -141,40 +139,44 @@ public sealed class ChatCompletionsEndpoint(
             while (hasUpdate)
             {
                 var update = updates.Current;
-                promptTokens = Math.Max(promptTokens, update.PromptTokens);
-                completionTokens = Math.Max(completionTokens, update.CompletionTokens);
-                reasoningTokens = Math.Max(reasoningTokens, update.ReasoningTokens);
+                usage.Add(update);
+                promptTokens = Math.Max(promptTokens, usage.PromptTokens);
+                completionTokens = Math.Max(completionTokens, usage.CompletionTokens);
+                reasoningTokens = Math.Max(reasoningTokens, usage.ReasoningTokens);
                 call.Report(new UsageActual(InputTokens: promptTokens, OutputTokens: completionTokens));
-                if (update.FinishReason is FinishReason.Error)
+                if (update.FinishReason == ChatEngineUpdates.Error)
                 {
                     throw new ApiException(StatusCodes.Status500InternalServerError, "The model failed while generating.", "server_error", null, "engine_error");
                 }
-                if (update.FinishReason is { } reason)
+                if (update.EngineFinish() is { } reason)
                 {
                     finish = reason;
                 }
-                if (update.ToolCalls.Count > 0)
+                if (update.ToolCalls() is { Count: > 0 } calls)
                 {
-                    toolCalls = parsed.ParallelToolCalls ? update.ToolCalls : [update.ToolCalls[0]];
+                    toolCalls = parsed.ParallelToolCalls ? calls : [calls[0]];
                 }
+                var textDelta = update.Text;
+                var reasoningDelta = update.ReasoningText();
+                var updateLogProbs = update.LogProbs();
                 var next = updates.MoveNextAsync();
                 if (parsed.Stream)
                 {
                     // Tokens that are already waiting go out in one flush; a token that is not waits for no one.
                     try
                     {
-                        if (reasoningDeltas is not null && update.ReasoningDelta.Length > 0)
+                        if (reasoningDeltas is not null && reasoningDelta.Length > 0)
                         {
-                            await reasoningDeltas.WriteAsync(context, update.ReasoningDelta, nextIsWaiting: next.IsCompleted && update.TextDelta.Length == 0);
+                            await reasoningDeltas.WriteAsync(context, reasoningDelta, nextIsWaiting: next.IsCompleted && textDelta.Length == 0);
                         }
-                        if (logProbs is not null && (update.TextDelta.Length > 0 || update.LogProbs.Count > 0))
+                        if (logProbs is not null && (textDelta.Length > 0 || updateLogProbs.Count > 0))
                         {
                             // Each chunk carries the log probabilities of the tokens sampled for it (off the per-token fast path).
-                            await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, null, update.TextDelta, null, null, flush: !next.IsCompleted, logProbs: update.LogProbs);
+                            await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, null, textDelta, null, null, flush: !next.IsCompleted, logProbs: updateLogProbs);
                         }
-                        else if (update.TextDelta.Length > 0)
+                        else if (textDelta.Length > 0)
                         {
-                            await deltas!.WriteAsync(context, update.TextDelta, nextIsWaiting: next.IsCompleted);
+                            await deltas!.WriteAsync(context, textDelta, nextIsWaiting: next.IsCompleted);
                         }
                     }
                     catch (Exception)
@@ -186,9 +188,9 @@ public sealed class ChatCompletionsEndpoint(
                 }
                 else
                 {
-                    text!.Append(update.TextDelta);
-                    reasoning?.Append(update.ReasoningDelta);
-                    logProbs?.AddRange(update.LogProbs);
+                    text!.Append(textDelta);
+                    reasoning?.Append(reasoningDelta);
+                    logProbs?.AddRange(updateLogProbs);
                 }
                 hasUpdate = await next;
             }

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Llm;
+using ChatResponseUpdate = Microsoft.Extensions.AI.ChatResponseUpdate;
 using PromptLeo.Inference.Models;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
@@ -94,7 +95,7 @@ public sealed class ChatService(
         var call = await metered.BeginAsync(new MeteredRequest(new InferencePrincipal(request.UserId), ProcessingPurpose.Chat, modelId, bound), cancellationToken);
         var store = call.Account.StoresChats && !request.Temporary;
         var conversationId = request.ConversationId ?? (store ? Guid.CreateVersion7() : null);
-        IAsyncEnumerator<ChatUpdate>? updates = null;
+        IAsyncEnumerator<ChatResponseUpdate>? updates = null;
         bool hasFirst;
         try
         {
@@ -107,7 +108,9 @@ public sealed class ChatService(
             }, FairnessKey: request.UserId,
                 // Kept in the KV cache only where the chat itself is kept: not for temporary chats or zero retention.
                 CacheScope: store ? call.Request.Principal.CacheScope : null);
-            updates = call.Target.Chat.StreamAsync(chatRequest, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            // Local and remote models alike through IChatClient; the exact request travels as the options' raw representation.
+            updates = call.Target.Chat.GetStreamingResponseAsync(ChatEngineRequests.ToMessages(chatRequest), ChatEngineRequests.ToOptions(chatRequest), cancellationToken)
+                .GetAsyncEnumerator(cancellationToken);
             // The engine throws validation, busy and missing-model errors before its first update.
             hasFirst = await updates.MoveNextAsync();
         }
@@ -188,13 +191,14 @@ public sealed class ChatService(
         public string RequestId => Call.RequestId;
     }
 
-    private async Task<ChatTurnResult> PumpAsync(TurnContext turn, IAsyncEnumerator<ChatUpdate> updates, bool hasNext, ChannelWriter<ChatStreamUpdate> writer, CancellationToken cancellationToken)
+    private async Task<ChatTurnResult> PumpAsync(TurnContext turn, IAsyncEnumerator<ChatResponseUpdate> updates, bool hasNext, ChannelWriter<ChatStreamUpdate> writer, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
         var thinking = new StringBuilder();
         FinishReason? finish = null;
         string? error = null;
         int promptTokens = 0, completionTokens = 0, dropped = 0;
+        var usage = new ChatUsageTotals();
         try
         {
             try
@@ -202,17 +206,20 @@ public sealed class ChatService(
                 while (hasNext)
                 {
                     var update = updates.Current;
-                    text.Append(update.TextDelta);
-                    thinking.Append(update.ReasoningDelta);
-                    promptTokens = Math.Max(promptTokens, update.PromptTokens);
-                    completionTokens = Math.Max(completionTokens, update.CompletionTokens);
-                    dropped = Math.Max(dropped, update.DroppedTurns);
+                    var textDelta = update.Text;
+                    var reasoningDelta = update.ReasoningText();
+                    text.Append(textDelta);
+                    thinking.Append(reasoningDelta);
+                    usage.Add(update);
+                    promptTokens = Math.Max(promptTokens, usage.PromptTokens);
+                    completionTokens = Math.Max(completionTokens, usage.CompletionTokens);
+                    dropped = Math.Max(dropped, update.DroppedTurns());
                     turn.Call.Report(new UsageActual(promptTokens, completionTokens));
-                    writer.TryWrite(new ChatStreamUpdate(update.TextDelta, update.QueuePosition, promptTokens, completionTokens, update.ReasoningDelta));
-                    if (update.FinishReason is { } reason)
+                    writer.TryWrite(new ChatStreamUpdate(textDelta, update.QueuePosition(), promptTokens, completionTokens, reasoningDelta));
+                    if (update.EngineFinish() is { } reason)
                     {
                         finish = reason;
-                        error = update.Error;
+                        error = update.EngineError();
                         break;
                     }
                     hasNext = await updates.MoveNextAsync();

@@ -12,13 +12,17 @@ public static class ClusterExtensions
     public static IHostApplicationBuilder AddPromptLeoCluster(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.SectionName);
+        services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.SectionName)
+            .PostConfigure<IConfiguration>((options, configuration) => options.NodeName = NodeName(configuration));
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName);
 
         // Checked while services are registered, so nothing (migrations included) runs on a misconfigured node.
         var cluster = builder.Configuration.GetSection(ClusterOptions.SectionName).Get<ClusterOptions>() ?? new ClusterOptions();
         var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
         EnsureRedisForSeveralNodes(cluster, redis);
+        // Refuses two different names for this node before anything (migrations included) runs.
+        NodeName(builder.Configuration);
+        services.AddHostedService<LegacyNodeSettingWarning>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ClusterLeases>();
@@ -37,6 +41,29 @@ public static class ClusterExtensions
         return builder;
     }
 
+    /// <summary>The old name of <c>Cluster:NodeName</c>, read when the new one is not set.</summary>
+    public const string LegacyNodeKey = "Hosting:Node";
+
+    /// <summary>
+    /// This node's one name, read by processing records, the interrupted-request sweep, leases, reservations, metrics and
+    /// telemetry: <c>Cluster:NodeName</c>, else the old <c>Hosting:Node</c>, else the machine name.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Both settings are set and differ.</exception>
+    public static string NodeName(IConfiguration configuration)
+    {
+        var current = configuration[ClusterOptions.SectionName + ":" + nameof(ClusterOptions.NodeName)];
+        var legacy = LegacyNodeName(configuration);
+        if (!string.IsNullOrWhiteSpace(current) && legacy is not null && !string.Equals(current.Trim(), legacy, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"Cluster:NodeName is '{current.Trim()}' but the old setting Hosting:Node is '{legacy}'. They name the same thing; remove Hosting:Node (see docs/operations.md, \"Several nodes\").");
+        }
+        return !string.IsNullOrWhiteSpace(current) ? current.Trim() : legacy ?? Environment.MachineName;
+    }
+
+    internal static string? LegacyNodeName(IConfiguration configuration) =>
+        configuration[LegacyNodeKey] is { } legacy && !string.IsNullOrWhiteSpace(legacy) ? legacy.Trim() : null;
+
     /// <exception cref="InvalidOperationException">More than one node is expected and no Redis is configured.</exception>
     public static void EnsureRedisForSeveralNodes(ClusterOptions cluster, RedisOptions redis)
     {
@@ -52,4 +79,21 @@ public static class ClusterExtensions
                 "Set Redis:Configuration, or Cluster:ExpectedNodes to 1 for a single node (see docs/operations.md, \"Several nodes\").");
         }
     }
+}
+
+/// <summary>Says once at start that the node's name comes from the old setting.</summary>
+internal sealed class LegacyNodeSettingWarning(IConfiguration configuration, ILogger<LegacyNodeSettingWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(configuration[ClusterExtensions.LegacyNodeKey]))
+        {
+            return Task.CompletedTask;
+        }
+        logger.LogWarning("Hosting:Node is the old name of Cluster:NodeName; this node is named {NodeName}. Rename the setting to Cluster:NodeName.",
+            ClusterExtensions.NodeName(configuration));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

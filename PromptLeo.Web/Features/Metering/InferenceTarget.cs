@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using PromptLeo.Inference.Llm;
 
 namespace PromptLeo.Web.Features.Metering;
@@ -7,7 +8,7 @@ namespace PromptLeo.Web.Features.Metering;
 /// <c>X-Processing-Region</c> header name <see cref="Node"/> and <see cref="Region"/>; disposing ends the target's
 /// in-flight count (the load balancing between endpoints of one model).
 /// </summary>
-public sealed class InferenceTarget(string node, string region, IChatEngine chat, bool isRemote, Action? release = null) : IDisposable
+public sealed class InferenceTarget(string node, string region, IChatClient chat, bool isRemote, Action? release = null) : IDisposable
 {
     private Action? release = release;
 
@@ -15,8 +16,14 @@ public sealed class InferenceTarget(string node, string region, IChatEngine chat
 
     public string Region { get; } = region;
 
-    /// <summary>The chat engine that serves this request; local and remote models are streamed alike.</summary>
-    public IChatEngine Chat { get; } = chat;
+    /// <summary>
+    /// The chat client that serves this request: this node's engine or the remote endpoint, both as
+    /// <see cref="IChatClient"/> (<see cref="ChatEngineClient"/>), so local and remote models are streamed alike.
+    /// </summary>
+    public IChatClient Chat { get; } = chat;
+
+    /// <summary>This node's chat engine as an <see cref="IChatClient"/>.</summary>
+    public static IChatClient LocalChatClient(IChatEngine engine) => new ChatEngineClient(engine, new ChatClientMetadata("promptleo-llama"));
 
     public bool IsRemote { get; } = isRemote;
 
@@ -39,7 +46,9 @@ public interface IInferenceRouter
 /// <summary>Every model runs on this node's engines.</summary>
 public sealed class LocalInferenceRouter(IChatEngine engine, Records.ProcessingRecordWriter records) : IInferenceRouter
 {
-    public InferenceTarget Route(string modelId) => new(records.Node, records.Region, engine, isRemote: false);
+    private readonly IChatClient local = InferenceTarget.LocalChatClient(engine);
+
+    public InferenceTarget Route(string modelId) => new(records.Node, records.Region, local, isRemote: false);
 }
 
 /// <summary>

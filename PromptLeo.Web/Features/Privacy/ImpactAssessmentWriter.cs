@@ -32,6 +32,7 @@ public sealed class ImpactAssessmentWriter(
     IOptions<PrivacyOptions> privacy,
     IOptions<RecordsOptions> records,
     IOptions<HostingOptions> hosting,
+    IOptions<Cluster.ClusterOptions> cluster,
     IEnumerable<IProcessingChannel> channels,
     IOptions<IdentityOptions> identity)
 {
@@ -70,7 +71,7 @@ public sealed class ImpactAssessmentWriter(
             (t.T("Nature", "Art"), t.T("Generative AI: language models answer prompts, image models generate and edit images; content is stored per user, encrypted.", "Generative KI: Sprachmodelle beantworten Prompts, Bildmodelle erzeugen und bearbeiten Bilder; Inhalte werden je Nutzer verschlüsselt gespeichert.")),
             (t.T("Channels", "Kanäle"), string.Join(t.T(" and ", " und "), channels.Select(c => c.Describe(t)).Prepend(t.T("Web portal (signed-in users)", "Webportal (angemeldete Nutzer)"))) + "."),
             (t.T("Models", "Modelle"), models.Count == 0 ? t.T("None installed.", "Keine installiert.") : string.Join("; ", models.Select(m => $"{m.Id} ({Kind(m.Kind, t)}, {(disabled.Contains(m.Id) ? t.T("disabled", "deaktiviert") : t.T("enabled", "aktiviert"))})"))),
-            (t.T("Where", "Ort"), t.T($"Region {h.Region}, node {h.Node ?? Environment.MachineName}; the models run in-process on the operator's hardware.", $"Region {h.Region}, Knoten {h.Node ?? Environment.MachineName}; die Modelle laufen im Prozess auf Hardware des Betreibers.")),
+            (t.T("Where", "Ort"), t.T($"Region {h.Region}, node {cluster.Value.NodeName}; the models run in-process on the operator's hardware.", $"Region {h.Region}, Knoten {cluster.Value.NodeName}; die Modelle laufen im Prozess auf Hardware des Betreibers.")),
             (t.T("Scope", "Umfang"), t.T($"Accounts: {accounts}; business customers with a data processing agreement: {customers}.", $"Konten: {accounts}; Geschäftskunden mit Auftragsverarbeitungsvertrag: {customers}.")),
             (t.T("Retention", "Aufbewahrung"), t.T($"Chats: {Retention(p.DefaultChatRetentionDays, t)} (default for new accounts, each user can change it); images: {Retention(p.DefaultImageRetentionDays, t)}; processing records: {records.Value.RetentionDays} days; exports: {p.ExportLinkHours} hours.",
                 $"Chats: {Retention(p.DefaultChatRetentionDays, t)} (Voreinstellung für neue Konten, je Nutzer änderbar); Bilder: {Retention(p.DefaultImageRetentionDays, t)}; Verarbeitungsnachweise: {records.Value.RetentionDays} Tage; Exporte: {p.ExportLinkHours} Stunden.")),

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Cluster;
 using PromptLeo.Web.Features.Hosting;
 
 namespace PromptLeo.Web.Features.Records;
@@ -8,11 +9,12 @@ namespace PromptLeo.Web.Features.Records;
 /// Creates processing records stamped with region, node, legal basis and retention end. The caller adds the record to
 /// the same <see cref="AppDbContext"/> as the message or image it documents, so both commit in one transaction.
 /// </summary>
-public sealed class ProcessingRecordWriter(IOptions<HostingOptions> hosting, IOptions<RecordsOptions> records, TimeProvider time)
+public sealed class ProcessingRecordWriter(IOptions<HostingOptions> hosting, IOptions<ClusterOptions> cluster, IOptions<RecordsOptions> records, TimeProvider time)
 {
     public string Region => hosting.Value.Region;
 
-    public string Node => string.IsNullOrWhiteSpace(hosting.Value.Node) ? Environment.MachineName : hosting.Value.Node;
+    /// <summary><c>Cluster:NodeName</c>: the same name leases, reservations and metrics carry.</summary>
+    public string Node => cluster.Value.NodeName;
 
     /// <summary>A new request id: "req_" and 32 hex digits.</summary>
     public static string NewRequestId() => "req_" + Guid.NewGuid().ToString("N");

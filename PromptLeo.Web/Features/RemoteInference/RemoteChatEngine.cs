@@ -86,6 +86,7 @@ public sealed class RemoteCall(
         }
         catch (BrokenCircuitException ex)
         {
+            state.MarkCircuitOpen(time.GetUtcNow() + options.BreakDuration);
             throw Fail(StatusCodes.Status503ServiceUnavailable, "remote_unavailable", "The inference node is failing; its circuit is open.", ex, options.BreakDuration);
         }
         catch (Exception ex) when (ex is TimeoutRejectedException or OperationCanceledException)

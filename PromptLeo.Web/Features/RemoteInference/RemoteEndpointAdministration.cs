@@ -26,7 +26,15 @@ public sealed class RemoteEndpointForm
 
 /// <summary>One row of the admin page: the registration plus this node's view of its health and load.</summary>
 public sealed record RemoteEndpointRow(Guid Id, string Name, string BaseUrl, string Region, bool HasApiKey, bool Enabled,
-    IReadOnlyList<RemoteModel> Models, RemoteHealth Health, string? LastError, DateTimeOffset? HealthChangedAt, int InFlight);
+    IReadOnlyList<RemoteModel> Models, RemoteHealth Health, string? LastError, DateTimeOffset? HealthChangedAt, int InFlight)
+{
+    public DateTimeOffset? LastCheckedAt { get; init; }
+
+    public TimeSpan? LastCheckLatency { get; init; }
+
+    /// <summary>Set while a request found the endpoint's circuit open.</summary>
+    public DateTimeOffset? CircuitOpenUntil { get; init; }
+}
 
 /// <summary>
 /// The form is invalid; <see cref="Key"/> is the English resource key of the message, <see cref="Arguments"/> fill its
@@ -56,6 +64,8 @@ public sealed partial class RemoteEndpointAdministration(
 {
     public IReadOnlyList<string> AllowedRegions => options.Value.EffectiveAllowedRegions;
 
+    public TimeSpan HealthCheckInterval => options.Value.HealthCheckInterval;
+
     public async Task<IReadOnlyList<RemoteEndpointRow>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -65,7 +75,12 @@ public sealed partial class RemoteEndpointAdministration(
             var state = catalog.State(e.Id);
             return new RemoteEndpointRow(e.Id, e.Name, e.BaseUrl, e.Region, e.ProtectedApiKey is not null, e.Enabled,
                 [.. e.Models.OrderBy(m => m.ModelId, StringComparer.Ordinal).Select(m => new RemoteModel(m.ModelId, m.Kind))],
-                state.Health, state.LastError, state.ChangedAt, state.InFlight);
+                state.Health, state.LastError, state.ChangedAt, state.InFlight)
+            {
+                LastCheckedAt = state.LastCheckedAt,
+                LastCheckLatency = state.LastCheckLatency,
+                CircuitOpenUntil = state.IsCircuitOpen(time.GetUtcNow()) ? state.CircuitOpenUntil : null,
+            };
         })];
     }
 

@@ -46,6 +46,33 @@ public sealed class RemoteEndpointState
 
     public DateTimeOffset? ChangedAt { get; private set; }
 
+    /// <summary>When this node last checked the endpoint's <c>GET /models</c>, and how long the answer took.</summary>
+    public DateTimeOffset? LastCheckedAt { get; private set; }
+
+    public TimeSpan? LastCheckLatency { get; private set; }
+
+    /// <summary>Until when a request found the endpoint's circuit open (its breaker sends nothing while open).</summary>
+    public DateTimeOffset? CircuitOpenUntil { get; private set; }
+
+    public bool IsCircuitOpen(DateTimeOffset now) => CircuitOpenUntil is { } until && until > now;
+
+    public void RecordCheck(DateTimeOffset at, TimeSpan latency)
+    {
+        lock (this)
+        {
+            LastCheckedAt = at;
+            LastCheckLatency = latency;
+        }
+    }
+
+    public void MarkCircuitOpen(DateTimeOffset until)
+    {
+        lock (this)
+        {
+            CircuitOpenUntil = until;
+        }
+    }
+
     public void Enter() => Interlocked.Increment(ref inFlight);
 
     public void Leave() => Interlocked.Decrement(ref inFlight);

@@ -39,11 +39,13 @@ public sealed class RemoteHealthMonitor(
     public async Task<bool> CheckAsync(RemoteEndpoint endpoint, CancellationToken cancellationToken)
     {
         var state = catalog.State(endpoint.Id);
+        var started = time.GetTimestamp();
         var problem = await ProblemAsync(endpoint, cancellationToken);
         if (cancellationToken.IsCancellationRequested)
         {
             return false;
         }
+        state.RecordCheck(time.GetUtcNow(), time.GetElapsedTime(started));
         if (problem is null)
         {
             if (state.Health != RemoteHealth.Healthy)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
@@ -21,16 +22,19 @@ public sealed class RemoteInferenceRouter(
     ILogger<RemoteCall> engineLogger) : IInferenceRouter
 {
     public const string HttpClientName = "PromptLeo.RemoteInference";
+    private readonly IChatClient local = InferenceTarget.LocalChatClient(localEngine);
 
     public InferenceTarget Route(string modelId)
     {
         if (registry.Get(modelId) is not null || catalog.Pick(modelId) is not { } picked)
         {
-            return new InferenceTarget(records.Node, records.Region, localEngine, isRemote: false);
+            return new InferenceTarget(records.Node, records.Region, local, isRemote: false);
         }
         var (endpoint, state) = picked;
         state.Enter();
         var call = new RemoteCall(endpoint, state, httpClients.CreateClient(HttpClientName), options.Value, time, engineLogger);
-        return new InferenceTarget(endpoint.Name, endpoint.Region, new RemoteChatEngine(call), isRemote: true, state.Leave) { RemoteImages = new RemoteImageClient(call) };
+        // The remote endpoint as an IChatClient: the same adapter over the engine that relays the remote's stream.
+        var client = new ChatEngineClient(new RemoteChatEngine(call), new ChatClientMetadata("openai-compatible", Uri.TryCreate(endpoint.BaseUrl, UriKind.Absolute, out var uri) ? uri : null, modelId));
+        return new InferenceTarget(endpoint.Name, endpoint.Region, client, isRemote: true, state.Leave) { RemoteImages = new RemoteImageClient(call) };
     }
 }

@@ -152,7 +152,7 @@ public static class RemoteBench
                 ["Storage:DataDirectory"] = dataDirectory,
                 ["Inference:CreateDemoModels"] = "false",
                 ["Hosting:Region"] = region,
-                ["Hosting:Node"] = node,
+                ["Cluster:NodeName"] = node,
                 ["Api:RequestsPerMinutePerKey"] = "1000000",
                 ["Api:RequestsPerMinutePerUser"] = "1000000",
                 ["Billing:IssueInvoicesAutomatically"] = "false",
