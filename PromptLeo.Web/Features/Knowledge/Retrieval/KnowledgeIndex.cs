@@ -66,9 +66,16 @@ public sealed class KnowledgeIndex : IKnowledgeIndex
         var ids = new Guid[count];
         var vectors = new float[(long)count * dimensions];
         var terms = new Dictionary<string, int>(StringComparer.Ordinal);
-        var chunkTerms = new (int[] Terms, int[] Counts)[count];
+        var termLookup = terms.GetAlternateLookup<ReadOnlySpan<char>>();
         var lengths = new int[count];
         long termBytes = 0;
+        // (term, count) pairs of all chunks one after another; chunk i's pairs start at pairStarts[i].
+        var pairTerms = new List<int>();
+        var pairCounts = new List<int>();
+        var pairStarts = new int[count + 1];
+        // Per term: the chunk that counted it last and where its count is, so a chunk's counting needs no dictionary.
+        var seenIn = new List<int>();
+        var pairOf = new List<int>();
         for (var index = 0; index < count; index++)
         {
             var chunk = chunks[index];
@@ -78,47 +85,52 @@ public sealed class KnowledgeIndex : IKnowledgeIndex
             }
             ids[index] = chunk.ChunkId;
             StoreUnit(chunk.Vector, vectors.AsSpan(index * dimensions, dimensions));
-            var tokens = KeywordTokenizer.Tokenize(chunk.Text);
-            lengths[index] = tokens.Count;
-            var counts = new Dictionary<int, int>();
-            foreach (var token in tokens)
+            pairStarts[index] = pairTerms.Count;
+            var keywords = new KeywordTokenizer.Keywords(chunk.Text);
+            while (keywords.MoveNext())
             {
-                if (!terms.TryGetValue(token, out var term))
+                lengths[index]++;
+                if (!termLookup.TryGetValue(keywords.Current, out var term))
                 {
                     term = terms.Count;
-                    terms.Add(token, term);
+                    termLookup.TryAdd(keywords.Current, term);
+                    seenIn.Add(-1);
+                    pairOf.Add(0);
                     // The string (header + UTF-16) and its dictionary entry.
-                    termBytes += 22 + token.Length * 2 + 24;
+                    termBytes += 22 + keywords.Current.Length * 2 + 24;
                 }
-                counts[term] = counts.GetValueOrDefault(term) + 1;
+                if (seenIn[term] != index)
+                {
+                    seenIn[term] = index;
+                    pairOf[term] = pairTerms.Count;
+                    pairTerms.Add(term);
+                    pairCounts.Add(0);
+                }
+                pairCounts[pairOf[term]]++;
             }
-            chunkTerms[index] = (counts.Keys.ToArray(), counts.Values.ToArray());
         }
+        pairStarts[count] = pairTerms.Count;
 
-        // Counting sort of (term, chunk) pairs into one posting array per field; chunks stay in order within a term.
+        // Counting sort of the pairs by term into one posting array per field; chunks stay in order within a term.
         var termStarts = new int[terms.Count + 1];
-        foreach (var (chunkTermIds, _) in chunkTerms)
+        foreach (var term in pairTerms)
         {
-            foreach (var term in chunkTermIds)
-            {
-                termStarts[term + 1]++;
-            }
+            termStarts[term + 1]++;
         }
         for (var term = 0; term < terms.Count; term++)
         {
             termStarts[term + 1] += termStarts[term];
         }
-        var postingChunks = new int[termStarts[^1]];
-        var postingCounts = new int[termStarts[^1]];
+        var postingChunks = new int[pairTerms.Count];
+        var postingCounts = new int[pairTerms.Count];
         var next = termStarts[..^1];
         for (var index = 0; index < count; index++)
         {
-            var (chunkTermIds, chunkCounts) = chunkTerms[index];
-            for (var position = 0; position < chunkTermIds.Length; position++)
+            for (var pair = pairStarts[index]; pair < pairStarts[index + 1]; pair++)
             {
-                var slot = next[chunkTermIds[position]]++;
+                var slot = next[pairTerms[pair]]++;
                 postingChunks[slot] = index;
-                postingCounts[slot] = chunkCounts[position];
+                postingCounts[slot] = pairCounts[pair];
             }
         }
         return new KnowledgeIndex(ids, vectors, dimensions, terms, termStarts, postingChunks, postingCounts, lengths, termBytes);
@@ -193,12 +205,18 @@ public sealed class KnowledgeIndex : IKnowledgeIndex
 
     private void Bm25(string queryText, double[] scores)
     {
-        foreach (var token in KeywordTokenizer.Tokenize(queryText).Distinct(StringComparer.Ordinal))
+        var termLookup = terms.GetAlternateLookup<ReadOnlySpan<char>>();
+        var queryTerms = new HashSet<int>();
+        var keywords = new KeywordTokenizer.Keywords(queryText);
+        while (keywords.MoveNext())
         {
-            if (!terms.TryGetValue(token, out var term))
+            if (termLookup.TryGetValue(keywords.Current, out var term))
             {
-                continue;
+                queryTerms.Add(term);
             }
+        }
+        foreach (var term in queryTerms)
+        {
             var start = termStarts[term];
             var end = termStarts[term + 1];
             var documentFrequency = end - start;
