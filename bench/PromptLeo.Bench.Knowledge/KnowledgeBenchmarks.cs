@@ -30,6 +30,9 @@ public class SearchBenchmarks
 
     [Benchmark]
     public int Hybrid() => index.Search(corpus.QueryVector, corpus.QueryText, 5, 0.5).Count;
+
+    [Benchmark]
+    public int HybridCommonWord() => index.Search(corpus.QueryVector, corpus.CommonQueryText, 5, 0.5).Count;
 }
 
 /// <summary>Building the index from decrypted chunks (copying vectors, tokenizing, inverting): what a cold search pays once.</summary>

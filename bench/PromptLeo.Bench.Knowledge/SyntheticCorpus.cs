@@ -19,6 +19,9 @@ public sealed class SyntheticCorpus
 
     public required string QueryText { get; init; }
 
+    /// <summary>The most frequent word and the common one: nearly every chunk is a candidate (the worst case of fusion).</summary>
+    public required string CommonQueryText { get; init; }
+
     public static SyntheticCorpus Create(int count, int dimensions, int seed = 1)
     {
         var random = new Random(seed);
@@ -50,7 +53,7 @@ public sealed class SyntheticCorpus
         {
             query[dimension] = 0.8f * target[dimension] + 0.6f * noise[dimension];
         }
-        return new SyntheticCorpus { Chunks = chunks, QueryVector = query, QueryText = $"{words[300]} {words[5_000]}" };
+        return new SyntheticCorpus { Chunks = chunks, QueryVector = query, QueryText = $"{words[300]} {words[5_000]}", CommonQueryText = $"{words[0]} {words[300]}" };
     }
 
     /// <summary>A pronounceable, unique word for a vocabulary rank (base-20 syllables).</summary>

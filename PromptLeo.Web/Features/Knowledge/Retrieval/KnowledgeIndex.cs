@@ -232,35 +232,72 @@ public sealed class KnowledgeIndex : IKnowledgeIndex
 
     private List<RankedChunk> Fuse(List<int> candidates, float[] cosines, double[] keywordScores, int topK)
     {
-        var fused = new Dictionary<int, double>(candidates.Count);
-        foreach (var (index, rank) in Ranks(candidates, index => cosines[index]))
+        // Arrays over candidate positions, no dictionaries: a common word can make every chunk a candidate.
+        var fused = new double[candidates.Count];
+        var keys = new double[candidates.Count];
+        var positions = new int[candidates.Count];
+        for (var position = 0; position < candidates.Count; position++)
         {
-            fused[index] = 1.0 / (FusionK + rank);
+            keys[position] = -cosines[candidates[position]];
+            positions[position] = position;
         }
-        foreach (var (index, rank) in Ranks(candidates.Where(index => keywordScores[index] > 0), index => keywordScores[index]))
+        AddReciprocalRanks(keys, positions, candidates.Count, fused);
+        var keywordHits = 0;
+        for (var position = 0; position < candidates.Count; position++)
         {
-            fused[index] += 1.0 / (FusionK + rank);
+            if (keywordScores[candidates[position]] > 0)
+            {
+                keys[keywordHits] = -keywordScores[candidates[position]];
+                positions[keywordHits++] = position;
+            }
         }
+        AddReciprocalRanks(keys, positions, keywordHits, fused);
+
         // Ties go to the closer vector, then to the earlier chunk, so the order never depends on sort stability.
-        return candidates
-            .OrderByDescending(index => fused[index]).ThenByDescending(index => cosines[index]).ThenBy(index => index)
-            .Take(topK)
-            .Select(index => new RankedChunk(ids[index], fused[index], cosines[index], keywordScores[index]))
-            .ToList();
+        bool Better(int position, int other) =>
+            fused[position] != fused[other] ? fused[position] > fused[other]
+            : cosines[candidates[position]] != cosines[candidates[other]] ? cosines[candidates[position]] > cosines[candidates[other]]
+            : candidates[position] < candidates[other];
+        var best = new List<int>(topK + 1);
+        for (var position = 0; position < candidates.Count; position++)
+        {
+            if (best.Count == topK && !Better(position, best[^1]))
+            {
+                continue;
+            }
+            var at = best.Count;
+            while (at > 0 && Better(position, best[at - 1]))
+            {
+                at--;
+            }
+            best.Insert(at, position);
+            if (best.Count > topK)
+            {
+                best.RemoveAt(topK);
+            }
+        }
+        return best.Select(position =>
+        {
+            var index = candidates[position];
+            return new RankedChunk(ids[index], fused[position], cosines[index], keywordScores[index]);
+        }).ToList();
     }
 
-    /// <summary>1-based ranks by descending score; equal scores share a rank (1, 2, 2, 4), so a tie favours no chunk.</summary>
-    private static IEnumerable<(int Index, int Rank)> Ranks(IEnumerable<int> indexes, Func<int, double> score)
+    /// <summary>
+    /// Adds 1 / (k + rank) for the first <paramref name="count"/> entries, ranked by ascending key (negated scores);
+    /// equal scores share a rank (1, 2, 2, 4), so a tie favours no chunk.
+    /// </summary>
+    private static void AddReciprocalRanks(double[] keys, int[] positions, int count, double[] fused)
     {
-        var ordered = indexes.OrderByDescending(score).ToList();
+        Array.Sort(keys, positions, 0, count);
         var rank = 0;
-        for (var position = 0; position < ordered.Count; position++)
+        for (var index = 0; index < count; index++)
         {
-            if (position == 0 || score(ordered[position]) != score(ordered[position - 1]))
+            if (index == 0 || keys[index] != keys[index - 1])
             {
-                rank = position + 1;
+                rank = index + 1;
             }
-            yield return (ordered[position], rank);
+            fused[positions[index]] += 1.0 / (FusionK + rank);
         }
     }
 }
