@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using PromptLeo.Web.Features.Knowledge;
 using PromptLeo.Web.Features.Knowledge.Retrieval;
 
@@ -37,7 +36,6 @@ public class SearchBenchmarks
 
 /// <summary>Building the index from decrypted chunks (copying vectors, tokenizing, inverting): what a cold search pays once.</summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class BuildBenchmarks
 {
     private List<IndexedChunk> chunks = null!;

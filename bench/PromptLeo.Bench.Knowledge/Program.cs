@@ -23,7 +23,7 @@ if (args is ["memory", ..])
 
 // In-process: no child build per benchmark (the machine is shared); p50/p95 beside the mean.
 var config = DefaultConfig.Instance
-    .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))
+    .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(10))
     .AddColumn(StatisticColumn.P50, StatisticColumn.P95)
     .WithArtifactsPath(Path.Combine(Path.GetTempPath(), "promptleo-bench-knowledge"));
 BenchmarkSwitcher.FromAssembly(typeof(SearchBenchmarks).Assembly).Run(args, config);
