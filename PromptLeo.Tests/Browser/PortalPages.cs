@@ -46,7 +46,7 @@ public static class PortalPages
         new("/images", "/images", PageVisitor.SignedIn, "#image-generate"),
         new("/billing", "/billing", PageVisitor.SignedIn, "#billing-save"),
         new("/api-keys", "/api-keys", PageVisitor.SignedIn, "#api-key-create"),
-        new("/privacy", "/privacy", PageVisitor.SignedIn, "#export-start"),
+        new("/privacy", "/privacy", PageVisitor.SignedIn, "#panel-export"),
         new("/privacy/dpa", "/privacy/dpa", PageVisitor.SignedIn),
         new("/privacy/erase", "/privacy/erase", PageVisitor.SignedIn, "#erase-submit"),
         new("/Account/Manage", "/Account/Manage", PageVisitor.SignedIn, "#profile-submit"),
