@@ -40,7 +40,7 @@ public sealed class AccessibilityPortal : BrowserPortal
             user.UserName = Email;
             Assert.True((await users.UpdateAsync(user)).Succeeded);
             Assert.True((await users.AddToRoleAsync(user, Roles.Admin)).Succeeded);
-            // EnableAuthenticator creates a missing key on its first view, which renews the security stamp and signs the walk out.
+            // A key from the start: every walk sees EnableAuthenticator as a user who began the setup does.
             Assert.True((await users.ResetAuthenticatorKeyAsync(user)).Succeeded);
             await scope.ServiceProvider.GetRequiredService<ApiKeyService>()
                 .CreateAsync(seeded.Id, "Produktionsserver Buchhaltung Nordrhein-Westfalen", [.. ApiScopes.All], null, 25m);
