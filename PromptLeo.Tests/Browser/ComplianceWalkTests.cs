@@ -159,7 +159,7 @@ public sealed class ComplianceWalkTests(StripeBrowserPortal portal) : IClassFixt
     }
 
     /// <summary>Scrolls the action into view and expects all of it on screen; retried because the interactive render replaces the prerendered element.</summary>
-    private static async Task AssertReachableAsync(IPage page, string selector)
+    internal static async Task AssertReachableAsync(IPage page, string selector)
     {
         for (var attempt = 1; ; attempt++)
         {

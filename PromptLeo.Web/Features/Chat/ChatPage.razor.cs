@@ -39,6 +39,7 @@ public sealed partial class ChatPage
     private string? modelMissing;
     private bool showSettings;
     private bool listOpen;
+    private string announcement = "";
     private string draft = "";
     private Guid? loadedId;
     private bool loadedOnce;
@@ -96,6 +97,7 @@ public sealed partial class ChatPage
         }
         loadedOnce = true;
         loadedId = Id;
+        listOpen = false; // picking a conversation in the phone drawer closes it
         stream.Detach();
         notFound = false;
         modelMissing = null;
@@ -252,6 +254,7 @@ public sealed partial class ChatPage
         };
         var pendingUserText = kind == ChatTurnKind.Regenerate ? (lastUser >= 0 ? messages[lastUser].Content : "") : text!;
         var (generation, stop) = stream.Begin(pendingUserText, replaceFrom);
+        announcement = T["Writing the answer…"];
         scrollPending = true;
         StateHasChanged();
 
@@ -309,6 +312,7 @@ public sealed partial class ChatPage
             return;
         }
         stream.End();
+        announcement = T["Answer: {0}", result.AssistantText];
         // The turn stored the settings it was sent with; keep any change made while it was answering.
         ScheduleSettingsSave();
 
