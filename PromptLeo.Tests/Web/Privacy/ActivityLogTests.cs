@@ -8,6 +8,7 @@ using Microsoft.Extensions.Localization;
 using MudBlazor.Services;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Accounts;
 using PromptLeo.Web.Features.ApiKeys;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Chat;
@@ -65,20 +66,20 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
 
         var entries = await EntriesAsync(userId);
-        AssertLogged(entries, AuditActions.Registered, "Konto angelegt", "Account created");
-        AssertLogged(entries, AuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed");
-        AssertLogged(entries, AuditActions.SignedIn, "Angemeldet", "Signed in");
-        AssertLogged(entries, AuditActions.SignInFailed, "Anmeldung fehlgeschlagen", "Sign-in failed");
-        AssertLogged(entries, AuditActions.PasswordChanged, "Passwort geändert", "Password changed");
-        AssertLogged(entries, AuditActions.TwoFactorEnabled, "Zwei-Faktor-Authentifizierung eingeschaltet", "Two-factor authentication turned on");
-        AssertLogged(entries, AuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated");
-        AssertLogged(entries, AuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off");
-        AssertLogged(entries, AuditActions.SignedOut, "Abgemeldet", "Signed out");
-        Assert.Equal("falsches Passwort", Translate("de", p => AuditText.Details(p, entries.Single(e => e.Action == AuditActions.SignInFailed).Details)));
+        AssertLogged(entries, AccountAuditActions.Registered, "Konto angelegt", "Account created");
+        AssertLogged(entries, AccountAuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed");
+        AssertLogged(entries, AccountAuditActions.SignedIn, "Angemeldet", "Signed in");
+        AssertLogged(entries, AccountAuditActions.SignInFailed, "Anmeldung fehlgeschlagen", "Sign-in failed");
+        AssertLogged(entries, AccountAuditActions.PasswordChanged, "Passwort geändert", "Password changed");
+        AssertLogged(entries, AccountAuditActions.TwoFactorEnabled, "Zwei-Faktor-Authentifizierung eingeschaltet", "Two-factor authentication turned on");
+        AssertLogged(entries, AccountAuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated");
+        AssertLogged(entries, AccountAuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off");
+        AssertLogged(entries, AccountAuditActions.SignedOut, "Abgemeldet", "Signed out");
+        Assert.Equal("falsches Passwort", Translate("de", p => AuditText.Details(p, entries.Single(e => e.Action == AccountAuditActions.SignInFailed).Details)));
         // Viewing the authenticator setup creates the first key: that is not a reset the user did.
-        Assert.DoesNotContain(entries, e => e.Action == AuditActions.AuthenticatorReset);
+        Assert.DoesNotContain(entries, e => e.Action == AccountAuditActions.AuthenticatorReset);
         // The password change re-issues the cookie of the same session: one sign-in only.
-        Assert.Single(entries, e => e.Action == AuditActions.SignedIn);
+        Assert.Single(entries, e => e.Action == AccountAuditActions.SignedIn);
     }
 
     [Fact]

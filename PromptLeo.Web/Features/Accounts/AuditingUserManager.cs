@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
-using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Web.Features.Accounts;
 
@@ -19,30 +18,30 @@ public sealed class AuditingUserManager(
     IdentityErrorDescriber errors,
     IServiceProvider services,
     ILogger<UserManager<ApplicationUser>> logger,
-    AuditLog audit)
+    IAccountActivity activity)
     : UserManager<ApplicationUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     public override Task<IdentityResult> CreateAsync(ApplicationUser user) =>
-        AuditedAsync(base.CreateAsync(user), user, AuditActions.Registered);
+        AuditedAsync(base.CreateAsync(user), user, AccountAuditActions.Registered);
 
     public override Task<IdentityResult> ConfirmEmailAsync(ApplicationUser user, string token) =>
-        AuditedAsync(base.ConfirmEmailAsync(user, token), user, AuditActions.EmailConfirmed);
+        AuditedAsync(base.ConfirmEmailAsync(user, token), user, AccountAuditActions.EmailConfirmed);
 
     public override Task<IdentityResult> ChangePasswordAsync(ApplicationUser user, string currentPassword, string newPassword) =>
-        AuditedAsync(base.ChangePasswordAsync(user, currentPassword, newPassword), user, AuditActions.PasswordChanged);
+        AuditedAsync(base.ChangePasswordAsync(user, currentPassword, newPassword), user, AccountAuditActions.PasswordChanged);
 
     public override Task<IdentityResult> AddPasswordAsync(ApplicationUser user, string password) =>
-        AuditedAsync(base.AddPasswordAsync(user, password), user, AuditActions.PasswordSet);
+        AuditedAsync(base.AddPasswordAsync(user, password), user, AccountAuditActions.PasswordSet);
 
     public override Task<IdentityResult> ResetPasswordAsync(ApplicationUser user, string token, string newPassword) =>
-        AuditedAsync(base.ResetPasswordAsync(user, token, newPassword), user, AuditActions.PasswordReset);
+        AuditedAsync(base.ResetPasswordAsync(user, token, newPassword), user, AccountAuditActions.PasswordReset);
 
     public override async Task<IdentityResult> SetTwoFactorEnabledAsync(ApplicationUser user, bool enabled)
     {
         // Only a real switch: the pages also call it to keep the state as it is.
         var before = await GetTwoFactorEnabledAsync(user);
         var result = await base.SetTwoFactorEnabledAsync(user, enabled);
-        return before == enabled ? result : await AuditedAsync(Task.FromResult(result), user, enabled ? AuditActions.TwoFactorEnabled : AuditActions.TwoFactorDisabled);
+        return before == enabled ? result : await AuditedAsync(Task.FromResult(result), user, enabled ? AccountAuditActions.TwoFactorEnabled : AccountAuditActions.TwoFactorDisabled);
     }
 
     public override async Task<IdentityResult> ResetAuthenticatorKeyAsync(ApplicationUser user)
@@ -50,7 +49,7 @@ public sealed class AuditingUserManager(
         // The setup page creates the first key on its own; only replacing a key in use is the user's change.
         var replacesKey = await GetAuthenticatorKeyAsync(user) is not null;
         var result = await base.ResetAuthenticatorKeyAsync(user);
-        return replacesKey ? await AuditedAsync(Task.FromResult(result), user, AuditActions.AuthenticatorReset) : result;
+        return replacesKey ? await AuditedAsync(Task.FromResult(result), user, AccountAuditActions.AuthenticatorReset) : result;
     }
 
     public override async Task<IEnumerable<string>?> GenerateNewTwoFactorRecoveryCodesAsync(ApplicationUser user, int number)
@@ -58,7 +57,7 @@ public sealed class AuditingUserManager(
         var codes = await base.GenerateNewTwoFactorRecoveryCodesAsync(user, number);
         if (codes is not null)
         {
-            await audit.WriteAsync(user.Id, user.Id, AuditActions.RecoveryCodesGenerated, $"{number} codes");
+            await activity.RecordAsync(user.Id, AccountAuditActions.RecoveryCodesGenerated, $"{number} codes");
         }
         return codes;
     }
@@ -68,7 +67,7 @@ public sealed class AuditingUserManager(
         var result = await change;
         if (result.Succeeded)
         {
-            await audit.WriteAsync(user.Id, user.Id, action);
+            await activity.RecordAsync(user.Id, action);
         }
         return result;
     }

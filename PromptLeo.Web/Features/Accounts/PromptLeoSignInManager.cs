@@ -18,7 +18,7 @@ public sealed class PromptLeoSignInManager(
     ILogger<SignInManager<ApplicationUser>> logger,
     IAuthenticationSchemeProvider schemes,
     IUserConfirmation<ApplicationUser> confirmation,
-    Privacy.AuditLog audit)
+    IAccountActivity activity)
     : SignInManager<ApplicationUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     private static readonly ApplicationUser Nobody = new() { Id = "nobody" };
@@ -45,7 +45,7 @@ public sealed class PromptLeoSignInManager(
         var result = await base.CheckPasswordSignInAsync(user, password, lockoutOnFailure);
         if (!result.Succeeded)
         {
-            await audit.WriteAsync(user.Id, user.Id, Privacy.AuditActions.SignInFailed, FailureText(result, "wrong password"));
+            await activity.RecordAsync(user.Id, AccountAuditActions.SignInFailed, FailureText(result, "wrong password"));
         }
         return result;
     }
@@ -61,7 +61,7 @@ public sealed class PromptLeoSignInManager(
         await base.SignInWithClaimsAsync(user, authenticationProperties, additionalClaims);
         if (!refreshing)
         {
-            await audit.WriteAsync(user.Id, user.Id, Privacy.AuditActions.SignedIn);
+            await activity.RecordAsync(user.Id, AccountAuditActions.SignedIn);
         }
     }
 
@@ -84,7 +84,7 @@ public sealed class PromptLeoSignInManager(
         await base.SignOutAsync();
         if (userId is not null)
         {
-            await audit.WriteAsync(userId, userId, Privacy.AuditActions.SignedOut);
+            await activity.RecordAsync(userId, AccountAuditActions.SignedOut);
         }
     }
 
@@ -92,7 +92,7 @@ public sealed class PromptLeoSignInManager(
     {
         if (user is not null && !result.Succeeded)
         {
-            await audit.WriteAsync(user.Id, user.Id, Privacy.AuditActions.SignInFailed, FailureText(result, "second factor"));
+            await activity.RecordAsync(user.Id, AccountAuditActions.SignInFailed, FailureText(result, "second factor"));
         }
         return result;
     }

@@ -36,18 +36,6 @@ public static class AuditActions
     public const string SubProcessorChangeAnnounced = "subprocessor.change-announced";
     public const string SubProcessorObjected = "subprocessor.objected";
 
-    public const string Registered = "account.registered";
-    public const string EmailConfirmed = "account.email-confirmed";
-    public const string SignedIn = "account.signed-in";
-    public const string SignedOut = "account.signed-out";
-    public const string SignInFailed = "account.sign-in-failed";
-    public const string PasswordChanged = "account.password-changed";
-    public const string PasswordReset = "account.password-reset";
-    public const string PasswordSet = "account.password-set";
-    public const string TwoFactorEnabled = "account.2fa-enabled";
-    public const string TwoFactorDisabled = "account.2fa-disabled";
-    public const string AuthenticatorReset = "account.authenticator-reset";
-    public const string RecoveryCodesGenerated = "account.recovery-codes-generated";
     public const string ConversationDeleted = "chat.conversation-deleted";
     public const string ImageDeleted = "images.image-deleted";
 
@@ -101,4 +89,10 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
             .ToListAsync(cancellationToken);
         return new AuditPage(items, total);
     }
+}
+
+/// <summary>Writes the account events of <see cref="Accounts.IAccountActivity"/> into the user's own audit log.</summary>
+public sealed class AccountActivityLog(AuditLog audit) : Accounts.IAccountActivity
+{
+    public Task RecordAsync(string userId, string action, string details = "") => audit.WriteAsync(userId, userId, action, details);
 }
