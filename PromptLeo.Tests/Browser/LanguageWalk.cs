@@ -112,7 +112,7 @@ public static class LanguageWalk
     private static readonly string[] Allowed =
     [
         "PromptLeo.Theme", "PromptLeo", "OpenAI", "Stripe", "MudBlazor", "GitHub", "Hugging Face", "Scalar", "ZUGFeRD", "XRechnung", "Factur-X",
-        "Single Sign-On", "SINGLE SIGN-ON", "MIT", "Zylinski", "Domplatz", "Köln",
+        "Single Sign-On", "Single Sign-on", "SINGLE SIGN-ON", "Built with Llama", "MIT", "Zylinski", "Domplatz", "Köln",
     ];
 
     // German authorities keep their German names in the English texts.

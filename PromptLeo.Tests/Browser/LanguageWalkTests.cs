@@ -137,7 +137,7 @@ public sealed class LanguageWalkTests(BrowserPortal portal) : IClassFixture<Brow
             if (text == previous && attempt >= 2)
             {
                 // Marked translate="no": proper names and raw technical output (a native library's message), not UI text.
-                foreach (var verbatim in await page.Locator("[translate='no']").AllInnerTextsAsync())
+                foreach (var verbatim in (await page.Locator("[translate='no']").AllInnerTextsAsync()).Where(t => t.Length > 0))
                 {
                     text = text.Replace(verbatim, " ");
                 }

@@ -122,6 +122,19 @@ public static partial class AuditText
         var culture = CultureInfo.CurrentCulture;
         var text = Micros().Replace(details, m => (long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) / 1_000_000m).ToString("N2", culture) + " €");
         text = DecimalEuro().Replace(text, m => decimal.Parse(m.Value, CultureInfo.InvariantCulture).ToString(culture));
-        return Words.Replace(text, m => localizer[m.Value]);
+        return Words.Replace(text, m => Word(localizer, m.Value));
+    }
+
+    // Resource names are unique regardless of case, so "images" may be stored as "Images" (or "Member" as "member").
+    private static string Word(IStringLocalizer localizer, string word)
+    {
+        foreach (var key in new[] { word, char.ToUpperInvariant(word[0]) + word[1..], char.ToLowerInvariant(word[0]) + word[1..] })
+        {
+            if (localizer[key] is { ResourceNotFound: false } found)
+            {
+                return found.Value;
+            }
+        }
+        return word;
     }
 }
