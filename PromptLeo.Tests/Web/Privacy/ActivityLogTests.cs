@@ -66,15 +66,18 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
 
         var entries = await EntriesAsync(userId);
-        AssertLogged(entries, AccountAuditActions.Registered, "Konto angelegt", "Account created");
-        AssertLogged(entries, AccountAuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed");
-        AssertLogged(entries, AccountAuditActions.SignedIn, "Angemeldet", "Signed in");
-        AssertLogged(entries, AccountAuditActions.SignInFailed, "Anmeldung fehlgeschlagen", "Sign-in failed");
-        AssertLogged(entries, AccountAuditActions.PasswordChanged, "Passwort geändert", "Password changed");
-        AssertLogged(entries, AccountAuditActions.TwoFactorEnabled, "Zwei-Faktor-Authentifizierung eingeschaltet", "Two-factor authentication turned on");
-        AssertLogged(entries, AccountAuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated");
-        AssertLogged(entries, AccountAuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off");
-        AssertLogged(entries, AccountAuditActions.SignedOut, "Abgemeldet", "Signed out");
+        AssertLogged(entries,
+        [
+            (AccountAuditActions.Registered, "Konto angelegt", "Account created"),
+            (AccountAuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed"),
+            (AccountAuditActions.SignedIn, "Angemeldet", "Signed in"),
+            (AccountAuditActions.SignInFailed, "Anmeldung fehlgeschlagen", "Sign-in failed"),
+            (AccountAuditActions.PasswordChanged, "Passwort geändert", "Password changed"),
+            (AccountAuditActions.TwoFactorEnabled, "Zwei-Faktor-Authentifizierung eingeschaltet", "Two-factor authentication turned on"),
+            (AccountAuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated"),
+            (AccountAuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off"),
+            (AccountAuditActions.SignedOut, "Abgemeldet", "Signed out"),
+        ]);
         Assert.Equal("falsches Passwort", Translate("de", p => AuditText.Details(p, entries.Single(e => e.Action == AccountAuditActions.SignInFailed).Details)));
         // Viewing the authenticator setup creates the first key: that is not a reset the user did.
         Assert.DoesNotContain(entries, e => e.Action == AccountAuditActions.AuthenticatorReset);
@@ -101,15 +104,18 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         await privacy.SetRetentionAsync(user.Id, 30, null);
 
         var entries = await EntriesAsync(user.Id);
-        AssertLogged(entries, AuditActions.ConversationDeleted, "Unterhaltung gelöscht", "Conversation deleted");
-        AssertLogged(entries, AuditActions.ImageDeleted, "Bild gelöscht", "Image deleted");
-        AssertLogged(entries, AuditActions.ApiKeyCreated, "API-Schlüssel erstellt", "API key created");
-        AssertLogged(entries, OrganizationAuditActions.ApiKeyBudgetChanged, "Budget des API-Schlüssels geändert", "API key budget changed");
-        AssertLogged(entries, AuditActions.ApiKeyRevoked, "API-Schlüssel widerrufen", "API key revoked");
-        AssertLogged(entries, OrganizationAuditActions.BudgetChanged, "Budget geändert", "Budget changed");
-        AssertLogged(entries, AuditActions.ExportRequested, "Datenexport angefordert", "Data export requested");
-        AssertLogged(entries, AuditActions.DpaAccepted, "AVV akzeptiert", "DPA accepted");
-        AssertLogged(entries, AuditActions.RetentionChanged, "Aufbewahrungsfrist geändert", "Retention period changed");
+        AssertLogged(entries,
+        [
+            (AuditActions.ConversationDeleted, "Unterhaltung gelöscht", "Conversation deleted"),
+            (AuditActions.ImageDeleted, "Bild gelöscht", "Image deleted"),
+            (AuditActions.ApiKeyCreated, "API-Schlüssel erstellt", "API key created"),
+            (OrganizationAuditActions.ApiKeyBudgetChanged, "Budget des API-Schlüssels geändert", "API key budget changed"),
+            (AuditActions.ApiKeyRevoked, "API-Schlüssel widerrufen", "API key revoked"),
+            (OrganizationAuditActions.BudgetChanged, "Budget geändert", "Budget changed"),
+            (AuditActions.ExportRequested, "Datenexport angefordert", "Data export requested"),
+            (AuditActions.DpaAccepted, "AVV akzeptiert", "DPA accepted"),
+            (AuditActions.RetentionChanged, "Aufbewahrungsfrist geändert", "Retention period changed"),
+        ]);
 
         // Details: words in the reader's language, micro-euros as money in the reader's culture.
         var budget = entries.First(e => e.Action == OrganizationAuditActions.BudgetChanged).Details;
@@ -150,11 +156,15 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         }
     }
 
-    private void AssertLogged(List<AuditEntry> entries, string action, string german, string english)
+    /// <summary>Each action is in the user's log, and its label reads as given in German and English.</summary>
+    private void AssertLogged(List<AuditEntry> entries, (string Action, string German, string English)[] expected)
     {
-        Assert.True(entries.Any(e => e.Action == action), $"{action} is not in the user's log: {string.Join(", ", entries.Select(e => e.Action))}");
-        Assert.Equal(german, Translate("de", p => AuditText.Action(p, action)));
-        Assert.Equal(english, Translate("en", p => AuditText.Action(p, action)));
+        foreach (var (action, german, english) in expected)
+        {
+            Assert.True(entries.Any(e => e.Action == action), $"{action} is not in the user's log: {string.Join(", ", entries.Select(e => e.Action))}");
+            Assert.Equal(german, Translate("de", p => AuditText.Action(p, action)));
+            Assert.Equal(english, Translate("en", p => AuditText.Action(p, action)));
+        }
     }
 
     private string Translate(string culture, Func<IStringLocalizer, string> text)
