@@ -38,7 +38,8 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
             await Assertions.Expect(page.Locator("#organization-members-table")).ToContainTextAsync(email);
         }
         await Assertions.Expect(page.Locator("#organization-invitations-table")).ToHaveCountAsync(0);
-        await Assertions.Expect(page.Locator("#organization-members-table tbody tr", new() { HasText = second })).ToContainTextAsync("Admin");
+        // The role select shows the role's label (in the page's language) as its value.
+        await Assertions.Expect(page.Locator("#organization-members-table tbody tr", new() { HasText = second }).Locator(".pl-member-role-select input").First).ToHaveValueAsync("Admin");
 
         var problems = new List<string>();
         foreach (var culture in new[] { "de", "en" })

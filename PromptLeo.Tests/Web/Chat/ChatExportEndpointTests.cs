@@ -48,7 +48,26 @@ public sealed class ChatExportEndpointTests(PortalFactory factory) : IClassFixtu
         Assert.Contains("## User", text);
         Assert.Contains("Export-Frage über Äpfel", text);
         Assert.Contains("## Assistant", text);
+        Assert.Contains("## System prompt", text);
         Assert.Contains("Be brief.", text);
+    }
+
+    [Fact]
+    public async Task Export_MarkdownInGerman_HeadingsInGerman()
+    {
+        var (client, userId) = await SignedInAsync();
+        var id = await ConversationAsync(userId, "Frage auf Deutsch");
+        Assert.Equal(HttpStatusCode.Redirect, (await FormPost.PostWithTokenFromAsync(client, "/chat", "/preferences/culture/de", new Dictionary<string, string> { ["ReturnUrl"] = "/chat" })).StatusCode);
+
+        var text = await (await client.GetAsync($"/chat/{id}/export?format=md")).Content.ReadAsStringAsync();
+
+        Assert.Contains("## Sie", text);
+        Assert.Contains("## Assistent", text);
+        Assert.Contains("## System-Prompt", text);
+        Assert.Contains("- Modell: ", text);
+        Assert.Contains("- Erstellt: ", text);
+        Assert.DoesNotContain("## User", text);
+        Assert.DoesNotContain("Assistant", text);
     }
 
     [Fact]

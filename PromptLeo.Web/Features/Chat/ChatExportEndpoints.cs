@@ -2,6 +2,8 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Localization;
+using PromptLeo.Web.Resources;
 using PromptLeo.Web.Features.Hosting;
 
 namespace PromptLeo.Web.Features.Chat;
@@ -18,7 +20,7 @@ public static class ChatExportEndpoints
     }
 
     private static async Task<Results<FileContentHttpResult, NotFound, BadRequest<string>>> ExportAsync(
-        Guid id, string? format, ClaimsPrincipal user, HttpContext http, ConversationStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+        Guid id, string? format, ClaimsPrincipal user, HttpContext http, ConversationStore store, IStringLocalizer<ChatResource> t, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         http.Response.NoStore();
         var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
@@ -36,7 +38,7 @@ public static class ChatExportEndpoints
         loggers.CreateLogger(typeof(ChatExportEndpoints)).LogInformation("Conversation {ConversationId} exported as {Format} by {UserId}", id, format, userId);
         return format == "json"
             ? TypedResults.File(JsonSerializer.SerializeToUtf8Bytes(ToJson(conversation), Json), "application/json", $"chat-{id}.json")
-            : TypedResults.File(Encoding.UTF8.GetBytes(ToMarkdown(conversation)), "text/markdown; charset=utf-8", $"chat-{id}.md");
+            : TypedResults.File(Encoding.UTF8.GetBytes(ToMarkdown(conversation, t)), "text/markdown; charset=utf-8", $"chat-{id}.md");
     }
 
     private static object ToJson(ConversationView c) => new
@@ -66,28 +68,29 @@ public static class ChatExportEndpoints
         }),
     };
 
-    public static string ToMarkdown(ConversationView c)
+    /// <summary>The conversation as Markdown, its headings in the requester's language (the request culture).</summary>
+    public static string ToMarkdown(ConversationView c, IStringLocalizer t)
     {
         var md = new StringBuilder();
         md.Append("# ").AppendLine(c.Title).AppendLine();
-        md.Append("- Model: ").AppendLine(c.Settings.ModelId ?? "-");
-        md.Append("- Created: ").AppendLine(c.CreatedAt.ToString("u"));
+        md.Append("- ").Append(t["Model"]).Append(": ").AppendLine(c.Settings.ModelId ?? "-");
+        md.Append("- ").Append(t["Created"]).Append(": ").AppendLine(c.CreatedAt.ToString("u"));
         if (!string.IsNullOrWhiteSpace(c.Settings.SystemPrompt))
         {
-            md.AppendLine().AppendLine("## System").AppendLine().AppendLine(c.Settings.SystemPrompt);
+            md.AppendLine().Append("## ").AppendLine(t["System prompt"]).AppendLine().AppendLine(c.Settings.SystemPrompt);
         }
         foreach (var m in c.Messages)
         {
-            md.AppendLine().Append("## ").Append(m.IsUser ? "User" : "Assistant");
+            md.AppendLine().Append("## ").Append(m.IsUser ? t["User"] : t["Assistant"]);
             if (m.Incomplete)
             {
-                md.Append(" (incomplete)");
+                md.Append(' ').Append(t["(incomplete)"]);
             }
             md.AppendLine().AppendLine();
             if (m.Thinking is { Length: > 0 } thinking)
             {
                 // Collapsed where Markdown renders HTML, as in the chat.
-                md.AppendLine("<details><summary>Thinking</summary>").AppendLine().AppendLine(thinking).AppendLine().AppendLine("</details>").AppendLine();
+                md.Append("<details><summary>").Append(t["Thinking"]).AppendLine("</summary>").AppendLine().AppendLine(thinking).AppendLine().AppendLine("</details>").AppendLine();
             }
             md.AppendLine(m.Content);
         }

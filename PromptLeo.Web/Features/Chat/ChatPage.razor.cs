@@ -84,7 +84,7 @@ public sealed partial class ChatPage
         }
         catch (ProcessingRestrictedException ex)
         {
-            restrictedMessage = T["Your account may not use the models right now: {0}", ex.Message];
+            restrictedMessage = T["Your account may not use the models right now: {0}", T[ex.Message]];
         }
         await library.LoadAsync(userId);
     }

@@ -18,7 +18,7 @@ internal sealed record ChatStartError(string? Message, Severity Severity, string
     {
         OperationCanceledException => new(null, Severity.Normal),
         ChatInputException input => new(T[input.Message], Severity.Warning),
-        ProcessingRestrictedException restricted => Restricted(T["Your account may not use the models right now: {0}", restricted.Message]),
+        ProcessingRestrictedException restricted => Restricted(T["Your account may not use the models right now: {0}", T[restricted.Message]]),
         // The refusal names the cap that was hit (organization, member, key, prepaid credit); its English text is the resource key.
         BudgetExceededException budget => new(T["Your budget does not cover this request: {0}", T[budget.Message]], Severity.Error),
         Models.ModelDisabledException disabled => new(T["The model \"{0}\" has been disabled by an administrator. Your message was kept; choose another model.", disabled.ModelId], Severity.Error, MissingModelId: disabled.ModelId),

@@ -9,7 +9,7 @@ namespace PromptLeo.Web.Features.Chat;
 /// Reads and edits a user's stored conversations and presets. Every query filters by the owner, so another user's
 /// id behaves exactly like an unknown one.
 /// </summary>
-public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory, UserContentCipher cipher, IOptions<ChatOptions> options, TimeProvider time)
+public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory, UserContentCipher cipher, IOptions<ChatOptions> options, TimeProvider time, Privacy.AuditLog audit)
 {
     /// <summary>The user's conversations, pinned first, then newest; <paramref name="search"/> filters the decrypted titles.</summary>
     public async Task<IReadOnlyList<ConversationSummary>> ListAsync(string userId, string? search = null, CancellationToken cancellationToken = default)
@@ -120,6 +120,7 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
             return false;
         }
         db.Conversations.Remove(conversation);
+        db.AuditEntries.Add(audit.Create(userId, userId, Privacy.AuditActions.ConversationDeleted, $"conversation {conversationId}"));
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }

@@ -16,7 +16,7 @@ public sealed record GalleryPage(IReadOnlyList<GalleryItem> Items, int Page, int
 
 /// <summary>The user's own images: listing, reading (decrypted), downloading with or without parameters, deleting.</summary>
 /// <remarks>Every query filters by the owner, so another user's id behaves exactly like an unknown one.</remarks>
-public sealed class ImageGallery(IDbContextFactory<AppDbContext> dbFactory, UserContentCipher cipher, EncryptedFileStore files, ILogger<ImageGallery> logger)
+public sealed class ImageGallery(IDbContextFactory<AppDbContext> dbFactory, UserContentCipher cipher, EncryptedFileStore files, Privacy.AuditLog audit, ILogger<ImageGallery> logger)
 {
     public const string ParametersKeyword = "parameters";
 
@@ -77,6 +77,7 @@ public sealed class ImageGallery(IDbContextFactory<AppDbContext> dbFactory, User
             return false;
         }
         db.GeneratedImages.Remove(row);
+        db.AuditEntries.Add(audit.Create(userId, userId, Privacy.AuditActions.ImageDeleted, $"image {id}"));
         await db.SaveChangesAsync(cancellationToken);
         files.Delete(userId, row.FileName);
         logger.LogInformation("Image {ImageId} of {UserId} deleted", id, userId);

@@ -118,15 +118,7 @@ public sealed partial class ImagesPage
     private string ModelLabel(ImageModelChoice model) =>
         model.IsDemo ? $"{model.DisplayName.Replace(" — Demo (random weights)", "")} — {T["Demo (random weights)"]}" : model.DisplayName;
 
-    private string SchedulerLabel(SchedulerKind kind) => kind switch
-    {
-        SchedulerKind.EulerAncestral => "Euler a",
-        SchedulerKind.Ddim => "DDIM",
-        SchedulerKind.Lms => "LMS",
-        SchedulerKind.Lcm => "LCM",
-        SchedulerKind.FlowMatchEuler => T["Flow matching (Euler)"],
-        _ => kind.ToString(),
-    };
+    private string SchedulerLabel(SchedulerKind kind) => SchedulerLabels.For(T, kind);
 
     private async Task OnPromptKeyDown(KeyboardEventArgs e)
     {

@@ -36,6 +36,9 @@ public static class AuditActions
     public const string SubProcessorChangeAnnounced = "subprocessor.change-announced";
     public const string SubProcessorObjected = "subprocessor.objected";
 
+    public const string ConversationDeleted = "chat.conversation-deleted";
+    public const string ImageDeleted = "images.image-deleted";
+
     public const string System = "system";
 
     /// <summary>The actor for operator verbs run on the server's command line.</summary>
@@ -86,4 +89,10 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbFactory, TimeProv
             .ToListAsync(cancellationToken);
         return new AuditPage(items, total);
     }
+}
+
+/// <summary>Writes the account events of <see cref="Accounts.IAccountActivity"/> into the user's own audit log.</summary>
+public sealed class AccountActivityLog(AuditLog audit) : Accounts.IAccountActivity
+{
+    public Task RecordAsync(string userId, string action, string details = "") => audit.WriteAsync(userId, userId, action, details);
 }

@@ -23,6 +23,7 @@ public static class PrivacyExtensions
         services.AddSingleton<ProcessingActivities>();
         services.AddSingleton<LegalDocuments>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<Accounts.IAccountActivity, AccountActivityLog>();
         services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, AccountDefaultsInterceptor>();
         services.AddSingleton<ExportFiles>();
         services.AddSingleton<ExportQueue>();
