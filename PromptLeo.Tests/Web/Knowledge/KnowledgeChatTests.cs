@@ -5,6 +5,7 @@ using PromptLeo.Tests.Web.Chat;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Knowledge;
+using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Tests.Web.Knowledge;
 
@@ -117,5 +118,21 @@ public sealed class KnowledgeChatTests(KnowledgePortal factory) : IClassFixture<
         await factory.Knowledge.DeleteCollectionAsync(userId, own);
         Assert.Empty((await Store.GetAsync(userId, turn.ConversationId!.Value))!.Settings.CollectionIds);
         Assert.Empty(Assert.Single(await Store.ListPresetsAsync(userId)).CollectionIds!);
+    }
+
+    [Fact]
+    public async Task Purge_ExpiredChats_TakesTheCitationsKeepsTheKnowledgeDocuments()
+    {
+        var (userId, collectionId, phrase) = await ManualAsync();
+        var turn = await ChatServiceTests.RunAsync(Chat, new ChatTurnRequest(userId, ChatTurnKind.Send, Settings(collectionId)) { Prompt = phrase });
+        await factory.Services.GetRequiredService<PrivacyCenter>().SetRetentionAsync(userId, chatDays: 7, imageDays: 7);
+
+        await factory.Services.GetRequiredService<RetentionPurger>().PurgeAsync(DateTimeOffset.UtcNow.AddDays(8));
+
+        Assert.Null(await Store.GetAsync(userId, turn.ConversationId!.Value));
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        Assert.False(await db.ConversationMessages.AnyAsync(m => m.ConversationId == turn.ConversationId));
+        Assert.Equal(KnowledgeDocumentStatus.Ready, Assert.Single(await factory.Knowledge.DocumentsAsync(userId, collectionId)).Status);
+        Assert.NotEmpty(await factory.Knowledge.SearchAsync(userId, [collectionId], phrase, 5));
     }
 }
