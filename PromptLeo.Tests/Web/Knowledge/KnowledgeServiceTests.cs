@@ -267,18 +267,9 @@ public sealed class KnowledgeServiceTests(KnowledgePortal factory) : IClassFixtu
         var phrase = Phrase("Ausfuhr");
         var original = TestDocuments.TextPdf(new TestPdfPage(new TestSection(1, "Start", "Erste Seite.")), new TestPdfPage(new TestSection(1, "Ziel", $"Der {phrase} steht hier.")));
         var document = await factory.IngestAsync(userId, collection.Id, "bericht.pdf", original);
-        var exports = factory.Services.GetRequiredService<DataExportService>();
 
-        var export = await exports.RequestAsync(userId);
-        DataExport? done = null;
-        for (var i = 0; i < 300 && done is null; i++)
-        {
-            await Task.Delay(100);
-            done = (await exports.ListAsync(userId)).FirstOrDefault(e => e.Id == export.Id && e.Status == ExportStatus.Completed);
-        }
+        using var zip = await ExportDownload.CompletedZipAsync(factory, client, userId);
 
-        Assert.NotNull(done);
-        using var zip = new ZipArchive(new MemoryStream(await client.GetByteArrayAsync($"/privacy/exports/{export.Id}/download")));
         using var file = new MemoryStream();
         await zip.GetEntry($"knowledge/files/{document.Id:N}.pdf")!.Open().CopyToAsync(file);
         Assert.Equal(original, file.ToArray());

@@ -52,16 +52,7 @@ public abstract class ErasureEndToEndTests<TPortal>(TPortal factory) : IClassFix
         Assert.True(usageBefore.Count >= 2, "portal chat and API call are both metered");
 
         // The export carries billing's categories too.
-        var exports = factory.Services.GetRequiredService<DataExportService>();
-        var export = await exports.RequestAsync(user.Id);
-        DataExport? done = null;
-        for (var i = 0; i < 300 && done is null; i++)
-        {
-            await Task.Delay(100);
-            done = (await exports.ListAsync(user.Id)).FirstOrDefault(e => e.Id == export.Id && e.Status == ExportStatus.Completed);
-        }
-        Assert.NotNull(done);
-        using (var zip = new ZipArchive(new MemoryStream(await browser.GetByteArrayAsync($"/privacy/exports/{export.Id}/download"))))
+        using (var zip = await ExportDownload.CompletedZipAsync(factory, browser, user.Id))
         {
             var keysJson = new StreamReader(zip.GetEntry("api-keys.json")!.Open()).ReadToEnd();
             Assert.Contains(key.Key.Prefix, keysJson);
