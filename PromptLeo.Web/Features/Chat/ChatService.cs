@@ -144,7 +144,7 @@ public sealed class ChatService(
         }
         if (settings.CollectionIds.Count > KnowledgeLinks.MaxPerChat)
         {
-            throw new ChatInputException($"Attach at most {KnowledgeLinks.MaxPerChat} knowledge collections.");
+            throw new ChatInputException("Too many knowledge collections are attached to this chat.");
         }
         IReadOnlyList<KnowledgePassage> passages;
         try
