@@ -32,6 +32,7 @@ public sealed partial class KnowledgePage
     private bool renaming;
     private string renameValue = "";
     private int uploading;
+    private bool interactive;
 
     private KnowledgeOptions Limits => Options.Value;
 
@@ -48,6 +49,16 @@ public sealed partial class KnowledgePage
         if (collections.Count > 0)
         {
             await SelectAsync(collections[0]);
+        }
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        // Marks the page as wired (the circuit is up), for people's scripts and the browser tests alike.
+        if (firstRender)
+        {
+            interactive = true;
+            StateHasChanged();
         }
     }
 
