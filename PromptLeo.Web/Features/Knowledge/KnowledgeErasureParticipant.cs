@@ -12,9 +12,9 @@ public sealed class KnowledgeErasureParticipant(KnowledgeIndexCache indexes) : I
 {
     public async Task<IReadOnlyDictionary<string, int>> CountAsync(AppDbContext db, string userId, CancellationToken cancellationToken) => new Dictionary<string, int>
     {
-        ["knowledge collections"] = await db.KnowledgeCollections.CountAsync(c => c.UserId == userId, cancellationToken),
-        ["knowledge documents"] = await db.KnowledgeDocuments.CountAsync(d => d.UserId == userId, cancellationToken),
-        ["knowledge chunks"] = await db.KnowledgeChunks.CountAsync(c => c.UserId == userId, cancellationToken),
+        ["knowledgeCollections"] = await db.KnowledgeCollections.CountAsync(c => c.UserId == userId, cancellationToken),
+        ["knowledgeDocuments"] = await db.KnowledgeDocuments.CountAsync(d => d.UserId == userId, cancellationToken),
+        ["knowledgeChunks"] = await db.KnowledgeChunks.CountAsync(c => c.UserId == userId, cancellationToken),
     };
 
     public async Task EraseAsync(AppDbContext db, string userId, string pseudonym, CancellationToken cancellationToken)

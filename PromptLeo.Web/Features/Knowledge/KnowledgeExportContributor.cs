@@ -78,9 +78,9 @@ public sealed class KnowledgeExportContributor(UserContentCipher cipher, Encrypt
         });
         return new Dictionary<string, int>
         {
-            ["knowledge collections"] = collections.Count,
-            ["knowledge documents"] = documents.Count,
-            ["knowledge chunks"] = chunkCount,
+            ["knowledgeCollections"] = collections.Count,
+            ["knowledgeDocuments"] = documents.Count,
+            ["knowledgeChunks"] = chunkCount,
         };
     }
 

@@ -50,15 +50,15 @@ public sealed class KnowledgeIndexCache(TimeProvider time) : IClusterInvalidatio
 
     void IClusterInvalidationHandler.Invalidate(ClusterInvalidation message)
     {
-        switch (message.Scope)
+        // A user's erasure, restriction or disable; or a reconnected bus, after which anything may have been missed.
+        if (message.Scope is InvalidationScope.User)
         {
-            case InvalidationScope.User:
-                Forget(message.UserId);
-                break;
-            case InvalidationScope.Everything:
-                Interlocked.Increment(ref forgets);
-                users.Clear();
-                break;
+            Forget(message.UserId);
+        }
+        else if (message.Scope is InvalidationScope.Everything)
+        {
+            Interlocked.Increment(ref forgets);
+            users.Clear();
         }
     }
 
