@@ -22,6 +22,7 @@ public sealed class KnowledgeTextTests
     [InlineData("en", "too_many", "at most 50 collections and 500 documents")]
     [InlineData("en", "not_found", "deleted")]
     [InlineData("en", "no_embedding_model", "No embedding model is installed")]
+    [InlineData("en", "invalid_name", "The name must not be empty.")]
     [InlineData("en", "something_new", "could not be processed")]
     [InlineData("de", "unsupported_type", "nicht unterstützt")]
     [InlineData("de", "too_large", "höchstens 20 MB und 2000 Seiten")]

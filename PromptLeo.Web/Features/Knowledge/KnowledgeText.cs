@@ -44,6 +44,7 @@ public static class KnowledgeText
         "corrupt" => T["The file could not be read: it is damaged or protected."],
         "too_many" => T["Too many: at most {0} collections and {1} documents per collection.", limits.MaxCollectionsPerUser, limits.MaxDocumentsPerCollection],
         "not_found" => T["Not found: it may have been deleted."],
+        "invalid_name" => T["The name must not be empty."],
         "no_embedding_model" => T["No embedding model is installed, so documents cannot be indexed. An administrator can install one."],
         _ => T["The document could not be processed."],
     };
