@@ -48,6 +48,8 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         var tool = Write("tool.exe", [0x4d, 0x5a, 0x90, 0x00]);
         var input = page.Locator("#knowledge-drop input[type=file]");
         await page.WaitForFunctionAsync("() => document.querySelector('#knowledge-drop input[type=file]')?._blazorInputFileNextFileId !== undefined");
+        await Assertions.Expect(input).ToHaveAttributeAsync("accept", ".pdf,.docx,.md,.markdown,.txt,.html,.htm");
+        await Assertions.Expect(input).ToHaveAttributeAsync("multiple", "");
         // The file input lies over the whole drop area, so a drop anywhere on it reaches the input.
         var area = (await page.Locator(".pl-knowledge-drop-area").BoundingBoxAsync())!;
         var box = (await input.BoundingBoxAsync())!;
@@ -82,7 +84,7 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         await page.ClickAsync("#chat-settings-toggle");
         await page.FillAsync("#chat-max-tokens", "24");
         await page.Locator("#chat-max-tokens").BlurAsync();
-        await page.Locator(".pl-chat-knowledge .mud-select").ClickAsync();
+        await page.Locator(".pl-chat-knowledge .mud-select").First.ClickAsync();
         await page.Locator(".mud-popover-open").GetByText("Harbour manual").ClickAsync();
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(page.Locator("#chat-collections .pl-chat-collection")).ToHaveTextAsync("Harbour manual");
@@ -108,16 +110,14 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         await Assertions.Expect(page.Locator("#passage-file")).ToHaveTextAsync("heron-handbook.pdf");
         await Assertions.Expect(page.Locator("#passage-page")).ToHaveTextAsync("2");
         await BrowserPortal.ScreenshotAsync(page, "knowledge-passage-desktop-en-light");
-        await page.Keyboard.PressAsync("Escape");
-        await Assertions.Expect(page.Locator("#passage-text")).ToHaveCountAsync(0);
+        await CloseWithEscapeAsync(page);
 
         // The keyboard alone: focus the DOCX source, Enter opens its passage, Escape closes it.
         await docxSource.First.FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#passage-text")).ToContainTextAsync(DocxPhrase);
         await Assertions.Expect(page.Locator("#passage-heading")).ToHaveTextAsync("Prüfungen");
-        await page.Keyboard.PressAsync("Escape");
-        await Assertions.Expect(page.Locator("#passage-text")).ToHaveCountAsync(0);
+        await CloseWithEscapeAsync(page);
         await BrowserPortal.ScreenshotAsync(page, "knowledge-chat-desktop-en-light");
 
         // An inline marker opens its source too. Random weights rarely write "[1]", so the marker is put into the answer
@@ -127,14 +127,18 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         var firstFile = (await sources.First.Locator(".pl-source-text").TextContentAsync())!.Split(',', '—')[0].Trim();
         await answer.Locator(".pl-markdown .pl-cite[data-cite='1']").ClickAsync();
         await Assertions.Expect(page.Locator("#passage-file")).ToHaveTextAsync(firstFile);
-        await page.Keyboard.PressAsync("Escape");
-        await Assertions.Expect(page.Locator("#passage-text")).ToHaveCountAsync(0);
+        await CloseWithEscapeAsync(page);
 
         // After a reload the sources and the attached collection come back with the conversation.
         var conversation = page.Url;
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator(".pl-msg-assistant .pl-msg-sources .pl-source").Filter(new() { HasText = "heron-handbook.pdf, page 2" }).First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#chat-collections .pl-chat-collection")).ToHaveTextAsync("Harbour manual");
+
+        // The chip's × detaches the collection, for this conversation too (once the page is interactive).
+        await Assertions.Expect(page.Locator("#chat-input[data-composer='ready']")).ToBeVisibleAsync();
+        await page.Locator("#chat-collections .pl-chat-collection .mud-chip-close-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#chat-collections")).ToHaveCountAsync(0);
         Assert.True(portal.ConsoleErrors.IsEmpty, string.Join("\n", portal.ConsoleErrors));
 
         // A phone in German and dark: the same conversation and the knowledge page, nothing sideways.
@@ -155,7 +159,7 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         await Assertions.Expect(phone.Locator("#passage-text")).ToContainTextAsync(DocxPhrase);
         await Assertions.Expect(phone.Locator(".mud-dialog")).ToContainTextAsync("Abschnitt");
         await BrowserPortal.ScreenshotAsync(phone, "knowledge-passage-phone-de-dark");
-        await phone.Keyboard.PressAsync("Escape");
+        await CloseWithEscapeAsync(phone);
 
         await phone.GotoAsync("/knowledge");
         await phone.WaitForSelectorAsync(".pl-knowledge[data-interactive]");
@@ -169,6 +173,12 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         await phone.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Löschen" }).ClickAsync();
         await Assertions.Expect(phone.Locator("#knowledge-no-collections")).ToBeVisibleAsync();
 
+        // The answer keeps its sources, but their passages are gone with the collection, and the dialog says so.
+        await phone.GotoAsync(conversation);
+        await Assertions.Expect(phone.Locator("#chat-input[data-composer='ready']")).ToBeVisibleAsync();
+        await phone.Locator(".pl-msg-assistant .pl-msg-sources .pl-source").First.ClickAsync();
+        await Assertions.Expect(phone.Locator("#passage-missing")).ToContainTextAsync("gelöscht");
+
         Assert.True(portal.ConsoleErrors.IsEmpty, string.Join("\n", portal.ConsoleErrors));
     }
 
@@ -177,6 +187,14 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         var path = Path.Combine(folder, name);
         File.WriteAllBytes(path, content);
         return path;
+    }
+
+    /// <summary>Escape closes the passage dialog once the dialog has taken the focus (as it does on opening).</summary>
+    private static async Task CloseWithEscapeAsync(IPage page)
+    {
+        await page.WaitForFunctionAsync("() => document.activeElement?.closest('.mud-dialog') != null");
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.Locator("#passage-text")).ToHaveCountAsync(0);
     }
 
     private static async Task ExpectNoSidewaysScrollAsync(IPage page) =>
