@@ -57,6 +57,7 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         await input.SetInputFilesAsync([pdf, docx, scan, tool]);
 
         await Assertions.Expect(page.Locator("#knowledge-upload-errors")).ToContainTextAsync("tool.exe: This file type is not supported.");
+        await Assertions.Expect(page.Locator("#knowledge-drop .mud-file-upload-files-default-template")).ToHaveCountAsync(0);
         var pdfCard = page.Locator(".pl-knowledge-document[data-file='heron-handbook.pdf']");
         var docxCard = page.Locator(".pl-knowledge-document[data-file='kranich.docx']");
         var scanCard = page.Locator(".pl-knowledge-document[data-file='scan.pdf']");

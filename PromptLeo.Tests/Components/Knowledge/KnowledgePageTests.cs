@@ -46,11 +46,11 @@ public sealed class KnowledgePageTests : BunitContext, IAsyncLifetime
         knowledge.Raise(UserId, document with { Progress = 75 });
         cut.WaitForAssertion(() => Assert.Equal("75", Progress(cut)));
 
-        knowledge.Raise(UserId, document with { Status = KnowledgeDocumentStatus.Ready, Progress = 100, PageCount = 12, ChunkCount = 30 });
+        knowledge.Raise(UserId, document with { Status = KnowledgeDocumentStatus.Ready, Progress = 100, PageCount = 12, ChunkCount = 1 });
         cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find(".pl-knowledge-document").GetAttribute("data-status")));
         Assert.Empty(cut.FindAll(".pl-knowledge-progress"));
         Assert.Equal("12 pages", cut.Find(".pl-knowledge-pages").TextContent);
-        Assert.Equal("30 passages", cut.Find(".pl-knowledge-chunks").TextContent);
+        Assert.Equal("1 passage", cut.Find(".pl-knowledge-chunks").TextContent);
     }
 
     private static string? Progress(IRenderedComponent<KnowledgePage> cut) =>
