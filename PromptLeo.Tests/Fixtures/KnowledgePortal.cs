@@ -15,12 +15,23 @@ public class KnowledgePortal : ApiPortalFactory
 {
     public const long MaxDocumentBytes = 200_000;
 
+    public KnowledgePortal()
+    {
+    }
+
+    /// <summary>A portal on an existing data folder: a restart (<see cref="RestartedKnowledgePortal"/>).</summary>
+    protected KnowledgePortal(string dataDirectory)
+        : base(dataDirectory)
+    {
+    }
+
     public RecordingIndexBuilder IndexBuilder { get; } = new();
 
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>(base.ExtraSettings)
     {
         ["Knowledge:MaxDocumentBytes"] = MaxDocumentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Knowledge:MaxCollectionsPerUser"] = "3",
+        ["Knowledge:MaxPages"] = "3",
         // The demo embedding model's vectors carry no meaning: relevance comes from shared keywords alone.
         ["Knowledge:MinCosine"] = "1",
     };
@@ -64,6 +75,9 @@ public class KnowledgePortal : ApiPortalFactory
         return await SettledAsync(userId, collectionId, uploaded.Id);
     }
 }
+
+/// <summary>The knowledge portal started again on the data folder of an earlier instance.</summary>
+public sealed class RestartedKnowledgePortal(string dataDirectory) : KnowledgePortal(dataDirectory);
 
 /// <summary>Builds with the real builder and records the chunks of every build.</summary>
 public sealed class RecordingIndexBuilder : IKnowledgeIndexBuilder

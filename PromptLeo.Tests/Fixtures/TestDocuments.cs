@@ -74,7 +74,7 @@ public static class TestDocuments
 
     /// <summary>
     /// A DOCX: Heading 1 has its outline level in the style (as Word writes it), Heading 2 only the built-in name
-    /// "heading 2"; the table (if any) follows the last section.
+    /// "heading 2", level 3 and deeper a custom style based on Heading 1; the table (if any) follows the last section.
     /// </summary>
     public static byte[] Docx(IReadOnlyList<TestSection> sections, IReadOnlyList<string[]>? tableRows = null)
     {
@@ -86,13 +86,14 @@ public static class TestDocuments
                 new Style(new StyleName { Val = "Normal" }) { Type = StyleValues.Paragraph, StyleId = "Normal", Default = true },
                 new Style(new StyleName { Val = "heading 1" }, new BasedOn { Val = "Normal" }, new StyleParagraphProperties(new OutlineLevel { Val = 0 }))
                 { Type = StyleValues.Paragraph, StyleId = "Heading1" },
-                new Style(new StyleName { Val = "heading 2" }, new BasedOn { Val = "Normal" }) { Type = StyleValues.Paragraph, StyleId = "Heading2" });
+                new Style(new StyleName { Val = "heading 2" }, new BasedOn { Val = "Normal" }) { Type = StyleValues.Paragraph, StyleId = "Heading2" },
+                new Style(new StyleName { Val = "Clause title" }, new BasedOn { Val = "Heading1" }) { Type = StyleValues.Paragraph, StyleId = "ClauseTitle" });
             var body = new Body();
             foreach (var section in sections)
             {
                 if (section.Heading.Length > 0)
                 {
-                    body.Append(DocxParagraph(section.Heading, section.Level <= 1 ? "Heading1" : "Heading2"));
+                    body.Append(DocxParagraph(section.Heading, section.Level switch { <= 1 => "Heading1", 2 => "Heading2", _ => "ClauseTitle" }));
                 }
                 body.Append(section.Paragraphs.Select(paragraph => DocxParagraph(paragraph, null)));
             }
@@ -150,7 +151,10 @@ public static class TestDocuments
                 html.Append($"<p onclick=\"{encoded}\" data-note=\"{encoded}\">\n  {WebUtility.HtmlEncode(paragraph)}\n</p>\n");
             }
         }
-        html.Append($"<noscript>{encoded}</noscript><img src=\"x\" onerror=\"{encoded}\" alt=\"\"></body></html>");
+        html.Append($"<noscript>{encoded}</noscript><img src=\"x\" onerror=\"{encoded}\" alt=\"\">\n");
+        html.Append($"<template><p>{encoded}</p></template><object data=\"x.swf\">{encoded}</object><iframe srcdoc=\"{encoded}\"></iframe>\n");
+        html.Append($"<form><textarea>{encoded}</textarea><select><option>{encoded}</option></select><button>{encoded}</button></form>\n");
+        html.Append($"<svg><text>{encoded}</text></svg></body></html>");
         return Encoding.UTF8.GetBytes(html.ToString());
     }
 

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using PromptLeo.Web.Features.Knowledge;
 
 namespace PromptLeo.Web.Data;
 
@@ -25,6 +24,9 @@ public class KnowledgeCollection
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 }
 
+/// <summary>A document's state; the same members as the service's <c>KnowledgeDocumentStatus</c> (Data names no feature).</summary>
+public enum KnowledgeDocumentState { Queued, Processing, Ready, Failed }
+
 public class KnowledgeDocument
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
@@ -43,7 +45,7 @@ public class KnowledgeDocument
     /// <summary>Size of the original (plaintext) file.</summary>
     public long Bytes { get; set; }
 
-    public KnowledgeDocumentStatus Status { get; set; } = KnowledgeDocumentStatus.Queued;
+    public KnowledgeDocumentState Status { get; set; } = KnowledgeDocumentState.Queued;
 
     public int Progress { get; set; }
 

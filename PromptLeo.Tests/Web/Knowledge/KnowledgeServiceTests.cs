@@ -90,6 +90,13 @@ public sealed class KnowledgeServiceTests(KnowledgePortal factory) : IClassFixtu
     }
 
     [Fact]
+    public void DocumentState_StoredEnum_MatchesTheContractsStatus()
+    {
+        Assert.Equal(Enum.GetNames<KnowledgeDocumentStatus>(), Enum.GetNames<KnowledgeDocumentState>());
+        Assert.Equal(Enum.GetValues<KnowledgeDocumentStatus>().Select(v => Convert.ToInt32(v)).ToArray(), Enum.GetValues<KnowledgeDocumentState>().Select(v => Convert.ToInt32(v)).ToArray());
+    }
+
+    [Fact]
     public async Task Upload_UnsupportedOrTooLarge_RefusedWithCodeAndNothingStored()
     {
         var (userId, collectionId) = await UserWithCollectionAsync();
@@ -111,14 +118,17 @@ public sealed class KnowledgeServiceTests(KnowledgePortal factory) : IClassFixtu
         var scanned = await factory.IngestAsync(userId, collectionId, "scan.pdf", TestDocuments.ScannedPdf());
         var corruptPdf = await factory.IngestAsync(userId, collectionId, "kaputt.pdf", "%PDF-1.7 not really a PDF"u8.ToArray());
         var corruptDocx = await factory.IngestAsync(userId, collectionId, "kaputt.docx", [0x50, 0x4b, 0x03, 0x04, 9, 9, 9]);
+        var tooManyPages = await factory.IngestAsync(userId, collectionId, "lang.pdf", TestDocuments.TextPdf(
+            [.. Enumerable.Range(1, 4).Select(page => new TestPdfPage(new TestSection(1, $"Teil {page}", $"Seite {page}.")))]));
         var fine = await factory.IngestAsync(userId, collectionId, "gut.txt", TestDocuments.PlainText(["Noch lesbar."]));
 
         Assert.Equal((KnowledgeDocumentStatus.Failed, "no_text"), (scanned.Status, scanned.ErrorCode));
         Assert.Equal((KnowledgeDocumentStatus.Failed, "corrupt"), (corruptPdf.Status, corruptPdf.ErrorCode));
         Assert.Equal((KnowledgeDocumentStatus.Failed, "corrupt"), (corruptDocx.Status, corruptDocx.ErrorCode));
+        Assert.Equal((KnowledgeDocumentStatus.Failed, "too_large"), (tooManyPages.Status, tooManyPages.ErrorCode));
         Assert.Equal(KnowledgeDocumentStatus.Ready, fine.Status);
         // Nothing is lost: the failed originals stay stored until the user deletes them.
-        Assert.Equal(4, Directory.EnumerateFiles(Path.Combine(factory.DataDirectory, "files", userId), "knowledge-*").Count());
+        Assert.Equal(5, Directory.EnumerateFiles(Path.Combine(factory.DataDirectory, "files", userId), "knowledge-*").Count());
     }
 
     [Fact]
@@ -245,6 +255,13 @@ public sealed class KnowledgeServiceTests(KnowledgePortal factory) : IClassFixtu
         Assert.Equal(0, usage.OutputTokens);
         var record = Assert.Single(await factory.RecordsAsync(userId));
         Assert.Equal((ProcessingPurpose.Embedding, "completed", "portal"), (record.Purpose, record.Outcome, record.Channel));
+
+        // A search embeds the query the same way.
+        await Knowledge.SearchAsync(userId, [collectionId], "Hochladen", 5);
+        var usage2 = await factory.UsageEventsAsync(userId);
+        Assert.Equal(2, usage2.Count);
+        Assert.All(usage2, u => Assert.Equal(("embedding", "demo-embedding"), (u.Kind, u.ModelId)));
+        Assert.Equal(2, (await factory.RecordsAsync(userId)).Count(r => r.Purpose == ProcessingPurpose.Embedding));
     }
 
     [Fact]

@@ -184,7 +184,7 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         db.DpaAcceptances.Add(new DpaAcceptance { UserId = user.Id, Version = "1", IpHash = "00", CompanyName = "Zylinski GmbH", CompanyAddress = "Köln" });
         // A knowledge collection with a document and a chunk (the rows alone: KnowledgeServiceTests ingests real files).
         var collection = new KnowledgeCollection { UserId = user.Id, NameCipher = [1], EmbeddingModelId = "demo-embedding" };
-        var document = new KnowledgeDocument { CollectionId = collection.Id, UserId = user.Id, FileNameCipher = [1], StoredFileName = "knowledge-coverage.bin", Status = PromptLeo.Web.Features.Knowledge.KnowledgeDocumentStatus.Ready };
+        var document = new KnowledgeDocument { CollectionId = collection.Id, UserId = user.Id, FileNameCipher = [1], StoredFileName = "knowledge-coverage.bin", Status = KnowledgeDocumentState.Ready };
         db.KnowledgeCollections.Add(collection);
         db.KnowledgeDocuments.Add(document);
         db.KnowledgeChunks.Add(new KnowledgeChunk { DocumentId = document.Id, CollectionId = collection.Id, UserId = user.Id, TextCipher = [1], VectorCipher = [1], MetaCipher = [1] });

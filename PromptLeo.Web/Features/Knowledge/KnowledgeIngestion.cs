@@ -43,7 +43,7 @@ public sealed class KnowledgeIngestion(
             await using (var db = await dbFactory.CreateDbContextAsync(stoppingToken))
             {
                 var unfinished = await db.KnowledgeDocuments
-                    .Where(d => d.Status == KnowledgeDocumentStatus.Queued || d.Status == KnowledgeDocumentStatus.Processing)
+                    .Where(d => d.Status == KnowledgeDocumentState.Queued || d.Status == KnowledgeDocumentState.Processing)
                     .OrderBy(d => d.UploadedAt).Select(d => d.Id).ToListAsync(stoppingToken);
                 foreach (var id in unfinished)
                 {
@@ -87,7 +87,7 @@ public sealed class KnowledgeIngestion(
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             document = await db.KnowledgeDocuments.AsNoTracking().FirstOrDefaultAsync(d => d.Id == documentId, cancellationToken);
-            if (document is null || document.Status is KnowledgeDocumentStatus.Ready or KnowledgeDocumentStatus.Failed)
+            if (document is null || document.Status is KnowledgeDocumentState.Ready or KnowledgeDocumentState.Failed)
             {
                 return;
             }
@@ -181,9 +181,9 @@ public sealed class KnowledgeIngestion(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var updated = await db.KnowledgeDocuments.Where(d => d.Id == document.Id && d.UserId == document.UserId && d.Status == KnowledgeDocumentStatus.Processing)
+        var updated = await db.KnowledgeDocuments.Where(d => d.Id == document.Id && d.UserId == document.UserId && d.Status == KnowledgeDocumentState.Processing)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.Status, KnowledgeDocumentStatus.Ready)
+                .SetProperty(d => d.Status, KnowledgeDocumentState.Ready)
                 .SetProperty(d => d.Progress, 100)
                 .SetProperty(d => d.PageCount, pageCount)
                 .SetProperty(d => d.ChunkCount, chunks.Count)
@@ -212,7 +212,7 @@ public sealed class KnowledgeIngestion(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             await db.KnowledgeDocuments.Where(d => d.Id == document.Id && d.UserId == document.UserId)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, status).SetProperty(d => d.Progress, progress).SetProperty(d => d.PageCount, PageCount), cancellationToken);
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, (KnowledgeDocumentState)status).SetProperty(d => d.Progress, progress).SetProperty(d => d.PageCount, PageCount), cancellationToken);
             Raise(status, progress);
         }
 
@@ -221,7 +221,7 @@ public sealed class KnowledgeIngestion(
             // Recorded even when the request that failed was cancelled: the state must not stay Processing.
             await using var db = await dbFactory.CreateDbContextAsync();
             await db.KnowledgeDocuments.Where(d => d.Id == document.Id && d.UserId == document.UserId)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, KnowledgeDocumentStatus.Failed).SetProperty(d => d.Progress, 0).SetProperty(d => d.ErrorCode, code));
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, KnowledgeDocumentState.Failed).SetProperty(d => d.Progress, 0).SetProperty(d => d.ErrorCode, code));
             Raise(KnowledgeDocumentStatus.Failed, 0, code);
         }
 

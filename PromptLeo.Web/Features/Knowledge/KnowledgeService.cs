@@ -233,7 +233,7 @@ public sealed class KnowledgeService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var documents = await db.KnowledgeDocuments.AsNoTracking()
-            .Where(d => d.UserId == userId && collectionIds.Contains(d.CollectionId) && d.Status == KnowledgeDocumentStatus.Ready)
+            .Where(d => d.UserId == userId && collectionIds.Contains(d.CollectionId) && d.Status == KnowledgeDocumentState.Ready)
             .ToListAsync(cancellationToken);
         var names = new Dictionary<Guid, string>();
         foreach (var document in documents)
@@ -285,7 +285,7 @@ public sealed class KnowledgeService(
     }
 
     internal static KnowledgeDocumentSummary Summary(KnowledgeDocument row, string fileName) =>
-        new(row.Id, row.CollectionId, fileName, row.Bytes, row.Status, row.Status == KnowledgeDocumentStatus.Ready ? 100 : row.Progress,
+        new(row.Id, row.CollectionId, fileName, row.Bytes, (KnowledgeDocumentStatus)row.Status, row.Status == KnowledgeDocumentState.Ready ? 100 : row.Progress,
             row.PageCount, row.ChunkCount, row.ErrorCode, row.UploadedAt);
 
     internal static KnowledgeException NotFound() => new("not_found", "This collection or document was not found.");

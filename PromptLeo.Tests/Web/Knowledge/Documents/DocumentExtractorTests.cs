@@ -78,7 +78,7 @@ public class DocumentExtractorTests
     [Fact]
     public void Extract_Docx_SectionsPerHeadingAndTableRowsAsText()
     {
-        var docx = TestDocuments.Docx(Sections, [["Tarif", "Preis"], ["Basis", "19 Euro"]]);
+        var docx = TestDocuments.Docx([.. Sections, new TestSection(3, "§ 7 Gerichtsstand", "Gerichtsstand ist Berlin.")], [["Tarif", "Preis"], ["Basis", "19 Euro"]]);
 
         var document = Extract("Handbuch.DOCX", docx);
 
@@ -88,7 +88,9 @@ public class DocumentExtractorTests
         // Heading 2 carries only the built-in style name, no outline level.
         AssertAt(document, "payable within thirty days", null, "Payment terms");
         AssertAt(document, "leichte Fahrlässigkeit", null, "Haftung");
-        AssertAt(document, "Tarif | Preis\nBasis | 19 Euro", null, "Haftung");
+        // A custom style based on Heading 1 inherits its outline level.
+        AssertAt(document, "Gerichtsstand ist Berlin.", null, "§ 7 Gerichtsstand");
+        AssertAt(document, "Tarif | Preis\nBasis | 19 Euro", null, "§ 7 Gerichtsstand");
     }
 
     [Theory]
@@ -139,6 +141,34 @@ public class DocumentExtractorTests
         Assert.Equal("Grüße aus Köln: das Büro öffnet um acht.\n\nSecond paragraph.", section.Text);
         Assert.Null(section.Page);
         Assert.Null(section.Heading);
+    }
+
+    [Theory]
+    [InlineData("utf-16")]
+    [InlineData("utf-16BE")]
+    public void Extract_PlainTextUtf16WithByteOrderMark_Decoded(string encodingName)
+    {
+        var encoding = Encoding.GetEncoding(encodingName);
+
+        var document = Extract("unicode.text", [.. encoding.Preamble, .. encoding.GetBytes("Übergabe am Montag.")]);
+
+        Assert.Equal("Übergabe am Montag.", Assert.Single(document.Sections).Text);
+    }
+
+    [Theory]
+    [InlineData("a.pdf", "pdf")]
+    [InlineData("b.DOCX", "docx")]
+    [InlineData("c.md", "markdown")]
+    [InlineData("d.markdown", "markdown")]
+    [InlineData("e.txt", "text")]
+    [InlineData("f.text", "text")]
+    [InlineData("g.html", "html")]
+    [InlineData("h.htm", "html")]
+    [InlineData("i.doc", null)]
+    [InlineData("j.rtf", null)]
+    public void Of_FileName_FormatByExtension(string fileName, string? format)
+    {
+        Assert.Equal(format, DocumentFormats.Of(fileName));
     }
 
     [Fact]

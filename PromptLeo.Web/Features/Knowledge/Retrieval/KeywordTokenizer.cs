@@ -5,11 +5,14 @@ namespace PromptLeo.Web.Features.Knowledge.Retrieval;
 
 /// <summary>
 /// Words for the keyword score, the same for German and English: runs of Unicode letters and digits, lower-cased,
-/// umlauts and ß folded (ä→ae, ß→ss, so "Größe" matches "groesse"), other accents dropped (é→e); single letters and
-/// the common German and English function words are no keywords.
+/// umlauts and ß folded (ä→ae, ß→ss, so "Größe" matches "groesse"), accents of Latin letters dropped (é→e); single
+/// letters and the common German and English function words are no keywords.
 /// </summary>
 public static class KeywordTokenizer
 {
+    /// <summary>Longer runs (a hash, base64) are cut here; the same cut on both sides keeps them matching.</summary>
+    public const int MaxKeywordLength = 64;
+
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
         // English
@@ -18,71 +21,118 @@ public static class KeywordTokenizer
         "on", "or", "our", "she", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this",
         "those", "to", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
         // German, folded as the tokenizer folds (für → fuer)
-        "aber", "als", "am", "an", "auch", "auf", "aus", "bei", "bin", "bis", "bist", "da", "dann", "das", "dass", "dem",
+        "aber", "als", "am", "auch", "auf", "aus", "bei", "bin", "bis", "bist", "da", "dann", "das", "dass", "dem",
         "den", "der", "des", "die", "dies", "diese", "diesem", "diesen", "dieser", "dieses", "doch", "du", "ein", "eine",
-        "einem", "einen", "einer", "eines", "er", "es", "fuer", "hat", "hatte", "ich", "ihr", "ihre", "im", "in", "ist",
-        "ja", "kann", "mit", "nach", "nicht", "noch", "nur", "ob", "oder", "sein", "seine", "sich", "sie", "sind", "so",
+        "einem", "einen", "einer", "eines", "er", "es", "fuer", "hat", "hatte", "ich", "ihr", "ihre", "im", "ist",
+        "ja", "kann", "mit", "nach", "nicht", "noch", "nur", "ob", "oder", "sein", "seine", "sich", "sie", "sind",
         "um", "und", "uns", "unter", "vom", "von", "vor", "war", "waren", "was", "wie", "wir", "wird", "wo", "zu", "zum", "zur",
     };
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> StopWordLookup = StopWords.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    // Lower-case Latin-1 Supplement and Latin Extended-A letters without their accents (é → e), umlauts and ß spelled out.
+    private static readonly string?[] Folded = BuildFoldTable();
 
     /// <summary>The keywords of <paramref name="text"/> in order, repeats included.</summary>
     public static List<string> Tokenize(string text)
     {
         var tokens = new List<string>();
-        var word = new StringBuilder();
-        // Decomposed umlauts (a + combining diaeresis) become one letter first, so both spellings fold alike.
-        foreach (var character in text.IsNormalized() ? text : text.Normalize())
+        var keywords = new Keywords(text);
+        while (keywords.MoveNext())
         {
-            if (char.IsLetterOrDigit(character))
-            {
-                Fold(char.ToLowerInvariant(character), word);
-            }
-            else
-            {
-                Emit(word, tokens);
-            }
+            tokens.Add(keywords.Current.ToString());
         }
-        Emit(word, tokens);
         return tokens;
     }
 
-    public static bool IsStopWord(string token) => StopWords.Contains(token);
-
-    private static void Emit(StringBuilder word, List<string> tokens)
+    /// <summary>The keywords of a text one by one, without allocating a string per word.</summary>
+    public ref struct Keywords
     {
-        if (word.Length == 0)
+        private readonly string text;
+        private readonly char[] buffer = new char[MaxKeywordLength];
+        private int position;
+        private int length;
+
+        public Keywords(string text)
         {
-            return;
+            // Decomposed umlauts (a + combining diaeresis) become one letter first, so both spellings fold alike.
+            this.text = text.IsNormalized() ? text : text.Normalize();
         }
-        var token = word.ToString();
-        word.Clear();
-        if ((token.Length > 1 || char.IsDigit(token[0])) && !StopWords.Contains(token))
+
+        public readonly ReadOnlySpan<char> Current => buffer.AsSpan(0, length);
+
+        public bool MoveNext()
         {
-            tokens.Add(token);
+            while (position < text.Length)
+            {
+                while (position < text.Length && !char.IsLetterOrDigit(text[position]))
+                {
+                    position++;
+                }
+                length = 0;
+                while (position < text.Length && char.IsLetterOrDigit(text[position]))
+                {
+                    Append(char.ToLowerInvariant(text[position++]));
+                }
+                if ((length > 1 || (length == 1 && char.IsDigit(buffer[0]))) && !StopWordLookup.Contains(Current))
+                {
+                    return true;
+                }
+            }
+            length = 0;
+            return false;
+        }
+
+        private void Append(char character)
+        {
+            if (character is >= '\u00C0' and <= '\u017F' && Folded[character - '\u00C0'] is { } folded)
+            {
+                foreach (var part in folded)
+                {
+                    AppendOne(part);
+                }
+                return;
+            }
+            AppendOne(character);
+        }
+
+        private void AppendOne(char character)
+        {
+            if (length < buffer.Length)
+            {
+                buffer[length++] = character;
+            }
         }
     }
 
-    private static void Fold(char character, StringBuilder word)
+    private static string?[] BuildFoldTable()
     {
-        switch (character)
+        var table = new string?[0x17F - 0xC0 + 1];
+        for (var character = '\u00C0'; character <= '\u017F'; character++)
         {
-            case 'ä': word.Append("ae"); return;
-            case 'ö': word.Append("oe"); return;
-            case 'ü': word.Append("ue"); return;
-            case 'ß': word.Append("ss"); return;
+            var lower = char.ToLowerInvariant(character);
+            table[character - 0xC0] = lower switch
+            {
+                'ä' => "ae",
+                'ö' => "oe",
+                'ü' => "ue",
+                'ß' => "ss",
+                _ => StripMarks(lower),
+            };
         }
-        if (character < 128)
-        {
-            word.Append(character);
-            return;
-        }
-        // é → e + combining accent: keep the base letter.
+        return table;
+    }
+
+    private static string StripMarks(char character)
+    {
+        var result = new StringBuilder();
         foreach (var part in character.ToString().Normalize(NormalizationForm.FormD))
         {
             if (CharUnicodeInfo.GetUnicodeCategory(part) != UnicodeCategory.NonSpacingMark)
             {
-                word.Append(part);
+                result.Append(part);
             }
         }
+        return result.ToString();
     }
 }

@@ -66,9 +66,16 @@ public sealed class KnowledgeIndex : IKnowledgeIndex
         var ids = new Guid[count];
         var vectors = new float[(long)count * dimensions];
         var terms = new Dictionary<string, int>(StringComparer.Ordinal);
-        var chunkTerms = new (int[] Terms, int[] Counts)[count];
+        var termLookup = terms.GetAlternateLookup<ReadOnlySpan<char>>();
         var lengths = new int[count];
         long termBytes = 0;
+        // (term, count) pairs of all chunks one after another; chunk i's pairs start at pairStarts[i].
+        var pairTerms = new List<int>();
+        var pairCounts = new List<int>();
+        var pairStarts = new int[count + 1];
+        // Per term: the chunk that counted it last and where its count is, so a chunk's counting needs no dictionary.
+        var seenIn = new List<int>();
+        var pairOf = new List<int>();
         for (var index = 0; index < count; index++)
         {
             var chunk = chunks[index];
@@ -78,47 +85,52 @@ public sealed class KnowledgeIndex : IKnowledgeIndex
             }
             ids[index] = chunk.ChunkId;
             StoreUnit(chunk.Vector, vectors.AsSpan(index * dimensions, dimensions));
-            var tokens = KeywordTokenizer.Tokenize(chunk.Text);
-            lengths[index] = tokens.Count;
-            var counts = new Dictionary<int, int>();
-            foreach (var token in tokens)
+            pairStarts[index] = pairTerms.Count;
+            var keywords = new KeywordTokenizer.Keywords(chunk.Text);
+            while (keywords.MoveNext())
             {
-                if (!terms.TryGetValue(token, out var term))
+                lengths[index]++;
+                if (!termLookup.TryGetValue(keywords.Current, out var term))
                 {
                     term = terms.Count;
-                    terms.Add(token, term);
+                    termLookup.TryAdd(keywords.Current, term);
+                    seenIn.Add(-1);
+                    pairOf.Add(0);
                     // The string (header + UTF-16) and its dictionary entry.
-                    termBytes += 22 + token.Length * 2 + 24;
+                    termBytes += 22 + keywords.Current.Length * 2 + 24;
                 }
-                counts[term] = counts.GetValueOrDefault(term) + 1;
+                if (seenIn[term] != index)
+                {
+                    seenIn[term] = index;
+                    pairOf[term] = pairTerms.Count;
+                    pairTerms.Add(term);
+                    pairCounts.Add(0);
+                }
+                pairCounts[pairOf[term]]++;
             }
-            chunkTerms[index] = (counts.Keys.ToArray(), counts.Values.ToArray());
         }
+        pairStarts[count] = pairTerms.Count;
 
-        // Counting sort of (term, chunk) pairs into one posting array per field; chunks stay in order within a term.
+        // Counting sort of the pairs by term into one posting array per field; chunks stay in order within a term.
         var termStarts = new int[terms.Count + 1];
-        foreach (var (chunkTermIds, _) in chunkTerms)
+        foreach (var term in pairTerms)
         {
-            foreach (var term in chunkTermIds)
-            {
-                termStarts[term + 1]++;
-            }
+            termStarts[term + 1]++;
         }
         for (var term = 0; term < terms.Count; term++)
         {
             termStarts[term + 1] += termStarts[term];
         }
-        var postingChunks = new int[termStarts[^1]];
-        var postingCounts = new int[termStarts[^1]];
+        var postingChunks = new int[pairTerms.Count];
+        var postingCounts = new int[pairTerms.Count];
         var next = termStarts[..^1];
         for (var index = 0; index < count; index++)
         {
-            var (chunkTermIds, chunkCounts) = chunkTerms[index];
-            for (var position = 0; position < chunkTermIds.Length; position++)
+            for (var pair = pairStarts[index]; pair < pairStarts[index + 1]; pair++)
             {
-                var slot = next[chunkTermIds[position]]++;
+                var slot = next[pairTerms[pair]]++;
                 postingChunks[slot] = index;
-                postingCounts[slot] = chunkCounts[position];
+                postingCounts[slot] = pairCounts[pair];
             }
         }
         return new KnowledgeIndex(ids, vectors, dimensions, terms, termStarts, postingChunks, postingCounts, lengths, termBytes);
@@ -193,12 +205,18 @@ public sealed class KnowledgeIndex : IKnowledgeIndex
 
     private void Bm25(string queryText, double[] scores)
     {
-        foreach (var token in KeywordTokenizer.Tokenize(queryText).Distinct(StringComparer.Ordinal))
+        var termLookup = terms.GetAlternateLookup<ReadOnlySpan<char>>();
+        var queryTerms = new HashSet<int>();
+        var keywords = new KeywordTokenizer.Keywords(queryText);
+        while (keywords.MoveNext())
         {
-            if (!terms.TryGetValue(token, out var term))
+            if (termLookup.TryGetValue(keywords.Current, out var term))
             {
-                continue;
+                queryTerms.Add(term);
             }
+        }
+        foreach (var term in queryTerms)
+        {
             var start = termStarts[term];
             var end = termStarts[term + 1];
             var documentFrequency = end - start;
@@ -214,35 +232,72 @@ public sealed class KnowledgeIndex : IKnowledgeIndex
 
     private List<RankedChunk> Fuse(List<int> candidates, float[] cosines, double[] keywordScores, int topK)
     {
-        var fused = new Dictionary<int, double>(candidates.Count);
-        foreach (var (index, rank) in Ranks(candidates, index => cosines[index]))
+        // Arrays over candidate positions, no dictionaries: a common word can make every chunk a candidate.
+        var fused = new double[candidates.Count];
+        var keys = new double[candidates.Count];
+        var positions = new int[candidates.Count];
+        for (var position = 0; position < candidates.Count; position++)
         {
-            fused[index] = 1.0 / (FusionK + rank);
+            keys[position] = -cosines[candidates[position]];
+            positions[position] = position;
         }
-        foreach (var (index, rank) in Ranks(candidates.Where(index => keywordScores[index] > 0), index => keywordScores[index]))
+        AddReciprocalRanks(keys, positions, candidates.Count, fused);
+        var keywordHits = 0;
+        for (var position = 0; position < candidates.Count; position++)
         {
-            fused[index] += 1.0 / (FusionK + rank);
+            if (keywordScores[candidates[position]] > 0)
+            {
+                keys[keywordHits] = -keywordScores[candidates[position]];
+                positions[keywordHits++] = position;
+            }
         }
+        AddReciprocalRanks(keys, positions, keywordHits, fused);
+
         // Ties go to the closer vector, then to the earlier chunk, so the order never depends on sort stability.
-        return candidates
-            .OrderByDescending(index => fused[index]).ThenByDescending(index => cosines[index]).ThenBy(index => index)
-            .Take(topK)
-            .Select(index => new RankedChunk(ids[index], fused[index], cosines[index], keywordScores[index]))
-            .ToList();
+        bool Better(int position, int other) =>
+            fused[position] != fused[other] ? fused[position] > fused[other]
+            : cosines[candidates[position]] != cosines[candidates[other]] ? cosines[candidates[position]] > cosines[candidates[other]]
+            : candidates[position] < candidates[other];
+        var best = new List<int>(topK + 1);
+        for (var position = 0; position < candidates.Count; position++)
+        {
+            if (best.Count == topK && !Better(position, best[^1]))
+            {
+                continue;
+            }
+            var at = best.Count;
+            while (at > 0 && Better(position, best[at - 1]))
+            {
+                at--;
+            }
+            best.Insert(at, position);
+            if (best.Count > topK)
+            {
+                best.RemoveAt(topK);
+            }
+        }
+        return best.Select(position =>
+        {
+            var index = candidates[position];
+            return new RankedChunk(ids[index], fused[position], cosines[index], keywordScores[index]);
+        }).ToList();
     }
 
-    /// <summary>1-based ranks by descending score; equal scores share a rank (1, 2, 2, 4), so a tie favours no chunk.</summary>
-    private static IEnumerable<(int Index, int Rank)> Ranks(IEnumerable<int> indexes, Func<int, double> score)
+    /// <summary>
+    /// Adds 1 / (k + rank) for the first <paramref name="count"/> entries, ranked by ascending key (negated scores);
+    /// equal scores share a rank (1, 2, 2, 4), so a tie favours no chunk.
+    /// </summary>
+    private static void AddReciprocalRanks(double[] keys, int[] positions, int count, double[] fused)
     {
-        var ordered = indexes.OrderByDescending(score).ToList();
+        Array.Sort(keys, positions, 0, count);
         var rank = 0;
-        for (var position = 0; position < ordered.Count; position++)
+        for (var index = 0; index < count; index++)
         {
-            if (position == 0 || score(ordered[position]) != score(ordered[position - 1]))
+            if (index == 0 || keys[index] != keys[index - 1])
             {
-                rank = position + 1;
+                rank = index + 1;
             }
-            yield return (ordered[position], rank);
+            fused[positions[index]] += 1.0 / (FusionK + rank);
         }
     }
 }
