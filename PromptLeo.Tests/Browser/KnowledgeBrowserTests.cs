@@ -24,6 +24,8 @@ public sealed partial class KnowledgeBrowserTests(BrowserPortal portal) : IClass
         var email = $"knowledge.{Guid.NewGuid():N}@example.de";
         await PortalSession.RegisterConfirmAndLoginAsync(portal, portal.CreateBrowserLikeClient(), email, Password);
         var page = await portal.NewPageAsync();
+        // The first sign-in after the portal starts can take long when other test classes start portals beside it.
+        page.SetDefaultNavigationTimeout(60_000);
         await BrowserPortal.LoginAsync(page, email, Password);
 
         // A collection, created, then renamed.
