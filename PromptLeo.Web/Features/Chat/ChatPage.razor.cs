@@ -8,6 +8,7 @@ using PromptLeo.Inference.Llm;
 using PromptLeo.Inference.Models;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Knowledge;
 using PromptLeo.Web.Resources;
 
 namespace PromptLeo.Web.Features.Chat;
@@ -16,6 +17,7 @@ public sealed partial class ChatPage
 {
     [Inject] private ChatService Chat { get; set; } = null!;
     [Inject] private ConversationStore Store { get; set; } = null!;
+    [Inject] private IKnowledgeService Knowledge { get; set; } = null!;
     [Inject] private InferenceAccessGuard Guard { get; set; } = null!;
     [Inject] private AuthenticationStateProvider Auth { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
@@ -34,6 +36,7 @@ public sealed partial class ChatPage
     private ConversationView? conversation;
     private List<ChatMessageView> messages = [];
     private ChatSettings settings = new();
+    private IReadOnlyList<KnowledgeCollectionSummary> collections = [];
     private bool temporary;
     private bool notFound;
     private string? modelMissing;
@@ -58,6 +61,9 @@ public sealed partial class ChatPage
     private bool Streaming => stream.Active;
 
     private bool IsTemporary => temporary || !storesChats;
+
+    // Ids of deleted collections stay in the settings but show no chip; the answer ignores them.
+    private List<KnowledgeCollectionSummary> AttachedCollections => [.. collections.Where(c => settings.CollectionIds.Contains(c.Id))];
 
     private int VisibleCount => Streaming ? Math.Min(stream.ReplaceFrom, messages.Count) : messages.Count;
 
@@ -87,6 +93,7 @@ public sealed partial class ChatPage
             restrictedMessage = T["Your account may not use the models right now: {0}", T[ex.Message]];
         }
         await library.LoadAsync(userId);
+        collections = await Knowledge.CollectionsAsync(userId, Circuit);
     }
 
     protected override async Task OnParametersSetAsync()
@@ -341,7 +348,7 @@ public sealed partial class ChatPage
             messages.Add(new ChatMessageView(Guid.NewGuid(), messages.Count, ChatRoles.User, result.UserText, null, result.PromptTokens, 0, false, null, null, now));
             messages.Add(new ChatMessageView(Guid.NewGuid(), messages.Count, ChatRoles.Assistant, result.AssistantText, settings.ModelId,
                 result.PromptTokens, result.CompletionTokens, result.Incomplete, result.FinishReason.ToString().ToLowerInvariant(),
-                result.Cost > 0 ? result.Cost : null, now, result.Thinking));
+                result.Cost > 0 ? result.Cost : null, now, result.Thinking, result.Citations));
         }
         scrollPending = true;
     }
@@ -383,6 +390,9 @@ public sealed partial class ChatPage
         settings = changed;
         ScheduleSettingsSave();
     }
+
+    private void DetachCollection(Guid collectionId) =>
+        OnSettingsChanged(settings with { CollectionIds = [.. settings.CollectionIds.Where(id => id != collectionId)] });
 
     private void ScheduleSettingsSave()
     {

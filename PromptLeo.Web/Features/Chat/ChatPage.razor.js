@@ -55,6 +55,24 @@ export function installCodeCopy() {
     });
 }
 
+let citationsInstalled = false;
+
+// A source marker "[n]" in an answer opens the same source as the answer's numbered list (one delegated listener).
+export function installCitations() {
+    if (citationsInstalled) {
+        return;
+    }
+    citationsInstalled = true;
+    document.addEventListener('click', event => {
+        const marker = event.target instanceof Element ? event.target.closest('[data-cite]') : null;
+        const message = marker ? marker.closest('.pl-msg') : null;
+        const source = message ? message.querySelector(`.pl-msg-sources [data-source="${Number(marker.dataset.cite)}"]`) : null;
+        if (source) {
+            source.click();
+        }
+    });
+}
+
 export function scrollToEnd(element) {
     if (element) {
         element.scrollTop = element.scrollHeight;

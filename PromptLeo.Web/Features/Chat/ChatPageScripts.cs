@@ -3,7 +3,7 @@ using Microsoft.JSInterop;
 
 namespace PromptLeo.Web.Features.Chat;
 
-/// <summary>The chat page's JavaScript module: composer keys, scrolling, copying, code-block copy buttons.</summary>
+/// <summary>The chat page's JavaScript module: composer keys, scrolling, copying, code-block copy buttons, source markers.</summary>
 internal sealed class ChatPageScripts(IJSRuntime js)
 {
     private IJSObjectReference? module;
@@ -17,6 +17,7 @@ internal sealed class ChatPageScripts(IJSRuntime js)
         {
             module = await js.InvokeAsync<IJSObjectReference>("import", "./Features/Chat/ChatPage.razor.js");
             await module.InvokeVoidAsync("installCodeCopy");
+            await module.InvokeVoidAsync("installCitations");
             return true;
         }
         catch (JSDisconnectedException)

@@ -1,0 +1,4 @@
+namespace PromptLeo.Web.Resources;
+
+/// <summary>Marker for the knowledge pages' strings (Features/Knowledge). Keys are the English text.</summary>
+public sealed class KnowledgeResource;
