@@ -44,6 +44,9 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
     public DbSet<UsageReservation> UsageReservations => Set<UsageReservation>();
     public DbSet<RemoteInferenceEndpoint> RemoteInferenceEndpoints => Set<RemoteInferenceEndpoint>();
     public DbSet<RemoteInferenceModel> RemoteInferenceModels => Set<RemoteInferenceModel>();
+    public DbSet<KnowledgeCollection> KnowledgeCollections => Set<KnowledgeCollection>();
+    public DbSet<KnowledgeDocument> KnowledgeDocuments => Set<KnowledgeDocument>();
+    public DbSet<KnowledgeChunk> KnowledgeChunks => Set<KnowledgeChunk>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -72,6 +75,25 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
         {
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(p => p.UserId);
+        });
+        // Knowledge: a collection goes with its account, documents with their collection, chunks with their document.
+        builder.Entity<KnowledgeCollection>(e =>
+        {
+            e.HasOne<ApplicationUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(c => c.UserId);
+        });
+        builder.Entity<KnowledgeDocument>(e =>
+        {
+            e.HasOne<KnowledgeCollection>().WithMany().HasForeignKey(d => d.CollectionId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(d => new { d.UserId, d.CollectionId });
+            e.HasIndex(d => d.Status);
+            e.Property(d => d.Status).HasConversion<string>().HasMaxLength(20);
+        });
+        builder.Entity<KnowledgeChunk>(e =>
+        {
+            e.HasOne<KnowledgeDocument>().WithMany().HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(c => new { c.UserId, c.CollectionId });
+            e.HasIndex(c => new { c.DocumentId, c.Ordinal });
         });
         builder.Entity<GeneratedImage>(e =>
         {

@@ -40,6 +40,10 @@ public class Conversation
 
     public bool Pinned { get; set; }
 
+    /// <summary>Attached knowledge collections: ids (no content), comma-separated; empty = none.</summary>
+    [MaxLength(2000)]
+    public string CollectionIds { get; set; } = "";
+
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 
     public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
@@ -83,6 +87,9 @@ public class ConversationMessage
     [MaxLength(64)]
     public string? RequestId { get; set; }
 
+    /// <summary>Encrypted JSON list of the knowledge passages the answer was given (its numbered sources); null without collections.</summary>
+    public byte[]? CitationsCipher { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 }
 
@@ -102,6 +109,10 @@ public class ChatPreset
     public float TopP { get; set; } = 0.95f;
 
     public int MaxTokens { get; set; } = 512;
+
+    /// <summary>Knowledge collections the preset attaches: ids, comma-separated; empty = none.</summary>
+    [MaxLength(2000)]
+    public string CollectionIds { get; set; } = "";
 
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 }

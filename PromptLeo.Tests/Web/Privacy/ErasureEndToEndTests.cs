@@ -9,6 +9,7 @@ using PromptLeo.Tests.Web.Chat;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Chat;
+using PromptLeo.Web.Features.Knowledge;
 using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Tests.Web.Privacy;
@@ -24,10 +25,20 @@ public abstract class ErasureEndToEndTests<TPortal>(TPortal factory) : IClassFix
         var user = await PrivacySeed.CreateAsync(factory, registerWith: browser);
         var portalPrompt = $"Portal-Geheimnis-{Guid.NewGuid():N}";
         var apiPrompt = $"Api-Geheimnis-{Guid.NewGuid():N}";
+        var documentPhrase = $"Dokument-Geheimnis-{Guid.NewGuid():N}";
 
         var turn = await ChatServiceTests.RunAsync(factory.Services.GetRequiredService<ChatService>(),
             new ChatTurnRequest(user.Id, ChatTurnKind.Send, new ChatSettings { ModelId = ApiPortalFactory.ChatModel, MaxTokens = 8, Seed = 3 }) { Prompt = portalPrompt });
         Assert.True(turn.Stored);
+        // An uploaded document: original file, chunk texts, vectors and positions.
+        var knowledge = factory.Services.GetRequiredService<IKnowledgeService>();
+        var collection = await knowledge.CreateCollectionAsync(user.Id, "Verträge");
+        var document = await knowledge.UploadAsync(user.Id, collection.Id, "vertrag.txt", new MemoryStream(TestDocuments.PlainText([$"Vertraulich: {documentPhrase}."])));
+        for (var i = 0; i < 600 && (await knowledge.DocumentsAsync(user.Id, collection.Id)).Single().Status != KnowledgeDocumentStatus.Ready; i++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Equal(KnowledgeDocumentStatus.Ready, (await knowledge.DocumentsAsync(user.Id, collection.Id)).Single().Status);
         var key = await factory.CreateKeyAsync(user.Id);
         var api = factory.ClientWithKey(key.Secret);
         var completion = await api.PostAsJsonAsync("/v1/chat/completions", new
@@ -41,22 +52,15 @@ public abstract class ErasureEndToEndTests<TPortal>(TPortal factory) : IClassFix
         Assert.True(usageBefore.Count >= 2, "portal chat and API call are both metered");
 
         // The export carries billing's categories too.
-        var exports = factory.Services.GetRequiredService<DataExportService>();
-        var export = await exports.RequestAsync(user.Id);
-        DataExport? done = null;
-        for (var i = 0; i < 300 && done is null; i++)
-        {
-            await Task.Delay(100);
-            done = (await exports.ListAsync(user.Id)).FirstOrDefault(e => e.Id == export.Id && e.Status == ExportStatus.Completed);
-        }
-        Assert.NotNull(done);
-        using (var zip = new ZipArchive(new MemoryStream(await browser.GetByteArrayAsync($"/privacy/exports/{export.Id}/download"))))
+        using (var zip = await ExportDownload.CompletedZipAsync(factory, browser, user.Id))
         {
             var keysJson = new StreamReader(zip.GetEntry("api-keys.json")!.Open()).ReadToEnd();
             Assert.Contains(key.Key.Prefix, keysJson);
             Assert.DoesNotContain(key.Secret, keysJson);
             Assert.Contains("chat", new StreamReader(zip.GetEntry("usage-ledger.json")!.Open()).ReadToEnd());
             Assert.Contains(portalPrompt, new StreamReader(zip.GetEntry("conversations.json")!.Open()).ReadToEnd());
+            Assert.Contains(documentPhrase, new StreamReader(zip.GetEntry("knowledge/collections.json")!.Open()).ReadToEnd());
+            Assert.Contains(documentPhrase, new StreamReader(zip.GetEntry($"knowledge/files/{document.Id:N}.txt")!.Open()).ReadToEnd());
         }
 
         var erased = await FormPost.SubmitAsync(browser, "/privacy/erase", "erase-account", new Dictionary<string, string>
@@ -79,6 +83,9 @@ public abstract class ErasureEndToEndTests<TPortal>(TPortal factory) : IClassFix
             Assert.Equal(usageBefore.Count, retained.Count);
             Assert.All(retained, e => Assert.StartsWith("erased-", e.UserId));
             Assert.False(await db.ApiKeys.AnyAsync(k => k.UserId == user.Id));
+            Assert.False(await db.KnowledgeCollections.AnyAsync(c => c.UserId == user.Id));
+            Assert.False(await db.KnowledgeDocuments.AnyAsync(d => d.UserId == user.Id));
+            Assert.False(await db.KnowledgeChunks.AnyAsync(c => c.UserId == user.Id));
         }
         var location = erased.Headers.Location!;
         var html = await browser.GetStringAsync(location.IsAbsoluteUri ? location.PathAndQuery : location.ToString());
@@ -87,9 +94,10 @@ public abstract class ErasureEndToEndTests<TPortal>(TPortal factory) : IClassFix
         Assert.Contains("Usage events", text);
         Assert.Contains($"{DateTime.UtcNow.Year + 10}-12-31", text);
         Assert.Contains("API keys", text);
+        Assert.Contains("Knowledge documents", text);
 
         // Leak scan over the whole data folder, database and WAL included.
-        DataFolderScan.AssertAbsent(factory.DataDirectory, user.Email, user.DisplayName, user.Secret, portalPrompt, apiPrompt);
+        DataFolderScan.AssertAbsent(factory.DataDirectory, user.Email, user.DisplayName, user.Secret, portalPrompt, apiPrompt, documentPhrase);
     }
 }
 

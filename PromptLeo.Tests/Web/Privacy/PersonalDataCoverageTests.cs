@@ -182,6 +182,12 @@ public sealed class PersonalDataCoverageTests(ApiPortalFactory factory) : IClass
         db.CreditTransactions.Add(new CreditTransaction { UserId = user.Id, AmountMicros = Money.FromEuro(5m), Reference = "top-up", At = DateTimeOffset.UtcNow });
         db.Payments.Add(new Payment { UserId = user.Id, AmountMicros = Money.FromEuro(5m), Status = PaymentStatus.Booked, SessionId = "cs_seed", CreatedAt = DateTimeOffset.UtcNow, BookedAt = DateTimeOffset.UtcNow });
         db.DpaAcceptances.Add(new DpaAcceptance { UserId = user.Id, Version = "1", IpHash = "00", CompanyName = "Zylinski GmbH", CompanyAddress = "Köln" });
+        // A knowledge collection with a document and a chunk (the rows alone: KnowledgeServiceTests ingests real files).
+        var collection = new KnowledgeCollection { UserId = user.Id, NameCipher = [1], EmbeddingModelId = "demo-embedding" };
+        var document = new KnowledgeDocument { CollectionId = collection.Id, UserId = user.Id, FileNameCipher = [1], StoredFileName = "knowledge-coverage.bin", Status = PromptLeo.Web.Features.Knowledge.KnowledgeDocumentStatus.Ready };
+        db.KnowledgeCollections.Add(collection);
+        db.KnowledgeDocuments.Add(document);
+        db.KnowledgeChunks.Add(new KnowledgeChunk { DocumentId = document.Id, CollectionId = collection.Id, UserId = user.Id, TextCipher = [1], VectorCipher = [1], MetaCipher = [1] });
         // A request still running when the erasure starts holds an open budget reservation.
         db.UsageReservations.Add(new UsageReservation { OrganizationId = await factory.PersonalOrganizationAsync(user.Id), UserId = user.Id, AmountMicros = 1, Node = "coverage", CreatedAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5) });
         await db.SaveChangesAsync();

@@ -32,6 +32,7 @@ public sealed record DocumentData(IServiceProvider Services, SeededUser User, Da
         ["dpaAcceptances"] = 1, ["logins"] = 4, ["apiKeys"] = 2, ["sessions"] = 5, ["processingRecords"] = 2345,
         ["auditEntries"] = 19, ["usageEvents"] = 1500, ["creditTransactions"] = 6, ["invoices"] = 3,
         ["organizationMemberships"] = 2, ["organizationsDeleted"] = 1, ["organizationInvitations"] = 4,
+        ["knowledgeCollections"] = 2, ["knowledgeDocuments"] = 14, ["knowledgeChunks"] = 1200,
     };
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();

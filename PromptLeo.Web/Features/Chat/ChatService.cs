@@ -7,6 +7,7 @@ using PromptLeo.Inference.Models;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Billing;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Knowledge;
 using PromptLeo.Web.Features.Metering;
 using PromptLeo.Web.Features.Records;
 
@@ -24,6 +25,8 @@ public sealed class ChatService(
     IModelRegistry registry,
     RemoteInference.RemoteEndpointCatalog remote,
     Models.ModelAvailability availability,
+    IKnowledgeService knowledge,
+    IOptions<KnowledgeOptions> knowledgeOptions,
     IOptions<ChatOptions> options,
     TimeProvider time,
     ILogger<ChatService> logger)
@@ -80,10 +83,11 @@ public sealed class ChatService(
             ChatTurnKind.Edit => EditTarget(history, request.EditIndex, request.Prompt!),
             _ => RegenerateTarget(history),
         };
+        var (systemPrompt, citations) = await WithKnowledgeAsync(request.UserId, settings, userText, cancellationToken);
         var turns = new List<ChatMessage>(replaceFrom + 2);
-        if (!string.IsNullOrWhiteSpace(settings.SystemPrompt))
+        if (!string.IsNullOrWhiteSpace(systemPrompt))
         {
-            turns.Add(new ChatMessage(ChatRole.System, settings.SystemPrompt));
+            turns.Add(new ChatMessage(ChatRole.System, systemPrompt));
         }
         turns.AddRange(history.Take(replaceFrom).Select(m => new ChatMessage(m.Role == ChatRoles.User ? ChatRole.User : ChatRole.Assistant, m.Content)));
         turns.Add(new ChatMessage(ChatRole.User, userText));
@@ -123,9 +127,36 @@ public sealed class ChatService(
 
         logger.LogInformation("Chat turn {RequestId} started for {UserId} on {ModelId} (stored: {Stored})", call.RequestId, request.UserId, modelId, store);
         var channel = Channel.CreateUnbounded<ChatStreamUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var context = new TurnContext(request, call, store, conversationId, replaceFrom, userText);
+        var context = new TurnContext(request, call, store, conversationId, replaceFrom, userText, citations);
         var completion = Task.Run(() => PumpAsync(context, updates, hasFirst, channel.Writer, cancellationToken), CancellationToken.None);
         return new ChatTurn(conversationId, userText, replaceFrom, channel.Reader, completion);
+    }
+
+    /// <summary>
+    /// With attached collections: the system prompt plus the passages relevant to <paramref name="userText"/> (numbered, to
+    /// cite as [n]) or the note that none was found, and the citations the answer may use. Without: the system prompt alone.
+    /// </summary>
+    private async Task<(string SystemPrompt, IReadOnlyList<KnowledgeCitation>? Citations)> WithKnowledgeAsync(string userId, ChatSettings settings, string userText, CancellationToken cancellationToken)
+    {
+        if (settings.CollectionIds.Count == 0)
+        {
+            return (settings.SystemPrompt, null);
+        }
+        if (settings.CollectionIds.Count > KnowledgeLinks.MaxPerChat)
+        {
+            throw new ChatInputException($"Attach at most {KnowledgeLinks.MaxPerChat} knowledge collections.");
+        }
+        IReadOnlyList<KnowledgePassage> passages;
+        try
+        {
+            passages = await knowledge.SearchAsync(userId, settings.CollectionIds, userText, knowledgeOptions.Value.TopK, cancellationToken);
+        }
+        catch (KnowledgeException ex) when (ex.Code == "not_found")
+        {
+            throw new ChatInputException("A knowledge collection attached to this chat was not found.");
+        }
+        var block = KnowledgePrompt.Compose(passages);
+        return (string.IsNullOrWhiteSpace(settings.SystemPrompt) ? block : $"{settings.SystemPrompt}\n\n{block}", KnowledgePrompt.Citations(passages));
     }
 
     private void CheckPrompt(string? prompt)
@@ -183,7 +214,7 @@ public sealed class ChatService(
         return history;
     }
 
-    private sealed record TurnContext(ChatTurnRequest Request, MeteredCall Call, bool Store, Guid? ConversationId, int ReplaceFrom, string UserText)
+    private sealed record TurnContext(ChatTurnRequest Request, MeteredCall Call, bool Store, Guid? ConversationId, int ReplaceFrom, string UserText, IReadOnlyList<KnowledgeCitation>? Citations)
     {
         public string RequestId => Call.RequestId;
     }
@@ -266,7 +297,7 @@ public sealed class ChatService(
             logger.LogInformation("Chat turn {RequestId} finished {FinishReason} with {PromptTokens} prompt and {CompletionTokens} completion tokens",
                 turn.RequestId, finish.Value, promptTokens, completionTokens);
             return new ChatTurnResult(turn.Store ? turn.ConversationId : null, turn.Store, turn.UserText, answer, turn.ReplaceFrom, finish.Value,
-                promptTokens, completionTokens, cost, dropped, error, reasoning);
+                promptTokens, completionTokens, cost, dropped, error, reasoning, turn.Citations);
         }
         finally
         {
@@ -294,7 +325,8 @@ public sealed class ChatService(
                     ConversationStore.NormalizeTitle(turn.UserText, Math.Min(60, options.Value.MaxTitleCharacters)), none),
                 string.IsNullOrEmpty(settings.SystemPrompt) ? null : await cipher.EncryptStringAsync(userId, ContentPurpose.SystemPrompt, settings.SystemPrompt, none),
                 await cipher.EncryptStringAsync(userId, ContentPurpose.Message, turn.UserText, none),
-                await cipher.EncryptStringAsync(userId, ContentPurpose.Message, answer, none));
+                await cipher.EncryptStringAsync(userId, ContentPurpose.Message, answer, none),
+                turn.Citations is null ? null : await cipher.EncryptStringAsync(userId, ContentPurpose.MessageCitations, KnowledgeCitations.Serialize(turn.Citations), none));
         }
 
         var db = save.Db;
@@ -317,6 +349,7 @@ public sealed class ChatService(
                 conversation.TopP = settings.TopP;
                 conversation.MaxTokens = settings.MaxTokens;
                 conversation.Seed = settings.Seed;
+                conversation.CollectionIds = KnowledgeLinks.Format(settings.CollectionIds);
                 conversation.UpdatedAt = now;
 
                 int replaceFrom;
@@ -354,13 +387,14 @@ public sealed class ChatService(
                     FinishReason = finish.ToString().ToLowerInvariant(),
                     Cost = cost > 0 ? cost : null,
                     RequestId = turn.RequestId,
+                    CitationsCipher = texts.Citations,
                     CreatedAt = now,
                 });
             }
         }
     }
 
-    private sealed record StoredTexts(byte[] Title, byte[]? SystemPrompt, byte[] UserMessage, byte[] Answer);
+    private sealed record StoredTexts(byte[] Title, byte[]? SystemPrompt, byte[] UserMessage, byte[] Answer, byte[]? Citations);
 
     /// <summary>The ordinal of the message at list position <paramref name="index"/>, or one past the last.</summary>
     private static async Task<int> OrdinalAtAsync(AppDbContext db, Guid conversationId, int index)

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Content;
+using PromptLeo.Web.Features.Knowledge;
 
 namespace PromptLeo.Web.Features.Chat;
 
@@ -48,7 +49,12 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
         foreach (var m in conversation.Messages.OrderBy(m => m.Ordinal))
         {
             var content = await cipher.DecryptStringAsync(userId, ContentPurpose.Message, m.ContentCipher, cancellationToken);
-            messages.Add(ChatMessageView.FromStored(m.Id, m.Ordinal, m.Role, content, m.ModelId, m.InputTokens, m.OutputTokens, m.Incomplete, m.FinishReason, m.Cost, m.CreatedAt));
+            var view = ChatMessageView.FromStored(m.Id, m.Ordinal, m.Role, content, m.ModelId, m.InputTokens, m.OutputTokens, m.Incomplete, m.FinishReason, m.Cost, m.CreatedAt);
+            if (m.CitationsCipher is { } citations)
+            {
+                view = view with { Citations = KnowledgeCitations.Deserialize(await cipher.DecryptStringAsync(userId, ContentPurpose.MessageCitations, citations, cancellationToken)) };
+            }
+            messages.Add(view);
         }
         var settings = new ChatSettings
         {
@@ -58,6 +64,8 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
             TopP = conversation.TopP,
             MaxTokens = conversation.MaxTokens,
             Seed = conversation.Seed,
+            // A collection deleted since drops out.
+            CollectionIds = await KnowledgeLinks.OwnedAsync(db, userId, KnowledgeLinks.Parse(conversation.CollectionIds), cancellationToken),
         };
         var title = await cipher.DecryptStringAsync(userId, ContentPurpose.ConversationTitle, conversation.TitleCipher, cancellationToken);
         return new ConversationView(conversation.Id, title, conversation.Pinned, settings, messages, conversation.CreatedAt, conversation.UpdatedAt);
@@ -93,8 +101,11 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
             ? null
             : await cipher.EncryptStringAsync(userId, ContentPurpose.SystemPrompt, settings.SystemPrompt, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Only the user's own collections are kept; another user's id is dropped like a deleted one.
+        var collections = KnowledgeLinks.Format(await KnowledgeLinks.OwnedAsync(db, userId, settings.CollectionIds, cancellationToken));
         return await db.Conversations.Where(c => c.Id == conversationId && c.UserId == userId)
             .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.CollectionIds, collections)
                 .SetProperty(c => c.ModelId, settings.ModelId)
                 .SetProperty(c => c.SystemPromptCipher, systemPrompt)
                 .SetProperty(c => c.Temperature, settings.Temperature)
@@ -135,7 +146,7 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
                 p.Id,
                 await cipher.DecryptStringAsync(userId, ContentPurpose.PresetName, p.NameCipher, cancellationToken),
                 await cipher.DecryptStringAsync(userId, ContentPurpose.PresetPrompt, p.SystemPromptCipher, cancellationToken),
-                p.Temperature, p.TopP, p.MaxTokens));
+                p.Temperature, p.TopP, p.MaxTokens, await KnowledgeLinks.OwnedAsync(db, userId, KnowledgeLinks.Parse(p.CollectionIds), cancellationToken)));
         }
         return [.. result.OrderBy(p => p.Name, StringComparer.CurrentCultureIgnoreCase)];
     }
@@ -151,6 +162,8 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
         {
             throw new ChatInputException("The system prompt is too long.");
         }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var collections = await KnowledgeLinks.OwnedAsync(db, userId, settings.CollectionIds, cancellationToken);
         var preset = new ChatPreset
         {
             UserId = userId,
@@ -159,12 +172,12 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
             Temperature = settings.Temperature,
             TopP = settings.TopP,
             MaxTokens = settings.MaxTokens,
+            CollectionIds = KnowledgeLinks.Format(collections),
             CreatedAt = time.GetUtcNow(),
         };
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.ChatPresets.Add(preset);
         await db.SaveChangesAsync(cancellationToken);
-        return new ChatPresetView(preset.Id, name, settings.SystemPrompt, preset.Temperature, preset.TopP, preset.MaxTokens);
+        return new ChatPresetView(preset.Id, name, settings.SystemPrompt, preset.Temperature, preset.TopP, preset.MaxTokens, collections);
     }
 
     public async Task<bool> DeletePresetAsync(string userId, Guid presetId, CancellationToken cancellationToken = default)

@@ -228,4 +228,11 @@ public static class ContentPurpose
     public const string PresetPrompt = "preset.prompt";
     public const string ImageParameters = "image.parameters";
     public const string ImageFile = "image.file";
+    public const string MessageCitations = "message.citations";
+    public const string KnowledgeCollectionName = "knowledge.collection.name";
+    public const string KnowledgeFileName = "knowledge.document.name";
+    public const string KnowledgeFile = "knowledge.document.file";
+    public const string KnowledgeChunkText = "knowledge.chunk.text";
+    public const string KnowledgeChunkVector = "knowledge.chunk.vector";
+    public const string KnowledgeChunkMeta = "knowledge.chunk.meta";
 }

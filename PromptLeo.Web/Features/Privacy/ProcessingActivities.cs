@@ -74,6 +74,10 @@ public sealed class ProcessingActivities(
         [typeof(ConversationMessage)] = RegisterActivity.Inference,
         [typeof(ChatPreset)] = RegisterActivity.Inference,
         [typeof(GeneratedImage)] = RegisterActivity.Inference,
+        // Knowledge collections: the user's documents, their chunk texts, embeddings and positions, used as chat context.
+        [typeof(KnowledgeCollection)] = RegisterActivity.Inference,
+        [typeof(KnowledgeDocument)] = RegisterActivity.Inference,
+        [typeof(KnowledgeChunk)] = RegisterActivity.Inference,
         [typeof(UserDataKey)] = RegisterActivity.Inference,
         [typeof(ProcessingRecord)] = RegisterActivity.ProcessingRecords,
         [typeof(UsageEvent)] = RegisterActivity.Billing,
