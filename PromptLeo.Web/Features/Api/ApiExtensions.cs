@@ -48,6 +48,7 @@ public static class ApiExtensions
             .AddPolicy(KnowledgePolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Knowledge));
         services.AddSingleton<ApiRateLimiter>();
         services.AddSingleton<CollectionsEndpoints>();
+        services.AddSingleton<ChatCompletionCollections>();
         services.AddSingleton<ChatCompletionsEndpoint>();
         services.AddSingleton<ImagesEndpoints>();
         services.AddSingleton<EmbeddingsEndpoint>();
