@@ -1,4 +1,4 @@
-using System.Security.Claims;
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using PromptLeo.Inference.Llm;
