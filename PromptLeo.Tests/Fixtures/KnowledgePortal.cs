@@ -21,6 +21,8 @@ public class KnowledgePortal : ApiPortalFactory
     {
         ["Knowledge:MaxDocumentBytes"] = MaxDocumentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Knowledge:MaxCollectionsPerUser"] = "3",
+        // The demo embedding model's vectors carry no meaning: relevance comes from shared keywords alone.
+        ["Knowledge:MinCosine"] = "1",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

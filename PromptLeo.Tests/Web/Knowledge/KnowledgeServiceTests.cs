@@ -156,7 +156,8 @@ public sealed class KnowledgeServiceTests(KnowledgePortal factory) : IClassFixtu
         }
 
         var tooMany = await Assert.ThrowsAsync<KnowledgeException>(() => Knowledge.CreateCollectionAsync(userId, "Noch eine"));
-        var noName = await Assert.ThrowsAsync<KnowledgeException>(() => Knowledge.CreateCollectionAsync(await factory.CreateUserAsync(), "   "));
+        var other = await factory.CreateUserAsync();
+        var noName = await Assert.ThrowsAsync<KnowledgeException>(() => Knowledge.CreateCollectionAsync(other, "   "));
 
         Assert.Equal(("too_many", "invalid_name"), (tooMany.Code, noName.Code));
         Assert.Equal(3, (await Knowledge.CollectionsAsync(userId)).Count);

@@ -1,3 +1,4 @@
+using PromptLeo.Web.Features.Knowledge.Documents;
 using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Web.Features.Knowledge;
@@ -9,6 +10,7 @@ public static class KnowledgeExtensions
     {
         var services = builder.Services;
         services.AddOptions<KnowledgeOptions>().BindConfiguration(KnowledgeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddKnowledgeDocuments();
         services.AddSingleton<KnowledgeEvents>();
         services.AddSingleton<KnowledgeChunkCodec>();
         services.AddSingleton<KnowledgeIndexCache>();

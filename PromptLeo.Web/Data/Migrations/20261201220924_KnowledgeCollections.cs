@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace PromptLeo.Web.Data.Postgres.Migrations
+namespace PromptLeo.Web.Data.Migrations
 {
     /// <inheritdoc />
     public partial class KnowledgeCollections : Migration
@@ -14,7 +14,7 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
             migrationBuilder.AddColumn<string>(
                 name: "CollectionIds",
                 table: "Conversations",
-                type: "character varying(2000)",
+                type: "TEXT",
                 maxLength: 2000,
                 nullable: false,
                 defaultValue: "");
@@ -22,13 +22,13 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
             migrationBuilder.AddColumn<byte[]>(
                 name: "CitationsCipher",
                 table: "ConversationMessages",
-                type: "bytea",
+                type: "BLOB",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "CollectionIds",
                 table: "ChatPresets",
-                type: "character varying(2000)",
+                type: "TEXT",
                 maxLength: 2000,
                 nullable: false,
                 defaultValue: "");
@@ -37,12 +37,12 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                 name: "KnowledgeCollections",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    NameCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    EmbeddingModelId = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Version = table.Column<long>(type: "bigint", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    NameCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    EmbeddingModelId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -59,18 +59,18 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                 name: "KnowledgeDocuments",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    CollectionId = table.Column<Guid>(type: "uuid", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    FileNameCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    StoredFileName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Bytes = table.Column<long>(type: "bigint", nullable: false),
-                    Status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    Progress = table.Column<int>(type: "integer", nullable: false),
-                    PageCount = table.Column<int>(type: "integer", nullable: true),
-                    ChunkCount = table.Column<int>(type: "integer", nullable: false),
-                    ErrorCode = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    UploadedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CollectionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    FileNameCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    StoredFileName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Bytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Progress = table.Column<int>(type: "INTEGER", nullable: false),
+                    PageCount = table.Column<int>(type: "INTEGER", nullable: true),
+                    ChunkCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    ErrorCode = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    UploadedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -87,14 +87,14 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                 name: "KnowledgeChunks",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    DocumentId = table.Column<Guid>(type: "uuid", nullable: false),
-                    CollectionId = table.Column<Guid>(type: "uuid", nullable: false),
-                    UserId = table.Column<string>(type: "character varying(450)", maxLength: 450, nullable: false),
-                    Ordinal = table.Column<int>(type: "integer", nullable: false),
-                    TextCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    VectorCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    MetaCipher = table.Column<byte[]>(type: "bytea", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DocumentId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CollectionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    Ordinal = table.Column<int>(type: "INTEGER", nullable: false),
+                    TextCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    VectorCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    MetaCipher = table.Column<byte[]>(type: "BLOB", nullable: false)
                 },
                 constraints: table =>
                 {
