@@ -24,6 +24,7 @@ public static class ApiExtensions
     public const string ApiPolicy = "api";
     public const string ChatPolicy = "api-chat";
     public const string ImagesPolicy = "api-images";
+    public const string KnowledgePolicy = "api-knowledge";
 
     /// <summary>The OpenAI-compatible /v1 API: API key authentication, rate limits, endpoints and the OpenAPI document.</summary>
     public static IHostApplicationBuilder AddPromptLeoApi(this IHostApplicationBuilder builder)
@@ -43,8 +44,11 @@ public static class ApiExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(ChatPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Chat))
-            .AddPolicy(ImagesPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Images));
+            .AddPolicy(ImagesPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Images))
+            .AddPolicy(KnowledgePolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiScopes.Knowledge));
         services.AddSingleton<ApiRateLimiter>();
+        services.AddSingleton<CollectionsEndpoints>();
+        services.AddSingleton<ChatCompletionCollections>();
         services.AddSingleton<ChatCompletionsEndpoint>();
         services.AddSingleton<ImagesEndpoints>();
         services.AddSingleton<EmbeddingsEndpoint>();
@@ -132,6 +136,8 @@ public static class ApiExtensions
             .Produces<ImagesResponseSchema>()
             .WithErrorResponses();
 
+        MapCollections(v1.MapGroup("/collections").RequireAuthorization(KnowledgePolicy).WithTags("PromptLeo extension: knowledge collections"));
+
         // Unknown /v1 paths and methods answer as OpenAI does (404, "Invalid URL"), not with the portal's HTML page.
         app.MapFallback("/v1/{**path}", (HttpContext context) => OpenAiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
             $"Invalid URL ({context.Request.Method} {context.Request.Path}).", "invalid_request_error", null, "unknown_url")).ExcludeFromDescription();
@@ -144,6 +150,32 @@ public static class ApiExtensions
             .DisableDefaultFonts()
             .DisableTelemetry());
         return app;
+    }
+
+    private static void MapCollections(RouteGroupBuilder collections)
+    {
+        collections.MapGet("", (HttpContext c, CollectionsEndpoints e) => e.ListAsync(c))
+            .WithSummary("Lists the caller's knowledge collections.").WithErrorResponses();
+        collections.MapPost("", (HttpContext c, CollectionsEndpoints e) => e.CreateAsync(c))
+            .WithSummary("Creates a collection ({\"name\"}).").WithRequestBody<CollectionCreateSchema>().WithErrorResponses();
+        collections.MapPost("/search", (HttpContext c, CollectionsEndpoints e) => e.SearchAsync(c))
+            .WithSummary("Searches collections: hybrid vector and keyword ranking; the query's embedding tokens are metered.")
+            .WithRequestBody<CollectionSearchSchema>().WithErrorResponses();
+        collections.MapGet("/{id:guid}", (HttpContext c, Guid id, CollectionsEndpoints e) => e.GetAsync(c, id))
+            .WithSummary("One collection.").WithErrorResponses();
+        collections.MapPost("/{id:guid}", (HttpContext c, Guid id, CollectionsEndpoints e) => e.RenameAsync(c, id))
+            .WithSummary("Renames a collection ({\"name\"}).").WithRequestBody<CollectionCreateSchema>().WithErrorResponses();
+        collections.MapDelete("/{id:guid}", (HttpContext c, Guid id, CollectionsEndpoints e) => e.DeleteAsync(c, id))
+            .WithSummary("Deletes a collection with its files, chunks and embeddings.").WithErrorResponses();
+        collections.MapGet("/{id:guid}/files", (HttpContext c, Guid id, CollectionsEndpoints e) => e.FilesAsync(c, id))
+            .WithSummary("Lists a collection's files with their processing status.").WithErrorResponses();
+        collections.MapPost("/{id:guid}/files", (HttpContext c, Guid id, CollectionsEndpoints e) => e.UploadAsync(c, id))
+            .WithSummary("Uploads a document (multipart part 'file': PDF, DOCX, Markdown, text, HTML); processed in the background.")
+            .WithErrorResponses();
+        collections.MapGet("/{id:guid}/files/{fileId:guid}", (HttpContext c, Guid id, Guid fileId, CollectionsEndpoints e) => e.FileAsync(c, id, fileId))
+            .WithSummary("One file: status queued, processing, ready or failed (with its error code), and progress.").WithErrorResponses();
+        collections.MapDelete("/{id:guid}/files/{fileId:guid}", (HttpContext c, Guid id, Guid fileId, CollectionsEndpoints e) => e.DeleteFileAsync(c, id, fileId))
+            .WithSummary("Deletes a file with its chunks and embeddings.").WithErrorResponses();
     }
 
     // Installed models and the models of enabled remote endpoints (an installed id wins).

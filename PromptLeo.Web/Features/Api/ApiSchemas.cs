@@ -75,7 +75,8 @@ public sealed record ChatCompletionRequestSchema(
     [property: JsonPropertyName("tools"), Description("Needs a model of a family with a tool-call format (Llama 3.1+, Qwen2.5/3, Mistral v3).")] IReadOnlyList<ToolSchema>? Tools,
     [property: JsonPropertyName("tool_choice"), Description("auto, none, required, or {\"type\": \"function\", \"function\": {\"name\": ...}}.")] System.Text.Json.JsonElement? ToolChoice,
     [property: JsonPropertyName("logprobs"), Description("Return each answer token's log probability under the model's own distribution (before temperature, penalties, top-p and grammar).")] bool? LogProbs = null,
-    [property: JsonPropertyName("top_logprobs"), Description("0 to 20 most likely alternatives per token; requires logprobs: true.")] int? TopLogProbs = null);
+    [property: JsonPropertyName("top_logprobs"), Description("0 to 20 most likely alternatives per token; requires logprobs: true.")] int? TopLogProbs = null,
+    [property: JsonPropertyName("collections"), Description("PromptLeo extension: ids of the caller's knowledge collections to search for the last user message; the answer carries 'citations'. Needs the key's 'knowledge' scope.")] IReadOnlyList<Guid>? Collections = null);
 
 /// <summary>Body of <c>POST /v1/images/generations</c>.</summary>
 public sealed record ImageGenerationRequestSchema(
@@ -178,4 +179,12 @@ public sealed record ChatCompletionResponseSchema(
     [property: JsonPropertyName("created")] long Created,
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("choices")] IReadOnlyList<ChatChoiceSchema> Choices,
-    [property: JsonPropertyName("usage")] UsageSchema? Usage);
+    [property: JsonPropertyName("usage")] UsageSchema? Usage,
+    [property: JsonPropertyName("citations"), Description("PromptLeo extension, with 'collections' only: the numbered passages the model was given ([n] in the answer).")] IReadOnlyList<CitationSchema>? Citations = null);
+
+public sealed record CitationSchema(
+    [property: JsonPropertyName("number")] int Number,
+    [property: JsonPropertyName("chunk_id")] Guid ChunkId,
+    [property: JsonPropertyName("filename")] string FileName,
+    [property: JsonPropertyName("page")] int? Page,
+    [property: JsonPropertyName("heading")] string? Heading);

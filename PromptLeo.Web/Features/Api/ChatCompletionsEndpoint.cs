@@ -20,6 +20,7 @@ public sealed class ChatCompletionsEndpoint(
     IModelRegistry registry,
     RemoteInference.RemoteEndpointCatalog remote,
     MeteredInference metered,
+    ChatCompletionCollections collections,
     IOptions<ApiOptions> options,
     TimeProvider time,
     ILogger<ChatCompletionsEndpoint> logger)
@@ -30,7 +31,7 @@ public sealed class ChatCompletionsEndpoint(
         var requestId = OpenAiErrors.RequestId(context);
         OpenAiErrors.StampHeaders(context);
         var body = await ReadJsonAsync(context, options.Value.MaxJsonBodyBytes);
-        var parsed = ChatCompletionsParser.Parse(body, options.Value);
+        var (parsed, citations) = await collections.ApplyAsync(context, body, ChatCompletionsParser.Parse(body, options.Value));
         // Installed here, or served by a registered remote endpoint (the metered path routes it there).
         if (registry.Get(parsed.Request.ModelId) is { } model ? model.Manifest.Kind != ModelKind.Chat : remote.Find(parsed.Request.ModelId)?.Kind != RemoteInference.RemoteModelKinds.Chat)
         {
@@ -55,6 +56,10 @@ public sealed class ChatCompletionsEndpoint(
         if (parsed.Stream)
         {
             await WriteToolCallChunksAsync(context, completion.Id, completion.Created, completion.Model, answer.ToolCalls);
+            if (citations is not null)
+            {
+                await ChatCompletionCollections.WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, citations);
+            }
             await WriteChunkAsync(context, completion.Id, completion.Created, completion.Model, null, null, finishReason, null);
             if (parsed.IncludeUsage)
             {
@@ -93,6 +98,10 @@ public sealed class ChatCompletionsEndpoint(
         json.WriteEndObject();
         json.WriteEndArray();
         WriteUsage(json, answer.PromptTokens, answer.CompletionTokens, answer.ReasoningTokens);
+        if (citations is not null)
+        {
+            ChatCompletionCollections.Write(json, citations);
+        }
         json.WriteEndObject();
         await json.FlushAsync(CancellationToken.None);
     }

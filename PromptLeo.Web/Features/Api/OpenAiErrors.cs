@@ -163,6 +163,9 @@ public static class OpenAiErrors
         ModelLoadException => new ApiException(StatusCodes.Status503ServiceUnavailable, "The model could not be loaded; try again later.", "server_error", "model", "model_unavailable", TimeSpan.FromSeconds(30)),
         BudgetExceededException budget => new ApiException(StatusCodes.Status402PaymentRequired, budget.Message, "insufficient_quota", null, "budget_exceeded"),
         ProcessingRestrictedException restricted => new ApiException(StatusCodes.Status403Forbidden, restricted.Message, "permission_error", null, "processing_restricted"),
+        Knowledge.KnowledgeException { Code: "not_found" } missing => new ApiException(StatusCodes.Status404NotFound, missing.Message, "invalid_request_error", null, "not_found"),
+        Knowledge.KnowledgeException { Code: "too_large" } large => new ApiException(StatusCodes.Status413PayloadTooLarge, large.Message, "invalid_request_error", "file", "too_large"),
+        Knowledge.KnowledgeException knowledge => ApiException.Invalid(null, knowledge.Message, knowledge.Code),
         Models.ModelDisabledException disabled => new ApiException(StatusCodes.Status403Forbidden, disabled.Message, "permission_error", "model", "model_disabled"),
         // 507: the server cannot store what the request needs (RFC 4918); a server condition, nothing was charged.
         _ when StorageFaults.IsStorageFull(ex) => new ApiException(StatusCodes.Status507InsufficientStorage, "The server is out of storage space; the request was not completed and not charged. Try again later.", "server_error", null, "insufficient_storage", TimeSpan.FromSeconds(60)),

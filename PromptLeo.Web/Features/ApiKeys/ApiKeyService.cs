@@ -9,8 +9,10 @@ public static class ApiScopes
 {
     public const string Chat = "chat";
     public const string Images = "images";
+    /// <summary>Knowledge collections through /v1/collections (and collections in chat completions).</summary>
+    public const string Knowledge = "knowledge";
 
-    public static readonly IReadOnlyList<string> All = [Chat, Images];
+    public static readonly IReadOnlyList<string> All = [Chat, Images, Knowledge];
 }
 
 /// <summary>A key as shown in lists: never the secret.</summary>
