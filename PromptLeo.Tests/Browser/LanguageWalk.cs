@@ -74,6 +74,7 @@ public static class LanguageWalk
         new("/organization/settings", WalkViewer.Customer),
         new("/organization/sso", WalkViewer.Customer),
         new("/organization/join", WalkViewer.Customer, _ => "/organization/join?token=Zm9vYmFy"),
+        new("/knowledge", WalkViewer.Customer),
         // Last: opening the authenticator setup creates a key, which renews the security stamp and ends the session.
         new("/Account/Manage/ResetAuthenticator", WalkViewer.Customer),
         new("/Account/Manage/EnableAuthenticator", WalkViewer.Customer),

@@ -70,6 +70,7 @@ public static class PortalPages
         new("/admin/incidents", "/admin/incidents", PageVisitor.SignedIn, "#record-incident"),
         new("/admin/incidents/{Id:int}", "/admin/incidents/{incident}", PageVisitor.SignedIn, "#notify-users"),
         new("/admin/subprocessors", "/admin/subprocessors", PageVisitor.SignedIn, "#subprocessor-announce"),
+        new("/knowledge", "/knowledge", PageVisitor.SignedIn, "#knowledge-create"),
     ];
 
     /// <summary>Pages that cannot be shown on their own; each reason says why and where its look is covered instead.</summary>

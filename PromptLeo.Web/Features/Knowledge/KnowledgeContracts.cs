@@ -74,6 +74,9 @@ public interface IKnowledgeService
     /// <summary>The relevant passages of the given collections, best first; empty when nothing is relevant.</summary>
     Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default);
 
+    /// <summary>The same search for an API key: the query's embedding is metered against the key (its budget, channel "api").</summary>
+    Task<IReadOnlyList<KnowledgePassage>> SearchAsync(Metering.InferencePrincipal caller, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default);
+
     Task<KnowledgePassage> PassageAsync(string userId, Guid chunkId, CancellationToken cancellationToken = default);
 
     /// <summary>Raised (on any thread) when a document's status or progress changes; the argument is its owner's user id.</summary>

@@ -185,8 +185,12 @@ public sealed class KnowledgeService(
         indexes.Forget(userId);
     }
 
-    public async Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default) =>
+        SearchAsync(new InferencePrincipal(userId), collectionIds, query, topK, cancellationToken);
+
+    public async Task<IReadOnlyList<KnowledgePassage>> SearchAsync(InferencePrincipal caller, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default)
     {
+        var userId = caller.UserId;
         var ids = collectionIds.Distinct().ToList();
         if (ids.Count == 0)
         {
@@ -216,7 +220,7 @@ public sealed class KnowledgeService(
             {
                 continue;
             }
-            var embedded = await embeddings.EmbedAsync(new InferencePrincipal(userId), group.Key, [query.Length <= MaxQueryCharacters ? query : query[..MaxQueryCharacters]], null, null, cancellationToken);
+            var embedded = await embeddings.EmbedAsync(caller, group.Key, [query.Length <= MaxQueryCharacters ? query : query[..MaxQueryCharacters]], null, null, cancellationToken);
             foreach (var rank in entry.Index.Search(embedded.Vectors[0], query, topK, options.Value.MinCosine))
             {
                 if (entry.Sources.TryGetValue(rank.ChunkId, out var source))
