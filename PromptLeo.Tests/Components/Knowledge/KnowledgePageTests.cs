@@ -132,7 +132,7 @@ public sealed class KnowledgePageTests : BunitContext, IAsyncLifetime
         public Task DeleteDocumentAsync(string userId, Guid documentId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<IReadOnlyList<KnowledgePassage>> SearchAsync(PromptLeo.Web.Features.Metering.InferencePrincipal caller, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, Guid? apiKeyId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<KnowledgePassage> PassageAsync(string userId, Guid chunkId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }

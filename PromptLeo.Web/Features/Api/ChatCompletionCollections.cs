@@ -33,7 +33,7 @@ public sealed class ChatCompletionCollections(IKnowledgeService knowledge, IOpti
             throw ApiException.Invalid(Field, "'collections' needs a user message to search for.", "invalid_value");
         }
         var caller = ApiCallerContext.From(context);
-        var passages = await knowledge.SearchAsync(caller.Principal, ids, question, options.Value.TopK, context.RequestAborted);
+        var passages = await knowledge.SearchAsync(caller.UserId, caller.KeyId, ids, question, options.Value.TopK, context.RequestAborted);
         var block = KnowledgePrompt.Compose(passages);
         var messages = parsed.Request.Messages.ToList();
         if (messages.FindIndex(m => m.Role == ChatRole.System) is var first and >= 0)

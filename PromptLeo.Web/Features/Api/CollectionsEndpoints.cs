@@ -188,7 +188,7 @@ public sealed class CollectionsEndpoints(IKnowledgeService knowledge, IOptions<A
             >= 1 and <= MaxTopK and var k => (int)k,
             _ => throw ApiException.Invalid("top_k", $"'top_k' must be between 1 and {MaxTopK}.", "invalid_value"),
         };
-        var passages = await knowledge.SearchAsync(caller.Principal, ids, query, topK, context.RequestAborted);
+        var passages = await knowledge.SearchAsync(caller.UserId, caller.KeyId, ids, query, topK, context.RequestAborted);
         return new("list", passages.Select(PassageObject.From).ToList());
     }
 

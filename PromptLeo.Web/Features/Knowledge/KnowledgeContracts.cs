@@ -75,7 +75,7 @@ public interface IKnowledgeService
     Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default);
 
     /// <summary>The same search for an API key: the query's embedding is metered against the key (its budget, channel "api").</summary>
-    Task<IReadOnlyList<KnowledgePassage>> SearchAsync(Metering.InferencePrincipal caller, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, Guid? apiKeyId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default);
 
     Task<KnowledgePassage> PassageAsync(string userId, Guid chunkId, CancellationToken cancellationToken = default);
 

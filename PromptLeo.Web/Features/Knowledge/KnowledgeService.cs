@@ -186,11 +186,11 @@ public sealed class KnowledgeService(
     }
 
     public Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default) =>
-        SearchAsync(new InferencePrincipal(userId), collectionIds, query, topK, cancellationToken);
+        SearchAsync(userId, null, collectionIds, query, topK, cancellationToken);
 
-    public async Task<IReadOnlyList<KnowledgePassage>> SearchAsync(InferencePrincipal caller, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<KnowledgePassage>> SearchAsync(string userId, Guid? apiKeyId, IReadOnlyCollection<Guid> collectionIds, string query, int topK, CancellationToken cancellationToken = default)
     {
-        var userId = caller.UserId;
+        var caller = new InferencePrincipal(userId, apiKeyId);
         var ids = collectionIds.Distinct().ToList();
         if (ids.Count == 0)
         {
