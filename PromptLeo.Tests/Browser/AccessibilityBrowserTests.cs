@@ -272,7 +272,8 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
     private static async Task AssertDialogKeyboardAsync(IPage page, string what)
     {
         var dialog = page.Locator(".mud-dialog").Last;
-        await Assertions.Expect(dialog).ToBeVisibleAsync();
+        // The dialog opens after a round trip over the circuit: seconds on a loaded CI machine.
+        await Assertions.Expect(dialog).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(dialog).ToHaveAttributeAsync("role", "dialog");
         for (var i = 0; i < 8; i++)
         {

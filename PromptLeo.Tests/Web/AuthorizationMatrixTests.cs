@@ -80,6 +80,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Page("/chat", Login, Ok),
         Page("/chat/{Id:guid}", Login, Ok, path: "/chat/{conversation}", other: NotFound),
         Page("/images", Login, Ok),
+        Page("/knowledge", Login, Ok),
         Page("/billing", Login, Ok),
         Page("/api-keys", Login, Ok),
         Page("/privacy", Login, Ok),
@@ -192,6 +193,17 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Api("POST", "/v1/images/generations", Forbidden, Ok, body: ImageBody),
         Api("POST", "/v1/images/edits", Forbidden, Ok, body: () => ImageForm(ApiPortalFactory.ImageModel, "a watercolor")),
         Api("POST", "/v1/images/background-removal", Forbidden, Ok, body: () => ImageForm("demo-background-removal", null)),
+        // Knowledge collections need the knowledge scope, which neither key has (CollectionsApiTests: a key that has it).
+        Api("GET", "/v1/collections/", Forbidden, Forbidden),
+        Api("POST", "/v1/collections/", Forbidden, Forbidden, body: () => ChatCompletionsApiJson("""{"name":"x"}""")),
+        Api("POST", "/v1/collections/search", Forbidden, Forbidden, body: () => ChatCompletionsApiJson("""{"collection_ids":[],"query":"x"}""")),
+        Api("GET", "/v1/collections/{id:guid}", Forbidden, Forbidden, path: "/v1/collections/{guid}"),
+        Api("POST", "/v1/collections/{id:guid}", Forbidden, Forbidden, path: "/v1/collections/{guid}", body: () => ChatCompletionsApiJson("""{"name":"x"}""")),
+        Api("DELETE", "/v1/collections/{id:guid}", Forbidden, Forbidden, path: "/v1/collections/{guid}"),
+        Api("GET", "/v1/collections/{id:guid}/files", Forbidden, Forbidden, path: "/v1/collections/{guid}/files"),
+        Api("POST", "/v1/collections/{id:guid}/files", Forbidden, Forbidden, path: "/v1/collections/{guid}/files", body: () => new MultipartFormDataContent { { new StringContent("x"), "file", "x.txt" } }),
+        Api("GET", "/v1/collections/{id:guid}/files/{fileId:guid}", Forbidden, Forbidden, path: "/v1/collections/{guid}/files/{guid}"),
+        Api("DELETE", "/v1/collections/{id:guid}/files/{fileId:guid}", Forbidden, Forbidden, path: "/v1/collections/{guid}/files/{guid}"),
         Everyone("*", "/v1/{**path}", NotFound, path: "/v1/no-such-endpoint"),
     ];
 

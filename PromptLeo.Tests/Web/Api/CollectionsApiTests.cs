@@ -217,6 +217,25 @@ public sealed class CollectionsApiTests(KnowledgePortal factory) : IClassFixture
     }
 
     [Fact]
+    public async Task ChatCompletion_WithCollectionsAndAnUnknownModel_404BeforeTheSearchIsCharged()
+    {
+        var (client, userId, _) = await KnowledgeClientAsync();
+        var collectionId = await CreateCollectionAsync(client);
+        await UploadSettledAsync(client, collectionId, "notiz.txt", TestDocuments.PlainText(["Der Druckventil wird geprüft."]));
+        var before = (await factory.UsageEventsAsync(userId)).Count;
+
+        var error = await ErrorAsync(await client.PostAsync("/v1/chat/completions", Json(new
+        {
+            model = "no-such-model",
+            messages = new[] { new { role = "user", content = "Druckventil?" } },
+            collections = new[] { collectionId },
+        })), HttpStatusCode.NotFound);
+
+        Assert.Equal("model_not_found", error.GetProperty("code").GetString());
+        Assert.Equal(before, (await factory.UsageEventsAsync(userId)).Count);
+    }
+
+    [Fact]
     public async Task ChatCompletion_NothingRelevant_NoCitationsAndTheModelIsToldSo()
     {
         var (client, _, _) = await KnowledgeClientAsync();

@@ -7,7 +7,9 @@ using PromptLeo.Tests.Fixtures;
 using PromptLeo.Tests.Web.Chat;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Chat;
+using PromptLeo.Web.Features.ApiKeys;
 using PromptLeo.Web.Features.Images;
+using PromptLeo.Web.Features.Knowledge;
 using PromptLeo.Web.Features.Organizations;
 using PromptLeo.Web.Features.Privacy;
 
@@ -16,7 +18,7 @@ namespace PromptLeo.Tests.Web.Organizations;
 /// <summary>
 /// Issue 18: nobody in an organization sees another member's conversations, images, presets, files or exports. User A
 /// (Member) and user B (Owner, then Admin, then Billing) share one company organization, both acting for it. A has a
-/// conversation, an image, a preset and a finished export, all carrying a unique marker. Every route of the app
+/// conversation, an image, a preset, a finished export and a knowledge collection with a file, all carrying a unique marker. Every route of the app
 /// (<see cref="AppRoutes"/>) is either a content route, called with A's ids, where A gets the content and B (cookie or
 /// B's organization API key) gets 403/404 and never a byte of it; or a route without parameters, an organization route
 /// (called with the organization's id) or a declared non-content route, whose answer to B may not hold A's marker or
@@ -57,7 +59,19 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
         ["GET /v1/models/{id}"] = "a model id",
         ["* /v1/{**path}"] = "unknown /v1 paths (404); the content paths a client might try are called below",
         ["GET {**path:file}"] = "static files, public",
+        // The collections API answers API keys only: exercised below as KnowledgeApiRoutes, with A's key and B's.
+        ["GET /v1/collections/{id:guid}"] = "a collection: KnowledgeApiRoutes",
+        ["POST /v1/collections/{id:guid}"] = "a collection: KnowledgeApiRoutes (rename; GET covers the lookup)",
+        ["DELETE /v1/collections/{id:guid}"] = "a collection: KnowledgeApiRoutes (GET covers the lookup; CollectionsApiTests deletes)",
+        ["GET /v1/collections/{id:guid}/files"] = "a collection's files: KnowledgeApiRoutes",
+        ["POST /v1/collections/{id:guid}/files"] = "an upload into a collection: KnowledgeApiRoutes (GET covers the lookup)",
+        ["GET /v1/collections/{id:guid}/files/{fileId:guid}"] = "a file: KnowledgeApiRoutes",
+        ["DELETE /v1/collections/{id:guid}/files/{fileId:guid}"] = "a file: KnowledgeApiRoutes (GET covers the lookup; CollectionsApiTests deletes)",
     };
+
+    /// <summary>A's knowledge collection through the API: A's key gets it, B's organization key (with the knowledge scope) never.</summary>
+    private static readonly string[] KnowledgeApiRoutes =
+        ["/v1/collections/{collection}", "/v1/collections/{collection}/files", "/v1/collections/{collection}/files/{file}"];
 
     /// <summary>Paths an API client might try for A's content with B's organization key; /v1 has no content API, so none may answer.</summary>
     private static readonly string[] ApiProbes =
@@ -83,7 +97,8 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
         Assert.True(await directory.SetActiveAsync(a.UserId, organization));
         Assert.True(await directory.SetActiveAsync(b.UserId, organization));
         var content = await ContentOfAsync(a.UserId);
-        var bKey = await factory.CreateKeyAsync(b.UserId);
+        var bKey = await factory.CreateKeyAsync(b.UserId, scopes: [ApiScopes.Chat, ApiScopes.Images, ApiScopes.Knowledge]);
+        var aKey = await factory.CreateKeyAsync(a.UserId, scopes: [ApiScopes.Knowledge]);
         await using (var db = await DbAsync())
         {
             Assert.Equal(organization, await db.ApiKeys.Where(k => k.Id == bKey.Key.Id).Select(k => k.OrganizationId).SingleAsync());
@@ -91,6 +106,7 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
         }
         var bApi = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         bApi.DefaultRequestHeaders.Authorization = new("Bearer", bKey.Secret);
+        var aApi = factory.ClientWithKey(aKey.Secret);
 
         var routes = AppRoutes.Of(factory.Services);
         var unclassified = routes.Where(r => r.HasParameters && !ContentRoutes.ContainsKey(r.ToString()) && !NotContent.ContainsKey(r.ToString()) && !IsOrganizationRoute(r)).ToList();
@@ -104,6 +120,11 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
         foreach (var path in ContentRoutes.Values.SelectMany(p => p).Select(content.Fill))
         {
             using var own = await a.Client.GetAsync(path);
+            Assert.True(own.StatusCode == HttpStatusCode.OK, $"A's own {path}: {own.StatusCode}");
+        }
+        foreach (var path in KnowledgeApiRoutes.Select(content.Fill))
+        {
+            using var own = await aApi.GetAsync(path);
             Assert.True(own.StatusCode == HttpStatusCode.OK, $"A's own {path}: {own.StatusCode}");
         }
         // And the marker check sees content where it is: in A's own conversation export and A's chat page.
@@ -122,7 +143,7 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
                 await ExpectRefusedAsync(b.Client, path, $"B as {role}", content, leaks);
                 await ExpectRefusedAsync(bApi, path, $"B's organization key as {role}", content, leaks);
             }
-            foreach (var path in ApiProbes.Select(content.Fill))
+            foreach (var path in ApiProbes.Concat(KnowledgeApiRoutes).Select(content.Fill))
             {
                 await ExpectRefusedAsync(bApi, path, $"B's organization key as {role}", content, leaks);
             }
@@ -156,7 +177,10 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
             await Task.Delay(100);
         }
         Assert.Equal(ExportStatus.Completed, (await exports.ListAsync(userId)).Single(e => e.Id == export.Id).Status);
-        return new MemberContent(marker, chat.ConversationId!.Value, image.Images[0].Id!.Value, export.Id);
+        var knowledge = services.GetRequiredService<IKnowledgeService>();
+        var collection = await knowledge.CreateCollectionAsync(userId, marker + " collection");
+        var file = await knowledge.UploadAsync(userId, collection.Id, marker + ".txt", new MemoryStream(System.Text.Encoding.UTF8.GetBytes(marker + " secret manual")));
+        return new MemberContent(marker, chat.ConversationId!.Value, image.Images[0].Id!.Value, export.Id, collection.Id, file.Id);
     }
 
     private static async Task ExpectRefusedAsync(HttpClient client, string path, string who, MemberContent content, List<string> leaks)
@@ -200,11 +224,12 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
 
     private async Task<AppDbContext> DbAsync() => await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
 
-    private sealed record MemberContent(string Marker, Guid Conversation, Guid Image, Guid Export)
+    private sealed record MemberContent(string Marker, Guid Conversation, Guid Image, Guid Export, Guid Collection, Guid File)
     {
         /// <summary>What may never reach another member: the marker in every item, and the items' ids.</summary>
-        public string[] Secrets => [Marker, Conversation.ToString(), Image.ToString(), Export.ToString()];
+        public string[] Secrets => [Marker, Conversation.ToString(), Image.ToString(), Export.ToString(), Collection.ToString(), File.ToString()];
 
-        public string Fill(string path) => path.Replace("{conversation}", Conversation.ToString()).Replace("{image}", Image.ToString()).Replace("{export}", Export.ToString());
+        public string Fill(string path) => path.Replace("{conversation}", Conversation.ToString()).Replace("{image}", Image.ToString()).Replace("{export}", Export.ToString())
+            .Replace("{collection}", Collection.ToString()).Replace("{file}", File.ToString());
     }
 }

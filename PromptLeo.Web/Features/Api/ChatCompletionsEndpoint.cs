@@ -31,12 +31,14 @@ public sealed class ChatCompletionsEndpoint(
         var requestId = OpenAiErrors.RequestId(context);
         OpenAiErrors.StampHeaders(context);
         var body = await ReadJsonAsync(context, options.Value.MaxJsonBodyBytes);
-        var (parsed, citations) = await collections.ApplyAsync(context, body, ChatCompletionsParser.Parse(body, options.Value));
+        var parsed = ChatCompletionsParser.Parse(body, options.Value);
         // Installed here, or served by a registered remote endpoint (the metered path routes it there).
         if (registry.Get(parsed.Request.ModelId) is { } model ? model.Manifest.Kind != ModelKind.Chat : remote.Find(parsed.Request.ModelId)?.Kind != RemoteInference.RemoteModelKinds.Chat)
         {
             throw new ModelNotFoundException(parsed.Request.ModelId);
         }
+        // After the model check: the search embeds the question, which is charged.
+        (parsed, var citations) = await collections.ApplyAsync(context, body, parsed);
 
         var bound = MeteredChatClient.UpperBound(parsed.Request);
         var request = new MeteredRequest(caller.Principal, ProcessingPurpose.Chat, parsed.Request.ModelId, bound) { RequestId = requestId };
