@@ -24,7 +24,8 @@ public sealed class PrivacyBrowserTests(BrowserPortal portal) : IClassFixture<Br
         await page.ClickAsync("#panel-export .mud-expand-panel-header");
         await page.FillAsync("#export-password", "wrong-password");
         await page.ClickAsync("#export-start");
-        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Wrong password");
+        // The refusal arrives after a password hash check and a round trip over the circuit: seconds on a loaded CI machine.
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Wrong password", new() { Timeout = 20_000 });
 
         await page.FillAsync("#export-password", user.Password);
         await page.ClickAsync("#export-start");
