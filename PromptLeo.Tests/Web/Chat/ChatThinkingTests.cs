@@ -90,16 +90,7 @@ public sealed class ChatThinkingTests(ThinkingPortalFactory factory) : IClassFix
         var markdown = await client.GetStringAsync($"/chat/{id}/export?format=md");
         Assert.Contains($"<details><summary>Thinking</summary>\n\n{ThinkingModels.Reasoning}\n\n</details>\n\n{ThinkingModels.Answer}", markdown.ReplaceLineEndings("\n"), StringComparison.Ordinal);
 
-        var exports = factory.Services.GetRequiredService<DataExportService>();
-        var export = await exports.RequestAsync(userId);
-        DataExport? done = null;
-        for (var i = 0; i < 300 && done is null; i++)
-        {
-            await Task.Delay(100);
-            done = (await exports.ListAsync(userId)).FirstOrDefault(e => e.Id == export.Id && e.Status == ExportStatus.Completed);
-        }
-        Assert.NotNull(done);
-        using var zip = new ZipArchive(new MemoryStream(await client.GetByteArrayAsync($"/privacy/exports/{export.Id}/download")));
+        using var zip = await ExportDownload.CompletedZipAsync(factory, client, userId);
         using var conversations = JsonDocument.Parse(zip.GetEntry("conversations.json")!.Open());
         var messages = conversations.RootElement[0].GetProperty("messages");
         Assert.Equal(ThinkingModels.Answer, messages[1].GetProperty("content").GetString());
