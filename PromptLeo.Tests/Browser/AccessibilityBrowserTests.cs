@@ -252,7 +252,18 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
             {
                 return;
             }
+            // One key at a time: a menu moves its focus from the server, so a second press sent before the first one
+            // landed would overshoot the item this loop just saw focused (it once opened "Rename" instead of "Delete").
+            await page.EvaluateAsync("() => { window.focusBeforeKey = document.activeElement; }");
             await page.Keyboard.PressAsync(key);
+            try
+            {
+                await page.WaitForFunctionAsync("() => document.activeElement !== window.focusBeforeKey", null, new() { Timeout = 5_000 });
+            }
+            catch (TimeoutException)
+            {
+                // The key did not move the focus (the end of a list): the next press or the failure below tells.
+            }
         }
         var focused = await page.EvaluateAsync<string>("() => document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : 'nothing'");
         Assert.Fail($"{selector} not reached with {key} in 150 presses; focus is on {focused}");

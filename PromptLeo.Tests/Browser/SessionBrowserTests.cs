@@ -29,8 +29,9 @@ public sealed class SessionBrowserTests(BrowserPortal portal) : IClassFixture<Br
 
     private static async Task ExpectSignedOutAsync(IPage openTab)
     {
-        // No click in the open tab: its circuit re-validates and sends it to the login page by itself.
-        await openTab.WaitForURLAsync("**/Account/Login**", new PageWaitForURLOptions { Timeout = 20_000 });
+        // No click in the open tab: its circuit re-validates (every second here) and sends it to the login page by itself;
+        // 40 s because the full CI run starves circuits on 2 cores (the claim is "signed out", not a latency).
+        await openTab.WaitForURLAsync("**/Account/Login**", new PageWaitForURLOptions { Timeout = 40_000 });
         await Assertions.Expect(openTab.Locator("#login-submit")).ToBeVisibleAsync();
     }
 
