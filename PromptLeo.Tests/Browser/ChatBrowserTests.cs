@@ -65,6 +65,8 @@ public sealed class ChatBrowserTests(BrowserPortal portal) : IClassFixture<Brows
 
         // After a reload the conversation comes back from the database.
         await page.ReloadAsync();
+        // The prerendered page already shows the messages; the drawer button below needs the live circuit.
+        await Assertions.Expect(page.Locator("#chat-input[data-composer='ready']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".pl-msg")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator(".pl-msg-user")).ToContainTextAsync("eine lange Geschichte");
 
