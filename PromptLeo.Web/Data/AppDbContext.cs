@@ -70,7 +70,8 @@ public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbCo
             e.HasIndex(c => new { c.UserId, c.UpdatedAt });
             e.HasMany(c => c.Messages).WithOne(m => m.Conversation).HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         });
-        builder.Entity<ConversationMessage>().HasIndex(m => new { m.ConversationId, m.Ordinal }).IsUnique();
+        // Not unique: the versions of a message share its depth.
+        builder.Entity<ConversationMessage>().HasIndex(m => new { m.ConversationId, m.Ordinal });
         builder.Entity<ChatPreset>(e =>
         {
             e.HasOne<ApplicationUser>().WithMany().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);

@@ -59,8 +59,14 @@ public class ConversationMessage
 
     public Conversation? Conversation { get; set; }
 
-    /// <summary>Position in the conversation, 0-based; editing a turn deletes every message after it.</summary>
+    /// <summary>Depth in the conversation, 0-based: versions of one message (edits, regenerated answers) share it.</summary>
     public int Ordinal { get; set; }
+
+    /// <summary>The message this one answers or follows; null for the first. Siblings (same parent) are versions of each other.</summary>
+    public Guid? ParentId { get; set; }
+
+    /// <summary>The version shown among its siblings; the conversation's active path follows selected messages from the root.</summary>
+    public bool Selected { get; set; } = true;
 
     /// <summary>"user" or "assistant".</summary>
     [MaxLength(16)]

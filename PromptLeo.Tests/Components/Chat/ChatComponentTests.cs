@@ -227,4 +227,60 @@ public sealed class ChatComponentTests : BunitContext, IAsyncLifetime
 
         Assert.Equal("Mein Preset", saved);
     }
+
+    [Fact]
+    public void ChatMessageItem_SecondOfTwoVersions_ShowsTwoOfTwo_PreviousSelectsTheFirst_NextDisabled()
+    {
+        var first = Guid.NewGuid();
+        var message = Message(ChatRoles.User, "edited");
+        message = message with { Versions = [first, message.Id] };
+        Guid? selected = null;
+        var cut = Render<ChatMessageItem>(p => p.Add(x => x.Message, message).Add(x => x.CanEdit, true)
+            .Add(x => x.OnSelectVersion, (Guid id) => selected = id));
+
+        Assert.Equal("2/2", cut.Find(".pl-msg-version-label [aria-hidden]").TextContent);
+        Assert.Equal("Version 2 of 2", cut.Find(".pl-msg-version-label .pl-sr-only").TextContent);
+        Assert.True(cut.Find(".pl-msg-version-next").HasAttribute("disabled"));
+        Assert.Equal("Previous version", cut.Find(".pl-msg-version-prev").GetAttribute("aria-label"));
+
+        cut.Find(".pl-msg-version-prev").Click();
+
+        Assert.Equal(first, selected);
+    }
+
+    [Fact]
+    public void ChatMessageItem_SingleVersion_ShowsNoVersionNavigation()
+    {
+        var message = Message(ChatRoles.Assistant, "only");
+
+        var cut = Render<ChatMessageItem>(p => p.Add(x => x.Message, message with { Versions = [message.Id] }));
+
+        Assert.Empty(cut.FindAll(".pl-msg-versions"));
+    }
+
+    [Theory]
+    [InlineData("en", "en-US", "Sent Tuesday, December 1, 2026")]
+    [InlineData("de", "de-DE", "Gesendet Dienstag, 1. Dezember 2026")]
+    public void ChatMessageItem_Time_FocusableWithFullDateTooltipInTheUsersCulture(string uiCulture, string culture, string tooltipStart)
+    {
+        var (previousUi, previous) = (System.Globalization.CultureInfo.CurrentUICulture, System.Globalization.CultureInfo.CurrentCulture);
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo(uiCulture);
+        System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo(culture);
+        try
+        {
+            // Noon UTC stays on the same day in every server time zone from UTC-11 to UTC+11.
+            var at = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+            var cut = Render<ChatMessageItem>(p => p.Add(x => x.Message, Message(ChatRoles.User, "q") with { CreatedAt = at }));
+
+            var time = cut.Find("time.pl-msg-time");
+            Assert.Equal("0", time.GetAttribute("tabindex"));
+            Assert.StartsWith(tooltipStart, time.GetAttribute("title"));
+            Assert.Equal(at.ToString("O"), time.GetAttribute("datetime"));
+            Assert.Equal(at.ToLocalTime().ToString("t"), time.TextContent);
+        }
+        finally
+        {
+            (System.Globalization.CultureInfo.CurrentUICulture, System.Globalization.CultureInfo.CurrentCulture) = (previousUi, previous);
+        }
+    }
 }

@@ -88,6 +88,44 @@ public sealed class ChatExportEndpointTests(PortalFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task Export_EditedConversation_JsonMarkdownAndDataExportHoldEveryVersion()
+    {
+        var (client, userId) = await SignedInAsync();
+        var id = await ConversationAsync(userId, "erste Fassung");
+        var chat = factory.Services.GetRequiredService<ChatService>();
+        await ChatServiceTests.RunAsync(chat, new ChatTurnRequest(userId, ChatTurnKind.Edit,
+            new ChatSettings { ModelId = DemoModelInstaller.DemoChatModelId, MaxTokens = 8 }) { ConversationId = id, EditIndex = 0, Prompt = "zweite Fassung" });
+
+        using var json = JsonDocument.Parse(await client.GetStringAsync($"/chat/{id}/export?format=json"));
+        var active = json.RootElement.GetProperty("messages")[0];
+        Assert.Equal("zweite Fassung", active.GetProperty("content").GetString());
+        Assert.Equal((2, 2), (active.GetProperty("version").GetInt32(), active.GetProperty("versions").GetInt32()));
+        var others = json.RootElement.GetProperty("otherVersions").EnumerateArray().ToList();
+        Assert.Equal(2, others.Count);
+        Assert.Equal("erste Fassung", others[0].GetProperty("content").GetString());
+        Assert.Equal(others[0].GetProperty("id").GetGuid(), others[1].GetProperty("parentId").GetGuid());
+
+        var markdown = await client.GetStringAsync($"/chat/{id}/export?format=md");
+        Assert.Contains("## User · message 1, version 2 of 2", markdown);
+        Assert.Contains("## Other versions", markdown);
+        Assert.Contains("### User · message 1, version 1 of 2", markdown);
+        // The title is the first message; after it, the active version comes first and the earlier one under "Other versions".
+        var other = markdown.IndexOf("## Other versions", StringComparison.Ordinal);
+        Assert.InRange(markdown.IndexOf("zweite Fassung", StringComparison.Ordinal), 0, other);
+        Assert.True(markdown.IndexOf("erste Fassung", other, StringComparison.Ordinal) > other);
+
+        using var zip = await ExportDownload.CompletedZipAsync(factory, client, userId);
+        using var archive = JsonDocument.Parse(zip.GetEntry("conversations.json")!.Open());
+        var messages = archive.RootElement[0].GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal(4, messages.Count);
+        var contents = messages.Where(m => m.GetProperty("role").GetString() == "user")
+            .ToDictionary(m => m.GetProperty("content").GetString()!, m => m.GetProperty("activePath").GetBoolean());
+        Assert.Equal(new Dictionary<string, bool> { ["erste Fassung"] = false, ["zweite Fassung"] = true }, contents);
+        Assert.All(messages.Where(m => m.GetProperty("role").GetString() == "assistant"),
+            m => Assert.Contains(messages, u => u.GetProperty("id").GetGuid() == m.GetProperty("parentId").GetGuid()));
+    }
+
+    [Fact]
     public async Task Export_OtherUsersOrUnknownConversation_Returns404()
     {
         var (_, aliceId) = await SignedInAsync();

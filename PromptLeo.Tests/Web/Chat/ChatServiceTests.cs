@@ -118,7 +118,7 @@ public abstract class ChatServiceTests<TPortal>(TPortal factory) : IClassFixture
     }
 
     [Fact]
-    public async Task EditAndResend_ReplacesTheTurnAndDeletesLaterMessages()
+    public async Task EditAndResend_ShowsTheNewVersion_AndKeepsTheEarlierOneWithItsLaterMessages()
     {
         var userId = await CreateUserAsync(factory);
         var first = await RunAsync(Chat, new ChatTurnRequest(userId, ChatTurnKind.Send, Settings()) { Prompt = "first question" });
@@ -131,12 +131,17 @@ public abstract class ChatServiceTests<TPortal>(TPortal factory) : IClassFixture
         var view = (await Store.GetAsync(userId, id))!;
         Assert.Equal(2, view.Messages.Count);
         Assert.Equal("edited question", view.Messages[0].Content);
+        Assert.Equal((2, 2), (view.Messages[0].VersionNumber, view.Messages[0].VersionCount));
         Assert.Equal(edited.AssistantText, view.Messages[1].Content);
-        Assert.DoesNotContain(view.Messages, m => m.Content == "second question");
+        // Nothing is deleted: the earlier question and everything after it stay as the other version.
+        Assert.Equal(["first question", first.AssistantText, "second question"], view.OtherVersions.Take(3).Select(m => m.Content));
+        Assert.Equal(4, view.OtherVersions.Count);
+        await using var db = await DbAsync();
+        Assert.Equal(6, await db.ConversationMessages.CountAsync(m => m.ConversationId == id));
     }
 
     [Fact]
-    public async Task Regenerate_ReplacesTheLastAnswer()
+    public async Task Regenerate_AddsAnotherAnswer_AndKeepsTheEarlierOne()
     {
         var userId = await CreateUserAsync(factory);
         var first = await RunAsync(Chat, new ChatTurnRequest(userId, ChatTurnKind.Send, Settings()) { Prompt = "answer me twice" });
@@ -149,9 +154,15 @@ public abstract class ChatServiceTests<TPortal>(TPortal factory) : IClassFixture
         var view = (await Store.GetAsync(userId, id))!;
         Assert.Equal(2, view.Messages.Count);
         Assert.Equal("answer me twice", view.Messages[0].Content);
+        Assert.Equal(1, view.Messages[0].VersionCount);
         Assert.Equal(again.AssistantText, view.Messages[1].Content);
-        var secondRequest = await db.ConversationMessages.Where(m => m.ConversationId == id && m.Role == ChatRoles.Assistant).Select(m => m.RequestId).SingleAsync();
-        Assert.NotEqual(firstRequest, secondRequest);
+        Assert.Equal((2, 2), (view.Messages[1].VersionNumber, view.Messages[1].VersionCount));
+        var earlier = Assert.Single(view.OtherVersions);
+        Assert.Equal(first.AssistantText, earlier.Content);
+        Assert.Equal(view.Messages[0].Id, earlier.ParentId);
+        var requests = await db.ConversationMessages.Where(m => m.ConversationId == id && m.Role == ChatRoles.Assistant).Select(m => m.RequestId).ToListAsync();
+        Assert.Contains(firstRequest, requests);
+        Assert.Equal(2, requests.Distinct().Count());
         Assert.Equal(2, await db.ProcessingRecords.CountAsync(r => r.SubjectId == userId));
     }
 

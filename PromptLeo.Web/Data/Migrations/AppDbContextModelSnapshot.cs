@@ -717,6 +717,9 @@ namespace PromptLeo.Web.Data.Migrations
                     b.Property<int>("OutputTokens")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ParentId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RequestId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -726,10 +729,12 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Selected")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
-                    b.HasIndex("ConversationId", "Ordinal")
-                        .IsUnique();
+                    b.HasIndex("ConversationId", "Ordinal");
 
                     b.ToTable("ConversationMessages");
                 });

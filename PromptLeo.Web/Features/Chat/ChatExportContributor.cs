@@ -6,7 +6,10 @@ using PromptLeo.Web.Features.Privacy;
 
 namespace PromptLeo.Web.Features.Chat;
 
-/// <summary>Chat's part in the Art. 15/20 export: conversations with their messages (decrypted) and presets.</summary>
+/// <summary>
+/// Chat's part in the Art. 15/20 export: conversations with all their messages (decrypted; every version, linked by
+/// <c>parentId</c>, <c>selected</c> marking the versions on the active path) and presets.
+/// </summary>
 public sealed class ChatExportContributor(UserContentCipher cipher) : IExportContributor
 {
     /// <summary>One step per conversation, one for the presets.</summary>
@@ -36,9 +39,20 @@ public sealed class ChatExportContributor(UserContentCipher cipher) : IExportCon
                 w.WriteString("createdAt", c.CreatedAt);
                 w.WriteString("updatedAt", c.UpdatedAt);
                 w.WriteStartArray("messages");
-                foreach (var m in c.Messages.OrderBy(m => m.Ordinal))
+                var onPath = ConversationTree.ActivePath(c.Messages).Select(m => m.Id).ToHashSet();
+                foreach (var m in c.Messages.OrderBy(m => m.Ordinal).ThenBy(m => m.CreatedAt).ThenBy(m => m.Id))
                 {
                     w.WriteStartObject();
+                    w.WriteString("id", m.Id);
+                    if (m.ParentId is { } parentId)
+                    {
+                        w.WriteString("parentId", parentId);
+                    }
+                    else
+                    {
+                        w.WriteNull("parentId");
+                    }
+                    w.WriteBoolean("activePath", onPath.Contains(m.Id));
                     w.WriteString("role", m.Role);
                     var text = await cipher.DecryptStringAsync(userId, ContentPurpose.Message, m.ContentCipher, cancellationToken);
                     var (thinking, content) = ChatAnswerText.SplitMessage(m.Role, text);

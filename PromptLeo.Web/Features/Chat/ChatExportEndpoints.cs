@@ -53,19 +53,27 @@ public static class ChatExportEndpoints
         c.Settings.Seed,
         c.CreatedAt,
         c.UpdatedAt,
-        Messages = c.Messages.Select(m => new
-        {
-            m.Role,
-            m.Content,
-            m.Thinking,
-            m.ModelId,
-            m.InputTokens,
-            m.OutputTokens,
-            m.Incomplete,
-            m.FinishReason,
-            m.Cost,
-            m.CreatedAt,
-        }),
+        Messages = c.Messages.Select(MessageJson),
+        // Earlier edits and regenerated answers with what followed them; parentId links each to the message it follows.
+        OtherVersions = c.OtherVersions.Select(MessageJson),
+    };
+
+    private static object MessageJson(ChatMessageView m) => new
+    {
+        m.Id,
+        m.ParentId,
+        Version = m.VersionNumber,
+        Versions = m.VersionCount,
+        m.Role,
+        m.Content,
+        m.Thinking,
+        m.ModelId,
+        m.InputTokens,
+        m.OutputTokens,
+        m.Incomplete,
+        m.FinishReason,
+        m.Cost,
+        m.CreatedAt,
     };
 
     /// <summary>The conversation as Markdown, its headings in the requester's language (the request culture).</summary>
@@ -81,19 +89,37 @@ public static class ChatExportEndpoints
         }
         foreach (var m in c.Messages)
         {
-            md.AppendLine().Append("## ").Append(m.IsUser ? t["User"] : t["Assistant"]);
-            if (m.Incomplete)
+            AppendMessage(md, m, "## ", t);
+        }
+        if (c.OtherVersions.Count > 0)
+        {
+            md.AppendLine().Append("## ").AppendLine(t["Other versions"]);
+            foreach (var m in c.OtherVersions)
             {
-                md.Append(' ').Append(t["(incomplete)"]);
+                AppendMessage(md, m, "### ", t);
             }
-            md.AppendLine().AppendLine();
-            if (m.Thinking is { Length: > 0 } thinking)
-            {
-                // Collapsed where Markdown renders HTML, as in the chat.
-                md.Append("<details><summary>").Append(t["Thinking"]).AppendLine("</summary>").AppendLine().AppendLine(thinking).AppendLine().AppendLine("</details>").AppendLine();
-            }
-            md.AppendLine(m.Content);
         }
         return md.ToString();
+    }
+
+    /// <summary>One message under a heading naming its role, its place ("message 3") and version ("version 1 of 2") where it has several.</summary>
+    private static void AppendMessage(StringBuilder md, ChatMessageView m, string heading, IStringLocalizer t)
+    {
+        md.AppendLine().Append(heading).Append(m.IsUser ? t["User"] : t["Assistant"]);
+        if (m.VersionCount > 1)
+        {
+            md.Append(" · ").Append(t["message {0}, version {1} of {2}", m.Ordinal + 1, m.VersionNumber, m.VersionCount]);
+        }
+        if (m.Incomplete)
+        {
+            md.Append(' ').Append(t["(incomplete)"]);
+        }
+        md.AppendLine().AppendLine();
+        if (m.Thinking is { Length: > 0 } thinking)
+        {
+            // Collapsed where Markdown renders HTML, as in the chat.
+            md.Append("<details><summary>").Append(t["Thinking"]).AppendLine("</summary>").AppendLine().AppendLine(thinking).AppendLine().AppendLine("</details>").AppendLine();
+        }
+        md.AppendLine(m.Content);
     }
 }

@@ -34,9 +34,16 @@ public sealed record ChatMessageView(
     decimal? Cost,
     DateTimeOffset CreatedAt,
     string? Thinking = null,
-    IReadOnlyList<KnowledgeCitation>? Citations = null)
+    IReadOnlyList<KnowledgeCitation>? Citations = null,
+    Guid? ParentId = null,
+    IReadOnlyList<Guid>? Versions = null)
 {
     public bool IsUser => Role == ChatRoles.User;
+
+    /// <summary>1-based number of this version among its siblings (‹ n/m ›); 1 when there is only one.</summary>
+    public int VersionNumber => Versions is { Count: > 1 } versions ? versions.ToList().IndexOf(Id) + 1 : 1;
+
+    public int VersionCount => Versions?.Count ?? 1;
 
     /// <summary>A view of a stored message: an assistant text is split into its reasoning and its answer.</summary>
     public static ChatMessageView FromStored(Guid id, int ordinal, string role, string stored, string? modelId, int inputTokens, int outputTokens,
@@ -47,7 +54,12 @@ public sealed record ChatMessageView(
     }
 }
 
-public sealed record ConversationView(Guid Id, string Title, bool Pinned, ChatSettings Settings, IReadOnlyList<ChatMessageView> Messages, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+/// <param name="Messages">The active path: what the page shows and the model sees.</param>
+/// <param name="OtherVersions">Every message off the active path (earlier edits, regenerated answers and what follows them), by depth.</param>
+public sealed record ConversationView(Guid Id, string Title, bool Pinned, ChatSettings Settings, IReadOnlyList<ChatMessageView> Messages, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public IReadOnlyList<ChatMessageView> OtherVersions { get; init; } = [];
+}
 
 public sealed record ChatPresetView(Guid Id, string Name, string SystemPrompt, float Temperature, float TopP, int MaxTokens, IReadOnlyList<Guid>? CollectionIds = null);
 
@@ -61,9 +73,9 @@ public enum ChatTurnKind
 {
     /// <summary>Append a new user message and answer it.</summary>
     Send,
-    /// <summary>Answer the last user message again, replacing the answer after it.</summary>
+    /// <summary>Answer the last user message again; the earlier answer stays as another version.</summary>
     Regenerate,
-    /// <summary>Replace the user message at <see cref="ChatTurnRequest.EditIndex"/> and delete everything after it.</summary>
+    /// <summary>A new version of the user message at <see cref="ChatTurnRequest.EditIndex"/>; the earlier one and what followed it stay.</summary>
     Edit,
 }
 
@@ -116,7 +128,7 @@ public sealed class ChatTurn(Guid? conversationId, string userText, int replaceF
 
     public string UserText { get; } = userText;
 
-    /// <summary>Messages from this position on are replaced by the user message and the answer.</summary>
+    /// <summary>From this position on the page shows the new version (the user message and the answer) while it streams.</summary>
     public int ReplaceFromIndex { get; } = replaceFromIndex;
 
     public IAsyncEnumerable<ChatStreamUpdate> ReadUpdatesAsync(CancellationToken cancellationToken = default) => updates.ReadAllAsync(cancellationToken);

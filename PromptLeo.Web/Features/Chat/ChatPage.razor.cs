@@ -281,6 +281,12 @@ public sealed partial class ChatPage
             return;
         }
 
+        if (turn.ConversationId is not null && request.ConversationId is null)
+        {
+            // The new conversation is stored as soon as the answer starts: list it now, not when the answer is done.
+            await library.RefreshAsync();
+            StateHasChanged();
+        }
         var lastRender = Environment.TickCount64;
         await foreach (var update in turn.ReadUpdatesAsync())
         {
@@ -354,6 +360,16 @@ public sealed partial class ChatPage
     }
 
     private void Stop() => stream.Stop();
+
+    private async Task SelectVersionAsync(Guid messageId)
+    {
+        if (Streaming || conversation is null || userId is null)
+        {
+            return;
+        }
+        await Store.SelectVersionAsync(userId, conversation.Id, messageId, Circuit);
+        await LoadConversationAsync(conversation.Id);
+    }
 
     private void ShowStartError(Exception ex)
     {

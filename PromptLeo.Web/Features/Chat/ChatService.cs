@@ -71,10 +71,12 @@ public sealed class ChatService(
         }
 
         // History: the stored conversation (owner checked), or what the page holds for a temporary chat.
+        // Stored chats: the active path (ids kept to anchor a new version); temporary chats: the page's list.
         IReadOnlyList<ChatHistoryMessage> history = request.History;
+        IReadOnlyList<Guid> pathIds = [];
         if (request.ConversationId is { } existingId)
         {
-            history = await LoadHistoryAsync(request.UserId, existingId, cancellationToken)
+            (history, pathIds) = await LoadHistoryAsync(request.UserId, existingId, cancellationToken)
                 ?? throw new ChatInputException("This conversation was not found.");
         }
 
@@ -84,6 +86,10 @@ public sealed class ChatService(
             ChatTurnKind.Edit => EditTarget(history, request.EditIndex, request.Prompt!),
             _ => RegenerateTarget(history),
         };
+        // The new version's parent: the edited message's parent, or the user message answered again. A sent message follows the active leaf at save time.
+        Guid? parentId = pathIds.Count == 0 || request.Kind == ChatTurnKind.Send ? null
+            : request.Kind == ChatTurnKind.Edit ? (replaceFrom == 0 ? null : pathIds[replaceFrom - 1])
+            : pathIds[replaceFrom];
         var (systemPrompt, citations) = await WithKnowledgeAsync(request.UserId, settings, userText, cancellationToken);
         var turns = new List<ChatMessage>(replaceFrom + 2);
         if (!string.IsNullOrWhiteSpace(systemPrompt))
@@ -117,6 +123,11 @@ public sealed class ChatService(
                 .GetAsyncEnumerator(cancellationToken);
             // The engine throws validation, busy and missing-model errors before its first update.
             hasFirst = await updates.MoveNextAsync();
+            if (store && request.ConversationId is null)
+            {
+                // Stored once the answer has started, so the conversation list shows it while it streams.
+                await CreateConversationAsync(request.UserId, conversationId!.Value, userText, cancellationToken);
+            }
         }
         catch (Exception ex)
         {
@@ -130,7 +141,7 @@ public sealed class ChatService(
 
         logger.LogInformation("Chat turn {RequestId} started for {UserId} on {ModelId} (stored: {Stored})", call.RequestId, request.UserId, modelId, store);
         var channel = Channel.CreateUnbounded<ChatStreamUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var context = new TurnContext(request, call, store, conversationId, replaceFrom, userText, citations);
+        var context = new TurnContext(request, call, store, conversationId, replaceFrom, userText, citations, parentId);
         var completion = Task.Run(() => PumpAsync(context, updates, hasFirst, channel.Writer, cancellationToken), CancellationToken.None);
         return new ChatTurn(conversationId, userText, replaceFrom, channel.Reader, completion);
     }
@@ -195,29 +206,38 @@ public sealed class ChatService(
         throw new ChatInputException("There is no message to answer again.");
     }
 
-    private async Task<IReadOnlyList<ChatHistoryMessage>?> LoadHistoryAsync(string userId, Guid conversationId, CancellationToken cancellationToken)
+    /// <summary>A new conversation, titled from the first words of its first message.</summary>
+    private async Task CreateConversationAsync(string userId, Guid conversationId, string firstMessage, CancellationToken cancellationToken)
+    {
+        var title = await cipher.EncryptStringAsync(userId, ContentPurpose.ConversationTitle,
+            ConversationTree.TitleFromFirstMessage(firstMessage, options.Value.MaxTitleCharacters), cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        db.Conversations.Add(new Conversation { Id = conversationId, UserId = userId, TitleCipher = title, CreatedAt = now, UpdatedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The conversation's active path (texts and message ids), or null when it is not the user's.</summary>
+    private async Task<(IReadOnlyList<ChatHistoryMessage>, IReadOnlyList<Guid>)?> LoadHistoryAsync(string userId, Guid conversationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (!await db.Conversations.AnyAsync(c => c.Id == conversationId && c.UserId == userId, cancellationToken))
         {
             return null;
         }
-        var rows = await db.ConversationMessages.AsNoTracking()
-            .Where(m => m.ConversationId == conversationId)
-            .OrderBy(m => m.Ordinal)
-            .Select(m => new { m.Role, m.ContentCipher })
-            .ToListAsync(cancellationToken);
-        var history = new List<ChatHistoryMessage>(rows.Count);
-        foreach (var row in rows)
+        var rows = await db.ConversationMessages.AsNoTracking().Where(m => m.ConversationId == conversationId).ToListAsync(cancellationToken);
+        var path = ConversationTree.ActivePath(rows);
+        var history = new List<ChatHistoryMessage>(path.Count);
+        foreach (var row in path)
         {
             var text = await cipher.DecryptStringAsync(userId, ContentPurpose.Message, row.ContentCipher, cancellationToken);
             // Earlier reasoning is not sent back to the model, as Qwen3's own template drops it from past turns.
             history.Add(new ChatHistoryMessage(row.Role, ChatAnswerText.SplitMessage(row.Role, text).Content));
         }
-        return history;
+        return (history, [.. path.Select(m => m.Id)]);
     }
 
-    private sealed record TurnContext(ChatTurnRequest Request, MeteredCall Call, bool Store, Guid? ConversationId, int ReplaceFrom, string UserText, IReadOnlyList<KnowledgeCitation>? Citations)
+    private sealed record TurnContext(ChatTurnRequest Request, MeteredCall Call, bool Store, Guid? ConversationId, int ReplaceFrom, string UserText, IReadOnlyList<KnowledgeCitation>? Citations, Guid? ParentId)
     {
         public string RequestId => Call.RequestId;
     }
@@ -328,8 +348,6 @@ public sealed class ChatService(
         if (turn.Store && turn.ConversationId is not null)
         {
             texts = new StoredTexts(
-                await cipher.EncryptStringAsync(userId, ContentPurpose.ConversationTitle,
-                    ConversationStore.NormalizeTitle(turn.UserText, Math.Min(60, options.Value.MaxTitleCharacters)), none),
                 string.IsNullOrEmpty(settings.SystemPrompt) ? null : await cipher.EncryptStringAsync(userId, ContentPurpose.SystemPrompt, settings.SystemPrompt, none),
                 await cipher.EncryptStringAsync(userId, ContentPurpose.Message, turn.UserText, none),
                 await cipher.EncryptStringAsync(userId, ContentPurpose.Message, answer, none),
@@ -339,14 +357,9 @@ public sealed class ChatService(
         var db = save.Db;
         if (texts is not null && turn.ConversationId is { } conversationId)
         {
-            // The ordinal read and the tail delete must see the rows the insert replaces; the service commits after SaveChanges.
+            // The active-leaf read and the sibling update must see the rows the insert joins; the service commits after SaveChanges.
             await db.Database.BeginTransactionAsync(none);
             var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Id == conversationId && c.UserId == userId, none);
-            if (conversation is null && request.ConversationId is null)
-            {
-                conversation = new Conversation { Id = conversationId, UserId = userId, CreatedAt = now, TitleCipher = texts.Title };
-                db.Conversations.Add(conversation);
-            }
             // A conversation deleted while it was answering stays deleted; only the record is kept.
             if (conversation is not null)
             {
@@ -358,60 +371,63 @@ public sealed class ChatService(
                 conversation.Seed = settings.Seed;
                 conversation.CollectionIds = KnowledgeLinks.Format(settings.CollectionIds);
                 conversation.UpdatedAt = now;
-
-                int replaceFrom;
-                if (request.Kind == ChatTurnKind.Send)
-                {
-                    // A new turn appends after whatever is stored now, so a second tab's answer is never overwritten.
-                    replaceFrom = (await db.ConversationMessages.Where(m => m.ConversationId == conversationId).MaxAsync(m => (int?)m.Ordinal, none) ?? -1) + 1;
-                }
-                else
-                {
-                    // Edit and regenerate replace the tail: every message from the edited position on goes.
-                    replaceFrom = await OrdinalAtAsync(db, conversationId, turn.ReplaceFrom);
-                    await db.ConversationMessages.Where(m => m.ConversationId == conversationId && m.Ordinal >= replaceFrom).ExecuteDeleteAsync(none);
-                }
-                db.ConversationMessages.Add(new ConversationMessage
-                {
-                    ConversationId = conversationId,
-                    Ordinal = replaceFrom,
-                    Role = ChatRoles.User,
-                    ContentCipher = texts.UserMessage,
-                    InputTokens = promptTokens,
-                    RequestId = turn.RequestId,
-                    CreatedAt = now,
-                });
-                db.ConversationMessages.Add(new ConversationMessage
-                {
-                    ConversationId = conversationId,
-                    Ordinal = replaceFrom + 1,
-                    Role = ChatRoles.Assistant,
-                    ContentCipher = texts.Answer,
-                    ModelId = settings.ModelId,
-                    InputTokens = promptTokens,
-                    OutputTokens = completionTokens,
-                    Incomplete = finish is not FinishReason.Stop,
-                    FinishReason = finish.ToString().ToLowerInvariant(),
-                    Cost = cost > 0 ? cost : null,
-                    RequestId = turn.RequestId,
-                    CitationsCipher = texts.Citations,
-                    CreatedAt = now,
-                });
+                await AddVersionAsync(db, turn, conversationId, texts, finish, promptTokens, completionTokens, cost, now);
             }
         }
     }
 
-    private sealed record StoredTexts(byte[] Title, byte[]? SystemPrompt, byte[] UserMessage, byte[] Answer, byte[]? Citations);
-
-    /// <summary>The ordinal of the message at list position <paramref name="index"/>, or one past the last.</summary>
-    private static async Task<int> OrdinalAtAsync(AppDbContext db, Guid conversationId, int index)
+    /// <summary>
+    /// Adds the turn's messages as the selected version under their parent; nothing is deleted. A sent message follows
+    /// whatever is the active leaf now, so a second tab's answer is never overwritten.
+    /// </summary>
+    private static async Task AddVersionAsync(AppDbContext db, TurnContext turn, Guid conversationId, StoredTexts texts, FinishReason finish, int promptTokens, int completionTokens, decimal cost, DateTimeOffset now)
     {
-        var ordinals = await db.ConversationMessages.Where(m => m.ConversationId == conversationId)
-            .OrderBy(m => m.Ordinal).Select(m => m.Ordinal).ToListAsync();
-        if (index < ordinals.Count)
+        var none = CancellationToken.None;
+        var kind = turn.Request.Kind;
+        var parentId = turn.ParentId;
+        if (kind == ChatTurnKind.Send)
         {
-            return ordinals[index];
+            var path = ConversationTree.ActivePath(await db.ConversationMessages.AsNoTracking().Where(m => m.ConversationId == conversationId).ToListAsync(none));
+            parentId = path.Count == 0 ? null : path[^1].Id;
         }
-        return ordinals.Count == 0 ? 0 : ordinals[^1] + 1;
+        var depth = parentId is null ? 0
+            : await db.ConversationMessages.Where(m => m.Id == parentId && m.ConversationId == conversationId).Select(m => m.Ordinal + 1).FirstOrDefaultAsync(none);
+        await db.ConversationMessages.Where(m => m.ConversationId == conversationId && m.ParentId == parentId)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Selected, false), none);
+        if (kind != ChatTurnKind.Regenerate)
+        {
+            var user = new ConversationMessage
+            {
+                ConversationId = conversationId,
+                ParentId = parentId,
+                Ordinal = depth++,
+                Role = ChatRoles.User,
+                ContentCipher = texts.UserMessage,
+                InputTokens = promptTokens,
+                RequestId = turn.RequestId,
+                CreatedAt = now,
+            };
+            db.ConversationMessages.Add(user);
+            parentId = user.Id;
+        }
+        db.ConversationMessages.Add(new ConversationMessage
+        {
+            ConversationId = conversationId,
+            ParentId = parentId,
+            Ordinal = depth,
+            Role = ChatRoles.Assistant,
+            ContentCipher = texts.Answer,
+            ModelId = turn.Request.Settings.ModelId,
+            InputTokens = promptTokens,
+            OutputTokens = completionTokens,
+            Incomplete = finish is not FinishReason.Stop,
+            FinishReason = finish.ToString().ToLowerInvariant(),
+            Cost = cost > 0 ? cost : null,
+            RequestId = turn.RequestId,
+            CitationsCipher = texts.Citations,
+            CreatedAt = now,
+        });
     }
+
+    private sealed record StoredTexts(byte[]? SystemPrompt, byte[] UserMessage, byte[] Answer, byte[]? Citations);
 }

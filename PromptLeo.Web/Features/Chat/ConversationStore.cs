@@ -45,16 +45,18 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
         {
             return null;
         }
-        var messages = new List<ChatMessageView>(conversation.Messages.Count);
-        foreach (var m in conversation.Messages.OrderBy(m => m.Ordinal))
+        var children = conversation.Messages.ToLookup(m => m.ParentId);
+        var path = ConversationTree.ActivePath(conversation.Messages);
+        var messages = new List<ChatMessageView>(path.Count);
+        foreach (var m in path)
         {
-            var content = await cipher.DecryptStringAsync(userId, ContentPurpose.Message, m.ContentCipher, cancellationToken);
-            var view = ChatMessageView.FromStored(m.Id, m.Ordinal, m.Role, content, m.ModelId, m.InputTokens, m.OutputTokens, m.Incomplete, m.FinishReason, m.Cost, m.CreatedAt);
-            if (m.CitationsCipher is { } citations)
-            {
-                view = view with { Citations = KnowledgeCitations.Deserialize(await cipher.DecryptStringAsync(userId, ContentPurpose.MessageCitations, citations, cancellationToken)) };
-            }
-            messages.Add(view);
+            messages.Add(await ViewAsync(userId, m, children, cancellationToken));
+        }
+        var onPath = path.Select(m => m.Id).ToHashSet();
+        var others = new List<ChatMessageView>();
+        foreach (var m in conversation.Messages.Where(m => !onPath.Contains(m.Id)).OrderBy(m => m.Ordinal).ThenBy(m => m.CreatedAt).ThenBy(m => m.Id))
+        {
+            others.Add(await ViewAsync(userId, m, children, cancellationToken));
         }
         var settings = new ChatSettings
         {
@@ -68,7 +70,36 @@ public sealed class ConversationStore(IDbContextFactory<AppDbContext> dbFactory,
             CollectionIds = await KnowledgeLinks.OwnedAsync(db, userId, KnowledgeLinks.Parse(conversation.CollectionIds), cancellationToken),
         };
         var title = await cipher.DecryptStringAsync(userId, ContentPurpose.ConversationTitle, conversation.TitleCipher, cancellationToken);
-        return new ConversationView(conversation.Id, title, conversation.Pinned, settings, messages, conversation.CreatedAt, conversation.UpdatedAt);
+        return new ConversationView(conversation.Id, title, conversation.Pinned, settings, messages, conversation.CreatedAt, conversation.UpdatedAt) { OtherVersions = others };
+    }
+
+    private async Task<ChatMessageView> ViewAsync(string userId, ConversationMessage m, ILookup<Guid?, ConversationMessage> children, CancellationToken cancellationToken)
+    {
+        var content = await cipher.DecryptStringAsync(userId, ContentPurpose.Message, m.ContentCipher, cancellationToken);
+        var view = ChatMessageView.FromStored(m.Id, m.Ordinal, m.Role, content, m.ModelId, m.InputTokens, m.OutputTokens, m.Incomplete, m.FinishReason, m.Cost, m.CreatedAt)
+            with { ParentId = m.ParentId, Versions = [.. ConversationTree.Versions(children, m.ParentId).Select(v => v.Id)] };
+        if (m.CitationsCipher is { } citations)
+        {
+            view = view with { Citations = KnowledgeCitations.Deserialize(await cipher.DecryptStringAsync(userId, ContentPurpose.MessageCitations, citations, cancellationToken)) };
+        }
+        return view;
+    }
+
+    /// <summary>Shows another version of a message (and the messages that follow it); false when it is not the user's.</summary>
+    public async Task<bool> SelectVersionAsync(string userId, Guid conversationId, Guid messageId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var target = await db.ConversationMessages
+            .Where(m => m.Id == messageId && m.ConversationId == conversationId && db.Conversations.Any(c => c.Id == conversationId && c.UserId == userId))
+            .Select(m => new { m.ParentId }).FirstOrDefaultAsync(cancellationToken);
+        if (target is null)
+        {
+            return false;
+        }
+        var parentId = target.ParentId;
+        await db.ConversationMessages.Where(m => m.ConversationId == conversationId && m.ParentId == parentId)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Selected, m => m.Id == messageId), cancellationToken);
+        return true;
     }
 
     public async Task<bool> RenameAsync(string userId, Guid conversationId, string title, CancellationToken cancellationToken = default)

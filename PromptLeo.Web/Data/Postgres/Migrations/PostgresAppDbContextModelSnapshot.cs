@@ -733,6 +733,9 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                     b.Property<int>("OutputTokens")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("ParentId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("RequestId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -742,10 +745,12 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<bool>("Selected")
+                        .HasColumnType("boolean");
+
                     b.HasKey("Id");
 
-                    b.HasIndex("ConversationId", "Ordinal")
-                        .IsUnique();
+                    b.HasIndex("ConversationId", "Ordinal");
 
                     b.ToTable("ConversationMessages");
                 });
