@@ -128,6 +128,9 @@ public sealed class KnowledgePageTests : BunitContext, IAsyncLifetime
         public Task DeleteCollectionAsync(string userId, Guid collectionId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid? apiKeyId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public KnowledgeStorage Storage { get; set; } = new(null, true);
+        public Task<KnowledgeStorage> StorageAsync(string userId, CancellationToken cancellationToken = default) => Task.FromResult(Storage);
 
         public Task DeleteDocumentAsync(string userId, Guid documentId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
