@@ -1,12 +1,11 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Localization;
 using PromptLeo.Tests.Fixtures;
+using PromptLeo.Tests.Web.Privacy;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Knowledge;
 using PromptLeo.Web.Features.Privacy;
-using PromptLeo.Web.Resources;
 
 namespace PromptLeo.Tests.Web.Knowledge;
 
@@ -96,17 +95,5 @@ public sealed class KnowledgeRetentionTests(KnowledgePortal factory) : IClassFix
         Assert.NotEmpty(await factory.Knowledge.SearchAsync(userId, [collectionId], phrase, 5));
     }
 
-    private string Translate(string culture, Func<IStringLocalizer, string> text)
-    {
-        var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
-        try
-        {
-            return text(factory.Services.GetRequiredService<IStringLocalizer<PrivacyResource>>());
-        }
-        finally
-        {
-            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
-        }
-    }
+    private string Translate(string culture, Func<IStringLocalizer, string> text) => ActivityLogTests.Translate(factory.Services, culture, text);
 }

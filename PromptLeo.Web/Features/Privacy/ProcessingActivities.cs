@@ -120,6 +120,7 @@ public sealed class ProcessingActivities(
     {
         ["conversations"] = RegisterActivity.Inference,
         ["images"] = RegisterActivity.Inference,
+        ["knowledgeDocuments"] = RegisterActivity.Inference,
         ["archivedInvoices"] = RegisterActivity.Billing,
         ["exports"] = RegisterActivity.Exports,
         ["processingRecords"] = RegisterActivity.ProcessingRecords,
