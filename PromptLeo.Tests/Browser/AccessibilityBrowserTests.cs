@@ -46,6 +46,8 @@ public sealed class AccessibilityPortal : BrowserPortal
                 .CreateAsync(seeded.Id, "Produktionsserver Buchhaltung Nordrhein-Westfalen", [.. ApiScopes.All], null, 25m);
         }
         var organization = await Services.GetRequiredService<OrganizationDirectory>().PersonalIdAsync(seeded.Id);
+        // /knowledge shows document cards: a ready one and a failed scan with its error text.
+        await KnowledgeSeed.CreateAsync(Services, seeded.Id, "Betriebshandbuch");
         var now = DateTimeOffset.UtcNow;
         var incident = await Services.GetRequiredService<BreachRegister>().RecordAsync(seeded.Id, new BreachInput
         {

@@ -132,15 +132,15 @@ public static class LanguageWalk
     private static Regex Words(string shortWords, string longWords) =>
         new(@"\b(" + string.Join("|", shortWords.Split(' ').Select(w => $"[{char.ToUpperInvariant(w[0])}{w[0]}]{w[1..]}")) + @"|(?i:" + longWords + @"))\b", RegexOptions.Compiled);
 
-    // Numbers, money and dates written the other culture's way.
+    // Numbers, money and dates written the other culture's way ("€" then a line break is a cell's end, not an amount).
     private const string Unit = @"\s?(€|%|ct|GB|MB|KB|GiB|MiB|KiB|ms|s|tok/s)(?!\w)";
 
     public static readonly Regex EnglishNumbers = new(
-        @"\b\d{1,3}(,\d{3})+(\.\d+)?\b|\b\d+\.\d+" + Unit + @"|€\s?\d+\.\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}:\d{2}(:\d{2})?\s?(AM|PM)\b",
+        @"\b\d{1,3}(,\d{3})+(\.\d+)?\b|\b\d+\.\d+" + Unit + @"|€[ \u00A0]?\d+\.\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}:\d{2}(:\d{2})?\s?(AM|PM)\b",
         RegexOptions.Compiled);
 
     public static readonly Regex GermanNumbers = new(
-        @"\b\d{1,3}(\.\d{3})+(,\d+)?(?![.\d])|\b\d+,\d+" + Unit + @"|€\s?\d+,\d{2}\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b\d{1,2}:\d{2}\s?Uhr\b",
+        @"\b\d{1,3}(\.\d{3})+(,\d+)?(?![.\d])|\b\d+,\d+" + Unit + @"|€[ \u00A0]?\d+,\d{2}\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b\d{1,2}:\d{2}\s?Uhr\b",
         RegexOptions.Compiled);
 
     /// <summary>"what: …context…" for each word or number of the other language or culture in <paramref name="text"/>.</summary>

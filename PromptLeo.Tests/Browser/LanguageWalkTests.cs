@@ -170,6 +170,8 @@ public sealed class LanguageWalkTests(BrowserPortal portal) : IClassFixture<Brow
         await privacy.AcceptDpaAsync(userId, Data + " GmbH", "Domplatz 1, 50667 Köln", "DE123456789", null);
         await privacy.SetRetentionAsync(userId, 30, 90);
         await services.GetRequiredService<DataExportService>().RequestAsync(userId);
+        // /knowledge shows document cards: a ready one and a failed scan with its error text.
+        await KnowledgeSeed.CreateAsync(services, userId, Data);
 
         // A price that makes a few tokens cost cents, a key, and real usage through /v1 (chat and an image).
         await services.GetRequiredService<PriceList>().SetAsync("demo-chat", 2000m, 2000m, 0m, "test");

@@ -98,18 +98,26 @@ public sealed class OrganizationMoneyBrowserTests(BrowserPortal portal) : IClass
         await adminPage.FillAsync("#billing-admin-price-model", "demo-chat");
         await adminPage.FillAsync("#billing-admin-price-input", "3");
         await adminPage.FillAsync("#billing-admin-price-output", "4");
-        await adminPage.Locator("#billing-admin-price-output").BlurAsync();
+        await adminPage.FillAsync("#billing-admin-price-embedding", "0.5");
+        await adminPage.Locator("#billing-admin-price-embedding").BlurAsync();
         await adminPage.ClickAsync("#billing-admin-price-save");
         await Assertions.Expect(adminPage.Locator("#billing-admin-message")).ToContainTextAsync("Price version 1 saved for demo-chat.");
         var prices = portal.Services.GetRequiredService<PriceList>();
         var contracted = Assert.Single(await prices.ListOwnAsync(company));
         Assert.Equal(("demo-chat", Money.FromEuro(3m), Money.FromEuro(4m)), (contracted.ModelId, contracted.InputMicrosPerMillionTokens, contracted.OutputMicrosPerMillionTokens));
+        Assert.Equal(Money.FromEuro(0.5m), contracted.EmbeddingMicrosPerMillionTokens);
         Assert.DoesNotContain(await prices.ListCurrentAsync(), p => p.OrganizationId == company);
+        // The billing charges the organization's embeddings at the price typed into the admin's embedding field.
+        await using (var db = await portal.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Equal(Money.FromEuro(0.5m), (await prices.GetCurrentAsync(db, company, "demo-chat")).EmbeddingMicrosPerMillionTokens);
+        }
 
         // The owner's billing page shows the organization's effective prices, the contracted one marked.
         await page.GotoAsync("/billing");
         await page.Locator("#billing-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await Assertions.Expect(page.Locator("#billing-prices .billing-price-contracted")).ToContainTextAsync("demo-chat");
+        await Assertions.Expect(page.Locator("#billing-prices .billing-price-contracted .billing-price-embedding")).ToContainTextAsync("0.5000");
         Assert.Empty(portal.ConsoleErrors);
     }
 }

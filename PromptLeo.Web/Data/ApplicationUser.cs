@@ -50,6 +50,9 @@ public class ApplicationUser : IdentityUser
     /// <summary>Keep generated images for this many days; null keeps them until deleted.</summary>
     public int? ImageRetentionDays { get; set; }
 
+    /// <summary>Delete knowledge documents this many days after their upload; null keeps them until deleted.</summary>
+    public int? DocumentRetentionDays { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 
     /// <summary>The version of the privacy notice (Art. 13) shown on the registration form this account was created with.</summary>

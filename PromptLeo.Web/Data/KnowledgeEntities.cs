@@ -57,6 +57,9 @@ public class KnowledgeDocument
     public string? ErrorCode { get; set; }
 
     public DateTimeOffset UploadedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>The API key that uploaded the document (its ingestion is billed to that key); null for a portal upload.</summary>
+    public Guid? ApiKeyId { get; set; }
 }
 
 public class KnowledgeChunk

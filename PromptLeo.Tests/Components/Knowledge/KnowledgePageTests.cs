@@ -56,6 +56,31 @@ public sealed class KnowledgePageTests : BunitContext, IAsyncLifetime
     private static string? Progress(IRenderedComponent<KnowledgePage> cut) =>
         cut.Find(".pl-knowledge-progress[role=progressbar], .pl-knowledge-progress [role=progressbar]").GetAttribute("aria-valuenow");
 
+    [Theory]
+    [InlineData("en", null, true, "Uploaded documents are stored encrypted until you delete them.")]
+    [InlineData("en", 30, false, "Your chats are not stored (zero retention), but documents are: you upload them to keep them. Uploaded documents are stored encrypted and deleted with their passages 30 days after upload, or earlier when you delete them.")]
+    [InlineData("de", null, false, "Ihre Chats werden nicht gespeichert (keine Aufbewahrung), Dokumente aber schon: Sie laden sie hoch, um sie aufzubewahren. Hochgeladene Dokumente werden verschlüsselt gespeichert, bis Sie sie löschen.")]
+    [InlineData("de", 30, true, "Hochgeladene Dokumente werden verschlüsselt gespeichert und 30 Tage nach dem Hochladen mit ihren Passagen gelöscht, oder früher, wenn Sie sie löschen.")]
+    public void UploadArea_SaysHowLongDocumentsAreStored_EvenWhenChatsAreNot(string language, int? documentDays, bool chatsStored, string expected)
+    {
+        knowledge.Add("handbook.pdf", KnowledgeDocumentStatus.Ready, 100);
+        knowledge.Storage = new KnowledgeStorage(documentDays, chatsStored);
+        var previous = System.Globalization.CultureInfo.CurrentUICulture;
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo(language);
+        try
+        {
+            var cut = Render<KnowledgePage>();
+
+            var note = cut.Find("#knowledge-retention");
+            Assert.StartsWith(expected, System.Text.RegularExpressions.Regex.Replace(note.TextContent, @"\s+", " ").Trim());
+            Assert.Equal("/privacy#panel-retention", cut.Find("#knowledge-retention-link").GetAttribute("href"));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = previous;
+        }
+    }
+
     [Fact]
     public void DocumentChanged_FailedScan_SaysNoOcrYet()
     {
@@ -128,6 +153,9 @@ public sealed class KnowledgePageTests : BunitContext, IAsyncLifetime
         public Task DeleteCollectionAsync(string userId, Guid collectionId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid? apiKeyId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public KnowledgeStorage Storage { get; set; } = new(null, true);
+        public Task<KnowledgeStorage> StorageAsync(string userId, CancellationToken cancellationToken = default) => Task.FromResult(Storage);
 
         public Task DeleteDocumentAsync(string userId, Guid documentId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 

@@ -188,6 +188,28 @@ public sealed class CollectionsApiTests(KnowledgePortal factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Upload_ThroughTheApi_IngestionMeteredAgainstTheKey_APortalUploadStaysOnThePortal()
+    {
+        var userId = await factory.CreateUserAsync();
+        var key = await factory.CreateKeyAsync(userId, scopes: AllScopes);
+        var client = factory.ClientWithKey(key.Secret);
+        var collectionId = await CreateCollectionAsync(client);
+
+        var file = await UploadSettledAsync(client, collectionId, "api.pdf", Manual(Phrase("Druckventil")));
+        var apiIngestion = (await factory.UsageEventsAsync(userId)).Where(u => u.Kind == "embedding").ToList();
+        await factory.IngestAsync(userId, Guid.Parse(collectionId), "portal.pdf", Manual(Phrase("Kugelhahn")));
+
+        Assert.Equal("ready", file.GetProperty("status").GetString());
+        Assert.NotEmpty(apiIngestion);
+        Assert.All(apiIngestion, u => Assert.Equal(key.Key.Id, u.ApiKeyId));
+        var portalIngestion = (await factory.UsageEventsAsync(userId)).Where(u => u.Kind == "embedding").Skip(apiIngestion.Count).ToList();
+        Assert.NotEmpty(portalIngestion);
+        Assert.All(portalIngestion, u => Assert.Null(u.ApiKeyId));
+        var records = (await factory.RecordsAsync(userId)).Where(r => r.Purpose == ProcessingPurpose.Embedding).ToList();
+        Assert.Equal((apiIngestion.Count, portalIngestion.Count), (records.Count(r => r.Channel == "api"), records.Count(r => r.Channel == "portal")));
+    }
+
+    [Fact]
     public async Task ChatCompletion_WithCollections_CitesTheFileAndPageAndMetersTheQuery()
     {
         var (client, userId, _) = await KnowledgeClientAsync();

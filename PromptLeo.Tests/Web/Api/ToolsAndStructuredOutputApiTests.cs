@@ -251,4 +251,33 @@ public sealed class ToolsAndStructuredOutputApiTests(ToolsPortalFactory factory)
         Assert.Equal("tools", error.GetProperty("param").GetString());
         Assert.Contains("tool-call format", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ChatCompletions_ParallelToolCallsFalse_RequiredAnswersWithOneCall_NotABooleanIsA400NamingIt()
+    {
+        var (client, _, _) = await factory.CreateApiClientAsync();
+
+        var response = await client.PostAsync("/v1/chat/completions", ChatCompletionsApiTests.Json(new
+        {
+            model = ToolModels.Qwen, messages = Messages, max_tokens = 300, seed = 5, tools = new[] { WeatherToolJson }, tool_choice = "required", parallel_tool_calls = false,
+        }));
+        var error = await ErrorAsync(client, new { model = ToolModels.Qwen, messages = Messages, max_tokens = 4, parallel_tool_calls = "no" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var choice = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0];
+        Assert.Equal("tool_calls", choice.GetProperty("finish_reason").GetString());
+        Assert.Single(choice.GetProperty("message").GetProperty("tool_calls").EnumerateArray());
+        Assert.Equal("parallel_tool_calls", error.GetProperty("param").GetString());
+        Assert.Contains("parallel_tool_calls", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeptToolCalls_ParallelFalse_KeepsTheFirstOfSeveralParsedCalls()
+    {
+        const string twoCalls = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rom\", \"unit\": \"C\"}}\n</tool_call>\n<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>";
+        var calls = PromptLeo.Inference.Llm.Tools.ToolCallFormat.Detect(RealChatTemplates.Qwen25, thinks: false)!.Parse(twoCalls, [ToolCallFormatTests.Weather, ToolCallFormatTests.Time]).Calls;
+
+        Assert.Equal(["get_weather", "get_time"], PromptLeo.Web.Features.Api.ChatCompletionsEndpoint.KeptToolCalls(calls, parallel: true).Select(c => c.Name));
+        Assert.Equal(["get_weather"], PromptLeo.Web.Features.Api.ChatCompletionsEndpoint.KeptToolCalls(calls, parallel: false).Select(c => c.Name));
+    }
 }

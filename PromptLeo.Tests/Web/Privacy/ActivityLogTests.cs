@@ -167,13 +167,16 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         }
     }
 
-    private string Translate(string culture, Func<IStringLocalizer, string> text)
+    private string Translate(string culture, Func<IStringLocalizer, string> text) => Translate(portal.Services, culture, text);
+
+    /// <summary>The text in <paramref name="culture"/>, through the Privacy resources of the portal's services.</summary>
+    internal static string Translate(IServiceProvider services, string culture, Func<IStringLocalizer, string> text)
     {
         var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
         try
         {
-            return text(portal.Services.GetRequiredService<IStringLocalizer<PrivacyResource>>());
+            return text(services.GetRequiredService<IStringLocalizer<PrivacyResource>>());
         }
         finally
         {

@@ -100,6 +100,7 @@ public class ImpactAssessmentSettingsPortal : PortalFactory
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
         ["Privacy:DefaultChatRetentionDays"] = "7",
+        ["Privacy:DefaultDocumentRetentionDays"] = "365",
         ["Records:RetentionDays"] = "180",
         ["Hosting:Region"] = "DE-FRA",
         ["Cluster:NodeName"] = "gpu-node-7",
@@ -132,6 +133,7 @@ public sealed class ImpactAssessmentSettingsTests(ImpactAssessmentSettingsPortal
 
         Assert.Contains(where, text);
         Assert.Contains(retention, text);
+        Assert.Contains(language == "de" ? "Wissensdokumente mit ihren Passagen und Vektoren: 365 Tage nach dem Hochladen" : "knowledge documents with their passages and vectors: 365 days after upload", text);
         Assert.Contains(records, text);
         Assert.Contains(limit, text);
         Assert.Contains(ImpactAssessmentSettingsPortal.RestoreTests, text);

@@ -118,6 +118,7 @@ public class RetentionDefaultsPortal : PortalFactory
     {
         ["Privacy:DefaultChatRetentionDays"] = "30",
         ["Privacy:DefaultImageRetentionDays"] = "90",
+        ["Privacy:DefaultDocumentRetentionDays"] = "365",
     };
 }
 
@@ -132,5 +133,6 @@ public class RetentionDefaultsTests(RetentionDefaultsPortal factory) : IClassFix
 
         Assert.Equal(30, account!.ChatRetentionDays);
         Assert.Equal(90, account.ImageRetentionDays);
+        Assert.Equal(365, account.DocumentRetentionDays);
     }
 }

@@ -282,6 +282,9 @@ namespace PromptLeo.Web.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("DocumentRetentionDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("EInvoiceFormat")
                         .HasColumnType("INTEGER");
 
@@ -1154,6 +1157,9 @@ namespace PromptLeo.Web.Data.Migrations
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ApiKeyId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Bytes")

@@ -165,7 +165,7 @@ public sealed class ChatCompletionsEndpoint(
                 }
                 if (update.ToolCalls() is { Count: > 0 } calls)
                 {
-                    toolCalls = parsed.ParallelToolCalls ? calls : [calls[0]];
+                    toolCalls = KeptToolCalls(calls, parsed.ParallelToolCalls);
                 }
                 var textDelta = update.Text;
                 var reasoningDelta = update.ReasoningText();
@@ -226,4 +226,7 @@ public sealed class ChatCompletionsEndpoint(
             // Only the write's exception matters here.
         }
     }
+
+    /// <summary><c>parallel_tool_calls: false</c> keeps the answer's first call only (a forced call is one call by its grammar anyway).</summary>
+    internal static IReadOnlyList<ToolCall> KeptToolCalls(IReadOnlyList<ToolCall> calls, bool parallel) => parallel || calls.Count <= 1 ? calls : [calls[0]];
 }

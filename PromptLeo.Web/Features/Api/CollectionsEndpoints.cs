@@ -151,7 +151,7 @@ public sealed class CollectionsEndpoints(IKnowledgeService knowledge, IOptions<A
             throw ApiException.Invalid("file", "The part 'file' needs a file name (its extension says the format).", "invalid_value");
         }
         await using var content = file.OpenReadStream();
-        var uploaded = await knowledge.UploadAsync(caller.UserId, id, fileName, content, context.RequestAborted);
+        var uploaded = await knowledge.UploadAsync(caller.UserId, caller.KeyId, id, fileName, content, context.RequestAborted);
         return CollectionFileObject.From(uploaded);
     }
 

@@ -54,6 +54,9 @@ public sealed record KnowledgePassage(Guid ChunkId, Guid DocumentId, Guid Collec
 /// <summary>A numbered source of an answer: "[1]" in the answer text refers to the citation with Number 1.</summary>
 public sealed record KnowledgeCitation(int Number, Guid ChunkId, string FileName, int? Page, string? Heading);
 
+/// <summary>Documents are deleted <paramref name="DocumentRetentionDays"/> after upload (null: when the user deletes them); chat retention never touches them.</summary>
+public sealed record KnowledgeStorage(int? DocumentRetentionDays, bool ChatsStored);
+
 /// <summary>
 /// The signed-in user's collections. Every method is scoped to <c>userId</c>: another user's id gets
 /// <see cref="KnowledgeException"/> "not_found", exactly like an id that does not exist.
@@ -68,6 +71,12 @@ public interface IKnowledgeService
 
     /// <summary>Stores the file (encrypted) and queues it; extraction, chunking and embedding run in the background.</summary>
     Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default);
+
+    /// <summary>The same upload through an API key: the document's ingestion (its embeddings) is metered against the key.</summary>
+    Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid? apiKeyId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default);
+
+    /// <summary>How long the user's documents are kept, and whether chats are stored at all (the upload area says both).</summary>
+    Task<KnowledgeStorage> StorageAsync(string userId, CancellationToken cancellationToken = default);
 
     Task DeleteDocumentAsync(string userId, Guid documentId, CancellationToken cancellationToken = default);
 

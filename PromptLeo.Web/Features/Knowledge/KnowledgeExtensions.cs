@@ -22,6 +22,7 @@ public static class KnowledgeExtensions
         services.AddSingleton<IKnowledgeService>(sp => sp.GetRequiredService<KnowledgeService>());
         services.AddSingleton<IExportContributor, KnowledgeExportContributor>();
         services.AddSingleton<IErasureParticipant, KnowledgeErasureParticipant>();
+        services.AddSingleton<IRetentionParticipant, KnowledgeRetentionParticipant>();
         return builder;
     }
 }

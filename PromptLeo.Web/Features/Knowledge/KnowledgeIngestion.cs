@@ -133,7 +133,7 @@ public sealed class KnowledgeIngestion(
             for (var start = 0; start < drafts.Count; start += BatchSize)
             {
                 var batch = drafts.Skip(start).Take(BatchSize).ToList();
-                var result = await embeddings.EmbedAsync(new InferencePrincipal(userId), modelId, [.. batch.Select(d => d.Text)], null, null, cancellationToken);
+                var result = await embeddings.EmbedAsync(new InferencePrincipal(userId, document.ApiKeyId), modelId, [.. batch.Select(d => d.Text)], null, null, cancellationToken);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     chunks.Add(await codec.EncryptAsync(userId, document.Id, document.CollectionId, batch[i], result.Vectors[i], cancellationToken));

@@ -24,6 +24,7 @@ public sealed partial class KnowledgePage
 
     private string? userId;
     private IReadOnlyList<KnowledgeCollectionSummary> collections = [];
+    private KnowledgeStorage? storage;
     private KnowledgeCollectionSummary? selected;
     private List<KnowledgeDocumentSummary> documents = [];
     private readonly List<(string FileName, string Message)> uploadErrors = [];
@@ -45,6 +46,7 @@ public sealed partial class KnowledgePage
             return;
         }
         Knowledge.DocumentChanged += OnDocumentChanged;
+        storage = await Knowledge.StorageAsync(userId, Circuit);
         await RefreshCollectionsAsync();
         if (collections.Count > 0)
         {

@@ -123,7 +123,18 @@ public sealed class KnowledgeService(
         return result;
     }
 
-    public async Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default)
+    public Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default) =>
+        UploadAsync(userId, null, collectionId, fileName, content, cancellationToken);
+
+    public async Task<KnowledgeStorage> StorageAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.DocumentRetentionDays, u.ChatRetentionDays }).FirstOrDefaultAsync(cancellationToken)
+            ?? throw NotFound();
+        return new KnowledgeStorage(user.DocumentRetentionDays, user.ChatRetentionDays is not 0);
+    }
+
+    public async Task<KnowledgeDocumentSummary> UploadAsync(string userId, Guid? apiKeyId, Guid collectionId, string fileName, Stream content, CancellationToken cancellationToken = default)
     {
         fileName = Path.GetFileName(fileName ?? "").Trim();
         if (fileName.Length == 0 || fileName.Length > 255)
@@ -150,6 +161,7 @@ public sealed class KnowledgeService(
             FileNameCipher = await cipher.EncryptStringAsync(userId, ContentPurpose.KnowledgeFileName, fileName, cancellationToken),
             Bytes = bytes.Length,
             UploadedAt = time.GetUtcNow(),
+            ApiKeyId = apiKeyId,
         };
         document.StoredFileName = $"knowledge-{document.Id:N}.bin";
         await files.WriteAsync(userId, document.StoredFileName, ContentPurpose.KnowledgeFile, bytes, cancellationToken);

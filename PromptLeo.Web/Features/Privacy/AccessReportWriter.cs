@@ -47,6 +47,7 @@ public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<Pri
         pdf.Bullets([
             t.T($"Chats: {RetentionText(user.ChatRetentionDays, t)}.", $"Chats: {RetentionText(user.ChatRetentionDays, t)}."),
             t.T($"Images: {RetentionText(user.ImageRetentionDays, t)}.", $"Bilder: {RetentionText(user.ImageRetentionDays, t)}."),
+            t.T($"Knowledge documents with their passages and vectors: {DocumentRetentionText(user.DocumentRetentionDays, t)}.", $"Wissensdokumente mit ihren Passagen und Vektoren: {DocumentRetentionText(user.DocumentRetentionDays, t)}."),
             t.T($"Exports: {p.ExportLinkHours} hours.", $"Exporte: {p.ExportLinkHours} Stunden."),
             t.T($"Processing records: {records.Value.RetentionDays} days.", $"Verarbeitungsnachweise: {records.Value.RetentionDays} Tage."),
             t.T($"Usage events: {p.BooksRetentionYears} years (§ 147 AO), pseudonymized after account erasure. Invoices: {p.InvoiceRetentionYears} years (§ 147 AO, § 14b UStG), after account erasure in an archive not linked to the usage.",
@@ -76,6 +77,10 @@ public sealed class AccessReportWriter(OperatorFacts operatorFacts, IOptions<Pri
         }
         return pdf.ToBytes();
     }
+
+    /// <summary>Documents count from their upload; chat retention (even zero) does not touch them.</summary>
+    internal static string DocumentRetentionText(int? days, ReportText t) =>
+        days is > 0 ? t.T($"{days} days after upload", $"{days} Tage nach dem Hochladen") : t.T("until you delete them", "bis Sie sie löschen");
 
     internal static string RetentionText(int? days, ReportText t) => days switch
     {

@@ -5,7 +5,7 @@ using PromptLeo.Web.Data;
 
 namespace PromptLeo.Web.Features.Privacy;
 
-/// <summary>Gives every new account the admin's default retention (Privacy:DefaultChatRetentionDays / DefaultImageRetentionDays).</summary>
+/// <summary>Gives every new account the admin's default retention (Privacy:DefaultChatRetentionDays / DefaultImageRetentionDays / DefaultDocumentRetentionDays).</summary>
 public sealed class AccountDefaultsInterceptor(IOptions<PrivacyOptions> options) : SaveChangesInterceptor
 {
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
@@ -30,6 +30,7 @@ public sealed class AccountDefaultsInterceptor(IOptions<PrivacyOptions> options)
         {
             entry.Entity.ChatRetentionDays ??= options.Value.DefaultChatRetentionDays;
             entry.Entity.ImageRetentionDays ??= options.Value.DefaultImageRetentionDays;
+            entry.Entity.DocumentRetentionDays ??= options.Value.DefaultDocumentRetentionDays;
         }
     }
 }

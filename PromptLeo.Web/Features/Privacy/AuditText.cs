@@ -104,7 +104,7 @@ public static partial class AuditText
         "locked out", "not allowed", "wrong password", "of member", "megapixel-step", "restricted", "lifted", "invitation", "role", "member",
         "key", "scopes", "export", "bytes", "incident", "risk", "accounts", "erased", "records", "version", "change", "effective",
         "customers", "payment", "event", "mode", "model", "license", "files", "job", "sessions", "session", "conversation", "codes", "image",
-        "images", "chats", "input", "output", "embedding", "tokens", "none", "late", "Owner", "Member", "Billing", "Postpaid", "Prepaid",
+        "images", "chats", "documents", "input", "output", "embedding", "tokens", "none", "late", "Owner", "Member", "Billing", "Postpaid", "Prepaid",
         "Unlikely", "Risk", "HighRisk", "chat",
     ];
 

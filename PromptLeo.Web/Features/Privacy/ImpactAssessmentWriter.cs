@@ -73,8 +73,8 @@ public sealed class ImpactAssessmentWriter(
             (t.T("Models", "Modelle"), models.Count == 0 ? t.T("None installed.", "Keine installiert.") : string.Join("; ", models.Select(m => $"{m.Id} ({Kind(m.Kind, t)}, {(disabled.Contains(m.Id) ? t.T("disabled", "deaktiviert") : t.T("enabled", "aktiviert"))})"))),
             (t.T("Where", "Ort"), t.T($"Region {h.Region}, node {cluster.Value.NodeName}; the models run in-process on the operator's hardware.", $"Region {h.Region}, Knoten {cluster.Value.NodeName}; die Modelle laufen im Prozess auf Hardware des Betreibers.")),
             (t.T("Scope", "Umfang"), t.T($"Accounts: {accounts}; business customers with a data processing agreement: {customers}.", $"Konten: {accounts}; Geschäftskunden mit Auftragsverarbeitungsvertrag: {customers}.")),
-            (t.T("Retention", "Aufbewahrung"), t.T($"Chats: {Retention(p.DefaultChatRetentionDays, t)} (default for new accounts, each user can change it); images: {Retention(p.DefaultImageRetentionDays, t)}; processing records: {records.Value.RetentionDays} days; exports: {p.ExportLinkHours} hours.",
-                $"Chats: {Retention(p.DefaultChatRetentionDays, t)} (Voreinstellung für neue Konten, je Nutzer änderbar); Bilder: {Retention(p.DefaultImageRetentionDays, t)}; Verarbeitungsnachweise: {records.Value.RetentionDays} Tage; Exporte: {p.ExportLinkHours} Stunden.")),
+            (t.T("Retention", "Aufbewahrung"), t.T($"Chats: {Retention(p.DefaultChatRetentionDays, t)} (default for new accounts, each user can change it); images: {Retention(p.DefaultImageRetentionDays, t)}; knowledge documents with their passages and vectors: {DocumentRetention(p.DefaultDocumentRetentionDays, t)}; processing records: {records.Value.RetentionDays} days; exports: {p.ExportLinkHours} hours.",
+                $"Chats: {Retention(p.DefaultChatRetentionDays, t)} (Voreinstellung für neue Konten, je Nutzer änderbar); Bilder: {Retention(p.DefaultImageRetentionDays, t)}; Wissensdokumente mit ihren Passagen und Vektoren: {DocumentRetention(p.DefaultDocumentRetentionDays, t)}; Verarbeitungsnachweise: {records.Value.RetentionDays} Tage; Exporte: {p.ExportLinkHours} Stunden.")),
         ]);
         pdf.Paragraph(t.T("Activities, data subjects and data categories (from the Art. 30 register):", "Tätigkeiten, Betroffene und Datenkategorien (aus dem Verzeichnis nach Art. 30):"));
         pdf.Table([t.T("Activity", "Tätigkeit"), t.T("Data subjects", "Betroffene"), t.T("Data categories", "Datenkategorien")],
@@ -191,6 +191,9 @@ public sealed class ImpactAssessmentWriter(
     private static string Signature(ReportText t) => "______________________________ " + t.T("(date, name, signature)", "(Datum, Name, Unterschrift)");
 
     /// <summary>A retention setting in the third person, as documents for the operator word it.</summary>
+    internal static string DocumentRetention(int? days, ReportText t) =>
+        days is null ? t.T("until deleted by the user", "bis zur Löschung durch den Nutzer") : t.T($"{days} days after upload", $"{days} Tage nach dem Hochladen");
+
     internal static string Retention(int? days, ReportText t) => days is null ? t.T("until deleted by the user", "bis zur Löschung durch den Nutzer") : AccessReportWriter.RetentionText(days, t);
 
     private static string Kind(ModelKind kind, ReportText t) => kind switch

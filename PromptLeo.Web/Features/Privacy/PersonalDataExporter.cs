@@ -108,6 +108,7 @@ public sealed class PersonalDataExporter(
             {
                 chatRetentionDays = user.ChatRetentionDays,
                 imageRetentionDays = user.ImageRetentionDays,
+                documentRetentionDays = user.DocumentRetentionDays,
                 processingRestricted = user.ProcessingRestricted,
                 note = "null: kept until you delete it; 0 (chats): never stored",
             }));

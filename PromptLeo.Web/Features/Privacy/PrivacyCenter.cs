@@ -81,18 +81,20 @@ public sealed class PrivacyCenter(
         return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
     }
 
-    /// <summary>Chat days: null = until deleted, 0 = never store; image days: null = until deleted.</summary>
-    public async Task SetRetentionAsync(string userId, int? chatDays, int? imageDays, CancellationToken cancellationToken = default)
+    /// <summary>Chat days: null = until deleted, 0 = never store; image and document days: null = until deleted.</summary>
+    public async Task SetRetentionAsync(string userId, int? chatDays, int? imageDays, int? documentDays = null, CancellationToken cancellationToken = default)
     {
-        if (chatDays is < 0 or > 36500 || imageDays is < 1 or > 36500)
+        if (chatDays is < 0 or > 36500 || imageDays is < 1 or > 36500 || documentDays is < 1 or > 36500)
         {
-            throw new ArgumentOutOfRangeException(nameof(chatDays), "Retention must be between 0 and 36500 days for chats and 1 and 36500 days for images.");
+            throw new ArgumentOutOfRangeException(nameof(chatDays), "Retention must be between 0 and 36500 days for chats and 1 and 36500 days for images and documents.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.FirstAsync(u => u.Id == userId, cancellationToken);
         user.ChatRetentionDays = chatDays;
         user.ImageRetentionDays = imageDays;
-        db.AuditEntries.Add(audit.Create(userId, userId, AuditActions.RetentionChanged, $"chats={chatDays?.ToString() ?? "forever"}, images={imageDays?.ToString() ?? "forever"}"));
+        user.DocumentRetentionDays = documentDays;
+        db.AuditEntries.Add(audit.Create(userId, userId, AuditActions.RetentionChanged,
+            $"chats={chatDays?.ToString() ?? "forever"}, images={imageDays?.ToString() ?? "forever"}, documents={documentDays?.ToString() ?? "forever"}"));
         await db.SaveChangesAsync(cancellationToken);
     }
 

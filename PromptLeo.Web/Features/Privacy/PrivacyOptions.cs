@@ -32,6 +32,10 @@ public sealed class PrivacyOptions
     [Range(1, 36500)]
     public int? DefaultImageRetentionDays { get; set; }
 
+    /// <summary>Admin default for new accounts: delete knowledge documents this many days after upload; null keeps them until deleted.</summary>
+    [Range(1, 36500)]
+    public int? DefaultDocumentRetentionDays { get; set; }
+
     /// <summary>How often the retention job runs.</summary>
     [Range(1, 1440)]
     public int PurgeIntervalMinutes { get; set; } = 60;

@@ -120,6 +120,7 @@ public sealed class ProcessingActivities(
     {
         ["conversations"] = RegisterActivity.Inference,
         ["images"] = RegisterActivity.Inference,
+        ["knowledgeDocuments"] = RegisterActivity.Inference,
         ["archivedInvoices"] = RegisterActivity.Billing,
         ["exports"] = RegisterActivity.Exports,
         ["processingRecords"] = RegisterActivity.ProcessingRecords,
@@ -206,7 +207,8 @@ public sealed class ProcessingActivities(
             { Recipients = internalOnly, Transfer = noTransfer, Measures = Toms(access, encryption) },
             new(RegisterActivity.Inference, t.T("Chat and image inference", "Chat- und Bild-Inferenz"), t.T($"Answering prompts, generating images, in the portal and through the API: {purposes} (Art. 6(1)(b); Art. 28 for business customers)", $"Beantwortung von Prompts, Bilderzeugung, im Portal und über die API: {purposes} (Art. 6 Abs. 1 lit. b; Art. 28 für Geschäftskunden)"),
                 t.T("Users and persons named in content", "Nutzer und in Inhalten genannte Personen"), t.T("Prompts, answers, system prompts, presets, uploaded and generated images (encrypted per user); special categories (Art. 9) if users enter them", "Prompts, Antworten, Systemprompts, Vorlagen, hochgeladene und erzeugte Bilder (je Nutzer verschlüsselt); besondere Kategorien (Art. 9), wenn Nutzer sie eingeben"),
-                AccessReportWriter.RetentionText(p.DefaultChatRetentionDays, t) + t.T(" (chats, default); images ", " (Chats, Standard); Bilder ") + AccessReportWriter.RetentionText(p.DefaultImageRetentionDays, t))
+                AccessReportWriter.RetentionText(p.DefaultChatRetentionDays, t) + t.T(" (chats, default); images ", " (Chats, Standard); Bilder ") + AccessReportWriter.RetentionText(p.DefaultImageRetentionDays, t)
+                + t.T("; knowledge documents ", "; Wissensdokumente ") + AccessReportWriter.DocumentRetentionText(p.DefaultDocumentRetentionDays, t))
             { Recipients = t.T("No model provider: the models run in-process on the operator's hardware. ", "Kein Modellanbieter: Die Modelle laufen im Prozess auf Hardware des Betreibers. ") + internalOnly, Transfer = noTransfer, Measures = Toms(encryption, separation, deletion) },
             new(RegisterActivity.ProcessingRecords, t.T("Processing records", "Verarbeitungsnachweise"), t.T("Accountability (Art. 5(2))", "Rechenschaftspflicht (Art. 5 Abs. 2)"),
                 t.T("Users", "Nutzer"), t.T("Request id, time, model, purpose, region, node — no content", "Anfrage-ID, Zeit, Modell, Zweck, Region, Knoten — kein Inhalt"),

@@ -14,7 +14,7 @@ namespace PromptLeo.Web.Features.Privacy;
 /// </summary>
 public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFactory, TechnicalMeasures measures, OperatorFacts operatorFacts, IOptions<PrivacyOptions> privacy, IOptions<HostingOptions> hosting, IOptions<RecordsOptions> records, ISubProcessorSource subProcessors)
 {
-    private sealed record Controller(DpaAcceptance Acceptance, string? Email, int? ChatRetentionDays, int? ImageRetentionDays);
+    private sealed record Controller(DpaAcceptance Acceptance, string? Email, int? ChatRetentionDays, int? ImageRetentionDays, int? DocumentRetentionDays);
 
     public async Task<byte[]> WriteAsync(string language, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -32,8 +32,8 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
         string ContactId(DpaAcceptance a) => a.UserId ?? firstOwners.GetValueOrDefault(a.OrganizationId) ?? "";
         var userIds = latest.Select(ContactId).ToList();
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
-            .Select(u => new { u.Id, u.Email, u.ChatRetentionDays, u.ImageRetentionDays }).ToDictionaryAsync(u => u.Id, cancellationToken);
-        var controllers = latest.Select(a => users.TryGetValue(ContactId(a), out var u) ? new Controller(a, u.Email, u.ChatRetentionDays, u.ImageRetentionDays) : new Controller(a, null, null, null))
+            .Select(u => new { u.Id, u.Email, u.ChatRetentionDays, u.ImageRetentionDays, u.DocumentRetentionDays }).ToDictionaryAsync(u => u.Id, cancellationToken);
+        var controllers = latest.Select(a => users.TryGetValue(ContactId(a), out var u) ? new Controller(a, u.Email, u.ChatRetentionDays, u.ImageRetentionDays, u.DocumentRetentionDays) : new Controller(a, null, null, null, null))
             .OrderBy(c => c.Acceptance.CompanyName, StringComparer.OrdinalIgnoreCase).ToList();
         var recorded = await db.ProcessingRecords.AsNoTracking().Where(r => userIds.Contains(r.SubjectId))
             .GroupBy(r => new { r.SubjectId, r.Purpose, r.Channel }).Select(g => new { g.Key.SubjectId, g.Key.Purpose, g.Key.Channel, Count = g.Count() })
@@ -71,7 +71,7 @@ public sealed class ProcessorRegisterWriter(IDbContextFactory<AppDbContext> dbFa
                 (t.T("Contact", "Kontakt"), c.Email ?? t.T("account no longer exists", "Konto besteht nicht mehr")),
                 (t.T("Agreement", "Vertrag"), t.T($"Version {a.Version}, accepted {t.DateTime(a.AcceptedAt)}", $"Version {a.Version}, angenommen am {t.DateTime(a.AcceptedAt)}")
                     + (a.Version == p.DpaVersion ? "" : t.T($" — not the current version {p.DpaVersion}; re-acceptance pending", $" — nicht die aktuelle Version {p.DpaVersion}; erneute Annahme ausstehend"))),
-                (t.T("Retention set by the controller", "Vom Verantwortlichen eingestellte Aufbewahrung"), t.T($"Chats: {ImpactAssessmentWriter.Retention(c.ChatRetentionDays, t)}; images: {ImpactAssessmentWriter.Retention(c.ImageRetentionDays, t)}", $"Chats: {ImpactAssessmentWriter.Retention(c.ChatRetentionDays, t)}; Bilder: {ImpactAssessmentWriter.Retention(c.ImageRetentionDays, t)}")),
+                (t.T("Retention set by the controller", "Vom Verantwortlichen eingestellte Aufbewahrung"), t.T($"Chats: {ImpactAssessmentWriter.Retention(c.ChatRetentionDays, t)}; images: {ImpactAssessmentWriter.Retention(c.ImageRetentionDays, t)}; knowledge documents: {ImpactAssessmentWriter.DocumentRetention(c.DocumentRetentionDays, t)}", $"Chats: {ImpactAssessmentWriter.Retention(c.ChatRetentionDays, t)}; Bilder: {ImpactAssessmentWriter.Retention(c.ImageRetentionDays, t)}; Wissensdokumente: {ImpactAssessmentWriter.DocumentRetention(c.DocumentRetentionDays, t)}")),
                 (t.T($"Processing recorded (last {records.Value.RetentionDays} days)", $"Erfasste Verarbeitungen (letzte {records.Value.RetentionDays} Tage)"), done.Count == 0
                     ? t.T("none", "keine")
                     : string.Join("; ", done.Select(r => $"{ProcessingActivities.PurposeLabel(r.Purpose, t)} ({Channel(r.Channel, t)}): {r.Count}"))),
