@@ -31,16 +31,6 @@ public sealed class PostgresAppDbContextDesignFactory : IDesignTimeDbContextFact
         new(new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(DesignTime.Connection).UseApplicationServiceProvider(DesignTime.IdentityServices()).Options);
 }
 
-/// <summary>
-/// For <c>dotnet ef migrations add … --context AppDbContext</c>: without it the tools built the base type with the PostgreSQL
-/// factory above (it derives from it) and wrote PostgreSQL column types into the SQLite migrations.
-/// </summary>
-public sealed class SqliteAppDbContextDesignFactory : IDesignTimeDbContextFactory<AppDbContext>
-{
-    public AppDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite("Data Source=design.db").UseApplicationServiceProvider(DesignTime.IdentityServices()).Options);
-}
-
 /// <summary>For <c>dotnet ef migrations add … --context PostgresDataKeyDbContext</c>.</summary>
 public sealed class PostgresDataKeyDbContextDesignFactory : IDesignTimeDbContextFactory<PostgresDataKeyDbContext>
 {

@@ -292,6 +292,9 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<int?>("DocumentRetentionDays")
+                        .HasColumnType("integer");
+
                     b.Property<int>("EInvoiceFormat")
                         .HasColumnType("integer");
 
@@ -1172,6 +1175,9 @@ namespace PromptLeo.Web.Data.Postgres.Migrations
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ApiKeyId")
                         .HasColumnType("uuid");
 
                     b.Property<long>("Bytes")
