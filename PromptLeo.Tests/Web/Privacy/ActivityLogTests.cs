@@ -120,13 +120,13 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         // Details: words in the reader's language, micro-euros as money in the reader's culture.
         var budget = entries.First(e => e.Action == OrganizationAuditActions.BudgetChanged).Details;
         Assert.Equal("Budget der Organisation 1.234,50 €, Modus auf Rechnung", Translate("de", p => AuditText.Details(p, budget)));
-        Assert.Equal("organization budget 1,234.50 €, mode Postpaid", Translate("en", p => AuditText.Details(p, budget)));
+        Assert.Equal("organization budget 1,234.50 €, mode pay by invoice", Translate("en", p => AuditText.Details(p, budget)));
         Assert.Equal($"Unterhaltung {user.ConversationId}", Translate("de", p => AuditText.Details(p, entries.Single(e => e.Action == AuditActions.ConversationDeleted).Details)));
     }
 
     [Theory]
     [InlineData("de", "Rolle im Portal geändert", "Einladung 7, Rolle Inhaber", "Mitglied eingeladen")]
-    [InlineData("en", "Site role changed", "invitation 7, role Owner", "Member invited")]
+    [InlineData("en", "Site role changed", "invitation 7, role owner", "Member invited")]
     public async Task View_OwnLog_ShowsLabelsAndDetailsInTheReadersLanguage(string culture, string roleLabel, string invitation, string invitedLabel)
     {
         var user = await PrivacySeed.CreateAsync(portal);
