@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using PromptLeo.Tests.Fixtures;
+using PromptLeo.Tests.Web.Breaches;
 using PromptLeo.Tests.Web.Privacy;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Accounts;
@@ -46,25 +47,12 @@ public sealed class AccessibilityPortal : BrowserPortal
                 .CreateAsync(seeded.Id, "Produktionsserver Buchhaltung Nordrhein-Westfalen", [.. ApiScopes.All], null, 25m);
         }
         var organization = await Services.GetRequiredService<OrganizationDirectory>().PersonalIdAsync(seeded.Id);
-        var now = DateTimeOffset.UtcNow;
-        var incident = await Services.GetRequiredService<BreachRegister>().RecordAsync(seeded.Id, new BreachInput
-        {
-            DiscoveredAt = now.AddHours(-2),
-            Description = "Log shipper 2.4",
-            Nature = BreachNature.Confidentiality,
-            Categories = ["usage metadata"],
-            WindowStart = now.AddDays(-1),
-            WindowEnd = now,
-            Consequences = "Metadaten / metadata",
-            Measures = "Bucket 2026-12-01 12:00",
-            Risk = BreachRisk.Risk,
-        });
-        Assert.True(incident.Succeeded, string.Join("; ", incident.Errors));
+        var incident = await BreachSeed.IncidentAsync(Services, seeded.Id, "Log shipper 2.4", BreachRisk.Risk);
         Seed = new Dictionary<string, string>
         {
             ["conversation"] = seeded.ConversationId.ToString(),
             ["organization"] = organization.ToString(),
-            ["incident"] = incident.Incident!.Id.ToString(),
+            ["incident"] = incident.ToString(),
             ["erasure"] = Guid.NewGuid().ToString(),
         };
     }

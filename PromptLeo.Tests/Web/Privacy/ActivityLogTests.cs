@@ -15,6 +15,7 @@ using PromptLeo.Web.Features.Chat;
 using PromptLeo.Web.Features.Images;
 using PromptLeo.Web.Features.Organizations;
 using PromptLeo.Web.Features.Privacy;
+using PromptLeo.Web.Features.Reports;
 using PromptLeo.Web.Resources;
 
 namespace PromptLeo.Tests.Web.Privacy;
@@ -26,6 +27,33 @@ namespace PromptLeo.Tests.Web.Privacy;
 public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     private const string Password = "Activity-Log-Passw0rd";
+
+    // What each test below does and then finds in the user's log, with the German and English labels.
+    private static readonly (string Action, string German, string English)[] AccountEvents =
+    [
+        (AccountAuditActions.Registered, "Konto angelegt", "Account created"),
+        (AccountAuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed"),
+        (AccountAuditActions.SignedIn, "Angemeldet", "Signed in"),
+        (AccountAuditActions.SignInFailed, "Anmeldung fehlgeschlagen", "Sign-in failed"),
+        (AccountAuditActions.PasswordChanged, "Passwort geändert", "Password changed"),
+        (AccountAuditActions.TwoFactorEnabled, "Zwei-Faktor-Authentifizierung eingeschaltet", "Two-factor authentication turned on"),
+        (AccountAuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated"),
+        (AccountAuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off"),
+        (AccountAuditActions.SignedOut, "Abgemeldet", "Signed out"),
+    ];
+
+    private static readonly (string Action, string German, string English)[] ContentEvents =
+    [
+        (AuditActions.ConversationDeleted, "Unterhaltung gelöscht", "Conversation deleted"),
+        (AuditActions.ImageDeleted, "Bild gelöscht", "Image deleted"),
+        (AuditActions.ApiKeyCreated, "API-Schlüssel erstellt", "API key created"),
+        (OrganizationAuditActions.ApiKeyBudgetChanged, "Budget des API-Schlüssels geändert", "API key budget changed"),
+        (AuditActions.ApiKeyRevoked, "API-Schlüssel widerrufen", "API key revoked"),
+        (OrganizationAuditActions.BudgetChanged, "Budget geändert", "Budget changed"),
+        (AuditActions.ExportRequested, "Datenexport angefordert", "Data export requested"),
+        (AuditActions.DpaAccepted, "AVV akzeptiert", "DPA accepted"),
+        (AuditActions.RetentionChanged, "Aufbewahrungsfrist geändert", "Retention period changed"),
+    ];
 
     [Fact]
     public async Task AccountEvents_DoneOverHttp_LoggedWithGermanAndEnglishLabels()
@@ -66,18 +94,7 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
 
         var entries = await EntriesAsync(userId);
-        AssertLogged(entries,
-        [
-            (AccountAuditActions.Registered, "Konto angelegt", "Account created"),
-            (AccountAuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed"),
-            (AccountAuditActions.SignedIn, "Angemeldet", "Signed in"),
-            (AccountAuditActions.SignInFailed, "Anmeldung fehlgeschlagen", "Sign-in failed"),
-            (AccountAuditActions.PasswordChanged, "Passwort geändert", "Password changed"),
-            (AccountAuditActions.TwoFactorEnabled, "Zwei-Faktor-Authentifizierung eingeschaltet", "Two-factor authentication turned on"),
-            (AccountAuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated"),
-            (AccountAuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off"),
-            (AccountAuditActions.SignedOut, "Abgemeldet", "Signed out"),
-        ]);
+        AssertLogged(entries, AccountEvents);
         Assert.Equal("falsches Passwort", Translate("de", p => AuditText.Details(p, entries.Single(e => e.Action == AccountAuditActions.SignInFailed).Details)));
         // Viewing the authenticator setup creates the first key: that is not a reset the user did.
         Assert.DoesNotContain(entries, e => e.Action == AccountAuditActions.AuthenticatorReset);
@@ -104,18 +121,7 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         await privacy.SetRetentionAsync(user.Id, 30, null);
 
         var entries = await EntriesAsync(user.Id);
-        AssertLogged(entries,
-        [
-            (AuditActions.ConversationDeleted, "Unterhaltung gelöscht", "Conversation deleted"),
-            (AuditActions.ImageDeleted, "Bild gelöscht", "Image deleted"),
-            (AuditActions.ApiKeyCreated, "API-Schlüssel erstellt", "API key created"),
-            (OrganizationAuditActions.ApiKeyBudgetChanged, "Budget des API-Schlüssels geändert", "API key budget changed"),
-            (AuditActions.ApiKeyRevoked, "API-Schlüssel widerrufen", "API key revoked"),
-            (OrganizationAuditActions.BudgetChanged, "Budget geändert", "Budget changed"),
-            (AuditActions.ExportRequested, "Datenexport angefordert", "Data export requested"),
-            (AuditActions.DpaAccepted, "AVV akzeptiert", "DPA accepted"),
-            (AuditActions.RetentionChanged, "Aufbewahrungsfrist geändert", "Retention period changed"),
-        ]);
+        AssertLogged(entries, ContentEvents);
 
         // Details: words in the reader's language, micro-euros as money in the reader's culture.
         var budget = entries.First(e => e.Action == OrganizationAuditActions.BudgetChanged).Details;
@@ -153,6 +159,20 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         finally
         {
             (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
+        }
+    }
+
+    [Fact]
+    public void RegisterAndPolicy_ListedActivity_IsExactlyWhatTheseTestsProveWritten()
+    {
+        var proven = AccountEvents.Concat(ContentEvents).Select(e => e.Action).Order().ToList();
+        Assert.Equal(proven, AuditText.LoggedEvents.SelectMany(e => e.Actions).Order().ToList());
+        foreach (var culture in new[] { "de", "en" })
+        {
+            var t = new ReportText(culture);
+            // The privacy policy prints the same activities (LegalPagesTests.PrivacyPolicy_ActivitiesTable_IsTheArt30RegistersList).
+            var auditLog = portal.Services.GetRequiredService<ProcessingActivities>().Describe(t).Single(a => a.Kind == RegisterActivity.AuditLog);
+            Assert.All(AuditText.LoggedEvents, e => Assert.Contains(t.T(e.English, e.German), auditLog.Data));
         }
     }
 

@@ -92,6 +92,31 @@ public static partial class AuditText
     public static IReadOnlyDictionary<string, string> Labels { get; } = LabelTable.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
         .Select(line => line.Split('\t')).ToDictionary(cells => cells[0], cells => cells[1], StringComparer.Ordinal);
 
+    /// <summary>
+    /// The account activity the log records, as the Art. 30 register and the privacy policy name it (English, German),
+    /// each with the actions that write it; <c>ActivityLogTests</c> proves every one of them is written.
+    /// </summary>
+    public static IReadOnlyList<LoggedEvent> LoggedEvents { get; } =
+    [
+        new("registration", "Registrierung", ["account.registered"]),
+        new("e-mail confirmation", "Bestätigung der E-Mail-Adresse", ["account.email-confirmed"]),
+        new("sign-in", "Anmeldung", ["account.signed-in"]),
+        new("sign-out", "Abmeldung", ["account.signed-out"]),
+        new("failed sign-in (the reason only, no IP address)", "fehlgeschlagene Anmeldung (nur der Grund, keine IP-Adresse)", ["account.sign-in-failed"]),
+        new("password and two-factor changes", "Änderungen an Passwort und Zwei-Faktor-Authentifizierung",
+            ["account.password-changed", "account.2fa-enabled", "account.2fa-disabled", "account.recovery-codes-generated"]),
+        new("deletion of conversations and images", "Löschen von Unterhaltungen und Bildern", ["chat.conversation-deleted", "images.image-deleted"]),
+        new("budget changes", "Budgetänderungen", ["org.budget-changed", "org.api-key-budget-changed"]),
+        new("API key changes", "Änderungen an API-Schlüsseln", ["apikey.created", "apikey.revoked"]),
+        new("data exports", "Datenexporte", ["export.requested"]),
+        new("DPA acceptance", "Annahme des AVV", ["dpa.accepted"]),
+        new("retention changes", "Änderungen der Aufbewahrungsfristen", ["retention.changed"]),
+    ];
+
+    /// <summary>The logged events as one list in the document's language, for the register and the privacy policy.</summary>
+    public static string LoggedEventList(Func<string, string, string> inLanguage) =>
+        string.Join(", ", LoggedEvents.Select(e => inLanguage(e.English, e.German)));
+
     /// <summary>The readable label of <paramref name="action"/> in the localizer's language; unknown names as they are.</summary>
     public static string Action(IStringLocalizer localizer, string action) =>
         Labels.TryGetValue(action, out var label) ? localizer[label] : action;
@@ -157,3 +182,6 @@ public static partial class AuditText
 
     private static string Word(IStringLocalizer localizer, string word) => Translation(localizer, word) ?? word;
 }
+
+/// <summary>One kind of account activity the log records, named in both languages, with the action names that write it.</summary>
+public sealed record LoggedEvent(string English, string German, IReadOnlyList<string> Actions);
