@@ -28,8 +28,9 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
 {
     private const string Password = "Activity-Log-Passw0rd";
 
-    // What each test below does and then finds in the user's log, with the German and English labels.
-    private static readonly (string Action, string German, string English)[] AccountEvents =
+    // What the two tests below do and then find in the user's log, with the German and English labels: the account
+    // events first (done over HTTP), then content, keys, budget, export, DPA and retention.
+    private static readonly (string Action, string German, string English)[] Proven =
     [
         (AccountAuditActions.Registered, "Konto angelegt", "Account created"),
         (AccountAuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed"),
@@ -40,10 +41,6 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         (AccountAuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated"),
         (AccountAuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off"),
         (AccountAuditActions.SignedOut, "Abgemeldet", "Signed out"),
-    ];
-
-    private static readonly (string Action, string German, string English)[] ContentEvents =
-    [
         (AuditActions.ConversationDeleted, "Unterhaltung gelöscht", "Conversation deleted"),
         (AuditActions.ImageDeleted, "Bild gelöscht", "Image deleted"),
         (AuditActions.ApiKeyCreated, "API-Schlüssel erstellt", "API key created"),
@@ -54,6 +51,10 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         (AuditActions.DpaAccepted, "AVV akzeptiert", "DPA accepted"),
         (AuditActions.RetentionChanged, "Aufbewahrungsfrist geändert", "Retention period changed"),
     ];
+
+    private static (string Action, string German, string English)[] AccountEvents => [.. Proven.Where(e => e.Action.StartsWith("account."))];
+
+    private static (string Action, string German, string English)[] ContentEvents => [.. Proven.Where(e => !e.Action.StartsWith("account."))];
 
     [Fact]
     public async Task AccountEvents_DoneOverHttp_LoggedWithGermanAndEnglishLabels()
@@ -165,7 +166,7 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
     [Fact]
     public void RegisterAndPolicy_ListedActivity_IsExactlyWhatTheseTestsProveWritten()
     {
-        var proven = AccountEvents.Concat(ContentEvents).Select(e => e.Action).Order().ToList();
+        var proven = Proven.Select(e => e.Action).Order().ToList();
         Assert.Equal(proven, AuditText.LoggedEvents.SelectMany(e => e.Actions).Order().ToList());
         foreach (var culture in new[] { "de", "en" })
         {

@@ -1,6 +1,5 @@
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Localization;
+using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Models;
 using PromptLeo.Web.Features.Privacy;
@@ -50,18 +49,5 @@ public sealed class AuditTextTests
     public void Details_RoleChange_InTheReadersLanguage(string culture, string expected) =>
         Assert.Equal(expected, InCulture(culture, p => AuditText.Details(p, "member abc, Owner -> Admin")));
 
-    private static string? InCulture(string culture, Func<IStringLocalizer, string?> text)
-    {
-        var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
-        try
-        {
-            using var services = new ServiceCollection().AddLogging().AddLocalization().BuildServiceProvider();
-            return text(services.GetRequiredService<IStringLocalizer<PrivacyResource>>());
-        }
-        finally
-        {
-            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
-        }
-    }
+    private static string? InCulture(string culture, Func<IStringLocalizer, string?> text) => Localized.In<PrivacyResource, string?>(culture, text);
 }

@@ -1,6 +1,4 @@
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Localization;
+using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Features.RemoteInference;
 using PromptLeo.Web.Resources;
 
@@ -25,18 +23,5 @@ public sealed class RemoteProblemTests
     public void ToString_ForLogsAndApiErrors_IsTheEnglishText() =>
         Assert.Equal("The inference node answered with status 500.", new RemoteProblem("The inference node answered with status {0}.", "500").ToString());
 
-    private static string InCulture(string culture, RemoteProblem problem)
-    {
-        var previous = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
-        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
-        try
-        {
-            using var services = new ServiceCollection().AddLogging().AddLocalization().BuildServiceProvider();
-            return problem.In(services.GetRequiredService<IStringLocalizer<RemoteInferenceResource>>());
-        }
-        finally
-        {
-            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
-        }
-    }
+    private static string InCulture(string culture, RemoteProblem problem) => Localized.In<RemoteInferenceResource, string>(culture, problem.In);
 }
