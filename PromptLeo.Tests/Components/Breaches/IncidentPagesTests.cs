@@ -74,7 +74,7 @@ public sealed class IncidentPagesTests : BunitContext, IAsyncLifetime, IClassFix
 
     [Theory]
     [InlineData("de-DE", "dd.MM.yyyy", "HH:mm")]
-    [InlineData("en-US", "M/d/yyyy", "h:mm tt")]
+    [InlineData("en-US", "M/d/yyyy", "hh:mm tt")]
     public void RecordForm_DiscoveredAt_DateAndTimePickersInTheReadersCulture(string culture, string dateFormat, string timeFormat)
     {
         var previous = CultureInfo.CurrentCulture;
