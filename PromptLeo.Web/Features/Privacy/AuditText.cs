@@ -93,7 +93,7 @@ public static partial class AuditText
         .Select(line => line.Split('\t')).ToDictionary(cells => cells[0], cells => cells[1], StringComparer.Ordinal);
 
     /// <summary>
-    /// The account activity the log records, as the Art. 30 register and the privacy policy name it (English, German),
+    /// The account activity the log records, named in English and German (for the register and privacy-policy wording),
     /// each with the actions that write it; <c>ActivityLogTests</c> proves every one of them is written.
     /// </summary>
     public static IReadOnlyList<LoggedEvent> LoggedEvents { get; } =
@@ -112,10 +112,6 @@ public static partial class AuditText
         new("DPA acceptance", "Annahme des AVV", ["dpa.accepted"]),
         new("retention changes", "Änderungen der Aufbewahrungsfristen", ["retention.changed"]),
     ];
-
-    /// <summary>The logged events as one list in the document's language, for the register and the privacy policy.</summary>
-    public static string LoggedEventList(Func<string, string, string> inLanguage) =>
-        string.Join(", ", LoggedEvents.Select(e => inLanguage(e.English, e.German)));
 
     /// <summary>The readable label of <paramref name="action"/> in the localizer's language; unknown names as they are.</summary>
     public static string Action(IStringLocalizer localizer, string action) =>

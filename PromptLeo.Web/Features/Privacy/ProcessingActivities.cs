@@ -237,8 +237,7 @@ public sealed class ProcessingActivities(
                 t.T($"Certificate {p.ExportLinkHours} hours; reference and ledger entry kept so a restored backup is erased again", $"Protokoll {p.ExportLinkHours} Stunden; Referenz und Eintrag im Löschregister bleiben, damit eine wiederhergestellte Sicherung erneut gelöscht wird"))
             { Recipients = t.T("Only the former account holder (one-time link)", "Nur der ehemalige Kontoinhaber (Einmal-Link)"), Transfer = noTransfer, Measures = Toms(availability, deletion) },
             new(RegisterActivity.AuditLog, t.T("Audit log", "Audit-Log"), t.T("Security, proof of data-subject requests and administrator actions (Art. 6(1)(c), (f))", "Sicherheit, Nachweis von Betroffenenanfragen und Administratoraktionen (Art. 6 Abs. 1 lit. c, f)"),
-                t.T("Users, administrators", "Nutzer, Administratoren"), t.T($"Actor id, subject id, action, counts; the account's activity: {AuditText.LoggedEventList(t.T)}; administrators' changes to models and prices",
-                    $"Akteur-ID, Betroffenen-ID, Aktion, Anzahlen; die Aktivität des Kontos: {AuditText.LoggedEventList(t.T)}; Änderungen der Administratoren an Modellen und Preisen"),
+                t.T("Users, administrators", "Nutzer, Administratoren"), t.T("Actor id, subject id, action, counts; administrators' changes to models and prices", "Akteur-ID, Betroffenen-ID, Aktion, Anzahlen; Änderungen der Administratoren an Modellen und Preisen"),
                 t.T("No automatic deletion; entries about an erased account are pseudonymized", "Keine automatische Löschung; Einträge zu gelöschten Konten werden pseudonymisiert"))
             { Recipients = internalOnly, Transfer = noTransfer, Measures = Toms(input) },
             new(RegisterActivity.ApplicationLogs, t.T("Application logs", "Anwendungsprotokolle"), t.T("Operating and securing the service (Art. 6(1)(f))", "Betrieb und Absicherung des Dienstes (Art. 6 Abs. 1 lit. f)"),
