@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using PromptLeo.Tests.Fixtures;
+using PromptLeo.Tests.Web.Breaches;
 using PromptLeo.Tests.Web.Privacy;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Accounts;
@@ -48,25 +49,12 @@ public sealed class AccessibilityPortal : BrowserPortal
         var organization = await Services.GetRequiredService<OrganizationDirectory>().PersonalIdAsync(seeded.Id);
         // /knowledge shows document cards: a ready one and a failed scan with its error text.
         await KnowledgeSeed.CreateAsync(Services, seeded.Id, "Betriebshandbuch");
-        var now = DateTimeOffset.UtcNow;
-        var incident = await Services.GetRequiredService<BreachRegister>().RecordAsync(seeded.Id, new BreachInput
-        {
-            DiscoveredAt = now.AddHours(-2),
-            Description = "Log shipper 2.4",
-            Nature = BreachNature.Confidentiality,
-            Categories = ["usage metadata"],
-            WindowStart = now.AddDays(-1),
-            WindowEnd = now,
-            Consequences = "Metadaten / metadata",
-            Measures = "Bucket 2026-12-01 12:00",
-            Risk = BreachRisk.Risk,
-        });
-        Assert.True(incident.Succeeded, string.Join("; ", incident.Errors));
+        var incident = await BreachSeed.IncidentAsync(Services, seeded.Id, "Log shipper 2.4", BreachRisk.Risk);
         Seed = new Dictionary<string, string>
         {
             ["conversation"] = seeded.ConversationId.ToString(),
             ["organization"] = organization.ToString(),
-            ["incident"] = incident.Incident!.Id.ToString(),
+            ["incident"] = incident.ToString(),
             ["erasure"] = Guid.NewGuid().ToString(),
         };
     }
@@ -120,6 +108,11 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
                 await ComplianceWalkTests.AssertNothingSticksOutAsync(page, view);
                 var unreachable = await page.EvaluateAsync<string[]>(UnreachableActions);
                 Assert.True(unreachable.Length == 0, $"{view}: actions out of reach: {string.Join(", ", unreachable)}");
+                if (CardPages.Contains(view.Split(' ')[1]))
+                {
+                    var wide = await page.EvaluateAsync<string[]>(WideTables);
+                    Assert.True(wide.Length == 0, $"{view}: tables wider than the phone instead of cards: {string.Join(", ", wide)}");
+                }
                 await page.EvaluateAsync("() => window.scrollTo(0, 0)");
                 await BrowserPortal.ScreenshotAsync(page, "a11y-" + view.Replace(' ', '-').Replace('/', '_'));
             });
@@ -307,6 +300,14 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
           .filter(e => { const s = getComputedStyle(e); const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !e.closest('[aria-hidden=true], .mud-drawer--closed'); })
           .filter(e => { e.scrollIntoView({ block: 'center', inline: 'center' }); const r = e.getBoundingClientRect(); return r.left < -1 || r.right > innerWidth + 1; })
           .slice(0, 5).map(e => `${e.tagName}#${e.id} "${(e.innerText || e.getAttribute('aria-label') || '').trim().slice(0, 30)}" (${Math.round(e.getBoundingClientRect().left)}..${Math.round(e.getBoundingClientRect().right)})`)
+        """;
+
+    // The admin, audit and organization pages show their tables as cards on a phone: no table needs sideways scrolling.
+    private static readonly HashSet<string> CardPages = ["/admin", "/admin/system", "/admin/audit", "/privacy", "/organization/members", "/organization/audit"];
+
+    private const string WideTables = """
+        () => [...document.querySelectorAll('.pl-main table')].filter(t => t.getBoundingClientRect().width > innerWidth + 1)
+          .map(t => `${t.closest('[id]')?.id ?? 'table'} (${Math.round(t.getBoundingClientRect().width)} px)`)
         """;
 
     /// <summary>Opens each walked page, anonymous ones first, then signs in; a page that redirects elsewhere is a problem (exclude it with a reason).</summary>

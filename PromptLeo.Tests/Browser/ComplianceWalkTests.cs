@@ -248,21 +248,7 @@ public sealed class ComplianceWalkTests(StripeBrowserPortal portal) : IClassFixt
         {
             await BreachSeed.RecordAsync(portal, await BreachSeed.UserAsync(portal, language), model, now.AddHours(-3));
         }
-        var result = await portal.Services.GetRequiredService<BreachRegister>().RecordAsync("walk-admin", new BreachInput
-        {
-            DiscoveredAt = now.AddHours(-2),
-            Description = "S3-Bucket walk-7 / log shipper 2.4",
-            Nature = BreachNature.Confidentiality,
-            Categories = ["usage metadata"],
-            WindowStart = now.AddDays(-1),
-            WindowEnd = now,
-            ModelId = model,
-            Consequences = "Metadaten / metadata",
-            Measures = "Bucket 2026-12-01 12:00",
-            Risk = BreachRisk.HighRisk,
-        });
-        Assert.True(result.Succeeded, string.Join("; ", result.Errors));
-        return result.Incident!.Id;
+        return await BreachSeed.IncidentAsync(portal.Services, "walk-admin", "S3-Bucket walk-7 / log shipper 2.4", BreachRisk.HighRisk, model);
     }
 
     /// <summary>A company customer with VAT id, XRechnung and Leitweg-ID, an accepted DPA and a top-up Stripe confirmed.</summary>

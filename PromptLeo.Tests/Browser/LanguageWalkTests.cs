@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using PromptLeo.Tests.Fixtures;
+using PromptLeo.Tests.Web.Breaches;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.ApiKeys;
 using PromptLeo.Web.Features.Billing;
@@ -202,21 +203,8 @@ public sealed class LanguageWalkTests(BrowserPortal portal) : IClassFixture<Brow
         db.GeneratedImages.Add(image);
         await db.SaveChangesAsync();
 
-        var incident = await services.GetRequiredService<BreachRegister>().RecordAsync("lang-walk", new BreachInput
-        {
-            DiscoveredAt = DateTimeOffset.UtcNow.AddHours(-2),
-            Description = Data,
-            Nature = BreachNature.Confidentiality,
-            Categories = [BreachTexts.Categories[0].Key],
-            WindowStart = DateTimeOffset.UtcNow.AddDays(-1),
-            WindowEnd = DateTimeOffset.UtcNow,
-            ModelId = "demo-chat",
-            Consequences = Data,
-            Measures = Data,
-            Risk = BreachRisk.HighRisk,
-        });
-        Assert.True(incident.Succeeded, string.Join("; ", incident.Errors));
-        return new LanguageWalkData(conversation.Id, organizationId, incident.Incident!.Id);
+        var incident = await BreachSeed.IncidentAsync(services, "lang-walk", Data, BreachRisk.HighRisk, "demo-chat", Data, Data, BreachTexts.Categories[0].Key);
+        return new LanguageWalkData(conversation.Id, organizationId, incident);
     }
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");

@@ -175,7 +175,7 @@ public sealed class MisbehavingRemoteNodeTests(RemoteFrontPortal front) : IClass
         Assert.False(await front.Services.GetRequiredService<RemoteEndpointAdministration>().CheckNowAsync(id));
         var row = await front.EndpointAsync("partial-node");
         Assert.Equal(RemoteHealth.Unhealthy, row.Health);
-        Assert.Contains("missing-chat", row.LastError);
+        Assert.Contains("missing-chat", row.LastError!.ToString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Bunit;
 using Microsoft.AspNetCore.Identity;
@@ -44,19 +45,53 @@ public sealed class IncidentPagesTests : BunitContext, IAsyncLifetime, IClassFix
     public async Task RecordForm_WindowEndBeforeStart_ShowsMessageAndStoresNothing()
     {
         var before = (await portal.Services.GetRequiredService<BreachRegister>().ListAsync()).Count;
-        var cut = Render<IncidentsPage>();
+        // Dates and times as a German reader types them into the pickers; the messages stay in the UI language (English).
+        var previous = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+        try
+        {
+            var cut = Render<IncidentsPage>();
 
-        Field(cut, "description").Change("Test breach");
-        cut.Find("input[data-nature=Confidentiality]").Change(true);
-        cut.Find("input[data-category='usage metadata']").Change(true);
-        Field(cut, "window-start").Change("2026-11-30T10:00");
-        Field(cut, "window-end").Change("2026-11-30T09:00");
-        Field(cut, "consequences").Change("None known");
-        Field(cut, "measures").Change("Closed the hole");
-        await cut.InvokeAsync(() => cut.Find("#record-incident").Click());
+            Field(cut, "description").Change("Test breach");
+            cut.Find("input[data-nature=Confidentiality]").Change(true);
+            cut.Find("input[data-category='usage metadata']").Change(true);
+            Field(cut, "window-start-date").Change("30.11.2026");
+            Field(cut, "window-start-time").Change("10:00");
+            Field(cut, "window-end-date").Change("30.11.2026");
+            Field(cut, "window-end-time").Change("09:00");
+            Field(cut, "consequences").Change("None known");
+            Field(cut, "measures").Change("Closed the hole");
+            await cut.InvokeAsync(() => cut.Find("#record-incident").Click());
 
-        Assert.Equal("The end of the incident window cannot be before its start.", cut.Find("#incident-errors").TextContent.Trim());
-        Assert.Equal(before, (await portal.Services.GetRequiredService<BreachRegister>().ListAsync()).Count);
+            Assert.Equal("The end of the incident window cannot be before its start.", cut.Find("#incident-errors").TextContent.Trim());
+            Assert.Equal(before, (await portal.Services.GetRequiredService<BreachRegister>().ListAsync()).Count);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    [Theory]
+    [InlineData("de-DE", "dd.MM.yyyy", "HH:mm")]
+    [InlineData("en-US", "M/d/yyyy", "hh:mm tt")]
+    public void RecordForm_DiscoveredAt_DateAndTimePickersInTheReadersCulture(string culture, string dateFormat, string timeFormat)
+    {
+        var previous = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = new CultureInfo(culture);
+        try
+        {
+            var cut = Render<IncidentsPage>();
+            var now = DateTime.UtcNow;
+            Assert.Equal(now.ToString(dateFormat, CultureInfo.CurrentCulture), Field(cut, "discovered-date").GetAttribute("value"));
+            Assert.Contains(Field(cut, "discovered-time").GetAttribute("value"), new[] { now, now.AddMinutes(-1) }.Select(t => t.ToString(timeFormat, CultureInfo.CurrentCulture)));
+            // MudBlazor's pickers, never the browser's native date or time input (its format follows the browser, not the portal).
+            Assert.Empty(cut.FindAll("input[type=date], input[type=time], input[type=datetime-local]"));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Security.Claims;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,7 @@ using PromptLeo.Web.Features.RemoteInference;
 namespace PromptLeo.Tests.Components.RemoteInference;
 
 /// <summary>The admin page's remote endpoints panel, clicked, against the front node's real services and a loopback node.</summary>
-public sealed class RemoteEndpointsPanelTests : BunitContext, IClassFixture<RemoteFrontPortal>, IAsyncLifetime
+public sealed partial class RemoteEndpointsPanelTests : BunitContext, IClassFixture<RemoteFrontPortal>, IAsyncLifetime
 {
     private readonly RemoteFrontPortal portal;
 
@@ -66,7 +67,7 @@ public sealed class RemoteEndpointsPanelTests : BunitContext, IClassFixture<Remo
         // Stopped: the periodic check (every second here) marks it, and the open page shows it without a click.
         await node.DisposeAsync();
         cut.WaitForAssertion(() => Assert.Equal("unhealthy", cut.Find("tr[data-remote-name='panel-node']").GetAttribute("data-health")), TimeSpan.FromSeconds(15));
-        Assert.Contains("GET /models failed", cut.Find("tr[data-remote-name='panel-node'] .remote-error").TextContent);
+        Assert.Contains("GET /models could not reach the node.", cut.Find("tr[data-remote-name='panel-node'] .remote-error").TextContent);
 
         cut.Find("[data-remote-remove='panel-node']").Click();
         cut.Find("[data-remote-remove-confirm='panel-node']").Click();
@@ -76,4 +77,17 @@ public sealed class RemoteEndpointsPanelTests : BunitContext, IClassFixture<Remo
     [Fact]
     public void EveryRemoteInferenceString_HasGermanTranslation() =>
         GermanStrings.AssertFeatureTranslated("RemoteInferenceResource", Path.Combine("Features", "RemoteInference"), minimumKeys: 30);
+
+    [Fact]
+    public void EveryRemoteProblem_HasGermanTranslation()
+    {
+        var problems = GermanStrings.Keys(ProblemText(), 1, Path.Combine("Features", "RemoteInference"));
+        var missing = GermanStrings.Missing(GermanStrings.Load("RemoteInferenceResource"), problems);
+        Assert.True(problems.Count >= 20, $"expected the health and request problems as RemoteProblem texts, found {problems.Count}");
+        Assert.True(missing.Count == 0, "Missing German strings:\n" + string.Join("\n", missing));
+    }
+
+    // The texts of RemoteProblem values: "new(" or "new RemoteProblem(" with an English sentence.
+    [GeneratedRegex("""\bnew(?: RemoteProblem)?\("([^"]+\.)"[,)]""")]
+    private static partial Regex ProblemText();
 }

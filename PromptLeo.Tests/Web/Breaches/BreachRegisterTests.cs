@@ -224,12 +224,6 @@ public sealed class BreachRegisterTests(PortalFactory factory) : IClassFixture<P
     }
 
     [Fact]
-    public void BreachTime_ParsesBrowserFormat_RefusesOther()
-    {
-        Assert.True(BreachTime.TryParse("2026-12-01T14:30", out var value));
-        Assert.Equal(new DateTimeOffset(2026, 12, 1, 14, 30, 0, TimeSpan.Zero), value);
-        Assert.True(BreachTime.TryParse("", out var empty));
-        Assert.Null(empty);
-        Assert.False(BreachTime.TryParse("01.12.2026", out _));
-    }
+    public void BreachTime_ToMinute_UtcWithoutSeconds() =>
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 13, 30, 0, TimeSpan.Zero), BreachTime.ToMinute(new DateTimeOffset(2026, 12, 1, 14, 30, 45, TimeSpan.FromHours(1))));
 }

@@ -43,6 +43,21 @@ public static class BreachSeed
         await db.SaveChangesAsync();
     }
 
+    /// <summary>
+    /// Records an incident discovered two hours ago over the last day (the browser walks' seed): its texts, risk and category
+    /// as given, optionally narrowed to a model; returns its id.
+    /// </summary>
+    public static async Task<int> IncidentAsync(IServiceProvider services, string actorId, string description, BreachRisk risk, string? modelId = null,
+        string consequences = "Metadaten / metadata", string measures = "Bucket 2026-12-01 12:00", string category = "usage metadata")
+    {
+        var now = DateTimeOffset.UtcNow;
+        var input = Input(now.AddHours(-2), now.AddDays(-1), now, modelId, risk);
+        (input.Description, input.Categories, input.Consequences, input.Measures) = (description, new HashSet<string> { category }, consequences, measures);
+        var result = await services.GetRequiredService<BreachRegister>().RecordAsync(actorId, input);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+        return result.Incident!.Id;
+    }
+
     public static async Task<string> EmailOfAsync(PortalFactory factory, string userId)
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();

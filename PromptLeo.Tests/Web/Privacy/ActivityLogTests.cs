@@ -27,6 +27,34 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
 {
     private const string Password = "Activity-Log-Passw0rd";
 
+    // What the two tests below do and then find in the user's log, with the German and English labels: the account
+    // events first (done over HTTP), then content, keys, budget, export, DPA and retention.
+    private static readonly (string Action, string German, string English)[] Proven =
+    [
+        (AccountAuditActions.Registered, "Konto angelegt", "Account created"),
+        (AccountAuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed"),
+        (AccountAuditActions.SignedIn, "Angemeldet", "Signed in"),
+        (AccountAuditActions.SignInFailed, "Anmeldung fehlgeschlagen", "Sign-in failed"),
+        (AccountAuditActions.PasswordChanged, "Passwort geändert", "Password changed"),
+        (AccountAuditActions.TwoFactorEnabled, "Zwei-Faktor-Authentifizierung eingeschaltet", "Two-factor authentication turned on"),
+        (AccountAuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated"),
+        (AccountAuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off"),
+        (AccountAuditActions.SignedOut, "Abgemeldet", "Signed out"),
+        (AuditActions.ConversationDeleted, "Unterhaltung gelöscht", "Conversation deleted"),
+        (AuditActions.ImageDeleted, "Bild gelöscht", "Image deleted"),
+        (AuditActions.ApiKeyCreated, "API-Schlüssel erstellt", "API key created"),
+        (OrganizationAuditActions.ApiKeyBudgetChanged, "Budget des API-Schlüssels geändert", "API key budget changed"),
+        (AuditActions.ApiKeyRevoked, "API-Schlüssel widerrufen", "API key revoked"),
+        (OrganizationAuditActions.BudgetChanged, "Budget geändert", "Budget changed"),
+        (AuditActions.ExportRequested, "Datenexport angefordert", "Data export requested"),
+        (AuditActions.DpaAccepted, "AVV akzeptiert", "DPA accepted"),
+        (AuditActions.RetentionChanged, "Aufbewahrungsfrist geändert", "Retention period changed"),
+    ];
+
+    private static (string Action, string German, string English)[] AccountEvents => [.. Proven.Where(e => e.Action.StartsWith("account."))];
+
+    private static (string Action, string German, string English)[] ContentEvents => [.. Proven.Where(e => !e.Action.StartsWith("account."))];
+
     [Fact]
     public async Task AccountEvents_DoneOverHttp_LoggedWithGermanAndEnglishLabels()
     {
@@ -66,18 +94,7 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
 
         var entries = await EntriesAsync(userId);
-        AssertLogged(entries,
-        [
-            (AccountAuditActions.Registered, "Konto angelegt", "Account created"),
-            (AccountAuditActions.EmailConfirmed, "E-Mail-Adresse bestätigt", "E-mail address confirmed"),
-            (AccountAuditActions.SignedIn, "Angemeldet", "Signed in"),
-            (AccountAuditActions.SignInFailed, "Anmeldung fehlgeschlagen", "Sign-in failed"),
-            (AccountAuditActions.PasswordChanged, "Passwort geändert", "Password changed"),
-            (AccountAuditActions.TwoFactorEnabled, "Zwei-Faktor-Authentifizierung eingeschaltet", "Two-factor authentication turned on"),
-            (AccountAuditActions.RecoveryCodesGenerated, "Neue Wiederherstellungscodes erzeugt", "New recovery codes generated"),
-            (AccountAuditActions.TwoFactorDisabled, "Zwei-Faktor-Authentifizierung ausgeschaltet", "Two-factor authentication turned off"),
-            (AccountAuditActions.SignedOut, "Abgemeldet", "Signed out"),
-        ]);
+        AssertLogged(entries, AccountEvents);
         Assert.Equal("falsches Passwort", Translate("de", p => AuditText.Details(p, entries.Single(e => e.Action == AccountAuditActions.SignInFailed).Details)));
         // Viewing the authenticator setup creates the first key: that is not a reset the user did.
         Assert.DoesNotContain(entries, e => e.Action == AccountAuditActions.AuthenticatorReset);
@@ -104,29 +121,18 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         await privacy.SetRetentionAsync(user.Id, 30, null);
 
         var entries = await EntriesAsync(user.Id);
-        AssertLogged(entries,
-        [
-            (AuditActions.ConversationDeleted, "Unterhaltung gelöscht", "Conversation deleted"),
-            (AuditActions.ImageDeleted, "Bild gelöscht", "Image deleted"),
-            (AuditActions.ApiKeyCreated, "API-Schlüssel erstellt", "API key created"),
-            (OrganizationAuditActions.ApiKeyBudgetChanged, "Budget des API-Schlüssels geändert", "API key budget changed"),
-            (AuditActions.ApiKeyRevoked, "API-Schlüssel widerrufen", "API key revoked"),
-            (OrganizationAuditActions.BudgetChanged, "Budget geändert", "Budget changed"),
-            (AuditActions.ExportRequested, "Datenexport angefordert", "Data export requested"),
-            (AuditActions.DpaAccepted, "AVV akzeptiert", "DPA accepted"),
-            (AuditActions.RetentionChanged, "Aufbewahrungsfrist geändert", "Retention period changed"),
-        ]);
+        AssertLogged(entries, ContentEvents);
 
         // Details: words in the reader's language, micro-euros as money in the reader's culture.
         var budget = entries.First(e => e.Action == OrganizationAuditActions.BudgetChanged).Details;
         Assert.Equal("Budget der Organisation 1.234,50 €, Modus auf Rechnung", Translate("de", p => AuditText.Details(p, budget)));
-        Assert.Equal("organization budget 1,234.50 €, mode Postpaid", Translate("en", p => AuditText.Details(p, budget)));
+        Assert.Equal("organization budget 1,234.50 €, mode pay by invoice", Translate("en", p => AuditText.Details(p, budget)));
         Assert.Equal($"Unterhaltung {user.ConversationId}", Translate("de", p => AuditText.Details(p, entries.Single(e => e.Action == AuditActions.ConversationDeleted).Details)));
     }
 
     [Theory]
     [InlineData("de", "Rolle im Portal geändert", "Einladung 7, Rolle Inhaber", "Mitglied eingeladen")]
-    [InlineData("en", "Site role changed", "invitation 7, role Owner", "Member invited")]
+    [InlineData("en", "Site role changed", "invitation 7, role owner", "Member invited")]
     public async Task View_OwnLog_ShowsLabelsAndDetailsInTheReadersLanguage(string culture, string roleLabel, string invitation, string invitedLabel)
     {
         var user = await PrivacySeed.CreateAsync(portal);
@@ -154,6 +160,13 @@ public sealed class ActivityLogTests(PortalFactory portal) : IClassFixture<Porta
         {
             (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = previous;
         }
+    }
+
+    [Fact]
+    public void LoggedEvents_ListedActivity_IsExactlyWhatTheseTestsProveWritten()
+    {
+        var proven = Proven.Select(e => e.Action).Order().ToList();
+        Assert.Equal(proven, AuditText.LoggedEvents.SelectMany(e => e.Actions).Order().ToList());
     }
 
     /// <summary>Each action is in the user's log, and its label reads as given in German and English.</summary>

@@ -92,6 +92,27 @@ public static partial class AuditText
     public static IReadOnlyDictionary<string, string> Labels { get; } = LabelTable.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
         .Select(line => line.Split('\t')).ToDictionary(cells => cells[0], cells => cells[1], StringComparer.Ordinal);
 
+    /// <summary>
+    /// The account activity the log records, named in English and German (for the register and privacy-policy wording),
+    /// each with the actions that write it; <c>ActivityLogTests</c> proves every one of them is written.
+    /// </summary>
+    public static IReadOnlyList<LoggedEvent> LoggedEvents { get; } =
+    [
+        new("registration", "Registrierung", ["account.registered"]),
+        new("e-mail confirmation", "Bestätigung der E-Mail-Adresse", ["account.email-confirmed"]),
+        new("sign-in", "Anmeldung", ["account.signed-in"]),
+        new("sign-out", "Abmeldung", ["account.signed-out"]),
+        new("failed sign-in (the reason only, no IP address)", "fehlgeschlagene Anmeldung (nur der Grund, keine IP-Adresse)", ["account.sign-in-failed"]),
+        new("password and two-factor changes", "Änderungen an Passwort und Zwei-Faktor-Authentifizierung",
+            ["account.password-changed", "account.2fa-enabled", "account.2fa-disabled", "account.recovery-codes-generated"]),
+        new("deletion of conversations and images", "Löschen von Unterhaltungen und Bildern", ["chat.conversation-deleted", "images.image-deleted"]),
+        new("budget changes", "Budgetänderungen", ["org.budget-changed", "org.api-key-budget-changed"]),
+        new("API key changes", "Änderungen an API-Schlüsseln", ["apikey.created", "apikey.revoked"]),
+        new("data exports", "Datenexporte", ["export.requested"]),
+        new("DPA acceptance", "Annahme des AVV", ["dpa.accepted"]),
+        new("retention changes", "Änderungen der Aufbewahrungsfristen", ["retention.changed"]),
+    ];
+
     /// <summary>The readable label of <paramref name="action"/> in the localizer's language; unknown names as they are.</summary>
     public static string Action(IStringLocalizer localizer, string action) =>
         Labels.TryGetValue(action, out var label) ? localizer[label] : action;
@@ -104,9 +125,33 @@ public static partial class AuditText
         "locked out", "not allowed", "wrong password", "of member", "megapixel-step", "restricted", "lifted", "invitation", "role", "member",
         "key", "scopes", "export", "bytes", "incident", "risk", "accounts", "erased", "records", "version", "change", "effective",
         "customers", "payment", "event", "mode", "model", "license", "files", "job", "sessions", "session", "conversation", "codes", "image",
-        "images", "chats", "documents", "input", "output", "embedding", "tokens", "none", "late", "Owner", "Member", "Billing", "Postpaid", "Prepaid",
-        "Unlikely", "Risk", "HighRisk", "chat",
+        "images", "chats", "documents", "input", "output", "embedding", "tokens", "none", "late", "chat", "knowledge",
     ];
+
+    // "EnumName<TAB>English label", one a line: every enum value a detail is written with (organization roles, billing
+    // modes, breach risk levels, model install phases, sub-processor change kinds); the German label is the resource.
+    private const string EnumTable = """
+        Owner	owner
+        Admin	admin
+        Member	member
+        Billing	billing
+        Postpaid	pay by invoice
+        Prepaid	prepaid credit
+        Unlikely	unlikely
+        Risk	present
+        HighRisk	high
+        Running	running
+        Completed	completed
+        Failed	failed
+        Cancelled	cancelled
+        Addition	addition
+        Replacement	replacement
+        Removal	removal
+        """;
+
+    /// <summary>The readable English label of each enum name the details carry; never the PascalCase name itself.</summary>
+    public static IReadOnlyDictionary<string, string> EnumLabels { get; } = EnumTable.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        .Select(line => line.Split('\t')).ToDictionary(cells => cells[0], cells => cells[1], StringComparer.Ordinal);
 
     [GeneratedRegex(@"(?<![\w-])(\d+) micro-EUR\b")]
     private static partial Regex Micros();
@@ -114,7 +159,7 @@ public static partial class AuditText
     [GeneratedRegex(@"(?<![\w.-])(\d+\.\d+)(?= EUR\b)")]
     private static partial Regex DecimalEuro();
 
-    private static readonly Regex Words = new(@"(?<![\w-])(" + string.Join("|", DetailWords.OrderByDescending(w => w.Length).Select(Regex.Escape)) + @")(?![\w-])", RegexOptions.Compiled);
+    private static readonly Regex Words = new(@"(?<![\w-])(" + string.Join("|", DetailWords.Concat(EnumLabels.Keys).OrderByDescending(w => w.Length).Select(Regex.Escape)) + @")(?![\w-])", RegexOptions.Compiled);
 
     /// <summary>The stored details in the current culture: words through the localizer, micro-euros as money, decimals with the culture's separator.</summary>
     public static string Details(IStringLocalizer localizer, string details)
@@ -122,19 +167,17 @@ public static partial class AuditText
         var culture = CultureInfo.CurrentCulture;
         var text = Micros().Replace(details, m => (long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) / 1_000_000m).ToString("N2", culture) + " €");
         text = DecimalEuro().Replace(text, m => decimal.Parse(m.Value, CultureInfo.InvariantCulture).ToString(culture));
-        return Words.Replace(text, m => Word(localizer, m.Value));
+        return Words.Replace(text, m => EnumLabels.TryGetValue(m.Value, out var label) ? Word(localizer, label) : Word(localizer, m.Value));
     }
 
-    // Resource names are unique regardless of case, so "images" may be stored as "Images" (or "Member" as "member").
-    private static string Word(IStringLocalizer localizer, string word)
-    {
-        foreach (var key in new[] { word, char.ToUpperInvariant(word[0]) + word[1..], char.ToLowerInvariant(word[0]) + word[1..] })
-        {
-            if (localizer[key] is { ResourceNotFound: false } found)
-            {
-                return found.Value;
-            }
-        }
-        return word;
-    }
+    /// <summary>The resource for <paramref name="word"/> in the localizer's language, or null when there is none.</summary>
+    /// <remarks>Resource names are unique regardless of case, so "images" may be stored as "Images" (or "failed" as "Failed").</remarks>
+    public static string? Translation(IStringLocalizer localizer, string word) =>
+        new[] { word, char.ToUpperInvariant(word[0]) + word[1..], char.ToLowerInvariant(word[0]) + word[1..] }
+            .Select(key => localizer[key]).FirstOrDefault(found => !found.ResourceNotFound)?.Value;
+
+    private static string Word(IStringLocalizer localizer, string word) => Translation(localizer, word) ?? word;
 }
+
+/// <summary>One kind of account activity the log records, named in both languages, with the action names that write it.</summary>
+public sealed record LoggedEvent(string English, string German, IReadOnlyList<string> Actions);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -87,15 +88,15 @@ public sealed class RemoteCall(
         catch (BrokenCircuitException ex)
         {
             state.MarkCircuitOpen(time.GetUtcNow() + options.BreakDuration);
-            throw Fail(StatusCodes.Status503ServiceUnavailable, "remote_unavailable", "The inference node is failing; its circuit is open.", ex, options.BreakDuration);
+            throw Fail(StatusCodes.Status503ServiceUnavailable, "remote_unavailable", new("The inference node is failing; its circuit is open."), ex, options.BreakDuration);
         }
         catch (Exception ex) when (ex is TimeoutRejectedException or OperationCanceledException)
         {
-            throw Fail(StatusCodes.Status504GatewayTimeout, "remote_timeout", "The inference node did not answer in time.", ex);
+            throw Fail(StatusCodes.Status504GatewayTimeout, "remote_timeout", new("The inference node did not answer in time."), ex);
         }
         catch (HttpRequestException ex)
         {
-            throw Fail(StatusCodes.Status503ServiceUnavailable, "remote_unreachable", "The inference node cannot be reached.", ex, options.HealthCheckInterval);
+            throw Fail(StatusCodes.Status503ServiceUnavailable, "remote_unreachable", new("The inference node cannot be reached."), ex, options.HealthCheckInterval);
         }
         try
         {
@@ -116,13 +117,13 @@ public sealed class RemoteCall(
         {
             if (response.Content.Headers.ContentType?.MediaType != expectedMediaType)
             {
-                throw Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", $"The inference node answered with '{response.Content.Headers.ContentType?.MediaType}' instead of '{expectedMediaType}'.");
+                throw Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", new("The inference node answered with '{0}' instead of '{1}'.", response.Content.Headers.ContentType?.MediaType ?? "", expectedMediaType));
             }
             // A PromptLeo node names where it processed; a node that processes elsewhere than registered is not used.
             if (response.Headers.TryGetValues("X-Processing-Region", out var regions) && regions.FirstOrDefault() is { } reported
                 && !string.Equals(reported, endpoint.Region, StringComparison.OrdinalIgnoreCase))
             {
-                throw Fail(StatusCodes.Status502BadGateway, "remote_region_mismatch", $"The inference node processes in region '{reported}', not in the registered region '{endpoint.Region}'.");
+                throw Fail(StatusCodes.Status502BadGateway, "remote_region_mismatch", new("The inference node processes in region '{0}', not in the registered region '{1}'.", reported, endpoint.Region));
             }
             return;
         }
@@ -135,11 +136,11 @@ public sealed class RemoteCall(
             case HttpStatusCode.TooManyRequests:
                 throw new EngineBusyException(modelId, response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(5));
             case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
-                throw Fail(StatusCodes.Status502BadGateway, "remote_refused", $"The inference node refused the registered credential ({status}).");
+                throw Fail(StatusCodes.Status502BadGateway, "remote_refused", new("The inference node refused the registered credential ({0}).", status.ToString(CultureInfo.InvariantCulture)));
             case HttpStatusCode.NotFound:
-                throw Fail(StatusCodes.Status502BadGateway, "remote_model_missing", $"The inference node does not serve the model '{modelId}' ({status}).");
+                throw Fail(StatusCodes.Status502BadGateway, "remote_model_missing", new("The inference node does not serve the model '{0}' ({1}).", modelId, status.ToString(CultureInfo.InvariantCulture)));
             default:
-                throw Fail(StatusCodes.Status502BadGateway, "remote_error", $"The inference node answered with status {status}.");
+                throw Fail(StatusCodes.Status502BadGateway, "remote_error", new("The inference node answered with status {0}.", status.ToString(CultureInfo.InvariantCulture)));
         }
     }
 
@@ -164,7 +165,7 @@ public sealed class RemoteCall(
     }
 
     /// <summary>Marks the endpoint unhealthy and returns the exception the user gets (no prompt or output in either).</summary>
-    public InferenceProviderException Fail(int status, string code, string reason, Exception? inner = null, TimeSpan? retryAfter = null)
+    public InferenceProviderException Fail(int status, string code, RemoteProblem reason, Exception? inner = null, TimeSpan? retryAfter = null)
     {
         state.MarkUnhealthy(reason, time.GetUtcNow());
         logger.LogWarning(inner, "Remote endpoint {EndpointName} failed ({Code}): {Reason}", endpoint.Name, code, reason);

@@ -32,7 +32,7 @@ internal sealed class RemoteChatStream(RemoteCall engine, HttpResponseMessage re
                     return Final(FinishReason.Cancelled);
                 }
                 // A node may close right after the finish without [DONE]; closing before it is a broken answer.
-                return finish is { } reason ? Final(reason) : throw engine.Fail(StatusCodes.Status502BadGateway, "remote_incomplete", "The inference node ended the stream before the answer was complete.");
+                return finish is { } reason ? Final(reason) : throw engine.Fail(StatusCodes.Status502BadGateway, "remote_incomplete", new("The inference node ended the stream before the answer was complete."));
             }
             if (line.Length == 0 || line[0] == ':' || line.StartsWith("event:", StringComparison.Ordinal) || line.StartsWith("id:", StringComparison.Ordinal) || line.StartsWith("retry:", StringComparison.Ordinal))
             {
@@ -70,11 +70,11 @@ internal sealed class RemoteChatStream(RemoteCall engine, HttpResponseMessage re
         }
         catch (OperationCanceledException ex)
         {
-            throw engine.Fail(StatusCodes.Status504GatewayTimeout, "remote_timeout", "The inference node stopped sending the answer.", ex);
+            throw engine.Fail(StatusCodes.Status504GatewayTimeout, "remote_timeout", new("The inference node stopped sending the answer."), ex);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or ObjectDisposedException)
         {
-            throw engine.Fail(StatusCodes.Status502BadGateway, "remote_disconnected", "The connection to the inference node broke during the answer.", ex);
+            throw engine.Fail(StatusCodes.Status502BadGateway, "remote_disconnected", new("The connection to the inference node broke during the answer."), ex);
         }
     }
 
@@ -99,7 +99,7 @@ internal sealed class RemoteChatStream(RemoteCall engine, HttpResponseMessage re
             }
             if (chunk.TryGetProperty("error", out _))
             {
-                throw engine.Fail(StatusCodes.Status502BadGateway, "remote_error", "The inference node reported an error during the answer.");
+                throw engine.Fail(StatusCodes.Status502BadGateway, "remote_error", new("The inference node reported an error during the answer."));
             }
             if (chunk.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
             {
@@ -193,7 +193,7 @@ internal sealed class RemoteChatStream(RemoteCall engine, HttpResponseMessage re
     }
 
     private Metering.InferenceProviderException Garbage(Exception? inner = null) =>
-        engine.Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", "The inference node sent something that is not a chat completion chunk.", inner);
+        engine.Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", new("The inference node sent something that is not a chat completion chunk."), inner);
 
     public ValueTask DisposeAsync()
     {

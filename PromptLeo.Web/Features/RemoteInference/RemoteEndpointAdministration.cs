@@ -26,7 +26,7 @@ public sealed class RemoteEndpointForm
 
 /// <summary>One row of the admin page: the registration plus this node's view of its health and load.</summary>
 public sealed record RemoteEndpointRow(Guid Id, string Name, string BaseUrl, string Region, bool HasApiKey, bool Enabled,
-    IReadOnlyList<RemoteModel> Models, RemoteHealth Health, string? LastError, DateTimeOffset? HealthChangedAt, int InFlight)
+    IReadOnlyList<RemoteModel> Models, RemoteHealth Health, RemoteProblem? LastError, DateTimeOffset? HealthChangedAt, int InFlight)
 {
     public DateTimeOffset? LastCheckedAt { get; init; }
 

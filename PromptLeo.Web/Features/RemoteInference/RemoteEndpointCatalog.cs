@@ -42,7 +42,7 @@ public sealed class RemoteEndpointState
     public RemoteHealth Health { get; private set; }
 
     /// <summary>Why it is unhealthy (status, timeout, protocol error); never prompt or output text.</summary>
-    public string? LastError { get; private set; }
+    public RemoteProblem? LastError { get; private set; }
 
     public DateTimeOffset? ChangedAt { get; private set; }
 
@@ -79,9 +79,9 @@ public sealed class RemoteEndpointState
 
     public void MarkHealthy(DateTimeOffset at) => Set(RemoteHealth.Healthy, null, at);
 
-    public void MarkUnhealthy(string reason, DateTimeOffset at) => Set(RemoteHealth.Unhealthy, reason, at);
+    public void MarkUnhealthy(RemoteProblem reason, DateTimeOffset at) => Set(RemoteHealth.Unhealthy, reason, at);
 
-    private void Set(RemoteHealth health, string? error, DateTimeOffset at)
+    private void Set(RemoteHealth health, RemoteProblem? error, DateTimeOffset at)
     {
         lock (this)
         {
@@ -182,7 +182,7 @@ public sealed class RemoteEndpointCatalog(
         {
             // A key ring that lost the key: the endpoint cannot authenticate until an admin enters the credential again.
             logger.LogWarning(ex, "The credential of remote endpoint {EndpointId} cannot be decrypted", row.Id);
-            State(row.Id).MarkUnhealthy("The stored credential cannot be decrypted; enter it again.", time.GetUtcNow());
+            State(row.Id).MarkUnhealthy(new("The stored credential cannot be decrypted; enter it again."), time.GetUtcNow());
             return null;
         }
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -63,7 +64,7 @@ public sealed class RemoteHealthMonitor(
         return false;
     }
 
-    private async Task<string?> ProblemAsync(RemoteEndpoint endpoint, CancellationToken cancellationToken)
+    private async Task<RemoteProblem?> ProblemAsync(RemoteEndpoint endpoint, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, endpoint.BaseUrl + "/models");
         if (endpoint.ApiKey is { } key)
@@ -77,26 +78,27 @@ public sealed class RemoteHealthMonitor(
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                return $"GET /models answered {(int)response.StatusCode}.";
+                return new("GET /models answered {0}.", ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
             }
             using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(timeout.Token), cancellationToken: timeout.Token);
             if (json.RootElement.ValueKind != JsonValueKind.Object || !json.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
             {
-                return "GET /models did not answer with a model list.";
+                return new("GET /models did not answer with a model list.");
             }
             var offered = data.EnumerateArray()
                 .Select(m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null)
                 .OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
             var missing = endpoint.Models.Where(m => !offered.Contains(m.Id)).Select(m => m.Id).ToList();
-            return missing.Count == 0 ? null : $"It does not offer {string.Join(", ", missing)}.";
+            return missing.Count == 0 ? null : new("It does not offer {0}.", string.Join(", ", missing));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return "GET /models timed out.";
+            return new("GET /models timed out.");
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or IOException)
         {
-            return ex is HttpRequestException http ? $"GET /models failed: {http.Message}" : "GET /models did not answer with JSON.";
+            // The HTTP error's own message is the operating system's English; the log has it, the admin pages the kind.
+            return ex is HttpRequestException ? new("GET /models could not reach the node.") : new("GET /models did not answer with JSON.");
         }
         catch (OperationCanceledException)
         {

@@ -29,15 +29,15 @@ public sealed class RemoteImageClient(RemoteCall remote) : IRemoteImageClient
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw remote.Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", "The inference node did not answer with PNG images.", ex);
+            throw remote.Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", new("The inference node did not answer with PNG images."), ex);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
         {
-            throw remote.Fail(StatusCodes.Status502BadGateway, "remote_disconnected", "The connection to the inference node broke during the answer.", ex);
+            throw remote.Fail(StatusCodes.Status502BadGateway, "remote_disconnected", new("The connection to the inference node broke during the answer."), ex);
         }
         if (images.Count == 0)
         {
-            throw remote.Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", "The inference node answered without images.");
+            throw remote.Fail(StatusCodes.Status502BadGateway, "remote_invalid_response", new("The inference node answered without images."));
         }
         remote.Succeeded();
         return images;
