@@ -14,6 +14,9 @@ public sealed record GalleryItem(Guid Id, string Kind, string ModelId, int Width
 
     /// <summary>The file name a download gets, alone or inside a ZIP.</summary>
     public string FileName => $"promptleo-{CreatedAt:yyyyMMdd-HHmmss}-{Id.ToString("N")[..8]}.png";
+
+    /// <summary>The name inside a ZIP: the whole id, since ids made in the same instant share their first characters.</summary>
+    public string ArchiveEntryName => $"promptleo-{CreatedAt:yyyyMMdd-HHmmss}-{Id:N}.png";
 }
 
 public sealed record GalleryPage(IReadOnlyList<GalleryItem> Items, int Page, int PageCount, int Total);
@@ -94,7 +97,7 @@ public sealed class ImageGallery(IDbContextFactory<AppDbContext> dbFactory, User
             foreach (var (png, item) in files)
             {
                 // PNGs are compressed already.
-                var entry = zip.CreateEntry(item.FileName, CompressionLevel.NoCompression);
+                var entry = zip.CreateEntry(item.ArchiveEntryName, CompressionLevel.NoCompression);
                 entry.LastWriteTime = item.CreatedAt;
                 await using var stream = entry.Open();
                 await stream.WriteAsync(png, cancellationToken);
