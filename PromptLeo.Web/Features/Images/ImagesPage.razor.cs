@@ -248,7 +248,9 @@ public sealed partial class ImagesPage
     private async Task OnPaintedMaskSelected(InputFileChangeEventArgs e)
     {
         errorMessage = null;
-        if (await ReadUploadAsync(e.File) is { } bytes)
+        var generation = paintedMaskGeneration;
+        // A clear that arrived while the upload was read wins over it.
+        if (await ReadUploadAsync(e.File) is { } bytes && generation == paintedMaskGeneration)
         {
             SetMask(bytes, painted: true);
         }
@@ -258,12 +260,15 @@ public sealed partial class ImagesPage
     [JSInvokable]
     public void PaintedMaskCleared()
     {
+        paintedMaskGeneration++;
         if (maskPainted)
         {
             ClearMask();
             StateHasChanged();
         }
     }
+
+    private int paintedMaskGeneration;
 
     private void SetMask(byte[] bytes, bool painted)
     {

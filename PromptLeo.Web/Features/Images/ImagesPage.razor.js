@@ -159,6 +159,7 @@ export function painterClear(canvasId, notify) {
     const state = stateOf(canvasId);
     if (state) {
         state.strokes = [];
+        state.version = (state.version ?? 0) + 1;
         redraw(state);
         if (notify) {
             exportMask(state);
@@ -201,6 +202,8 @@ function redraw(state) {
 }
 
 function exportMask(state) {
+    // toBlob is asynchronous: an export overtaken by a later change (a clear, an undo) must not land after it.
+    const version = state.version = (state.version ?? 0) + 1;
     if (state.strokes.length === 0) {
         state.page.invokeMethodAsync("PaintedMaskCleared");
         return;
@@ -214,7 +217,7 @@ function exportMask(state) {
     drawStrokes(context, state.strokes, "#fff", "#000");
     mask.toBlob(blob => {
         const input = document.getElementById(state.inputId);
-        if (blob && input) {
+        if (blob && input && version === state.version) {
             feedInput(input, new File([blob], "painted-mask.png", { type: "image/png" }));
         }
     }, "image/png");
