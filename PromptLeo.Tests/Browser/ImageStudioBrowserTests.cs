@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Features.Images;
@@ -140,4 +142,142 @@ public sealed class ImageStudioBrowserTests(SteppedImagePortal portal) : IClassF
         Assert.Empty(portal.ConsoleErrors);
     }
 
+    [Fact]
+    public async Task MaskPainter_PasteAndDrop_GallerySearchSelectZip_DesktopAndPhone_BothLanguagesAndThemes()
+    {
+        var email = $"ina.{Guid.NewGuid():N}@example.de";
+        await PortalSession.RegisterConfirmAndLoginAsync(portal, portal.CreateBrowserLikeClient(), email, Password);
+        var page = await portal.NewPageAsync();
+        await BrowserPortal.LoginAsync(page, email, Password);
+        await ComplianceWalkTests.SetPreferencesAsync(page, portal.BaseUrl, "en", "light");
+        await page.GotoAsync("/images");
+        await page.WaitForSelectorAsync("#image-prompt-box[data-submit-on-enter]", new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("label:has(#image-lock-seed)")).ToContainTextAsync("Random seed each time");
+
+        // The inpainting model, then the source image pasted from the clipboard (a DataTransfer, as the browser builds it).
+        await page.Locator(".mud-select:has(#image-model) .mud-input-control-input-container").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Inpainting" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#image-model-label")).ToContainTextAsync("Inpainting");
+        await page.WaitForFunctionAsync("() => document.querySelector('#image-init-upload')?._blazorInputFileNextFileId !== undefined");
+        await page.EvaluateAsync(SendFile, new object[] { "paste", "body", Convert.ToBase64String(TestImages.Gradient(96, 64)) });
+        await Assertions.Expect(page.Locator("#image-init-preview")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.querySelector('#image-mask-canvas')?.width === 96 && document.querySelector('#image-mask-painted')?._blazorInputFileNextFileId !== undefined && document.querySelector('#image-mask-upload')?._blazorInputFileNextFileId !== undefined");
+
+        // A mask dropped on the mask zone is the uploaded mask; painting replaces it with the painted one.
+        await page.EvaluateAsync(SendFile, new object[] { "drop", "#image-mask-zone", Convert.ToBase64String(TestImages.RightHalfMask(96, 64)) });
+        await Assertions.Expect(page.Locator("#image-mask-preview")).ToHaveAttributeAsync("data-source", "upload", new() { Timeout = 30_000 });
+        await page.Locator("#image-mask-canvas").ScrollIntoViewIfNeededAsync();
+        var box = (await page.Locator("#image-mask-canvas").BoundingBoxAsync())!;
+        async Task StrokeAsync(float fromX, float toX, float y)
+        {
+            await page.Mouse.MoveAsync(box.X + box.Width * fromX, box.Y + box.Height * y);
+            await page.Mouse.DownAsync();
+            for (var i = 1; i <= 5; i++)
+            {
+                await page.Mouse.MoveAsync(box.X + box.Width * (fromX + (toX - fromX) * i / 5), box.Y + box.Height * y);
+            }
+            await page.Mouse.UpAsync();
+        }
+        async Task<int[]> MaskAsync() => await page.EvaluateAsync<int[]>(MaskStats);
+        await StrokeAsync(0.1f, 0.5f, 0.3f);
+        await Assertions.Expect(page.Locator("#image-mask-preview")).ToHaveAttributeAsync("data-source", "painter", new() { Timeout = 30_000 });
+        var one = await MaskAsync();
+        // Exactly the source image's size, only black and white, some of each.
+        Assert.Equal((96, 64), (one[0], one[1]));
+        Assert.True(one[2] > 0 && one[3] > 0, $"white {one[2]}, black {one[3]}");
+        await StrokeAsync(0.3f, 0.9f, 0.8f);
+        await page.WaitForFunctionAsync(MaskWhiteAbove, one[2]);
+        await page.ClickAsync("#image-painter-undo");
+        await page.WaitForFunctionAsync(MaskWhiteEquals, one[2]);
+        await page.ClickAsync("#image-painter-clear");
+        await Assertions.Expect(page.Locator("#image-mask-preview")).ToHaveCountAsync(0);
+        await StrokeAsync(0.2f, 0.8f, 0.5f);
+        await Assertions.Expect(page.Locator("#image-mask-preview")).ToHaveAttributeAsync("data-source", "painter", new() { Timeout = 30_000 });
+        await BrowserPortal.ScreenshotAsync(page, "image-studio-mask-painter");
+
+        string userId;
+        await page.Locator("#image-prompt-box textarea").FillAsync("a red fox in the snow");
+        await page.ClickAsync("#image-generate");
+        await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(1, new() { Timeout = 120_000 });
+        await Assertions.Expect(page.Locator("#image-error")).ToHaveCountAsync(0);
+        await using (var db = await portal.Services.GetRequiredService<IDbContextFactory<PromptLeo.Web.Data.AppDbContext>>().CreateDbContextAsync())
+        {
+            userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+            Assert.Equal("inpaint", await db.GeneratedImages.Where(i => i.UserId == userId).Select(i => i.Kind).SingleAsync());
+        }
+
+        // Gallery: two more images, captions, search by prompt, select two, download them as a ZIP, delete them.
+        var studio = portal.Services.GetRequiredService<ImageStudioService>();
+        foreach (var prompt in new[] { "a blue whale", "an old fox den" })
+        {
+            await studio.GenerateAsync(userId, new StudioRequest { ModelId = PromptLeo.Web.Features.Models.DemoModelSet.DemoDiffusionModelId, Prompt = prompt, Width = 64, Height = 64, Steps = 1 });
+        }
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#gallery .studio-caption").First).ToContainTextAsync("an old fox den");
+        await Assertions.Expect(page.Locator("#gallery .studio-caption").First).ToContainTextAsync("demo-");
+        await page.Locator("#gallery-search").FillAsync("fox");
+        await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(2);
+        await page.Locator("#gallery-search").FillAsync("");
+        await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(3);
+        var ids = new List<string>();
+        foreach (var card in (await page.Locator("[data-image-id]").AllAsync()).Take(2))
+        {
+            ids.Add((await card.GetAttributeAsync("data-image-id"))!);
+            await card.Locator(".gallery-select input").CheckAsync();
+        }
+        await Assertions.Expect(page.Locator("#gallery-selected-count")).ToHaveTextAsync("2 selected");
+        await BrowserPortal.ScreenshotAsync(page, "image-studio-gallery-selection");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#gallery-download-zip"));
+        var saved = Path.Combine(Path.GetTempPath(), "promptleo-tests", $"{Guid.NewGuid():N}.zip");
+        await download.SaveAsAsync(saved);
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(saved))
+        {
+            Assert.Equal(ids.Select(id => Guid.Parse(id).ToString("N")).Order(), zip.Entries.Select(e => e.Name[^36..^4]).Order());
+        }
+        File.Delete(saved);
+        await page.ClickAsync("#gallery-delete-selected");
+        await page.Locator(".mud-dialog button", new() { HasText = "Delete" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+
+        // German, dark, on the phone: the same controls in German, nothing sticks out sideways.
+        await ComplianceWalkTests.SetPreferencesAsync(page, portal.BaseUrl, "de", "dark");
+        await page.SetViewportSizeAsync(390, 844);
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("#image-prompt-box[data-submit-on-enter]", new() { State = WaitForSelectorState.Attached });
+        await Assertions.Expect(page.Locator("label:has(#image-lock-seed)")).ToContainTextAsync("Jedes Mal ein zufälliger Startwert");
+        await Assertions.Expect(page.Locator("#image-init-panel label.studio-file-button")).ToContainTextAsync("Bild auswählen");
+        await Assertions.Expect(page.GetByLabel("Prompts durchsuchen")).ToHaveCountAsync(1);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), "the studio overflows at 390 px");
+        await BrowserPortal.ScreenshotAsync(page, "image-studio-mobile-de-dark");
+        Assert.Empty(portal.ConsoleErrors);
+    }
+
+    /// <summary>Sends a PNG as a paste (on the document) or a drop (on a zone), through a DataTransfer as the browser does.</summary>
+    private const string SendFile = """
+        ([kind, selector, base64]) => {
+          const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], 'picture.png', { type: 'image/png' }));
+          const target = document.querySelector(selector);
+          const event = kind === 'paste'
+            ? new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true })
+            : new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true });
+          target.dispatchEvent(event);
+        }
+        """;
+
+    private const string MaskDecode = """
+        () => new Promise(resolve => { const img = document.querySelector('#image-mask-preview'); if (!img) { resolve(null); return; }
+          const done = () => { const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const x = c.getContext('2d'); x.drawImage(img, 0, 0); const d = x.getImageData(0, 0, c.width, c.height).data; let white = 0, black = 0;
+            for (let i = 0; i < d.length; i += 4) { if (d[i] > 200) white++; else if (d[i] < 55) black++; } resolve([c.width, c.height, white, black]); };
+          img.complete ? done() : img.addEventListener('load', done, { once: true }); })
+        """;
+
+    private const string MaskStats = "async () => await (" + MaskDecode + ")()";
+
+    private const string MaskWhiteAbove = "async (n) => { const s = await (" + MaskDecode + ")(); return !!s && s[2] > n; }";
+
+    private const string MaskWhiteEquals = "async (n) => { const s = await (" + MaskDecode + ")(); return !!s && s[2] === n; }";
 }

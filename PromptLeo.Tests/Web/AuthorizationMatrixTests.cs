@@ -144,6 +144,7 @@ public sealed class AuthorizationMatrixTests(ApiPortalFactory factory) : IClassF
         Portal("POST", "/privacy/subprocessor-notices/{changeId:guid}/dismiss", Login, BadRequest, path: "/privacy/subprocessor-notices/{guid}/dismiss"),
         Portal("GET", "/chat/{id:guid}/export", Unauthorized, Ok, other: NotFound, path: "/chat/{conversation}/export"),
         Portal("GET", "/images/file/{id:guid}", Login, Ok, other: NotFound, path: "/images/file/{image}"),
+        Portal("GET", "/images/archive", Unauthorized, Ok, other: NotFound, path: "/images/archive?id={image}"),
         Portal("GET", "/billing/usage.csv", Unauthorized, Ok),
         Portal("GET", "/billing/invoices/{id:guid}.pdf", Login, NotFound, path: "/billing/invoices/{guid}.pdf"),
         Portal("POST", "/billing/top-up", Login, BadRequest),

@@ -64,6 +64,48 @@ public sealed class ImageStudioComponentTests : BunitContext
         Assert.True(cut.Find("#image-cancel").HasAttribute("disabled"));
     }
 
+    [Theory]
+    [InlineData("en", "Waiting in the queue: 2 ahead of you")]
+    [InlineData("de", "In der Warteschlange: 2 vor Ihnen")]
+    public void GenerationProgress_WaitingInTheQueue_SaysHowManyJobsAreAhead(string culture, string expected)
+    {
+        var previous = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        try
+        {
+            var cut = Render<GenerationProgress>(p => p.Add(x => x.Progress, new StudioProgress(1, 4, 0, 20, null) { JobsAhead = 2 }));
+
+            Assert.Equal(expected, cut.Find("#image-progress-text").TextContent.Trim());
+            Assert.NotNull(cut.Find("#image-cancel"));
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = previous;
+        }
+    }
+
+    [Fact]
+    public void GenerationProgress_QueueEmptiedBeforeFirstStep_SaysPreparing()
+    {
+        var cut = Render<GenerationProgress>(p => p.Add(x => x.Progress, new StudioProgress(1, 1, 0, 20, null)));
+
+        Assert.Contains("Preparing", cut.Find("#image-progress-text").TextContent);
+    }
+
+    [Fact]
+    public void StudioFilePicker_RendersTheNativeInputBehindAThemedLabel()
+    {
+        var cut = Render<StudioFilePicker>(p => p.Add(x => x.Id, "image-init-upload").Add(x => x.Label, "Choose an image"));
+
+        var input = cut.Find("input[type=file]");
+        Assert.Equal(("image-init-upload", "Choose an image"), (input.Id, input.GetAttribute("aria-label")));
+        Assert.Equal("image/png,image/jpeg,image/webp", input.GetAttribute("accept"));
+        var label = cut.Find("label");
+        Assert.Equal("image-init-upload", label.GetAttribute("for"));
+        Assert.Contains("mud-button-outlined-primary", label.ClassList);
+        Assert.Contains("Choose an image", label.TextContent);
+    }
+
     public static TheoryData<Exception, string> Errors => new()
     {
         { new ImageStudioException(StudioProblem.PromptTooLong, "x"), "höchstens 2000 Zeichen" },

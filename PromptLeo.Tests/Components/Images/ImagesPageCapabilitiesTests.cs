@@ -86,6 +86,35 @@ public sealed class ImagesPageCapabilitiesTests : BunitContext, IClassFixture<Im
         Assert.Equal(20, Field<MudNumericField<int>>(page, "image-steps").GetState(x => x.Value));
     }
 
+    [Theory]
+    [InlineData("en", "Random seed each time", "Seed (random)", "Fixed seed: 1234", "Fixed seed")]
+    [InlineData("de", "Jedes Mal ein zufälliger Startwert", "Startwert (zufällig)", "Fester Startwert: 1234", "Fester Startwert")]
+    public async Task SeedControl_RandomThenFixed_SaysWhatWillHappen(string culture, string random, string randomField, string fixedSwitch, string fixedField)
+    {
+        var previous = System.Globalization.CultureInfo.CurrentUICulture;
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo(culture);
+        try
+        {
+            var page = await RenderWithAsync("page-sd21");
+            var seedSwitch = page.FindComponents<MudSwitch<bool>>().Single(c => Id(c.Instance) == "image-lock-seed");
+            var seed = Field<MudNumericField<long>>(page, "image-seed");
+            Assert.Equal(random, seedSwitch.Instance.Label);
+            Assert.Equal(randomField, seed.Label);
+            Assert.True(seed.Disabled);
+
+            await page.InvokeAsync(() => seedSwitch.Instance.ValueChanged.InvokeAsync(true));
+            await page.InvokeAsync(() => Field<MudNumericField<long>>(page, "image-seed").ValueChanged.InvokeAsync(1234));
+
+            page.WaitForAssertion(() => Assert.Equal(fixedSwitch, page.FindComponents<MudSwitch<bool>>().Single(c => Id(c.Instance) == "image-lock-seed").Instance.Label));
+            Assert.Equal(fixedField, Field<MudNumericField<long>>(page, "image-seed").Label);
+            Assert.False(Field<MudNumericField<long>>(page, "image-seed").Disabled);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = previous;
+        }
+    }
+
     private async Task<IRenderedComponent<ImagesPage>> RenderWithAsync(string modelId)
     {
         var page = Render<ImagesPage>();

@@ -322,6 +322,84 @@ public sealed class ImageStudioServiceTests(ImagesPortalFactory factory) : IClas
     }
 
     /// <summary>Reports on the engine's thread, so assertions see every step in order.</summary>
+    [Fact]
+    public async Task GenerateAsync_MaskAsThePainterExportsIt_InpaintsAndIsValidatedAsAnUpload()
+    {
+        var userId = await factory.CreateUserAsync();
+        var source = TestImages.Gradient(96, 64);
+        // What the painter sends: the source image's size, black = keep, white strokes = repaint.
+        var mask = PaintedMask(96, 64);
+        var upload = factory.Services.GetRequiredService<ImageUploadValidator>().Validate(mask);
+
+        var result = await Studio.GenerateAsync(userId, Small() with
+        {
+            ModelId = DemoModelSet.DemoInpaintingModelId, Width = 64, Height = 64, InitImage = source, Mask = mask, Strength = 1f,
+        });
+
+        Assert.Equal((96, 64), (upload.Width, upload.Height));
+        var image = Assert.Single(result.Images);
+        Assert.Equal("inpaint", image.Kind);
+        var stored = await Gallery.ReadAsync(userId, image.Id!.Value, withParameters: false);
+        using var bitmap = TestImages.Decode(stored!.Value.Png);
+        Assert.Equal((64, 64), (bitmap.Width, bitmap.Height));
+        await Assert.ThrowsAsync<ImageStudioException>(() => Studio.GenerateAsync(userId, Small() with
+        {
+            ModelId = DemoModelSet.DemoInpaintingModelId, InitImage = source, Mask = "painted-mask.png"u8.ToArray(),
+        }));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_WhileAnotherUsersJobRuns_ReportsTheQueuePositionThenSteps()
+    {
+        var first = await factory.CreateUserAsync();
+        var second = await factory.CreateUserAsync();
+        var running = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        // Progress runs on the engine's thread: holding it keeps the engine (one generation at a time) busy.
+        var blocking = Studio.GenerateAsync(first, Small() with { Steps = 3 }, new Sync<StudioProgress>(_ =>
+        {
+            running.TrySetResult();
+            release.Task.Wait(TimeSpan.FromSeconds(60));
+        }));
+        await running.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<StudioProgress>();
+        var queued = new TaskCompletionSource();
+
+        var waiting = Studio.GenerateAsync(second, Small(), new Sync<StudioProgress>(p =>
+        {
+            reports.Enqueue(p);
+            if (p.JobsAhead > 0)
+            {
+                queued.TrySetResult();
+            }
+        }));
+        await queued.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        release.SetResult();
+        await blocking;
+        var result = await waiting;
+
+        Assert.Single(result.Images);
+        var seen = reports.ToList();
+        Assert.Equal((1, 0), (seen[0].JobsAhead, seen[0].Step));
+        var firstStep = seen.FindIndex(p => p.Step > 0);
+        Assert.True(firstStep > 0, "steps follow the queue report");
+        Assert.All(seen.Skip(firstStep), p => Assert.Equal(0, p.JobsAhead));
+        Assert.Equal(2, seen.Last().Step);
+    }
+
+    private static byte[] PaintedMask(int width, int height)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(width, height);
+        using (var canvas = new SkiaSharp.SKCanvas(bitmap))
+        {
+            canvas.Clear(SkiaSharp.SKColors.Black);
+            using var brush = new SkiaSharp.SKPaint { Color = SkiaSharp.SKColors.White, StrokeWidth = 12, StrokeCap = SkiaSharp.SKStrokeCap.Round, IsAntialias = true };
+            canvas.DrawLine(10, 10, width - 10, height - 10, brush);
+        }
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
     private sealed class Sync<T>(Action<T> onReport) : IProgress<T>
     {
         public void Report(T value) => onReport(value);

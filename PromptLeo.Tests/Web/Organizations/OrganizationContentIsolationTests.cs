@@ -35,6 +35,7 @@ public sealed class OrganizationContentIsolationTests(ApiPortalFactory factory) 
         ["GET /chat/{Id:guid}"] = ["/chat/{conversation}"],
         ["GET /chat/{id:guid}/export"] = ["/chat/{conversation}/export"],
         ["GET /images/file/{id:guid}"] = ["/images/file/{image}", "/images/file/{image}?download=1", "/images/file/{image}?download=1&parameters=1"],
+        ["GET /images/archive"] = ["/images/archive?id={image}"],
         ["GET /privacy/exports/{id:guid}/download"] = ["/privacy/exports/{export}/download"],
     };
 

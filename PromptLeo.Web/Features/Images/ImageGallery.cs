@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Microsoft.EntityFrameworkCore;
 using PromptLeo.Web.Data;
 using PromptLeo.Web.Features.Content;
@@ -10,6 +11,12 @@ public sealed record GalleryItem(Guid Id, string Kind, string ModelId, int Width
     public string FileUrl => $"images/file/{Id}";
 
     public string DownloadUrl(bool withParameters) => $"images/file/{Id}?download=1" + (withParameters ? "&parameters=1" : "");
+
+    /// <summary>The file name a download gets, alone or inside a ZIP.</summary>
+    public string FileName => $"promptleo-{CreatedAt:yyyyMMdd-HHmmss}-{Id.ToString("N")[..8]}.png";
+
+    /// <summary>The name inside a ZIP: the whole id, since ids made in the same instant share their first characters.</summary>
+    public string ArchiveEntryName => $"promptleo-{CreatedAt:yyyyMMdd-HHmmss}-{Id:N}.png";
 }
 
 public sealed record GalleryPage(IReadOnlyList<GalleryItem> Items, int Page, int PageCount, int Total);
@@ -20,11 +27,25 @@ public sealed class ImageGallery(IDbContextFactory<AppDbContext> dbFactory, User
 {
     public const string ParametersKeyword = "parameters";
 
+    /// <summary>The most images one ZIP download holds.</summary>
+    public const int MaxArchiveImages = 100;
+
     /// <summary>Page <paramref name="page"/> (1-based, clamped), newest first.</summary>
-    public async Task<GalleryPage> ListAsync(string userId, int page, int pageSize, CancellationToken cancellationToken = default)
+    public async Task<GalleryPage> ListAsync(string userId, int page, int pageSize, CancellationToken cancellationToken = default) =>
+        await ListAsync(userId, page, pageSize, null, cancellationToken);
+
+    /// <summary>
+    /// Page <paramref name="page"/> of the user's images whose prompt contains <paramref name="search"/> (case-insensitive).
+    /// Prompts are stored encrypted, so the search decrypts this user's parameters in memory; nothing else is read.
+    /// </summary>
+    public async Task<GalleryPage> ListAsync(string userId, int page, int pageSize, string? search, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var mine = db.GeneratedImages.AsNoTracking().Where(i => i.UserId == userId);
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            return await SearchAsync(mine, page, pageSize, search.Trim(), cancellationToken);
+        }
         var total = await mine.CountAsync(cancellationToken);
         var pageCount = Math.Max(1, (total + pageSize - 1) / pageSize);
         page = Math.Clamp(page, 1, pageCount);
@@ -36,6 +57,54 @@ public sealed class ImageGallery(IDbContextFactory<AppDbContext> dbFactory, User
             items.Add(await ToItemAsync(row, cancellationToken));
         }
         return new GalleryPage(items, page, pageCount, total);
+    }
+
+    private async Task<GalleryPage> SearchAsync(IQueryable<GeneratedImage> mine, int page, int pageSize, string search, CancellationToken cancellationToken)
+    {
+        var rows = await mine.OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id).ToListAsync(cancellationToken);
+        var matches = new List<GalleryItem>();
+        foreach (var row in rows)
+        {
+            var item = await ToItemAsync(row, cancellationToken);
+            if (item.Parameters.Prompt.Contains(search, StringComparison.CurrentCultureIgnoreCase))
+            {
+                matches.Add(item);
+            }
+        }
+        var pageCount = Math.Max(1, (matches.Count + pageSize - 1) / pageSize);
+        page = Math.Clamp(page, 1, pageCount);
+        return new GalleryPage(matches.Skip((page - 1) * pageSize).Take(pageSize).ToList(), page, pageCount, matches.Count);
+    }
+
+    /// <summary>
+    /// A ZIP of the user's images <paramref name="ids"/> (plain PNGs, as the single download); null when any id is not one of
+    /// the user's images, so a foreign id yields nothing at all rather than a partial archive.
+    /// </summary>
+    public async Task<byte[]?> ArchiveAsync(string userId, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default)
+    {
+        var files = new List<(byte[] Png, GalleryItem Item)>(ids.Count);
+        foreach (var id in ids.Distinct())
+        {
+            if (await ReadAsync(userId, id, withParameters: false, cancellationToken) is not { } file)
+            {
+                return null;
+            }
+            files.Add(file);
+        }
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (png, item) in files)
+            {
+                // PNGs are compressed already.
+                var entry = zip.CreateEntry(item.ArchiveEntryName, CompressionLevel.NoCompression);
+                entry.LastWriteTime = item.CreatedAt;
+                await using var stream = entry.Open();
+                await stream.WriteAsync(png, cancellationToken);
+            }
+        }
+        logger.LogInformation("Archive of {Count} images for {UserId}", files.Count, userId);
+        return buffer.ToArray();
     }
 
     /// <summary>The image if it exists and belongs to <paramref name="userId"/>; otherwise null.</summary>

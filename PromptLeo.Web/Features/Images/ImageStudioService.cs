@@ -26,7 +26,10 @@ public sealed class ImageStudioService(
     ILogger<ImageStudioService> logger)
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan QueuePoll = TimeSpan.FromMilliseconds(500);
     private readonly ConcurrentDictionary<string, byte> activeUsers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, byte> tickets = new();
+    private long lastTicket;
     private int pending;
 
     /// <summary>Generates <see cref="StudioRequest.BatchCount"/> images. Cancelling keeps (and charges) only the images already finished.</summary>
@@ -69,9 +72,11 @@ public sealed class ImageStudioService(
         var produced = new List<Inference.Diffusion.GeneratedImage>();
         var stored = new List<StudioImage>();
         var (truncated, cancelled, storing) = (false, false, false);
+        var queue = progress is null ? null : new QueueReporter(this, slot.Ticket, request, progress);
         await metered.RunAsync(metering, async call =>
         {
             storing = call.Account.ImageRetentionDays is not 0;
+            queue?.Start();
             call.SaveWith(save => StoreAsync(save, storing, userId, kind, request.ModelId, produced.Select(p => (p.Png, p.Width, p.Height, p.Seed, parameters with { Seed = p.Seed })).ToList(), stored));
             try
             {
@@ -88,7 +93,11 @@ public sealed class ImageStudioService(
                             InitImage = request.InitImage, Strength = request.Strength, Mask = request.Mask,
                             PreviewEvery = options.Value.PreviewEvery,
                         },
-                        progress is null ? null : new Relay<ImageProgress>(p => progress.Report(new StudioProgress(index, request.BatchCount, p.Step, p.TotalSteps, p.PreviewPng))),
+                        progress is null ? null : new Relay<ImageProgress>(p =>
+                        {
+                            queue?.Started();
+                            progress.Report(new StudioProgress(index, request.BatchCount, p.Step, p.TotalSteps, p.PreviewPng));
+                        }),
                         cancellationToken);
                     produced.AddRange(result.Images);
                     truncated |= result.Warnings.Count > 0;
@@ -106,6 +115,10 @@ public sealed class ImageStudioService(
                 // A later image failed (or its model went away): the finished ones are kept and charged, the error still shows.
                 logger.LogWarning(ex, "Image request {RequestId} failed after {Produced} of {Requested} images", call.RequestId, produced.Count, request.BatchCount);
                 throw;
+            }
+            finally
+            {
+                queue?.Started();
             }
             return produced.Count;
         }, cancellationToken);
@@ -186,15 +199,82 @@ public sealed class ImageStudioService(
             activeUsers.TryRemove(userId, out _);
             throw new EngineBusyException(modelId, RetryAfter);
         }
-        return new Slot(this, userId);
+        var ticket = Interlocked.Increment(ref lastTicket);
+        tickets[ticket] = 0;
+        return new Slot(this, userId, ticket);
     }
 
-    private sealed class Slot(ImageStudioService owner, string userId) : IDisposable
+    /// <summary>
+    /// Studio jobs that entered before <paramref name="ticket"/> and are still running or waiting, less the ones the engine
+    /// runs alongside this job (<see cref="DiffusionOptions.MaxConcurrentGenerations"/>). API requests share the engine but are not counted.
+    /// </summary>
+    private int JobsAhead(long ticket) =>
+        Math.Max(0, tickets.Keys.Count(t => t < ticket) - (engineOptions.Value.MaxConcurrentGenerations - 1));
+
+    private sealed class Slot(ImageStudioService owner, string userId, long ticket) : IDisposable
     {
+        public long Ticket => ticket;
+
         public void Dispose()
         {
+            owner.tickets.TryRemove(ticket, out _);
             Interlocked.Decrement(ref owner.pending);
             owner.activeUsers.TryRemove(userId, out _);
+        }
+    }
+
+    /// <summary>Until the engine reports the first step, reports how many studio jobs are ahead, whenever that number changes.</summary>
+    private sealed class QueueReporter(ImageStudioService owner, long ticket, StudioRequest request, IProgress<StudioProgress> progress)
+    {
+        private readonly Lock gate = new();
+        private readonly CancellationTokenSource stop = new();
+        private bool started;
+
+        public void Start() => _ = WatchAsync();
+
+        /// <summary>The engine took the job (or it ended): no queue report may follow a step.</summary>
+        public void Started()
+        {
+            lock (gate)
+            {
+                if (started)
+                {
+                    return;
+                }
+                started = true;
+            }
+            stop.Cancel();
+        }
+
+        private async Task WatchAsync()
+        {
+            var last = 0;
+            using var timer = new PeriodicTimer(QueuePoll);
+            try
+            {
+                do
+                {
+                    var ahead = owner.JobsAhead(ticket);
+                    lock (gate)
+                    {
+                        if (started)
+                        {
+                            return;
+                        }
+                        if (ahead != last)
+                        {
+                            // Step 0: nothing ran yet; 0 ahead after waiting means "preparing".
+                            progress.Report(new StudioProgress(1, request.BatchCount, 0, request.Steps, null) { JobsAhead = ahead });
+                            last = ahead;
+                        }
+                    }
+                }
+                while (await timer.WaitForNextTickAsync(stop.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                // The engine started this job (the token source has no timer, so it needs no disposal).
+            }
         }
     }
 

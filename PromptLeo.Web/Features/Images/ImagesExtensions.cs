@@ -27,6 +27,7 @@ public static class ImagesExtensions
     public static IEndpointRouteBuilder MapPromptLeoImages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/images/file/{id:guid}", GetFileAsync).RequireAuthorization().WithName("GetImageFile");
+        app.MapGet("/images/archive", GetArchiveAsync).RequireAuthorization().WithName("GetImageArchive");
         return app;
     }
 
@@ -41,7 +42,25 @@ public static class ImagesExtensions
             return TypedResults.NotFound();
         }
         return download == 1
-            ? TypedResults.File(file.Png, "image/png", $"promptleo-{file.Item.CreatedAt:yyyyMMdd-HHmmss}-{id.ToString("N")[..8]}.png")
+            ? TypedResults.File(file.Png, "image/png", file.Item.FileName)
             : TypedResults.File(file.Png, "image/png");
+    }
+
+    /// <summary><c>GET /images/archive?id=..&amp;id=..</c>: a ZIP of the owner's selected images; any id not the caller's image gives 404.</summary>
+    internal static async Task<Results<FileContentHttpResult, NotFound, BadRequest<string>>> GetArchiveAsync(
+        [FromQuery(Name = "id")] Guid[]? ids, ClaimsPrincipal user, ImageGallery gallery, HttpContext http, CancellationToken cancellationToken)
+    {
+        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        http.Response.NoStore();
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        if (ids is not { Length: > 0 } || ids.Length > ImageGallery.MaxArchiveImages)
+        {
+            return TypedResults.BadRequest($"Select between 1 and {ImageGallery.MaxArchiveImages} images.");
+        }
+        if (userId is null || await gallery.ArchiveAsync(userId, ids, cancellationToken) is not { } zip)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.File(zip, "application/zip", $"promptleo-images-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.zip");
     }
 }

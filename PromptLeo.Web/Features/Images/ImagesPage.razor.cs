@@ -47,6 +47,12 @@ public sealed partial class ImagesPage
     private string? maskImageBase64;
     private CancellationTokenSource? generation;
     private IJSObjectReference? module;
+    private DotNetObjectReference<ImagesPage>? self;
+    private bool painterErasing;
+    private int brushSize = 24;
+    private bool maskPainted;
+    private string? gallerySearch;
+    private readonly HashSet<Guid> selected = [];
 
     protected override async Task OnInitializedAsync()
     {
@@ -64,9 +70,20 @@ public sealed partial class ImagesPage
             if (module is not null)
             {
                 await module.InvokeVoidAsync("submitOnEnter", "#image-prompt-box");
+                await module.InvokeVoidAsync("enableDrops");
             }
         }
+        if (module is not null && initImage is not null && CanInpaint)
+        {
+            // Idempotent: binds the painter to a newly rendered canvas (a new input image renders a new one).
+            self ??= DotNetObjectReference.Create(this);
+            await module.InvokeVoidAsync("attachPainter", PainterCanvas, "image-init-preview", "image-mask-painted", self);
+        }
     }
+
+    private const string PainterCanvas = "image-mask-canvas";
+
+    private string SeedSwitchLabel => form.LockSeed ? T["Fixed seed: {0}", form.Seed] : T["Random seed each time"];
 
     private async Task LoadModelsAsync()
     {
@@ -216,20 +233,85 @@ public sealed partial class ImagesPage
         ClearMask();
     }
 
+    /// <summary>An uploaded mask replaces the painted strokes.</summary>
     private async Task OnMaskSelected(InputFileChangeEventArgs e)
     {
         errorMessage = null;
         if (await ReadUploadAsync(e.File) is { } bytes)
         {
-            maskImage = bytes;
-            maskImageBase64 = Convert.ToBase64String(bytes);
+            SetMask(bytes, painted: false);
+            await PainterAsync("painterClear", false);
         }
+    }
+
+    /// <summary>The painter's export (black, white strokes, the input image's size) through the same checks as an upload.</summary>
+    private async Task OnPaintedMaskSelected(InputFileChangeEventArgs e)
+    {
+        errorMessage = null;
+        var generation = paintedMaskGeneration;
+        // A clear that arrived while the upload was read wins over it.
+        if (await ReadUploadAsync(e.File) is { } bytes && generation == paintedMaskGeneration)
+        {
+            SetMask(bytes, painted: true);
+        }
+    }
+
+    /// <summary>The painter has no strokes left (undo or clear): no mask, so the whole image is reworked as img2img.</summary>
+    [JSInvokable]
+    public void PaintedMaskCleared()
+    {
+        paintedMaskGeneration++;
+        if (maskPainted)
+        {
+            ClearMask();
+            StateHasChanged();
+        }
+    }
+
+    private int paintedMaskGeneration;
+
+    private void SetMask(byte[] bytes, bool painted)
+    {
+        maskImage = bytes;
+        maskImageBase64 = Convert.ToBase64String(bytes);
+        maskPainted = painted;
     }
 
     private void ClearMask()
     {
         maskImage = null;
         maskImageBase64 = null;
+        maskPainted = false;
+    }
+
+    private async Task RemoveMaskAsync()
+    {
+        ClearMask();
+        await PainterAsync("painterClear", false);
+    }
+
+    private async Task SetPainterModeAsync(bool erase)
+    {
+        painterErasing = erase;
+        await PainterAsync("painterMode", erase ? "erase" : "paint");
+    }
+
+    private async Task SetBrushSizeAsync(int size)
+    {
+        brushSize = size;
+        await PainterAsync("painterSize", size);
+    }
+
+    private Task UndoStrokeAsync() => PainterAsync("painterUndo");
+
+    private Task ClearPainterAsync() => PainterAsync("painterClear", true);
+
+    private async Task PainterAsync(string function, params object?[] arguments)
+    {
+        if (module is not null)
+        {
+            await module.InvokeVoidAsync(function, [PainterCanvas, .. arguments]);
+        }
     }
 
     private async Task OnBackgroundImageSelected(InputFileChangeEventArgs e)
@@ -283,8 +365,50 @@ public sealed partial class ImagesPage
 
     private async Task LoadGalleryAsync(int page)
     {
-        gallery = await Gallery.ListAsync(userId, page, Options.Value.PageSize, Circuit);
+        gallery = await Gallery.ListAsync(userId, page, Options.Value.PageSize, gallerySearch, Circuit);
     }
+
+    private async Task SearchGalleryAsync(string? search)
+    {
+        gallerySearch = search;
+        await LoadGalleryAsync(1);
+    }
+
+    private void ToggleSelected(Guid id, bool on)
+    {
+        if (on)
+        {
+            selected.Add(id);
+        }
+        else
+        {
+            selected.Remove(id);
+        }
+    }
+
+    private string ArchiveUrl => "images/archive?" + string.Join("&", selected.Select(id => $"id={id}"));
+
+    private async Task DeleteSelectedAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(T["Delete {0} images?", selected.Count], T["The images and their parameters are deleted for good."],
+            yesText: T["Delete"], cancelText: T["Cancel"]);
+        if (confirmed != true)
+        {
+            return;
+        }
+        var deleted = 0;
+        foreach (var id in selected.ToList())
+        {
+            deleted += await Gallery.DeleteAsync(userId, id, Circuit) ? 1 : 0;
+        }
+        latest = latest.Where(i => i.Id is not { } id || !selected.Contains(id)).ToList();
+        selected.Clear();
+        Snackbar.Add(T["{0} images deleted.", deleted], Severity.Success);
+        await LoadGalleryAsync(gallery.Page);
+    }
+
+    private string Caption(GalleryItem item) =>
+        item.Kind == "background-removal" ? T["Background removed"] : item.Parameters.Prompt.Length > 0 ? Shorten(item.Parameters.Prompt) : T["Generated image"];
 
     private static string ImageSource(StudioImage image) =>
         image.Id is { } id ? $"images/file/{id}" : $"data:image/png;base64,{Convert.ToBase64String(image.InlinePng!)}";
@@ -346,6 +470,7 @@ public sealed partial class ImagesPage
         }
         if (await Gallery.DeleteAsync(userId, item.Id, Circuit))
         {
+            selected.Remove(item.Id);
             latest = latest.Where(i => i.Id != item.Id).ToList();
             Snackbar.Add(T["Image deleted."], Severity.Success);
         }
@@ -359,6 +484,7 @@ public sealed partial class ImagesPage
         // A closed tab stops the generation.
         generation?.Cancel();
         Dispose();
+        self?.Dispose();
         if (module is not null)
         {
             try
