@@ -57,7 +57,6 @@ public sealed class ApiDocsTests(ApiPortalFactory factory) : IClassFixture<ApiPo
         var client = factory.CreateClient();
         client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en-US");
         var html = await client.GetStringAsync("/api-docs/");
-        File.WriteAllText(Path.Combine(Path.GetTempPath(), "promptleo-api-docs-en.html"), html);
         Assert.Contains("<title>PromptLeo API reference</title>", html);
         var config = ScalarConfiguration(html);
         Assert.Equal(ApiReferencePage.PortalCss, config.GetProperty("customCss").GetString());
@@ -73,7 +72,8 @@ public sealed class ApiDocsTests(ApiPortalFactory factory) : IClassFixture<ApiPo
         Assert.True(config.GetProperty("agent").GetProperty("disabled").GetBoolean());
         Assert.True(config.GetProperty("mcp").GetProperty("disabled").GetBoolean());
         Assert.Contains(".darklight-reference { display: none !important; }", ApiReferencePage.PortalCss);
-        Assert.False(config.GetProperty("darkMode").GetBoolean());
+        Assert.Equal("light", config.GetProperty("forceDarkModeState").GetString());
+        Assert.True(config.GetProperty("hideDarkModeToggle").GetBoolean());
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class ApiDocsTests(ApiPortalFactory factory) : IClassFixture<ApiPo
         Assert.Contains("<title>PromptLeo API-Referenz</title>", html);
         var config = ScalarConfiguration(html);
         Assert.Equal("de", config.GetProperty("localization").GetProperty("locale").GetString());
-        Assert.True(config.GetProperty("darkMode").GetBoolean());
+        Assert.Equal("dark", config.GetProperty("forceDarkModeState").GetString());
 
         // The introduction Scalar shows on top is the document's description, in the language of the request.
         using var german = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
@@ -99,7 +99,7 @@ public sealed class ApiDocsTests(ApiPortalFactory factory) : IClassFixture<ApiPo
     // Scalar.AspNetCore writes its configuration as a JSON object into the page's bootstrap script.
     private static JsonElement ScalarConfiguration(string html)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(html, @"(\{""[\s\S]*\})\s*\)");
+        var match = System.Text.RegularExpressions.Regex.Match(html, @"(\{""[\s\S]*\}),\s*''\s*\)");
         Assert.True(match.Success, "no configuration object in the page");
         return JsonDocument.Parse(match.Groups[1].Value).RootElement.Clone();
     }
