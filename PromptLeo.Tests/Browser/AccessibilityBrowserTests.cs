@@ -76,23 +76,28 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
         var violations = new List<AxeViolation>();
         var views = new List<string>();
         var problems = new List<string>();
-        // Each theme and each language once (contrast depends on the theme, wording on the language), two contexts to keep CI short.
-        foreach (var (culture, theme) in new[] { ("en", "light"), ("de", "dark") })
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var timings = new List<string>();
+        // en/light and de/dark walk every page; en/dark and de/light walk the pages with the most text and colour (CrossCheckPaths),
+        // so all four combinations are scanned without a second full walk on CI.
+        foreach (var (culture, theme, only) in new[] { ("en", "light", (string[]?)null), ("de", "dark", null), ("en", "dark", CrossCheckPaths), ("de", "light", CrossCheckPaths) })
         {
+            var started = clock.Elapsed;
             var context = await NewContextAsync(culture, theme, 1280, 900);
             await Axe.InjectAsync(context);
-            await WalkAsync(context, culture, theme, $"{culture}-{theme}", problems, async (page, view) =>
+            await WalkAsync(context, culture, theme, $"{culture}-{theme}", problems, only, async (page, view) =>
             {
                 views.Add(view);
                 violations.AddRange(await Axe.RunAsync(page, view));
                 await ComplianceWalkTests.AssertNothingSticksOutAsync(page, view);
             });
             await context.CloseAsync();
+            timings.Add($"{culture}-{theme}: {(clock.Elapsed - started).TotalSeconds:0} s");
         }
-        await File.WriteAllTextAsync(Path.Combine(ReportDirectory, "axe-report.md"), Axe.Report(violations, views));
-        var blocking = violations.Where(v => v.IsBlocking).Select(v => $"{v.View}: {v.Impact} {v.Rule} at {v.Selector}: {v.Summary}").ToList();
+        await File.WriteAllTextAsync(Path.Combine(ReportDirectory, "axe-report.md"), Axe.Report(violations, views) + "\nWalk times: " + string.Join(", ", timings) + "\n");
+        var blocking = violations.Where(v => v.IsBlocking && !(v.Rule == "heading-order" && HeadingOrderPending.ContainsKey(v.View[(v.View.IndexOf(' ') + 1)..]))).Select(v => $"{v.View}: {v.Impact} {v.Rule} at {v.Selector}: {v.Summary}").ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
-        Assert.True(blocking.Count == 0, $"{blocking.Count} serious or critical axe violations (TestResults/artifacts/accessibility/axe-report.md):\n" + string.Join("\n", blocking.Take(60)));
+        Assert.True(blocking.Count == 0, $"{blocking.Count} serious, critical or enforced moderate axe violations (TestResults/artifacts/accessibility/axe-report.md):\n" + string.Join("\n", blocking.Take(60)));
     }
 
     [Fact]
@@ -103,7 +108,7 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
         foreach (var (culture, theme) in new[] { ("de", "dark"), ("en", "light") })
         {
             var context = await NewContextAsync(culture, theme, 390, 844);
-            await WalkAsync(context, culture, theme, $"phone-{culture}-{theme}", problems, async (page, view) =>
+            await WalkAsync(context, culture, theme, $"phone-{culture}-{theme}", problems, null, async (page, view) =>
             {
                 await ComplianceWalkTests.AssertNothingSticksOutAsync(page, view);
                 var unreachable = await page.EvaluateAsync<string[]>(UnreachableActions);
@@ -225,6 +230,67 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
         await context.CloseAsync();
     }
 
+    [Fact]
+    public async Task LandingPage_DesktopAndPhone_BothLanguagesBothThemes_ModelsRegionPrivacyLinksAndGreeting()
+    {
+        await portal.SeedOnceAsync();
+        foreach (var (culture, theme, heading) in new[] { ("en", "light", "Models and prices"), ("de", "dark", "Modelle und Preise") })
+        {
+            var context = await NewContextAsync(culture, theme, 1280, 900);
+            var page = await context.NewPageAsync();
+            await page.GotoAsync("/");
+            await SettleAsync(page);
+            await Assertions.Expect(page.Locator("h1")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator("#home-models-title")).ToHaveTextAsync(heading);
+            await Assertions.Expect(page.Locator("tr.home-model").First).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#home-region-code")).ToHaveTextAsync("DE");
+            await Assertions.Expect(page.Locator("#home-privacy-links a")).ToHaveCountAsync(4);
+            await BrowserPortal.ScreenshotAsync(page, $"landing-{culture}-{theme}-desktop");
+
+            // Loaded on the phone as a phone visitor gets it (the responsive drawer decides its state on load).
+            await page.SetViewportSizeAsync(390, 844);
+            await page.ReloadAsync();
+            await SettleAsync(page);
+            await ComplianceWalkTests.AssertNothingSticksOutAsync(page, $"landing {culture} {theme} phone");
+            await Assertions.Expect(page.Locator("#home-register")).ToBeInViewportAsync();
+            await BrowserPortal.ScreenshotAsync(page, $"landing-{culture}-{theme}-phone");
+            // The policy is a static page: following the link loads it in full, then the browser scrolls to the section.
+            await page.ClickAsync("#home-link-subprocessors");
+            await page.WaitForURLAsync(url => url.EndsWith("/datenschutz#legal-recipients", StringComparison.Ordinal));
+            await page.WaitForLoadStateAsync(LoadState.Load);
+            await Assertions.Expect(page.Locator("#legal-recipients")).ToBeInViewportAsync(new() { Timeout = 15_000 });
+
+            // Signed in on the phone: greeted by name, and the ⋮ menu shows it.
+            await BrowserPortal.LoginAsync(page, portal.Email, portal.Password);
+            await ComplianceWalkTests.SetPreferencesAsync(page, portal.BaseUrl, culture, theme);
+            await page.GotoAsync("/");
+            // The seeded account has a display name; without one the greeting falls back to the e-mail's local part.
+            var name = (await portal.Services.GetRequiredService<UserManager<ApplicationUser>>().FindByEmailAsync(portal.Email))?.DisplayName
+                ?? portal.Email[..portal.Email.IndexOf('@')];
+            await Assertions.Expect(page.Locator("#welcome")).ToContainTextAsync(name);
+            await page.ClickAsync("#appbar-more");
+            await Assertions.Expect(page.Locator("#appbar-user-name")).ToHaveTextAsync(name);
+            await Assertions.Expect(page.Locator("#profile-link")).ToBeInViewportAsync();
+            await ComplianceWalkTests.AssertNothingSticksOutAsync(page, $"landing {culture} {theme} phone menu");
+            await BrowserPortal.ScreenshotAsync(page, $"landing-{culture}-{theme}-phone-signed-in");
+            await context.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// Pages whose section headings other helpers own in this round: each still jumps from its h1 to an h5/h6 section title;
+    /// HtmlTag="h2" on the named lines fixes it, and then its entry goes. Only heading-order is waived, only for these paths.
+    /// </summary>
+    private static readonly IReadOnlyDictionary<string, string> HeadingOrderPending = new Dictionary<string, string>
+    {
+        ["/images"] = "ImagesPage.razor: #gallery-title (h5) and 'Latest results' (h6)",
+        ["/billing"] = "BillingPage.razor: the h6 section titles in #billing-summary, #billing-settings and below",
+        ["/api-keys"] = "ApiKeysPage.razor: 'Create a key' (h6)",
+    };
+
+    /// <summary>The pages the two extra combinations scan: the landing page, sign-in, the policy and the main work pages.</summary>
+    private static readonly string[] CrossCheckPaths = ["/", "/Account/Login", "/datenschutz", "/chat/{conversation}", "/images", "/billing", "/api-keys", "/privacy", "/admin"];
+
     private static string Letters(string text) => new(text.Where(char.IsLetterOrDigit).ToArray());
 
     private async Task<IPage> SignedInPageAsync(IBrowserContext context, string culture, string theme)
@@ -311,7 +377,7 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
         """;
 
     /// <summary>Opens each walked page, anonymous ones first, then signs in; a page that redirects elsewhere is a problem (exclude it with a reason).</summary>
-    private async Task WalkAsync(IBrowserContext context, string culture, string theme, string prefix, List<string> problems, Func<IPage, string, Task> check)
+    private async Task WalkAsync(IBrowserContext context, string culture, string theme, string prefix, List<string> problems, string[]? only, Func<IPage, string, Task> check)
     {
         var page = await context.NewPageAsync();
         foreach (var visitor in new[] { PageVisitor.Anonymous, PageVisitor.SignedIn })
@@ -322,7 +388,7 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
                 // Signing in sets the language of the profile; the walk keeps the one it is walking.
                 await ComplianceWalkTests.SetPreferencesAsync(page, portal.BaseUrl, culture, theme);
             }
-            foreach (var stop in PortalPages.Walked.Where(p => p.Visitor == visitor))
+            foreach (var stop in PortalPages.Walked.Where(p => p.Visitor == visitor && (only is null || only.Contains(p.Path))))
             {
                 var path = PortalPages.Fill(stop.Path, portal.Seed);
                 var view = $"{prefix} {path}";

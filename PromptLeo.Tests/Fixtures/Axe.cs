@@ -7,7 +7,10 @@ namespace PromptLeo.Tests.Fixtures;
 /// <summary>One failing element of an axe-core rule on one page view.</summary>
 public sealed record AxeViolation(string View, string Rule, string Impact, string Help, string Selector, string Summary)
 {
-    public bool IsBlocking => Impact is "serious" or "critical";
+    /// <summary>Moderate best-practice rules that fail the walk too: one h1, content inside landmarks, heading order, one main.</summary>
+    public static readonly IReadOnlySet<string> EnforcedModerateRules = new HashSet<string> { "page-has-heading-one", "region", "heading-order", "landmark-one-main" };
+
+    public bool IsBlocking => Impact is "serious" or "critical" || EnforcedModerateRules.Contains(Rule);
 }
 
 /// <summary>
@@ -27,7 +30,7 @@ public static class Axe
     /// <summary>Every page the context opens from now on carries window.axe.</summary>
     public static Task InjectAsync(IBrowserContext context) => context.AddInitScriptAsync(Source.Value);
 
-    // Tags: WCAG 2.0/2.1 levels A and AA plus axe's best practices (region, heading order ...); only serious and critical fail.
+    // Tags: WCAG 2.0/2.1 levels A and AA plus axe's best practices; serious and critical fail, and the enforced moderate rules above.
     private const string RunScript = """
         async () => {
           const result = await axe.run(document, {
@@ -54,7 +57,7 @@ public static class Axe
     public static string Report(IEnumerable<AxeViolation> violations, IEnumerable<string> views)
     {
         var all = violations.OrderBy(v => v.IsBlocking ? 0 : 1).ThenBy(v => v.Rule).ThenBy(v => v.View).ToList();
-        var text = new StringBuilder($"# axe-core {Version} report\n\nViews scanned: {views.Count()}. Blocking (serious/critical): {all.Count(v => v.IsBlocking)}. Other: {all.Count(v => !v.IsBlocking)}.\n\n");
+        var text = new StringBuilder($"# axe-core {Version} report\n\nViews scanned: {views.Count()}. Blocking (serious/critical and the enforced moderate rules): {all.Count(v => v.IsBlocking)}. Other: {all.Count(v => !v.IsBlocking)}.\n\n");
         text.AppendLine("| view | impact | rule | selector | failure |").AppendLine("| --- | --- | --- | --- | --- |");
         foreach (var v in all)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PromptLeo.Tests.Fixtures;
+using PromptLeo.Web.Features.Api;
 
 namespace PromptLeo.Tests.Web.Api;
 
@@ -48,5 +49,58 @@ public sealed class ApiDocsTests(ApiPortalFactory factory) : IClassFixture<ApiPo
         Assert.DoesNotContain("script-src 'self' 'unsafe-inline'", csp);
         var home = await client.GetAsync("/");
         Assert.Contains("script-src 'self';", home.Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [Fact]
+    public async Task ApiReference_English_PortalNameAndColoursWithoutUpsell()
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en-US");
+        var html = await client.GetStringAsync("/api-docs/");
+        Assert.Contains("<title>PromptLeo API reference</title>", html);
+        var config = ScalarConfiguration(html);
+        Assert.Equal(ApiReferencePage.PortalCss, config.GetProperty("customCss").GetString());
+        Assert.Contains("--scalar-color-accent: #1f4e9e", ApiReferencePage.PortalCss);
+        Assert.Contains("--scalar-color-accent: #8ab4ff", ApiReferencePage.PortalCss);
+        Assert.Equal("none", config.GetProperty("theme").GetString());
+        Assert.Equal("en", config.GetProperty("localization").GetProperty("locale").GetString());
+        // The vendor's buttons and offers: document download, client picker, test request, developer tools, AI agent, MCP.
+        Assert.Equal("none", config.GetProperty("documentDownloadType").GetString());
+        Assert.True(config.GetProperty("hideClientButton").GetBoolean());
+        Assert.True(config.GetProperty("hideTestRequestButton").GetBoolean());
+        Assert.Equal("never", config.GetProperty("showDeveloperTools").GetString());
+        Assert.True(config.GetProperty("agent").GetProperty("disabled").GetBoolean());
+        Assert.True(config.GetProperty("mcp").GetProperty("disabled").GetBoolean());
+        Assert.Contains(".darklight-reference { display: none !important; }", ApiReferencePage.PortalCss);
+        Assert.Equal("light", config.GetProperty("forceDarkModeState").GetString());
+        Assert.True(config.GetProperty("hideDarkModeToggle").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ApiReference_GermanDarkVisitor_GermanTitleLocaleDarkModeAndGermanIntroduction()
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Add("Cookie", ".AspNetCore.Culture=c%3Dde%7Cuic%3Dde; PromptLeo.Theme=dark");
+        var html = await client.GetStringAsync("/api-docs/");
+        Assert.Contains("<title>PromptLeo API-Referenz</title>", html);
+        var config = ScalarConfiguration(html);
+        Assert.Equal("de", config.GetProperty("localization").GetProperty("locale").GetString());
+        Assert.Equal("dark", config.GetProperty("forceDarkModeState").GetString());
+
+        // The introduction Scalar shows on top is the document's description, in the language of the request.
+        using var german = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        Assert.StartsWith("Die OpenAI-kompatible Schnittstelle von PromptLeo", german.RootElement.GetProperty("info").GetProperty("description").GetString());
+        var english = factory.CreateClient();
+        english.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en-GB");
+        using var document = JsonDocument.Parse(await english.GetStringAsync("/openapi/v1.json"));
+        Assert.StartsWith("The OpenAI-compatible API of PromptLeo", document.RootElement.GetProperty("info").GetProperty("description").GetString());
+    }
+
+    // Scalar.AspNetCore writes its configuration as a JSON object into the page's bootstrap script.
+    private static JsonElement ScalarConfiguration(string html)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(html, @"(\{""[\s\S]*\}),\s*''\s*\)");
+        Assert.True(match.Success, "no configuration object in the page");
+        return JsonDocument.Parse(match.Groups[1].Value).RootElement.Clone();
     }
 }

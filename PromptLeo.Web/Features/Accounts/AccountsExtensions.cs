@@ -44,6 +44,7 @@ public static class AccountsExtensions
             .AddEntityFrameworkStores<AppDbContext>()
             .AddUserManager<AuditingUserManager>()
             .AddSignInManager<PromptLeoSignInManager>()
+            .AddClaimsPrincipalFactory<DisplayNameClaimsFactory>()
             .AddErrorDescriber<LocalizedIdentityErrorDescriber>()
             .AddDefaultTokenProviders();
 

@@ -56,10 +56,11 @@ public static class ApiExtensions
         {
             // The document describes the public /v1 API only, not the portal's own endpoints.
             options.ShouldInclude = description => description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) == true;
-            options.AddDocumentTransformer((document, _, _) =>
+            options.AddDocumentTransformer((document, context, _) =>
             {
                 document.Info.Title = "PromptLeo API (OpenAI-compatible)";
-                document.Info.Description = "Authenticate with 'Authorization: Bearer pl_...'. Every response carries X-Request-Id and X-Processing-Region. See docs/api.md.";
+                // The request culture (cookie, then Accept-Language) is set by then: the reference opens in the visitor's language.
+                document.Info.Description = ApiReferencePage.Introduction(context.ApplicationServices.GetRequiredService<Microsoft.Extensions.Localization.IStringLocalizer<Resources.SharedResource>>());
                 return Task.CompletedTask;
             });
         });
@@ -143,12 +144,7 @@ public static class ApiExtensions
             $"Invalid URL ({context.Request.Method} {context.Request.Path}).", "invalid_request_error", null, "unknown_url")).ExcludeFromDescription();
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/api-docs", options => options
-            .WithTitle("PromptLeo API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
-            .WithNonce()
-            .DisableDefaultFonts()
-            .DisableTelemetry());
+        app.MapScalarApiReference(ApiReferencePage.Path, ApiReferencePage.Configure);
         return app;
     }
 

@@ -28,6 +28,7 @@ public static class PortalExtensions
             options.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
         });
         services.AddExceptionHandler<ClientErrorHandler>();
+        services.AddSingleton<LandingCatalog>();
         return builder;
     }
 
