@@ -283,7 +283,6 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
     /// </summary>
     private static readonly IReadOnlyDictionary<string, string> HeadingOrderPending = new Dictionary<string, string>
     {
-        ["/images"] = "ImagesPage.razor: #gallery-title (h5) and 'Latest results' (h6)",
         ["/billing"] = "BillingPage.razor: the h6 section titles in #billing-summary, #billing-settings and below",
         ["/api-keys"] = "ApiKeysPage.razor: 'Create a key' (h6)",
     };
