@@ -37,6 +37,7 @@ public static partial class AuditText
         erasure.completed	Account deleted
         apikey.created	API key created
         apikey.revoked	API key revoked
+        apikey.changed	API key changed
         retention.purged	Expired content deleted
         retention.changed	Retention period changed
         restriction.changed	Processing restriction changed
@@ -85,6 +86,7 @@ public static partial class AuditText
         org.credit-booked	Credit booked
         org.api-key-revoked	API key revoked
         org.api-key-budget-changed	API key budget changed
+        org.api-key-changed	API key changed
         org.deleted	Organization deleted
         org.sso-configured	Single sign-on configured
         """;
@@ -105,7 +107,7 @@ public static partial class AuditText
         "key", "scopes", "export", "bytes", "incident", "risk", "accounts", "erased", "records", "version", "change", "effective",
         "customers", "payment", "event", "mode", "model", "license", "files", "job", "sessions", "session", "conversation", "codes", "image",
         "images", "chats", "input", "output", "embedding", "tokens", "none", "late", "Owner", "Member", "Billing", "Postpaid", "Prepaid",
-        "Unlikely", "Risk", "HighRisk", "chat",
+        "Unlikely", "Risk", "HighRisk", "chat", "knowledge",
     ];
 
     [GeneratedRegex(@"(?<![\w-])(\d+) micro-EUR\b")]
