@@ -37,7 +37,8 @@ public sealed class UsageViewTests
     [InlineData(0L, "en", "€0.00")]
     public void Readable_EuroFromOneEuroCentsBelow_InTheCulturesFormat(long micros, string culture, string expected)
     {
-        Assert.Equal(expected, Money.Readable(micros, CultureInfo.GetCultureInfo(culture)));
+        // ICU picks the space before "€" (no-break or narrow no-break); any space reads the same.
+        Assert.Equal(expected.Replace('\u00a0', ' '), System.Text.RegularExpressions.Regex.Replace(Money.Readable(micros, CultureInfo.GetCultureInfo(culture)), @"\p{Zs}", " "));
     }
 
     [Theory]
