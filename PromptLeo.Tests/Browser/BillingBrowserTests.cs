@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -129,12 +130,15 @@ public sealed class BillingBrowserTests(BrowserPortal portal) : IClassFixture<Br
         await Assertions.Expect(page.Locator("#billing-forecast-method")).ToContainTextAsync("divided by the days elapsed");
         await page.ClickAsync("#billing-source .mud-select");
         await page.Locator(".mud-popover-open").GetByText("Portal (no key)").ClickAsync();
+        await Assertions.Expect(page.Locator("#billing-source input")).ToHaveValueAsync("Portal (no key)");
         await page.ClickAsync("#billing-apply");
         await page.WaitForURLAsync(url => url.Contains("key=portal"));
         await Assertions.Expect(page.Locator("#billing-ledger .billing-ledger-row")).ToHaveCountAsync(0);
         await page.ClickAsync("#billing-source .mud-select");
         await page.Locator(".mud-popover-open").GetByText("renamed key").ClickAsync();
+        await Assertions.Expect(page.Locator("#billing-source input")).ToHaveValueAsync(new Regex("^renamed key"));
         await page.ClickAsync("#billing-apply");
+        await page.WaitForURLAsync(url => !url.Contains("key=portal"));
         await Assertions.Expect(page.Locator("#billing-ledger .billing-ledger-row")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#billing-ledger .billing-ledger-usage")).ToContainTextAsync("tokens in,");
         await Assertions.Expect(page.Locator("#billing-ledger .billing-ledger-source")).ToContainTextAsync("renamed key");
