@@ -30,7 +30,7 @@ public static class OrganizationAuditLabels
         [OrganizationAuditActions.CreditBooked] = "Credit booked",
         [OrganizationAuditActions.ApiKeyRevoked] = "API key revoked",
         [OrganizationAuditActions.ApiKeyBudgetChanged] = "API key budget changed",
-        [OrganizationAuditActions.ApiKeyChanged] = "API key changed",
+        [OrganizationAuditActions.ApiKeyChanged] = "Member's API key changed",
         [OrganizationAuditActions.Deleted] = "Organization deleted",
         [Sso.SsoAuditActions.Configured] = "Single sign-on configured",
         // Account-log actions that ApiKeyService and PriceList also write with the organization's id.

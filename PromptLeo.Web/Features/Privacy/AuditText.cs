@@ -86,7 +86,7 @@ public static partial class AuditText
         org.credit-booked	Credit booked
         org.api-key-revoked	API key revoked
         org.api-key-budget-changed	API key budget changed
-        org.api-key-changed	API key changed
+        org.api-key-changed	Member's API key changed
         org.deleted	Organization deleted
         org.sso-configured	Single sign-on configured
         """;
