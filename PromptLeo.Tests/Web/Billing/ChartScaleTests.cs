@@ -5,7 +5,7 @@ namespace PromptLeo.Tests.Web.Billing;
 public class ChartScaleTests
 {
     [Theory]
-    [InlineData(25_000_000L, "EUR", 25.0, 7)]
+    [InlineData(25_000_000L, "€", 25.0, 7)]
     [InlineData(340_000L, "ct", 34.0, 9)]
     [InlineData(8L, "µ€", 8.0, 2)]
     [InlineData(0L, "µ€", 0.0, 1)]

@@ -64,12 +64,12 @@ public sealed class EmbeddingBillingTests(ApiPortalFactory factory) : IClassFixt
         var html = WebUtility.HtmlDecode(await browser.GetStringAsync("/billing"));
 
         Assert.Contains("Embedding per 1M tokens", html);
-        var row = Regex.Match(html, $@"<tr[^>]*><td>{Regex.Escape(Model)}</td>.*?</tr>", RegexOptions.Singleline);
+        var row = Regex.Match(html, $@"<tr[^>]*><td data-label=""Model"">{Regex.Escape(Model)}</td>.*?</tr>", RegexOptions.Singleline);
         Assert.True(row.Success, "no price row for the embedding model");
         Assert.Matches(@"class=""billing-price-embedding"">[^<]*0[.,]7500", row.Value);
-        var ledger = Assert.Single(Regex.Matches(html, @"<tr class=""billing-ledger-row"">.*?</tr>", RegexOptions.Singleline));
+        var ledger = Assert.Single(Regex.Matches(html, @"<tr class=""billing-ledger-row""[^>]*>.*?</tr>", RegexOptions.Singleline));
         // The kind is shown in the reader's language, not as the ledger's code.
-        Assert.Contains($"<td>{Model}</td><td>Embedding</td>", ledger.Value);
+        Assert.Contains($@"<td data-label=""Model"">{Model}</td><td data-label=""Kind"">Embedding</td>", ledger.Value);
         Assert.DoesNotContain("<td>embedding</td>", html);
     }
 }

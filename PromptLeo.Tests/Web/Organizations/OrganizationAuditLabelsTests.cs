@@ -14,8 +14,8 @@ public sealed class OrganizationAuditLabelsTests
     private static IEnumerable<string> DefinedActions() => ActionClasses
         .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static)).Where(f => f.IsLiteral)
         .Select(f => (string)f.GetRawConstantValue()!)
-        // The two account-log actions written with the organization's id (ApiKeyService.CreateAsync, PriceList.SetAsync for a contracted price).
-        .Concat([PromptLeo.Web.Features.Privacy.AuditActions.ApiKeyCreated, PromptLeo.Web.Features.Privacy.AuditActions.PriceChanged]);
+        // The account-log actions written with the organization's id (ApiKeyService.CreateAsync and UpdateAsync, PriceList.SetAsync for a contracted price).
+        .Concat([PromptLeo.Web.Features.Privacy.AuditActions.ApiKeyCreated, PromptLeo.Web.Features.Privacy.AuditActions.ApiKeyChanged, PromptLeo.Web.Features.Privacy.AuditActions.PriceChanged]);
 
     [Fact]
     public void Labels_EveryDefinedOrganizationAction_HasEnglishAndGermanLabel()

@@ -36,6 +36,9 @@ public sealed record OrganizationKeys(Organizations.Membership Membership, IRead
     public bool CanCreate => Organizations.OrganizationPermissions.CanCreateKeys(Membership.Role);
 }
 
+/// <summary>What the key dialog changes: the name, the scopes and the monthly budget in EUR (null = none).</summary>
+public sealed record ApiKeyChanges(string Name, IReadOnlyCollection<string> Scopes, decimal? MonthlyBudgetEur);
+
 /// <summary>A new key with its secret, which is shown exactly once.</summary>
 public sealed record CreatedApiKey(ApiKeySummary Key, string Secret);
 
@@ -53,15 +56,8 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
 
     public async Task<CreatedApiKey> CreateAsync(string userId, string name, IReadOnlyCollection<string> scopes, DateTimeOffset? expiresAt, decimal? monthlyBudgetEur, CancellationToken cancellationToken = default)
     {
-        name = name.Trim();
-        if (name.Length is 0 or > 100)
-        {
-            throw new ArgumentException("The name must have 1 to 100 characters.", nameof(name));
-        }
-        if (scopes.Count == 0 || scopes.Any(s => !ApiScopes.All.Contains(s)))
-        {
-            throw new ArgumentException("Pick at least one known scope.", nameof(scopes));
-        }
+        name = ValidName(name);
+        var scopeList = ValidScopes(scopes);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // The key bills the organization the user acts for when creating it; the role must allow it.
         var membership = await organizations.ActiveAsync(db, userId, cancellationToken);
@@ -82,7 +78,7 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
             Name = name,
             Prefix = prefix,
             SecretHash = Hash(secret),
-            Scopes = string.Join(',', ApiScopes.All.Where(scopes.Contains)),
+            Scopes = scopeList,
             ExpiresAt = expiresAt,
             MonthlyBudgetMicros = monthlyBudgetEur is { } eur ? Billing.Money.FromEuro(eur) : null,
             CreatedAt = time.GetUtcNow(),
@@ -161,6 +157,62 @@ public sealed class ApiKeyService(IDbContextFactory<AppDbContext> dbFactory, Org
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Budget of API key {KeyId} changed by {UserId}", keyId, userId);
     }
+
+    /// <summary>
+    /// Renames a key and sets its scopes and monthly budget. The creator may while their role lets them create keys; owners
+    /// and admins may for any key of their organization. False (nothing changed) for a key that is unknown, revoked or
+    /// not the actor's to edit, so another member's key id reads as not found.
+    /// </summary>
+    /// <exception cref="ArgumentException">An empty or too long name, no or an unknown scope, or a negative budget.</exception>
+    public async Task<bool> UpdateAsync(string userId, Guid keyId, ApiKeyChanges changes, CancellationToken cancellationToken = default)
+    {
+        var name = ValidName(changes.Name);
+        var scopes = ValidScopes(changes.Scopes);
+        if (changes.MonthlyBudgetEur < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(changes), "The budget must not be negative.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.RevokedAt == null, cancellationToken);
+        var role = key is null ? null : (await Organizations.OrganizationDirectory.MembershipAsync(db, key.OrganizationId, userId, cancellationToken))?.Role;
+        if (key is null || role is not { } actorRole || !Organizations.OrganizationPermissions.CanEditKey(actorRole, key.UserId == userId))
+        {
+            return false;
+        }
+        key.Name = name;
+        key.Scopes = scopes;
+        key.MonthlyBudgetMicros = changes.MonthlyBudgetEur is { } eur ? Billing.Money.FromEuro(eur) : null;
+        // The details use the audit log's translated words; the name is the member's free text and stays out of the log.
+        var details = $"key {key.Prefix}, scopes {scopes}, " + (key.MonthlyBudgetMicros is { } micros
+            ? $"monthly budget set {micros.ToString(System.Globalization.CultureInfo.InvariantCulture)} micro-EUR" : "no budget");
+        if (key.UserId == userId)
+        {
+            var entry = audit.Create(userId, userId, Privacy.AuditActions.ApiKeyChanged, details);
+            entry.OrganizationId = key.OrganizationId;
+            db.AuditEntries.Add(entry);
+        }
+        else
+        {
+            db.AuditEntries.Add(organizations.Audit(userId, key.OrganizationId, Organizations.OrganizationAuditActions.ApiKeyChanged, details + $" of member {key.UserId}"));
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("API key {KeyId} changed by {UserId}", keyId, userId);
+        // Other nodes drop what they cached for the key, so narrowed scopes apply at once.
+        await cluster.PublishAsync(Cluster.ClusterInvalidation.ForApiKey(key.UserId, keyId), cancellationToken);
+        return true;
+    }
+
+    private static string ValidName(string name)
+    {
+        name = name.Trim();
+        return name.Length is 0 or > 100 ? throw new ArgumentException("The name must have 1 to 100 characters.", nameof(name)) : name;
+    }
+
+    // Stored in the fixed order of ApiScopes.All, comma-separated.
+    private static string ValidScopes(IReadOnlyCollection<string> scopes) =>
+        scopes.Count == 0 || scopes.Any(s => !ApiScopes.All.Contains(s))
+            ? throw new ArgumentException("Pick at least one known scope.", nameof(scopes))
+            : string.Join(',', ApiScopes.All.Where(scopes.Contains));
 
     // Checked on the server for every action: the creator, or an owner or admin of the key's organization.
     private static async Task<ApiKey?> ManageableKeyAsync(AppDbContext db, string userId, Guid keyId, CancellationToken cancellationToken)

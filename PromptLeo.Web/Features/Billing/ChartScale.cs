@@ -2,7 +2,7 @@ namespace PromptLeo.Web.Features.Billing;
 
 /// <summary>
 /// Picks the unit for the spend charts: MudBlazor's y-axis ticks are whole units, so sub-cent amounts (demo models,
-/// light use) would draw as empty charts in EUR. Amounts are shown in EUR, cent or micro-euro, whichever fits.
+/// light use) would draw as empty charts in EUR. Amounts are shown in euro, cent or micro-euro, whichever fits.
 /// </summary>
 public readonly record struct ChartScale(string Unit, double Factor, int Ticks)
 {
@@ -10,7 +10,7 @@ public readonly record struct ChartScale(string Unit, double Factor, int Ticks)
     {
         var (unit, factor) = maxMicros switch
         {
-            >= 1_000_000 => ("EUR", 1.0),
+            >= 1_000_000 => ("€", 1.0),
             >= 10_000 => ("ct", 100.0),
             _ => ("µ€", 1_000_000.0),
         };
@@ -19,4 +19,7 @@ public readonly record struct ChartScale(string Unit, double Factor, int Ticks)
     }
 
     public double Scale(long micros) => micros / 1_000_000.0 * Factor;
+
+    /// <summary>A y-axis tick in the reader's number format with its unit: "1,5 ct" in German, "1.5 ct" in English.</summary>
+    public string Tick(double value, System.Globalization.CultureInfo culture) => value.ToString("0.##", culture) + "\u00a0" + Unit;
 }

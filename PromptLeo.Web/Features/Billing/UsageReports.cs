@@ -73,12 +73,31 @@ public sealed class UsageReports(IDbContextFactory<AppDbContext> dbFactory)
         return new OrganizationUsage(events.Sum(e => e.AmountMicros), perMember, perKey);
     }
 
-    public static IReadOnlyList<DailySpend> PerDay(IEnumerable<UsageEvent> events, DateTimeOffset monthStart)
+    /// <summary>Spend per day of <paramref name="range"/> (UTC days), zero for days without usage.</summary>
+    public static IReadOnlyList<DailySpend> PerDay(IEnumerable<UsageEvent> events, UsageRange range)
     {
-        var days = DateTime.DaysInMonth(monthStart.Year, monthStart.Month);
         var sums = events.GroupBy(e => DateOnly.FromDateTime(e.At.UtcDateTime)).ToDictionary(g => g.Key, g => g.Sum(e => e.AmountMicros));
-        return Enumerable.Range(0, days).Select(i => DateOnly.FromDateTime(monthStart.UtcDateTime.AddDays(i)))
-            .Select(d => new DailySpend(d, sums.GetValueOrDefault(d))).ToList();
+        return Enumerable.Range(0, range.Days).Select(i => range.From.AddDays(i)).Select(d => new DailySpend(d, sums.GetValueOrDefault(d))).ToList();
+    }
+
+    /// <summary>Spend per month touched by <paramref name="range"/>; each entry's day is the month's first.</summary>
+    public static IReadOnlyList<DailySpend> PerMonth(IEnumerable<UsageEvent> events, UsageRange range)
+    {
+        static DateOnly MonthOf(DateOnly day) => new(day.Year, day.Month, 1);
+        var sums = events.GroupBy(e => MonthOf(DateOnly.FromDateTime(e.At.UtcDateTime))).ToDictionary(g => g.Key, g => g.Sum(e => e.AmountMicros));
+        var months = new List<DailySpend>();
+        for (var month = MonthOf(range.From); month <= range.To; month = month.AddMonths(1))
+        {
+            months.Add(new DailySpend(month, sums.GetValueOrDefault(month)));
+        }
+        return months;
+    }
+
+    /// <summary>A day as a short axis label in <paramref name="culture"/>, without the year: "2.12." in German, "12/2" in English.</summary>
+    public static string DayLabel(DateOnly day, CultureInfo culture)
+    {
+        var pattern = culture.DateTimeFormat.ShortDatePattern.Replace("yyyy", "").Replace("yy", "").Trim('/', '-', ' ');
+        return day.ToString(pattern, culture);
     }
 
     public static IReadOnlyList<ModelSpend> PerModel(IEnumerable<UsageEvent> events) =>

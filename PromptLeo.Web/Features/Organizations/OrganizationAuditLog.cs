@@ -30,10 +30,12 @@ public static class OrganizationAuditLabels
         [OrganizationAuditActions.CreditBooked] = "Credit booked",
         [OrganizationAuditActions.ApiKeyRevoked] = "API key revoked",
         [OrganizationAuditActions.ApiKeyBudgetChanged] = "API key budget changed",
+        [OrganizationAuditActions.ApiKeyChanged] = "Member's API key changed",
         [OrganizationAuditActions.Deleted] = "Organization deleted",
         [Sso.SsoAuditActions.Configured] = "Single sign-on configured",
         // Account-log actions that ApiKeyService and PriceList also write with the organization's id.
         [Privacy.AuditActions.ApiKeyCreated] = "API key created",
+        [Privacy.AuditActions.ApiKeyChanged] = "API key changed",
         [Privacy.AuditActions.PriceChanged] = "Contracted price changed",
         // Payment entries carry the organization too; Billing's names are spelled out because Organizations must not reference Billing.
         ["payment.top-up-requested"] = "Top-up requested",

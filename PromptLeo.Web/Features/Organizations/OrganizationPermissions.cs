@@ -11,6 +11,9 @@ public static class OrganizationPermissions
     /// <summary>Creates API keys of the organization (their own; owners and admins also see and revoke everyone's).</summary>
     public static bool CanCreateKeys(OrganizationRole role) => CanUseModels(role);
 
+    /// <summary>Renames a key and edits its scopes and budget: the creator while their role creates keys; owners and admins any key.</summary>
+    public static bool CanEditKey(OrganizationRole role, bool isCreator) => isCreator ? CanCreateKeys(role) : CanManageMembers(role);
+
     /// <summary>Invites and removes members (admins not owners), sets member and key budgets, reads usage amounts and the audit log.</summary>
     public static bool CanManageMembers(OrganizationRole role) => role is OrganizationRole.Owner or OrganizationRole.Admin;
 
@@ -41,5 +44,6 @@ public static class OrganizationAuditActions
     public const string CreditBooked = "org.credit-booked";
     public const string ApiKeyRevoked = "org.api-key-revoked";
     public const string ApiKeyBudgetChanged = "org.api-key-budget-changed";
+    public const string ApiKeyChanged = "org.api-key-changed";
     public const string Deleted = "org.deleted";
 }

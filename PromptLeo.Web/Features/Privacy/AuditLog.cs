@@ -15,6 +15,7 @@ public static class AuditActions
     public const string ErasureCompleted = "erasure.completed";
     public const string ApiKeyCreated = "apikey.created";
     public const string ApiKeyRevoked = "apikey.revoked";
+    public const string ApiKeyChanged = "apikey.changed";
     public const string RetentionPurged = "retention.purged";
     public const string RetentionChanged = "retention.changed";
     public const string RestrictionChanged = "restriction.changed";

@@ -37,6 +37,7 @@ public static partial class AuditText
         erasure.completed	Account deleted
         apikey.created	API key created
         apikey.revoked	API key revoked
+        apikey.changed	API key changed
         retention.purged	Expired content deleted
         retention.changed	Retention period changed
         restriction.changed	Processing restriction changed
@@ -85,6 +86,7 @@ public static partial class AuditText
         org.credit-booked	Credit booked
         org.api-key-revoked	API key revoked
         org.api-key-budget-changed	API key budget changed
+        org.api-key-changed	Member's API key changed
         org.deleted	Organization deleted
         org.sso-configured	Single sign-on configured
         """;
