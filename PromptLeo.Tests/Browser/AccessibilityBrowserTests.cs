@@ -336,6 +336,8 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
         // The dialog opens after a round trip over the circuit: seconds on a loaded CI machine.
         await Assertions.Expect(dialog).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(dialog).ToHaveAttributeAsync("role", "dialog");
+        // The dialog takes the focus when it opens (its focus trap starts just after it is drawn); Tab then stays inside.
+        await page.WaitForFunctionAsync("() => !!document.activeElement && !!document.activeElement.closest('.mud-dialog')", null, new() { Timeout = 10_000 });
         for (var i = 0; i < 8; i++)
         {
             await page.Keyboard.PressAsync("Tab");

@@ -37,7 +37,7 @@ public sealed class SystemViewRemoteNodesTests(RemoteFrontPortal front) : IClass
         Assert.Equal("sys-chat", rows["sys-healthy"].QuerySelector(".remote-node-models")!.TextContent.Trim());
         Assert.Matches(@"^\d{2}:\d{2}:\d{2} UTC$", rows["sys-healthy"].QuerySelector(".remote-node-checked")!.TextContent.Trim());
         Assert.Matches(@"^\d+ ms$", rows["sys-healthy"].QuerySelector(".remote-node-latency")!.TextContent.Trim());
-        Assert.Contains("GET /models failed", rows["sys-down"].QuerySelector(".remote-node-error")!.TextContent);
+        Assert.Contains("GET /models could not reach the node", rows["sys-down"].QuerySelector(".remote-node-error")!.TextContent);
         Assert.Contains("circuit open until", rows["sys-broken"].QuerySelector(".remote-node-health")!.TextContent);
     }
 

@@ -75,7 +75,7 @@ public sealed class LegalPagesTests(PortalFactory factory) : IClassFixture<Porta
     {
         var html = await GetTextAsync(factory.CreateClient(), "/impressum", language);
 
-        Assert.Contains($">{title}</h4>", html);
+        Assert.Contains($">{title}</h1>", html);
         Assert.Contains(missing, html);
         foreach (var example in ExampleData)
         {
@@ -94,7 +94,7 @@ public sealed class LegalPagesTests(PortalFactory factory) : IClassFixture<Porta
         var html = await GetTextAsync(factory.CreateClient(), "/datenschutz", language);
         var t = new ReportText(language);
 
-        Assert.Contains($">{title}</h4>", html);
+        Assert.Contains($">{title}</h1>", html);
         foreach (var activity in factory.Services.GetRequiredService<ProcessingActivities>().Describe(t))
         {
             Assert.Contains($"<td>{activity.Name}</td><td>{activity.Purpose}</td><td>{activity.Subjects}</td><td>{activity.Data}</td><td>{activity.Deletion}</td>", html);
