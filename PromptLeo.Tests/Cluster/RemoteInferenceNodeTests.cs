@@ -130,12 +130,16 @@ public sealed class RemoteInferenceNodeTests(RemotePair pair) : IClassFixture<Re
 
         Assert.True(result.Stored);
         Assert.NotEmpty(result.AssistantText);
+        // For the front node a remote model is a real one: after the answer it titles the new conversation, a second
+        // metered request through the same backend (Chat:ModelTitles, RealModels by default).
+        var usage = (await Front.UsageEventsAsync(userId)).OrderBy(u => u.At).ToList();
+        Assert.Equal(2, usage.Count);
+        Assert.Equal((result.PromptTokens, result.CompletionTokens), (usage[0].InputTokens, usage[0].OutputTokens));
         var backendUsage = await pair.LatestBackendUsageAsync();
-        var usage = Assert.Single(await Front.UsageEventsAsync(userId));
-        Assert.Equal((backendUsage.InputTokens, backendUsage.OutputTokens), (usage.InputTokens, usage.OutputTokens));
-        Assert.Equal((result.PromptTokens, result.CompletionTokens), (usage.InputTokens, usage.OutputTokens));
-        var record = Assert.Single(await Front.RecordsAsync(userId));
-        Assert.Equal((RemoteBackendPortal.NodeName, RemoteBackendPortal.Region, "portal"), (record.Node, record.Region, record.Channel));
+        Assert.Equal((backendUsage.InputTokens, backendUsage.OutputTokens), (usage[1].InputTokens, usage[1].OutputTokens));
+        var records = await Front.RecordsAsync(userId);
+        Assert.Equal(2, records.Count);
+        Assert.All(records, record => Assert.Equal((RemoteBackendPortal.NodeName, RemoteBackendPortal.Region, "portal"), (record.Node, record.Region, record.Channel)));
     }
 
     [Fact]

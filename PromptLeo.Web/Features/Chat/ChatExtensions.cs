@@ -10,6 +10,7 @@ public static class ChatExtensions
         builder.Services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton<ConversationTitler>();
         builder.Services.AddSingleton<IExportContributor, ChatExportContributor>();
         builder.Services.AddSingleton<IErasureParticipant, ChatErasureParticipant>();
         builder.Services.AddSingleton<IRetentionParticipant, ChatRetentionParticipant>();

@@ -18,4 +18,11 @@ public sealed class ChatOptions
     /// <summary>Longest conversation title (rename, derived from the first message).</summary>
     [Range(10, 1_000)]
     public int MaxTitleCharacters { get; set; } = 120;
+
+    /// <summary>
+    /// Who titles a new conversation after its first answer: <c>RealModels</c> (default; installed real and remote models
+    /// write it, demo models keep the first words), <c>Always</c> or <c>Never</c>. The title request is metered and billed
+    /// as a chat request of at most <see cref="ConversationTitler.MaxTitleTokens"/> answer tokens.
+    /// </summary>
+    public ModelTitles ModelTitles { get; set; } = ModelTitles.RealModels;
 }

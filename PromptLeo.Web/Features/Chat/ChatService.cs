@@ -29,6 +29,7 @@ public sealed class ChatService(
     IKnowledgeService knowledge,
     IOptions<KnowledgeOptions> knowledgeOptions,
     IOptions<ChatOptions> options,
+    ConversationTitler titler,
     TimeProvider time,
     ILogger<ChatService> logger)
 {
@@ -323,6 +324,13 @@ public sealed class ChatService(
             }
             logger.LogInformation("Chat turn {RequestId} finished {FinishReason} with {PromptTokens} prompt and {CompletionTokens} completion tokens",
                 turn.RequestId, finish.Value, promptTokens, completionTokens);
+            if (turn.Store && turn.Request.ConversationId is null && turn.ConversationId is { } newId
+                && finish is FinishReason.Stop or FinishReason.Length && titler.Applies(turn.Request.Settings.ModelId!))
+            {
+                // The first exchange of a new conversation: its model names it (the page lists it when this turn completes).
+                await titler.TitleAsync(turn.Request.UserId, newId, turn.Request.Settings.ModelId!, turn.UserText, answer,
+                    ConversationTree.TitleFromFirstMessage(turn.UserText, options.Value.MaxTitleCharacters), CancellationToken.None);
+            }
             return new ChatTurnResult(turn.Store ? turn.ConversationId : null, turn.Store, turn.UserText, answer, turn.ReplaceFrom, finish.Value,
                 promptTokens, completionTokens, cost, dropped, error, reasoning, turn.Citations);
         }
