@@ -105,6 +105,13 @@ public sealed class BillingBrowserTests(BrowserPortal portal) : IClassFixture<Br
         await page.Locator("#api-key-snippets").GetByText("JavaScript (openai)").ClickAsync();
         await Assertions.Expect(page.Locator(".api-key-snippet[data-snippet='javascript']")).ToContainTextAsync($"baseURL: \"{baseUrl}\", apiKey: \"{secret}\"");
         await BrowserPortal.ScreenshotAsync(page, "api-keys-new-key-snippets");
+        // The snippets' long lines scroll inside their box; the page itself stays as wide as the window.
+        var wide = await page.EvaluateAsync<string>("""
+            () => document.documentElement.scrollWidth <= window.innerWidth + 1 ? "" : [...document.querySelectorAll('body *')]
+              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8)
+              .map(e => `${e.tagName}.${[...e.classList].join('.')}#${e.id} (${Math.round(e.getBoundingClientRect().right)})`).join(', ')
+            """);
+        Assert.True(wide.Length == 0, "the new key's snippets widen the keys page: " + wide);
 
         // Edit: rename, set a budget and drop the images scope.
         await page.ClickAsync("#api-key-secret-done");
