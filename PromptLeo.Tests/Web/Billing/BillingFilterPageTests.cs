@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using PromptLeo.Tests.Fixtures;
 using PromptLeo.Web.Data;
+using PromptLeo.Web.Features.Billing;
 
 namespace PromptLeo.Tests.Web.Billing;
 
@@ -41,6 +42,13 @@ public sealed class BillingFilterPageTests(ApiPortalFactory factory) : IClassFix
         var march = WebUtility.HtmlDecode(await browser.GetStringAsync("/billing?from=2026-03-01&to=2026-03-31"));
         Assert.Equal(["embedding", "image", "chat"], Rows(march).Select(r => Regex.Match(r, @"data-kind=""(\w+)""").Groups[1].Value));
         Assert.Contains("€4.50", march);
+        // 31 day bars, at most 8 of them labelled under the spend chart (x-axis ticks are the rotatable texts): first and last day among them.
+        var chart = march[march.IndexOf("id=\"billing-chart-days\"", StringComparison.Ordinal)..march.IndexOf("id=\"billing-chart-models\"", StringComparison.Ordinal)];
+        var dayLabels = Regex.Matches(chart, @"<text[^>]*transform='rotate[^>]*>([^<]*)</text>").Select(m => m.Groups[1].Value.Trim()).Where(l => l.Length > 0).ToList();
+        Assert.InRange(dayLabels.Count, 2, AxisLabels.MaxLabels);
+        Assert.Equal("3/1", dayLabels[0]);
+        Assert.Equal("3/31", dayLabels[^1]);
+        Assert.Matches(@"<svg class=""mud-chart-bar[^""]*"" width=""100%""", chart);
 
         var byKey = Rows(WebUtility.HtmlDecode(await browser.GetStringAsync($"/billing?from=2026-03-01&to=2026-03-31&key={key.Key.Id}")));
         Assert.Equal(2, byKey.Count);
