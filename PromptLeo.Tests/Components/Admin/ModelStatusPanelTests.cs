@@ -49,6 +49,27 @@ public sealed class ModelStatusPanelTests : BunitContext, IAsyncLifetime, IClass
 
     private static string Message(IRenderedComponent<ModelStatusPanel> cut) => cut.Find("#models-message").TextContent;
 
+    [Theory]
+    [InlineData("de", "Bilderzeugung", "Hintergrund entfernen")]
+    [InlineData("en", "Image generation", "Background removal")]
+    public void KindColumn_ReadersWords_NeverTheEnumName(string culture, string diffusion, string background)
+    {
+        var previous = (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture);
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo(culture);
+        try
+        {
+            var cut = Render<ModelStatusPanel>();
+
+            Assert.Equal(diffusion, cut.Find($"tr[data-model-id='{DemoModelSet.DemoDiffusionModelId}'] .admin-model-kind").TextContent.Trim());
+            Assert.Equal(background, cut.Find($"tr[data-model-id='{Background}'] .admin-model-kind").TextContent.Trim());
+            Assert.DoesNotContain(cut.FindAll(".admin-model-kind"), cell => cell.TextContent.Trim() is "Diffusion" or "BackgroundRemoval");
+        }
+        finally
+        {
+            (System.Globalization.CultureInfo.CurrentCulture, System.Globalization.CultureInfo.CurrentUICulture) = previous;
+        }
+    }
+
     [Fact]
     public void LoadThenUnload_ShowsDeviceAndMemory()
     {
