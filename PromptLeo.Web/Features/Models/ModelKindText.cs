@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Localization;
 using PromptLeo.Inference.Models;
+using PromptLeo.Web.Resources;
 
 namespace PromptLeo.Web.Features.Models;
 
