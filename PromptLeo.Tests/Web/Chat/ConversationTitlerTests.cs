@@ -72,6 +72,24 @@ public sealed class ConversationTitlerTests(ModelTitlesPortal factory) : IClassF
     }
 
     [Fact]
+    public async Task TitleAsync_ModelRefusesTheRequest_KeepsTheFirstWords()
+    {
+        var userId = await ChatServiceTests.CreateUserAsync(factory);
+        var result = await ChatServiceTests.RunAsync(factory.Services.GetRequiredService<ChatService>(),
+            new ChatTurnRequest(userId, ChatTurnKind.Send, Settings) { Prompt = "Urlaubsantrag für den Sommer" });
+        var store = factory.Services.GetRequiredService<ConversationStore>();
+        var id = result.ConversationId!.Value;
+        var title = (await store.GetAsync(userId, id))!.Title;
+
+        // The metered path refuses an unknown model before anything runs: no exception, the title stays.
+        var written = await factory.Services.GetRequiredService<ConversationTitler>()
+            .TitleAsync(userId, id, "no-such-model", "Urlaubsantrag für den Sommer", result.AssistantText, title, CancellationToken.None);
+
+        Assert.Null(written);
+        Assert.Equal(title, (await store.GetAsync(userId, id))!.Title);
+    }
+
+    [Fact]
     public async Task TitleAsync_AnotherUsersConversation_WritesNothing()
     {
         var owner = await ChatServiceTests.CreateUserAsync(factory);

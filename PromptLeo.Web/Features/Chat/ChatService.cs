@@ -328,8 +328,16 @@ public sealed class ChatService(
                 && finish is FinishReason.Stop or FinishReason.Length && titler.Applies(turn.Request.Settings.ModelId!))
             {
                 // The first exchange of a new conversation: its model names it (the page lists it when this turn completes).
-                await titler.TitleAsync(turn.Request.UserId, newId, turn.Request.Settings.ModelId!, turn.UserText, answer,
-                    ConversationTree.TitleFromFirstMessage(turn.UserText, options.Value.MaxTitleCharacters), CancellationToken.None);
+                try
+                {
+                    await titler.TitleAsync(turn.Request.UserId, newId, turn.Request.Settings.ModelId!, turn.UserText, answer,
+                        ConversationTree.TitleFromFirstMessage(turn.UserText, options.Value.MaxTitleCharacters), CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    // The answer is stored; a title that could not be written must not fail the turn.
+                    logger.LogWarning("Turn {RequestId}: the conversation title could not be written ({Error})", turn.RequestId, ex.GetType().Name);
+                }
             }
             return new ChatTurnResult(turn.Store ? turn.ConversationId : null, turn.Store, turn.UserText, answer, turn.ReplaceFrom, finish.Value,
                 promptTokens, completionTokens, cost, dropped, error, reasoning, turn.Citations);

@@ -62,9 +62,9 @@ public sealed class ConversationTitler(
             }, cancellationToken);
             title = Clean(response.Text, options.Value.MaxTitleCharacters);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
-            // Budget, restriction or engine failure: the conversation keeps its first-words title.
+            // Budget, restriction, engine failure or shutdown: the conversation keeps its first-words title.
             logger.LogWarning("The model {ModelId} gave no title for a conversation of {UserId}: {Error}", modelId, userId, ex.GetType().Name);
             return null;
         }
