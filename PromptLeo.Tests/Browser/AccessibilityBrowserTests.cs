@@ -199,6 +199,7 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
         await page.GotoAsync("/billing");
         await SettleAsync(page);
         await Assertions.Expect(page.Locator("#theme-toggle")).ToBeHiddenAsync();
+        await BrowserPortal.InteractiveAsync(page);
         await page.ClickAsync("#appbar-more");
         foreach (var item in new[] { "#lang-en", "#lang-de", "#theme-toggle", "#profile-link", "#logout" })
         {
@@ -268,6 +269,7 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
             var name = (await portal.Services.GetRequiredService<UserManager<ApplicationUser>>().FindByEmailAsync(portal.Email))?.DisplayName
                 ?? portal.Email[..portal.Email.IndexOf('@')];
             await Assertions.Expect(page.Locator("#welcome")).ToContainTextAsync(name);
+            await BrowserPortal.InteractiveAsync(page);
             await page.ClickAsync("#appbar-more");
             await Assertions.Expect(page.Locator("#appbar-user-name")).ToHaveTextAsync(name);
             await Assertions.Expect(page.Locator("#profile-link")).ToBeInViewportAsync();
@@ -341,6 +343,15 @@ public sealed class AccessibilityBrowserTests(AccessibilityPortal portal) : ICla
         for (var i = 0; i < 8; i++)
         {
             await page.Keyboard.PressAsync("Tab");
+            // MudBlazor's trap sends the focus back from its edge element over the circuit; a user's next key comes after that.
+            try
+            {
+                await page.WaitForFunctionAsync("() => !!document.activeElement && document.activeElement.matches('button, a[href], input, textarea, select, [role=button], [role=menuitem]')", null, new() { Timeout = 5_000 });
+            }
+            catch (TimeoutException)
+            {
+                // Still on the trap's edge: the check below tells whether it is inside the dialog.
+            }
             Assert.True(await page.EvaluateAsync<bool>("() => !!document.activeElement.closest('.mud-dialog')"), $"{what}: Tab left the dialog");
         }
         await AssertFocusVisibleAsync(page, what);

@@ -214,6 +214,8 @@ public sealed class ImageStudioBrowserTests(SteppedImagePortal portal) : IClassF
         }
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("[data-image-id]")).ToHaveCountAsync(3);
+        // The reloaded page is first a prerendered paint; typing into it before the circuit starts would be lost.
+        await BrowserPortal.InteractiveAsync(page);
         await Assertions.Expect(page.Locator("#gallery .studio-caption").First).ToContainTextAsync("an old fox den");
         await Assertions.Expect(page.Locator("#gallery .studio-caption").First).ToContainTextAsync("demo-");
         await page.Locator("#gallery-search").FillAsync("fox");

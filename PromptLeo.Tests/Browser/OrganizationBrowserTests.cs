@@ -99,6 +99,7 @@ public sealed class OrganizationBrowserTests(BrowserPortal portal) : IClassFixtu
         {
             await page.GotoAsync("/organization/members");
             await page.Locator("#organization-members-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+            await BrowserPortal.InteractiveAsync(page);
             var summary = page.Locator("#organization-switcher summary");
             // A closed drawer on the phone still has a box (moved off screen), so "visible" is not enough: ask for the viewport.
             if (!await summary.EvaluateAsync<bool>("e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > 0 && r.left < innerWidth; }"))

@@ -81,6 +81,10 @@ public class BrowserPortal : PortalFactory, IAsyncLifetime
         await page.WaitForURLAsync(url => !url.Contains("/Account/Login"));
     }
 
+    /// <summary>Waits for the page's circuit: the layout says so once it renders interactively (a tap before that is lost).</summary>
+    public static Task InteractiveAsync(IPage page) =>
+        page.Locator("[data-interactive='true']").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
