@@ -83,6 +83,7 @@ public sealed class OrganizationMoneyBrowserTests(BrowserPortal portal) : IClass
         await BrowserPortal.LoginAsync(adminPage, admin.Email, Password);
         await adminPage.GotoAsync("/billing");
         await adminPage.Locator("#billing-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await BrowserPortal.InteractiveAsync(adminPage);
         await adminPage.ClickAsync("#billing-admin-organization .mud-select");
         await adminPage.Locator(".mud-popover-open").GetByText(name).First.ClickAsync();
         await adminPage.FillAsync("#billing-admin-amount", "25");
